@@ -1,0 +1,180 @@
+"""图斑椭球面积 — ellipsoidal area of polygons on the CGCS2000 ellipsoid, the official 三调 method.
+
+Method (国土调查办发〔2008〕32号 《土地利用现状调查 图斑椭球面积计算公式及要求》, as used for
+TBMJ in 二调/三调):
+
+1. Inverse-project every vertex from the Gauss–Krüger plane to geodetic (B, L) on CGCS2000
+   (a = 6378137 m, f = 1/298.257222101). Edges are first densified in the plane so that no
+   segment exceeds ``densify_m`` (default 50 m): the area is then that of the figure whose edges
+   are straight in the projection plane, which is what the data model draws.
+2. Each edge i → i+1 with its reference meridian forms an ellipsoidal trapezoid
+
+       S_i = L̄_i · 2b² [ A sin(½ΔB) cos Bm − B sin(3/2 ΔB) cos 3Bm + C sin(5/2 ΔB) cos 5Bm
+                         − D sin(7/2 ΔB) cos 7Bm + E sin(9/2 ΔB) cos 9Bm ]
+
+   with ΔB = B_{i+1} − B_i, Bm = (B_i + B_{i+1})/2, L̄_i the mean longitude of the edge relative to
+   the reference meridian, and
+       A = 1 + 3/6 e² + 30/80 e⁴ + 35/112 e⁶ + 630/2304 e⁸
+       B = 1/6 e² + 15/80 e⁴ + 21/112 e⁶ + 420/2304 e⁸
+       C = 3/80 e⁴ + 7/112 e⁶ + 180/2304 e⁸
+       D = 1/112 e⁶ + 45/2304 e⁸
+       E = 5/2304 e⁸.
+   (The bracket is G(B_{i+1}) − G(B_i) of the ellipsoidal zone integral
+   G(B) = b² ∫₀^B cos φ / (1 − e² sin² φ)² dφ, written in the product form that stays accurate for
+   short edges.)
+3. The polygon area is Σ S_i over its rings (exterior counter-clockwise, holes clockwise), so holes
+   subtract and the parts of a multi-polygon add.
+
+Everything is vectorised over whole layers (shapely 2 arrays, one pyproj transform per chunk).
+
+Example:
+    >>> import shapely
+    >>> sq = shapely.box(500000, 2800000, 500100, 2800100)   # 100 m square at CM 102°E
+    >>> round(float(ellipsoid_area([sq], 4543)[0]), 2)
+    10000.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from pyproj import Transformer
+
+from landcon.engine.crs import GEOGRAPHIC_EPSG
+
+CGCS2000_A = 6378137.0
+CGCS2000_F = 1.0 / 298.257222101
+CGCS2000_B = CGCS2000_A * (1.0 - CGCS2000_F)
+_E2 = CGCS2000_F * (2.0 - CGCS2000_F)
+_E4, _E6, _E8 = _E2**2, _E2**3, _E2**4
+_CA = 1.0 + 3.0 / 6.0 * _E2 + 30.0 / 80.0 * _E4 + 35.0 / 112.0 * _E6 + 630.0 / 2304.0 * _E8
+_CB = 1.0 / 6.0 * _E2 + 15.0 / 80.0 * _E4 + 21.0 / 112.0 * _E6 + 420.0 / 2304.0 * _E8
+_CC = 3.0 / 80.0 * _E4 + 7.0 / 112.0 * _E6 + 180.0 / 2304.0 * _E8
+_CD = 1.0 / 112.0 * _E6 + 45.0 / 2304.0 * _E8
+_CE = 5.0 / 2304.0 * _E8
+
+DEFAULT_DENSIFY_M = 50.0
+"""Default maximum edge length (m) before inverse projection."""
+
+_CHUNK = 100_000  # geometries per vectorised batch: bounds peak memory on million-feature layers
+_DEG_PER_M = 1.0 / 111_000.0
+
+
+@lru_cache(maxsize=64)
+def _to_geographic(epsg: int) -> Transformer:
+    return Transformer.from_crs(epsg, GEOGRAPHIC_EPSG, always_xy=True)
+
+
+def zone_difference(b1: npt.NDArray[np.float64], b2: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """G(B2) − G(B1) in m² per radian of longitude: the area between parallels B1 and B2 (radians)
+    over one radian of longitude, by the series of 国土调查办发〔2008〕32号."""
+    db = b2 - b1
+    bm = 0.5 * (b1 + b2)
+    return (
+        2.0
+        * CGCS2000_B**2
+        * (
+            _CA * np.sin(0.5 * db) * np.cos(bm)
+            - _CB * np.sin(1.5 * db) * np.cos(3.0 * bm)
+            + _CC * np.sin(2.5 * db) * np.cos(5.0 * bm)
+            - _CD * np.sin(3.5 * db) * np.cos(7.0 * bm)
+            + _CE * np.sin(4.5 * db) * np.cos(9.0 * bm)
+        )
+    )
+
+
+def ellipsoid_area(
+    geoms: Sequence[object] | npt.NDArray[np.object_],
+    epsg: int,
+    densify_m: float = DEFAULT_DENSIFY_M,
+) -> npt.NDArray[np.float64]:
+    """Ellipsoidal area (m²) of each polygon or multi-polygon, by the 三调 图斑椭球面积 method.
+
+    ``geoms`` are shapely geometries in EPSG ``epsg`` (4490 or a CGCS2000 3° Gauss–Krüger zone,
+    4513–4554). Missing, empty and non-areal geometries give 0. ``densify_m`` ≤ 0 switches the
+    densification off (vertices as given, as some desktop tools do).
+    """
+    arr = np.asarray(geoms, dtype=object)
+    out = np.zeros(len(arr), dtype=np.float64)
+    transformer = _to_geographic(epsg) if epsg != GEOGRAPHIC_EPSG else None
+    step = densify_m if transformer is not None else densify_m * _DEG_PER_M
+    for start in range(0, len(arr), _CHUNK):
+        out[start : start + _CHUNK] = _area_chunk(arr[start : start + _CHUNK], transformer, step)
+    return out
+
+
+def _rings(geoms: npt.NDArray[np.object_]) -> tuple[
+    npt.NDArray[np.float64], npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.bool_]
+]:
+    """Coordinates of every ring, with per-vertex ring id, per-ring geometry index and per-ring
+    exterior flag. Simple polygons (the vast majority of 图斑) take a fast path: their coordinate
+    sequence is one ring."""
+    type_id = shapely.get_type_id(geoms)
+    simple = (type_id == 3) & (shapely.get_num_interior_rings(geoms) == 0)
+    simple_idx = np.flatnonzero(simple)
+    coords, ring_id = shapely.get_coordinates(geoms[simple_idx], return_index=True)
+    ring_geom = simple_idx
+    ring_ext = np.ones(len(simple_idx), dtype=bool)
+    complex_idx = np.flatnonzero(~simple)
+    if len(complex_idx):
+        parts, part_of = shapely.get_parts(geoms[complex_idx], return_index=True)
+        rings, ring_of_part = shapely.get_rings(parts, return_index=True)
+        c2, r2 = shapely.get_coordinates(rings, return_index=True)
+        coords = np.concatenate([coords, c2])
+        ring_id = np.concatenate([ring_id, r2 + len(simple_idx)])
+        ring_geom = np.concatenate([ring_geom, complex_idx[part_of[ring_of_part]]])
+        ring_ext = np.concatenate([ring_ext, np.r_[True, ring_of_part[1:] != ring_of_part[:-1]]])
+    return coords, ring_id, ring_geom, ring_ext
+
+
+def _densify(
+    xy: npt.NDArray[np.float64], ring_id: npt.NDArray[np.intp], step: float
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
+    """Insert evenly spaced vertices so that no segment of a ring is longer than ``step``."""
+    n = len(xy)
+    nxt = np.minimum(np.arange(1, n + 1), n - 1)
+    in_ring = np.r_[ring_id[:-1] == ring_id[1:], False]
+    seg = np.where(in_ring[:, None], xy[nxt] - xy, 0.0)
+    pieces = np.maximum(np.ceil(np.hypot(seg[:, 0], seg[:, 1]) / step), 1).astype(np.intp)
+    if (pieces == 1).all():
+        return xy, ring_id
+    src = np.repeat(np.arange(n), pieces)
+    first_of_src = np.cumsum(pieces) - pieces
+    frac = (np.arange(len(src)) - first_of_src[src]) / pieces[src]
+    return xy[src] + frac[:, None] * seg[src], ring_id[src]
+
+
+def _area_chunk(
+    geoms: npt.NDArray[np.object_], transformer: Transformer | None, step: float
+) -> npt.NDArray[np.float64]:
+    result = np.zeros(len(geoms), dtype=np.float64)
+    areal = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms)
+    idx = np.flatnonzero(areal)
+    if not len(idx):
+        return result
+    xy, ring_id, ring_geom, ring_ext = _rings(geoms[idx])
+    if step > 0:
+        xy, ring_id = _densify(xy, ring_id, step)
+    if transformer is not None:
+        lon, lat = transformer.transform(xy[:, 0], xy[:, 1])
+    else:
+        lon, lat = xy[:, 0], xy[:, 1]
+    lam = np.radians(np.asarray(lon, dtype=np.float64))
+    phi = np.radians(np.asarray(lat, dtype=np.float64))
+    # Reference meridian per ring: its first vertex (the sum does not depend on it; a near one
+    # keeps the products small and the sum accurate).
+    first = np.r_[0, np.flatnonzero(np.diff(ring_id)) + 1]
+    lam = lam - np.repeat(lam[first], np.diff(np.r_[first, len(lam)]))
+    same_ring = ring_id[:-1] == ring_id[1:]
+    l_mean = 0.5 * (lam[:-1] + lam[1:])
+    trapezoids = np.where(same_ring, l_mean * zone_difference(phi[:-1], phi[1:]), 0.0)
+    # ∮ L dG is ± the enclosed area depending on ring orientation: take the magnitude and let
+    # holes subtract.
+    ring_area = np.abs(np.bincount(ring_id[:-1], weights=trapezoids, minlength=len(ring_geom)))
+    signed = np.where(ring_ext, ring_area, -ring_area)
+    result[idx] = np.bincount(ring_geom, weights=signed, minlength=len(idx))
+    return result

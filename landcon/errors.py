@@ -1,0 +1,67 @@
+"""Errors a user can cause. Each names the file, layer, field and feature where known.
+
+The CLI prints ``str(error)`` on one line and exits with ``error.exit_code``; the web shows it.
+"""
+
+from __future__ import annotations
+
+
+class LandconError(Exception):
+    """Base class: a problem with the user's input or request (never a bug)."""
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        layer: str | None = None,
+        field: str | None = None,
+        feature: object | None = None,
+    ) -> None:
+        self.message = message
+        self.path = path
+        self.layer = layer
+        self.field = field
+        self.feature = feature
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = []
+        if self.path:
+            where.append(f"文件 {self.path}")
+        if self.layer:
+            where.append(f"图层 {self.layer}")
+        if self.field:
+            where.append(f"字段 {self.field}")
+        if self.feature is not None:
+            where.append(f"要素 {self.feature}")
+        prefix = "，".join(where)
+        return f"{prefix}：{self.message}" if prefix else self.message
+
+
+class InputReadError(LandconError):
+    """The input cannot be read (missing file, unknown format, broken archive)."""
+
+
+class CRSError(LandconError):
+    """The coordinate reference system is missing or not CGCS2000; data is never reprojected."""
+
+
+class EncodingError(LandconError):
+    """Text could not be decoded, or decoded text looks like mojibake."""
+
+
+class ValidationFailed(LandconError):
+    """Data has validation errors and is refused (import stores nothing)."""
+
+    exit_code = 1
+
+
+class DatasetNotFound(LandconError):
+    """No dataset of that name in the data directory."""
+
+
+class DatasetExists(LandconError):
+    """A dataset of that name already exists."""

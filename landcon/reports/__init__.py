@@ -1,0 +1,1 @@
+"""Renderers (xlsx, docx, png, geojson). Reports never compute an indicator themselves."""

@@ -1,0 +1,1 @@
+"""Use cases: combine store and engine, check permissions, run transactions. cli/ and web/ call these."""

@@ -1,0 +1,1 @@
+"""Persistence: the dataset store (GeoParquet layers + manifest) and, later, the records database."""

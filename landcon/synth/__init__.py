@@ -1,0 +1,1 @@
+"""Synthetic Yunnan mountain county in the 三调 schema, for development and demonstration."""

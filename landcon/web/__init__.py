@@ -1,0 +1,1 @@
+"""Web application (FastAPI); arrives with the web issue."""
