@@ -45,6 +45,7 @@ import shapely
 from pyproj import Transformer
 
 from landcon.engine.crs import GEOGRAPHIC_EPSG
+from landcon.engine.rings import ring_coordinates
 
 CGCS2000_A = 6378137.0
 CGCS2000_F = 1.0 / 298.257222101
@@ -107,30 +108,6 @@ def ellipsoid_area(
     return out
 
 
-def _rings(geoms: npt.NDArray[np.object_]) -> tuple[
-    npt.NDArray[np.float64], npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.bool_]
-]:
-    """Coordinates of every ring, with per-vertex ring id, per-ring geometry index and per-ring
-    exterior flag. Simple polygons (the vast majority of 图斑) take a fast path: their coordinate
-    sequence is one ring."""
-    type_id = shapely.get_type_id(geoms)
-    simple = (type_id == 3) & (shapely.get_num_interior_rings(geoms) == 0)
-    simple_idx = np.flatnonzero(simple)
-    coords, ring_id = shapely.get_coordinates(geoms[simple_idx], return_index=True)
-    ring_geom = simple_idx
-    ring_ext = np.ones(len(simple_idx), dtype=bool)
-    complex_idx = np.flatnonzero(~simple)
-    if len(complex_idx):
-        parts, part_of = shapely.get_parts(geoms[complex_idx], return_index=True)
-        rings, ring_of_part = shapely.get_rings(parts, return_index=True)
-        c2, r2 = shapely.get_coordinates(rings, return_index=True)
-        coords = np.concatenate([coords, c2])
-        ring_id = np.concatenate([ring_id, r2 + len(simple_idx)])
-        ring_geom = np.concatenate([ring_geom, complex_idx[part_of[ring_of_part]]])
-        ring_ext = np.concatenate([ring_ext, np.r_[True, ring_of_part[1:] != ring_of_part[:-1]]])
-    return coords, ring_id, ring_geom, ring_ext
-
-
 def _densify(
     xy: npt.NDArray[np.float64], ring_id: npt.NDArray[np.intp], step: float
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
@@ -156,7 +133,7 @@ def _area_chunk(
     idx = np.flatnonzero(areal)
     if not len(idx):
         return result
-    xy, ring_id, ring_geom, ring_ext = _rings(geoms[idx])
+    xy, ring_id, ring_geom, ring_ext = ring_coordinates(geoms[idx])
     if step > 0:
         xy, ring_id = _densify(xy, ring_id, step)
     if transformer is not None:

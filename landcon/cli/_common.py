@@ -1,0 +1,61 @@
+"""Shared CLI plumbing: JSON output, one-line errors with exit codes, progress bars."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from landcon.errors import LandconError
+
+console = Console()
+err_console = Console(stderr=True)
+
+T = TypeVar("T")
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output on stdout (UTF-8, Chinese kept as is)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def run_service(call: Callable[[], T], *, as_json: bool) -> T:
+    """Run a service call; a ``LandconError`` becomes one line on stderr (or JSON) and an exit code."""
+    try:
+        return call()
+    except LandconError as error:
+        if as_json:
+            print_json({"error": {"type": type(error).__name__, "message": str(error)}})
+        else:
+            err_console.print(f"[bold red]错误[/]：{error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(error.exit_code) from error
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Callable[[str, float], None]]:
+    """A Rich progress bar on stderr fed by the services' ``(stage, fraction)`` callback."""
+    show = enabled and err_console.is_terminal
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not show,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def update(stage: str, fraction: float) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(stage, total=1.0)
+        progress.update(tasks[stage], completed=max(0.0, min(1.0, fraction)))
+
+    with progress:
+        yield update

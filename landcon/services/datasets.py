@@ -1,0 +1,285 @@
+"""Dataset use cases: generate the demo county, validate, import and describe 三调 datasets.
+
+``validate`` and ``import_dataset`` read any supported source (FileGDB, Shapefile, GeoPackage,
+GeoParquet, or a zip of these) through ``store.layers``, check it with ``engine.schema`` and, for
+an import, store it atomically through ``store.datasets``: data with errors is refused and
+nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from landcon import __version__, config
+from landcon.engine import codes
+from landcon.engine.area import ellipsoid_area
+from landcon.engine.crs import check_crs
+from landcon.engine.layers import DLTB, STANDARD_LAYERS
+from landcon.engine.schema import ERROR, Problem, summarise, validate_layers
+from landcon.errors import DatasetExists, DatasetNotFound, LandconError, ValidationFailed
+from landcon.store.datasets import DatasetStore, file_checksum
+from landcon.store.layers import SourceLayer, read_layers, write_layers
+from landcon.synth.county import generate_county
+
+Progress = Callable[[str, float], None]
+"""Progress callback: (stage description, fraction done 0–1)."""
+
+SourceFormat = Literal["gpkg", "gdb", "shp", "parquet"]
+
+
+def to_mu(m2: float) -> float:
+    """m² → 亩 (1 亩 = 10000/15 m²)."""
+    return m2 / codes.SQM_PER_MU
+
+
+def to_hectare(m2: float) -> float:
+    """m² → 公顷."""
+    return m2 / codes.SQM_PER_HECTARE
+
+
+def _noop(stage: str, fraction: float) -> None:
+    return None
+
+
+@dataclass
+class ValidationReport:
+    """What ``validate`` found: the layers read and every problem."""
+
+    path: str
+    layers: dict[str, dict[str, Any]]
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "path": self.path,
+            "layers": self.layers,
+            "summary": summarise(self.problems),
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+@dataclass
+class ImportResult:
+    """A stored dataset and the warnings it was imported with."""
+
+    name: str
+    path: Path
+    manifest: dict[str, Any]
+    warnings: list[Problem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "manifest": self.manifest,
+            "warnings": [p.as_dict() for p in self.warnings],
+        }
+
+
+class ImportRefused(ValidationFailed):
+    """Import refused because the data has validation errors; carries the report."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        self.report = report
+        super().__init__(
+            f"数据有 {len(report.errors)} 个错误，未导入（运行 landcon data validate 查看详情） / "
+            f"{len(report.errors)} validation errors; nothing was imported",
+            path=report.path,
+        )
+
+
+def store() -> DatasetStore:
+    """The dataset store in the configured data directory."""
+    return DatasetStore(config.data_dir())
+
+
+def _layer_facts(layers: Mapping[str, SourceLayer]) -> dict[str, dict[str, Any]]:
+    facts: dict[str, dict[str, Any]] = {}
+    for name, layer in layers.items():
+        crs = check_crs(layer.frame.crs)
+        facts[name] = {
+            "source_layer": layer.source_name,
+            "file": layer.path,
+            "features": len(layer.frame),
+            "epsg": crs.epsg,
+            "encoding": layer.encoding,
+        }
+    return facts
+
+
+def _read(path: str | Path, encoding: str | None, progress: Progress) -> dict[str, SourceLayer]:
+    progress("读取 / reading", 0.0)
+    layers = read_layers(path, encoding=encoding)
+    progress("读取 / reading", 1.0)
+    return layers
+
+
+def _validate_read(path: str | Path, layers: Mapping[str, SourceLayer], progress: Progress) -> ValidationReport:
+    progress("校验 / validating", 0.0)
+    frames = {name: layer.frame for name, layer in layers.items()}
+    problems = validate_layers(frames, densify_m=config.area_densify_m())
+    progress("校验 / validating", 1.0)
+    return ValidationReport(str(path), _layer_facts(layers), problems)
+
+
+def validate(path: str | Path, *, encoding: str | None = None, progress: Progress = _noop) -> ValidationReport:
+    """Read every standard layer at ``path`` and validate it. Raises ``LandconError`` when the
+    input cannot be read at all; data problems are in the report."""
+    layers = _read(path, encoding, progress)
+    return _validate_read(path, layers, progress)
+
+
+def import_dataset(
+    path: str | Path,
+    name: str,
+    *,
+    encoding: str | None = None,
+    replace: bool = False,
+    progress: Progress = _noop,
+) -> ImportResult:
+    """Validate and store ``path`` as dataset ``name``. Data with errors is refused
+    (``ImportRefused``, nothing written); warnings are kept in the manifest."""
+    target = store()
+    if target.exists(name) and not replace:
+        # Fail before the expensive read; the store re-checks atomically.
+        raise DatasetExists(f"数据集 {name} 已存在（用 --replace 替换） / dataset {name} exists", path=str(path))
+    layers = _read(path, encoding, progress)
+    report = _validate_read(path, layers, progress)
+    if not report.valid:
+        raise ImportRefused(report)
+    progress("写入 / storing", 0.0)
+    warnings = [p for p in report.problems if p.severity != ERROR]
+    manifest = {
+        "name": name,
+        "source": {
+            "path": str(Path(path).resolve()),
+            "sha256": file_checksum(Path(path)),
+            "layers": {n: {"source_layer": f["source_layer"], "encoding": f["encoding"]} for n, f in report.layers.items()},
+        },
+        "crs": {n: f"EPSG:{f['epsg']}" for n, f in report.layers.items()},
+        "counts": {n: f["features"] for n, f in report.layers.items()},
+        "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "landcon_version": __version__,
+        "validation": summarise(report.problems) | {"warnings_list": [p.as_dict() for p in warnings[:1000]]},
+    }
+    frames = {n: layer.frame for n, layer in layers.items()}
+    stored = target.create(name, frames, manifest, replace=replace)
+    progress("写入 / storing", 1.0)
+    return ImportResult(name, stored, target.manifest(name), warnings)
+
+
+@dataclass
+class LayerInfo:
+    features: int
+    epsg: int | None
+    ellipsoid_area_m2: float | None
+    tbdlmj_by_dlbm_m2: dict[str, float] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "features": self.features,
+            "epsg": self.epsg,
+            "ellipsoid_area_m2": self.ellipsoid_area_m2,
+        }
+        if self.tbdlmj_by_dlbm_m2 is not None:
+            out["tbdlmj_by_dlbm_m2"] = self.tbdlmj_by_dlbm_m2
+        return out
+
+
+@dataclass
+class DatasetInfo:
+    source: str
+    kind: Literal["dataset", "path"]
+    layers: dict[str, LayerInfo]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "kind": self.kind, "layers": {n: i.as_dict() for n, i in self.layers.items()}}
+
+
+def _describe(frame: gpd.GeoDataFrame, with_classes: bool) -> LayerInfo:
+    crs = check_crs(frame.crs)
+    total: float | None = None
+    if crs.epsg is not None:
+        total = round(float(ellipsoid_area(np.asarray(frame.geometry.array), crs.epsg, config.area_densify_m()).sum()), 2)
+    by_class: dict[str, float] | None = None
+    if with_classes and "DLBM" in frame.columns and "TBDLMJ" in frame.columns:
+        sums = pd.to_numeric(frame["TBDLMJ"], errors="coerce").groupby(frame["DLBM"].astype(str)).sum()
+        by_class = {str(k): round(float(v), 2) for k, v in sums.sort_index().items()}
+    return LayerInfo(len(frame), crs.epsg, total, by_class)
+
+
+def info(name_or_path: str, *, encoding: str | None = None) -> DatasetInfo:
+    """Per layer: feature count, EPSG, total ellipsoid area; for DLTB also ΣTBDLMJ by DLBM.
+
+    ``name_or_path`` is a stored dataset's name, else a path readable by ``validate``.
+    """
+    target = store()
+    if target.exists(name_or_path):
+        manifest = target.manifest(name_or_path)
+        names = [n for n in STANDARD_LAYERS if n in manifest.get("layers", {})]
+        frames = {n: target.read_layer(name_or_path, n) for n in names}
+        kind: Literal["dataset", "path"] = "dataset"
+    elif Path(name_or_path).exists():
+        frames = {n: layer.frame for n, layer in read_layers(name_or_path, encoding=encoding).items()}
+        kind = "path"
+    else:
+        raise DatasetNotFound(
+            f"既不是已导入的数据集，也不是存在的路径 / neither a stored dataset nor an existing path: {name_or_path}"
+        )
+    return DatasetInfo(name_or_path, kind, {n: _describe(f, n == DLTB) for n, f in frames.items()})
+
+
+def list_datasets() -> list[dict[str, Any]]:
+    """Stored datasets with their counts and import time."""
+    target = store()
+    out = []
+    for name in target.names():
+        m = target.manifest(name)
+        out.append({"name": name, "imported_at": m.get("imported_at"), "counts": m.get("counts", {})})
+    return out
+
+
+def synthesise(
+    out: str | Path,
+    *,
+    county: str = "530124",
+    features: int = 10_000,
+    seed: int = 0,
+    fmt: SourceFormat = "gpkg",
+    epsg: int = 4543,
+    overwrite: bool = False,
+    progress: Progress = _noop,
+) -> dict[str, Any]:
+    """Generate the synthetic county and write it to ``out`` in format ``fmt``."""
+    if features < 100:
+        raise LandconError("--features 至少 100 / --features must be at least 100")
+    progress("生成 / generating", 0.0)
+    layers = generate_county(county, features, seed, epsg, progress=lambda f: progress("生成 / generating", f))
+    progress("写出 / writing", 0.0)
+    path = write_layers(layers, out, fmt, overwrite=overwrite)
+    progress("写出 / writing", 1.0)
+    return {
+        "path": str(path),
+        "format": fmt,
+        "county": county,
+        "seed": seed,
+        "epsg": epsg,
+        "counts": {n: len(f) for n, f in layers.items()},
+    }
