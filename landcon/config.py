@@ -3,7 +3,7 @@
 | variable | default | meaning |
 |---|---|---|
 | ``LANDCON_DATA_DIR`` | ``./landcon-data`` | where datasets (GeoParquet + manifest) are stored |
-| ``LANDCON_AREA_DENSIFY_M`` | ``50`` | edge densification (m) before the ellipsoid-area inverse projection |
+| ``LANDCON_AREA_DENSIFY_M`` | ``1000`` | longest edge (m) before the ellipsoid-area inverse projection |
 """
 
 from __future__ import annotations
@@ -19,4 +19,4 @@ def data_dir() -> Path:
 
 def area_densify_m() -> float:
     """Maximum edge length (m) before inverse projection; 0 disables densification."""
-    return float(os.environ.get("LANDCON_AREA_DENSIFY_M", "50"))
+    return float(os.environ.get("LANDCON_AREA_DENSIFY_M", "1000"))
