@@ -63,9 +63,7 @@ def grid_dltb(rows: list[dict[str, object]] | None = None, crs: object = "EPSG:4
     """A 3 × 2 grid: row 0 = 水田 水田 旱地, row 1 = 乔木林地 农村宅基地 果园 (all 10 000 m²)."""
     if rows is None:
         classes = ["0101", "0101", "0103", "0301", "0702", "0201"]
-        rows = [
-            dltb_row(f"53012410020100000{i + 1}", dlbm, cell(i % 3, i // 3)) for i, dlbm in enumerate(classes)
-        ]
+        rows = [dltb_row(f"53012410020100000{i + 1}", dlbm, cell(i % 3, i // 3)) for i, dlbm in enumerate(classes)]
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
     frame["SJNF"] = frame["SJNF"].astype("int64")
     return frame

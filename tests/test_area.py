@@ -31,7 +31,14 @@ def geodesic_area(geom: shapely.Geometry, epsg: int) -> float:
 
 
 # x offsets: on the central meridian, ~120 km east and ~150 km west (zone edge at 25°N)
-ZONES = [(4543, 0.0), (4543, 120_000.0), (4543, -150_000.0), (4522, 0.0), (4521, -100_000.0), (4544, 60_000.0)]
+ZONES = [
+    (4543, 0.0),
+    (4543, 120_000.0),
+    (4543, -150_000.0),
+    (4522, 0.0),
+    (4521, -100_000.0),
+    (4544, 60_000.0),
+]
 
 
 def false_easting(epsg: int) -> float:
@@ -74,7 +81,12 @@ def test_zone_prefix_does_not_change_area():
 
 
 def test_empty_missing_and_non_polygon_give_zero():
-    geoms = [None, shapely.Polygon(), shapely.Point(500_000, 2_800_000), shapely.box(500_000, 2_800_000, 500_010, 2_800_010)]
+    geoms = [
+        None,
+        shapely.Polygon(),
+        shapely.Point(500_000, 2_800_000),
+        shapely.box(500_000, 2_800_000, 500_010, 2_800_010),
+    ]
     out = ellipsoid_area(geoms, 4543)
     assert list(out[:3]) == [0.0, 0.0, 0.0] and round(out[3], 4) == 100.0
 
@@ -127,7 +139,9 @@ def convex_polygons(draw):
 @given(convex_polygons(), st.floats(min_value=-2500, max_value=2500), st.floats(min_value=0.1, max_value=3.0))
 def test_additive_over_a_split(poly, offset, angle):
     cx, cy = poly.centroid.x, poly.centroid.y
-    line = shapely.LineString([(cx - 10_000, cy + offset - 10_000 * angle), (cx + 10_000, cy + offset + 10_000 * angle)])
+    line = shapely.LineString(
+        [(cx - 10_000, cy + offset - 10_000 * angle), (cx + 10_000, cy + offset + 10_000 * angle)]
+    )
     pieces = list(shapely.get_parts(shapely.ops.split(poly, line)))
     whole = ellipsoid_area([poly], 4543)[0]
     parts = ellipsoid_area(pieces, 4543).sum()

@@ -55,7 +55,10 @@ def test_planning_mapping(code, target, exact):
     assert target in codes.PLANNING_NAMES
 
 
-@pytest.mark.parametrize(("deg", "grade"), [(0, "1"), (2, "1"), (2.5, "2"), (6, "2"), (15, "3"), (15.1, "4"), (25, "4"), (25.01, "5")])
+@pytest.mark.parametrize(
+    ("deg", "grade"),
+    [(0, "1"), (2, "1"), (2.5, "2"), (6, "2"), (15, "3"), (15.1, "4"), (25, "4"), (25.01, "5")],
+)
 def test_slope_grade_boundaries(deg, grade):
     assert codes.slope_grade(deg) == grade
 

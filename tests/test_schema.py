@@ -80,7 +80,14 @@ def test_suffixed_codes_are_valid(dltb):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("QSXZ", "99"), ("GDLX", "XX"), ("GDPDJB", "6"), ("ZZSXDM", "ABC"), ("CZCSXM", "209"), ("KCDLBM", "1201")],
+    [
+        ("QSXZ", "99"),
+        ("GDLX", "XX"),
+        ("GDPDJB", "6"),
+        ("ZZSXDM", "ABC"),
+        ("CZCSXM", "209"),
+        ("KCDLBM", "1201"),
+    ],
 )
 def test_invalid_attribute_codes(dltb, field, value):
     dltb.loc[0, field] = value
@@ -222,7 +229,10 @@ def test_empty_and_non_polygon_geometry(dltb):
     dltb.loc[1, "geometry"] = shapely.Point(X0, Y0)
     dltb.loc[2, "geometry"] = None
     problems = validate_layer("DLTB", dltb)
-    assert [p.feature for p in codes_of(problems, "GEOMETRY_EMPTY")] == ["530124100201000001", "530124100201000003"]
+    assert [p.feature for p in codes_of(problems, "GEOMETRY_EMPTY")] == [
+        "530124100201000001",
+        "530124100201000003",
+    ]
     assert [p.feature for p in codes_of(problems, "GEOMETRY_TYPE")] == ["530124100201000002"]
 
 
@@ -342,7 +352,8 @@ def test_zoning_layers_need_only_valid_polygons():
 
 def test_zoning_layer_known_fields_checked_when_present():
     farmland = gpd.GeoDataFrame(
-        {"DLBM": ["0101", "0199"], "DLMC": ["水田", "水田"], "geometry": [cell(0, 0), cell(1, 0)]}, crs="EPSG:4543"
+        {"DLBM": ["0101", "0199"], "DLMC": ["水田", "水田"], "geometry": [cell(0, 0), cell(1, 0)]},
+        crs="EPSG:4543",
     )
     problems = validate_layer("YJJBNTBHTB", farmland)
     assert [(p.code, p.feature) for p in problems] == [("CODE_INVALID", 2)]

@@ -80,7 +80,11 @@ def _print_report(report: datasets.ValidationReport) -> None:
         layers.add_column(column)
     for name, facts in report.layers.items():
         layers.add_row(
-            name, str(facts["source_layer"]), str(facts["features"]), str(facts["epsg"] or "—"), str(facts["encoding"] or "")
+            name,
+            str(facts["source_layer"]),
+            str(facts["features"]),
+            str(facts["epsg"] or "—"),
+            str(facts["encoding"] or ""),
         )
     console.print(layers)
     if report.problems:
@@ -121,7 +125,10 @@ def import_(
     counts = "，".join(f"{k} {v}" for k, v in result.manifest.get("counts", {}).items())
     console.print(f"[green]已导入[/] 数据集 {result.name} → {result.path}（{counts}）")
     for p in result.warnings[:SHOWN_PROBLEMS]:
-        console.print(f"[yellow]警告[/] {p.layer} {p.feature or ''} {p.field or ''} {p.code}：{p.message}", highlight=False)
+        console.print(
+            f"[yellow]警告[/] {p.layer} {p.feature or ''} {p.field or ''} {p.code}：{p.message}",
+            highlight=False,
+        )
 
 
 @app.command()

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from landcon.engine.rings import ring_coordinates, signed_ring_areas
+from landcon.engine.rings import keep_only, ring_coordinates, signed_ring_areas
 
 _QUANTUM = 1e-3  # vertices equal to the millimetre are the same vertex
 
@@ -67,11 +67,11 @@ def overlapping_pairs(
     """
     arr = np.asarray(geoms, dtype=object)
     usable = shapely.is_valid(arr) & np.isin(shapely.get_type_id(arr), (3, 6))
-    candidates = np.flatnonzero(coverage_candidates(np.where(usable, arr, None)) & usable)
+    candidates = np.flatnonzero(coverage_candidates(keep_only(arr, usable)) & usable)
     empty = np.array([], dtype=np.intp)
     if not len(candidates):
         return empty, empty, np.array([], dtype=object)
-    tree = shapely.STRtree(np.where(usable, arr, None))
+    tree = shapely.STRtree(keep_only(arr, usable))
     pairs = []
     for predicate in ("overlaps", "contains", "within"):
         src, dst = tree.query(arr[candidates], predicate=predicate)

@@ -36,9 +36,7 @@ _LAYER_ALIASES: Mapping[str, str] = MappingProxyType(
 )
 
 # Field names used by some versions of the standard for the same attribute.
-FIELD_ALIASES: Mapping[str, str] = MappingProxyType(
-    {"GDZZSXDM": "ZZSXDM", "GDZZSXMC": "ZZSXMC", "XXTBKD": "XZDWKD"}
-)
+FIELD_ALIASES: Mapping[str, str] = MappingProxyType({"GDZZSXDM": "ZZSXDM", "GDZZSXMC": "ZZSXMC", "XXTBKD": "XZDWKD"})
 
 
 def canonical_layer_name(name: str) -> str | None:

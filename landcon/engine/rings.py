@@ -45,4 +45,11 @@ def signed_ring_areas(
     x1 = xy[1:, 0] - xy[0, 0]
     y1 = xy[1:, 1] - xy[0, 1]
     cross = np.where(same, x0 * y1 - x1 * y0, 0.0)
-    return 0.5 * np.bincount(ring_id[:-1], weights=cross, minlength=n_rings)
+    return np.asarray(0.5 * np.bincount(ring_id[:-1], weights=cross, minlength=n_rings), dtype=np.float64)
+
+
+def keep_only(geoms: npt.NDArray[np.object_], mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.object_]:
+    """A copy of ``geoms`` with None where ``mask`` is False."""
+    out = np.array(geoms, dtype=object, copy=True)
+    out[~np.asarray(mask, dtype=bool)] = None
+    return out

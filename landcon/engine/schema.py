@@ -29,6 +29,7 @@ from landcon.engine.area import DEFAULT_DENSIFY_M, ellipsoid_area
 from landcon.engine.coverage import overlapping_pairs
 from landcon.engine.crs import check_crs
 from landcon.engine.layers import CJDCQ, CZKFBJ, DLTB, LAYER_TITLES, STBHHX, XZQ, YJJBNTBHTB
+from landcon.engine.rings import keep_only
 
 Severity = Literal["error", "warning"]
 ERROR: Severity = "error"
@@ -333,7 +334,7 @@ def validate_layer(name: str, frame: gpd.GeoDataFrame, *, densify_m: float = DEF
         )
     _check_duplicate_bsm(out, frame, name in STRICT_LAYERS)
     if crs.ok and crs.epsg is not None and len(frame):
-        area = ellipsoid_area(np.where(areal, geoms, None), crs.epsg, densify_m)
+        area = ellipsoid_area(keep_only(geoms, areal), crs.epsg, densify_m)
         if name == DLTB and "TBMJ" in present:
             _check_area_field(out, frame["TBMJ"], area, areal, "TBMJ", "TBMJ_MISMATCH", "图斑面积")
         if name in (XZQ, CJDCQ) and "JSMJ" in present:
@@ -346,7 +347,7 @@ def validate_layer(name: str, frame: gpd.GeoDataFrame, *, densify_m: float = DEF
 def _check_geometry(out: _Collector, geoms: np.ndarray) -> np.ndarray:
     """Report empty, non-polygon and invalid geometries; return the mask of usable polygons."""
     missing = shapely.is_missing(geoms)
-    empty = missing | shapely.is_empty(np.where(missing, None, geoms))
+    empty = missing | shapely.is_empty(keep_only(geoms, ~missing))
     out.rows("GEOMETRY_EMPTY", None, empty, lambda r: "几何为空 / empty or missing geometry")
     type_id = shapely.get_type_id(geoms)
     non_polygon = ~empty & ~np.isin(type_id, (3, 6))
@@ -354,8 +355,9 @@ def _check_geometry(out: _Collector, geoms: np.ndarray) -> np.ndarray:
         "GEOMETRY_TYPE",
         None,
         non_polygon,
-        lambda r: f"几何类型为 {shapely.get_type_id(geoms[r])} 而非面 / geometry is "
-        f"{geoms[r].geom_type}, not a polygon",
+        lambda r: (
+            f"几何类型为 {shapely.get_type_id(geoms[r])} 而非面 / geometry is {geoms[r].geom_type}, not a polygon"
+        ),
     )
     polygon = ~empty & ~non_polygon
     valid = np.zeros(len(geoms), dtype=bool)
@@ -365,8 +367,9 @@ def _check_geometry(out: _Collector, geoms: np.ndarray) -> np.ndarray:
         "GEOMETRY_INVALID",
         None,
         invalid,
-        lambda r: f"几何无效：{shapely.is_valid_reason(geoms[r])} / invalid geometry: "
-        f"{shapely.is_valid_reason(geoms[r])}",
+        lambda r: (
+            f"几何无效：{shapely.is_valid_reason(geoms[r])} / invalid geometry: {shapely.is_valid_reason(geoms[r])}"
+        ),
     )
     return np.asarray(polygon & valid)
 
@@ -407,7 +410,7 @@ def _check_fields(out: _Collector, name: str, frame: pd.DataFrame) -> set[str]:
                 "VALUE_MISSING",
                 spec.name,
                 blank,
-                lambda r, s=spec: f"{s.name}（{s.title}）为空 / {s.name} is empty",
+                lambda r: f"{spec.name}（{spec.title}）为空 / {spec.name} is empty",
             )
         if spec.kind == "text":
             values = _text(series)
@@ -416,8 +419,10 @@ def _check_fields(out: _Collector, name: str, frame: pd.DataFrame) -> set[str]:
                 "TEXT_ENCODING",
                 spec.name,
                 garbled,
-                lambda r, s=spec, v=values: f"{s.name}「{v.iat[r]}」疑似乱码，请检查编码（GBK/UTF-8，"
-                f"可用 --encoding 指定） / text looks mis-decoded; check the encoding (--encoding)",
+                lambda r: (
+                    f"{spec.name}「{values.iat[r]}」疑似乱码，请检查编码（GBK/UTF-8，"
+                    f"可用 --encoding 指定） / text looks mis-decoded; check the encoding (--encoding)"
+                ),
             )
     return usable
 
@@ -475,7 +480,19 @@ def _check_dltb(out: _Collector, frame: pd.DataFrame, present: set[str]) -> None
     none = pd.Series([None] * n, index=frame.index, dtype=object)
     col: dict[str, pd.Series] = {
         f: (_text(frame[f]) if f in present else none)
-        for f in ("DLBM", "DLMC", "QSXZ", "GDLX", "GDPDJB", "ZZSXDM", "ZZSXMC", "TBXHDM", "TBXHMC", "CZCSXM", "KCDLBM")
+        for f in (
+            "DLBM",
+            "DLMC",
+            "QSXZ",
+            "GDLX",
+            "GDPDJB",
+            "ZZSXDM",
+            "ZZSXMC",
+            "TBXHDM",
+            "TBXHMC",
+            "CZCSXM",
+            "KCDLBM",
+        )
     }
     dlbm = col["DLBM"]
     dlbm_ok = dlbm.isin(codes.LAND_USE_NAMES)
@@ -521,8 +538,10 @@ def _check_dltb(out: _Collector, frame: pd.DataFrame, present: set[str]) -> None
         "CROP_ON_NON_CULTIVATED",
         "ZZSXDM",
         non_cultivated & crop,
-        lambda r: f"地类 {dlbm.iat[r]} 不是耕地，不应填写耕地种植属性 {col['ZZSXDM'].iat[r]} / crop status "
-        f"{col['ZZSXDM'].iat[r]} on non-cultivated class {dlbm.iat[r]}",
+        lambda r: (
+            f"地类 {dlbm.iat[r]} 不是耕地，不应填写耕地种植属性 {col['ZZSXDM'].iat[r]} / crop status "
+            f"{col['ZZSXDM'].iat[r]} on non-cultivated class {dlbm.iat[r]}"
+        ),
     )
     out.rows(
         "RECOVERY_ON_CULTIVATED",
@@ -540,8 +559,9 @@ def _check_dltb(out: _Collector, frame: pd.DataFrame, present: set[str]) -> None
             "CULTIVATED_ATTR_ON_NON_CULTIVATED",
             field,
             non_cultivated & has_value,
-            lambda r, f=field, t=title: f"地类 {dlbm.iat[r]} 不是耕地，不应填写{t} {f} / {f} on non-cultivated "
-            f"class {dlbm.iat[r]}",
+            lambda r: (
+                f"地类 {dlbm.iat[r]} 不是耕地，不应填写{title} {field} / {field} on non-cultivated class {dlbm.iat[r]}"
+            ),
         )
     if "GDPDJB" in present:
         out.rows(
@@ -555,8 +575,10 @@ def _check_dltb(out: _Collector, frame: pd.DataFrame, present: set[str]) -> None
         "REFINEMENT_WITHOUT_CROP",
         "ZZSXDM",
         refined & ~col["ZZSXDM"].isin(("LS", "FLS", "LYFL")),
-        lambda r: f"细化耕地 {col['TBXHDM'].iat[r]} 的种植属性应为 LS/FLS/LYFL / refined cultivated land "
-        "must carry ZZSXDM LS, FLS or LYFL",
+        lambda r: (
+            f"细化耕地 {col['TBXHDM'].iat[r]} 的种植属性应为 LS/FLS/LYFL / refined cultivated land "
+            "must carry ZZSXDM LS, FLS or LYFL"
+        ),
     )
     _check_area_sums(out, frame, present, kcxs)
     if "ZLDWDM" in present:
@@ -581,7 +603,7 @@ def _check_area_sums(out: _Collector, frame: pd.DataFrame, present: set[str], kc
                 "AREA_NOT_POSITIVE",
                 field,
                 values.notna() & (values <= 0),
-                lambda r, f=field, v=values: f"{f}={_fmt(v.iat[r])} 应大于 0 / {f} must be > 0",
+                lambda r: f"{field}={_fmt(values.iat[r])} 应大于 0 / {field} must be > 0",
             )
     if "KCXS" in present:
         out.rows(
@@ -596,8 +618,10 @@ def _check_area_sums(out: _Collector, frame: pd.DataFrame, present: set[str], kc
             "TBDLMJ_MISMATCH",
             "TBDLMJ",
             diff > tol,
-            lambda r: f"TBDLMJ={_fmt(tbdlmj.iat[r])} ≠ TBMJ − KCMJ = {_fmt(tbmj.iat[r])} − {_fmt(kcmj.iat[r])} "
-            f"= {_fmt(tbmj.iat[r] - kcmj.iat[r])}（差 {diff.iat[r]:.2f} m²） / TBDLMJ differs from TBMJ − KCMJ",
+            lambda r: (
+                f"TBDLMJ={_fmt(tbdlmj.iat[r])} ≠ TBMJ − KCMJ = {_fmt(tbmj.iat[r])} − {_fmt(kcmj.iat[r])} "
+                f"= {_fmt(tbmj.iat[r] - kcmj.iat[r])}（差 {diff.iat[r]:.2f} m²） / TBDLMJ differs from TBMJ − KCMJ"
+            ),
         )
     if "KCMJ" in present and "TBMJ" in present and "KCXS" in present:
         expected = tbmj * kcxs.fillna(0.0)
@@ -606,8 +630,10 @@ def _check_area_sums(out: _Collector, frame: pd.DataFrame, present: set[str], kc
             "KCMJ_MISMATCH",
             "KCMJ",
             diff > tol,
-            lambda r: f"KCMJ={_fmt(kcmj.iat[r])} ≠ TBMJ × KCXS = {_fmt(tbmj.iat[r])} × {kcxs.iat[r]} = "
-            f"{expected.iat[r]:.2f}（差 {diff.iat[r]:.2f} m²） / KCMJ differs from TBMJ × KCXS",
+            lambda r: (
+                f"KCMJ={_fmt(kcmj.iat[r])} ≠ TBMJ × KCXS = {_fmt(tbmj.iat[r])} × {kcxs.iat[r]} = "
+                f"{expected.iat[r]:.2f}（差 {diff.iat[r]:.2f} m²） / KCMJ differs from TBMJ × KCXS"
+            ),
         )
 
 
@@ -628,14 +654,16 @@ def _check_area_field(
         code,
         field,
         bad,
-        lambda r: f"{title} {field}={given[r]:.2f} 与椭球面积 {area[r]:.2f} 相差 {given[r] - area[r]:+.2f} m² "
-        f"（容差 {tolerance[r]:.2f}） / {field} differs from the ellipsoid area {area[r]:.2f} m² by "
-        f"{given[r] - area[r]:+.2f} m²",
+        lambda r: (
+            f"{title} {field}={given[r]:.2f} 与椭球面积 {area[r]:.2f} 相差 {given[r] - area[r]:+.2f} m² "
+            f"（容差 {tolerance[r]:.2f}） / {field} differs from the ellipsoid area {area[r]:.2f} m² by "
+            f"{given[r] - area[r]:+.2f} m²"
+        ),
     )
 
 
 def _check_overlaps(out: _Collector, geoms: np.ndarray, areal: np.ndarray, epsg: int, densify_m: float) -> None:
-    i, j, inter = overlapping_pairs(np.where(areal, geoms, None))
+    i, j, inter = overlapping_pairs(keep_only(geoms, areal))
     if not len(i):
         return
     area = ellipsoid_area(inter, epsg, densify_m)

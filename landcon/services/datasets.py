@@ -171,7 +171,9 @@ def import_dataset(
         "source": {
             "path": str(Path(path).resolve()),
             "sha256": file_checksum(Path(path)),
-            "layers": {n: {"source_layer": f["source_layer"], "encoding": f["encoding"]} for n, f in report.layers.items()},
+            "layers": {
+                n: {"source_layer": f["source_layer"], "encoding": f["encoding"]} for n, f in report.layers.items()
+            },
         },
         "crs": {n: f"EPSG:{f['epsg']}" for n, f in report.layers.items()},
         "counts": {n: f["features"] for n, f in report.layers.items()},
@@ -210,14 +212,21 @@ class DatasetInfo:
     layers: dict[str, LayerInfo]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "kind": self.kind, "layers": {n: i.as_dict() for n, i in self.layers.items()}}
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "layers": {n: i.as_dict() for n, i in self.layers.items()},
+        }
 
 
 def _describe(frame: gpd.GeoDataFrame, with_classes: bool) -> LayerInfo:
     crs = check_crs(frame.crs)
     total: float | None = None
     if crs.epsg is not None:
-        total = round(float(ellipsoid_area(np.asarray(frame.geometry.array), crs.epsg, config.area_densify_m()).sum()), 2)
+        total = round(
+            float(ellipsoid_area(np.asarray(frame.geometry.array), crs.epsg, config.area_densify_m()).sum()),
+            2,
+        )
     by_class: dict[str, float] | None = None
     if with_classes and "DLBM" in frame.columns and "TBDLMJ" in frame.columns:
         sums = pd.to_numeric(frame["TBDLMJ"], errors="coerce").groupby(frame["DLBM"].astype(str)).sum()

@@ -1,0 +1,145 @@
+"""Benchmark: synth → validate → import at several DLTB sizes, against a plain pyogrio read.
+
+    .venv/bin/python bench/bench_import.py                 # 10k, 100k, 300k, 1M features
+    .venv/bin/python bench/bench_import.py --sizes 10000 300000
+
+Each step runs in its own process so that time and peak memory (max RSS) are its own:
+- ``synth``: generate the county and write a GeoPackage (the usual delivery format);
+- ``read``: ``pyogrio.read_dataframe(DLTB, use_arrow=True)`` alone — the baseline;
+- ``validate``: ``landcon data validate`` (read + every check);
+- ``import``: ``landcon data import`` (read + every check + GeoParquet store).
+Reported: seconds, peak RSS, the ratio import / read (target ≤ 4 at 300k) and peak RSS over the
+DLTB layer's in-memory size (target ≤ 3). Results go to ``bench/out/results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+
+_MEASURE = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+{body}
+elapsed = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print("BENCH" + json.dumps({{"seconds": elapsed, "peak_rss": peak, **extra}}))
+"""
+
+_BASELINE = _MEASURE.format(
+    body="import geopandas, pyogrio, shapely, pyproj, pyarrow; extra = {}",
+)
+
+_SYNTH = _MEASURE.format(
+    body="""
+from landcon.services.datasets import synthesise
+r = synthesise(sys.argv[1], features=int(sys.argv[2]), seed=7, fmt="gpkg", overwrite=True)
+extra = {"counts": r["counts"]}
+"""
+)
+
+_READ = _MEASURE.format(
+    body="""
+import pyogrio, shapely
+frame = pyogrio.read_dataframe(sys.argv[1], layer="DLTB", use_arrow=True)
+wkb = int(sum(map(len, shapely.to_wkb(frame.geometry.array))))
+attrs = int(frame.drop(columns="geometry").memory_usage(deep=True).sum())
+coords = int(shapely.get_num_coordinates(frame.geometry.array).sum()) * 16
+extra = {"features": len(frame), "attr_bytes": attrs, "wkb_bytes": wkb, "coord_bytes": coords}
+"""
+)
+
+_CLI = _MEASURE.format(
+    body="""
+from typer.testing import CliRunner
+from landcon.cli.main import app
+res = CliRunner().invoke(app, sys.argv[1:])
+extra = {"exit_code": res.exit_code, "tail": res.output[-300:]}
+"""
+)
+
+
+def measure(code: str, *args: str, env: dict[str, str] | None = None) -> dict[str, object]:
+    proc = subprocess.run(
+        [PY, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("BENCH"):
+            return dict(json.loads(line[5:]))
+    raise RuntimeError(f"benchmark step failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+
+
+def mib(n: object) -> str:
+    return f"{float(n) / 2**20:,.0f} MiB"  # type: ignore[arg-type]
+
+
+def run(sizes: list[int], keep: bool) -> list[dict[str, object]]:
+    work = Path(tempfile.mkdtemp(prefix="landcon-bench-"))
+    results = []
+    baseline = measure(_BASELINE)
+    print(f"interpreter + libraries baseline peak RSS: {mib(baseline['peak_rss'])}")
+    try:
+        for n in sizes:
+            src = work / f"county-{n}.gpkg"
+            env = {"LANDCON_DATA_DIR": str(work / "data")}
+            synth = measure(_SYNTH, str(src), str(n))
+            read = measure(_READ, str(src))
+            validate = measure(_CLI, "data", "validate", str(src), "--json", env=env)
+            imp = measure(_CLI, "data", "import", str(src), "--name", f"b{n}", "--replace", "--json", env=env)
+            layer_bytes = int(read["attr_bytes"]) + int(read["wkb_bytes"])  # type: ignore[call-overload]
+            row = {
+                "target_features": n,
+                "features": read["features"],
+                "synth": synth,
+                "read": read,
+                "validate": validate,
+                "import": imp,
+                "layer_bytes": layer_bytes,
+                "import_over_read": float(imp["seconds"]) / float(read["seconds"]),  # type: ignore[arg-type]
+                "validate_over_read": float(validate["seconds"]) / float(read["seconds"]),  # type: ignore[arg-type]
+                "import_peak_over_layer": int(imp["peak_rss"]) / layer_bytes,  # type: ignore[call-overload]
+                "import_net_peak_over_layer": (int(imp["peak_rss"]) - int(baseline["peak_rss"])) / layer_bytes,  # type: ignore[call-overload]
+            }
+            results.append(row)
+            print(
+                f"{read['features']:>9,} DLTB | synth {synth['seconds']:7.1f} s {mib(synth['peak_rss']):>10} | "
+                f"read {read['seconds']:6.2f} s {mib(read['peak_rss']):>10} | "
+                f"validate {validate['seconds']:6.2f} s (exit {validate['exit_code']}) | "
+                f"import {imp['seconds']:6.2f} s {mib(imp['peak_rss']):>10} (exit {imp['exit_code']}) | "
+                f"import/read {row['import_over_read']:.2f}× | layer {mib(layer_bytes)}, "
+                f"peak/layer {row['import_peak_over_layer']:.2f}× "
+                f"(net of baseline {row['import_net_peak_over_layer']:.2f}×)",
+                flush=True,
+            )
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+    out = HERE / "out"
+    out.mkdir(exist_ok=True)
+    (out / "results.json").write_text(json.dumps({"baseline": baseline, "runs": results}, indent=2))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 300_000, 1_000_000])
+    parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    args = parser.parse_args()
+    run(args.sizes, args.keep)
+
+
+if __name__ == "__main__":
+    main()
