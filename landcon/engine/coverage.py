@@ -63,10 +63,11 @@ def overlapping_pairs(
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.object_]]:
     """Pairs ``(i, j)`` with i < j whose interiors intersect, and their intersection geometries.
 
-    ``geoms`` must be valid polygons (invalid ones are skipped: they are reported elsewhere).
+    ``geoms`` must be valid polygons or None (pass invalid ones as None: predicates on them are
+    undefined, and they are reported elsewhere).
     """
     arr = np.asarray(geoms, dtype=object)
-    usable = shapely.is_valid(arr) & np.isin(shapely.get_type_id(arr), (3, 6))
+    usable = np.isin(shapely.get_type_id(arr), (3, 6))
     candidates = np.flatnonzero(coverage_candidates(keep_only(arr, usable)) & usable)
     empty = np.array([], dtype=np.intp)
     if not len(candidates):

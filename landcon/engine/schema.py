@@ -225,7 +225,8 @@ class _Collector:
         severity: Severity | None = None,
     ) -> None:
         sev = severity or PROBLEM_CODES[code][0]
-        for row in np.flatnonzero(np.asarray(mask, dtype=bool)):
+        flags = mask.fillna(False).to_numpy(dtype=bool) if isinstance(mask, pd.Series) else np.asarray(mask, dtype=bool)
+        for row in np.flatnonzero(flags):
             self.problems.append(Problem(self.layer, self.ids[row], field, code, sev, message(int(row))))
 
 
@@ -234,31 +235,27 @@ def _feature_ids(frame: pd.DataFrame) -> np.ndarray:
     rows = np.arange(1, len(frame) + 1, dtype=object)
     if "BSM" not in frame.columns:
         return rows
-    bsm = frame["BSM"]
-    text = bsm.map(_id_text)
-    return np.where(text.notna(), text.to_numpy(dtype=object), rows)
-
-
-def _id_text(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = str(value).strip()
-    return text or None
+    text = _text(frame["BSM"])
+    return np.where(text.notna().to_numpy(dtype=bool), text.to_numpy(dtype=object, na_value=None), rows)
 
 
 def _text(series: pd.Series) -> pd.Series:
-    """Values as stripped strings, with None for null and empty."""
-    s = series.astype("object").where(series.notna(), None)
-    s = s.map(lambda v: v.strip() if isinstance(v, str) else v)
-    return s.where(s.map(lambda v: v is not None and v != ""), None)
+    """Values as stripped text (pandas string dtype), missing for null and empty. Whole numbers
+    stored as floats (an integer BSM through a FileGDB) are written without ``.0``."""
+    if pd.api.types.is_float_dtype(series):
+        whole = series.notna() & (np.mod(series.fillna(0.0), 1.0) == 0.0)
+        series = series.astype(object).where(~whole, series.fillna(0.0).astype("int64").astype(object))
+        series = series.where(series.notna(), None)
+    text = series.astype("string[pyarrow]").str.strip()
+    return text.mask(text == "")
 
 
 def _kind_ok(series: pd.Series, kind: FieldKind) -> bool:
     values = series.dropna()
     if kind == "text":
-        return bool(pd.api.types.is_string_dtype(series) or values.map(lambda v: isinstance(v, str)).all())
+        if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(series.dtype):
+            return True
+        return bool(pd.api.types.is_string_dtype(values))
     if kind == "id":
         return True
     if not len(values):
@@ -414,7 +411,7 @@ def _check_fields(out: _Collector, name: str, frame: pd.DataFrame) -> set[str]:
             )
         if spec.kind == "text":
             values = _text(series)
-            garbled = values.notna() & values.astype(str).str.contains(_MOJIBAKE)
+            garbled = values.str.contains(_MOJIBAKE.pattern, regex=True, na=False)
             out.rows(
                 "TEXT_ENCODING",
                 spec.name,
@@ -453,7 +450,7 @@ def _check_names(
     name_field: str,
     title: str,
 ) -> None:
-    expected = code_values.map(lambda c: table.get(c) if c is not None else None)
+    expected = code_values.map(dict(table)).astype("string[pyarrow]")
     bad = expected.notna() & (name_values != expected)
 
     def message(r: int) -> str:
@@ -477,7 +474,7 @@ def _numeric(frame: pd.DataFrame, field: str, present: set[str]) -> pd.Series:
 
 def _check_dltb(out: _Collector, frame: pd.DataFrame, present: set[str]) -> None:
     n = len(frame)
-    none = pd.Series([None] * n, index=frame.index, dtype=object)
+    none = pd.Series([None] * n, index=frame.index, dtype="string[pyarrow]")
     col: dict[str, pd.Series] = {
         f: (_text(frame[f]) if f in present else none)
         for f in (
@@ -583,7 +580,7 @@ def _check_dltb(out: _Collector, frame: pd.DataFrame, present: set[str]) -> None
     _check_area_sums(out, frame, present, kcxs)
     if "ZLDWDM" in present:
         zl = col_zl = _text(frame["ZLDWDM"])
-        bad = col_zl.notna() & ~col_zl.astype(str).str.fullmatch(r"\d{12}(\d{7})?")
+        bad = col_zl.notna() & ~col_zl.str.fullmatch(r"\d{12}(\d{7})?").fillna(False)
         out.rows(
             "CODE_FORMAT",
             "ZLDWDM",
@@ -684,7 +681,7 @@ def _check_overlaps(out: _Collector, geoms: np.ndarray, areal: np.ndarray, epsg:
 def _check_duplicate_bsm(out: _Collector, frame: pd.DataFrame, strict: bool) -> None:
     if "BSM" not in frame.columns:
         return
-    bsm = frame["BSM"].map(_id_text)
+    bsm = _text(frame["BSM"])
     dup = bsm.notna() & bsm.duplicated(keep="first")
     out.rows(
         "DUPLICATE_BSM",
@@ -699,9 +696,9 @@ def _check_villages(dltb: pd.DataFrame, cjdcq: pd.DataFrame) -> list[Problem]:
     """DLTB.ZLDWDM[:12] must name a village of CJDCQ (warning)."""
     if "ZLDWDM" not in dltb.columns or "ZLDWDM" not in cjdcq.columns:
         return []
-    villages = set(_text(cjdcq["ZLDWDM"]).dropna().astype(str).str[:12])
+    villages = set(_text(cjdcq["ZLDWDM"]).dropna().str[:12])
     zl = _text(dltb["ZLDWDM"])
-    village = zl.astype(str).str[:12]
+    village = zl.str[:12]
     bad = zl.notna() & ~village.isin(villages)
     out = _Collector(DLTB, _feature_ids(dltb))
     out.rows(
