@@ -89,8 +89,9 @@ def _print_report(report: datasets.ValidationReport) -> None:
     console.print(layers)
     if report.problems:
         table = Table(title=f"问题 / problems（前 {SHOWN_PROBLEMS} 条）")
-        for column in ("级别", "图层", "要素", "字段", "代码", "说明"):
-            table.add_column(column, overflow="fold")
+        for column in ("级别", "图层", "要素", "字段", "代码"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("说明", overflow="fold")
         for p in report.problems[:SHOWN_PROBLEMS]:
             level = "[red]错误[/]" if p.severity == "error" else "[yellow]警告[/]"
             table.add_row(level, p.layer, str(p.feature or ""), p.field or "", p.code, p.message)

@@ -1,0 +1,200 @@
+"""The dataset store: one folder per dataset under ``ROOT/datasets/NAME``.
+
+A dataset is one GeoParquet file per layer (``DLTB.parquet`` …, zstd, covering bbox) plus
+``manifest.json`` (UTF-8). The caller supplies the manifest's content (source, checksum, CRS,
+counts, import time, validation summary); ``create`` adds ``format_version`` and
+``layers: {NAME: {"file", "features", "sha256"}}``.
+
+Writes are atomic: everything is written in ``ROOT/datasets/.tmp-…`` and renamed into place;
+on any error the temporary folder is removed and nothing is left behind. ``replace=True``
+renames the old dataset aside, renames the new one in, then deletes the old one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from landcon.errors import DatasetExists, DatasetNotFound, InputReadError, LandconError
+
+__all__ = ["FORMAT_VERSION", "NAME_PATTERN", "DatasetStore", "file_checksum", "write_parquet"]
+
+FORMAT_VERSION = 1
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_\-\u4e00-\u9fff]{1,64}$")
+MANIFEST = "manifest.json"
+_CHUNK = 1024 * 1024
+
+
+def file_checksum(path: str | Path) -> str:
+    """SHA-256 (hex) of a file; for a folder, of every file in it (recursively) in sorted order
+    of relative path, each contributing its relative path and its bytes. Streams 1 MiB chunks."""
+    path = Path(path)
+    if not path.exists():
+        raise InputReadError("路径不存在 / path does not exist", path=str(path))
+    digest = hashlib.sha256()
+    if path.is_file():
+        _feed(digest, path)
+        return digest.hexdigest()
+    files = sorted((p for p in path.rglob("*") if p.is_file()), key=lambda p: p.relative_to(path).as_posix())
+    for file in files:
+        relative = file.relative_to(path).as_posix().encode("utf-8")
+        digest.update(len(relative).to_bytes(8, "little") + relative)
+        digest.update(file.stat().st_size.to_bytes(8, "little"))
+        _feed(digest, file)
+    return digest.hexdigest()
+
+
+def _feed(digest: Any, file: Path) -> None:
+    with open(file, "rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+
+
+def write_parquet(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """Write one layer as GeoParquet (zstd, covering bbox)."""
+    frame.to_parquet(path, compression="zstd", write_covering_bbox=True)
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise LandconError(
+            f"数据集名称不合法：{name!r}（1–64 个字母、数字、汉字、_ 或 -） / "
+            "invalid dataset name (1–64 letters, digits, Chinese characters, _ or -)"
+        )
+
+
+def _check_layer(layer: str) -> None:
+    if not isinstance(layer, str) or not NAME_PATTERN.match(layer):
+        raise LandconError(f"图层名不合法 / invalid layer name: {layer!r}", layer=str(layer))
+
+
+class DatasetStore:
+    """Datasets under ``root / "datasets"``. Nothing is created on disk until ``create``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.folder = self.root / "datasets"
+
+    def _path(self, name: str) -> Path:
+        _check_name(name)
+        return self.folder / name
+
+    def _existing(self, name: str) -> Path:
+        path = self._path(name)
+        if not (path / MANIFEST).is_file():
+            raise DatasetNotFound(f"数据集 {name} 不存在 / dataset {name} does not exist", path=str(path))
+        return path
+
+    def names(self) -> list[str]:
+        """Names of the stored datasets, sorted."""
+        if not self.folder.is_dir():
+            return []
+        return sorted(
+            p.name
+            for p in self.folder.iterdir()
+            if not p.name.startswith(".") and NAME_PATTERN.match(p.name) and (p / MANIFEST).is_file()
+        )
+
+    def exists(self, name: str) -> bool:
+        """Whether dataset ``name`` is stored (False for names that are not valid names)."""
+        if not isinstance(name, str) or not NAME_PATTERN.match(name):
+            return False
+        return (self.folder / name / MANIFEST).is_file()
+
+    def manifest(self, name: str) -> dict[str, Any]:
+        path = self._existing(name) / MANIFEST
+        with open(path, encoding="utf-8") as stream:
+            data: dict[str, Any] = json.load(stream)
+        return data
+
+    def layer_path(self, name: str, layer: str) -> Path:
+        """The GeoParquet file of ``layer`` in dataset ``name``."""
+        path = self._existing(name)
+        layers = self.manifest(name).get("layers", {})
+        if layer not in layers:
+            raise DatasetNotFound(
+                f"数据集 {name} 中没有图层 {layer} / dataset {name} has no layer {layer}",
+                path=str(path),
+                layer=layer,
+            )
+        return path / layers[layer]["file"]
+
+    def read_layer(self, name: str, layer: str, columns: list[str] | None = None) -> gpd.GeoDataFrame:
+        """Read one layer; ``columns`` restricts the attributes (the geometry is always read)."""
+        path = self.layer_path(name, layer)
+        if columns is not None:
+            columns = list(dict.fromkeys([*columns, "geometry"]))
+        return gpd.read_parquet(path, columns=columns)
+
+    def create(
+        self,
+        name: str,
+        layers: Mapping[str, gpd.GeoDataFrame],
+        manifest: Mapping[str, Any],
+        *,
+        replace: bool = False,
+    ) -> Path:
+        """Store ``layers`` as dataset ``name`` atomically and return its folder."""
+        target = self._path(name)
+        for layer in layers:
+            _check_layer(layer)
+        if self.exists(name) and not replace:
+            raise DatasetExists(f"数据集 {name} 已存在（用 --replace 替换） / dataset {name} exists", path=str(target))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=self.folder))
+        try:
+            entries: dict[str, dict[str, Any]] = {}
+            for layer, frame in layers.items():
+                file = f"{layer}.parquet"
+                write_parquet(frame, tmp / file)
+                entries[layer] = {"file": file, "features": len(frame), "sha256": file_checksum(tmp / file)}
+            content = dict(manifest) | {"format_version": FORMAT_VERSION, "layers": entries}
+            with open(tmp / MANIFEST, "w", encoding="utf-8") as stream:
+                json.dump(content, stream, ensure_ascii=False, indent=2, default=str)
+                stream.write("\n")
+                stream.flush()
+                os.fsync(stream.fileno())
+            self._swap_in(tmp, target, name, replace)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
+
+    def _swap_in(self, tmp: Path, target: Path, name: str, replace: bool) -> None:
+        if target.exists():
+            if not replace:
+                raise DatasetExists(f"数据集 {name} 已存在 / dataset {name} exists", path=str(target))
+            aside = self.folder / f".old-{name}-{uuid.uuid4().hex[:12]}"
+            os.rename(target, aside)
+            try:
+                os.rename(tmp, target)
+            except BaseException:
+                os.rename(aside, target)
+                raise
+            shutil.rmtree(aside, ignore_errors=True)
+            return
+        try:
+            os.rename(tmp, target)
+        except OSError as exc:  # a dataset of that name appeared meanwhile
+            raise DatasetExists(f"数据集 {name} 已存在 / dataset {name} exists", path=str(target)) from exc
+
+    def delete(self, name: str) -> None:
+        """Remove dataset ``name`` (renamed aside first, so it disappears at once)."""
+        path = self._existing(name)
+        aside = self.folder / f".del-{name}-{uuid.uuid4().hex[:12]}"
+        os.rename(path, aside)
+        shutil.rmtree(aside, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            if aside.exists():
+                shutil.rmtree(aside)
