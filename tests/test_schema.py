@@ -389,3 +389,9 @@ def test_many_features_vectorised_counts():
     problems = validate_layer("DLTB", frame)
     assert len(codes_of(problems, "CODE_INVALID")) == 25
     assert codes_of(problems, "OVERLAP") == []
+
+
+def test_middle_dot_names_and_degree_signs_are_not_mojibake(dltb):
+    dltb.loc[0, "QSDWMC"] = "岩帅·班洪村民小组"  # names in minority areas carry a middle dot
+    dltb.loc[1, "MSSM"] = "25°"
+    assert codes_of(validate_layer("DLTB", dltb), "TEXT_ENCODING") == []

@@ -13,6 +13,7 @@ import pytest
 import shapely
 from conftest import CELL, X0, Y0, grid_dltb
 
+from landcon.engine.schema import validate_layer
 from landcon.errors import EncodingError, InputReadError, LandconError
 from landcon.store import layers as store_layers
 from landcon.store.layers import detect_dbf_encoding, list_source_layers, read_layers, write_layers
@@ -268,13 +269,15 @@ def test_forced_utf8_on_gbk_bytes_is_refused(tmp_path):
     assert info.value.field == "DLMC" and info.value.feature == 0
 
 
-def test_mojibake_in_any_format_is_refused(tmp_path):
+def test_mojibake_baked_into_utf8_formats_is_left_to_the_validator(tmp_path):
+    # GeoParquet/GeoPackage/FileGDB text is UTF-8 by specification: the reader does not decode
+    # it, the validator flags it (TEXT_ENCODING is an error, so it is never imported)
     frame = small_grid()
     frame.loc[3, "ZLDWMC"] = "Ë®Ìï"
     frame.to_parquet(tmp_path / "DLTB.parquet")
-    with pytest.raises(EncodingError) as info:
-        read_layers(tmp_path)
-    assert (info.value.field, info.value.feature) == ("ZLDWMC", 3)
+    layer = read_layers(tmp_path)["DLTB"]
+    problems = [p for p in validate_layer("DLTB", layer.frame) if p.code == "TEXT_ENCODING"]
+    assert [(p.field, p.severity) for p in problems] == [("ZLDWMC", "error")]
 
 
 def test_latin1_in_chinese_text_is_not_mojibake(tmp_path):

@@ -13,7 +13,6 @@ Problem codes (severity): see ``PROBLEM_CODES``.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -30,6 +29,7 @@ from landcon.engine.coverage import overlapping_pairs
 from landcon.engine.crs import check_crs
 from landcon.engine.layers import CJDCQ, CZKFBJ, DLTB, LAYER_TITLES, STBHHX, XZQ, YJJBNTBHTB
 from landcon.engine.rings import keep_only
+from landcon.engine.text import garbled_mask, looks_garbled
 
 Severity = Literal["error", "warning"]
 ERROR: Severity = "error"
@@ -196,10 +196,6 @@ STRICT_LAYERS = frozenset({DLTB, XZQ, CJDCQ})
 
 PLANNING_ZONE_CODES: Mapping[str, str] = {"01": "城镇集中建设区", "02": "城镇弹性发展区", "03": "特别用途区"}
 """CZKFBJ.GHFQDM 规划分区代码."""
-
-# Characters that Chinese text decoded with the wrong code page turns into (Latin-1 supplement,
-# Latin Extended, box drawing, the replacement character).
-_MOJIBAKE = re.compile("[\u00a0-\u024f\u2500-\u257f\ufffd]")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,7 +407,7 @@ def _check_fields(out: _Collector, name: str, frame: pd.DataFrame) -> set[str]:
             )
         if spec.kind == "text":
             values = _text(series)
-            garbled = values.str.contains(_MOJIBAKE.pattern, regex=True, na=False)
+            garbled = garbled_mask(values)
             out.rows(
                 "TEXT_ENCODING",
                 spec.name,
@@ -456,7 +452,7 @@ def _check_names(
     def message(r: int) -> str:
         got = name_values.iat[r]
         hint = ""
-        if isinstance(got, str) and _MOJIBAKE.search(got):
+        if isinstance(got, str) and looks_garbled(got):
             hint = "；疑似编码错误（乱码） / looks like text decoded with the wrong encoding"
         return (
             f"{title} {name_field}「{got}」与代码 {code_values.iat[r]} 的名称「{expected.iat[r]}」不符{hint} / "

@@ -48,6 +48,7 @@ import pyproj
 import shapely
 
 from landcon.engine.layers import canonical_layer_name, discover, normalise_columns
+from landcon.engine.text import looks_garbled
 from landcon.errors import EncodingError, InputReadError, LandconError
 
 __all__ = [
@@ -351,7 +352,10 @@ def _read_candidate(name: str, candidate: _Candidate, forced: str | None) -> Sou
         frame = frame.drop(columns=[c for c in frame.columns if str(c).upper() in _GDB_GEOMETRY_FIELDS])
     frame = normalise_columns(frame)
     frame = _single_part_polygons(frame)
-    _check_mojibake(frame, candidate.display, name)
+    if candidate.kind == "shp":
+        # Shapefiles are the one source whose text landcon decodes itself; text of the other
+        # formats is UTF-8 by specification, and the validator checks every schema text field.
+        _check_mojibake(frame, candidate.display, name)
     return SourceLayer(name, candidate.source_name, candidate.display, frame, used)
 
 
@@ -372,19 +376,6 @@ def _single_part_polygons(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame
 
 
-# Text that went through the wrong decoder: U+FFFD, C1 control characters, or (in a value without
-# any Chinese) two Latin-1 supplement letters in a row — GBK read as Latin-1 gives 水田 → Ë®Ìï.
-_BAD_CHARS = re.compile("[\ufffd\x80-\x9f]")
-_LATIN1_RUN = re.compile("[\u00a1-\u00ff]{2}")
-_CJK = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0002ffff]")
-
-
-def _looks_garbled(value: str) -> bool:
-    if _BAD_CHARS.search(value):
-        return True
-    return bool(_LATIN1_RUN.search(value)) and not _CJK.search(value)
-
-
 def _check_mojibake(frame: gpd.GeoDataFrame, path: str, layer: str) -> None:
     for column in frame.columns:
         if column == "geometry":
@@ -396,7 +387,7 @@ def _check_mojibake(frame: gpd.GeoDataFrame, path: str, layer: str) -> None:
         texts = [v for v in values if isinstance(v, str) and not v.isascii()]
         if not texts:
             continue
-        bad = {v for v in texts if _looks_garbled(v)}
+        bad = {v for v in texts if looks_garbled(v)}
         if not bad:
             continue
         positions = np.flatnonzero(series.isin(bad).to_numpy(dtype=bool))
