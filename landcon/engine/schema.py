@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -301,7 +302,12 @@ def validate_layers(
 
 
 def validate_layer(name: str, frame: gpd.GeoDataFrame, *, densify_m: float = DEFAULT_DENSIFY_M) -> list[Problem]:
-    """Validate one standard layer (see module docstring)."""
+    """Validate one standard layer (see module docstring).
+
+    The geometry checks (validity, ellipsoid areas, overlaps) run in a worker thread beside the
+    attribute checks: shapely, pyproj and pyarrow release the GIL, so the two halves share the
+    machine's cores.
+    """
     ids = _feature_ids(frame)
     out = _Collector(name, ids)
     if len(frame) == 0:
@@ -310,31 +316,51 @@ def validate_layer(name: str, frame: gpd.GeoDataFrame, *, densify_m: float = DEF
     if not crs.ok:
         out.layer_problem(crs.code or "CRS_UNKNOWN", None, crs.message or "")
     geoms = np.asarray(frame.geometry.array, dtype=object)
-    areal = _check_geometry(out, geoms)
-    present = _check_fields(out, name, frame)
-    if name == DLTB:
-        _check_dltb(out, frame, present)
-    elif name == YJJBNTBHTB:
-        _check_known_codes(out, frame, present)
-    elif name == CZKFBJ and "GHFQDM" in present:
-        values = _text(frame["GHFQDM"])
-        bad = values.notna() & ~values.isin(PLANNING_ZONE_CODES)
-        out.rows(
-            "CODE_UNKNOWN",
-            "GHFQDM",
-            bad,
-            lambda r: f"规划分区代码 GHFQDM={values.iat[r]} 不是 01/02/03 / unknown planning zone code",
-        )
-    _check_duplicate_bsm(out, frame, name in STRICT_LAYERS)
-    if crs.ok and crs.epsg is not None and len(frame):
-        area = ellipsoid_area(keep_only(geoms, areal), crs.epsg, densify_m)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # Areas of every polygon, valid or not (only valid ones are used), in parallel with the
+        # validity and overlap checks and, in this thread, the attribute checks.
+        areas = pool.submit(ellipsoid_area, geoms, crs.epsg, densify_m) if crs.epsg is not None else None
+        geometry = pool.submit(_geometry_checks, name, ids, geoms, crs.epsg, densify_m)
+        attributes = _Collector(name, ids)
+        present = _check_fields(attributes, name, frame)
+        if name == DLTB:
+            _check_dltb(attributes, frame, present)
+        elif name == YJJBNTBHTB:
+            _check_known_codes(attributes, frame, present)
+        elif name == CZKFBJ and "GHFQDM" in present:
+            values = _text(frame["GHFQDM"])
+            bad = values.notna() & ~values.isin(PLANNING_ZONE_CODES)
+            attributes.rows(
+                "CODE_UNKNOWN",
+                "GHFQDM",
+                bad,
+                lambda r: f"规划分区代码 GHFQDM={values.iat[r]} 不是 01/02/03 / unknown planning zone code",
+            )
+        _check_duplicate_bsm(attributes, frame, name in STRICT_LAYERS)
+        shapes, areal, overlaps = geometry.result()
+        area = areas.result() if areas is not None and len(geoms) else None
+    out.problems.extend(shapes.problems)
+    out.problems.extend(attributes.problems)
+    if area is not None:
         if name == DLTB and "TBMJ" in present:
             _check_area_field(out, frame["TBMJ"], area, areal, "TBMJ", "TBMJ_MISMATCH", "图斑面积")
         if name in (XZQ, CJDCQ) and "JSMJ" in present:
             _check_area_field(out, frame["JSMJ"], area, areal, "JSMJ", "JSMJ_MISMATCH", "计算面积")
-        if name == DLTB:
-            _check_overlaps(out, geoms, areal, crs.epsg, densify_m)
+    out.problems.extend(overlaps)
     return out.problems
+
+
+def _geometry_checks(
+    name: str, ids: np.ndarray, geoms: np.ndarray, epsg: int | None, densify_m: float
+) -> tuple[_Collector, np.ndarray, list[Problem]]:
+    """Geometry problems, the usable-polygon mask and the overlap problems of DLTB (which need an
+    accepted CRS for their areas)."""
+    shapes = _Collector(name, ids)
+    areal = _check_geometry(shapes, geoms)
+    overlaps = _Collector(name, ids)
+    if name == DLTB and epsg is not None and len(geoms):
+        _check_overlaps(overlaps, geoms, areal, epsg, densify_m)
+    return shapes, areal, overlaps.problems
 
 
 def _check_geometry(out: _Collector, geoms: np.ndarray) -> np.ndarray:

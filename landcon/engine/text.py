@@ -31,8 +31,8 @@ def looks_garbled(value: str) -> bool:
 
 
 def garbled_mask(values: pd.Series) -> pd.Series:
-    """Vectorised ``looks_garbled`` over a pandas string Series (missing values → False)."""
-    bad = values.str.contains(BAD_CHARS, regex=True, na=False)
-    run = values.str.contains(LATIN1_RUN, regex=True, na=False)
-    cjk = values.str.contains(CJK, regex=True, na=False)
-    return bad | (run & ~cjk)
+    """``looks_garbled`` over a Series (missing values → False). Attribute columns repeat few
+    distinct values, so the rule runs once per distinct non-ASCII value."""
+    distinct = values.dropna().unique()
+    bad = [v for v in distinct if isinstance(v, str) and not v.isascii() and looks_garbled(v)]
+    return values.isin(bad).fillna(False).astype(bool)
