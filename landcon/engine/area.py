@@ -66,7 +66,7 @@ _CE = 5.0 / 2304.0 * _E8
 DEFAULT_DENSIFY_M = 1000.0
 """Default maximum edge length (m) before inverse projection."""
 
-_CHUNK = 100_000  # geometries per vectorised batch: bounds peak memory on million-feature layers
+_CHUNK = 20_000  # geometries per vectorised batch: bounds peak memory on million-feature layers
 _DEG_PER_M = 1.0 / 111_000.0
 
 

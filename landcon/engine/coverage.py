@@ -21,7 +21,13 @@ _QUANTUM = 1e-3  # vertices equal to the millimetre are the same vertex
 
 
 def coverage_candidates(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
-    """Mask of polygons that may overlap another one (see module docstring)."""
+    """Mask of polygons that may overlap another one (see module docstring).
+
+    Each directed edge is keyed by its undirected end points (quantised to 1 mm) plus its
+    direction; after one sort, an edge is clean when exactly two edges share its key and they run
+    in opposite directions. Anything else (an edge on the outer boundary, a vertex that does not
+    match, an edge used twice the same way) flags the polygons that own those edges.
+    """
     n = len(geoms)
     flagged = np.zeros(n, dtype=bool)
     xy, ring_id, ring_geom, ring_ext = ring_coordinates(geoms)
@@ -30,31 +36,29 @@ def coverage_candidates(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]
     signed = signed_ring_areas(xy, ring_id, len(ring_geom))
     flip = (signed > 0) != ring_ext  # exterior must be CCW (+), holes CW (−)
     q = np.round((xy - xy.min(axis=0)) / _QUANTUM).astype(np.int64)
+    del xy
     point_key = (q[:, 0] << 31) | q[:, 1]
+    del q
     same = ring_id[:-1] == ring_id[1:]
     seg_ring = ring_id[:-1][same]
     a = point_key[:-1][same]
     b = point_key[1:][same]
-    rev = flip[seg_ring]
-    start = np.where(rev, b, a)
-    end = np.where(rev, a, b)
-    keep = start != end  # repeated vertices make zero-length segments
-    start, end, seg_geom = start[keep], end[keep], ring_geom[seg_ring[keep]]
-    m = len(start)
-    # Forward entries (tag 0) and reversed entries (tag 1), sorted by key.
-    k1 = np.concatenate([start, end])
-    k2 = np.concatenate([end, start])
-    tag = np.r_[np.zeros(m, dtype=np.int8), np.ones(m, dtype=np.int8)]
-    order = np.lexsort((tag, k2, k1))
-    k1s, k2s, tags = k1[order], k2[order], tag[order]
-    new_group = np.r_[True, (k1s[1:] != k1s[:-1]) | (k2s[1:] != k2s[:-1])]
-    group = np.cumsum(new_group) - 1
-    n_groups = group[-1] + 1
-    forward = np.bincount(group, weights=(tags == 0), minlength=n_groups)
-    reverse = np.bincount(group, weights=(tags == 1), minlength=n_groups)
-    bad_group = (forward > 1) | (reverse == 0) | (reverse > 1)
-    bad_entry = bad_group[group] & (tags == 0)
-    flagged[seg_geom[order[bad_entry]]] = True
+    del point_key, same
+    keep = a != b  # repeated vertices make zero-length segments
+    a, b, seg_ring = a[keep], b[keep], seg_ring[keep]
+    forward = (a < b) != flip[seg_ring]  # direction after orienting the ring
+    lo = np.minimum(a, b)
+    hi = np.maximum(a, b)
+    del a, b
+    order = np.lexsort((hi, lo))
+    lo, hi, forward = lo[order], hi[order], forward[order]
+    starts = np.r_[0, np.flatnonzero((lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])) + 1]
+    del lo, hi
+    sizes = np.diff(np.r_[starts, len(order)])
+    n_forward = np.add.reduceat(forward.astype(np.int64), starts)
+    clean = (sizes == 2) & (n_forward == 1)
+    bad_entries = order[~np.repeat(clean, sizes)]
+    flagged[ring_geom[seg_ring[bad_entries]]] = True
     return flagged
 
 

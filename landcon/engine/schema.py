@@ -227,13 +227,26 @@ class _Collector:
             self.problems.append(Problem(self.layer, self.ids[row], field, code, sev, message(int(row))))
 
 
-def _feature_ids(frame: pd.DataFrame) -> np.ndarray:
+def _feature_ids(texts: _TextColumns) -> np.ndarray:
     """BSM as text where present, else the 1-based row number."""
-    rows = np.arange(1, len(frame) + 1, dtype=object)
-    if "BSM" not in frame.columns:
+    rows = np.arange(1, len(texts.frame) + 1, dtype=object)
+    if "BSM" not in texts.frame.columns:
         return rows
-    text = _text(frame["BSM"])
+    text = texts["BSM"]
     return np.where(text.notna().to_numpy(dtype=bool), text.to_numpy(dtype=object, na_value=None), rows)
+
+
+class _TextColumns:
+    """``_text`` of each field of one frame, computed once per validation."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._cache: dict[str, pd.Series] = {}
+
+    def __getitem__(self, field: str) -> pd.Series:
+        if field not in self._cache:
+            self._cache[field] = _text(self.frame[field])
+        return self._cache[field]
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -308,7 +321,8 @@ def validate_layer(name: str, frame: gpd.GeoDataFrame, *, densify_m: float = DEF
     attribute checks: shapely, pyproj and pyarrow release the GIL, so the two halves share the
     machine's cores.
     """
-    ids = _feature_ids(frame)
+    texts = _TextColumns(frame)
+    ids = _feature_ids(texts)
     out = _Collector(name, ids)
     if len(frame) == 0:
         out.layer_problem("LAYER_EMPTY", None, f"图层 {name} 没有要素 / layer {name} has no features")
@@ -322,13 +336,13 @@ def validate_layer(name: str, frame: gpd.GeoDataFrame, *, densify_m: float = DEF
         areas = pool.submit(ellipsoid_area, geoms, crs.epsg, densify_m) if crs.epsg is not None else None
         geometry = pool.submit(_geometry_checks, name, ids, geoms, crs.epsg, densify_m)
         attributes = _Collector(name, ids)
-        present = _check_fields(attributes, name, frame)
+        present = _check_fields(attributes, name, texts)
         if name == DLTB:
-            _check_dltb(attributes, frame, present)
+            _check_dltb(attributes, texts, present)
         elif name == YJJBNTBHTB:
-            _check_known_codes(attributes, frame, present)
+            _check_known_codes(attributes, texts, present)
         elif name == CZKFBJ and "GHFQDM" in present:
-            values = _text(frame["GHFQDM"])
+            values = texts["GHFQDM"]
             bad = values.notna() & ~values.isin(PLANNING_ZONE_CODES)
             attributes.rows(
                 "CODE_UNKNOWN",
@@ -336,7 +350,7 @@ def validate_layer(name: str, frame: gpd.GeoDataFrame, *, densify_m: float = DEF
                 bad,
                 lambda r: f"规划分区代码 GHFQDM={values.iat[r]} 不是 01/02/03 / unknown planning zone code",
             )
-        _check_duplicate_bsm(attributes, frame, name in STRICT_LAYERS)
+        _check_duplicate_bsm(attributes, texts, name in STRICT_LAYERS)
         shapes, areal, overlaps = geometry.result()
         area = areas.result() if areas is not None and len(geoms) else None
     out.problems.extend(shapes.problems)
@@ -393,8 +407,9 @@ def _check_geometry(out: _Collector, geoms: np.ndarray) -> np.ndarray:
     return np.asarray(polygon & valid)
 
 
-def _check_fields(out: _Collector, name: str, frame: pd.DataFrame) -> set[str]:
+def _check_fields(out: _Collector, name: str, texts: _TextColumns) -> set[str]:
     """Presence, type and mandatory values; returns the fields usable for value checks."""
+    frame = texts.frame
     usable: set[str] = set()
     strict = name in STRICT_LAYERS
     for spec in SCHEMAS.get(name, ()):
@@ -424,7 +439,7 @@ def _check_fields(out: _Collector, name: str, frame: pd.DataFrame) -> set[str]:
             continue
         usable.add(spec.name)
         if spec.mandatory:
-            blank = _text(series).isna() if spec.kind in ("text", "id") else series.isna()
+            blank = texts[spec.name].isna() if spec.kind in ("text", "id") else series.isna()
             out.rows(
                 "VALUE_MISSING",
                 spec.name,
@@ -432,7 +447,7 @@ def _check_fields(out: _Collector, name: str, frame: pd.DataFrame) -> set[str]:
                 lambda r: f"{spec.name}（{spec.title}）为空 / {spec.name} is empty",
             )
         if spec.kind == "text":
-            values = _text(series)
+            values = texts[spec.name]
             garbled = garbled_mask(values)
             out.rows(
                 "TEXT_ENCODING",
@@ -446,16 +461,16 @@ def _check_fields(out: _Collector, name: str, frame: pd.DataFrame) -> set[str]:
     return usable
 
 
-def _check_known_codes(out: _Collector, frame: pd.DataFrame, present: set[str]) -> None:
+def _check_known_codes(out: _Collector, texts: _TextColumns, present: set[str]) -> None:
     """DLBM / DLMC / GDPDJB on a 三区三线 layer when the fields are there."""
     if "DLBM" in present:
-        dlbm = _text(frame["DLBM"])
+        dlbm = texts["DLBM"]
         bad = dlbm.notna() & ~dlbm.isin(codes.LAND_USE_NAMES)
         out.rows("CODE_INVALID", "DLBM", bad, lambda r: _bad_code_message("DLBM", "地类编码", dlbm.iat[r]))
         if "DLMC" in present:
-            _check_names(out, dlbm, _text(frame["DLMC"]), codes.LAND_USE_NAMES, "DLMC", "地类名称")
+            _check_names(out, dlbm, texts["DLMC"], codes.LAND_USE_NAMES, "DLMC", "地类名称")
     if "GDPDJB" in present:
-        grade = _text(frame["GDPDJB"])
+        grade = texts["GDPDJB"]
         bad = grade.notna() & ~grade.isin(codes.SLOPE_GRADES)
         out.rows("CODE_INVALID", "GDPDJB", bad, lambda r: _bad_code_message("GDPDJB", "耕地坡度级别", grade.iat[r]))
 
@@ -472,8 +487,11 @@ def _check_names(
     name_field: str,
     title: str,
 ) -> None:
-    expected = code_values.map(dict(table)).astype("string[pyarrow]")
-    bad = expected.notna() & (name_values != expected)
+    # Few distinct codes: look each up once (factorize), then compare per feature.
+    index, distinct = pd.factorize(code_values, use_na_sentinel=True)
+    names = np.array([table.get(str(c)) for c in distinct] + [None], dtype=object)
+    expected = pd.Series(names[index], index=code_values.index, dtype="string[pyarrow]")
+    bad = expected.notna() & (name_values != expected).fillna(True)
 
     def message(r: int) -> str:
         got = name_values.iat[r]
@@ -494,11 +512,12 @@ def _numeric(frame: pd.DataFrame, field: str, present: set[str]) -> pd.Series:
     return pd.Series(np.nan, index=frame.index, dtype=float)
 
 
-def _check_dltb(out: _Collector, frame: pd.DataFrame, present: set[str]) -> None:
+def _check_dltb(out: _Collector, texts: _TextColumns, present: set[str]) -> None:
+    frame = texts.frame
     n = len(frame)
     none = pd.Series([None] * n, index=frame.index, dtype="string[pyarrow]")
     col: dict[str, pd.Series] = {
-        f: (_text(frame[f]) if f in present else none)
+        f: (texts[f] if f in present else none)
         for f in (
             "DLBM",
             "DLMC",
@@ -601,7 +620,7 @@ def _check_dltb(out: _Collector, frame: pd.DataFrame, present: set[str]) -> None
     )
     _check_area_sums(out, frame, present, kcxs)
     if "ZLDWDM" in present:
-        zl = col_zl = _text(frame["ZLDWDM"])
+        zl = col_zl = texts["ZLDWDM"]
         bad = col_zl.notna() & ~col_zl.str.fullmatch(r"\d{12}(\d{7})?").fillna(False)
         out.rows(
             "CODE_FORMAT",
@@ -700,10 +719,10 @@ def _check_overlaps(out: _Collector, geoms: np.ndarray, areal: np.ndarray, epsg:
         )
 
 
-def _check_duplicate_bsm(out: _Collector, frame: pd.DataFrame, strict: bool) -> None:
-    if "BSM" not in frame.columns:
+def _check_duplicate_bsm(out: _Collector, texts: _TextColumns, strict: bool) -> None:
+    if "BSM" not in texts.frame.columns:
         return
-    bsm = _text(frame["BSM"])
+    bsm = texts["BSM"]
     dup = bsm.notna() & bsm.duplicated(keep="first")
     out.rows(
         "DUPLICATE_BSM",
@@ -722,7 +741,7 @@ def _check_villages(dltb: pd.DataFrame, cjdcq: pd.DataFrame) -> list[Problem]:
     zl = _text(dltb["ZLDWDM"])
     village = zl.str[:12]
     bad = zl.notna() & ~village.isin(villages)
-    out = _Collector(DLTB, _feature_ids(dltb))
+    out = _Collector(DLTB, _feature_ids(_TextColumns(dltb)))
     out.rows(
         "ZLDWDM_NOT_IN_CJDCQ",
         "ZLDWDM",
