@@ -9,6 +9,7 @@ nothing is written.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -160,29 +161,35 @@ def import_dataset(
     if target.exists(name) and not replace:
         # Fail before the expensive read; the store re-checks atomically.
         raise DatasetExists(f"数据集 {name} 已存在（用 --replace 替换） / dataset {name} exists", path=str(path))
-    layers = _read(path, encoding, progress)
-    report = _validate_read(path, layers, progress)
-    if not report.valid:
-        raise ImportRefused(report)
-    progress("写入 / storing", 0.0)
-    warnings = [p for p in report.problems if p.severity != ERROR]
-    manifest = {
-        "name": name,
-        "source": {
-            "path": str(Path(path).resolve()),
-            "sha256": file_checksum(Path(path)),
-            "layers": {
-                n: {"source_layer": f["source_layer"], "encoding": f["encoding"]} for n, f in report.layers.items()
-            },
-        },
-        "crs": {n: f"EPSG:{f['epsg']}" for n, f in report.layers.items()},
-        "counts": {n: f["features"] for n, f in report.layers.items()},
-        "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "landcon_version": __version__,
-        "validation": summarise(report.problems) | {"warnings_list": [p.as_dict() for p in warnings[:1000]]},
-    }
-    frames = {n: layer.frame for n, layer in layers.items()}
-    stored = target.create(name, frames, manifest, replace=replace)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checksum = pool.submit(file_checksum, Path(path))
+        layers = _read(path, encoding, progress)
+        frames = {n: layer.frame for n, layer in layers.items()}
+        # The GeoParquet files are written into a hidden folder while validation runs; a refused
+        # import discards them, so nothing ever becomes visible.
+        with target.stage(name, frames, replace=replace) as staged:
+            report = _validate_read(path, layers, progress)
+            if not report.valid:
+                raise ImportRefused(report)
+            progress("写入 / storing", 0.0)
+            warnings = [p for p in report.problems if p.severity != ERROR]
+            manifest = {
+                "name": name,
+                "source": {
+                    "path": str(Path(path).resolve()),
+                    "sha256": checksum.result(),
+                    "layers": {
+                        n: {"source_layer": f["source_layer"], "encoding": f["encoding"]}
+                        for n, f in report.layers.items()
+                    },
+                },
+                "crs": {n: f"EPSG:{f['epsg']}" for n, f in report.layers.items()},
+                "counts": {n: f["features"] for n, f in report.layers.items()},
+                "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "landcon_version": __version__,
+                "validation": summarise(report.problems) | {"warnings_list": [p.as_dict() for p in warnings[:1000]]},
+            }
+            stored = staged.commit(manifest)
     progress("写入 / storing", 1.0)
     return ImportResult(name, stored, target.manifest(name), warnings)
 

@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,13 @@ class DatasetStore:
         replace: bool = False,
     ) -> Path:
         """Store ``layers`` as dataset ``name`` atomically and return its folder."""
+        with self.stage(name, layers, replace=replace) as staged:
+            return staged.commit(manifest)
+
+    def stage(self, name: str, layers: Mapping[str, gpd.GeoDataFrame], *, replace: bool = False) -> StagedDataset:
+        """Start writing ``layers`` in the background into a hidden folder; nothing is visible
+        until ``commit``. Use as a context manager: leaving it without a commit (for example
+        because validation failed meanwhile) removes everything written."""
         target = self._path(name)
         for layer in layers:
             _check_layer(layer)
@@ -153,23 +161,7 @@ class DatasetStore:
             raise DatasetExists(f"数据集 {name} 已存在（用 --replace 替换） / dataset {name} exists", path=str(target))
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=self.folder))
-        try:
-            entries: dict[str, dict[str, Any]] = {}
-            for layer, frame in layers.items():
-                file = f"{layer}.parquet"
-                write_parquet(frame, tmp / file)
-                entries[layer] = {"file": file, "features": len(frame), "sha256": file_checksum(tmp / file)}
-            content = dict(manifest) | {"format_version": FORMAT_VERSION, "layers": entries}
-            with open(tmp / MANIFEST, "w", encoding="utf-8") as stream:
-                json.dump(content, stream, ensure_ascii=False, indent=2, default=str)
-                stream.write("\n")
-                stream.flush()
-                os.fsync(stream.fileno())
-            self._swap_in(tmp, target, name, replace)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return target
+        return StagedDataset(self, name, target, tmp, dict(layers), replace)
 
     def _swap_in(self, tmp: Path, target: Path, name: str, replace: bool) -> None:
         if target.exists():
@@ -198,3 +190,56 @@ class DatasetStore:
         with contextlib.suppress(OSError):
             if aside.exists():
                 shutil.rmtree(aside)
+
+
+class StagedDataset:
+    """Layers of a dataset being written in a worker thread into a hidden temporary folder."""
+
+    def __init__(
+        self,
+        store: DatasetStore,
+        name: str,
+        target: Path,
+        tmp: Path,
+        layers: dict[str, gpd.GeoDataFrame],
+        replace: bool,
+    ) -> None:
+        self.store, self.name, self.target, self.tmp, self.replace = store, name, target, tmp, replace
+        self.committed = False
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._written: Future[dict[str, dict[str, Any]]] = self._pool.submit(self._write, layers)
+
+    def _write(self, layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, dict[str, Any]]:
+        entries: dict[str, dict[str, Any]] = {}
+        for layer, frame in layers.items():
+            file = f"{layer}.parquet"
+            write_parquet(frame, self.tmp / file)
+            entries[layer] = {"file": file, "features": len(frame), "sha256": file_checksum(self.tmp / file)}
+        return entries
+
+    def commit(self, manifest: Mapping[str, Any]) -> Path:
+        """Wait for the layers, write the manifest and rename the folder into place."""
+        entries = self._written.result()
+        content = dict(manifest) | {"format_version": FORMAT_VERSION, "layers": entries}
+        with open(self.tmp / MANIFEST, "w", encoding="utf-8") as stream:
+            json.dump(content, stream, ensure_ascii=False, indent=2, default=str)
+            stream.write("\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        self.store._swap_in(self.tmp, self.target, self.name, self.replace)
+        self.committed = True
+        return self.target
+
+    def discard(self) -> None:
+        """Wait for the writer to stop and remove everything written."""
+        with contextlib.suppress(BaseException):
+            self._written.result()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self) -> StagedDataset:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True)
+        if not self.committed:
+            self.discard()
