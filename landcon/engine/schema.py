@@ -740,7 +740,9 @@ def _check_villages(dltb: pd.DataFrame, cjdcq: pd.DataFrame) -> list[Problem]:
     villages = set(_text(cjdcq["ZLDWDM"]).dropna().str[:12])
     zl = _text(dltb["ZLDWDM"])
     village = zl.str[:12]
-    bad = zl.notna() & ~village.isin(villages)
+    bad = (zl.notna() & ~village.isin(villages)).fillna(False)
+    if not bad.any():
+        return []
     out = _Collector(DLTB, _feature_ids(_TextColumns(dltb)))
     out.rows(
         "ZLDWDM_NOT_IN_CJDCQ",
