@@ -175,3 +175,20 @@ def test_file_checksum(tmp_path):
     assert file_checksum(folder) != first  # names count too
     with pytest.raises(InputReadError):
         file_checksum(tmp_path / "missing")
+
+
+def test_staged_dataset_left_without_commit_leaves_nothing(store, layers):
+    # the import writes layers while validation runs; a refused import leaves the context early
+    with pytest.raises(RuntimeError), store.stage("staged", layers) as staged:
+        assert staged.tmp.is_dir()
+        raise RuntimeError("validation found errors")
+    assert not store.exists("staged")
+    assert [p.name for p in store.folder.iterdir()] == []
+
+
+def test_staged_dataset_commit_makes_it_visible(store, layers):
+    with store.stage("staged", layers) as staged:
+        assert not store.exists("staged")
+        staged.commit({"source": "test"})
+    assert store.exists("staged") and store.manifest("staged")["source"] == "test"
+    assert sorted(p.name for p in store.folder.iterdir()) == ["staged"]
