@@ -10,7 +10,8 @@ Each step runs in its own process so that time and peak memory (max RSS) are its
 - ``import``: ``landcon data import`` (read + every check + GeoParquet store).
 Timers start after the imports. Reported: seconds, peak RSS, the ratio import / read (target ≤ 4
 at 300k) and the import's peak RSS over the DLTB layer's size in memory (the resident memory a
-loaded GeoDataFrame holds; target ≤ 3), both raw and net of the interpreter and libraries. Results go to ``bench/out/results.json``.
+loaded GeoDataFrame holds; target ≤ 3), both raw and net of the interpreter and libraries.
+Results go to ``bench/out/results.json``.
 """
 
 from __future__ import annotations
