@@ -9,6 +9,7 @@ import pytest
 import shapely
 from conftest import X0, Y0, cell, dltb_row, grid_dltb
 
+from landcon.engine.crs import check_crs
 from landcon.engine.schema import validate_layer, validate_layers
 
 
@@ -395,3 +396,23 @@ def test_middle_dot_names_and_degree_signs_are_not_mojibake(dltb):
     dltb.loc[0, "QSDWMC"] = "岩帅·班洪村民小组"  # names in minority areas carry a middle dot
     dltb.loc[1, "MSSM"] = "25°"
     assert codes_of(validate_layer("DLTB", dltb), "TEXT_ENCODING") == []
+
+
+def test_gauss_krueger_on_another_ellipsoid_is_refused(dltb):
+    # a Xi'an 80 / Beijing 54 style zone: right projection, wrong datum
+    frame = dltb.set_crs("+proj=tmerc +lon_0=102 +x_0=500000 +ellps=krass +units=m", allow_override=True)
+    problems = validate_layer("DLTB", frame)
+    assert [p.code for p in problems if p.severity == "error"] == ["CRS_NOT_CGCS2000"]
+
+
+def test_unrecognised_crs():
+    assert check_crs("not a crs at all").code == "CRS_UNKNOWN"
+
+
+def test_missing_and_empty_layers(dltb):
+    problems = validate_layers({"XZQ": dltb.iloc[0:0][["geometry"]]}, expected=("DLTB",))
+    assert [(p.layer, p.code, p.severity) for p in problems if p.code.startswith("LAYER")] == [
+        ("DLTB", "LAYER_MISSING", "warning"),
+        ("XZQ", "LAYER_EMPTY", "warning"),
+    ]
+    assert not [p for p in validate_layers({"DLTB": dltb}) if p.code.startswith("LAYER")]
