@@ -28,6 +28,7 @@ from typing import Any
 import geopandas as gpd
 
 from landcon.errors import DatasetExists, DatasetNotFound, InputReadError, LandconError
+from landcon.store._atomic import swap_in
 
 __all__ = ["FORMAT_VERSION", "NAME_PATTERN", "DatasetStore", "file_checksum", "write_parquet"]
 
@@ -167,14 +168,7 @@ class DatasetStore:
         if target.exists():
             if not replace:
                 raise DatasetExists(f"数据集 {name} 已存在 / dataset {name} exists", path=str(target))
-            aside = self.folder / f".old-{name}-{uuid.uuid4().hex[:12]}"
-            os.rename(target, aside)
-            try:
-                os.rename(tmp, target)
-            except BaseException:
-                os.rename(aside, target)
-                raise
-            shutil.rmtree(aside, ignore_errors=True)
+            swap_in(tmp, target, self.folder / f".old-{name}-{uuid.uuid4().hex[:12]}")
             return
         try:
             os.rename(tmp, target)

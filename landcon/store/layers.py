@@ -50,6 +50,7 @@ import shapely
 from landcon.engine.layers import canonical_layer_name, discover, normalise_columns
 from landcon.engine.text import looks_garbled
 from landcon.errors import EncodingError, InputReadError, LandconError
+from landcon.store._atomic import remove, swap_in
 
 __all__ = [
     "MAX_ZIP_BYTES",
@@ -704,14 +705,6 @@ _WRITERS: dict[str, Callable[[Mapping[str, gpd.GeoDataFrame], Path, str], None]]
 }
 
 
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-
-
 def write_layers(
     layers: Mapping[str, gpd.GeoDataFrame],
     path: str | Path,
@@ -750,7 +743,7 @@ def write_layers(
         _WRITERS[fmt](layers, tmp, encoding)
         _move_into_place(tmp, target, overwrite, token)
     except BaseException:
-        _remove(tmp)
+        remove(tmp)
         raise
     return target
 
@@ -775,11 +768,4 @@ def _move_into_place(tmp: Path, target: Path, overwrite: bool, token: str) -> No
             except OSError:
                 os.replace(tmp, target)
                 return
-    aside = target.with_name(f".{target.name}.old-{token}")
-    os.rename(target, aside)
-    try:
-        os.rename(tmp, target)
-    except BaseException:
-        os.rename(aside, target)
-        raise
-    _remove(aside)
+    swap_in(tmp, target, target.with_name(f".{target.name}.old-{token}"))
