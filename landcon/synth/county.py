@@ -12,7 +12,7 @@ The model, in the order it is built (all randomness from one ``numpy.random.Gene
    A "height" proxy (distance from the valleys plus noise) marks ridges.
 3. **Land-use zones.** On a 256 × 256 grid, zones are allocated by area quantiles of terrain-driven
    scores: 耕地 (flat, near valleys) ≈ 23 %, 园地 (moderate slopes) ≈ 7 %, 裸岩石砾地 (highest
-   ridges) ≈ 1 %, 草地 ≈ 8 %, 林地 the rest. Settlements (自然村) are discs placed near valley
+   ridges) ≈ 1 %, 草地 ≈ 9 %, 林地 the rest. Settlements (自然村) are discs placed near valley
    floors; each 村委会 is centred on one, and each 乡镇 seat (the county seat the largest) is a
    bigger disc with 城镇住宅/商服/机关/科教 land.
 4. **Parcels.** Seed points are drawn per grid cell on a jittered sub-lattice whose density follows
@@ -236,6 +236,20 @@ def _unique_names(rng: np.random.Generator, n: int, taken: set[str]) -> list[str
     return names
 
 
+def _polygons_only(geoms: ObjArray, label: IntArray) -> tuple[ObjArray, IntArray]:
+    """Make invalid faces valid and split multi-part ones into polygons carrying the same label."""
+    invalid = np.flatnonzero(~shapely.is_valid(geoms) | (shapely.get_type_id(geoms) != 3))
+    if len(invalid):
+        fixed = shapely.make_valid(geoms[invalid])
+        pieces, of = shapely.get_parts(fixed, return_index=True)
+        poly = shapely.get_type_id(pieces) == 3
+        keep = np.ones(len(geoms), dtype=bool)
+        keep[invalid] = False
+        geoms = np.concatenate([geoms[keep], pieces[poly]])
+        label = np.concatenate([label[keep], label[invalid][of[poly]]])
+    return np.asarray(geoms, dtype=object), label
+
+
 def _text(values: ObjArray | list[str | None]) -> pd.Series:
     return pd.Series(np.asarray(values, dtype=object), dtype=object)
 
@@ -363,7 +377,7 @@ class _CountyBuilder:
         d_trib = shapely.distance(pts, self.tributaries).reshape(ny, nx)
         n_coarse = _noise(rng, ny, nx, 1.8)
         n_width = _noise(rng, ny, nx, 2.2)
-        self.fw_main = float(np.clip(0.016 * self.size, 45.0, 450.0))
+        self.fw_main = float(np.clip(0.016 * self.size, 45.0, 800.0))
         self.fw_trib = 0.18 * self.fw_main
         width_factor = np.clip(1.0 + 0.35 * n_width, 0.5, 1.6)
         e_main = np.maximum(d_main - self.fw_main * width_factor, 0.0)
@@ -432,7 +446,7 @@ class _CountyBuilder:
         rock = rem & (self.s_rock > self.t_rock)
         zone[rock] = 3
         rem &= ~rock
-        self.t_grass = top(self.s_grass, rem, 0.08)
+        self.t_grass = top(self.s_grass, rem, 0.09)
         grass = rem & (self.s_grass > self.t_grass)
         zone[grass] = 4
         self.g_zone = zone
@@ -489,10 +503,10 @@ class _CountyBuilder:
         slope = self.g_slope
         area = np.select(
             [self.g_zone == 0, self.g_zone == 1, self.g_zone == 2, self.g_zone == 3, self.g_zone == 4],
-            [2_300.0, np.maximum(1_650.0 - 28.0 * slope, 700.0), 3_500.0, 15_000.0, 12_000.0],
-            default=24_000.0,
+            [2_300.0, np.maximum(1_650.0 - 28.0 * slope, 700.0), 3_500.0, 12_000.0, 10_000.0],
+            default=16_000.0,
         )
-        density = np.where(self.g_mask, 1.0 / area, 0.35 / 24_000.0)
+        density = np.where(self.g_mask, 1.0 / area, 0.5 / 16_000.0)
         cell_area = self.cell**2
         # Calibrate to the target count. Parcels: ``factor × n0``. Linear features cut the parcels
         # they cross in two: about 1.27·√ρ crossings per metre of line at seed density ρ, so
@@ -787,7 +801,7 @@ class _CountyBuilder:
             label[inside] = n_seeds + k * self.n_villages + self.seed_village[nearest[inside]]
             assigned |= inside
         label[~self.in_county[nearest]] = -1
-        return label
+        return np.asarray(label, dtype=np.int64)
 
     def _repartition(self) -> None:
         cells = self.cells
@@ -873,37 +887,31 @@ class _CountyBuilder:
         )
 
     def _merge_tiny(self, geoms: ObjArray, label: IntArray) -> tuple[ObjArray, IntArray]:
-        """Merge faces below MIN_FACE_M2 into the neighbour of the same village sharing the longest
-        edge; make invalid faces valid and split multi-part faces."""
-        area = shapely.area(geoms)
-        tiny = np.flatnonzero(area < MIN_FACE_M2)
-        village = self._village_of(label)
-        if len(tiny):
+        """Merge faces below MIN_FACE_M2 into the neighbour sharing the longest edge (preferring one
+        of the same village); make invalid faces valid and split multi-part faces."""
+        geoms, label = _polygons_only(geoms, label)
+        for _ in range(4):
+            tiny = np.flatnonzero(shapely.area(geoms) < MIN_FACE_M2)
+            if not len(tiny):
+                break
+            village = self._village_of(label)
             tree = shapely.STRtree(geoms)
             src, dst = tree.query(geoms[tiny], predicate="intersects")
             src = tiny[src]
-            ok = (src != dst) & (village[src] == village[dst]) & ~np.isin(dst, tiny)
+            ok = src != dst
             src, dst = src[ok], dst[ok]
             shared = shapely.length(shapely.intersection(shapely.boundary(geoms[src]), shapely.boundary(geoms[dst])))
-            best: dict[int, tuple[float, int]] = {}
-            for s, d, length in zip(src.tolist(), dst.tolist(), shared.tolist(), strict=True):
-                if length > best.get(s, (0.0, -1))[0]:
-                    best[s] = (length, d)
-            for s, (_, d) in best.items():
+            score = shared + 1e6 * (village[src] == village[dst]) + 1e3 * (shapely.area(geoms[dst]) >= MIN_FACE_M2)
+            pairs = pd.DataFrame({"src": src, "dst": dst, "score": score})[shared > 0]
+            pairs = pairs.sort_values(["src", "score"], ascending=[True, False]).drop_duplicates("src")
+            for s, d in zip(pairs["src"].tolist(), pairs["dst"].tolist(), strict=True):
+                if geoms[s] is None or geoms[d] is None:
+                    continue
                 geoms[d] = shapely.coverage_union(geoms[d], geoms[s])
                 geoms[s] = None
             keep = ~shapely.is_missing(geoms)
             geoms, label = geoms[keep], label[keep]
-        invalid = np.flatnonzero(~shapely.is_valid(geoms) | (shapely.get_type_id(geoms) != 3))
-        if len(invalid):
-            fixed = shapely.make_valid(geoms[invalid])
-            pieces, of = shapely.get_parts(fixed, return_index=True)
-            poly = shapely.get_type_id(pieces) == 3
-            keep = np.ones(len(geoms), dtype=bool)
-            keep[invalid] = False
-            geoms = np.concatenate([geoms[keep], pieces[poly]])
-            label = np.concatenate([label[keep], label[invalid][of[poly]]])
-        return np.asarray(geoms, dtype=object), label
+        return _polygons_only(geoms, label)
 
     # -- 6. DLTB ---------------------------------------------------------------------------------
 
