@@ -534,23 +534,29 @@ def _value_decodes(raw: bytes, codec: str, width: int) -> bool:
         return len(raw) == width and exc.end == len(value) and exc.start >= len(value) - 3
 
 
-def _first_undecodable(stream: BinaryIO, codec: str) -> tuple[str, int, bytes] | None:
-    """(field, row, bytes) of the first text value that does not decode with ``codec``."""
+def _non_ascii_values(stream: BinaryIO) -> Iterator[tuple[int, _DbfField, np.ndarray, np.ndarray]]:
+    """(first row of the chunk, text field, row numbers in the chunk, their bytes) for every text
+    field of every chunk that holds non-ASCII bytes."""
     for first, block, fields in _iter_records(stream):
         for field in fields:
             column = block[:, field.offset : field.offset + field.length]
             rows = np.flatnonzero((column >= 0x80).any(axis=1))
-            if rows.size == 0:
-                continue
-            try:
-                column[rows].tobytes().decode(codec)
-                continue
-            except UnicodeDecodeError:
-                pass
-            for r in rows:
-                raw = column[r].tobytes()
-                if not _value_decodes(raw, codec, field.length):
-                    return field.name, first + int(r), raw.rstrip(b" \x00")
+            if rows.size:
+                yield first, field, rows, column[rows]
+
+
+def _first_undecodable(stream: BinaryIO, codec: str) -> tuple[str, int, bytes] | None:
+    """(field, row, bytes) of the first text value that does not decode with ``codec``."""
+    for first, field, rows, values in _non_ascii_values(stream):
+        try:
+            values.tobytes().decode(codec)
+            continue
+        except UnicodeDecodeError:
+            pass
+        for r, value in zip(rows, values, strict=True):
+            raw = value.tobytes()
+            if not _value_decodes(raw, codec, field.length):
+                return field.name, first + int(r), raw.rstrip(b" \x00")
     return None
 
 
@@ -593,29 +599,23 @@ def _detect(stream: BinaryIO) -> tuple[str, bool]:
     texts: dict[str, list[str]] = {"utf-8": [], "gbk": []}
     high_bytes = 0
     sample_chars = 4096
-    for _, block, fields in _iter_records(stream):
-        for field in fields:
-            column = block[:, field.offset : field.offset + field.length]
-            rows = np.flatnonzero((column >= 0x80).any(axis=1))
-            if rows.size == 0:
-                continue
-            values = column[rows]
-            high_bytes += int((values >= 0x80).sum())
-            data = values.tobytes()
-            for codec in ok:
-                try:
-                    text = data.decode(codec)
-                except UnicodeDecodeError:
-                    if ok[codec]:
-                        # A multi-byte character cut at a full field's end is not a real failure.
-                        ok[codec] = all(_value_decodes(v.tobytes(), codec, field.length) for v in values)
-                    if codec in errors:
-                        text = data.decode(codec, errors="replace")
-                        errors[codec] += text.count("\ufffd")
-                    else:
-                        continue
-                if codec in texts and sum(map(len, texts[codec])) < sample_chars:
-                    texts[codec].append(text[:sample_chars])
+    for _, field, _, values in _non_ascii_values(stream):
+        high_bytes += int((values >= 0x80).sum())
+        data = values.tobytes()
+        for codec in ok:
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                if ok[codec]:
+                    # A multi-byte character cut at a full field's end is not a real failure.
+                    ok[codec] = all(_value_decodes(v.tobytes(), codec, field.length) for v in values)
+                if codec in errors:
+                    text = data.decode(codec, errors="replace")
+                    errors[codec] += text.count("\ufffd")
+                else:
+                    continue
+            if codec in texts and sum(map(len, texts[codec])) < sample_chars:
+                texts[codec].append(text[:sample_chars])
     if high_bytes == 0:
         return "UTF-8", True
     if ok["utf-8"]:
