@@ -88,11 +88,12 @@ def _print_report(report: datasets.ValidationReport) -> None:
         )
     console.print(layers)
     if report.problems:
-        table = Table(title=f"问题 / problems（前 {SHOWN_PROBLEMS} 条）")
+        table = Table(title=f"问题 / problems（错误在前，最多 {SHOWN_PROBLEMS} 条；全部见 --json）")
         for column in ("级别", "图层", "要素", "字段", "代码"):
             table.add_column(column, no_wrap=True)
         table.add_column("说明", overflow="fold")
-        for p in report.problems[:SHOWN_PROBLEMS]:
+        errors_first = sorted(report.problems, key=lambda p: p.severity != "error")
+        for p in errors_first[:SHOWN_PROBLEMS]:
             level = "[red]错误[/]" if p.severity == "error" else "[yellow]警告[/]"
             table.add_row(level, p.layer, str(p.feature or ""), p.field or "", p.code, p.message)
         console.print(table)
