@@ -192,3 +192,17 @@ def test_staged_dataset_commit_makes_it_visible(store, layers):
         staged.commit({"source": "test"})
     assert store.exists("staged") and store.manifest("staged")["source"] == "test"
     assert sorted(p.name for p in store.folder.iterdir()) == ["staged"]
+
+
+def test_folders_of_an_interrupted_import_are_cleaned_later(store, layers):
+    import os
+
+    store.folder.mkdir(parents=True)
+    stale = store.folder / ".tmp-grid-killed"
+    stale.mkdir()
+    (stale / "DLTB.parquet").write_bytes(b"half written")
+    os.utime(stale, (0, 0))  # from long ago
+    recent = store.folder / ".tmp-other-running"
+    recent.mkdir()  # another import still writing: left alone
+    store.create("grid", layers, MANIFEST)
+    assert entries(store) == [".tmp-other-running", "grid"]

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,7 +29,7 @@ from typing import Any
 import geopandas as gpd
 
 from landcon.errors import DatasetExists, DatasetNotFound, InputReadError, LandconError
-from landcon.store._atomic import swap_in
+from landcon.store._atomic import remove, swap_in
 
 __all__ = ["FORMAT_VERSION", "NAME_PATTERN", "DatasetStore", "file_checksum", "write_parquet"]
 
@@ -79,6 +80,10 @@ def _check_name(name: str) -> None:
 def _check_layer(layer: str) -> None:
     if not isinstance(layer, str) or not NAME_PATTERN.match(layer):
         raise LandconError(f"图层名不合法 / invalid layer name: {layer!r}", layer=str(layer))
+
+
+STALE_AFTER_S = 24 * 3600.0
+"""Hidden temporary folders older than this belong to an interrupted process."""
 
 
 class DatasetStore:
@@ -161,8 +166,17 @@ class DatasetStore:
         if self.exists(name) and not replace:
             raise DatasetExists(f"数据集 {name} 已存在（用 --replace 替换） / dataset {name} exists", path=str(target))
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._remove_stale()
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=self.folder))
         return StagedDataset(self, name, target, tmp, dict(layers), replace)
+
+    def _remove_stale(self, older_than_s: float = STALE_AFTER_S) -> None:
+        """Remove hidden staging / swap folders left by an interrupted process (a killed import
+        never makes a dataset visible, but its temporary folder stays until this cleans it)."""
+        now = time.time()
+        for entry in self.folder.iterdir():
+            if entry.name.startswith((".tmp-", ".old-", ".del-")) and now - entry.stat().st_mtime > older_than_s:
+                remove(entry)
 
     def _swap_in(self, tmp: Path, target: Path, name: str, replace: bool) -> None:
         if target.exists():
