@@ -113,6 +113,21 @@ def _f(name: str, title: str, kind: FieldKind, req: bool = True, mand: bool = Fa
     return FieldSpec(name, title, kind, req, mand)
 
 
+def _admin_unit_schema(code: str, code_title: str, name: str, name_title: str) -> tuple[FieldSpec, ...]:
+    """XZQ (township) and CJDCQ (village) share one shape: id, code, name and two areas."""
+    return (
+        _f("BSM", "标识码", "id", mand=True),
+        _f("YSDM", "要素代码", "text", mand=True),
+        _f(code, code_title, "text", mand=True),
+        _f(name, name_title, "text", mand=True),
+        _f("DCMJ", "调查面积", "float", mand=True),
+        _f("JSMJ", "计算面积", "float", mand=True),
+        _f("MSSM", "描述说明", "text", req=False),
+        _f("HDMC", "海岛名称", "text", req=False),
+        _f("BZ", "备注", "text", req=False),
+    )
+
+
 SCHEMAS: Mapping[str, tuple[FieldSpec, ...]] = {
     DLTB: (
         _f("BSM", "标识码", "id", mand=True),
@@ -146,28 +161,8 @@ SCHEMAS: Mapping[str, tuple[FieldSpec, ...]] = {
         _f("HDMC", "海岛名称", "text", req=False),
         _f("BZ", "备注", "text", req=False),
     ),
-    XZQ: (
-        _f("BSM", "标识码", "id", mand=True),
-        _f("YSDM", "要素代码", "text", mand=True),
-        _f("XZQDM", "行政区代码", "text", mand=True),
-        _f("XZQMC", "行政区名称", "text", mand=True),
-        _f("DCMJ", "调查面积", "float", mand=True),
-        _f("JSMJ", "计算面积", "float", mand=True),
-        _f("MSSM", "描述说明", "text", req=False),
-        _f("HDMC", "海岛名称", "text", req=False),
-        _f("BZ", "备注", "text", req=False),
-    ),
-    CJDCQ: (
-        _f("BSM", "标识码", "id", mand=True),
-        _f("YSDM", "要素代码", "text", mand=True),
-        _f("ZLDWDM", "坐落单位代码", "text", mand=True),
-        _f("ZLDWMC", "坐落单位名称", "text", mand=True),
-        _f("DCMJ", "调查面积", "float", mand=True),
-        _f("JSMJ", "计算面积", "float", mand=True),
-        _f("MSSM", "描述说明", "text", req=False),
-        _f("HDMC", "海岛名称", "text", req=False),
-        _f("BZ", "备注", "text", req=False),
-    ),
+    XZQ: _admin_unit_schema("XZQDM", "行政区代码", "XZQMC", "行政区名称"),
+    CJDCQ: _admin_unit_schema("ZLDWDM", "坐落单位代码", "ZLDWMC", "坐落单位名称"),
     # 三区三线: provincial variants; fields are checked only when present.
     YJJBNTBHTB: (
         _f("BSM", "标识码", "id", req=False),

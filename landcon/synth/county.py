@@ -1078,6 +1078,35 @@ class _CountyBuilder:
         self.village_codes = np.asarray(codes_v, dtype=object)
         self.village_names = names_v
 
+    def _admin_frame(
+        self,
+        level: int,
+        ysdm: str,
+        code_field: str,
+        unit_codes: ObjArray,
+        name_field: str,
+        names: ObjArray,
+        area: npt.NDArray[np.float64],
+        geoms: ObjArray,
+    ) -> gpd.GeoDataFrame:
+        """An XZQ or CJDCQ layer: DCMJ = JSMJ = the ellipsoid area of each unit."""
+        n = len(geoms)
+        return gpd.GeoDataFrame(
+            {
+                "BSM": _text(_bsm(self.county, level, n)),
+                "YSDM": _text([ysdm] * n),
+                code_field: _text(unit_codes),
+                name_field: _text(names),
+                "DCMJ": area,
+                "JSMJ": area.copy(),
+                "MSSM": _text(["00"] * n),
+                "HDMC": _none(n),
+                "BZ": _none(n),
+            },
+            geometry=gpd.GeoSeries(geoms, crs=self.epsg).values,
+            crs=self.epsg,
+        )
+
     def _admin(self, dltb: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         geoms = np.asarray(dltb.geometry.array, dtype=object)
         village = self.dltb_village
@@ -1096,37 +1125,14 @@ class _CountyBuilder:
         t_idx = np.flatnonzero(~shapely.is_missing(t_geoms))
         v_area = np.round(ellipsoid_area(v_geoms[v_idx], self.epsg), 2)
         t_area = np.round(ellipsoid_area(t_geoms[t_idx], self.epsg), 2)
-        nv, nt = len(v_idx), len(t_idx)
-        villages = gpd.GeoDataFrame(
-            {
-                "BSM": _text(_bsm(self.county, 2, nv)),
-                "YSDM": _text(["1000600200"] * nv),
-                "ZLDWDM": _text(self.village_codes[v_idx]),
-                "ZLDWMC": _text(np.asarray(self.village_names, dtype=object)[v_idx]),
-                "DCMJ": v_area,
-                "JSMJ": v_area.copy(),
-                "MSSM": _text(["00"] * nv),
-                "HDMC": _none(nv),
-                "BZ": _none(nv),
-            },
-            geometry=gpd.GeoSeries(v_geoms[v_idx], crs=self.epsg).values,
-            crs=self.epsg,
-        )
-        towns = gpd.GeoDataFrame(
-            {
-                "BSM": _text(_bsm(self.county, 1, nt)),
-                "YSDM": _text(["1000600100"] * nt),
-                "XZQDM": _text(self.town_codes[t_idx]),
-                "XZQMC": _text(np.asarray(self.town_names, dtype=object)[t_idx]),
-                "DCMJ": t_area,
-                "JSMJ": t_area.copy(),
-                "MSSM": _text(["00"] * nt),
-                "HDMC": _none(nt),
-                "BZ": _none(nt),
-            },
-            geometry=gpd.GeoSeries(t_geoms[t_idx], crs=self.epsg).values,
-            crs=self.epsg,
-        )
+        villages = self._admin_frame(
+            2, "1000600200", "ZLDWDM", self.village_codes[v_idx], "ZLDWMC",
+            np.asarray(self.village_names, dtype=object)[v_idx], v_area, v_geoms[v_idx],
+        )  # fmt: skip
+        towns = self._admin_frame(
+            1, "1000600100", "XZQDM", self.town_codes[t_idx], "XZQMC",
+            np.asarray(self.town_names, dtype=object)[t_idx], t_area, t_geoms[t_idx],
+        )  # fmt: skip
         self.town_geoms = t_geoms
         return villages.sort_values("ZLDWDM", ignore_index=True), towns.sort_values("XZQDM", ignore_index=True)
 
