@@ -1,0 +1,669 @@
+"""摸底调查 (baseline survey): land-use structure, 耕地, 三区三线 overlay, patches, potential.
+
+Pure computation on a DLTB frame and the zone layers' geometries. Reporting units are villages
+(``ZLDWDM[:12]``), townships (``ZLDWDM[:9]``), the county (``ZLDWDM[:6]``) and any consolidation
+area polygon (clipped; see ``engine.overlay`` for the apportionment convention). Every key of a
+unit is documented in docs/survey.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+
+from landcon.engine import codes
+from landcon.engine.area import DEFAULT_DENSIFY_M, ellipsoid_area
+from landcon.engine.fragmentation import (
+    PATCH_KEYS,
+    area_mu,
+    Patches,
+    SharedBoundaries,
+    find_patches,
+    linear_width,
+    patch_summaries,
+    patch_summary,
+    shared_boundaries,
+    size_class,
+)
+from landcon.engine.overlay import clip, zone_shares
+
+PERMANENT_FARMLAND = "YJJBNTBHTB"
+RED_LINE = "STBHHX"
+URBAN_BOUNDARY = "CZKFBJ"
+ZONE_LAYERS: tuple[str, ...] = (PERMANENT_FARMLAND, RED_LINE, URBAN_BOUNDARY)
+
+LEVELS: tuple[str, ...] = ("county", "township", "village")
+"""Attribute levels, coarse to fine, with the ZLDWDM prefix length of each."""
+CODE_LENGTH: Mapping[str, int] = {"county": 6, "township": 9, "village": 12}
+
+DEFAULT_MERGE_WIDTH_M = 8.0
+"""Width (m) below which a road/ditch/田坎 polygon is crossed when looking for small patches
+that could be merged with a neighbour [U: configurable, no published value]."""
+
+SMALL_PATCH_MU = 5.0
+"""Small isolated patches: ≤ 5 亩 net (the review table's smallest class)."""
+
+HOMESTEAD = "0702"
+IDLE_LAND = "1201"
+SLOPE_OVER_25 = "5"
+
+POTENTIAL_CATEGORIES: Mapping[str, str] = {
+    "restorable_immediate": "即可恢复",
+    "restorable_engineering": "工程恢复",
+    "abandoned": "撂荒耕地",
+    "over_25deg": "25度以上坡耕地",
+    "small_mergeable": "可归并小图斑",
+    "idle_construction": "闲置建设用地",
+}
+
+Progress = Callable[[str, float], None]
+
+
+def _noop(stage: str, fraction: float) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class AreaUnit:
+    """A consolidation area (整治区域) polygon to report on."""
+
+    code: str
+    name: str
+    geometry: object
+
+
+@dataclass(frozen=True)
+class SurveyOptions:
+    finest: str = "village"
+    bridge_width_m: float | None = None
+    merge_width_m: float = DEFAULT_MERGE_WIDTH_M
+    densify_m: float = DEFAULT_DENSIFY_M
+
+
+@dataclass
+class SurveyResult:
+    """Units (dicts with the keys of docs/survey.md) and the layers behind the maps."""
+
+    units: list[dict[str, Any]]
+    overlays: dict[str, bool]
+    potential: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    patches: gpd.GeoDataFrame | None = None
+
+
+@dataclass
+class _Pieces:
+    """DLTB pieces of one analysis: attributes already apportioned by ``share``."""
+
+    geometry: npt.NDArray[np.object_]
+    attrs: pd.DataFrame  # DLBM, GDPDJB, GDLX, ZZSXDM, GDDB, BSM, ZLDWDM (text) + TBMJ, KCMJ, TBDLMJ (apportioned)
+    gross: npt.NDArray[np.float64]  # ellipsoid area of each piece; NaN where not needed
+    zone: dict[str, npt.NDArray[np.float64] | None]  # share inside each zone layer
+
+
+def _text(frame: pd.DataFrame, column: str) -> npt.NDArray[np.object_]:
+    if column not in frame:
+        return np.full(len(frame), "", dtype=object)
+    values = frame[column]
+    if pd.api.types.is_float_dtype(values):
+        # Numeric codes read back as floats (5.0): back to the code text.
+        values = values.map(lambda v: "" if pd.isna(v) else str(int(v)))
+    return np.asarray(values.fillna("").astype(str).str.strip(), dtype=object)
+
+
+def _number(frame: pd.DataFrame, column: str) -> npt.NDArray[np.float64]:
+    if column not in frame:
+        return np.zeros(len(frame), dtype=np.float64)
+    return np.asarray(pd.to_numeric(frame[column], errors="coerce").fillna(0.0), dtype=np.float64)
+
+
+def _attributes(dltb: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {c: _text(dltb, c) for c in ("DLBM", "GDPDJB", "GDLX", "ZZSXDM", "GDDB", "BSM", "ZLDWDM")},
+        index=pd.RangeIndex(len(dltb)),
+    )
+    for c in ("TBMJ", "KCMJ", "TBDLMJ"):
+        out[c] = _number(dltb, c)
+    return out
+
+
+def _needs_gross(attrs: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    dlbm = attrs["DLBM"].to_numpy()
+    return np.isin(dlbm, list(codes.CULTIVATED_CODES)) | np.isin(dlbm, list(codes.LINEAR_CODES))
+
+
+# ---------------------------------------------------------------------------------------------
+# Tabulation
+# ---------------------------------------------------------------------------------------------
+
+_SUM_COLUMNS = (
+    "unit_area",
+    "kcmj",
+    "net",
+    "cult_net",
+    "cult_gross",
+    "constr",
+    "homestead",
+    "homestead_n",
+    "idle_land",
+    "restorable_immediate",
+    "restorable_engineering",
+    "abandoned",
+    "over_25",
+    "grade_weighted",
+    "grade_net",
+    "idle_homestead",
+    "idle_homestead_n",
+    "idle_construction",
+    "cult_in_" + PERMANENT_FARMLAND,
+    "cult_in_" + RED_LINE,
+    "constr_in_" + RED_LINE,
+    "cult_in_" + URBAN_BOUNDARY,
+    "constr_out_" + URBAN_BOUNDARY,
+)
+
+_DICT_KEYS: Mapping[str, tuple[str, str, str | None]] = {
+    # json key: (category column, measure column, only rows where this mask column is true)
+    "landuse_tbdlmj_m2": ("DLBM", "net", None),
+    "level1_tbdlmj_m2": ("level1", "net", None),
+    "three_class_m2": ("three_class", "net", None),
+    "cultivated_by_type_net_m2": ("DLBM", "net", "is_cult"),
+    "cultivated_slope_grade_net_m2": ("GDPDJB", "net", "is_cult"),
+    "cultivated_terrace_net_m2": ("GDLX", "net", "is_cult"),
+    "cultivated_crop_status_net_m2": ("ZZSXDM", "net", "is_cult"),
+    "cultivated_grade_net_m2": ("GDDB", "net", "is_cult"),
+    "restorable_immediate_by_class_m2": ("DLBM", "net", "is_jkhf"),
+    "restorable_engineering_by_class_m2": ("DLBM", "net", "is_gchf"),
+}
+
+
+def _measures(pieces: _Pieces, idle_bsm: frozenset[str] | None) -> pd.DataFrame:
+    a = pieces.attrs
+    dlbm = a["DLBM"].to_numpy()
+    net = a["TBDLMJ"].to_numpy()
+    is_cult = np.isin(dlbm, list(codes.CULTIVATED_CODES))
+    three = np.array([codes.THREE_CLASS_OF.get(c, "") for c in dlbm], dtype=object)
+    is_constr = three == codes.CONSTRUCTION
+    zzsx = a["ZZSXDM"].to_numpy()
+    grade = pd.to_numeric(a["GDDB"], errors="coerce").to_numpy()
+    has_grade = is_cult & ~np.isnan(grade)
+    cult_net = np.where(is_cult, net, 0.0)
+    idle_home = np.zeros(len(a), dtype=bool) if idle_bsm is None else np.isin(a["BSM"].to_numpy(), list(idle_bsm))
+    m = pd.DataFrame(
+        {
+            "DLBM": dlbm,
+            "level1": np.array([codes.level1(c) if c in codes.LAND_USE_NAMES else "" for c in dlbm], dtype=object),
+            "three_class": three,
+            "GDPDJB": a["GDPDJB"].to_numpy(),
+            "GDLX": a["GDLX"].to_numpy(),
+            "ZZSXDM": zzsx,
+            "GDDB": a["GDDB"].to_numpy(),
+            "is_cult": is_cult,
+            "is_jkhf": zzsx == "JKHF",
+            "is_gchf": zzsx == "GCHF",
+            "unit_area": a["TBMJ"].to_numpy(),
+            "kcmj": a["KCMJ"].to_numpy(),
+            "net": net,
+            "cult_net": cult_net,
+            "cult_gross": np.where(is_cult, a["TBMJ"].to_numpy(), 0.0),
+            "constr": np.where(is_constr, net, 0.0),
+            "homestead": np.where(dlbm == HOMESTEAD, net, 0.0),
+            "homestead_n": (dlbm == HOMESTEAD).astype(np.int64),
+            "idle_land": np.where(dlbm == IDLE_LAND, net, 0.0),
+            "restorable_immediate": np.where(zzsx == "JKHF", net, 0.0),
+            "restorable_engineering": np.where(zzsx == "GCHF", net, 0.0),
+            "abandoned": np.where(zzsx == "WG", cult_net, 0.0),
+            "over_25": np.where(a["GDPDJB"].to_numpy() == SLOPE_OVER_25, cult_net, 0.0),
+            "grade_weighted": np.where(has_grade, np.nan_to_num(grade) * net, 0.0),
+            "grade_net": np.where(has_grade, net, 0.0),
+            "idle_homestead": np.where(idle_home, net, 0.0),
+            "idle_homestead_n": idle_home.astype(np.int64),
+            "idle_construction": np.where((dlbm == IDLE_LAND) | idle_home, net, 0.0),
+        }
+    )
+    for layer, share in pieces.zone.items():
+        s = share if share is not None else np.zeros(len(a))
+        if layer == URBAN_BOUNDARY:
+            m["cult_in_" + layer] = cult_net * s
+            m["constr_out_" + layer] = m["constr"].to_numpy() * (1.0 - s)
+        else:
+            m["cult_in_" + layer] = cult_net * s
+            if layer == RED_LINE:
+                m["constr_in_" + layer] = m["constr"].to_numpy() * s
+    return m
+
+
+def _r(value: float) -> float:
+    """Areas are reported to 0.01 m² (the precision of TBMJ)."""
+    return round(float(value), 2) + 0.0
+
+
+def _tabulate(
+    m: pd.DataFrame,
+    unit: npt.NDArray[np.object_],
+    overlays: Mapping[str, bool],
+    idle_listed: bool,
+    units: Sequence[Any] | None = None,
+) -> dict[Any, dict[str, Any]]:
+    """All additive keys per unit (sums over its pieces); ``units`` adds units without pieces."""
+    m = m.assign(unit=unit)
+    columns = [c for c in _SUM_COLUMNS if c in m]
+    sums = m.groupby("unit", sort=True)[columns].sum()
+    counts = m.groupby("unit", sort=True).size()
+    if units is not None:
+        sums = sums.reindex(sorted(set(sums.index) | set(units)), fill_value=0)
+    nested: dict[str, dict[Any, dict[str, float]]] = {}
+    for key, (cat, measure, mask) in _DICT_KEYS.items():
+        sub = m if mask is None else m[m[mask]]
+        grouped = sub.groupby(["unit", cat], sort=True)[measure].sum()
+        per_unit: dict[Any, dict[str, float]] = {}
+        for (u, c), v in grouped.items():
+            per_unit.setdefault(u, {})[str(c)] = _r(v)
+        nested[key] = per_unit
+    out: dict[Any, dict[str, Any]] = {}
+    for u, row in sums.iterrows():
+        grade_net = float(row["grade_net"])
+        rec: dict[str, Any] = {
+            "dltb_count": int(counts.get(u, 0)),
+            "unit_area_m2": _r(row["unit_area"]),
+            **{k: nested[k].get(u, {}) for k in ("landuse_tbdlmj_m2", "level1_tbdlmj_m2", "three_class_m2")},
+            "kcmj_m2": _r(row["kcmj"]),
+            "cultivated_net_m2": _r(row["cult_net"]),
+            "cultivated_gross_m2": _r(row["cult_gross"]),
+            **{
+                k: nested[k].get(u, {})
+                for k in (
+                    "cultivated_by_type_net_m2",
+                    "cultivated_slope_grade_net_m2",
+                    "cultivated_terrace_net_m2",
+                    "cultivated_crop_status_net_m2",
+                    "cultivated_grade_net_m2",
+                )
+            },
+            "cultivated_mean_grade": round(float(row["grade_weighted"]) / grade_net, 4) if grade_net > 0 else None,
+            "cultivated_in_permanent_farmland_net_m2": _zone(row, "cult_in_", PERMANENT_FARMLAND, overlays),
+            "cultivated_in_redline_net_m2": _zone(row, "cult_in_", RED_LINE, overlays),
+            "cultivated_in_urban_boundary_net_m2": _zone(row, "cult_in_", URBAN_BOUNDARY, overlays),
+            "construction_m2": _r(row["constr"]),
+            "construction_in_redline_m2": _zone(row, "constr_in_", RED_LINE, overlays),
+            "construction_outside_urban_boundary_m2": _zone(row, "constr_out_", URBAN_BOUNDARY, overlays),
+            "homestead_m2": _r(row["homestead"]),
+            "homestead_count": int(row["homestead_n"]),
+            "idle_land_m2": _r(row["idle_land"]),
+            "restorable_immediate_m2": _r(row["restorable_immediate"]),
+            "restorable_engineering_m2": _r(row["restorable_engineering"]),
+            "restorable_immediate_by_class_m2": nested["restorable_immediate_by_class_m2"].get(u, {}),
+            "restorable_engineering_by_class_m2": nested["restorable_engineering_by_class_m2"].get(u, {}),
+            "abandoned_cultivated_net_m2": _r(row["abandoned"]),
+            "cultivated_over_25deg_net_m2": _r(row["over_25"]),
+            "idle_homestead_m2": _r(row["idle_homestead"]) if idle_listed else None,
+            "idle_homestead_count": int(row["idle_homestead_n"]) if idle_listed else None,
+            "idle_construction_m2": _r(row["idle_construction"]),
+        }
+        out[u] = rec
+    return out
+
+
+def _zone(row: pd.Series, prefix: str, layer: str, overlays: Mapping[str, bool]) -> float | None:
+    return _r(row[prefix + layer]) if overlays.get(layer) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Patches and potential
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Graph:
+    """Single-part polygons of an analysis and their shared boundaries.
+
+    Multi-part pieces are split into parts (each part gets its share of the piece by ellipsoid
+    area, as in ``engine.overlay``): a patch must be connected on the ground.
+    """
+
+    geometry: npt.NDArray[np.object_]
+    piece: npt.NDArray[np.intp]  # the piece each part comes from
+    share: npt.NDArray[np.float64]  # the part's share of its piece's ellipsoid area
+    edges: SharedBoundaries
+
+
+def _graph(pieces: _Pieces, epsg: int, densify_m: float) -> _Graph:
+    geoms = pieces.geometry
+    multi = np.flatnonzero(shapely.get_type_id(geoms) == 6)
+    if not len(multi):
+        parts, piece, share = geoms, np.arange(len(geoms), dtype=np.intp), np.ones(len(geoms))
+    else:
+        single = np.setdiff1d(np.arange(len(geoms)), multi)
+        sub, sub_of = shapely.get_parts(geoms[multi], return_index=True)
+        sub_area = ellipsoid_area(sub, epsg, densify_m)
+        whole = np.bincount(sub_of, weights=sub_area, minlength=len(multi))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sub_share = np.where(whole[sub_of] > 0, sub_area / whole[sub_of], 0.0)
+        parts = np.concatenate([geoms[single], sub])
+        piece = np.concatenate([single, multi[sub_of]]).astype(np.intp)
+        share = np.concatenate([np.ones(len(single)), sub_share])
+    parts = np.asarray(parts, dtype=object)
+    return _Graph(parts, piece, share, shared_boundaries(parts))
+
+
+def _patch_facts(
+    pieces: _Pieces,
+    graph: _Graph,
+    unit_of_piece: npt.NDArray[np.object_],
+    unit_area: Mapping[Any, float],
+    options: SurveyOptions,
+) -> tuple[dict[Any, dict[str, Any]], Patches, npt.NDArray[np.bool_]]:
+    """Patch metrics per unit (plain, and ``bridged`` when asked) and the small mergeable patches.
+
+    Returns the per-unit dicts, the plain patches (over the graph's parts) and a mask of the
+    parts in small mergeable patches.
+    """
+    dlbm = pieces.attrs["DLBM"].to_numpy()[graph.piece]
+    node = np.isin(dlbm, list(codes.CULTIVATED_CODES))
+    net = pieces.attrs["TBDLMJ"].to_numpy()[graph.piece] * graph.share
+    gross = np.nan_to_num(pieces.gross[graph.piece]) * graph.share
+    unit = unit_of_piece[graph.piece]
+    edges = graph.edges
+    perimeter = shapely.length(graph.geometry)
+    linear = np.isin(dlbm, list(codes.LINEAR_CODES))
+    width = linear_width(np.where(linear, shapely.area(graph.geometry), 0.0), perimeter)
+
+    plain = find_patches(node, unit, edges, net=net, gross=gross, perimeter=perimeter)
+    result = patch_summaries(plain, unit_area)
+    if options.bridge_width_m is not None:
+        bridged = find_patches(
+            node,
+            unit,
+            edges,
+            net=net,
+            gross=gross,
+            perimeter=perimeter,
+            connector=linear & (width < options.bridge_width_m),
+        )
+        for u, summary in patch_summaries(bridged, unit_area).items():
+            result[u]["bridged"] = summary
+
+    # Small patches that join another patch across narrow linear land.
+    merge_width = options.bridge_width_m if options.bridge_width_m is not None else options.merge_width_m
+    merged = find_patches(
+        node,
+        unit,
+        edges,
+        net=net,
+        gross=gross,
+        perimeter=perimeter,
+        connector=linear & (width < merge_width),
+    )
+    idx = np.flatnonzero(node)
+    pairs = np.unique(np.stack([merged.label[idx], plain.label[idx]]), axis=1) if len(idx) else np.zeros((2, 0), int)
+    plain_per_merged = np.bincount(pairs[0], minlength=len(merged.net)) if pairs.shape[1] else np.zeros(0, int)
+    merged_of_plain = np.zeros(len(plain.net), dtype=np.intp)
+    merged_of_plain[plain.label[idx]] = merged.label[idx]
+    small = area_mu(plain.net) <= SMALL_PATCH_MU
+    mergeable = small & (plain_per_merged[merged_of_plain] > 1) if len(plain.net) else np.zeros(0, bool)
+    for u in unit_area:
+        result[u]["small_patches_mergeable_count"] = 0
+        result[u]["small_patches_mergeable_net_m2"] = 0.0
+    for p in np.flatnonzero(mergeable):
+        rec = result[plain.unit[p]]
+        rec["small_patches_mergeable_count"] += 1
+        rec["small_patches_mergeable_net_m2"] += float(plain.net[p])
+    for u in unit_area:
+        result[u]["small_patches_mergeable_net_m2"] = _r(result[u]["small_patches_mergeable_net_m2"])
+    part_mergeable = np.zeros(len(node), dtype=bool)
+    part_mergeable[idx] = mergeable[plain.label[idx]] if len(plain.net) else False
+    for rec in result.values():
+        for key in ("largest_patch_gross_m2", "largest_patch_net_m2", "mean_patch_gross_m2", "mean_patch_net_m2"):
+            if rec[key] is not None:
+                rec[key] = _r(rec[key])
+        for cls in rec["patch_size_classes_net"].values():
+            cls["net_m2"] = _r(cls["net_m2"])
+    return result, plain, part_mergeable
+
+
+# ---------------------------------------------------------------------------------------------
+# The survey
+# ---------------------------------------------------------------------------------------------
+
+
+def _unit_keys(zldwdm: npt.NDArray[np.object_], level: str) -> npt.NDArray[np.object_]:
+    n = CODE_LENGTH[level]
+    return np.asarray(pd.Series(zldwdm, dtype=object).str.slice(0, n).to_numpy(), dtype=object)
+
+
+def _levels(finest: str) -> tuple[str, ...]:
+    if finest not in LEVELS:
+        raise ValueError(f"unknown unit level {finest!r}; expected one of {', '.join(LEVELS)}")
+    return LEVELS[: LEVELS.index(finest) + 1]
+
+
+def compute_survey(
+    dltb: gpd.GeoDataFrame,
+    zones: Mapping[str, Sequence[object] | npt.NDArray[np.object_] | None],
+    epsg: int,
+    *,
+    names: Mapping[tuple[str, str], str] | None = None,
+    areas: Sequence[AreaUnit] = (),
+    idle_bsm: frozenset[str] | None = None,
+    options: SurveyOptions | None = None,
+    progress: Progress = _noop,
+) -> SurveyResult:
+    """The baseline survey of every unit (docs/survey.md lists the keys of each unit).
+
+    ``zones`` maps YJJBNTBHTB / STBHHX / CZKFBJ to their polygons, or None when the dataset lacks
+    the layer (its keys are then None: unavailable, not zero). ``names`` maps (level, code) to the
+    unit's name. ``idle_bsm`` lists the BSM of idle homesteads supplied by the user.
+    """
+    options = options or SurveyOptions()
+    names = names or {}
+    levels = _levels(options.finest)
+    overlays = {k: zones.get(k) is not None for k in ZONE_LAYERS}
+    geoms = np.asarray(dltb.geometry.values, dtype=object)
+    attrs = _attributes(dltb)
+    need = _needs_gross(attrs)
+    progress("椭球面积", 0.0)
+    gross = np.full(len(attrs), np.nan)
+    gross[need] = ellipsoid_area(geoms[need], epsg, options.densify_m)
+    share: dict[str, npt.NDArray[np.float64] | None] = {}
+    for k, layer in enumerate(ZONE_LAYERS):
+        progress("三区三线叠加", k / len(ZONE_LAYERS))
+        zone = zones.get(layer)
+        share[layer] = (
+            None
+            if zone is None
+            else zone_shares(geoms, np.asarray(zone, dtype=object), epsg, full_area=gross, densify_m=options.densify_m)
+        )
+    pieces = _Pieces(geoms, attrs, gross, share)
+    progress("耕地连片", 0.0)
+    graph = _graph(pieces, epsg, options.densify_m)
+    measures = _measures(pieces, idle_bsm)
+    zldwdm = attrs["ZLDWDM"].to_numpy()
+
+    units: list[dict[str, Any]] = []
+    potential_mask = _potential_masks(attrs, idle_bsm)
+    patch_layer: gpd.GeoDataFrame | None = None
+    for k, level in enumerate(levels):
+        progress("统计汇总", k / (len(levels) + len(areas)))
+        key = _unit_keys(zldwdm, level)
+        tables = _tabulate(measures, key, overlays, idle_bsm is not None)
+        unit_area = {u: rec["unit_area_m2"] for u, rec in tables.items()}
+        facts, plain, mergeable = _patch_facts(pieces, graph, key, unit_area, options)
+        if level == "county":
+            small = np.zeros(len(geoms), dtype=bool)
+            small[graph.piece[mergeable]] = True
+            potential_mask["small_mergeable"] = small
+            node = plain.label >= 0
+            patch_layer = gpd.GeoDataFrame(
+                {
+                    "BSM": attrs["BSM"].to_numpy()[graph.piece[node]],
+                    "patch": plain.label[node],
+                    "size_class": size_class(plain.net)[plain.label[node]],
+                    "patch_net_m2": plain.net[plain.label[node]],
+                },
+                geometry=graph.geometry[node],
+                crs=dltb.crs,
+            )
+        for u in sorted(tables):
+            parent = None if level == "county" else str(u)[: CODE_LENGTH[levels[levels.index(level) - 1]]]
+            units.append(
+                {
+                    "level": level,
+                    "code": str(u),
+                    "name": names.get((level, str(u)), str(u)),
+                    "parent": parent,
+                    **tables[u],
+                    **facts[u],
+                }
+            )
+    for k, area in enumerate(areas):
+        progress("整治区域", (len(levels) + k) / (len(levels) + len(areas)))
+        units.append(_area_unit(area, pieces, idle_bsm, overlays, zones, epsg, options))
+    progress("统计汇总", 1.0)
+    units = [_ordered(u) for u in units]
+    potential = {
+        cat: gpd.GeoDataFrame(
+            {
+                "BSM": attrs["BSM"].to_numpy()[mask],
+                "DLBM": attrs["DLBM"].to_numpy()[mask],
+                "ZLDWDM": zldwdm[mask],
+                "TBDLMJ": attrs["TBDLMJ"].to_numpy()[mask],
+                "category": cat,
+            },
+            geometry=geoms[mask],
+            crs=dltb.crs,
+        )
+        for cat, mask in potential_mask.items()
+    }
+    return SurveyResult(units, overlays, potential, patch_layer)
+
+
+def _potential_masks(attrs: pd.DataFrame, idle_bsm: frozenset[str] | None) -> dict[str, npt.NDArray[np.bool_]]:
+    dlbm = attrs["DLBM"].to_numpy()
+    zzsx = attrs["ZZSXDM"].to_numpy()
+    cult = np.isin(dlbm, list(codes.CULTIVATED_CODES))
+    idle = dlbm == IDLE_LAND
+    if idle_bsm:
+        idle = idle | np.isin(attrs["BSM"].to_numpy(), list(idle_bsm))
+    return {
+        "restorable_immediate": zzsx == "JKHF",
+        "restorable_engineering": zzsx == "GCHF",
+        "abandoned": cult & (zzsx == "WG"),
+        "over_25deg": cult & (attrs["GDPDJB"].to_numpy() == SLOPE_OVER_25),
+        "small_mergeable": np.zeros(len(dlbm), dtype=bool),
+        "idle_construction": idle,
+    }
+
+
+def _area_unit(
+    area: AreaUnit,
+    base: _Pieces,
+    idle_bsm: frozenset[str] | None,
+    overlays: Mapping[str, bool],
+    zones: Mapping[str, Sequence[object] | npt.NDArray[np.object_] | None],
+    epsg: int,
+    options: SurveyOptions,
+) -> dict[str, Any]:
+    """One consolidation area: DLTB clipped to it, attribute areas apportioned by share."""
+    head = {"level": "area", "code": area.code, "name": area.name, "parent": None}
+    cut = clip(base.geometry, area.geometry, epsg, full_area=base.gross, densify_m=options.densify_m)
+    if not len(cut.index):
+        empty = _Pieces(cut.geometry, base.attrs.iloc[:0], np.zeros(0), {k: None for k in ZONE_LAYERS})
+        m = _measures(empty, idle_bsm)
+        rec = _tabulate(m, np.array([], dtype=object), overlays, idle_bsm is not None, [area.code])[area.code]
+        return {**head, **rec, **_no_patches(options)}
+    attrs = base.attrs.iloc[cut.index].reset_index(drop=True)
+    for c in ("TBMJ", "KCMJ", "TBDLMJ"):
+        attrs[c] = attrs[c].to_numpy() * cut.share
+    gross = base.gross[cut.index] * cut.share
+    split = cut.share < 1.0
+    zone: dict[str, npt.NDArray[np.float64] | None] = {}
+    for layer in ZONE_LAYERS:
+        full = base.zone.get(layer)
+        if full is None:
+            zone[layer] = None
+            continue
+        s = full[cut.index].copy()
+        if split.any():
+            piece_area = np.where(np.isnan(gross[split]), np.nan, gross[split])
+            s[split] = zone_shares(
+                cut.geometry[split],
+                np.asarray(zones[layer], dtype=object),
+                epsg,
+                full_area=piece_area,
+                densify_m=options.densify_m,
+            )
+        zone[layer] = s
+    pieces = _Pieces(cut.geometry, attrs, gross, zone)
+    need = np.isnan(gross) & _needs_gross(attrs)
+    if need.any():
+        gross[need] = ellipsoid_area(cut.geometry[need], epsg, options.densify_m)
+    key = np.full(len(attrs), area.code, dtype=object)
+    rec = _tabulate(_measures(pieces, idle_bsm), key, overlays, idle_bsm is not None)[area.code]
+    graph = _graph(pieces, epsg, options.densify_m)
+    facts, _, _ = _patch_facts(pieces, graph, key, {area.code: rec["unit_area_m2"]}, options)
+    return {**head, **rec, **facts[area.code]}
+
+
+def _no_patches(options: SurveyOptions) -> dict[str, Any]:
+    """Patch keys of a unit without any DLTB piece."""
+    z = np.zeros(0)
+    rec = patch_summary(z, z, z, 0.0)
+    if options.bridge_width_m is not None:
+        rec["bridged"] = patch_summary(z, z, z, 0.0)
+    rec["small_patches_mergeable_count"] = 0
+    rec["small_patches_mergeable_net_m2"] = 0.0
+    return rec
+
+
+_KEY_ORDER: tuple[str, ...] = (
+    "level",
+    "code",
+    "name",
+    "parent",
+    "dltb_count",
+    "unit_area_m2",
+    "landuse_tbdlmj_m2",
+    "level1_tbdlmj_m2",
+    "three_class_m2",
+    "kcmj_m2",
+    "cultivated_net_m2",
+    "cultivated_gross_m2",
+    "cultivated_by_type_net_m2",
+    "cultivated_slope_grade_net_m2",
+    "cultivated_terrace_net_m2",
+    "cultivated_crop_status_net_m2",
+    "cultivated_grade_net_m2",
+    "cultivated_mean_grade",
+    "cultivated_in_permanent_farmland_net_m2",
+    "cultivated_in_redline_net_m2",
+    "cultivated_in_urban_boundary_net_m2",
+    "construction_m2",
+    "construction_in_redline_m2",
+    "construction_outside_urban_boundary_m2",
+    "homestead_m2",
+    "homestead_count",
+    "idle_land_m2",
+    *PATCH_KEYS,
+    "bridged",
+    "restorable_immediate_m2",
+    "restorable_engineering_m2",
+    "restorable_immediate_by_class_m2",
+    "restorable_engineering_by_class_m2",
+    "abandoned_cultivated_net_m2",
+    "cultivated_over_25deg_net_m2",
+    "small_patches_mergeable_count",
+    "small_patches_mergeable_net_m2",
+    "idle_homestead_m2",
+    "idle_homestead_count",
+    "idle_construction_m2",
+)
+
+
+def _ordered(unit: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: unit[k] for k in _KEY_ORDER if k in unit}
