@@ -12,8 +12,8 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-
 from conftest import CELL, VILLAGE, X0, Y0, cell, dltb_row, grid_dltb
+
 from landcon.engine.fragmentation import shared_boundaries, size_class
 from landcon.engine.overlay import clip, dissolve, zone_shares
 from landcon.engine.survey import AreaUnit, SurveyOptions, compute_survey
@@ -55,7 +55,13 @@ def test_landuse_structure_of_the_default_grid(dltb: gpd.GeoDataFrame) -> None:
     assert v["parent"] == "530124100"
     assert v["dltb_count"] == 6
     assert v["unit_area_m2"] == 60000.0
-    assert v["landuse_tbdlmj_m2"] == {"0101": 18000.0, "0103": 9000.0, "0201": 10000.0, "0301": 10000.0, "0702": 10000.0}
+    assert v["landuse_tbdlmj_m2"] == {
+        "0101": 18000.0,
+        "0103": 9000.0,
+        "0201": 10000.0,
+        "0301": 10000.0,
+        "0702": 10000.0,
+    }
     assert v["level1_tbdlmj_m2"] == {"01": 27000.0, "02": 10000.0, "03": 10000.0, "07": 10000.0}
     assert v["three_class_m2"] == {"农用地": 47000.0, "建设用地": 10000.0}
     assert v["kcmj_m2"] == 3000.0

@@ -22,9 +22,9 @@ from landcon.engine import codes
 from landcon.engine.area import DEFAULT_DENSIFY_M, ellipsoid_area
 from landcon.engine.fragmentation import (
     PATCH_KEYS,
-    area_mu,
     Patches,
     SharedBoundaries,
+    area_mu,
     find_patches,
     linear_width,
     patch_summaries,
