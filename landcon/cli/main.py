@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from landcon import __version__
-from landcon.cli import data
+from landcon.cli import data, survey
 
 app = typer.Typer(
     name="landcon",
@@ -15,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data.app, name="data")
+app.add_typer(survey.app, name="survey")
 
 
 @app.command()

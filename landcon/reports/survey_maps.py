@@ -457,6 +457,9 @@ def _atomic_save(fig: Figure, path: Path) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             FigureCanvasAgg(fig).print_png(fh)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a map is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -57,6 +57,7 @@ __all__ = [
     "SourceLayer",
     "detect_dbf_encoding",
     "list_source_layers",
+    "read_any_layer",
     "read_layers",
     "write_layers",
 ]
@@ -308,6 +309,26 @@ def read_layers(
                 )
             selected = {name: selected[name] for name in wanted}
         return {name: _read_candidate(name, candidate, forced) for name, candidate in selected.items()}
+
+
+def read_any_layer(path: str | Path, *, encoding: str | None = None) -> SourceLayer:
+    """Read the one layer of a user-supplied file (a consolidation area, a list of polygons).
+
+    Any source ``read_layers`` accepts; the file must hold exactly one layer (a GeoPackage or
+    FileGDB with several layers is refused with their names), whatever the layer is called.
+    """
+    display = str(path)
+    forced = _python_codec(encoding, display) if encoding else None
+    with contextlib.ExitStack() as stack:
+        candidates = _candidates(Path(path), stack)
+        if len(candidates) != 1:
+            found = "、".join(c.source_name for c in candidates[:20]) or "无 / none"
+            raise InputReadError(
+                f"应只含一个图层，实际：{found} / expected exactly one layer, found: {len(candidates)}",
+                path=display,
+            )
+        candidate = candidates[0]
+        return _read_candidate(candidate.source_name, candidate, forced)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,354 @@
+"""摸底调查 use cases: run the baseline survey of an imported dataset, and a province batch.
+
+``run_survey`` reads the layers it needs from the dataset store, computes every unit with
+``engine.survey`` and writes ``survey.json``, ``survey.xlsx``, ``potential.gpkg`` and the maps
+into one output folder, atomically (a half-finished run leaves the previous results in place).
+``survey_batch`` runs many counties in parallel on Dask distributed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import shapely
+
+from landcon import config
+from landcon.engine.crs import check_crs
+from landcon.engine.layers import DLTB
+from landcon.engine.survey import LEVELS, ZONE_LAYERS, AreaUnit, SurveyOptions, SurveyResult, compute_survey
+from landcon.errors import CRSError, DatasetNotFound, InputReadError, LandconError
+from landcon.reports.survey_maps import render_landuse_map, render_patch_map, render_potential_map
+from landcon.reports.survey_xlsx import write_province_xlsx, write_survey_xlsx
+from landcon.store._atomic import remove, swap_in
+from landcon.store.datasets import DatasetStore
+from landcon.store.layers import read_any_layer, write_layers
+from landcon.synth.admin_units import COUNTIES
+
+Progress = Callable[[str, float], None]
+
+DLTB_COLUMNS = ["BSM", "DLBM", "ZLDWDM", "ZLDWMC", "TBMJ", "KCMJ", "TBDLMJ", "GDPDJB", "GDLX", "ZZSXDM", "GDDB"]
+"""The DLTB fields the survey reads."""
+
+AREA_CODE_FIELDS = ("ZZQYBH", "BSM", "CODE", "BH")
+AREA_NAME_FIELDS = ("ZZQYMC", "MC", "NAME", "SDMC")
+
+
+def _noop(stage: str, fraction: float) -> None:
+    return None
+
+
+@dataclass
+class SurveyRun:
+    """Where a survey's results are and what they say."""
+
+    out_dir: Path
+    data: dict[str, Any]
+    files: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"out_dir": str(self.out_dir), "files": self.files, **self.data}
+
+
+def _store(data_dir: str | Path | None) -> DatasetStore:
+    return DatasetStore(Path(data_dir) if data_dir is not None else config.data_dir())
+
+
+def _names(store: DatasetStore, dataset: str, layers: Sequence[str], dltb: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """Unit names: villages from CJDCQ (else DLTB ZLDWMC), townships from XZQ, the county from
+    the list of Yunnan counties."""
+    names: dict[tuple[str, str], str] = {}
+    if "ZLDWMC" in dltb:
+        first = dltb.assign(v=dltb["ZLDWDM"].astype(str).str[:12]).drop_duplicates("v")
+        names.update({("village", str(v)): str(n) for v, n in zip(first["v"], first["ZLDWMC"], strict=True)})
+    if "CJDCQ" in layers:
+        cj = store.read_layer(dataset, "CJDCQ", columns=["ZLDWDM", "ZLDWMC"])
+        names.update({("village", str(c)[:12]): str(n) for c, n in zip(cj["ZLDWDM"], cj["ZLDWMC"], strict=True)})
+    if "XZQ" in layers:
+        xzq = store.read_layer(dataset, "XZQ", columns=["XZQDM", "XZQMC"])
+        names.update({("township", str(c)[:9]): str(n) for c, n in zip(xzq["XZQDM"], xzq["XZQMC"], strict=True)})
+    for code in set(dltb["ZLDWDM"].astype(str).str[:6]):
+        if code in COUNTIES:
+            names[("county", code)] = COUNTIES[code][0]
+    return names
+
+
+def read_areas(path: str | Path, epsg: int) -> list[AreaUnit]:
+    """Consolidation-area polygons from a user file: one unit per feature."""
+    layer = read_any_layer(path)
+    frame = layer.frame
+    crs = check_crs(frame.crs)
+    if crs.epsg != epsg:
+        raise CRSError(
+            f"整治区域坐标系 EPSG:{crs.epsg} 与数据集 EPSG:{epsg} 不一致 / the area's CRS differs from the dataset's",
+            path=layer.path,
+            layer=layer.source_name,
+        )
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    for k, geom in enumerate(geoms):
+        if geom is None or shapely.is_empty(geom) or shapely.get_type_id(geom) not in (3, 6):
+            raise InputReadError(
+                "整治区域须为面要素 / the consolidation area must be polygons",
+                path=layer.path,
+                layer=layer.source_name,
+                feature=str(k + 1),
+            )
+        if not shapely.is_valid(geom):
+            raise InputReadError(
+                f"整治区域几何无效：{shapely.is_valid_reason(geom)} / invalid geometry",
+                path=layer.path,
+                layer=layer.source_name,
+                feature=str(k + 1),
+            )
+    code_field = next((f for f in AREA_CODE_FIELDS if f in frame), None)
+    name_field = next((f for f in AREA_NAME_FIELDS if f in frame), None)
+    units = []
+    for k, geom in enumerate(geoms):
+        code = str(frame[code_field].iloc[k]) if code_field else str(k + 1)
+        name = str(frame[name_field].iloc[k]) if name_field else f"整治区域 {k + 1}"
+        units.append(AreaUnit(code, name, geom))
+    if len({u.code for u in units}) != len(units):
+        raise InputReadError("整治区域编号重复 / duplicate area codes", path=layer.path, field=code_field)
+    return units
+
+
+def read_idle_homesteads(path: str | Path) -> frozenset[str]:
+    """BSM of idle homesteads from a table (.csv, .xlsx, or .txt with one BSM per line)."""
+    file = Path(path)
+    if not file.is_file():
+        raise InputReadError("文件不存在 / file not found", path=str(path))
+    try:
+        if file.suffix.lower() in (".xlsx", ".xls"):
+            table = pd.read_excel(file, dtype=str)
+        elif file.suffix.lower() == ".txt":
+            lines = [x.strip() for x in file.read_text(encoding="utf-8-sig").splitlines() if x.strip()]
+            table = pd.DataFrame({"BSM": lines})
+        else:
+            table = pd.read_csv(file, dtype=str, encoding="utf-8-sig")
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise InputReadError(f"无法读取闲置宅基地清单 / cannot read the table: {exc}", path=str(path)) from exc
+    columns = {str(c).strip().upper(): c for c in table.columns}
+    if "BSM" not in columns:
+        raise InputReadError("闲置宅基地清单缺少 BSM 列 / the table has no BSM column", path=str(path), field="BSM")
+    values = table[columns["BSM"]].dropna().astype(str).str.strip()
+    return frozenset(v for v in values if v)
+
+
+def _write_outputs(
+    tmp: Path, survey: dict[str, Any], result: SurveyResult, frames: dict[str, Any], maps: bool
+) -> list[str]:
+    files = ["survey.json", "survey.xlsx", "potential.gpkg"]
+    (tmp / "survey.json").write_text(json.dumps(survey, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_survey_xlsx(survey, tmp / "survey.xlsx")
+    write_layers(result.potential, tmp / "potential.gpkg", "gpkg")
+    if maps:
+        county = next((u["name"] for u in survey["units"] if u["level"] == "county"), survey["dataset"])
+        boundaries = frames.get("boundaries")
+        render_landuse_map(
+            frames["landuse"], tmp / "map_landuse.png", title=f"{county} 土地利用现状图", boundaries=boundaries
+        )
+        if result.patches is not None:
+            render_patch_map(
+                result.patches, tmp / "map_patches.png", title=f"{county} 耕地连片分布图", boundaries=boundaries
+            )
+        potential = pd.concat([f[["category", "geometry"]] for f in result.potential.values()], ignore_index=True)
+        render_potential_map(
+            gpd.GeoDataFrame(potential, geometry="geometry", crs=frames["landuse"].crs),
+            tmp / "map_potential.png",
+            title=f"{county} 整治潜力分布图",
+            boundaries=boundaries,
+            background=frames.get("background"),
+        )
+        files += ["map_landuse.png", "map_patches.png", "map_potential.png"]
+    return files
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    """Move the finished folder into place (the previous results stay until then)."""
+    if out.exists():
+        swap_in(tmp, out, out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}"))
+    else:
+        os.rename(tmp, out)
+
+
+def run_survey(
+    dataset: str,
+    *,
+    unit: str = "village",
+    area: str | Path | None = None,
+    bridge_width_m: float | None = None,
+    idle_homesteads: str | Path | None = None,
+    out: str | Path | None = None,
+    maps: bool = True,
+    write: bool = True,
+    data_dir: str | Path | None = None,
+    progress: Progress = _noop,
+) -> SurveyRun:
+    """Survey ``dataset`` (an imported dataset's name) and write the results to ``out``.
+
+    ``unit`` is the finest attribute level reported (village, township or county); ``area`` a
+    polygon file of consolidation areas; ``bridge_width_m`` turns on bridging of narrow linear
+    land for the patch metrics; ``idle_homesteads`` a table of BSM. ``write=False`` only computes.
+    """
+    if unit not in LEVELS:
+        raise LandconError(f"--unit 应为 village、township 或 county / unknown unit level: {unit}")
+    if bridge_width_m is not None and not bridge_width_m > 0:
+        raise LandconError(f"--bridge-width 须为正数（米） / the bridging width must be positive: {bridge_width_m}")
+    store = _store(data_dir)
+    if not store.exists(dataset):
+        raise DatasetNotFound(f"数据集不存在 / no such dataset: {dataset}")
+    manifest = store.manifest(dataset)
+    layers = list(manifest.get("layers", {}))
+    epsg = int(str(manifest["crs"][DLTB]).split(":")[-1])
+    progress("读取 / reading", 0.0)
+    available = set(pq.read_schema(store.layer_path(dataset, DLTB)).names)
+    columns = [c for c in DLTB_COLUMNS if c in available]
+    dltb = store.read_layer(dataset, DLTB, columns=columns)
+    zones = {
+        layer: (np.asarray(store.read_layer(dataset, layer, columns=[]).geometry.array) if layer in layers else None)
+        for layer in ZONE_LAYERS
+    }
+    areas = read_areas(area, epsg) if area is not None else []
+    idle = read_idle_homesteads(idle_homesteads) if idle_homesteads is not None else None
+    progress("读取 / reading", 1.0)
+    options = SurveyOptions(finest=unit, bridge_width_m=bridge_width_m, densify_m=config.area_densify_m())
+    result = compute_survey(
+        dltb,
+        zones,
+        epsg,
+        names=_names(store, dataset, layers, dltb),
+        areas=areas,
+        idle_bsm=idle,
+        options=options,
+        progress=progress,
+    )
+    listed = None
+    if idle is not None:
+        matched = int(np.isin(dltb["BSM"].astype(str).to_numpy(), list(idle)).sum())
+        listed = {"file": str(idle_homesteads), "listed": len(idle), "matched": matched}
+    survey: dict[str, Any] = {
+        "dataset": dataset,
+        "crs": f"EPSG:{epsg}",
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "options": {
+            "unit": unit,
+            "bridge_width_m": bridge_width_m,
+            "merge_width_m": bridge_width_m if bridge_width_m is not None else options.merge_width_m,
+            "area": str(area) if area is not None else None,
+            "idle_homesteads": listed,
+        },
+        "overlays": {k: bool(v) for k, v in result.overlays.items()},
+        "units": result.units,
+    }
+    target = Path(out) if out is not None else Path.cwd() / f"survey-{dataset}"
+    run = SurveyRun(target.resolve(), survey)
+    if not write:
+        return run
+    frames: dict[str, Any] = {}
+    if maps:
+        frames["landuse"] = dltb[["DLBM", "geometry"]]
+        if "CJDCQ" in layers and unit == "village":
+            cj = store.read_layer(dataset, "CJDCQ", columns=["ZLDWMC"])
+            frames["boundaries"] = cj.rename(columns={"ZLDWMC": "name"})
+        elif "XZQ" in layers:
+            frames["boundaries"] = store.read_layer(dataset, "XZQ", columns=["XZQMC"]).rename(columns={"XZQMC": "name"})
+        if "XZQ" in layers:
+            frames["background"] = store.read_layer(dataset, "XZQ", columns=[])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
+    tmp.mkdir()
+    try:
+        progress("写出结果 / writing", 0.0)
+        run.files = _write_outputs(tmp, survey, result, frames, maps)
+        _publish(tmp, target)
+        progress("写出结果 / writing", 1.0)
+    finally:
+        remove(tmp)
+    return run
+
+
+# ---------------------------------------------------------------------------------------------
+# Province batch on Dask distributed
+# ---------------------------------------------------------------------------------------------
+
+
+def _county_task(dataset: str, data_dir: str, out: str, unit: str, maps: bool) -> dict[str, Any]:
+    """One county on a Dask worker: the full survey written under ``out``; returns its county row."""
+    run = run_survey(dataset, unit=unit, out=out, maps=maps, data_dir=data_dir)
+    county = next(u for u in run.data["units"] if u["level"] == "county")
+    return {"dataset": dataset, **county}
+
+
+def survey_batch(
+    datasets: Sequence[str],
+    *,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    unit: str = "village",
+    maps: bool = False,
+    workers: int | None = None,
+    progress: Progress = _noop,
+) -> SurveyRun:
+    """Survey many county datasets in parallel on Dask distributed and write a province summary.
+
+    A ``LocalCluster`` of worker processes by default; ``scheduler`` ("tcp://host:8786") uses
+    an existing cluster whose workers see the same data directory. Each county's results go to
+    ``out/DATASET/``; ``province.json`` and ``province.xlsx`` hold one row per county.
+    """
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    if not datasets:
+        raise LandconError("未指定数据集 / no dataset given")
+    store = _store(None)
+    for name in datasets:
+        if not store.exists(name):
+            raise DatasetNotFound(f"数据集不存在 / no such dataset: {name}")
+    target = (Path(out) if out is not None else Path.cwd() / "survey-province").resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
+    tmp.mkdir()
+    data_dir = str(config.data_dir().resolve())
+    cluster = None
+    try:
+        if scheduler is None:
+            n = workers or max(1, min(len(datasets), os.cpu_count() or 1))
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+            client = Client(cluster)
+        else:
+            client = Client(scheduler)
+        try:
+            futures = [
+                client.submit(_county_task, name, data_dir, str(tmp / name), unit, maps, key=f"survey-{name}")
+                for name in datasets
+            ]
+            rows: dict[str, dict[str, Any]] = {}
+            for k, future in enumerate(as_completed(futures)):
+                row = future.result()
+                rows[row["dataset"]] = row
+                progress("全省汇总 / province batch", (k + 1) / len(futures))
+        finally:
+            client.close()
+        ordered = [rows[name] for name in datasets]
+        province = {
+            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "datasets": list(datasets),
+            "counties": ordered,
+        }
+        (tmp / "province.json").write_text(json.dumps(province, ensure_ascii=False, indent=1), encoding="utf-8")
+        write_province_xlsx(ordered, tmp / "province.xlsx")
+        _publish(tmp, target)
+    finally:
+        if cluster is not None:
+            cluster.close()
+        remove(tmp)
+    return SurveyRun(target, province, ["province.json", "province.xlsx", *datasets])
