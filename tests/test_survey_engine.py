@@ -15,7 +15,7 @@ import shapely
 from conftest import CELL, VILLAGE, X0, Y0, cell, dltb_row, grid_dltb
 
 from landcon.engine.fragmentation import shared_boundaries, size_class
-from landcon.engine.overlay import clip, dissolve, zone_shares
+from landcon.engine.overlay import clip, zone_shares
 from landcon.engine.survey import AreaUnit, SurveyOptions, compute_survey
 
 EPSG = 4543
@@ -107,7 +107,9 @@ def test_grades_are_area_weighted() -> None:
         dltb_row("2", "0103", cell(1, 0), GDDB=10),
         dltb_row("3", "0103", cell(2, 0), GDDB=10, GDPDJB="5", ZZSXDM="WG"),
     ]
-    v = unit(compute_survey(frame(rows), no_zones(), EPSG), "village")
+    dltb = frame(rows)
+    dltb["GDDB"] = dltb["GDDB"].astype("Int64")  # as GeoParquet gives a nullable integer column
+    v = unit(compute_survey(dltb, no_zones(), EPSG), "village")
     assert v["cultivated_mean_grade"] == 8.0  # (4 + 10 + 10) / 3 with equal net areas
     assert v["cultivated_grade_net_m2"] == {"4": 9000.0, "10": 18000.0}
     assert v["abandoned_cultivated_net_m2"] == 9000.0
@@ -139,7 +141,10 @@ def test_overlapping_zone_polygons_are_not_counted_twice() -> None:
     zones = {"YJJBNTBHTB": [box(0, 0, 1, 1), box(0, 0, 0.5, 1), box(-1, -1, 2, 2)], "STBHHX": None, "CZKFBJ": None}
     v = unit(compute_survey(frame(rows), zones, EPSG), "village")
     assert v["cultivated_in_permanent_farmland_net_m2"] == 9000.0
-    assert len(dissolve(np.array(zones["YJJBNTBHTB"], dtype=object))) == 1
+    share = zone_shares(np.array([cell(0, 0), cell(1, 0)], dtype=object), np.array(zones["YJJBNTBHTB"]), EPSG)
+    assert list(share) == [1.0, 1.0]
+    half = zone_shares(np.array([cell(0, 0)], dtype=object), np.array([box(0, 0, 0.5, 1), box(0.25, 0, 0.75, 1)]), EPSG)
+    assert half[0] == pytest.approx(0.75, abs=1e-9)
 
 
 def test_zone_shares_exact_and_crossing() -> None:

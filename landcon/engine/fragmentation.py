@@ -20,7 +20,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from landcon.engine.codes import SQM_PER_MU
-from landcon.engine.segments import origin_of, segments
+from landcon.engine.segments import IndexedPolygons, origin_of
 
 Ints = npt.NDArray[np.intp]
 Floats = npt.NDArray[np.float64]
@@ -40,7 +40,7 @@ class SharedBoundaries:
     length: Floats
 
 
-def shared_boundaries(geoms: npt.NDArray[np.object_]) -> SharedBoundaries:
+def shared_boundaries(geoms: npt.NDArray[np.object_] | IndexedPolygons) -> SharedBoundaries:
     """Every pair of polygons that share a boundary of positive length, with that length.
 
     Fast path for clean coverages (三调 DLTB: neighbours share their vertices): each ring segment
@@ -50,26 +50,32 @@ def shared_boundaries(geoms: npt.NDArray[np.object_]) -> SharedBoundaries:
     against every polygon whose boundary they meet: their pairs take the exact shared length
     ``length(boundary(a) ∩ boundary(b))``.
     """
-    arr = np.asarray(geoms, dtype=object)
+    layer = geoms if isinstance(geoms, IndexedPolygons) else IndexedPolygons(geoms, origin_of(geoms))
+    arr = layer.geoms
     n = len(arr)
-    segs = segments(arr, origin_of(arr))
-    empty = SharedBoundaries(np.array([], np.intp), np.array([], np.intp), np.array([], np.float64))
+    index = layer.segment_index
+    segs = layer.segments
     if not len(segs.lo):
-        return empty
-    order = np.lexsort((segs.owner, segs.hi, segs.lo))
-    lo, hi, seg_len, owner = segs.lo[order], segs.hi[order], segs.length[order], segs.owner[order]
-    starts = np.r_[0, np.flatnonzero((lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])) + 1]
-    sizes = np.diff(np.r_[starts, len(lo)])
-    # Shared edge: exactly two segments with this key, from two different polygons.
-    pair = sizes == 2
-    first = starts[pair]
-    pi, pj = owner[first], owner[first + 1]
+        return SharedBoundaries(np.array([], np.intp), np.array([], np.intp), np.array([], np.float64))
+    order = index.order
+    owner, seg_len = segs.owner[order], segs.length[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(index.hash)) + 1]
+    sizes = np.diff(np.r_[starts, len(order)])
+    # Shared edge: exactly two segments with this key (checked, hashes may collide), from two
+    # different polygons.
+    first = starts[sizes == 2]
+    pair = (index.lo[first] == index.lo[first + 1]) & (index.hi[first] == index.hi[first + 1])
+    first = first[pair]
+    pi, pj = np.minimum(owner[first], owner[first + 1]), np.maximum(owner[first], owner[first + 1])
     distinct = pi != pj
     pi, pj, plen = pi[distinct], pj[distinct], seg_len[first[distinct]]
-    # Polygons with an unmatched segment get the exact treatment.
-    unmatched = owner[starts[sizes == 1]]
+    # Polygons with an unmatched segment (or a colliding one) get the exact treatment.
     loose = np.zeros(n, dtype=bool)
-    loose[unmatched] = True
+    loose[owner[starts[sizes == 1]]] = True
+    bad = np.concatenate([starts[sizes == 2][~pair], starts[sizes == 2][~pair] + 1])
+    loose[owner[bad]] = True
+    many = np.flatnonzero(np.repeat(sizes > 2, sizes))  # one edge in three polygons: not a coverage
+    loose[owner[many]] = True
     # Sum the lengths per pair.
     code = pi.astype(np.int64) * n + pj
     ucode, inv = np.unique(code, return_inverse=True)
@@ -77,15 +83,15 @@ def shared_boundaries(geoms: npt.NDArray[np.object_]) -> SharedBoundaries:
     fi, fj = (ucode // n).astype(np.intp), (ucode % n).astype(np.intp)
     loose_idx = np.flatnonzero(loose)
     if len(loose_idx):
-        tree = shapely.STRtree(arr)
-        src, dst = tree.query(arr[loose_idx], predicate="intersects")
+        src, dst = layer.tree.query(arr[loose_idx], predicate="intersects")
         si, sj = loose_idx[src], dst.astype(np.intp)
         ei, ej = np.minimum(si, sj), np.maximum(si, sj)
         m = ei != ej
         ecode = np.unique(ei[m].astype(np.int64) * n + ej[m])
         ei, ej = (ecode // n).astype(np.intp), (ecode % n).astype(np.intp)
-        boundary = shapely.boundary(arr)
-        elen = shapely.length(shapely.intersection(boundary[ei], boundary[ej]))
+        involved, where = np.unique(np.concatenate([ei, ej]), return_inverse=True)
+        boundary = shapely.boundary(arr[involved])
+        elen = shapely.length(shapely.intersection(boundary[where[: len(ei)]], boundary[where[len(ei) :]]))
         # Exact lengths replace the fast-path ones for these pairs.
         known = ~np.isin(ucode, ecode)
         fi, fj, length = fi[known], fj[known], length[known]

@@ -7,8 +7,8 @@ of the polygon's ellipsoid area::
     TBDLMJ_piece = TBDLMJ × S(piece) / S(polygon)
 
 with S the CGCS2000 ellipsoid area (``engine.area.ellipsoid_area``). A polygon wholly inside gets
-its full attribute areas and no geometry is computed for it. Zone polygons are dissolved where
-they overlap each other, so no piece is counted twice, and very large zone polygons are cut into
+its full attribute areas and no geometry is computed for it. Where zone polygons overlap each
+other the union is taken, so no piece is counted twice, and very large zone polygons are cut into
 pieces of at most ``MAX_PIECE_VERTICES`` vertices so that each intersection stays cheap (the cut
 lines have no area, so the shares still add up).
 """
@@ -22,8 +22,7 @@ import numpy.typing as npt
 import shapely
 
 from landcon.engine.area import DEFAULT_DENSIFY_M, ellipsoid_area
-from landcon.engine.coverage import overlapping_pairs
-from landcon.engine.segments import SegmentIndex, origin_of, segments
+from landcon.engine.segments import IndexedPolygons, origin_of, segments
 
 MAX_PIECE_VERTICES = 256
 """Zone polygons with more vertices are split (recursively, in halves) before the overlay."""
@@ -35,28 +34,18 @@ Geoms = npt.NDArray[np.object_]
 Floats = npt.NDArray[np.float64]
 
 
-def dissolve(zone: Geoms) -> Geoms:
-    """Zone polygons as parts whose interiors are disjoint.
+def zone_parts(zone: Geoms) -> Geoms:
+    """The polygons of a zone layer as single parts (made valid; empty and non-areal dropped).
 
-    Polygons that overlap another one are unioned together (only those: a clean layer is left as
-    it is); multi-polygons are split into their parts; empty and missing geometries are dropped.
+    Parts may overlap each other: ``zone_shares`` takes the union where it intersects.
     """
-    arr = np.asarray(zone, dtype=object)
-    keep = np.array([g is not None for g in arr], dtype=bool)
-    arr = arr[keep]
-    arr = arr[~shapely.is_empty(arr) & np.isin(shapely.get_type_id(arr), (3, 6))]
+    arr = np.asarray([g for g in np.asarray(zone, dtype=object) if g is not None], dtype=object)
     if not len(arr):
-        return np.array([], dtype=object)
-    arr = shapely.make_valid(arr)
-    i, j, _ = overlapping_pairs(arr)
-    involved = np.zeros(len(arr), dtype=bool)
-    involved[i] = True
-    involved[j] = True
-    parts = [shapely.get_parts(arr[~involved])]
-    if involved.any():
-        parts.append(shapely.get_parts(shapely.union_all(arr[involved])))
-    out = np.concatenate(parts)
-    return np.asarray(out[np.isin(shapely.get_type_id(out), (3,)) & ~shapely.is_empty(out)], dtype=object)
+        return arr
+    arr = arr[~shapely.is_empty(arr) & np.isin(shapely.get_type_id(arr), (3, 6))]
+    arr = np.where(shapely.is_valid(arr), arr, shapely.make_valid(arr))
+    out = shapely.get_parts(arr)
+    return np.asarray(out[(shapely.get_type_id(out) == 3) & ~shapely.is_empty(out)], dtype=object)
 
 
 def subdivide(polygons: Geoms, max_vertices: int = MAX_PIECE_VERTICES) -> Geoms:
@@ -108,16 +97,15 @@ def _snap(share: Floats) -> Floats:
 
 
 def zone_shares(
-    geoms: Geoms,
+    geoms: Geoms | IndexedPolygons,
     zone: Geoms,
     epsg: int,
     *,
     full_area: Floats | None = None,
-    index: SegmentIndex | None = None,
-    origin: tuple[float, float] | None = None,
     densify_m: float = DEFAULT_DENSIFY_M,
 ) -> Floats:
-    """Share (0–1) of each polygon's ellipsoid area lying inside the union of ``zone``.
+    """Share (0–1) of each polygon's ellipsoid area lying inside the union of ``zone``
+    (zone polygons may overlap: nothing is counted twice).
 
     Only polygons whose interior the zone boundary may cross are intersected exactly. The zone
     boundary is cut into segments; a segment that is also an edge of one of ``geoms`` (same end
@@ -126,44 +114,54 @@ def zone_shares(
     computed from ellipsoid areas. Every other polygon is wholly inside or wholly outside, which
     one point inside it decides.
 
-    ``full_area`` may give the polygons' ellipsoid areas where they are known already (NaN where
-    not). ``index``/``origin`` (from ``engine.segments``) let several zone layers share the
-    segment index of ``geoms``.
+    ``geoms`` may come indexed (``engine.segments.IndexedPolygons``) so that several zone layers
+    share its STRtree and segment keys; the zone's coordinates must then lie within about
+    2 000 km of its origin. ``full_area`` may give the polygons' ellipsoid areas where they are
+    known already (NaN where not).
     """
-    arr = np.asarray(geoms, dtype=object)
+    parts = zone_parts(zone)
+    if isinstance(geoms, IndexedPolygons):
+        layer = geoms
+    else:
+        arr0 = np.asarray(geoms, dtype=object)
+        layer = IndexedPolygons(arr0, origin_of(arr0, parts))
+    arr = layer.geoms
     share = np.zeros(len(arr), dtype=np.float64)
-    parts = dissolve(zone)
     if not len(arr) or not len(parts):
         return share
-    if origin is None or index is None:
-        origin = origin_of(arr, parts)
-        index = SegmentIndex(segments(arr, origin))
-    tree = shapely.STRtree(arr)
+    tree = layer.tree
     # Polygons the zone boundary may cross.
-    boundary = segments(parts, origin)
-    loose = ~index.contains(boundary.lo, boundary.hi)
+    boundary = segments(parts, layer.origin, with_xy=True)
+    loose = ~layer.segment_index.contains(boundary.lo, boundary.hi)
     crossed = np.zeros(len(arr), dtype=bool)
-    if loose.any():
+    if loose.any() and boundary.xy0 is not None and boundary.xy1 is not None:
         lines = shapely.linestrings(np.stack([boundary.xy0[loose], boundary.xy1[loose]], axis=1))
-        _, hit = tree.query(lines, predicate="intersects")
-        crossed[hit] = True
+        crossed[tree.query(lines, predicate="intersects")[1]] = True
     # The others: inside or outside, decided by one interior point.
     pieces = subdivide(parts)
+    shapely.prepare(pieces)
     near = np.zeros(len(arr), dtype=bool)
     near[tree.query(pieces)[1]] = True
     probe = np.flatnonzero(near & ~crossed)
     if len(probe):
-        shapely.prepare(pieces)
         points = shapely.point_on_surface(arr[probe])
         inside = np.zeros(len(probe), dtype=bool)
-        inside[shapely.STRtree(pieces).query(points, predicate="within")[0]] = True
+        inside[shapely.STRtree(points).query(pieces, predicate="contains")[1]] = True
         share[probe[inside]] = 1.0
     cross_idx = np.flatnonzero(crossed)
     if len(cross_idx):
-        g_local, p_idx = shapely.STRtree(pieces).query(arr[cross_idx], predicate="intersects")
-        g_idx = cross_idx[g_local]
-        inside_area = ellipsoid_area(shapely.intersection(arr[g_idx], pieces[p_idx]), epsg, densify_m)
-        total = np.bincount(np.searchsorted(cross_idx, g_idx), weights=inside_area, minlength=len(cross_idx))
+        p_idx, g_local = shapely.STRtree(arr[cross_idx]).query(pieces, predicate="intersects")
+        order = np.argsort(g_local, kind="stable")
+        p_idx, g_local = p_idx[order], g_local[order]
+        cut = shapely.intersection(arr[cross_idx[g_local]], pieces[p_idx])
+        # Several pieces over one polygon: their union (zone polygons may overlap each other).
+        first = np.r_[0, np.flatnonzero(np.diff(g_local)) + 1]
+        size = np.diff(np.r_[first, len(g_local)])
+        inside = cut[first]
+        for k in np.flatnonzero(size > 1):
+            inside[k] = shapely.union_all(cut[first[k] : first[k] + size[k]])
+        total = np.zeros(len(cross_idx), dtype=np.float64)
+        total[g_local[first]] = ellipsoid_area(_polygonal(inside), epsg, densify_m)
         whole = known_areas(arr, cross_idx, full_area, epsg, densify_m)
         with np.errstate(divide="ignore", invalid="ignore"):
             share[cross_idx] = np.where(whole > 0, total / whole, 0.0)

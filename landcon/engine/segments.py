@@ -8,6 +8,7 @@ keyed by its two end points quantised to 1 mm (undirected: the smaller point key
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -26,14 +27,15 @@ Ints = npt.NDArray[np.int64]
 
 @dataclass(frozen=True)
 class Segments:
-    """Undirected segment keys ``(lo, hi)``, the index of the owning geometry and the length (m)."""
+    """Undirected segment keys ``(lo, hi)``, the index of the owning geometry, the length (m) and,
+    when asked for, the end points."""
 
     lo: Ints
     hi: Ints
     owner: npt.NDArray[np.intp]
     length: npt.NDArray[np.float64]
-    xy0: npt.NDArray[np.float64]
-    xy1: npt.NDArray[np.float64]
+    xy0: npt.NDArray[np.float64] | None = None
+    xy1: npt.NDArray[np.float64] | None = None
 
 
 def origin_of(*layers: npt.NDArray[np.object_]) -> tuple[float, float]:
@@ -45,7 +47,7 @@ def origin_of(*layers: npt.NDArray[np.object_]) -> tuple[float, float]:
     return float(min(b[0] for b in finite)), float(min(b[1] for b in finite))
 
 
-def segments(geoms: npt.NDArray[np.object_], origin: tuple[float, float]) -> Segments:
+def segments(geoms: npt.NDArray[np.object_], origin: tuple[float, float], *, with_xy: bool = False) -> Segments:
     """Every ring segment of the polygons (zero-length segments dropped)."""
     xy, ring_id, ring_geom, _ = ring_coordinates(np.asarray(geoms, dtype=object))
     if not len(xy):
@@ -54,29 +56,33 @@ def segments(geoms: npt.NDArray[np.object_], origin: tuple[float, float]) -> Seg
         return Segments(e, e, np.array([], dtype=np.intp), np.array([], dtype=np.float64), z, z)
     q = np.round((xy - np.asarray(origin)) / QUANTUM_M).astype(np.int64)
     key = (q[:, 0] << _Y_BITS) | q[:, 1]
-    same = ring_id[:-1] == ring_id[1:]
+    del q
+    same = (ring_id[:-1] == ring_id[1:]) & (key[:-1] != key[1:])
     a, b = key[:-1][same], key[1:][same]
-    p0, p1 = xy[:-1][same], xy[1:][same]
-    owner = ring_geom[ring_id[:-1][same]]
-    keep = a != b
-    a, b, p0, p1, owner = a[keep], b[keep], p0[keep], p1[keep], owner[keep]
-    return Segments(np.minimum(a, b), np.maximum(a, b), owner.astype(np.intp), np.hypot(*(p1 - p0).T), p0, p1)
+    d = xy[1:][same] - xy[:-1][same]
+    owner = ring_geom[ring_id[:-1][same]].astype(np.intp)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    length = np.hypot(d[:, 0], d[:, 1])
+    if not with_xy:
+        return Segments(lo, hi, owner, length)
+    return Segments(lo, hi, owner, length, xy[:-1][same], xy[1:][same])
 
 
-def _hash(lo: Ints, hi: Ints) -> Ints:
+def segment_hash(lo: Ints, hi: Ints) -> Ints:
+    """A 64-bit hash of the segment key (equal keys → equal hashes; collisions are checked)."""
     with np.errstate(over="ignore"):
         return (lo * _MIX) ^ hi
 
 
 class SegmentIndex:
-    """Membership test for segment keys (hashed, then verified exactly)."""
+    """Segment keys sorted by hash: membership tests and groups of equal keys."""
 
     def __init__(self, segs: Segments) -> None:
-        h = _hash(segs.lo, segs.hi)
-        self._order = np.argsort(h, kind="stable")
-        self._hash = h[self._order]
-        self._lo = segs.lo[self._order]
-        self._hi = segs.hi[self._order]
+        h = segment_hash(segs.lo, segs.hi)
+        self.order = np.argsort(h, kind="stable")
+        self.hash = h[self.order]
+        self.lo = segs.lo[self.order]
+        self.hi = segs.hi[self.order]
 
     def contains(self, lo: Ints, hi: Ints) -> npt.NDArray[np.bool_]:
         """True where ``(lo, hi)`` is one of the indexed segments.
@@ -84,8 +90,29 @@ class SegmentIndex:
         A hash collision can only make a present segment look absent (never the reverse), which
         sends it to the exact geometric path: never a wrong answer.
         """
-        if not len(self._hash) or not len(lo):
+        if not len(self.hash) or not len(lo):
             return np.zeros(len(lo), dtype=bool)
-        h = _hash(lo, hi)
-        pos = np.minimum(np.searchsorted(self._hash, h), len(self._hash) - 1)
-        return (self._hash[pos] == h) & (self._lo[pos] == lo) & (self._hi[pos] == hi)
+        h = segment_hash(lo, hi)
+        pos = np.minimum(np.searchsorted(self.hash, h), len(self.hash) - 1)
+        return (self.hash[pos] == h) & (self.lo[pos] == lo) & (self.hi[pos] == hi)
+
+
+class IndexedPolygons:
+    """A polygon layer with the indexes the overlays share: an STRtree and the segment keys
+    (quantised from ``origin``, which every layer matched against it must use too)."""
+
+    def __init__(self, geoms: npt.NDArray[np.object_], origin: tuple[float, float]) -> None:
+        self.geoms = np.asarray(geoms, dtype=object)
+        self.origin = origin
+
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.geoms)
+
+    @cached_property
+    def segments(self) -> Segments:
+        return segments(self.geoms, self.origin)
+
+    @cached_property
+    def segment_index(self) -> SegmentIndex:
+        return SegmentIndex(self.segments)

@@ -33,6 +33,7 @@ from landcon.engine.fragmentation import (
     size_class,
 )
 from landcon.engine.overlay import clip, zone_shares
+from landcon.engine.segments import IndexedPolygons, origin_of
 
 PERMANENT_FARMLAND = "YJJBNTBHTB"
 RED_LINE = "STBHHX"
@@ -108,13 +109,16 @@ class _Pieces:
 
 
 def _text(frame: pd.DataFrame, column: str) -> npt.NDArray[np.object_]:
+    """A code column as text ("" for missing); numeric codes (GDDB 7, 7.0, nullable Int64) as "7"."""
     if column not in frame:
         return np.full(len(frame), "", dtype=object)
     values = frame[column]
-    if pd.api.types.is_float_dtype(values):
-        # Numeric codes read back as floats (5.0): back to the code text.
-        values = values.map(lambda v: "" if pd.isna(v) else str(int(v)))
-    return np.asarray(values.fillna("").astype(str).str.strip(), dtype=object)
+    if pd.api.types.is_numeric_dtype(values):
+        number = pd.to_numeric(values, errors="coerce").astype("Float64")
+        missing = number.isna().to_numpy()
+        whole = number.fillna(0).round().astype("int64").astype(str).to_numpy()
+        return np.asarray(np.where(missing, "", whole), dtype=object)
+    return np.asarray(values.astype(object).where(values.notna(), "").astype(str).str.strip(), dtype=object)
 
 
 def _number(frame: pd.DataFrame, column: str) -> npt.NDArray[np.float64]:
@@ -333,21 +337,21 @@ class _Graph:
     edges: SharedBoundaries
 
 
-def _graph(pieces: _Pieces, epsg: int, densify_m: float) -> _Graph:
+def _graph(pieces: _Pieces, epsg: int, densify_m: float, indexed: IndexedPolygons | None = None) -> _Graph:
     geoms = pieces.geometry
     multi = np.flatnonzero(shapely.get_type_id(geoms) == 6)
     if not len(multi):
-        parts, piece, share = geoms, np.arange(len(geoms), dtype=np.intp), np.ones(len(geoms))
-    else:
-        single = np.setdiff1d(np.arange(len(geoms)), multi)
-        sub, sub_of = shapely.get_parts(geoms[multi], return_index=True)
-        sub_area = ellipsoid_area(sub, epsg, densify_m)
-        whole = np.bincount(sub_of, weights=sub_area, minlength=len(multi))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            sub_share = np.where(whole[sub_of] > 0, sub_area / whole[sub_of], 0.0)
-        parts = np.concatenate([geoms[single], sub])
-        piece = np.concatenate([single, multi[sub_of]]).astype(np.intp)
-        share = np.concatenate([np.ones(len(single)), sub_share])
+        layer = indexed if indexed is not None else IndexedPolygons(geoms, origin_of(geoms))
+        return _Graph(geoms, np.arange(len(geoms), dtype=np.intp), np.ones(len(geoms)), shared_boundaries(layer))
+    single = np.setdiff1d(np.arange(len(geoms)), multi)
+    sub, sub_of = shapely.get_parts(geoms[multi], return_index=True)
+    sub_area = ellipsoid_area(sub, epsg, densify_m)
+    whole = np.bincount(sub_of, weights=sub_area, minlength=len(multi))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sub_share = np.where(whole[sub_of] > 0, sub_area / whole[sub_of], 0.0)
+    parts = np.concatenate([geoms[single], sub])
+    piece = np.concatenate([single, multi[sub_of]]).astype(np.intp)
+    share = np.concatenate([np.ones(len(single)), sub_share])
     parts = np.asarray(parts, dtype=object)
     return _Graph(parts, piece, share, shared_boundaries(parts))
 
@@ -470,18 +474,18 @@ def compute_survey(
     progress("椭球面积", 0.0)
     gross = np.full(len(attrs), np.nan)
     gross[need] = ellipsoid_area(geoms[need], epsg, options.densify_m)
+    zone_geoms = {k: np.asarray(v, dtype=object) for k, v in zones.items() if v is not None}
+    indexed = IndexedPolygons(geoms, origin_of(geoms, *zone_geoms.values()))
     share: dict[str, npt.NDArray[np.float64] | None] = {}
     for k, layer in enumerate(ZONE_LAYERS):
         progress("三区三线叠加", k / len(ZONE_LAYERS))
-        zone = zones.get(layer)
+        zone = zone_geoms.get(layer)
         share[layer] = (
-            None
-            if zone is None
-            else zone_shares(geoms, np.asarray(zone, dtype=object), epsg, full_area=gross, densify_m=options.densify_m)
+            None if zone is None else zone_shares(indexed, zone, epsg, full_area=gross, densify_m=options.densify_m)
         )
     pieces = _Pieces(geoms, attrs, gross, share)
     progress("耕地连片", 0.0)
-    graph = _graph(pieces, epsg, options.densify_m)
+    graph = _graph(pieces, epsg, options.densify_m, indexed)
     measures = _measures(pieces, idle_bsm)
     zldwdm = attrs["ZLDWDM"].to_numpy()
 
