@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -147,10 +148,14 @@ def find_patches(
     _, comp = components(n, edges.i[use], edges.j[use])
     node_idx = np.flatnonzero(node)
     comp_of_node = comp[node_idx]
-    uniq, patch_of_node = np.unique(comp_of_node, return_inverse=True)
+    # Renumber the components that hold a node 0..count-1 (in component order).
+    has_node = np.zeros(int(comp.max()) + 1 if n else 0, dtype=bool)
+    has_node[comp_of_node] = True
+    renumber = np.cumsum(has_node) - 1
+    patch_of_node = renumber[comp_of_node].astype(np.intp)
+    count = int(has_node.sum())
     label = np.full(n, -1, dtype=np.intp)
     label[node_idx] = patch_of_node
-    count = len(uniq)
     net_p = _fsum(patch_of_node, net[node_idx], count)
     gross_p = _fsum(patch_of_node, gross[node_idx], count)
     perim_p = _fsum(patch_of_node, perimeter[node_idx], count)
@@ -193,7 +198,8 @@ def shape_index(perimeter: Floats, area: Floats) -> Floats:
 
 def patch_summaries(patches: Patches, unit_area_m2: Mapping[Any, float]) -> dict[Any, dict[str, Any]]:
     """Patch metrics of every unit in ``unit_area_m2`` (units without a patch get zero counts)."""
-    order = np.argsort(patches.unit.astype(str), kind="stable") if len(patches.unit) else np.array([], np.intp)
+    unit_idx, _ = pd.factorize(patches.unit, sort=True)
+    order = np.argsort(unit_idx, kind="stable")
     units = patches.unit[order]
     bounds: dict[Any, tuple[int, int]] = {}
     if len(units):

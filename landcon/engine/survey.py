@@ -9,6 +9,7 @@ unit is documented in docs/survey.md.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,7 +119,7 @@ def _text(frame: pd.DataFrame, column: str) -> npt.NDArray[np.object_]:
         missing = number.isna().to_numpy()
         whole = number.fillna(0).round().astype("int64").astype(str).to_numpy()
         return np.asarray(np.where(missing, "", whole), dtype=object)
-    return np.asarray(values.astype(object).where(values.notna(), "").astype(str).str.strip(), dtype=object)
+    return np.asarray(values.to_numpy(dtype=object, na_value=""), dtype=object)
 
 
 def _number(frame: pd.DataFrame, column: str) -> npt.NDArray[np.float64]:
@@ -138,39 +139,13 @@ def _attributes(dltb: pd.DataFrame) -> pd.DataFrame:
 
 
 def _needs_gross(attrs: pd.DataFrame) -> npt.NDArray[np.bool_]:
-    dlbm = attrs["DLBM"].to_numpy()
-    return np.isin(dlbm, list(codes.CULTIVATED_CODES)) | np.isin(dlbm, list(codes.LINEAR_CODES))
+    """Pieces whose ellipsoid area the survey needs: cultivated land (patch gross areas)."""
+    return np.isin(attrs["DLBM"].to_numpy(), list(codes.CULTIVATED_CODES))
 
 
 # ---------------------------------------------------------------------------------------------
 # Tabulation
 # ---------------------------------------------------------------------------------------------
-
-_SUM_COLUMNS = (
-    "unit_area",
-    "kcmj",
-    "net",
-    "cult_net",
-    "cult_gross",
-    "constr",
-    "homestead",
-    "homestead_n",
-    "idle_land",
-    "restorable_immediate",
-    "restorable_engineering",
-    "abandoned",
-    "over_25",
-    "grade_weighted",
-    "grade_net",
-    "idle_homestead",
-    "idle_homestead_n",
-    "idle_construction",
-    "cult_in_" + PERMANENT_FARMLAND,
-    "cult_in_" + RED_LINE,
-    "constr_in_" + RED_LINE,
-    "cult_in_" + URBAN_BOUNDARY,
-    "constr_out_" + URBAN_BOUNDARY,
-)
 
 _DICT_KEYS: Mapping[str, tuple[str, str, str | None]] = {
     # json key: (category column, measure column, only rows where this mask column is true)
@@ -187,60 +162,78 @@ _DICT_KEYS: Mapping[str, tuple[str, str, str | None]] = {
 }
 
 
-def _measures(pieces: _Pieces, idle_bsm: frozenset[str] | None) -> pd.DataFrame:
+@dataclass
+class _Measures:
+    """Per-piece additive measures, factorised category columns and the masks of the dict keys."""
+
+    values: dict[str, npt.NDArray[np.float64]]
+    categories: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]]
+    masks: dict[str, npt.NDArray[np.bool_]]
+
+
+def _factorise(values: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+    index, uniques = pd.factorize(values, sort=True)
+    return np.asarray(index, dtype=np.intp), np.asarray(uniques, dtype=object)
+
+
+def _measures(pieces: _Pieces, idle_bsm: frozenset[str] | None) -> _Measures:
     a = pieces.attrs
-    dlbm = a["DLBM"].to_numpy()
-    net = a["TBDLMJ"].to_numpy()
-    is_cult = np.isin(dlbm, list(codes.CULTIVATED_CODES))
-    three = np.array([codes.THREE_CLASS_OF.get(c, "") for c in dlbm], dtype=object)
+    n = len(a)
+    dlbm_idx, dlbm_codes = _factorise(a["DLBM"].to_numpy())
+
+    def by_code(table: Callable[[str], object]) -> npt.NDArray[np.object_]:
+        return np.asarray([table(str(c)) for c in dlbm_codes], dtype=object)[dlbm_idx] if n else np.zeros(0, object)
+
+    net = a["TBDLMJ"].to_numpy(dtype=np.float64)
+    is_cult = np.isin(dlbm_codes, list(codes.CULTIVATED_CODES))[dlbm_idx] if n else np.zeros(0, bool)
+    three = by_code(lambda c: codes.THREE_CLASS_OF.get(c, ""))
+    level1 = by_code(lambda c: codes.level1(c) if c in codes.LAND_USE_NAMES else "")
     is_constr = three == codes.CONSTRUCTION
+    dlbm = a["DLBM"].to_numpy()
     zzsx = a["ZZSXDM"].to_numpy()
-    grade = pd.to_numeric(a["GDDB"], errors="coerce").to_numpy()
+    grade = pd.to_numeric(a["GDDB"], errors="coerce").to_numpy(dtype=np.float64)
     has_grade = is_cult & ~np.isnan(grade)
     cult_net = np.where(is_cult, net, 0.0)
-    idle_home = np.zeros(len(a), dtype=bool) if idle_bsm is None else np.isin(a["BSM"].to_numpy(), list(idle_bsm))
-    m = pd.DataFrame(
-        {
-            "DLBM": dlbm,
-            "level1": np.array([codes.level1(c) if c in codes.LAND_USE_NAMES else "" for c in dlbm], dtype=object),
-            "three_class": three,
-            "GDPDJB": a["GDPDJB"].to_numpy(),
-            "GDLX": a["GDLX"].to_numpy(),
-            "ZZSXDM": zzsx,
-            "GDDB": a["GDDB"].to_numpy(),
-            "is_cult": is_cult,
-            "is_jkhf": zzsx == "JKHF",
-            "is_gchf": zzsx == "GCHF",
-            "unit_area": a["TBMJ"].to_numpy(),
-            "kcmj": a["KCMJ"].to_numpy(),
-            "net": net,
-            "cult_net": cult_net,
-            "cult_gross": np.where(is_cult, a["TBMJ"].to_numpy(), 0.0),
-            "constr": np.where(is_constr, net, 0.0),
-            "homestead": np.where(dlbm == HOMESTEAD, net, 0.0),
-            "homestead_n": (dlbm == HOMESTEAD).astype(np.int64),
-            "idle_land": np.where(dlbm == IDLE_LAND, net, 0.0),
-            "restorable_immediate": np.where(zzsx == "JKHF", net, 0.0),
-            "restorable_engineering": np.where(zzsx == "GCHF", net, 0.0),
-            "abandoned": np.where(zzsx == "WG", cult_net, 0.0),
-            "over_25": np.where(a["GDPDJB"].to_numpy() == SLOPE_OVER_25, cult_net, 0.0),
-            "grade_weighted": np.where(has_grade, np.nan_to_num(grade) * net, 0.0),
-            "grade_net": np.where(has_grade, net, 0.0),
-            "idle_homestead": np.where(idle_home, net, 0.0),
-            "idle_homestead_n": idle_home.astype(np.int64),
-            "idle_construction": np.where((dlbm == IDLE_LAND) | idle_home, net, 0.0),
-        }
-    )
+    constr = np.where(is_constr, net, 0.0)
+    homestead = dlbm == HOMESTEAD
+    idle_land = dlbm == IDLE_LAND
+    idle_home = np.zeros(n, dtype=bool) if idle_bsm is None else np.isin(a["BSM"].to_numpy(), list(idle_bsm))
+    jkhf, gchf = zzsx == "JKHF", zzsx == "GCHF"
+    values: dict[str, npt.NDArray[np.float64]] = {
+        "unit_area": a["TBMJ"].to_numpy(dtype=np.float64),
+        "kcmj": a["KCMJ"].to_numpy(dtype=np.float64),
+        "net": net,
+        "cult_net": cult_net,
+        "cult_gross": np.where(is_cult, a["TBMJ"].to_numpy(dtype=np.float64), 0.0),
+        "constr": constr,
+        "homestead": np.where(homestead, net, 0.0),
+        "homestead_n": homestead.astype(np.float64),
+        "idle_land": np.where(idle_land, net, 0.0),
+        "restorable_immediate": np.where(jkhf, net, 0.0),
+        "restorable_engineering": np.where(gchf, net, 0.0),
+        "abandoned": np.where(zzsx == "WG", cult_net, 0.0),
+        "over_25": np.where(a["GDPDJB"].to_numpy() == SLOPE_OVER_25, cult_net, 0.0),
+        "grade_weighted": np.where(has_grade, np.nan_to_num(grade) * net, 0.0),
+        "grade_net": np.where(has_grade, net, 0.0),
+        "idle_homestead": np.where(idle_home, net, 0.0),
+        "idle_homestead_n": idle_home.astype(np.float64),
+        "idle_construction": np.where(idle_land | idle_home, net, 0.0),
+    }
     for layer, share in pieces.zone.items():
-        s = share if share is not None else np.zeros(len(a))
+        z = share if share is not None else np.zeros(n)
+        values["cult_in_" + layer] = cult_net * z
         if layer == URBAN_BOUNDARY:
-            m["cult_in_" + layer] = cult_net * s
-            m["constr_out_" + layer] = m["constr"].to_numpy() * (1.0 - s)
-        else:
-            m["cult_in_" + layer] = cult_net * s
-            if layer == RED_LINE:
-                m["constr_in_" + layer] = m["constr"].to_numpy() * s
-    return m
+            values["constr_out_" + layer] = constr * (1.0 - z)
+        if layer == RED_LINE:
+            values["constr_in_" + layer] = constr * z
+    categories = {
+        "DLBM": (dlbm_idx, dlbm_codes),
+        "level1": _factorise(level1),
+        "three_class": _factorise(three),
+        **{c: _factorise(a[c].to_numpy()) for c in ("GDPDJB", "GDLX", "ZZSXDM", "GDDB")},
+    }
+    masks = {"is_cult": is_cult, "is_jkhf": jkhf, "is_gchf": gchf}
+    return _Measures(values, categories, masks)
 
 
 def _r(value: float) -> float:
@@ -249,39 +242,48 @@ def _r(value: float) -> float:
 
 
 def _tabulate(
-    m: pd.DataFrame,
+    m: _Measures,
     unit: npt.NDArray[np.object_],
     overlays: Mapping[str, bool],
     idle_listed: bool,
     units: Sequence[Any] | None = None,
 ) -> dict[Any, dict[str, Any]]:
     """All additive keys per unit (sums over its pieces); ``units`` adds units without pieces."""
-    m = m.assign(unit=unit)
-    columns = [c for c in _SUM_COLUMNS if c in m]
-    sums = m.groupby("unit", sort=True)[columns].sum()
-    counts = m.groupby("unit", sort=True).size()
-    if units is not None:
-        sums = sums.reindex(sorted(set(sums.index) | set(units)), fill_value=0)
-    nested: dict[str, dict[Any, dict[str, float]]] = {}
+    present = np.unique(unit) if len(unit) else np.array([], dtype=object)
+    all_units = sorted(set(present.tolist()) | set(units or ()))
+    pos = {u: k for k, u in enumerate(all_units)}
+    n = len(all_units)
+    u_idx = np.searchsorted(np.asarray(all_units, dtype=object), unit) if len(unit) else np.zeros(0, np.intp)
+
+    def total(values: npt.NDArray[np.float64], sel: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.float64]:
+        idx, w = (u_idx, values) if sel is None else (u_idx[sel], values[sel])
+        return np.asarray(np.bincount(idx, weights=w, minlength=n), dtype=np.float64)
+
+    sums = {c: total(v) for c, v in m.values.items()}
+    counts = np.bincount(u_idx, minlength=n)
+    nested: dict[str, list[dict[str, float]]] = {}
     for key, (cat, measure, mask) in _DICT_KEYS.items():
-        sub = m if mask is None else m[m[mask]]
-        grouped = sub.groupby(["unit", cat], sort=True)[measure].sum()
-        per_unit: dict[Any, dict[str, float]] = {}
-        for (u, c), v in grouped.items():
-            per_unit.setdefault(u, {})[str(c)] = _r(v)
-        nested[key] = per_unit
+        cat_idx, cat_names = m.categories[cat]
+        sel = m.masks[mask] if mask is not None else np.ones(len(u_idx), dtype=bool)
+        k = len(cat_names)
+        combo = u_idx[sel] * k + cat_idx[sel]
+        area = np.bincount(combo, weights=m.values[measure][sel], minlength=n * k).reshape(n, k)
+        seen = np.bincount(combo, minlength=n * k).reshape(n, k)
+        nested[key] = [{str(cat_names[j]): _r(area[i, j]) for j in np.flatnonzero(seen[i])} for i in range(n)]
     out: dict[Any, dict[str, Any]] = {}
-    for u, row in sums.iterrows():
-        grade_net = float(row["grade_net"])
-        rec: dict[str, Any] = {
-            "dltb_count": int(counts.get(u, 0)),
+    for u in all_units:
+        i = pos[u]
+        row = {c: float(v[i]) for c, v in sums.items()}
+        grade_net = row["grade_net"]
+        out[u] = {
+            "dltb_count": int(counts[i]),
             "unit_area_m2": _r(row["unit_area"]),
-            **{k: nested[k].get(u, {}) for k in ("landuse_tbdlmj_m2", "level1_tbdlmj_m2", "three_class_m2")},
+            **{k: nested[k][i] for k in ("landuse_tbdlmj_m2", "level1_tbdlmj_m2", "three_class_m2")},
             "kcmj_m2": _r(row["kcmj"]),
             "cultivated_net_m2": _r(row["cult_net"]),
             "cultivated_gross_m2": _r(row["cult_gross"]),
             **{
-                k: nested[k].get(u, {})
+                k: nested[k][i]
                 for k in (
                     "cultivated_by_type_net_m2",
                     "cultivated_slope_grade_net_m2",
@@ -290,7 +292,7 @@ def _tabulate(
                     "cultivated_grade_net_m2",
                 )
             },
-            "cultivated_mean_grade": round(float(row["grade_weighted"]) / grade_net, 4) if grade_net > 0 else None,
+            "cultivated_mean_grade": round(row["grade_weighted"] / grade_net, 4) if grade_net > 0 else None,
             "cultivated_in_permanent_farmland_net_m2": _zone(row, "cult_in_", PERMANENT_FARMLAND, overlays),
             "cultivated_in_redline_net_m2": _zone(row, "cult_in_", RED_LINE, overlays),
             "cultivated_in_urban_boundary_net_m2": _zone(row, "cult_in_", URBAN_BOUNDARY, overlays),
@@ -298,23 +300,22 @@ def _tabulate(
             "construction_in_redline_m2": _zone(row, "constr_in_", RED_LINE, overlays),
             "construction_outside_urban_boundary_m2": _zone(row, "constr_out_", URBAN_BOUNDARY, overlays),
             "homestead_m2": _r(row["homestead"]),
-            "homestead_count": int(row["homestead_n"]),
+            "homestead_count": round(row["homestead_n"]),
             "idle_land_m2": _r(row["idle_land"]),
             "restorable_immediate_m2": _r(row["restorable_immediate"]),
             "restorable_engineering_m2": _r(row["restorable_engineering"]),
-            "restorable_immediate_by_class_m2": nested["restorable_immediate_by_class_m2"].get(u, {}),
-            "restorable_engineering_by_class_m2": nested["restorable_engineering_by_class_m2"].get(u, {}),
+            "restorable_immediate_by_class_m2": nested["restorable_immediate_by_class_m2"][i],
+            "restorable_engineering_by_class_m2": nested["restorable_engineering_by_class_m2"][i],
             "abandoned_cultivated_net_m2": _r(row["abandoned"]),
             "cultivated_over_25deg_net_m2": _r(row["over_25"]),
             "idle_homestead_m2": _r(row["idle_homestead"]) if idle_listed else None,
-            "idle_homestead_count": int(row["idle_homestead_n"]) if idle_listed else None,
+            "idle_homestead_count": round(row["idle_homestead_n"]) if idle_listed else None,
             "idle_construction_m2": _r(row["idle_construction"]),
         }
-        out[u] = rec
     return out
 
 
-def _zone(row: pd.Series, prefix: str, layer: str, overlays: Mapping[str, bool]) -> float | None:
+def _zone(row: Mapping[str, float], prefix: str, layer: str, overlays: Mapping[str, bool]) -> float | None:
     return _r(row[prefix + layer]) if overlays.get(layer) else None
 
 
@@ -405,8 +406,9 @@ def _patch_facts(
         connector=linear & (width < merge_width),
     )
     idx = np.flatnonzero(node)
-    pairs = np.unique(np.stack([merged.label[idx], plain.label[idx]]), axis=1) if len(idx) else np.zeros((2, 0), int)
-    plain_per_merged = np.bincount(pairs[0], minlength=len(merged.net)) if pairs.shape[1] else np.zeros(0, int)
+    # How many plain patches each merged patch holds.
+    pair_code = np.unique(merged.label[idx].astype(np.int64) * max(len(plain.net), 1) + plain.label[idx])
+    plain_per_merged = np.bincount(pair_code // max(len(plain.net), 1), minlength=len(merged.net))
     merged_of_plain = np.zeros(len(plain.net), dtype=np.intp)
     merged_of_plain[plain.label[idx]] = merged.label[idx]
     small = area_mu(plain.net) <= SMALL_PATCH_MU
@@ -437,8 +439,11 @@ def _patch_facts(
 
 
 def _unit_keys(zldwdm: npt.NDArray[np.object_], level: str) -> npt.NDArray[np.object_]:
+    """The unit code of each piece: ``ZLDWDM[:12]`` (village), ``[:9]`` (township), ``[:6]`` (county)."""
+    index, uniques = pd.factorize(zldwdm)
     n = CODE_LENGTH[level]
-    return np.asarray(pd.Series(zldwdm, dtype=object).str.slice(0, n).to_numpy(), dtype=object)
+    prefixes = np.asarray([str(u)[:n] for u in uniques], dtype=object)
+    return prefixes[index] if len(uniques) else np.zeros(0, dtype=object)
 
 
 def _levels(finest: str) -> tuple[str, ...]:
@@ -469,23 +474,30 @@ def compute_survey(
     levels = _levels(options.finest)
     overlays = {k: zones.get(k) is not None for k in ZONE_LAYERS}
     geoms = np.asarray(dltb.geometry.values, dtype=object)
-    attrs = _attributes(dltb)
-    need = _needs_gross(attrs)
-    progress("椭球面积", 0.0)
-    gross = np.full(len(attrs), np.nan)
-    gross[need] = ellipsoid_area(geoms[need], epsg, options.densify_m)
     zone_geoms = {k: np.asarray(v, dtype=object) for k, v in zones.items() if v is not None}
     indexed = IndexedPolygons(geoms, origin_of(geoms, *zone_geoms.values()))
-    share: dict[str, npt.NDArray[np.float64] | None] = {}
-    for k, layer in enumerate(ZONE_LAYERS):
-        progress("三区三线叠加", k / len(ZONE_LAYERS))
-        zone = zone_geoms.get(layer)
-        share[layer] = (
-            None if zone is None else zone_shares(indexed, zone, epsg, full_area=gross, densify_m=options.densify_m)
-        )
+    # Two threads (shapely, numpy and pyproj release the GIL): the overlays on one side, the
+    # attributes, ellipsoid areas and the adjacency graph on the other.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        tree = pool.submit(lambda: indexed.tree)
+        progress("三区三线叠加", 0.0)
+        indexed.segment_index  # noqa: B018 - built once here, shared by the overlays and the graph
+        tree.result()
+        shares = {
+            layer: pool.submit(zone_shares, indexed, zone_geoms[layer], epsg, densify_m=options.densify_m)
+            for layer in ZONE_LAYERS
+            if layer in zone_geoms
+        }
+        attrs = _attributes(dltb)
+        need = _needs_gross(attrs)
+        gross = np.full(len(attrs), np.nan)
+        gross[need] = ellipsoid_area(geoms[need], epsg, options.densify_m)
+        progress("耕地连片", 0.0)
+        graph = _graph(_Pieces(geoms, attrs, gross, {}), epsg, options.densify_m, indexed)
+        share: dict[str, npt.NDArray[np.float64] | None] = {
+            layer: (shares[layer].result() if layer in shares else None) for layer in ZONE_LAYERS
+        }
     pieces = _Pieces(geoms, attrs, gross, share)
-    progress("耕地连片", 0.0)
-    graph = _graph(pieces, epsg, options.densify_m, indexed)
     measures = _measures(pieces, idle_bsm)
     zldwdm = attrs["ZLDWDM"].to_numpy()
 
