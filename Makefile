@@ -6,9 +6,15 @@ STAMP  := $(VENV)/.installed
 DEMO_FEATURES ?= 20000
 export LANDCON_DATA_DIR ?= $(CURDIR)/landcon-data
 
-.PHONY: run test setup lint typecheck layers pytest bench clean
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-setup: $(STAMP)
+.PHONY: run test setup fonts lint typecheck layers pytest bench clean
+
+setup: $(STAMP) fonts
+
+# Chinese labels on maps need Debian's Noto CJK fonts (installed once, offline from the mirror).
+fonts:
+	@test -f $(CJK_FONT) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk; }
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,30 +22,32 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: setup
 	$(BIN)/landcon data synth --county 530124 --features $(DEMO_FEATURES) --seed 1 --format gpkg \
 		--out $(LANDCON_DATA_DIR)/sources/demo-530124.gpkg --overwrite
 	$(BIN)/landcon data validate $(LANDCON_DATA_DIR)/sources/demo-530124.gpkg
 	$(BIN)/landcon data import $(LANDCON_DATA_DIR)/sources/demo-530124.gpkg --name demo --replace
 	$(BIN)/landcon data info demo
+	$(BIN)/landcon survey run demo --out $(LANDCON_DATA_DIR)/survey-demo
 
-lint: $(STAMP)
+lint: setup
 	$(BIN)/ruff check landcon tests bench
 	$(BIN)/ruff format --check landcon tests bench
 
-typecheck: $(STAMP)
+typecheck: setup
 	$(BIN)/mypy
 
-layers: $(STAMP)
+layers: setup
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
+pytest: setup
 	$(BIN)/pytest
 
 test: lint typecheck layers pytest
 
-bench: $(STAMP)
+bench: setup
 	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_survey.py --postgis 300000
 
 clean:
 	rm -rf $(VENV) landcon-data .pytest_cache .mypy_cache .ruff_cache
