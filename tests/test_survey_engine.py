@@ -322,3 +322,13 @@ def test_potential_and_idle_homesteads() -> None:
     assert v["homestead_count"] == 2
     assert set(result.potential["idle_construction"]["BSM"]) == {"4", "5"}
     assert list(result.potential["restorable_immediate"]["BSM"]) == ["1"]
+
+
+def test_every_unit_key_is_documented(dltb: gpd.GeoDataFrame) -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "survey.md").read_text(encoding="utf-8")
+    area = AreaUnit("A", "区", box(0, 0, 1, 1))
+    result = compute_survey(dltb, no_zones(), EPSG, areas=[area], options=SurveyOptions(bridge_width_m=8))
+    keys = {k for u in result.units for k in u} | set(result.units[0]["bridged"])
+    assert sorted(k for k in keys if f"`{k}`" not in doc) == []

@@ -144,7 +144,8 @@ def find_patches(
     """
     n = len(node)
     member = node | (connector if connector is not None else False)
-    use = member[edges.i] & member[edges.j] & (unit[edges.i] == unit[edges.j])
+    unit_code, _ = pd.factorize(unit)
+    use = member[edges.i] & member[edges.j] & (unit_code[edges.i] == unit_code[edges.j])
     _, comp = components(n, edges.i[use], edges.j[use])
     node_idx = np.flatnonzero(node)
     comp_of_node = comp[node_idx]

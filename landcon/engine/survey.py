@@ -335,7 +335,28 @@ class _Graph:
     geometry: npt.NDArray[np.object_]
     piece: npt.NDArray[np.intp]  # the piece each part comes from
     share: npt.NDArray[np.float64]  # the part's share of its piece's ellipsoid area
-    edges: SharedBoundaries
+    edges: SharedBoundaries  # between cultivated and linear parts only
+    perimeter: npt.NDArray[np.float64]  # planar (Gauss–Krüger) length of each part's boundary
+    width: npt.NDArray[np.float64]  # mean width 2A/P of linear parts, 0 for the others
+
+
+def _make_graph(
+    pieces: _Pieces,
+    parts: npt.NDArray[np.object_],
+    piece: npt.NDArray[np.intp],
+    share: npt.NDArray[np.float64],
+    edges: SharedBoundaries,
+) -> _Graph:
+    dlbm = pieces.attrs["DLBM"].to_numpy()[piece]
+    linear = np.isin(dlbm, list(codes.LINEAR_CODES))
+    relevant = linear | np.isin(dlbm, list(codes.CULTIVATED_CODES))
+    keep = relevant[edges.i] & relevant[edges.j]
+    edges = SharedBoundaries(edges.i[keep], edges.j[keep], edges.length[keep])
+    perimeter = np.zeros(len(parts))
+    perimeter[relevant] = shapely.length(parts[relevant])
+    width = np.zeros(len(parts))
+    width[linear] = linear_width(shapely.area(parts[linear]), perimeter[linear])
+    return _Graph(parts, piece, share, edges, perimeter, width)
 
 
 def _graph(pieces: _Pieces, epsg: int, densify_m: float, indexed: IndexedPolygons | None = None) -> _Graph:
@@ -343,7 +364,8 @@ def _graph(pieces: _Pieces, epsg: int, densify_m: float, indexed: IndexedPolygon
     multi = np.flatnonzero(shapely.get_type_id(geoms) == 6)
     if not len(multi):
         layer = indexed if indexed is not None else IndexedPolygons(geoms, origin_of(geoms))
-        return _Graph(geoms, np.arange(len(geoms), dtype=np.intp), np.ones(len(geoms)), shared_boundaries(layer))
+        whole = np.arange(len(geoms), dtype=np.intp)
+        return _make_graph(pieces, geoms, whole, np.ones(len(geoms)), shared_boundaries(layer))
     single = np.setdiff1d(np.arange(len(geoms)), multi)
     sub, sub_of = shapely.get_parts(geoms[multi], return_index=True)
     sub_area = ellipsoid_area(sub, epsg, densify_m)
@@ -354,7 +376,7 @@ def _graph(pieces: _Pieces, epsg: int, densify_m: float, indexed: IndexedPolygon
     piece = np.concatenate([single, multi[sub_of]]).astype(np.intp)
     share = np.concatenate([np.ones(len(single)), sub_share])
     parts = np.asarray(parts, dtype=object)
-    return _Graph(parts, piece, share, shared_boundaries(parts))
+    return _make_graph(pieces, parts, piece, share, shared_boundaries(parts))
 
 
 def _patch_facts(
@@ -375,9 +397,9 @@ def _patch_facts(
     gross = np.nan_to_num(pieces.gross[graph.piece]) * graph.share
     unit = unit_of_piece[graph.piece]
     edges = graph.edges
-    perimeter = shapely.length(graph.geometry)
+    perimeter = graph.perimeter
     linear = np.isin(dlbm, list(codes.LINEAR_CODES))
-    width = linear_width(np.where(linear, shapely.area(graph.geometry), 0.0), perimeter)
+    width = graph.width
 
     plain = find_patches(node, unit, edges, net=net, gross=gross, perimeter=perimeter)
     result = patch_summaries(plain, unit_area)
@@ -476,9 +498,20 @@ def compute_survey(
     geoms = np.asarray(dltb.geometry.values, dtype=object)
     zone_geoms = {k: np.asarray(v, dtype=object) for k, v in zones.items() if v is not None}
     indexed = IndexedPolygons(geoms, origin_of(geoms, *zone_geoms.values()))
+
     # Two threads (shapely, numpy and pyproj release the GIL): the overlays on one side, the
     # attributes, ellipsoid areas and the adjacency graph on the other.
+    def attributes_and_gross() -> tuple[pd.DataFrame, npt.NDArray[np.float64]]:
+        attrs = _attributes(dltb)
+        gross = np.full(len(attrs), np.nan)
+        need = _needs_gross(attrs)
+        gross[need] = ellipsoid_area(geoms[need], epsg, options.densify_m)
+        return attrs, gross
+
+    # shapely, numpy and pyproj release the GIL: attributes and ellipsoid areas, the overlays and
+    # the adjacency graph run side by side.
     with ThreadPoolExecutor(max_workers=2) as pool:
+        attributes = pool.submit(attributes_and_gross)
         tree = pool.submit(lambda: indexed.tree)
         progress("三区三线叠加", 0.0)
         indexed.segment_index  # noqa: B018 - built once here, shared by the overlays and the graph
@@ -488,10 +521,7 @@ def compute_survey(
             for layer in ZONE_LAYERS
             if layer in zone_geoms
         }
-        attrs = _attributes(dltb)
-        need = _needs_gross(attrs)
-        gross = np.full(len(attrs), np.nan)
-        gross[need] = ellipsoid_area(geoms[need], epsg, options.densify_m)
+        attrs, gross = attributes.result()
         progress("耕地连片", 0.0)
         graph = _graph(_Pieces(geoms, attrs, gross, {}), epsg, options.densify_m, indexed)
         share: dict[str, npt.NDArray[np.float64] | None] = {
