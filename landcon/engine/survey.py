@@ -129,8 +129,12 @@ def _number(frame: pd.DataFrame, column: str) -> npt.NDArray[np.float64]:
 
 
 def _attributes(dltb: pd.DataFrame) -> pd.DataFrame:
+    # Object columns (not pandas' Arrow-backed str): every later .to_numpy() is then free.
     out = pd.DataFrame(
-        {c: _text(dltb, c) for c in ("DLBM", "GDPDJB", "GDLX", "ZZSXDM", "GDDB", "BSM", "ZLDWDM")},
+        {
+            c: pd.Series(_text(dltb, c), dtype=object)
+            for c in ("DLBM", "GDPDJB", "GDLX", "ZZSXDM", "GDDB", "BSM", "ZLDWDM")
+        },
         index=pd.RangeIndex(len(dltb)),
     )
     for c in ("TBMJ", "KCMJ", "TBDLMJ"):

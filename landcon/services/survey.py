@@ -12,6 +12,7 @@ import json
 import os
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,16 +69,17 @@ def _names(store: DatasetStore, dataset: str, layers: Sequence[str], dltb: pd.Da
     """Unit names: villages from CJDCQ (else DLTB ZLDWMC), townships from XZQ, the county from
     the list of Yunnan counties."""
     names: dict[tuple[str, str], str] = {}
+    codes, first = np.unique(dltb["ZLDWDM"].to_numpy(dtype=object, na_value=""), return_index=True)
     if "ZLDWMC" in dltb:
-        first = dltb.assign(v=dltb["ZLDWDM"].astype(str).str[:12]).drop_duplicates("v")
-        names.update({("village", str(v)): str(n) for v, n in zip(first["v"], first["ZLDWMC"], strict=True)})
+        village_names = dltb["ZLDWMC"].to_numpy(dtype=object, na_value="")[first]
+        names.update({("village", str(c)[:12]): str(n) for c, n in zip(codes, village_names, strict=True)})
     if "CJDCQ" in layers:
-        cj = store.read_layer(dataset, "CJDCQ", columns=["ZLDWDM", "ZLDWMC"])
+        cj = pq.read_table(store.layer_path(dataset, "CJDCQ"), columns=["ZLDWDM", "ZLDWMC"]).to_pydict()
         names.update({("village", str(c)[:12]): str(n) for c, n in zip(cj["ZLDWDM"], cj["ZLDWMC"], strict=True)})
     if "XZQ" in layers:
-        xzq = store.read_layer(dataset, "XZQ", columns=["XZQDM", "XZQMC"])
+        xzq = pq.read_table(store.layer_path(dataset, "XZQ"), columns=["XZQDM", "XZQMC"]).to_pydict()
         names.update({("township", str(c)[:9]): str(n) for c, n in zip(xzq["XZQDM"], xzq["XZQMC"], strict=True)})
-    for code in set(dltb["ZLDWDM"].astype(str).str[:6]):
+    for code in {str(c)[:6] for c in codes}:
         if code in COUNTIES:
             names[("county", code)] = COUNTIES[code][0]
     return names
@@ -148,9 +150,12 @@ def _write_outputs(
     tmp: Path, survey: dict[str, Any], result: SurveyResult, frames: dict[str, Any], maps: bool
 ) -> list[str]:
     files = ["survey.json", "survey.xlsx", "potential.gpkg"]
-    (tmp / "survey.json").write_text(json.dumps(survey, ensure_ascii=False, indent=1), encoding="utf-8")
-    write_survey_xlsx(survey, tmp / "survey.xlsx")
-    write_layers(result.potential, tmp / "potential.gpkg", "gpkg")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # GDAL writes the GeoPackage without the GIL while the workbook is built here.
+        layers = pool.submit(write_layers, result.potential, tmp / "potential.gpkg", "gpkg")
+        (tmp / "survey.json").write_text(json.dumps(survey, ensure_ascii=False, indent=1), encoding="utf-8")
+        write_survey_xlsx(survey, tmp / "survey.xlsx")
+        layers.result()
     if maps:
         county = next((u["name"] for u in survey["units"] if u["level"] == "county"), survey["dataset"])
         boundaries = frames.get("boundaries")
