@@ -253,11 +253,13 @@ def _tabulate(
     units: Sequence[Any] | None = None,
 ) -> dict[Any, dict[str, Any]]:
     """All additive keys per unit (sums over its pieces); ``units`` adds units without pieces."""
-    present = np.unique(unit) if len(unit) else np.array([], dtype=object)
+    u_idx, present = pd.factorize(unit, sort=True)
     all_units = sorted(set(present.tolist()) | set(units or ()))
     pos = {u: k for k, u in enumerate(all_units)}
     n = len(all_units)
-    u_idx = np.searchsorted(np.asarray(all_units, dtype=object), unit) if len(unit) else np.zeros(0, np.intp)
+    if len(all_units) != len(present):  # units without pieces: renumber
+        u_idx = np.asarray([pos[u] for u in present], dtype=np.intp)[u_idx] if len(u_idx) else u_idx
+    u_idx = np.asarray(u_idx, dtype=np.intp)
 
     def total(values: npt.NDArray[np.float64], sel: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.float64]:
         idx, w = (u_idx, values) if sel is None else (u_idx[sel], values[sel])
@@ -464,9 +466,10 @@ def _patch_facts(
 # ---------------------------------------------------------------------------------------------
 
 
-def _unit_keys(zldwdm: npt.NDArray[np.object_], level: str) -> npt.NDArray[np.object_]:
-    """The unit code of each piece: ``ZLDWDM[:12]`` (village), ``[:9]`` (township), ``[:6]`` (county)."""
-    index, uniques = pd.factorize(zldwdm)
+def _unit_keys(zldwdm: tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]], level: str) -> npt.NDArray[np.object_]:
+    """The unit code of each piece — ``ZLDWDM[:12]`` (village), ``[:9]`` (township), ``[:6]``
+    (county) — from ZLDWDM factorised once (index per piece, distinct codes)."""
+    index, uniques = zldwdm
     n = CODE_LENGTH[level]
     prefixes = np.asarray([str(u)[:n] for u in uniques], dtype=object)
     return prefixes[index] if len(uniques) else np.zeros(0, dtype=object)
@@ -534,13 +537,14 @@ def compute_survey(
     pieces = _Pieces(geoms, attrs, gross, share)
     measures = _measures(pieces, idle_bsm)
     zldwdm = attrs["ZLDWDM"].to_numpy()
+    zl_index, zl_codes = pd.factorize(zldwdm)
 
     units: list[dict[str, Any]] = []
     potential_mask = _potential_masks(attrs, idle_bsm)
     patch_layer: gpd.GeoDataFrame | None = None
     for k, level in enumerate(levels):
         progress("统计汇总", k / (len(levels) + len(areas)))
-        key = _unit_keys(zldwdm, level)
+        key = _unit_keys((zl_index, np.asarray(zl_codes, dtype=object)), level)
         tables = _tabulate(measures, key, overlays, idle_bsm is not None)
         unit_area = {u: rec["unit_area_m2"] for u, rec in tables.items()}
         facts, plain, mergeable = _patch_facts(pieces, graph, key, unit_area, options)

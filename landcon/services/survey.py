@@ -153,7 +153,7 @@ def _write_outputs(
     with ThreadPoolExecutor(max_workers=1) as pool:
         # GDAL writes the GeoPackage without the GIL while the workbook is built here.
         layers = pool.submit(write_layers, result.potential, tmp / "potential.gpkg", "gpkg")
-        (tmp / "survey.json").write_text(json.dumps(survey, ensure_ascii=False, indent=1), encoding="utf-8")
+        (tmp / "survey.json").write_text(json.dumps(survey, ensure_ascii=False), encoding="utf-8")
         write_survey_xlsx(survey, tmp / "survey.xlsx")
         layers.result()
     if maps:
