@@ -225,15 +225,15 @@ def patch_summary(net: Floats, gross: Floats, perim: Floats, unit_area_m2: float
     """
     count = len(net)
     classes = size_class(net)
-    by_class = {c: {"count": int((classes == c).sum()), "net_m2": float(net[classes == c].sum())} for c in SIZE_CLASSES}
+    by_class = {c: {"count": int((classes == c).sum()), "net_m2": _m2(net[classes == c].sum())} for c in SIZE_CLASSES}
     shape = shape_index(perim, gross)
     largest = int(np.argmax(net)) if count else -1
     return {
         "cultivated_patches": count,
-        "largest_patch_gross_m2": float(gross[largest]) if count else 0.0,
-        "largest_patch_net_m2": float(net[largest]) if count else 0.0,
-        "mean_patch_gross_m2": float(gross.sum() / count) if count else None,
-        "mean_patch_net_m2": float(net.sum() / count) if count else None,
+        "largest_patch_gross_m2": _m2(gross[largest]) if count else 0.0,
+        "largest_patch_net_m2": _m2(net[largest]) if count else 0.0,
+        "mean_patch_gross_m2": _m2(gross.sum() / count) if count else None,
+        "mean_patch_net_m2": _m2(net.sum() / count) if count else None,
         "patch_density_per_100ha": count / unit_area_m2 * 1e6 if unit_area_m2 > 0 else None,
         "patch_size_classes_net": by_class,
         "patches_ge_100mu_net": int(at_least_mu(net, 100).sum()),
@@ -242,6 +242,11 @@ def patch_summary(net: Floats, gross: Floats, perim: Floats, unit_area_m2: float
         "mean_shape_index": float(shape.mean()) if count else None,
         "area_weighted_mean_shape_index": float((shape * gross).sum() / gross.sum()) if gross.sum() > 0 else None,
     }
+
+
+def _m2(value: float) -> float:
+    """Areas are reported to 0.01 m² (the precision of TBMJ)."""
+    return round(float(value), 2) + 0.0
 
 
 PATCH_KEYS: tuple[str, ...] = tuple(patch_summary(np.zeros(0), np.zeros(0), np.zeros(0), 1.0))

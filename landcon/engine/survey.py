@@ -409,30 +409,15 @@ def _patch_facts(
 
     plain = find_patches(node, unit, edges, net=net, gross=gross, perimeter=perimeter)
     result = patch_summaries(plain, unit_area)
+    # Bridged across narrow linear land: reported when asked for, and always used to find the
+    # small patches that could be merged with a neighbour.
+    merge_width = options.bridge_width_m if options.bridge_width_m is not None else options.merge_width_m
+    connector = linear & (width < merge_width)
+    merged = find_patches(node, unit, edges, net=net, gross=gross, perimeter=perimeter, connector=connector)
     if options.bridge_width_m is not None:
-        bridged = find_patches(
-            node,
-            unit,
-            edges,
-            net=net,
-            gross=gross,
-            perimeter=perimeter,
-            connector=linear & (width < options.bridge_width_m),
-        )
-        for u, summary in patch_summaries(bridged, unit_area).items():
+        for u, summary in patch_summaries(merged, unit_area).items():
             result[u]["bridged"] = summary
 
-    # Small patches that join another patch across narrow linear land.
-    merge_width = options.bridge_width_m if options.bridge_width_m is not None else options.merge_width_m
-    merged = find_patches(
-        node,
-        unit,
-        edges,
-        net=net,
-        gross=gross,
-        perimeter=perimeter,
-        connector=linear & (width < merge_width),
-    )
     idx = np.flatnonzero(node)
     # How many plain patches each merged patch holds.
     pair_code = np.unique(merged.label[idx].astype(np.int64) * max(len(plain.net), 1) + plain.label[idx])
@@ -452,12 +437,6 @@ def _patch_facts(
         result[u]["small_patches_mergeable_net_m2"] = _r(result[u]["small_patches_mergeable_net_m2"])
     part_mergeable = np.zeros(len(node), dtype=bool)
     part_mergeable[idx] = mergeable[plain.label[idx]] if len(plain.net) else False
-    for rec in result.values():
-        for key in ("largest_patch_gross_m2", "largest_patch_net_m2", "mean_patch_gross_m2", "mean_patch_net_m2"):
-            if rec[key] is not None:
-                rec[key] = _r(rec[key])
-        for cls in rec["patch_size_classes_net"].values():
-            cls["net_m2"] = _r(cls["net_m2"])
     return result, plain, part_mergeable
 
 
