@@ -509,24 +509,30 @@ def compute_survey(
         }
         attrs, gross = attributes.result()
         progress("耕地连片", 0.0)
+        # The patches need the graph but not the overlays: computed while those finish.
         graph = _graph(_Pieces(geoms, attrs, gross, {}), epsg, options.densify_m, indexed)
+        zl_index, zl_codes = pd.factorize(attrs["ZLDWDM"].to_numpy())
+        keys = {level: _unit_keys((zl_index, np.asarray(zl_codes, dtype=object)), level) for level in levels}
+        tbmj = attrs["TBMJ"].to_numpy(dtype=np.float64)
+        patch_facts = {}
+        for level in levels:
+            unit_index, unit_codes = pd.factorize(keys[level])
+            area_sum = np.bincount(unit_index, weights=tbmj, minlength=len(unit_codes))
+            unit_area = {u: _r(a) for u, a in zip(unit_codes, area_sum, strict=True)}
+            patch_facts[level] = _patch_facts(_Pieces(geoms, attrs, gross, {}), graph, keys[level], unit_area, options)
         share: dict[str, npt.NDArray[np.float64] | None] = {
             layer: (shares[layer].result() if layer in shares else None) for layer in ZONE_LAYERS
         }
     pieces = _Pieces(geoms, attrs, gross, share)
     measures = _measures(pieces, idle_bsm)
-    zldwdm = attrs["ZLDWDM"].to_numpy()
-    zl_index, zl_codes = pd.factorize(zldwdm)
 
     units: list[dict[str, Any]] = []
     potential_mask = _potential_masks(attrs, idle_bsm)
     patch_layer: gpd.GeoDataFrame | None = None
     for k, level in enumerate(levels):
         progress("统计汇总", k / (len(levels) + len(areas)))
-        key = _unit_keys((zl_index, np.asarray(zl_codes, dtype=object)), level)
-        tables = _tabulate(measures, key, overlays, idle_bsm is not None)
-        unit_area = {u: rec["unit_area_m2"] for u, rec in tables.items()}
-        facts, plain, mergeable = _patch_facts(pieces, graph, key, unit_area, options)
+        tables = _tabulate(measures, keys[level], overlays, idle_bsm is not None)
+        facts, plain, mergeable = patch_facts[level]
         if level == "county":
             small = np.zeros(len(geoms), dtype=bool)
             small[graph.piece[mergeable]] = True
@@ -564,7 +570,7 @@ def compute_survey(
             {
                 "BSM": attrs["BSM"].to_numpy()[mask],
                 "DLBM": attrs["DLBM"].to_numpy()[mask],
-                "ZLDWDM": zldwdm[mask],
+                "ZLDWDM": attrs["ZLDWDM"].to_numpy()[mask],
                 "TBDLMJ": attrs["TBDLMJ"].to_numpy()[mask],
                 "category": cat,
             },
