@@ -689,7 +689,7 @@ def _promote_polygons(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str | 
 
 def _write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], target: Path, encoding: str) -> None:
     for name, frame in layers.items():
-        pyogrio.write_dataframe(frame, str(target), layer=name, driver="GPKG")
+        pyogrio.write_dataframe(frame, str(target), layer=name, driver="GPKG", use_arrow=True)
 
 
 def _write_gdb(layers: Mapping[str, gpd.GeoDataFrame], target: Path, encoding: str) -> None:
