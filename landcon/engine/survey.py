@@ -105,7 +105,6 @@ class _Pieces:
 
     geometry: npt.NDArray[np.object_]
     attrs: pd.DataFrame  # DLBM, GDPDJB, GDLX, ZZSXDM, GDDB, BSM, ZLDWDM (text) + TBMJ, KCMJ, TBDLMJ (apportioned)
-    gross: npt.NDArray[np.float64]  # ellipsoid area of each piece; NaN where not needed
     zone: dict[str, npt.NDArray[np.float64] | None]  # share inside each zone layer
 
 
@@ -140,11 +139,6 @@ def _attributes(dltb: pd.DataFrame) -> pd.DataFrame:
     for c in ("TBMJ", "KCMJ", "TBDLMJ"):
         out[c] = _number(dltb, c)
     return out
-
-
-def _needs_gross(attrs: pd.DataFrame) -> npt.NDArray[np.bool_]:
-    """Pieces whose ellipsoid area the survey needs: cultivated land (patch gross areas)."""
-    return np.isin(attrs["DLBM"].to_numpy(), list(codes.CULTIVATED_CODES))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -400,7 +394,10 @@ def _patch_facts(
     dlbm = pieces.attrs["DLBM"].to_numpy()[graph.piece]
     node = np.isin(dlbm, list(codes.CULTIVATED_CODES))
     net = pieces.attrs["TBDLMJ"].to_numpy()[graph.piece] * graph.share
-    gross = np.nan_to_num(pieces.gross[graph.piece]) * graph.share
+    # Gross area: TBMJ, the 图斑's ellipsoid area as surveyed (the import refuses a TBMJ that
+    # differs from the geometry's, TBMJ_MISMATCH), shared among parts by ellipsoid area; so
+    # patch gross areas add up to cultivated_gross_m2 exactly.
+    gross = pieces.attrs["TBMJ"].to_numpy(dtype=np.float64)[graph.piece] * graph.share
     unit = unit_of_piece[graph.piece]
     edges = graph.edges
     perimeter = graph.perimeter
@@ -487,17 +484,10 @@ def compute_survey(
 
     # Two threads (shapely, numpy and pyproj release the GIL): the overlays on one side, the
     # attributes, ellipsoid areas and the adjacency graph on the other.
-    def attributes_and_gross() -> tuple[pd.DataFrame, npt.NDArray[np.float64]]:
-        attrs = _attributes(dltb)
-        gross = np.full(len(attrs), np.nan)
-        need = _needs_gross(attrs)
-        gross[need] = ellipsoid_area(geoms[need], epsg, options.densify_m)
-        return attrs, gross
-
     # shapely, numpy and pyproj release the GIL: attributes and ellipsoid areas, the overlays and
     # the adjacency graph run side by side.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        attributes = pool.submit(attributes_and_gross)
+        attributes = pool.submit(_attributes, dltb)
         tree = pool.submit(lambda: indexed.tree)
         progress("三区三线叠加", 0.0)
         indexed.segment_index  # noqa: B018 - built once here, shared by the overlays and the graph
@@ -507,10 +497,10 @@ def compute_survey(
             for layer in ZONE_LAYERS
             if layer in zone_geoms
         }
-        attrs, gross = attributes.result()
+        attrs = attributes.result()
         progress("耕地连片", 0.0)
         # The patches need the graph but not the overlays: computed while those finish.
-        graph = _graph(_Pieces(geoms, attrs, gross, {}), epsg, options.densify_m, indexed)
+        graph = _graph(_Pieces(geoms, attrs, {}), epsg, options.densify_m, indexed)
         zl_index, zl_codes = pd.factorize(attrs["ZLDWDM"].to_numpy())
         keys = {level: _unit_keys((zl_index, np.asarray(zl_codes, dtype=object)), level) for level in levels}
         tbmj = attrs["TBMJ"].to_numpy(dtype=np.float64)
@@ -519,11 +509,11 @@ def compute_survey(
             unit_index, unit_codes = pd.factorize(keys[level])
             area_sum = np.bincount(unit_index, weights=tbmj, minlength=len(unit_codes))
             unit_area = {u: _r(a) for u, a in zip(unit_codes, area_sum, strict=True)}
-            patch_facts[level] = _patch_facts(_Pieces(geoms, attrs, gross, {}), graph, keys[level], unit_area, options)
+            patch_facts[level] = _patch_facts(_Pieces(geoms, attrs, {}), graph, keys[level], unit_area, options)
         share: dict[str, npt.NDArray[np.float64] | None] = {
             layer: (shares[layer].result() if layer in shares else None) for layer in ZONE_LAYERS
         }
-    pieces = _Pieces(geoms, attrs, gross, share)
+    pieces = _Pieces(geoms, attrs, share)
     measures = _measures(pieces, idle_bsm)
 
     units: list[dict[str, Any]] = []
@@ -610,16 +600,15 @@ def _area_unit(
 ) -> dict[str, Any]:
     """One consolidation area: DLTB clipped to it, attribute areas apportioned by share."""
     head = {"level": "area", "code": area.code, "name": area.name, "parent": None}
-    cut = clip(base.geometry, area.geometry, epsg, full_area=base.gross, densify_m=options.densify_m)
+    cut = clip(base.geometry, area.geometry, epsg, densify_m=options.densify_m)
     if not len(cut.index):
-        empty = _Pieces(cut.geometry, base.attrs.iloc[:0], np.zeros(0), {k: None for k in ZONE_LAYERS})
+        empty = _Pieces(cut.geometry, base.attrs.iloc[:0], {k: None for k in ZONE_LAYERS})
         m = _measures(empty, idle_bsm)
         rec = _tabulate(m, np.array([], dtype=object), overlays, idle_bsm is not None, [area.code])[area.code]
         return {**head, **rec, **_no_patches(options)}
     attrs = base.attrs.iloc[cut.index].reset_index(drop=True)
     for c in ("TBMJ", "KCMJ", "TBDLMJ"):
         attrs[c] = attrs[c].to_numpy() * cut.share
-    gross = base.gross[cut.index] * cut.share
     split = cut.share < 1.0
     zone: dict[str, npt.NDArray[np.float64] | None] = {}
     for layer in ZONE_LAYERS:
@@ -629,19 +618,10 @@ def _area_unit(
             continue
         s = full[cut.index].copy()
         if split.any():
-            piece_area = np.where(np.isnan(gross[split]), np.nan, gross[split])
-            s[split] = zone_shares(
-                cut.geometry[split],
-                np.asarray(zones[layer], dtype=object),
-                epsg,
-                full_area=piece_area,
-                densify_m=options.densify_m,
-            )
+            zone_geoms = np.asarray(zones[layer], dtype=object)
+            s[split] = zone_shares(cut.geometry[split], zone_geoms, epsg, densify_m=options.densify_m)
         zone[layer] = s
-    pieces = _Pieces(cut.geometry, attrs, gross, zone)
-    need = np.isnan(gross) & _needs_gross(attrs)
-    if need.any():
-        gross[need] = ellipsoid_area(cut.geometry[need], epsg, options.densify_m)
+    pieces = _Pieces(cut.geometry, attrs, zone)
     key = np.full(len(attrs), area.code, dtype=object)
     rec = _tabulate(_measures(pieces, idle_bsm), key, overlays, idle_bsm is not None)[area.code]
     graph = _graph(pieces, epsg, options.densify_m)
