@@ -166,3 +166,14 @@ def test_province_batch_equals_serial_runs(tmp_path):
         assert per_county["units"] == serial.data["units"]
     assert (out / "province.xlsx").exists()
     assert [row["name"] for row in province["counties"]] == ["富民县", "宜良县", "安宁市"]
+
+
+def test_zone_layer_in_another_crs_is_refused(tmp_path):
+    path = tmp_path / "mixed.gpkg"
+    grid_dltb().to_file(path, layer="DLTB", engine="pyogrio")
+    zone = gpd.GeoDataFrame({"BSM": ["1"]}, geometry=[box(0, 0, 2, 1)], crs="EPSG:4544")
+    zone.to_file(path, layer="STBHHX", engine="pyogrio")
+    assert invoke("data", "import", str(path), "--name", "mixed").exit_code == 0
+    result = invoke("survey", "run", "mixed", "--out", str(tmp_path / "o"), "--no-maps")
+    assert result.exit_code == 2
+    assert "STBHHX" in result.output and "EPSG:4544" in result.output

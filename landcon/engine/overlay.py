@@ -58,10 +58,10 @@ def subdivide(polygons: Geoms, max_vertices: int = MAX_PIECE_VERTICES) -> Geoms:
     todo = list(np.asarray(polygons, dtype=object))
     while todo:
         geom = todo.pop()
-        if shapely.get_num_coordinates(geom) <= max_vertices:
+        x0, y0, x1, y1 = shapely.bounds(geom)
+        if shapely.get_num_coordinates(geom) <= max_vertices or max(x1 - x0, y1 - y0) < 1.0:
             out.append(geom)
             continue
-        x0, y0, x1, y1 = shapely.bounds(geom)
         if x1 - x0 >= y1 - y0:
             xm = 0.5 * (x0 + x1)
             halves = (shapely.box(x0, y0, xm, y1), shapely.box(xm, y0, x1, y1))

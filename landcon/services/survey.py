@@ -215,6 +215,14 @@ def run_survey(
     manifest = store.manifest(dataset)
     layers = list(manifest.get("layers", {}))
     epsg = int(str(manifest["crs"][DLTB]).split(":")[-1])
+    for layer in ZONE_LAYERS:
+        if layer in layers and manifest["crs"].get(layer) != manifest["crs"][DLTB]:
+            raise CRSError(
+                f"图层 {layer} 的坐标系 {manifest['crs'].get(layer)} 与 DLTB 的 {manifest['crs'][DLTB]} 不一致，"
+                "无法叠加 / the layer's CRS differs from DLTB's",
+                path=str(store.layer_path(dataset, layer)),
+                layer=layer,
+            )
     progress("读取 / reading", 0.0)
     available = set(pq.read_schema(store.layer_path(dataset, DLTB)).names)
     columns = [c for c in DLTB_COLUMNS if c in available]
