@@ -57,13 +57,14 @@ IDLE_LAND = "1201"
 SLOPE_OVER_25 = "5"
 
 POTENTIAL_CATEGORIES: Mapping[str, str] = {
-    "restorable_immediate": "即可恢复",
-    "restorable_engineering": "工程恢复",
+    "restorable_immediate": "即可恢复耕地",
+    "restorable_engineering": "工程恢复耕地",
     "abandoned": "撂荒耕地",
     "over_25deg": "25度以上坡耕地",
-    "small_mergeable": "可归并小图斑",
+    "small_mergeable": "可归并零星耕地",
     "idle_construction": "闲置建设用地",
 }
+"""Potential categories (layers of potential.gpkg) and their Chinese names."""
 
 Progress = Callable[[str, float], None]
 

@@ -41,6 +41,7 @@ from matplotlib.patches import Patch, Polygon, Rectangle
 from matplotlib.path import Path as MplPath
 
 from landcon.engine.codes import LAND_USE_NAMES, LEVEL1_NAMES, base_code, level1
+from landcon.engine.survey import POTENTIAL_CATEGORIES as POTENTIAL_NAMES
 
 __all__ = [
     "CJK_FONT_FAMILY",
@@ -194,13 +195,16 @@ PATCH_CLASSES: tuple[MapClass, ...] = (
 )
 """耕地 patch size classes, fragmented (red) to consolidated (green)."""
 
-POTENTIAL_CATEGORIES: tuple[MapClass, ...] = (
-    MapClass("restorable_immediate", "即可恢复耕地", "#33a02c"),
-    MapClass("restorable_engineering", "工程措施恢复耕地", "#b2df8a"),
-    MapClass("abandoned", "撂荒耕地", "#ff7f00"),
-    MapClass("over_25deg", "25度以上坡耕地", "#e31a1c"),
-    MapClass("small_mergeable", "细碎可归并耕地", "#1f78b4"),
-    MapClass("idle_construction", "闲置低效建设用地", "#6a3d9a"),
+_POTENTIAL_COLORS = {
+    "restorable_immediate": "#33a02c",
+    "restorable_engineering": "#b2df8a",
+    "abandoned": "#ff7f00",
+    "over_25deg": "#e31a1c",
+    "small_mergeable": "#1f78b4",
+    "idle_construction": "#6a3d9a",
+}
+POTENTIAL_CATEGORIES: tuple[MapClass, ...] = tuple(
+    MapClass(key, POTENTIAL_NAMES[key], color) for key, color in _POTENTIAL_COLORS.items()
 )
 """Consolidation potential categories."""
 
