@@ -169,6 +169,56 @@ def zone_shares(
 
 
 @dataclass(frozen=True)
+class Pairs:
+    """Pieces of ``geoms`` inside each of several ``areas``: for each piece the area's index, the
+    polygon's index, the piece geometry and its share of the polygon's ellipsoid area."""
+
+    area: npt.NDArray[np.intp]
+    index: npt.NDArray[np.intp]
+    geometry: Geoms
+    share: Floats
+
+
+def overlay_pairs(
+    geoms: Geoms, areas: Geoms, epsg: int, *, densify_m: float = DEFAULT_DENSIFY_M, tree: shapely.STRtree | None = None
+) -> Pairs:
+    """Intersect polygons with several area polygons (change parcels, adjustment parcels …).
+
+    ``areas`` must not overlap each other for the shares of one polygon to add up to at most 1.
+    Pieces wholly inside an area keep their geometry and share 1 (no intersection computed).
+    """
+    arr = np.asarray(geoms, dtype=object)
+    zones = np.asarray(areas, dtype=object)
+    empty = Pairs(np.array([], np.intp), np.array([], np.intp), np.array([], dtype=object), np.array([], np.float64))
+    if not len(arr) or not len(zones):
+        return empty
+    shapely.prepare(zones)
+    tree = tree if tree is not None else shapely.STRtree(arr)
+    a_idx, g_idx = tree.query(zones, predicate="intersects")
+    if not len(a_idx):
+        return empty
+    covered = shapely.covers(zones[a_idx], arr[g_idx])
+    pieces = arr[g_idx].copy()
+    share = np.ones(len(g_idx), dtype=np.float64)
+    cut = np.flatnonzero(~covered)
+    if len(cut):
+        cut_pieces = _polygonal(shapely.intersection(arr[g_idx[cut]], zones[a_idx[cut]]))
+        inside = ellipsoid_area(cut_pieces, epsg, densify_m)
+        whole = ellipsoid_area(arr[g_idx[cut]], epsg, densify_m)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share[cut] = np.where(whole > 0, inside / whole, 0.0)
+        pieces[cut] = cut_pieces
+    share = _snap(share)
+    back = (share >= 1.0) & ~covered
+    pieces[back] = arr[g_idx[back]]
+    keep = share > 0.0
+    order = np.lexsort((g_idx[keep], a_idx[keep]))
+    return Pairs(
+        a_idx[keep][order].astype(np.intp), g_idx[keep][order].astype(np.intp), pieces[keep][order], share[keep][order]
+    )
+
+
+@dataclass(frozen=True)
 class Clip:
     """Pieces of polygons inside one area: ``index`` into the clipped layer, the piece geometry
     and its ``share`` of the polygon's ellipsoid area (1 for polygons wholly inside)."""

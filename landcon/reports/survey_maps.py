@@ -707,3 +707,29 @@ def render_potential_map(
         background=background,
         legend_title="整治潜力类型",
     )
+
+
+def render_category_map(
+    frame: gpd.GeoDataFrame,
+    path: str | Path,
+    *,
+    title: str,
+    column: str,
+    classes: Sequence[MapClass],
+    legend_title: str = "图例",
+    boundaries: gpd.GeoDataFrame | None = None,
+    background: gpd.GeoDataFrame | None = None,
+) -> Path:
+    """Any categorical map: polygons coloured by ``column`` with the given legend ``classes``."""
+    _check_crs(frame)
+    _require(frame, column)
+    groups = _category_groups(frame, column, classes) if len(frame) else []
+    return _render(
+        path,
+        title=title,
+        groups=groups,
+        crs=frame.crs,
+        boundaries=boundaries,
+        background=background,
+        legend_title=legend_title,
+    )

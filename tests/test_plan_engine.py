@@ -1,0 +1,275 @@
+"""Plan indicators and rules on a hand-made grid of 100 m cells (answers worked out on paper).
+
+Base: row 0 = 0103 0103 0201(JKHF) 0702; row 1 = 0301 0301 0404 0404. Cultivated cells have
+KCXS 0.1 (TBDLMJ 9 000 m²); 永久基本农田 covers the two 0103 cells (20 000 m²).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from conftest import CELL, X0, Y0, cell, dltb_row, grid_dltb
+
+from landcon.engine.indicators import analyse_plan
+from landcon.engine.plan import CZGHTB, YJJBNTTZTB, ZJGGTB, ZZQY, Plan, check_plan, normalise
+from landcon.engine.rules import check, resolve
+
+EPSG = 4543
+CRS = "EPSG:4543"
+
+
+def box(x0: float, y0: float, x1: float, y1: float) -> shapely.Polygon:
+    return shapely.box(X0 + x0 * CELL, Y0 + y0 * CELL, X0 + x1 * CELL, Y0 + y1 * CELL)
+
+
+def base() -> gpd.GeoDataFrame:
+    rows = [
+        dltb_row("1", "0103", cell(0, 0), GDPDJB="2", GDDB=8),
+        dltb_row("2", "0103", cell(1, 0), GDPDJB="5", GDDB=12),
+        dltb_row("3", "0201", cell(2, 0), ZZSXDM="JKHF"),
+        dltb_row("4", "0702", cell(3, 0)),
+        dltb_row("5", "0301", cell(0, 1)),
+        dltb_row("6", "0301", cell(1, 1)),
+        dltb_row("7", "0404", cell(2, 1)),
+        dltb_row("8", "0404", cell(3, 1)),
+    ]
+    frame = grid_dltb(rows)
+    frame["KCXS"] = [0.1, 0.1, None, None, None, None, None, None]
+    return frame
+
+
+def layer(name: str, rows: list[dict[str, object]]) -> gpd.GeoDataFrame:
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS) if rows else None
+    if frame is None:
+        from landcon.engine.plan import empty_layers
+
+        frame = empty_layers(CRS)[name]
+    return normalise(name, frame)
+
+
+META = {
+    "name": "测试方案",
+    "start_year": 2025,
+    "end_year": 2027,
+    "sub_projects": [
+        {"code": "Z1", "name": "农用地整理", "type": "农用地整理", "investment": 600},
+        {"code": "Z2", "name": "挂钩", "type": "建设用地整理", "investment": 400},
+    ],
+    "funding": [{"source": "中央财政", "amount": 700}, {"source": "县级财政", "amount": 300}],
+}
+
+
+def make_plan(
+    czghtb: list[dict[str, object]] | None = None,
+    adjust: list[dict[str, object]] | None = None,
+    linkage: list[dict[str, object]] | None = None,
+    meta: dict[str, object] | None = None,
+) -> Plan:
+    default_cz = [
+        {"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.05, "geometry": box(0, 0, 2, 1)},  # levelling two fields
+        {"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.05, "ZHGDDB": 9, "geometry": cell(2, 0)},  # JKHF orchard
+    ]
+    default_link = [
+        {"XMQBH": "G1", "GGLX": "拆旧", "FKDLBM": "0103", "CMTY": "是", "geometry": cell(3, 0)},
+        {"XMQBH": "G1", "GGLX": "建新", "JXDLBM": "0702", "geometry": box(3, 1, 3.5, 2)},
+    ]
+    layers = {
+        ZZQY: layer(ZZQY, [{"ZZQYBH": "Q1", "geometry": box(0, 0, 4, 2)}]),
+        CZGHTB: layer(CZGHTB, default_cz if czghtb is None else czghtb),
+        YJJBNTTZTB: layer(YJJBNTTZTB, adjust or []),
+        ZJGGTB: layer(ZJGGTB, default_link if linkage is None else linkage),
+    }
+    return Plan(layers, dict(META if meta is None else meta))
+
+
+def analyse(plan: Plan, zones: dict[str, object] | None = None):
+    z = {"YJJBNTBHTB": [box(0, 0, 2, 1)], "STBHHX": None, "CZKFBJ": None}
+    z.update(zones or {})
+    assert check_plan(plan) == []
+    return analyse_plan(base(), z, plan, EPSG)
+
+
+def findings(analysis, **overrides):
+    result = check(analysis, resolve("yunnan", overrides))
+    return {f["rule"]: f for f in result}
+
+
+def test_indicators_by_hand() -> None:
+    ind = analyse(make_plan()).indicators
+    assert ind["area"]["zzqy_m2"] == 80000.0
+    assert ind["area"]["villages"] == ["530124100201"]
+    c = ind["cultivated"]
+    assert c["before_net_m2"] == 18000.0
+    # Levelling 2 fields: 20 000 × 0.95 = 19 000 (gain 1 000); orchard 10 000 × 0.95 = 9 500;
+    # 拆旧 homestead reclaimed as 0103 with no 田坎: 10 000.
+    assert c["after_net_m2"] == 38500.0
+    assert c["new_m2"] == 20500.0
+    assert c["new_from_levelling_m2"] == 1000.0
+    assert c["new_from_conversion_m2"] == 19500.0
+    assert c["new_by_source_class_m2"] == {"0103": 1000.0, "0201": 9500.0, "0702": 10000.0}
+    assert c["new_by_subproject_m2"] == {"": 10000.0, "Z1": 10500.0}
+    assert c["new_rate"] == pytest.approx(20500 / 18000, abs=1e-6)
+    assert c["lost_m2"] == 0.0
+    k = ind["construction"]
+    # 0702 homestead reclaimed; 建新 is half a 0404 cell (5 000 m²) inside ZZQY.
+    assert (k["before_m2"], k["after_m2"], k["change_m2"], k["surplus_m2"]) == (10000.0, 5000.0, -5000.0, 5000.0)
+    assert ind["landuse"]["before_m2"]["0702"] == 10000.0
+    assert ind["landuse"]["after_m2"]["0404"] == 15000.0
+    assert ind["landuse"]["kcmj_before_m2"] == 2000.0
+    assert ind["landuse"]["kcmj_after_m2"] == 1500.0
+    assert ind["fields"] == {"before": 2, "after": 3, "merge_degree": -0.5}
+    assert ind["investment"]["total_wan"] == 1000.0 and ind["investment"]["funding_total_wan"] == 1000.0
+    assert ind["years"] == 3
+    link = ind["linkage"]["project_areas"][0]
+    assert link["code"] == "G1"
+    assert link["demolished_m2"] == 10000.0
+    assert link["reclaimed_cultivated_m2"] == 10000.0
+    assert link["new_construction_m2"] == 5000.0
+    assert link["homesteads_demolished"] == 1 and link["consent_missing"] == []
+
+
+def test_permanent_farmland_review_block() -> None:
+    adjust = [
+        {"TZLX": "调出", "TZYNDKBH": "O1", "geometry": box(1, 0, 1.05, 1)},  # 500 m², steep grade-12 field
+        {"TZLX": "调入", "TZYNDKBH": "I1", "ZHGDDB": 9, "geometry": cell(2, 0)},  # 10 000 m² restored orchard
+    ]
+    ind = analyse(make_plan(adjust=adjust)).indicators["permanent_farmland"]
+    assert ind["before_m2"] == 20000.0
+    assert (ind["out_m2"], ind["in_m2"], ind["net_m2"]) == (500.0, 10000.0, 9500.0)
+    assert ind["out_ratio"] == 0.025
+    assert ind["gain_ratio"] == 19.0
+    assert ind["out"]["mean_grade"] == 12.0 and ind["in"]["mean_grade"] == 9.0
+    assert ind["grade_improvement"] == 3.0
+    assert ind["out"]["slope_m2"] == {"gt25": 500.0}
+    assert ind["in"]["landuse_m2"] == {"非耕农用地": 10000.0}
+    assert ind["out"]["contiguity"]["le5"] == {"count": 1, "area_m2": 500.0}
+    assert ind["in"]["contiguity"]["10_20"] == {"count": 1, "area_m2": 10000.0}
+    assert ind["contiguity_improvement"] == 19.0
+
+
+def test_compliant_plan_passes_and_missing_layers_cannot_be_checked() -> None:
+    adjust = [
+        {"TZLX": "调出", "TZYNDKBH": "O1", "geometry": box(1, 0, 1.05, 1)},
+        {"TZLX": "调入", "TZYNDKBH": "I1", "ZHGDDB": 9, "geometry": cell(2, 0)},
+    ]
+    f = findings(analyse(make_plan(adjust=adjust)))
+    assert f["NEW_FARMLAND_MIN_5PCT"]["severity"] == "pass"
+    assert f["PFL_OUT_MAX_5PCT"]["severity"] == "pass"
+    assert f["PFL_NET_GAIN_MIN_5PCT"]["severity"] == "pass"
+    assert f["PFL_QUALITY_NOT_LOWER"]["severity"] == "pass"
+    assert f["CONSTRUCTION_NOT_INCREASED"]["severity"] == "pass"
+    assert f["LINKAGE_NEW_LE_OLD"]["severity"] == "pass"
+    assert f["LINKAGE_FARMLAND_BALANCE"]["severity"] == "pass"
+    assert f["FUNDING_BALANCED"]["severity"] == "pass"
+    assert f["PERIOD_MAX_YEARS"]["severity"] == "pass"
+    assert f["DEMOLITION_NEEDS_CONSENT"]["severity"] == "pass"
+    # Levelling the grade-5 field counts as new farmland on a slope > 25°.
+    assert f["NEW_FARMLAND_SLOPE_MAX_25"]["severity"] == "error"
+    assert {"layer": "CZGHTB", "id": "1"} in f["NEW_FARMLAND_SLOPE_MAX_25"]["features"]
+    for rule in ("REDLINE_UNTOUCHED", "NEW_FARMLAND_OUTSIDE_REDLINE", "URBAN_BOUNDARY_RESPECTED"):
+        assert f[rule]["severity"] == "info" and f[rule]["message"].startswith("无法检查")
+    assert f["PFL_SLOPE_NOT_WORSE"]["severity"] == "info"  # 调入 orchard has no slope grade
+
+
+def test_new_farmland_rate_boundary_exactly_5pct() -> None:
+    # Only levelling field 1 (10 000 m², KCXS 0.1 → x): gain = 10 000 × (0.1 − x) = 900 = 5% of 18 000.
+    cz = [{"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.01, "geometry": cell(0, 0)}]
+    a = analyse(make_plan(czghtb=cz, linkage=[]))
+    assert a.indicators["cultivated"]["new_m2"] == 900.0
+    assert a.indicators["cultivated"]["new_rate"] == 0.05
+    assert findings(a)["NEW_FARMLAND_MIN_5PCT"]["severity"] == "pass"
+    cz[0]["ZHKCXS"] = 0.0101
+    assert findings(analyse(make_plan(czghtb=cz, linkage=[])))["NEW_FARMLAND_MIN_5PCT"]["severity"] == "error"
+
+
+def test_permanent_farmland_out_and_gain_boundaries() -> None:
+    # 调出 1 000 m² of 20 000 = exactly 5%; 调入 1 050 m² = exactly 5% net gain.
+    adjust = [
+        {"TZLX": "调出", "geometry": box(1, 0, 1.1, 1)},
+        {"TZLX": "调入", "ZHGDDB": 8, "geometry": box(2, 0, 2.105, 1)},
+    ]
+    f = findings(analyse(make_plan(adjust=adjust)))
+    assert f["PFL_OUT_MAX_5PCT"]["value"] == 0.05 and f["PFL_OUT_MAX_5PCT"]["severity"] == "pass"
+    assert f["PFL_NET_GAIN_MIN_5PCT"]["value"] == 0.05 and f["PFL_NET_GAIN_MIN_5PCT"]["severity"] == "pass"
+    adjust[0]["geometry"] = box(1, 0, 1.11, 1)  # 1 100 m² = 5.5%; and the gain drops below 5%
+    f = findings(analyse(make_plan(adjust=adjust)))
+    assert f["PFL_OUT_MAX_5PCT"]["severity"] == "error"
+    assert f["PFL_OUT_MAX_5PCT"]["features"] == [{"layer": "YJJBNTTZTB", "id": "1"}]
+    assert f["PFL_NET_GAIN_MIN_5PCT"]["severity"] == "error"
+    assert f["PFL_QUALITY_NOT_LOWER"]["severity"] == "pass"  # 8 ≤ 12
+
+
+def test_quality_and_contiguity_rules_fail() -> None:
+    adjust = [
+        {"TZLX": "调出", "geometry": box(0, 0, 0.5, 1)},  # grade 8, 5 000 m²
+        {"TZLX": "调入", "ZHGDDB": 11, "geometry": box(2, 0, 2.3, 1)},  # grade 11, 3 000 m² < 调出
+        {"TZLX": "调入", "ZHGDDB": 11, "geometry": box(2.5, 0, 2.8, 1)},  # another 3 000 m², apart
+    ]
+    f = findings(analyse(make_plan(adjust=adjust)))
+    assert f["PFL_QUALITY_NOT_LOWER"]["severity"] == "error"
+    assert f["PFL_CONTIGUITY_IMPROVED"]["severity"] == "error"  # mean 3 000 < 5 000
+    assert f["PFL_CONTIGUITY_IMPROVED"]["value"] == -0.4
+
+
+def test_construction_increase_and_linkage_failures() -> None:
+    cz = [{"GHDLBM": "0702", "ZXMBH": "Z2", "geometry": cell(0, 1)}]  # forest → homestead
+    link = [
+        {"XMQBH": "G1", "GGLX": "拆旧", "FKDLBM": "0103", "geometry": box(3, 0, 3.2, 1)},  # 2 000 m², no consent
+        {"XMQBH": "G1", "GGLX": "建新", "JXDLBM": "0702", "geometry": box(1, 0, 1.3, 1)},  # 3 000 m² on 0103
+    ]
+    f = findings(analyse(make_plan(czghtb=cz, linkage=link)))
+    assert f["CONSTRUCTION_NOT_INCREASED"]["severity"] == "error"
+    assert {"layer": "CZGHTB", "id": "1"} in f["CONSTRUCTION_NOT_INCREASED"]["features"]
+    assert f["LINKAGE_NEW_LE_OLD"]["severity"] == "error"
+    assert f["LINKAGE_FARMLAND_BALANCE"]["severity"] == "error"  # 2 000 reclaimed < 2 700 net taken
+    assert f["DEMOLITION_NEEDS_CONSENT"]["severity"] == "warning"
+    assert f["DEMOLITION_NEEDS_CONSENT"]["features"] == [{"layer": "ZJGGTB", "id": "1"}]
+
+
+def test_redline_and_urban_boundary_rules() -> None:
+    cz = [
+        {"GHDLBM": "0103", "ZXMBH": "Z1", "geometry": cell(2, 1)},  # grass → farmland inside the red line
+        {"GHDLBM": "0305", "ZXMBH": "Z1", "STXFLX": "国土绿化", "geometry": cell(3, 1)},  # restoration: allowed
+    ]
+    adjust = [{"TZLX": "调出", "geometry": box(0, 0, 0.05, 1)}]
+    zones = {"STBHHX": [box(2, 1, 4, 2)], "CZKFBJ": [box(0, 0, 0.5, 1)]}
+    link = [{"XMQBH": "G1", "GGLX": "建新", "JXDLBM": "0702", "geometry": box(0.4, 1, 0.6, 2)}]
+    f = findings(analyse(make_plan(czghtb=cz, adjust=adjust, linkage=link), zones))
+    assert f["REDLINE_UNTOUCHED"]["severity"] == "error"
+    assert f["REDLINE_UNTOUCHED"]["value"] == 10000.0
+    assert f["REDLINE_UNTOUCHED"]["features"] == [{"layer": "CZGHTB", "id": "1"}]
+    assert f["NEW_FARMLAND_OUTSIDE_REDLINE"]["severity"] == "error"
+    assert f["URBAN_BOUNDARY_RESPECTED"]["severity"] == "error"
+    assert {"layer": "YJJBNTTZTB", "id": "1"} in f["URBAN_BOUNDARY_RESPECTED"]["features"]
+    # The 建新 parcel lies outside the boundary entirely: not crossing.
+    assert {"layer": "ZJGGTB", "id": "1"} not in f["URBAN_BOUNDARY_RESPECTED"]["features"]
+
+
+def test_period_and_funding_and_pack_overrides() -> None:
+    meta = dict(META, end_year=2030, funding=[{"source": "中央财政", "amount": 900}])
+    a = analyse(make_plan(meta=meta))
+    f = findings(a)
+    assert f["PERIOD_MAX_YEARS"]["severity"] == "warning" and f["PERIOD_MAX_YEARS"]["value"] == 6
+    assert f["FUNDING_BALANCED"]["severity"] == "error" and f["FUNDING_BALANCED"]["value"] == -100.0
+    f = findings(a, PERIOD_MAX_YEARS={"threshold": 6}, FUNDING_BALANCED={"severity": "warning"})
+    assert f["PERIOD_MAX_YEARS"]["severity"] == "pass"
+    assert f["FUNDING_BALANCED"]["severity"] == "warning"
+    with pytest.raises(KeyError):
+        resolve("yunnan", {"NO_SUCH_RULE": {"threshold": 1}})
+
+
+def test_plan_checks_name_layer_feature_field() -> None:
+    plan = make_plan(
+        czghtb=[{"GHDLBM": "9999", "ZXMBH": "Z9", "geometry": cell(0, 0)}],
+        adjust=[{"TZLX": "调走", "geometry": cell(1, 0)}],
+    )
+    problems = {(p.layer, p.field): p for p in check_plan(plan)}
+    assert problems[("CZGHTB", "GHDLBM")].feature == "1"
+    assert "9999" in problems[("CZGHTB", "GHDLBM")].message
+    assert ("CZGHTB", "ZXMBH") in problems
+    assert ("YJJBNTTZTB", "TZLX") in problems
+    overlapping = make_plan(czghtb=[{"GHDLBM": "0103", "ZXMBH": "Z1", "geometry": cell(3, 0)}])
+    assert any("重叠" in p.message for p in check_plan(overlapping))
+    assert np.isclose(shapely.area(cell(0, 0)), 10000.0)
