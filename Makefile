@@ -29,6 +29,9 @@ run: setup
 	$(BIN)/landcon data import $(LANDCON_DATA_DIR)/sources/demo-530124.gpkg --name demo --replace
 	$(BIN)/landcon data info demo
 	$(BIN)/landcon survey run demo --out $(LANDCON_DATA_DIR)/survey-demo
+	$(BIN)/landcon plan synth demo --out $(LANDCON_DATA_DIR)/plan-demo --variant compliant
+	$(BIN)/landcon plan check $(LANDCON_DATA_DIR)/plan-demo --dataset demo
+	$(BIN)/landcon plan report $(LANDCON_DATA_DIR)/plan-demo --dataset demo --out $(LANDCON_DATA_DIR)/plan-demo-report
 
 lint: setup
 	$(BIN)/ruff check landcon tests bench
@@ -48,6 +51,7 @@ test: lint typecheck layers pytest
 bench: setup
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_survey.py --postgis 300000
+	$(BIN)/python bench/bench_plan.py
 
 clean:
 	rm -rf $(VENV) landcon-data .pytest_cache .mypy_cache .ruff_cache

@@ -28,7 +28,7 @@ def base() -> gpd.GeoDataFrame:
     rows = [
         dltb_row("1", "0103", cell(0, 0), GDPDJB="2", GDDB=8),
         dltb_row("2", "0103", cell(1, 0), GDPDJB="5", GDDB=12),
-        dltb_row("3", "0201", cell(2, 0), ZZSXDM="JKHF"),
+        dltb_row("3", "0201", cell(2, 0), ZZSXDM="JKHF", ZZSXMC="即可恢复"),
         dltb_row("4", "0702", cell(3, 0)),
         dltb_row("5", "0301", cell(0, 1)),
         dltb_row("6", "0301", cell(1, 1)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from landcon import __version__
-from landcon.cli import data, survey
+from landcon.cli import data, plan, survey
 
 app = typer.Typer(
     name="landcon",
@@ -16,6 +16,7 @@ app = typer.Typer(
 )
 app.add_typer(data.app, name="data")
 app.add_typer(survey.app, name="survey")
+app.add_typer(plan.app, name="plan")
 
 
 @app.command()

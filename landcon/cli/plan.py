@@ -1,0 +1,142 @@
+"""``landcon plan …``: 实施方案 template, example plan, rule check, reports and version diff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from landcon.cli._common import console, print_json, progress_bar, run_service
+from landcon.services import plan as plans
+
+app = typer.Typer(
+    help="实施方案：模板、示例、规则检查、附表与文本、版本比较 / implementation plans", no_args_is_help=True
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
+DatasetOpt = Annotated[str, typer.Option("--dataset", help="方案所依据的已导入数据集 / base dataset")]
+PackOpt = Annotated[
+    str | None, typer.Option("--pack", help="规则包：national、yunnan 或 YAML 文件（默认取 plan.yaml 的 rule_pack）")
+]
+SEVERITY_NAMES = {
+    "error": "[red]错误[/]",
+    "warning": "[yellow]警告[/]",
+    "info": "[blue]无法检查[/]",
+    "pass": "[green]通过[/]",
+}
+
+
+@app.command()
+def template(
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹 / output folder")],
+    epsg: Annotated[int, typer.Option("--epsg", help="CGCS2000 坐标系 EPSG")] = 4543,
+    as_json: JsonOpt = False,
+) -> None:
+    """写出带说明的空白方案模板（plan.gpkg + plan.yaml） / write an empty, documented plan."""
+    path = run_service(lambda: plans.write_template(out, epsg=epsg), as_json=as_json)
+    if as_json:
+        print_json({"path": str(path)})
+    else:
+        console.print(f"已写出方案模板 {path}（plan.gpkg、plan.yaml；字段说明见 plan.yaml 开头与 docs/plan.md）")
+
+
+@app.command()
+def synth(
+    dataset: Annotated[str, typer.Argument(help="已导入的数据集 / imported dataset")],
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹 / output folder")],
+    variant: Annotated[str, typer.Option("--variant", help="compliant | violating")] = "compliant",
+    seed: Annotated[int, typer.Option("--seed", help="随机种子")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """为示例县生成一个示例方案（合规或故意违规） / generate an example plan."""
+    result = run_service(lambda: plans.synthesise_plan(dataset, out, variant=variant, seed=seed), as_json=as_json)
+    if as_json:
+        print_json(result)
+    else:
+        counts = "，".join(f"{k} {v}" for k, v in result["counts"].items())
+        console.print(f"已生成示例方案（{variant}）{result['path']}：{counts}")
+
+
+def _findings_table(findings: list[dict[str, Any]]) -> Table:
+    table = Table(title="规则检查")
+    for header in ("规则", "结果", "名称", "说明"):
+        table.add_column(header, overflow="fold")
+    for f in findings:
+        table.add_row(f["rule"], SEVERITY_NAMES.get(f["severity"], f["severity"]), f["title"], f["message"])
+    return table
+
+
+@app.command()
+def check(
+    plan: Annotated[Path, typer.Argument(help="方案文件夹（plan.gpkg + plan.yaml）")],
+    dataset: DatasetOpt,
+    pack: PackOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """计算指标并按规则包检查方案；有“错误”级别问题时退出码为 1 / check a plan."""
+    with progress_bar(not as_json) as progress:
+        result = run_service(
+            lambda: plans.check_plan_against(plan, dataset, pack=pack, progress=progress), as_json=as_json
+        )
+    if as_json:
+        print_json(result.data)
+    else:
+        ind = result.data["indicators"]
+        c = ind["cultivated"]
+        rate = c["new_rate"]
+        console.print(
+            f"{result.data['name']}：整治区域 {ind['area']['zzqy_m2'] / 10000:,.4f} 公顷，"
+            f"新增耕地 {c['new_m2'] / 10000:,.4f} 公顷，新增耕地率 {'—' if rate is None else f'{rate * 100:.2f}%'}"
+        )
+        console.print(_findings_table(result.data["findings"]))
+        console.print("[green]检查通过[/]" if result.passed else "[red]存在错误级别问题[/]")
+    raise typer.Exit(0 if result.passed else 1)
+
+
+@app.command()
+def report(
+    plan: Annotated[Path, typer.Argument(help="方案文件夹")],
+    dataset: DatasetOpt,
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹")],
+    pack: PackOpt = None,
+    maps: Annotated[bool, typer.Option("--maps/--no-maps", help="输出并插入专题图")] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """输出附表（xlsx）、实施方案文本（docx）、专题图和入库成果（GeoPackage） / write the plan reports."""
+    with progress_bar(not as_json) as progress:
+        result = run_service(
+            lambda: plans.write_report(plan, dataset, out, pack=pack, maps=maps, progress=progress), as_json=as_json
+        )
+    if as_json:
+        print_json(result)
+    else:
+        console.print(f"已写入 {result['out_dir']}：{'、'.join(result['files'])}")
+
+
+@app.command()
+def diff(
+    plan_a: Annotated[Path, typer.Argument(help="方案版本 A")],
+    plan_b: Annotated[Path, typer.Argument(help="方案版本 B")],
+    dataset: DatasetOpt,
+    pack: PackOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """比较两个方案版本的指标与检查结果 / compare two plan versions."""
+    result = run_service(lambda: plans.diff_plans(plan_a, plan_b, dataset, pack=pack), as_json=as_json)
+    if as_json:
+        print_json(result)
+        return
+    table = Table(title="指标变化")
+    for header in ("指标", "A", "B", "变化"):
+        table.add_column(header, overflow="fold")
+    for row in result["indicators"]:
+        table.add_row(row["indicator"], str(row["a"]), str(row["b"]), str(row.get("change", "")))
+    console.print(table)
+    rules = Table(title="检查结果变化")
+    for header in ("规则", "名称", "A", "B"):
+        rules.add_column(header)
+    for row in result["findings"]:
+        rules.add_row(row["rule"], row["title"], str(row["a"]), str(row["b"]))
+    console.print(rules)
