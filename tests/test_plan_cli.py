@@ -144,3 +144,31 @@ def test_template_is_readable_and_documented(tmp_path):
     assert "GHDLBM" in text and "docs/plan.md" in text
     layers = set(gpd.list_layers(out / "plan.gpkg")["name"])
     assert layers == {"ZZQY", "CZGHTB", "YJJBNTTZTB", "ZJGGTB"}
+
+
+@pytest.mark.slow
+def test_example_plans_on_a_synthetic_county(tmp_path):
+    src = tmp_path / "county.gpkg"
+    made = invoke("data", "synth", "--features", "3000", "--seed", "3", "--out", str(src))
+    assert made.exit_code == 0, made.output
+    assert invoke("data", "import", str(src), "--name", "c").exit_code == 0
+    for variant, code in (("compliant", 0), ("violating", 1)):
+        folder = tmp_path / variant
+        assert invoke("plan", "synth", "c", "--out", str(folder), "--variant", variant).exit_code == 0
+        result = invoke("plan", "check", str(folder), "--dataset", "c", "--json")
+        assert result.exit_code == code, result.output[-2000:]
+        errors = {f["rule"] for f in json.loads(result.stdout)["findings"] if f["severity"] == "error"}
+        if variant == "violating":
+            assert {
+                "NEW_FARMLAND_MIN_5PCT",
+                "PFL_OUT_MAX_5PCT",
+                "CONSTRUCTION_NOT_INCREASED",
+                "FUNDING_BALANCED",
+            } <= errors
+
+
+def test_every_rule_is_documented():
+    from landcon.engine.rules import RULES
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "plan.md").read_text(encoding="utf-8")
+    assert [r.id for r in RULES if f"`{r.id}`" not in doc] == []

@@ -505,6 +505,12 @@ class _PlanBuilder:
         if len(red):
             free = zone_shares(geoms, red, self.epsg) == 0.0
             cand, geoms = cand[free], geoms[free]
+        urban = _geoms(self.layers.get(CZKFBJ))
+        if len(urban) and len(geoms):
+            # New construction lies wholly inside or wholly outside the 城镇开发边界, never across it.
+            share = zone_shares(geoms, urban, self.epsg)
+            whole = (share == 0.0) | (share == 1.0)
+            cand, geoms = cand[whole], geoms[whole]
         # Pieces of the zone are tracked by their zone index, others not at all (outside the zone).
         zone_pos = {int(g): z for z, g in enumerate(self.idx.tolist())}
         remaining = target
