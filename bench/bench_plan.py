@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_plan.py --features 30000 --parcels 1000
 
 A synthetic county is generated and imported, the example plan is generated on it and its CZGHTB
-layer is topped up to ``--parcels`` change parcels (single 耕地 图斑 inside the area, levelled:
+layer is topped up to ``--parcels`` change parcels (single 耕地 图斑 below 25° inside the area, levelled:
 same class, 田坎 coefficient lowered by 0.02). Then, each in its own process (fastest of
 ``--repeat``): ``plan check`` (read plan and layers, overlay, indicators, every rule) and
 ``survey run --unit county --area ZZQY --no-maps`` (the survey of the same area; it also reports
@@ -36,13 +36,15 @@ src, name, folder, parcels = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv
 import_dataset(src, name, replace=True)
 synthesise_plan(name, folder, variant="compliant", seed=1)
 from landcon.services.datasets import store
-dltb = store().read_layer(name, "DLTB", columns=["DLBM", "KCXS"])
+dltb = store().read_layer(name, "DLTB", columns=["DLBM", "KCXS", "GDPDJB"])
 gpkg = folder + "/plan.gpkg"
 zzqy = gpd.read_file(gpkg, layer="ZZQY", engine="pyogrio")
 cz = gpd.read_file(gpkg, layer="CZGHTB", engine="pyogrio")
 taken = [*cz.geometry, *gpd.read_file(gpkg, layer="ZJGGTB", engine="pyogrio").geometry]
 area = shapely.union_all(zzqy.geometry.to_numpy())
-cult = dltb[dltb["DLBM"].isin(["0101", "0102", "0103"]) & (dltb["KCXS"].fillna(0) > 0.02)]
+cult = dltb[
+    dltb["DLBM"].isin(["0101", "0102", "0103"]) & (dltb["KCXS"].fillna(0) > 0.02) & (dltb["GDPDJB"].astype(str) != "5")
+]
 inside = cult[shapely.contains_properly(area, cult.geometry.to_numpy())]
 used = shapely.STRtree(np.asarray(taken, dtype=object)) if taken else None
 free = inside

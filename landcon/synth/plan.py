@@ -660,14 +660,21 @@ class _PlanBuilder:
         if gain < target:
             gain = self._reclaim(target, start=gain)
         if gain < target:
-            self._level(target - gain, ("2", "3", "4"), min_size=2)
+            gain += self._level(target - gain, ("2", "3", "4"), min_size=2)
+        if gain < target:
+            self._level(target - gain, ("1", "2", "3", "4"), min_size=1, any_type=True)
 
-    def _level(self, budget: float, grades: tuple[str, ...], *, min_size: int, max_groups: int = 10_000) -> float:
-        """Level groups of adjacent terraces of one class (小田并大田): lower 田坎系数, one parcel each."""
+    def _level(
+        self, budget: float, grades: tuple[str, ...], *, min_size: int, max_groups: int = 10_000, any_type: bool = False
+    ) -> float:
+        """Level groups of adjacent terraces of one class (小田并大田): lower 田坎系数, one parcel each.
+
+        ``any_type`` also levels sloping fields (GDLX PD), the last resort of a compliant plan that
+        is still short of its new-farmland target."""
         rng = self.rng
         cand = self.cultivated & ~self.used & ~self.reserved & (self.red == 0.0) & (self.kcxs > 0)
         cand &= np.isin(self.grade, grades)
-        if not self.violating:
+        if not self.violating and not any_type:
             cand &= self.gdlx == codes.TERRACE
         free = cand.copy()
         gain = 0.0
