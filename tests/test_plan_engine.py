@@ -273,3 +273,37 @@ def test_plan_checks_name_layer_feature_field() -> None:
     overlapping = make_plan(czghtb=[{"GHDLBM": "0103", "ZXMBH": "Z1", "geometry": cell(3, 0)}])
     assert any("重叠" in p.message for p in check_plan(overlapping))
     assert np.isclose(shapely.area(cell(0, 0)), 10000.0)
+
+
+def test_zone_and_slope_rules_pass_when_respected() -> None:
+    cz = [
+        {"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.05, "geometry": cell(0, 0)},  # grade-2 field levelled
+        {"GHDLBM": "0305", "ZXMBH": "Z1", "STXFLX": "国土绿化", "geometry": cell(3, 1)},  # restoration in the red line
+    ]
+    adjust = [
+        {"TZLX": "调出", "geometry": box(1, 0, 1.05, 1)},  # grade 5 slope, 500 m²
+        {"TZLX": "调入", "ZHGDDB": 8, "geometry": box(0, 0, 0.1, 1)},  # grade 2 slope, 1 000 m² (stays 永农)
+    ]
+    zones = {"STBHHX": [box(3, 1, 4, 2)], "CZKFBJ": [box(3, 0, 4, 1)]}
+    link = [{"XMQBH": "G1", "GGLX": "建新", "JXDLBM": "0702", "geometry": box(3.2, 0, 3.4, 1)}]  # wholly inside
+    f = findings(analyse(make_plan(czghtb=cz, adjust=adjust, linkage=link), zones))
+    for rule in (
+        "REDLINE_UNTOUCHED",
+        "NEW_FARMLAND_OUTSIDE_REDLINE",
+        "URBAN_BOUNDARY_RESPECTED",
+        "NEW_FARMLAND_SLOPE_MAX_25",
+        "PFL_SLOPE_NOT_WORSE",
+        "PFL_CONTIGUITY_IMPROVED",
+    ):
+        assert f[rule]["severity"] == "pass", (rule, f[rule]["message"])
+    assert f["PFL_SLOPE_NOT_WORSE"]["value"] == -2.0  # 调入 ≤15° (1) vs 调出 >25° (3)
+
+
+def test_slope_rule_fails_when_adjusting_in_steeper_land() -> None:
+    adjust = [
+        {"TZLX": "调出", "geometry": box(0, 0, 0.05, 1)},  # grade 2 (≤15°)
+        {"TZLX": "调入", "ZHGDDB": 8, "geometry": box(1, 0, 1.1, 1)},  # grade 5 (>25°)
+    ]
+    f = findings(analyse(make_plan(adjust=adjust)))
+    assert f["PFL_SLOPE_NOT_WORSE"]["severity"] == "error"
+    assert f["PFL_SLOPE_NOT_WORSE"]["value"] == 2.0
