@@ -4,9 +4,11 @@
     .venv/bin/python bench/bench_plan.py --features 30000 --parcels 1000
 
 A synthetic county is generated and imported, the example plan is generated on it and its CZGHTB
-layer is topped up to ``--parcels`` change parcels (single 耕地 图斑 below 25° inside the area, levelled:
-same class, 田坎 coefficient lowered by 0.02). Then, each in its own process (fastest of
-``--repeat``): ``plan check`` (read plan and layers, overlay, indicators, every rule) and
+layer is topped up to ``--parcels`` change parcels (the area widened to its whole township), each a
+single 图斑 inside the area: 耕地 below
+25° levelled (same class, 田坎 coefficient lowered by 0.02), then orchard, forest, grass and bare land restored to
+0301 (水土流失 restoration). Then, each in its own process (fastest of ``--repeat``): ``plan check`` (read
+plan and layers, overlay, indicators, every rule) and
 ``survey run --unit county --area ZZQY --no-maps`` (the survey of the same area; it also reports
 the county, its smallest unit level). Target (issue 4): check ≤ 2 × survey. Results go to
 ``bench/out/plan.json``.
@@ -42,27 +44,41 @@ zzqy = gpd.read_file(gpkg, layer="ZZQY", engine="pyogrio")
 cz = gpd.read_file(gpkg, layer="CZGHTB", engine="pyogrio")
 taken = [*cz.geometry, *gpd.read_file(gpkg, layer="ZJGGTB", engine="pyogrio").geometry]
 area = shapely.union_all(zzqy.geometry.to_numpy())
-cult = dltb[
-    dltb["DLBM"].isin(["0101", "0102", "0103"]) & (dltb["KCXS"].fillna(0) > 0.02) & (dltb["GDPDJB"].astype(str) != "5")
-]
-inside = cult[shapely.contains_properly(area, cult.geometry.to_numpy())]
+# Widen the area to the whole township(s) it lies in, so that it holds enough 图斑 for the parcels.
+xzq = store().read_layer(name, "XZQ", columns=["XZQDM"])
+towns = xzq[shapely.intersects(xzq.geometry.to_numpy(), shapely.point_on_surface(area))]
+if len(towns):
+    area = shapely.union_all([area, *towns.geometry.to_numpy()])
+    zzqy = gpd.GeoDataFrame({"ZZQYBH": [str(zzqy["ZZQYBH"].iloc[0])]}, geometry=[area], crs=zzqy.crs)
+    pyogrio.write_dataframe(zzqy, gpkg, layer="ZZQY", driver="GPKG")
+cultivated = dltb["DLBM"].isin(["0101", "0102", "0103"])
+levelable = cultivated & (dltb["KCXS"].fillna(0) > 0.02) & (dltb["GDPDJB"].astype(str) != "5")
+greenable = dltb["DLBM"].str[:2].isin(["02", "03", "04"]) | dltb["DLBM"].isin(["1204", "1206", "1207"])
+inside = dltb[(levelable | greenable) & shapely.contains_properly(area, dltb.geometry.to_numpy())]
 used = shapely.STRtree(np.asarray(taken, dtype=object)) if taken else None
 free = inside
 if used is not None:
     hit = used.query(inside.geometry.to_numpy(), predicate="intersects")[0]
     free = inside.drop(inside.index[np.unique(hit)])
+free = free.assign(order=~free["DLBM"].isin(["0101", "0102", "0103"])).sort_values("order", kind="stable")
 need = max(parcels - len(cz), 0)
 extra = free.iloc[:need]
 code = str(cz["ZXMBH"].iloc[0]) if len(cz) else "ZXM01"
+level = extra["DLBM"].isin(["0101", "0102", "0103"]).to_numpy()
 add = gpd.GeoDataFrame(
-    {"GHDLBM": extra["DLBM"].to_numpy(), "ZXMBH": code, "ZHKCXS": (extra["KCXS"] - 0.02).round(4).to_numpy()},
+    {
+        "GHDLBM": np.where(level, extra["DLBM"].to_numpy(), "0301"),
+        "ZXMBH": code,
+        "ZHKCXS": np.where(level, (extra["KCXS"] - 0.02).round(4).to_numpy(), np.nan),
+        "STXFLX": np.where(level, None, "水土流失"),
+    },
     geometry=extra.geometry.to_numpy(), crs=cz.crs,
 )
 import pandas as pd
 merged = gpd.GeoDataFrame(pd.concat([cz, add], ignore_index=True), geometry="geometry", crs=cz.crs)
 pyogrio.write_dataframe(merged, gpkg, layer="CZGHTB", driver="GPKG")
 zzqy.to_file(folder + "/zzqy.gpkg", engine="pyogrio")
-extra = {"parcels": len(merged), "zzqy_dltb": int(len(inside))}
+extra = {"parcels": len(merged), "candidates": int(len(inside))}
 """,
 )
 
