@@ -19,6 +19,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pyogrio
 import shapely
 import yaml
@@ -28,6 +29,7 @@ from landcon.engine import codes
 from landcon.engine.crs import check_crs
 from landcon.engine.indicators import PlanAnalysis, analyse_plan
 from landcon.engine.layers import DLTB
+from landcon.engine.overlay import clip
 from landcon.engine.plan import (
     CZGHTB,
     LAYER_NAMES,
@@ -173,6 +175,12 @@ def write_template(out: str | Path, *, epsg: int = 4543) -> Path:
     return folder.resolve()
 
 
+def _read_dltb(store: DatasetStore, dataset: str) -> gpd.GeoDataFrame:
+    """DLTB with the fields the plan needs (those the dataset has)."""
+    available = set(pq.read_schema(store.layer_path(dataset, DLTB)).names)
+    return store.read_layer(dataset, DLTB, columns=[c for c in DLTB_COLUMNS if c in available])
+
+
 def _dataset_layers(dataset: str) -> tuple[DatasetStore, dict[str, Any], int]:
     store = _store()
     if not store.exists(dataset):
@@ -235,7 +243,7 @@ def check_plan_against(
     plan = read_plan(plan_path, epsg)
     pack_name, rules = load_pack(pack or str(plan.meta.get("rule_pack") or "yunnan"))
     available = manifest.get("layers", {})
-    dltb = store.read_layer(dataset, DLTB, columns=[c for c in DLTB_COLUMNS if c != "KCXS"] + ["KCXS"])
+    dltb = _read_dltb(store, dataset)
     zones = {
         z: (np.asarray(store.read_layer(dataset, z, columns=[]).geometry.array) if z in available else None)
         for z in ZONES
@@ -311,12 +319,9 @@ def _landuse_frame(geoms: np.ndarray, dlbm: np.ndarray, crs: object) -> gpd.GeoD
     return gpd.GeoDataFrame({"DLBM": pd.Series(dlbm, dtype=object)}, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
 
 
-def _after_state(result: CheckResult, dltb: gpd.GeoDataFrame, crs: object) -> gpd.GeoDataFrame:
+def _after_state(result: CheckResult, dltb: gpd.GeoDataFrame, crs: object, epsg: int) -> gpd.GeoDataFrame:
     """The 整治后地类图斑 (SDQYZZHDLTB): unchanged pieces, their remainders and the changed pieces."""
-    from landcon.engine.overlay import clip
-
     a = result.analysis
-    epsg = int(str(crs).split(":")[-1]) if str(crs).startswith("EPSG:") else 4490
     geoms = np.asarray(dltb.geometry.array, dtype=object)
     cut = clip(geoms, a.zzqy, epsg, densify_m=config.area_densify_m())
     base = dltb.iloc[cut.index].reset_index(drop=True)
@@ -458,8 +463,8 @@ def write_report(
     result = check_plan_against(plan_path, dataset, pack=pack, progress=progress)
     store, _, epsg = _dataset_layers(dataset)
     crs = f"EPSG:{epsg}"
-    dltb = store.read_layer(dataset, DLTB, columns=DLTB_COLUMNS)
-    after_state = _after_state(result, dltb, crs)
+    dltb = _read_dltb(store, dataset)
+    after_state = _after_state(result, dltb, crs, epsg)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
@@ -472,9 +477,6 @@ def write_report(
         figures: dict[str, Path] = {}
         if maps:
             progress("专题图 / maps", 0.0)
-            before = dltb.iloc[0:0]
-            from landcon.engine.overlay import clip
-
             cut = clip(np.asarray(dltb.geometry.array, dtype=object), result.analysis.zzqy, epsg)
             before = _landuse_frame(cut.geometry, np.asarray(texts(dltb.iloc[cut.index], "DLBM"), dtype=object), crs)
             name = str(result.plan.meta.get("name") or "整治区域")
