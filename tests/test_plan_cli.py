@@ -172,3 +172,22 @@ def test_every_rule_is_documented():
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "plan.md").read_text(encoding="utf-8")
     assert [r.id for r in RULES if f"`{r.id}`" not in doc] == []
+
+
+def test_plan_drawn_in_a_filegdb(grid, tmp_path):
+    from landcon.store.layers import write_layers
+
+    gpkg_plan = write_plan(tmp_path / "p", GOOD)
+    gdb_plan = tmp_path / "g"
+    gdb_plan.mkdir()
+    layers = {
+        name: gpd.read_file(gpkg_plan / "plan.gpkg", layer=name, engine="pyogrio")
+        for name in ("ZZQY", "CZGHTB", "YJJBNTTZTB")
+    }
+    write_layers(layers, gdb_plan / "plan.gdb", "gdb")
+    (gdb_plan / "plan.yaml").write_text((gpkg_plan / "plan.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    a = json.loads(invoke("plan", "check", str(gpkg_plan), "--dataset", grid, "--json").stdout)
+    result = invoke("plan", "check", str(gdb_plan), "--dataset", grid, "--json")
+    assert result.exit_code == 0, result.output
+    b = json.loads(result.stdout)
+    assert b["indicators"]["cultivated"] == a["indicators"]["cultivated"]
