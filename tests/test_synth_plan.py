@@ -16,8 +16,9 @@ import yaml as pyyaml
 from landcon.engine import codes
 from landcon.engine.layers import CZKFBJ, DLTB, STBHHX, YJJBNTBHTB
 from landcon.engine.overlay import clip, overlay_pairs
+from landcon.engine.plan import CZGHTB, PLAN_FIELDS, YJJBNTTZTB, ZJGGTB, ZZQY
 from landcon.synth.county import generate_county
-from landcon.synth.plan import CZGHTB, PLAN_FIELDS, YJJBNTTZTB, ZJGGTB, ZZQY, generate_plan
+from landcon.synth.plan import generate_plan
 
 EPSG = 4543
 Plan = tuple[dict[str, gpd.GeoDataFrame], dict[str, Any]]
@@ -118,7 +119,7 @@ def test_layers_fields_and_domains(county: dict[str, gpd.GeoDataFrame], complian
     for layers, yaml in (compliant, violating):
         assert set(layers) == {ZZQY, CZGHTB, YJJBNTTZTB, ZJGGTB}
         for name, frame in layers.items():
-            assert [c for c in frame.columns if c != "geometry"] == list(PLAN_FIELDS[name]), name
+            assert [c for c in frame.columns if c != "geometry"] == [f.name for f in PLAN_FIELDS[name]], name
             assert frame.crs == county[DLTB].crs, name
             assert len(frame) > 0, name
             geoms = _geoms(frame)
@@ -234,7 +235,10 @@ def test_violating_breaks_rules(county: dict[str, gpd.GeoDataFrame], violating: 
 def test_optional_layers_missing(county: dict[str, gpd.GeoDataFrame]) -> None:
     base = {k: v for k, v in county.items() if k not in (YJJBNTBHTB, STBHHX, CZKFBJ)}
     layers, yaml = generate_plan(base, dataset="demo", variant="compliant", seed=1)
-    assert layers[YJJBNTTZTB].empty and list(layers[YJJBNTTZTB].columns) == [*PLAN_FIELDS[YJJBNTTZTB], "geometry"]
+    assert layers[YJJBNTTZTB].empty and list(layers[YJJBNTTZTB].columns) == [
+        *(f.name for f in PLAN_FIELDS[YJJBNTTZTB]),
+        "geometry",
+    ]
     assert len(layers[CZGHTB]) > 0 and len(layers[ZJGGTB]) > 0
     assert sum(f["amount"] for f in yaml["funding"]) == sum(sp["investment"] for sp in yaml["sub_projects"])
     with pytest.raises(ValueError):

@@ -34,6 +34,7 @@ from landcon.engine import codes
 from landcon.engine.fragmentation import shared_boundaries
 from landcon.engine.layers import CJDCQ, CZKFBJ, DLTB, STBHHX, XZQ, YJJBNTBHTB
 from landcon.engine.overlay import clip, zone_shares
+from landcon.engine.plan import CZGHTB, FUNDING_SOURCES, PLAN_FIELDS, YJJBNTTZTB, ZJGGTB, ZZQY
 from landcon.synth.admin_units import COUNTIES
 
 Variant = Literal["compliant", "violating"]
@@ -42,17 +43,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
 
-ZZQY = "ZZQY"
-CZGHTB = "CZGHTB"
-YJJBNTTZTB = "YJJBNTTZTB"
-ZJGGTB = "ZJGGTB"
-PLAN_FIELDS: Mapping[str, tuple[str, ...]] = {
-    ZZQY: ("ZZQYBH", "ZZQYMC"),
-    CZGHTB: ("GHDLBM", "ZXMBH", "ZHGDDB", "ZHKCXS", "STXFLX"),
-    YJJBNTTZTB: ("TZLX", "TZYNDKBH", "ZHGDDB"),
-    ZJGGTB: ("XMQBH", "GGLX", "FKDLBM", "JXDLBM", "CMTY", "ZXMBH"),
-}
-"""Plan layers and their fields, as in docs/plan.md."""
 
 BASE_YEAR = 2023
 START_YEAR = 2025
@@ -66,18 +56,6 @@ IN_OVER_OUT = 1.15
 """调入 aimed at, as a multiple of 调出."""
 NEW_OVER_DEMOLISHED: Mapping[str, tuple[float, float]] = {"compliant": (0.6, 0.75), "violating": (1.3, 1.6)}
 """增减挂钩 建新 area as a multiple of 拆旧 area."""
-
-FUNDING_SOURCES: tuple[str, ...] = (
-    "中央财政",
-    "省级财政",
-    "州市财政",
-    "县级财政",
-    "整合涉农资金",
-    "专项债",
-    "社会资本",
-    "指标收益",
-    "村集体",
-)
 
 # Sub-project roles: (name suffix, type, department). The first five are always present.
 _ROLES: Mapping[str, tuple[str, str, str]] = {
@@ -793,23 +771,22 @@ class _PlanBuilder:
         )
         return {
             ZZQY: zzqy,
-            CZGHTB: self._frame(CZGHTB, self.czghtb, ints=("ZHGDDB",), floats=("ZHKCXS",)),
-            YJJBNTTZTB: self._frame(YJJBNTTZTB, self.tz, ints=("ZHGDDB",)),
+            CZGHTB: self._frame(CZGHTB, self.czghtb),
+            YJJBNTTZTB: self._frame(YJJBNTTZTB, self.tz),
             ZJGGTB: self._frame(ZJGGTB, self.zjggtb),
         }
 
-    def _frame(
-        self, layer: str, rows: list[dict[str, Any]], *, ints: tuple[str, ...] = (), floats: tuple[str, ...] = ()
-    ) -> gpd.GeoDataFrame:
+    def _frame(self, layer: str, rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+        """The layer with the fields of ``engine.plan.PLAN_FIELDS`` (integers nullable)."""
         data: dict[str, Any] = {}
-        for field in PLAN_FIELDS[layer]:
-            values = [row[field] for row in rows]
-            if field in ints:
-                data[field] = pd.array(values, dtype="Int64")
-            elif field in floats:
-                data[field] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        for spec in PLAN_FIELDS[layer]:
+            values = [row[spec.name] for row in rows]
+            if spec.kind == "int":
+                data[spec.name] = pd.array(values, dtype="Int64")
+            elif spec.kind == "float":
+                data[spec.name] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
             else:
-                data[field] = pd.Series(values, dtype=object)
+                data[spec.name] = pd.Series(values, dtype=object)
         return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([row["geometry"] for row in rows], crs=self.crs).values)
 
     def _role_village(self, role: str, fallback: int) -> str:
