@@ -678,11 +678,14 @@ def render_patch_map(
     boundaries: gpd.GeoDataFrame | None = None,
 ) -> Path:
     """耕地 patch-size map by ``size_class`` (le5, 5_10, 10_20, gt20); returns the PNG path."""
-    _check_crs(patches)
-    _require(patches, "size_class")
-    groups = _category_groups(patches, "size_class", PATCH_CLASSES) if len(patches) else []
-    return _render(
-        path, title=title, groups=groups, crs=patches.crs, boundaries=boundaries, legend_title="耕地图斑规模"
+    return render_category_map(
+        patches,
+        path,
+        title=title,
+        column="size_class",
+        classes=PATCH_CLASSES,
+        legend_title="耕地连片规模",
+        boundaries=boundaries,
     )
 
 
@@ -695,17 +698,15 @@ def render_potential_map(
     background: gpd.GeoDataFrame | None = None,
 ) -> Path:
     """Consolidation-potential map by ``category`` over an optional grey ``background``; returns the PNG path."""
-    _check_crs(potential)
-    _require(potential, "category")
-    groups = _category_groups(potential, "category", POTENTIAL_CATEGORIES) if len(potential) else []
-    return _render(
+    return render_category_map(
+        potential,
         path,
         title=title,
-        groups=groups,
-        crs=potential.crs,
+        column="category",
+        classes=POTENTIAL_CATEGORIES,
+        legend_title="整治潜力类型",
         boundaries=boundaries,
         background=background,
-        legend_title="整治潜力类型",
     )
 
 
