@@ -4,6 +4,8 @@
 |---|---|---|
 | ``LANDCON_DATA_DIR`` | ``./landcon-data`` | where datasets (GeoParquet + manifest) are stored |
 | ``LANDCON_AREA_DENSIFY_M`` | ``1000`` | longest edge (m) before the ellipsoid-area inverse projection |
+| ``LANDCON_DATABASE_URL`` | ``sqlite:///<data dir>/landcon.db`` | records database; ``postgresql://user:pw@host/db`` for PostgreSQL + PostGIS |
+| ``LANDCON_ATTACHMENT_MAX_MB`` | ``50`` | largest attachment accepted |
 """
 
 from __future__ import annotations
@@ -20,3 +22,14 @@ def data_dir() -> Path:
 def area_densify_m() -> float:
     """Maximum edge length (m) before inverse projection; 0 disables densification."""
     return float(os.environ.get("LANDCON_AREA_DENSIFY_M", "1000"))
+
+
+def database_url() -> str:
+    """Records database URL (``LANDCON_DATABASE_URL``, default a SQLite file in the data directory)."""
+    url = os.environ.get("LANDCON_DATABASE_URL", "").strip()
+    return url or f"sqlite:///{data_dir() / 'landcon.db'}"
+
+
+def attachment_max_bytes() -> int:
+    """Largest attachment accepted (``LANDCON_ATTACHMENT_MAX_MB``, default 50 MB)."""
+    return int(float(os.environ.get("LANDCON_ATTACHMENT_MAX_MB", "50")) * 1024 * 1024)

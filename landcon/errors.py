@@ -65,3 +65,33 @@ class DatasetNotFound(LandconError):
 
 class DatasetExists(LandconError):
     """A dataset of that name already exists."""
+
+
+class NotFound(LandconError):
+    """A record (project, user, unit, task …) does not exist — or is outside the user's scope."""
+
+
+class PermissionDenied(LandconError):
+    """The user's roles or unit scope do not allow the action."""
+
+    exit_code = 3
+
+
+class TransitionRefused(LandconError):
+    """A lifecycle transition's role or preconditions are not met (every reason is listed)."""
+
+    exit_code = 1
+
+
+class Conflict(LandconError):
+    """Somebody else saved the record after it was read (optimistic locking); nothing was saved."""
+
+    exit_code = 4
+
+
+class InvalidRecord(LandconError):
+    """A value given for a record is not acceptable (unknown role, bad date, duplicate code …)."""
+
+
+class DatabaseError(LandconError):
+    """The records database is unreachable, or its schema is not at the version this landcon needs."""

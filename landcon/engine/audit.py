@@ -1,0 +1,63 @@
+"""Audit trail hash chain.
+
+Each entry's hash is ``SHA-256(prev_hash ‖ canonical JSON of the entry)`` where the canonical JSON
+has sorted keys, no whitespace and UTF-8 text::
+
+    hash_n = sha256(hash_{n-1} + "\\n" + json({seq, at, actor, action, object_type, object_id, changes}))
+
+with ``hash_0 = GENESIS``. Editing any field of an entry changes its hash; deleting an entry breaks
+the link of the next one (its ``prev_hash`` no longer matches) and leaves a gap in ``seq``; deleting
+the newest entries is caught by the head record (count and last hash) kept beside the log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def canonical(value: Any) -> str:
+    """Canonical JSON: sorted keys, compact separators, Chinese kept as UTF-8, no NaN."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str)
+
+
+def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
+    """Hash of one entry given the previous entry's hash (fields: see module docstring)."""
+    body = {k: entry[k] for k in ("seq", "at", "actor", "action", "object_type", "object_id", "changes")}
+    return hashlib.sha256((prev_hash + "\n" + canonical(body)).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Break:
+    seq: int
+    problem: str
+
+
+@dataclass
+class ChainState:
+    """Running verification state, so a long log is checked in batches."""
+
+    prev_hash: str = GENESIS
+    prev_seq: int = 0
+    count: int = 0
+
+
+def verify_batch(state: ChainState, entries: Iterable[Mapping[str, Any]], breaks: list[Break]) -> None:
+    """Check entries (in ``seq`` order, each with ``prev_hash`` and ``hash``) and append any break found."""
+    for e in entries:
+        seq = int(e["seq"])
+        if seq != state.prev_seq + 1:
+            breaks.append(Break(seq, f"序号不连续：第 {state.prev_seq} 条之后是第 {seq} 条（有记录被删除）"))
+        if e["prev_hash"] != state.prev_hash:
+            breaks.append(Break(seq, "前一条哈希不符（前面的记录被修改或删除）"))
+        expected = entry_hash(str(e["prev_hash"]), e)
+        if e["hash"] != expected:
+            breaks.append(Break(seq, "内容与哈希不符（本条记录被修改）"))
+        state.prev_hash = str(e["hash"])
+        state.prev_seq = seq
+        state.count += 1

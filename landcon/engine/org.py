@@ -1,0 +1,159 @@
+"""Organisation: administrative levels, departments, roles and the permission matrix.
+
+Administrative codes (GB/T 2260 + 统计用区划代码): 省 ``530000``, 州/市 ``530100``, 县 ``530124``
+(6 digits), 乡镇 ``530124100`` (9 digits), 村 ``530124100201`` (12 digits). A unit's parent follows
+from its code, so the hierarchy is checked, never typed in.
+
+A user acts only inside its unit's subtree (its own unit and every unit below it): a county-A
+user can neither read nor change county-B's records; a prefecture user sees its counties.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PROVINCE, PREFECTURE, COUNTY, TOWNSHIP, VILLAGE = "province", "prefecture", "county", "township", "village"
+LEVELS: tuple[str, ...] = (PROVINCE, PREFECTURE, COUNTY, TOWNSHIP, VILLAGE)
+LEVEL_NAMES = {PROVINCE: "省", PREFECTURE: "州/市", COUNTY: "县/市/区", TOWNSHIP: "乡镇", VILLAGE: "村"}
+
+
+def level_of(code: str) -> str:
+    """Level of an administrative code: 6 digits ending 0000 → 省, 00 → 州/市, else 县; 9 → 乡镇; 12 → 村."""
+    if not code.isdigit() or len(code) not in (6, 9, 12):
+        raise ValueError(f"行政区划代码 {code!r} 应为 6、9 或 12 位数字")
+    if len(code) == 12:
+        return VILLAGE
+    if len(code) == 9:
+        return TOWNSHIP
+    if code.endswith("0000"):
+        return PROVINCE
+    if code.endswith("00"):
+        return PREFECTURE
+    return COUNTY
+
+
+def parent_code(code: str) -> str | None:
+    """Code of the unit directly above (``None`` for a province)."""
+    level = level_of(code)
+    if level == VILLAGE:
+        return code[:9]
+    if level == TOWNSHIP:
+        return code[:6]
+    if level == COUNTY:
+        return code[:4] + "00"
+    if level == PREFECTURE:
+        return code[:2] + "0000"
+    return None
+
+
+def unit_path(code: str) -> str:
+    """Materialised path ``/530000/530100/530124/`` used for subtree queries (prefix match)."""
+    chain = [code]
+    while (up := parent_code(chain[-1])) is not None:
+        chain.append(up)
+    return "/" + "/".join(reversed(chain)) + "/"
+
+
+def in_subtree(actor_path: str, target_path: str) -> bool:
+    """True when the target unit is the actor's unit or below it."""
+    return target_path.startswith(actor_path)
+
+
+@dataclass(frozen=True)
+class DepartmentKind:
+    code: str
+    name: str  # generic name; the unit's name is prefixed when a department is created
+    levels: tuple[str, ...]
+
+
+NATURAL_RESOURCES = "zrzy"
+#: Departments per level. The natural-resources department leads (牵头) consolidation at every level.
+DEPARTMENT_KINDS: tuple[DepartmentKind, ...] = (
+    DepartmentKind(NATURAL_RESOURCES, "自然资源", (PROVINCE, PREFECTURE, COUNTY)),
+    DepartmentKind("cz", "财政", (PROVINCE, PREFECTURE, COUNTY)),
+    DepartmentKind("fg", "发展改革", (PROVINCE, PREFECTURE, COUNTY)),
+    DepartmentKind("nync", "农业农村", (PROVINCE, PREFECTURE, COUNTY)),
+    DepartmentKind("lc", "林草", (PROVINCE, PREFECTURE, COUNTY)),
+    DepartmentKind("sl", "水利", (PROVINCE, PREFECTURE, COUNTY)),
+    DepartmentKind("sthj", "生态环境", (PROVINCE, PREFECTURE, COUNTY)),
+    DepartmentKind("zjj", "住房城乡建设", (PROVINCE, PREFECTURE, COUNTY)),
+    DepartmentKind("jt", "交通运输", (PROVINCE, PREFECTURE, COUNTY)),
+    DepartmentKind("wl", "文化和旅游", (PROVINCE, PREFECTURE, COUNTY)),
+    DepartmentKind("xzf", "乡镇人民政府", (TOWNSHIP,)),
+    DepartmentKind("cwh", "村民委员会", (VILLAGE,)),
+)
+DEPARTMENTS = {d.code: d for d in DEPARTMENT_KINDS}
+_SUFFIX = {PROVINCE: "厅", PREFECTURE: "局", COUNTY: "局"}
+
+
+def department_name(kind: str, unit_name: str, level: str) -> str:
+    """Display name, e.g. 富民县 + 自然资源 → 富民县自然资源局; 云南省 + 自然资源 → 云南省自然资源厅."""
+    d = DEPARTMENTS[kind]
+    if level == TOWNSHIP:
+        return f"{unit_name}人民政府"
+    if level == VILLAGE:
+        return f"{unit_name}村民委员会"
+    return f"{unit_name}{d.name}{_SUFFIX[level]}"
+
+
+# Roles -----------------------------------------------------------------------------------------
+
+ADMIN, AUTHOR, REVIEWER = "admin", "author", "reviewer"
+SUPERVISOR, REPORTER, LEADER = "supervisor", "reporter", "leader"
+ROLES: dict[str, str] = {
+    ADMIN: "系统管理员",
+    AUTHOR: "编制人员",
+    REVIEWER: "审查人员",
+    SUPERVISOR: "监管人员",
+    REPORTER: "乡镇/村填报员",
+    LEADER: "领导",
+}
+
+#: action → roles allowed to perform it (always also limited to the actor's unit subtree).
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "unit.manage": frozenset({ADMIN}),
+    "user.manage": frozenset({ADMIN}),
+    "user.read": frozenset({ADMIN, LEADER}),
+    "group.manage": frozenset({ADMIN}),
+    "project.read": frozenset(ROLES),
+    "project.create": frozenset({ADMIN, AUTHOR}),
+    "project.edit": frozenset({ADMIN, AUTHOR}),
+    "project.advance": frozenset({AUTHOR, REVIEWER, SUPERVISOR}),  # refined per stage (workflow.Stage.roles)
+    "plan.upload": frozenset({AUTHOR}),
+    "plan.submit": frozenset({AUTHOR}),
+    "review.give": frozenset({REVIEWER}),
+    "review.close": frozenset({REVIEWER}),
+    "meeting.record": frozenset({ADMIN, AUTHOR, REVIEWER, SUPERVISOR}),
+    "task.read": frozenset(ROLES),
+    "task.add": frozenset({ADMIN, AUTHOR, SUPERVISOR}),
+    "task.done": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
+    "attachment.add": frozenset({ADMIN, AUTHOR, REVIEWER, SUPERVISOR, REPORTER}),
+    "audit.verify": frozenset({ADMIN, SUPERVISOR}),
+    "backup": frozenset({ADMIN}),
+}
+ACTION_NAMES: dict[str, str] = {
+    "unit.manage": "管理行政单位",
+    "user.manage": "管理用户",
+    "user.read": "查看用户",
+    "group.manage": "管理领导小组",
+    "project.read": "查看项目",
+    "project.create": "新建项目",
+    "project.edit": "修改项目",
+    "project.advance": "推进项目阶段",
+    "plan.upload": "上传实施方案",
+    "plan.submit": "提交实施方案",
+    "review.give": "填写审查意见",
+    "review.close": "办结审查",
+    "meeting.record": "记录会商",
+    "task.read": "查看责任清单",
+    "task.add": "下达任务",
+    "task.done": "办结任务",
+    "attachment.add": "上传附件",
+    "audit.verify": "核验审计日志",
+    "backup": "备份与恢复",
+}
+
+
+def may(roles: frozenset[str] | set[str], action: str) -> bool:
+    """True when one of ``roles`` is allowed ``action`` (scope is checked separately)."""
+    return bool(PERMISSIONS[action] & set(roles))

@@ -1,0 +1,306 @@
+"""Records: SQLAlchemy 2 models. The schema is created and changed only by Alembic migrations.
+
+Editable records carry ``version`` (optimistic locking: an UPDATE whose version no longer matches
+fails with ``StaleDataError``; services turn that into ``Conflict``). Times are naive UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Versioned:
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class Unit(Base):
+    """行政单位: 省 → 州/市 → 县 → 乡镇 → 村. ``path`` is ``/530000/530100/530124/`` (subtree = prefix)."""
+
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    level: Mapped[str] = mapped_column(String(12), nullable=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    path: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class Department(Base):
+    """A department of a unit (自然资源局, 财政局 …, 乡镇人民政府, 村民委员会); ``kind``: engine.org codes."""
+
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("unit_id", "kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(12), nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+
+class User(Versioned, Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    display_name: Mapped[str] = mapped_column(String(64), nullable=False)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False, index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
+    password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    department: Mapped[Department | None] = relationship(lazy="joined")
+    roles: Mapped[list[UserRole]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    __mapper_args__ = {"version_id_col": Versioned.version}  # noqa: RUF012
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class LeadingGroup(Versioned, Base):
+    """领导小组 of a unit (optionally for one project), with a leader and members."""
+
+    __tablename__ = "leading_groups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    members: Mapped[list[LeadingGroupMember]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    __mapper_args__ = {"version_id_col": Versioned.version}  # noqa: RUF012
+
+
+class LeadingGroupMember(Base):
+    __tablename__ = "leading_group_members"
+    group_id: Mapped[int] = mapped_column(ForeignKey("leading_groups.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    duty: Mapped[str] = mapped_column(String(120), nullable=False, default="成员")
+
+
+class Blob(Base):
+    """An attachment's content, stored once under its SHA-256 in the data directory."""
+
+    __tablename__ = "blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    media_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class Project(Versioned, Base):
+    """整治项目 of a county; ``stage`` is a code of its chain (a snapshot kept in ``chain``)."""
+
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    county_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False, index=True)
+    dataset: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    stage: Mapped[str] = mapped_column(String(40), nullable=False)
+    chain: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    pbf_adjusted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    county: Mapped[Unit] = relationship(lazy="joined")
+    units: Mapped[list[ProjectUnit]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    __mapper_args__ = {"version_id_col": Versioned.version}  # noqa: RUF012
+
+
+class ProjectUnit(Base):
+    """Townships and villages a project covers."""
+
+    __tablename__ = "project_units"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+
+
+class StageEvent(Base):
+    """One lifecycle transition: the project's timeline."""
+
+    __tablename__ = "stage_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), nullable=False, index=True)
+    from_stage: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    to_stage: Mapped[str] = mapped_column(String(40), nullable=False)
+    action: Mapped[str] = mapped_column(String(16), nullable=False)  # create / advance / reject
+    actor: Mapped[str] = mapped_column(String(64), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class PlanVersion(Versioned, Base):
+    """A version of the project's 实施方案: files (blobs) + computed indicators and findings."""
+
+    __tablename__ = "plan_versions"
+    __table_args__ = (UniqueConstraint("project_id", "number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), nullable=False, index=True)
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")  # draft / submitted
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("plan_versions.id"), nullable=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    pack: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    indicators: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    findings: Mapped[list[Any]] = mapped_column(JSON, nullable=False)
+    errors: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    warnings: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    pbf_adjusted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    files: Mapped[list[PlanFile]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    __mapper_args__ = {"version_id_col": Versioned.version}  # noqa: RUF012
+
+
+class PlanFile(Base):
+    __tablename__ = "plan_files"
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"), primary_key=True)
+    path: Mapped[str] = mapped_column(String(300), primary_key=True)  # relative path inside the plan folder
+    blob_sha: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), nullable=False)
+
+
+class ReviewRound(Base):
+    """A review stage entered by a project: one opinion task per required department."""
+
+    __tablename__ = "review_rounds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), nullable=False, index=True)
+    stage: Mapped[str] = mapped_column(String(40), nullable=False)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)  # the unit running the stage
+    plan_version_id: Mapped[int | None] = mapped_column(ForeignKey("plan_versions.id"), nullable=True)
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    deadline: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)  # passed / rejected
+    closed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    opinions: Mapped[list[ReviewOpinion]] = relationship(lazy="selectin", back_populates="round")
+
+
+class ReviewOpinion(Versioned, Base):
+    """One department's opinion (同意 / 修改后同意 / 不同意) in a review round."""
+
+    __tablename__ = "review_opinions"
+    __table_args__ = (UniqueConstraint("round_id", "department_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("review_rounds.id"), nullable=False, index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), nullable=False, index=True)
+    opinion: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    conditions: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    comments: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    reviewer: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    given_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    deadline: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    round: Mapped[ReviewRound] = relationship(back_populates="opinions")
+    department: Mapped[Department] = relationship(lazy="joined")
+    attachments: Mapped[list[OpinionAttachment]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    __mapper_args__ = {"version_id_col": Versioned.version}  # noqa: RUF012
+
+
+class OpinionAttachment(Base):
+    __tablename__ = "opinion_attachments"
+    opinion_id: Mapped[int] = mapped_column(ForeignKey("review_opinions.id"), primary_key=True)
+    blob_sha: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+
+
+class Meeting(Versioned, Base):
+    """会商: date, attendees, topics, decisions; follow-up tasks reference it."""
+
+    __tablename__ = "meetings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False, index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), nullable=True, index=True)
+    held_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    topics: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    decisions: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    attendees: Mapped[list[MeetingAttendee]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    __mapper_args__ = {"version_id_col": Versioned.version}  # noqa: RUF012
+
+
+class MeetingAttendee(Base):
+    __tablename__ = "meeting_attendees"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    department: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class Task(Versioned, Base):
+    """责任清单 item: assigned to a unit (and department), with a deadline and status."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_unit_status_deadline", "unit_id", "status", "deadline"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), nullable=True, index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), nullable=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    deadline: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(String(8), nullable=False, default="open")  # open / done
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    done_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    department: Mapped[Department | None] = relationship(lazy="joined")
+    __mapper_args__ = {"version_id_col": Versioned.version}  # noqa: RUF012
+
+
+class AuditEntry(Base):
+    """Append-only audit log; ``hash`` chains every entry to the previous one (engine.audit)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32), nullable=False)  # ISO 8601 UTC, hashed as stored
+    actor: Mapped[str] = mapped_column(String(64), nullable=False)
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    object_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    object_id: Mapped[str] = mapped_column(String(80), nullable=False)
+    changes: Mapped[str] = mapped_column(Text, nullable=False)  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class AuditHead(Base):
+    """The newest audit entry (one row): catches deletion of the tail and serialises writers."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
