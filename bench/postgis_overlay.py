@@ -30,12 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,8 +41,8 @@ import numpy as np
 import psycopg
 import shapely
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-POSTGIS_CONTROL = Path("/usr/share/postgresql/15/extension/postgis.control")
+from landcon.store import pg_throwaway
+
 CULTIVATED = ("0101", "0102", "0103")
 MAX_VERTICES = 64  # ST_Subdivide piece size, see FORMULATIONS
 GRID_CELL_M = 1000  # cell size of the grid dissolve
@@ -133,77 +127,11 @@ class PostgisTiming:
     postgis_version: str
 
 
-def ensure_postgis() -> Path:
-    """Install Debian's postgresql-15-postgis-3 if missing; return the PostgreSQL bin dir."""
-    if not POSTGIS_CONTROL.exists():
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql-15-postgis-3"],
-            check=True,
-            env=env,
-        )
-    if not POSTGIS_CONTROL.exists():
-        raise RuntimeError(f"PostGIS not found after install: {POSTGIS_CONTROL}")
-    return PG_BIN
-
-
-def _server_user() -> str | None:
-    """OS user to run the server as: None when not root; else `postgres` (created as a system user if absent)."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        pwd.getpwnam("postgres")
-    except KeyError:
-        subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"], check=True
-        )
-    return "postgres"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
-def throwaway_cluster(port: int | None = None) -> Iterator[str]:
-    """Run a temporary PostgreSQL 15 cluster; yield its conninfo. Always stopped and deleted afterwards."""
-    bin_dir = ensure_postgis()
-    user = _server_user()
-    prefix = ["runuser", "-u", user, "--"] if user else []
-    port = port or _free_port()
-    root = Path(tempfile.mkdtemp(prefix="pgbench-"))
-    data, log = root / "data", root / "server.log"
-    if user:
-        shutil.chown(root, user)
-    opts = " ".join(
-        [f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={root}"]
-        + [f"-c {k}={v}" for k, v in SERVER_SETTINGS.items()]
-    )
-    started = False
-    try:
-        subprocess.run(
-            [*prefix, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "-N"],
-            check=True,
-            capture_output=True,
-        )
-        started = True  # pg_ctl may have spawned a postmaster even if the wait fails
-        res = subprocess.run(
-            [*prefix, str(bin_dir / "pg_ctl"), "start", "-w", "-D", str(data), "-l", str(log), "-o", opts],
-            capture_output=True,
-            text=True,
-        )
-        if res.returncode != 0:
-            raise RuntimeError(f"pg_ctl start failed: {res.stderr}\n{log.read_text() if log.exists() else ''}")
-        yield f"host={root} port={port} user=postgres dbname=postgres"
-    finally:
-        if started:
-            stop = [*prefix, str(bin_dir / "pg_ctl"), "stop", "-w", "-D", str(data)]
-            if subprocess.run([*stop, "-m", "fast"], capture_output=True).returncode != 0:
-                subprocess.run([*stop, "-m", "immediate"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+def throwaway_cluster() -> Iterator[str]:
+    """The shared throwaway cluster (landcon.store.pg_throwaway) with this benchmark's server settings."""
+    with pg_throwaway.throwaway_cluster(SERVER_SETTINGS) as cluster:
+        yield cluster.conninfo
 
 
 def _epsg(frame: gpd.GeoDataFrame) -> int:

@@ -4,7 +4,8 @@
 |---|---|---|
 | ``LANDCON_DATA_DIR`` | ``./landcon-data`` | where datasets (GeoParquet + manifest) are stored |
 | ``LANDCON_AREA_DENSIFY_M`` | ``1000`` | longest edge (m) before the ellipsoid-area inverse projection |
-| ``LANDCON_DATABASE_URL`` | ``sqlite:///<data dir>/landcon.db`` | records database; ``postgresql://user:pw@host/db`` for PostgreSQL + PostGIS |
+| ``LANDCON_DATABASE_URL`` | ``sqlite:///<data dir>/landcon.db`` | records database (or PostgreSQL + PostGIS, |
+|   |   | ``postgresql://user:pw@host/db``) |
 | ``LANDCON_ATTACHMENT_MAX_MB`` | ``50`` | largest attachment accepted |
 """
 

@@ -10,6 +10,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
+pytest_plugins = ["records_fixtures"]
+
 X0, Y0 = 500_000.0, 2_800_000.0  # CM 102°E, about 25.3°N (central Yunnan)
 CELL = 100.0
 VILLAGE = "5301241002010000000"  # 19-char 坐落单位代码: village 530124100201

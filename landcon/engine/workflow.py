@@ -88,9 +88,7 @@ class Chain:
 
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> Chain:
-        stages = tuple(
-            Stage(**{k: tuple(v) if isinstance(v, list) else v for k, v in s.items()}) for s in data["stages"]
-        )
+        stages = tuple(_stage_from_dict(s) for s in data["stages"])
         chain = Chain(
             name=str(data["name"]),
             stages=stages,
@@ -99,6 +97,15 @@ class Chain:
         )
         validate_chain(chain)
         return chain
+
+
+def _stage_from_dict(data: Mapping[str, Any]) -> Stage:
+    known = set(Stage.__dataclass_fields__)
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"阶段 {data.get('code')}：未知键 {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    return Stage(**values)
 
 
 _REVIEW_DEPTS_COUNTY = ("zrzy", "cz", "fg", "nync", "lc", "sl", "sthj", "zjj")

@@ -61,14 +61,14 @@ def _collect(session: Session) -> Iterator[tuple[str, str, str, dict[str, Any]]]
     rows = []
     for op, objs in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
         for obj in objs:
-            if not isinstance(obj, Base) or obj.__table__.name in _SKIP:
+            if not isinstance(obj, Base) or obj.__tablename__ in _SKIP:
                 continue
             if op == "update" and not session.is_modified(obj, include_collections=False):
                 continue
             changes = _changes(obj, op)
             if op == "update" and not changes:
                 continue
-            rows.append((obj.__table__.name, _identity(obj), op, changes))
+            rows.append((obj.__tablename__, _identity(obj), op, changes))
     order = {"create": 0, "update": 1, "delete": 2}
     rows.sort(key=lambda r: (order[r[2]], r[0], r[1]))
     for table, ident, op, changes in rows:
