@@ -61,3 +61,18 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[str, float], None]]:
 
     with progress:
         yield update
+
+
+AS_USER_HELP = "以该用户身份操作（默认 LANDCON_USER；都未给出时为命令行系统管理员） / act as this user"
+
+
+def as_user_option() -> Any:
+    """The ``--as USER`` option every records command takes."""
+    return typer.Option(None, "--as", envvar="LANDCON_USER", help=AS_USER_HELP)
+
+
+def acting(username: str | None) -> Any:
+    """The services' ``Actor`` for ``--as`` (errors are the caller's ``run_service`` business)."""
+    from landcon.services.records import actor
+
+    return actor(username)

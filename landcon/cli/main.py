@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from landcon import __version__
-from landcon.cli import data, plan, survey
+from landcon.cli import admin, audit, backup, data, db, meeting, plan, project, review, survey, task, user
 
 app = typer.Typer(
     name="landcon",
@@ -17,6 +17,16 @@ app = typer.Typer(
 app.add_typer(data.app, name="data")
 app.add_typer(survey.app, name="survey")
 app.add_typer(plan.app, name="plan")
+app.add_typer(db.app, name="db", help="记录数据库：迁移与状态 / records database")
+app.add_typer(admin.app, name="admin", help="行政单位与部门 / units and departments")
+app.add_typer(user.app, name="user", help="用户与角色 / users and roles")
+app.add_typer(project.app, name="project", help="整治项目与生命周期 / projects and lifecycle")
+app.add_typer(review.app, name="review", help="联合审查 / joint review")
+app.add_typer(meeting.app, name="meeting", help="会商 / consultation meetings")
+app.add_typer(task.app, name="task", help="责任清单 / responsibility lists")
+app.add_typer(audit.app, name="audit", help="审计日志 / audit trail")
+app.command("backup")(backup.backup_cmd)
+app.command("restore")(backup.restore_cmd)
 
 
 @app.command()
