@@ -32,11 +32,59 @@ class RecordsDB:
     data_dir: Path
 
 
-def _seed(url: str, data_dir: Path) -> None:
+PASSWORD = "secret123"
+COUNTY, OTHER_COUNTY, PREFECTURE, PROVINCE = "530124", "530102", "530100", "530000"
+TOWNSHIP, VILLAGE_CODE = "530124100", "530124100201"
+COUNTY_REVIEW = ("zrzy", "cz", "fg", "nync", "lc", "sl", "sthj", "zjj")
+PREFECTURE_REVIEW = ("zrzy", "nync", "lc", "sthj")
+PROVINCE_REVIEW = ("zrzy", "nync")
+#: username → (unit, department kind, roles)
+WORLD_USERS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
+    "fm_admin": (COUNTY, None, ("admin",)),
+    "fm_author": (COUNTY, "zrzy", ("author",)),
+    "fm_leader": (COUNTY, None, ("leader",)),
+    "fm_sup": (COUNTY, "zrzy", ("supervisor",)),
+    "fm_town": (TOWNSHIP, "xzf", ("reporter",)),
+    **{f"fm_{k}": (COUNTY, k, ("reviewer",)) for k in COUNTY_REVIEW},
+    **{f"km_{k}": (PREFECTURE, k, ("reviewer",)) for k in PREFECTURE_REVIEW},
+    "km_sup": (PREFECTURE, "zrzy", ("supervisor",)),
+    **{f"yn_{k}": (PROVINCE, k, ("reviewer",)) for k in PROVINCE_REVIEW},
+    "wh_author": (OTHER_COUNTY, "zrzy", ("author",)),
+    "wh_admin": (OTHER_COUNTY, None, ("admin",)),
+    "wh_zrzy": (OTHER_COUNTY, "zrzy", ("reviewer",)),
+    "wh_sup": (OTHER_COUNTY, "zrzy", ("supervisor",)),
+}
+
+
+def _populate_world(data_dir: Path) -> None:
+    """Townships, a village, the 100 m grid dataset ``grid`` and one user per role and department."""
+    import geopandas as gpd
+    from conftest import cell
+    from test_plan_engine import base, box
+
+    from landcon.services.datasets import import_dataset
+
+    admin = records.system_actor()
+    with records.write(admin, "test.units") as session:
+        org._add_units(session, [(TOWNSHIP, "款庄镇"), (VILLAGE_CODE, "测试村"), ("530102001", "华山街道")])
+    path = data_dir / "grid.gpkg"
+    base().to_file(path, layer="DLTB", engine="pyogrio")
+    zone = gpd.GeoDataFrame({"BSM": ["1"]}, geometry=[box(0, 0, 2, 1)], crs="EPSG:4543")
+    zone.to_file(path, layer="YJJBNTBHTB", engine="pyogrio")
+    import_dataset(path, "grid")
+    path.unlink()
+    assert cell(0, 0).area == 10_000
+    for name, (unit, dept, roles) in WORLD_USERS.items():
+        org.add_user(admin, name, password=PASSWORD, unit=unit, roles=roles, department=dept)
+
+
+def _seed(url: str, data_dir: Path, *, world: bool = False) -> None:
     saved = {k: os.environ.get(k) for k in ("LANDCON_DATABASE_URL", "LANDCON_DATA_DIR")}
     os.environ["LANDCON_DATABASE_URL"], os.environ["LANDCON_DATA_DIR"] = url, str(data_dir)
     try:
         org.seed_yunnan(records.system_actor())
+        if world:
+            _populate_world(data_dir)
     finally:
         records.close_all()
         for k, v in saved.items():
@@ -47,31 +95,44 @@ def _seed(url: str, data_dir: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("sqlite-template")
-    path = root / "landcon.db"
-    _seed(f"sqlite:///{path}", root)
-    return path
-
-
-@pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[pg_throwaway.Cluster]:
     with pg_throwaway.throwaway_cluster({"fsync": "off", "synchronous_commit": "off"}) as cluster:
-        with psycopg.connect(cluster.conninfo, autocommit=True) as conn:
-            conn.execute("CREATE DATABASE landcon_template")
-        _seed(cluster.url("landcon_template"), Path(os.environ.get("TMPDIR", "/tmp")))
         yield cluster
 
 
-@pytest.fixture(params=ENGINES)
-def records_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordsDB]:
-    """A fresh records database (Yunnan seeded) on each engine; data directory in ``tmp_path``."""
+@pytest.fixture(scope="session")
+def _templates() -> dict[tuple[str, str], tuple[str, Path]]:
+    """Templates built on first use: (engine, kind) → (SQLite file or PostgreSQL database name, data dir)."""
+    return {}
+
+
+def _template(request: pytest.FixtureRequest, engine: str, kind: str) -> tuple[str, Path]:
+    cache = request.getfixturevalue("_templates")
+    if (engine, kind) not in cache:
+        factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
+        data_dir = factory.mktemp(f"{engine}-{kind}")
+        if engine == "sqlite":
+            where = str(data_dir / "landcon.db")
+            _seed(f"sqlite:///{where}", data_dir, world=kind == "world")
+        else:
+            cluster: pg_throwaway.Cluster = request.getfixturevalue("pg_cluster")
+            where = f"landcon_{kind}"
+            with psycopg.connect(cluster.conninfo, autocommit=True) as conn:
+                conn.execute(f"CREATE DATABASE {where}")
+            _seed(cluster.url(where), data_dir, world=kind == "world")
+        cache[(engine, kind)] = (where, data_dir)
+    return cache[(engine, kind)]
+
+
+def _fresh(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> Iterator[RecordsDB]:
+    engine = request.param
+    where, template_dir = _template(request, engine, kind)
     data_dir = tmp_path / "data"
-    data_dir.mkdir()
+    shutil.copytree(template_dir, data_dir)
     monkeypatch.setenv("LANDCON_DATA_DIR", str(data_dir))
-    if request.param == "sqlite":
-        template = request.getfixturevalue("_sqlite_template")
-        shutil.copyfile(template, data_dir / "landcon.db")
+    if engine == "sqlite":
         url = f"sqlite:///{data_dir / 'landcon.db'}"
         monkeypatch.setenv("LANDCON_DATABASE_URL", url)
         yield RecordsDB(url, "sqlite", data_dir)
@@ -80,7 +141,7 @@ def records_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pyte
     cluster: pg_throwaway.Cluster = request.getfixturevalue("pg_cluster")
     name = f"t{os.getpid()}_{next(_counter)}"
     with psycopg.connect(cluster.conninfo, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE landcon_template")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {where}")
     url = cluster.url(name)
     monkeypatch.setenv("LANDCON_DATABASE_URL", url)
     try:
@@ -89,3 +150,17 @@ def records_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pyte
         records.close_all()
         with psycopg.connect(cluster.conninfo, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=ENGINES)
+def records_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordsDB]:
+    """A fresh records database (Yunnan seeded) on each engine; data directory in ``tmp_path``."""
+    yield from _fresh(request, tmp_path, monkeypatch, "seeded")
+
+
+@pytest.fixture(params=ENGINES)
+def records_world(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[RecordsDB]:
+    """``records_db`` plus townships, the ``grid`` dataset and the users of ``WORLD_USERS``."""
+    yield from _fresh(request, tmp_path, monkeypatch, "world")

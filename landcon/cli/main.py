@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from landcon import __version__
-from landcon.cli import admin, audit, backup, data, db, meeting, plan, project, review, survey, task, user
+from landcon.cli import admin, audit, backup, data, db, group, meeting, plan, project, review, survey, task, user
 
 app = typer.Typer(
     name="landcon",
@@ -24,6 +24,7 @@ app.add_typer(project.app, name="project", help="整治项目与生命周期 / p
 app.add_typer(review.app, name="review", help="联合审查 / joint review")
 app.add_typer(meeting.app, name="meeting", help="会商 / consultation meetings")
 app.add_typer(task.app, name="task", help="责任清单 / responsibility lists")
+app.add_typer(group.app, name="group", help="领导小组 / leading groups")
 app.add_typer(audit.app, name="audit", help="审计日志 / audit trail")
 app.command("backup")(backup.backup_cmd)
 app.command("restore")(backup.restore_cmd)

@@ -128,14 +128,27 @@ def create_project(
     return show_project(who, code)
 
 
-def set_dataset(who: Actor, code: str, dataset: str, *, expected_version: int | None = None) -> dict[str, Any]:
-    if not dataset_store().exists(dataset):
+def update_project(
+    who: Actor,
+    code: str,
+    *,
+    name: str | None = None,
+    dataset: str | None = None,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
+    """Change the project's name or base dataset; ``expected_version`` is the version the user read."""
+    if dataset is not None and not dataset_store().exists(dataset):
         raise NotFound(f"数据集 {dataset} 不存在（先运行 landcon data import）", feature=dataset)
     with records.write(who, "project.edit") as session:
         project = get_project(session, who, code)
         records.require(who, "project.edit", project.county)
         records.expect_version(project, expected_version, f"项目 {code}")
-        project.dataset = dataset
+        if name is not None:
+            if not name.strip():
+                raise InvalidRecord("项目名称不能为空", field="name")
+            project.name = name.strip()
+        if dataset is not None:
+            project.dataset = dataset
     return show_project(who, code)
 
 
@@ -304,13 +317,15 @@ def show_project(who: Actor, code: str) -> dict[str, Any]:
         tasks = session.scalars(select(Task).where(Task.project_id == project.id).order_by(Task.deadline)).all()
         codes = [s.code for s in chain.stages]
         current = codes.index(project.stage)
-        pbf = project.pbf_adjusted
+        decided = current > codes.index(chain.submit_from)  # 永农 adjustment known once the plan is submitted
         stages = []
         for i, s in enumerate(chain.stages):
-            skipped = s.condition == wf.PBF_ADJUSTED and not pbf
             status = "current" if i == current else "done" if i < current else "pending"
-            if skipped and status != "current":
-                status = "skipped"
+            if s.condition == wf.PBF_ADJUSTED and status != "current":
+                if not decided:
+                    status = "conditional"
+                elif not project.pbf_adjusted:
+                    status = "skipped"
             stages.append({"code": s.code, "name": s.name, "kind": s.kind, "status": status})
         return {
             "code": project.code,
