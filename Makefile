@@ -7,6 +7,7 @@ DEMO_FEATURES ?= 20000
 export LANDCON_DATA_DIR ?= $(CURDIR)/landcon-data
 
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+POSTGIS_CONTROL := /usr/share/postgresql/15/extension/postgis.control
 
 .PHONY: run test setup fonts lint typecheck layers pytest bench clean
 
@@ -15,6 +16,11 @@ setup: $(STAMP) fonts
 # Chinese labels on maps need Debian's Noto CJK fonts (installed once, offline from the mirror).
 fonts:
 	@test -f $(CJK_FONT) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk; }
+
+# The records tests also run on PostgreSQL 15 + PostGIS (Debian's packages, installed once).
+.PHONY: postgis
+postgis:
+	@test -f $(POSTGIS_CONTROL) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-15-postgis-3; }
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +49,7 @@ typecheck: setup
 layers: setup
 	$(BIN)/lint-imports
 
-pytest: setup
+pytest: setup postgis
 	$(BIN)/pytest
 
 test: lint typecheck layers pytest

@@ -95,3 +95,7 @@ class InvalidRecord(LandconError):
 
 class DatabaseError(LandconError):
     """The records database is unreachable, or its schema is not at the version this landcon needs."""
+
+
+class BackupError(LandconError):
+    """A backup cannot be written, or a backup folder is incomplete, altered or does not fit (nothing changed)."""

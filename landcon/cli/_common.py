@@ -68,7 +68,7 @@ AS_USER_HELP = "以该用户身份操作（默认 LANDCON_USER；都未给出时
 
 def as_user_option() -> Any:
     """The ``--as USER`` option every records command takes."""
-    return typer.Option(None, "--as", envvar="LANDCON_USER", help=AS_USER_HELP)
+    return typer.Option("--as", envvar="LANDCON_USER", help=AS_USER_HELP)
 
 
 def acting(username: str | None) -> Any:

@@ -32,7 +32,7 @@ def add(
     member: Annotated[
         list[str] | None, typer.Option("--member", help="成员“用户名:职务”，可重复 / member (repeatable)")
     ] = None,
-    as_user: str | None = as_user_option(),
+    as_user: Annotated[str | None, as_user_option()] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """组建领导小组 / create a leading group."""
@@ -54,7 +54,7 @@ def add(
 @app.command("list")
 def list_cmd(
     unit: Annotated[str | None, typer.Option("--unit", help="只看该单位及其下级 / unit subtree")] = None,
-    as_user: str | None = as_user_option(),
+    as_user: Annotated[str | None, as_user_option()] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """查看领导小组 / list leading groups."""

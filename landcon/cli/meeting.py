@@ -53,7 +53,7 @@ def add(
         list[str] | None,
         typer.Option("--follow-up", help=f"后续任务“{FOLLOW_UP_FORMAT}”，可重复 / follow-up task (repeatable)"),
     ] = None,
-    as_user: str | None = as_user_option(),
+    as_user: Annotated[str | None, as_user_option()] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """记录会商及其后续任务（一项出错则全部不保存） / record a meeting and its follow-up tasks."""
@@ -86,7 +86,7 @@ def add(
 def list_cmd(
     unit: Annotated[str | None, typer.Option("--unit", help="只看该单位及其下级 / unit subtree")] = None,
     project: Annotated[str | None, typer.Option("--project", help="只看该项目 / project code")] = None,
-    as_user: str | None = as_user_option(),
+    as_user: Annotated[str | None, as_user_option()] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """查看会商（新的在前） / list meetings."""
@@ -118,7 +118,7 @@ def list_cmd(
 @app.command()
 def show(
     meeting_id: Annotated[int, typer.Argument(help="会商编号 / meeting id")],
-    as_user: str | None = as_user_option(),
+    as_user: Annotated[str | None, as_user_option()] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """会商详情：参会人、议题、决定、后续任务及办理情况 / show a meeting."""

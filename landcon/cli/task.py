@@ -58,7 +58,7 @@ def add(
     ] = None,
     project: Annotated[str | None, typer.Option("--project", help="所属项目编号 / project code")] = None,
     note: Annotated[str, typer.Option("--note", help="说明 / note")] = "",
-    as_user: str | None = as_user_option(),
+    as_user: Annotated[str | None, as_user_option()] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """下达任务 / assign a task to a unit."""
@@ -80,7 +80,7 @@ def list_cmd(
     project: Annotated[str | None, typer.Option("--project", help="只看该项目 / project code")] = None,
     status: Annotated[str | None, typer.Option("--status", help="open（未办结）或 done（已办结）")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="只看逾期任务 / overdue only")] = False,
-    as_user: str | None = as_user_option(),
+    as_user: Annotated[str | None, as_user_option()] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """查看责任清单（截止日期早的在前） / list tasks."""
@@ -105,7 +105,7 @@ def overdue(
         str | None,
         typer.Option("--level", help="汇总到该层级：province、prefecture、county、township、village / roll up"),
     ] = None,
-    as_user: str | None = as_user_option(),
+    as_user: Annotated[str | None, as_user_option()] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """按单位统计逾期未办结任务（多的在前） / overdue tasks per unit."""
@@ -130,7 +130,7 @@ def done(
     task_id: Annotated[int, typer.Argument(help="任务编号 / task id")],
     note: Annotated[str, typer.Option("--note", help="办结说明 / completion note")] = "",
     expected_version: ExpectedVersion = None,
-    as_user: str | None = as_user_option(),
+    as_user: Annotated[str | None, as_user_option()] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """办结任务 / complete a task."""
@@ -149,7 +149,7 @@ def reopen(
     task_id: Annotated[int, typer.Argument(help="任务编号 / task id")],
     reason: Annotated[str, typer.Option("--reason", help="重新打开的理由 / reason")],
     expected_version: ExpectedVersion = None,
-    as_user: str | None = as_user_option(),
+    as_user: Annotated[str | None, as_user_option()] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """重新打开已办结的任务 / reopen a completed task."""
