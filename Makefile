@@ -38,6 +38,10 @@ run: setup
 	$(BIN)/landcon plan synth demo --out $(LANDCON_DATA_DIR)/plan-demo --variant compliant
 	$(BIN)/landcon plan check $(LANDCON_DATA_DIR)/plan-demo --dataset demo
 	$(BIN)/landcon plan report $(LANDCON_DATA_DIR)/plan-demo --dataset demo --out $(LANDCON_DATA_DIR)/plan-demo-report
+	$(BIN)/landcon db upgrade
+	$(BIN)/landcon admin seed-demo demo --plan $(LANDCON_DATA_DIR)/plan-demo
+	$(BIN)/landcon project show DEMO-530124-001 --as demo_county_zrzy
+	$(BIN)/landcon audit verify
 
 lint: setup
 	$(BIN)/ruff check landcon tests bench

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from landcon.cli._common import acting, as_user_option, console, print_json, run_service
-from landcon.services import org
+from landcon.services import demo, org
 
 app = typer.Typer(help="行政单位与部门 / units and departments", no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
@@ -63,3 +64,25 @@ def units(
     for r in rows:
         table.add_row(r["code"], r["name"], r["level"])
     console.print(table)
+
+
+@app.command("seed-demo")
+def seed_demo(
+    dataset: Annotated[str, typer.Argument(help="已导入的示例县数据集 / imported demo dataset")],
+    plan: Annotated[Path, typer.Option("--plan", help="示例方案文件夹（landcon plan synth 生成） / plan folder")],
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """示例记录：各角色演示账号、一个处于县级审查的示例项目、责任清单与会商 / demo accounts and project."""
+    result = run_service(lambda: demo.seed_demo(acting(as_user), dataset, plan), as_json=as_json)
+    if as_json:
+        print_json(result)
+        return
+    p = result["project"]
+    state = "已创建" if result["created"] else "已存在"
+    console.print(f"示例项目{state}：{p['code']} {p['name']}，当前阶段“{p['stage_name']}”")
+    table = Table("演示账号", "单位", "部门", "角色")
+    for a in result["accounts"]:
+        table.add_row(a["username"], a["unit"], a["department"] or "", "、".join(a["roles"]))
+    console.print(table)
+    console.print(f"演示账号的密码均为 {result['password']}（仅供演示，正式使用前请删除或修改）")

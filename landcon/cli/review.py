@@ -30,7 +30,9 @@ def list_(
     table = Table("项目", "名称", "阶段", "部门", "期限", "意见")
     for r in rows:
         deadline = f"[red]{r['deadline']} 逾期[/]" if r["late"] else r["deadline"]
-        table.add_row(r["project"], r["project_name"], r["stage"], r["department_name"], deadline, r["opinion"] or "")
+        table.add_row(
+            r["project"], r["project_name"], r["stage_name"], r["department_name"], deadline, r["opinion"] or ""
+        )
     console.print(table)
 
 

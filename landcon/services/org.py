@@ -113,7 +113,7 @@ def import_units(who: Actor, dataset: str) -> dict[str, Any]:
                 raise NotFound(f"县级单位 {code} 不存在：请先运行 landcon admin seed-yunnan", feature=code)
             records.require(who, "unit.manage", county)
         counts = _add_units(session, rows.items())
-    return {"dataset": dataset, **counts}
+    return {"dataset": dataset, "counties": sorted(counties), **counts}
 
 
 def unit_by_code(session: Session, code: str) -> Unit:

@@ -654,7 +654,16 @@ def inbox(who: Actor, *, pending_only: bool = True) -> list[dict[str, Any]]:
             q = q.where(ReviewOpinion.opinion.is_(None))
         out = []
         for o, r, p in session.execute(q):
-            out.append({"project": p.code, "project_name": p.name, "stage": r.stage, **_opinion_dict(o)})
+            stage_name = {s["code"]: s["name"] for s in p.chain["stages"]}.get(r.stage, r.stage)
+            out.append(
+                {
+                    "project": p.code,
+                    "project_name": p.name,
+                    "stage": r.stage,
+                    "stage_name": stage_name,
+                    **_opinion_dict(o),
+                }
+            )
         return out
 
 

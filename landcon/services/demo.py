@@ -1,0 +1,134 @@
+"""Demo records for the synthetic county: one account per role and review department, and a project
+that has gone through 摸底调查 and 方案编制 and waits in 县级审查 with some opinions given, a
+responsibility list (one task overdue) and a 会商 record. Idempotent: existing records are kept.
+
+Every number in it comes from the same services a user calls (the plan version's indicators are
+computed by ``plan check``); the accounts share one demo password, printed by the command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from landcon.engine import workflow as wf
+from landcon.engine.org import DEPARTMENTS
+from landcon.errors import InvalidRecord
+from landcon.services import meetings, org, projects, records, tasks
+from landcon.services.datasets import store as dataset_store
+from landcon.store.models import Project, User
+
+DEMO_PASSWORD = "landcon-demo"
+
+
+def _accounts(county: str, township: str | None) -> list[tuple[str, str, str | None, tuple[str, ...], str]]:
+    """(user name, unit, department kind, roles, display name)."""
+    prefecture, province = county[:4] + "00", county[:2] + "0000"
+    chain = wf.YUNNAN
+    rows: list[tuple[str, str, str | None, tuple[str, ...], str]] = [
+        ("demo_admin", county, None, ("admin",), "县系统管理员"),
+        ("demo_author", county, "zrzy", ("author",), "方案编制人员"),
+        ("demo_supervisor", county, "zrzy", ("supervisor",), "县监管人员"),
+        ("demo_leader", county, None, ("leader",), "县领导"),
+        ("demo_city_supervisor", prefecture, "zrzy", ("supervisor",), "州市监管人员"),
+        ("demo_province", province, "zrzy", ("leader", "supervisor"), "省厅监管"),
+    ]
+    if township:
+        rows.append(("demo_township", township, "xzf", ("reporter",), "乡镇填报员"))
+    for stage, prefix, unit in (
+        ("county_review", "demo_county", county),
+        ("prefecture_review", "demo_city", prefecture),
+        ("province_approval", "demo_prov", province),
+    ):
+        for kind in chain.stage(stage).departments:
+            level = {"demo_county": "县", "demo_city": "州市", "demo_prov": "省"}[prefix]
+            rows.append((f"{prefix}_{kind}", unit, kind, ("reviewer",), f"{level}{DEPARTMENTS[kind].name}审查人员"))
+    return rows
+
+
+def seed_demo(who: records.Actor, dataset: str, plan_folder: str | Path, *, code: str | None = None) -> dict[str, Any]:
+    """Create (or complete) the demo records for an imported dataset and an example plan folder."""
+    records.require(who, "unit.manage")
+    if not dataset_store().exists(dataset):
+        raise InvalidRecord(f"数据集 {dataset} 不存在（先运行 landcon data import）", feature=dataset)
+    org.seed_yunnan(who)
+    counties = org.import_units(who, dataset)["counties"]
+    if len(counties) != 1:
+        raise InvalidRecord(f"数据集 {dataset} 应属于一个县，实际为 {counties}", feature=dataset)
+    county = counties[0]
+    townships = [u["code"] for u in org.list_units(who, parent=county, level="township")]
+    township = townships[0] if townships else None
+    county_name = org.list_units(who, parent=county, level="county")[0]["name"]
+    code = code or f"DEMO-{county}-001"
+
+    with records.read() as session:
+        existing = set(session.scalars(select(User.username)))
+        has_project = session.scalars(select(Project.id).where(Project.code == code)).first() is not None
+    accounts = []
+    for name, unit, dept, roles, label in _accounts(county, township):
+        if name not in existing:
+            org.add_user(who, name, password=DEMO_PASSWORD, unit=unit, roles=roles, department=dept, display_name=label)
+        accounts.append({"username": name, "unit": unit, "department": dept, "roles": list(roles)})
+
+    if not has_project:
+        author = records.actor("demo_author")
+        name = f"{county_name}全域土地综合整治示范项目"
+        projects.create_project(
+            author, code, name, county=county, units=[township] if township else [], dataset=dataset
+        )
+        projects.advance(author, code, comment="摸底调查完成")
+        projects.save_plan(author, code, plan_folder)
+        projects.advance(author, code, comment="提交县级联合审查")
+        projects.give_opinion(records.actor("demo_county_cz"), code, wf.AGREE, comments="资金筹措方案可行")
+        projects.give_opinion(
+            records.actor("demo_county_nync"),
+            code,
+            wf.AGREE_WITH_CONDITIONS,
+            conditions="补充高标准农田建设与灌溉水源论证",
+        )
+        sup = records.actor("demo_supervisor")
+        today = projects.today()
+        if township:
+            tasks.add_task(
+                sup,
+                "完成村民意愿调查并公示",
+                unit=township,
+                department="xzf",
+                project=code,
+                deadline=today - dt.timedelta(days=5),
+            )
+        tasks.add_task(
+            sup,
+            "组织林草、水利部门现场踏勘",
+            unit=county,
+            department="zrzy",
+            project=code,
+            deadline=today + dt.timedelta(days=14),
+        )
+        meetings.record_meeting(
+            records.actor("demo_author"),
+            unit=county,
+            title="实施方案部门会商",
+            held_on=today - dt.timedelta(days=2),
+            topics="永久基本农田调整方案；新增耕地来源；资金筹措",
+            decisions="农业农村局牵头复核补划地块质量；自然资源局修改方案后提交县级审查",
+            attendees=["demo_author", "demo_county_nync", "demo_county_cz"],
+            project=code,
+            follow_ups=[
+                {
+                    "title": "复核永农补划地块质量等别",
+                    "unit": county,
+                    "department": "nync",
+                    "deadline": (today + dt.timedelta(days=10)).isoformat(),
+                }
+            ],
+        )
+    return {
+        "project": projects.show_project(records.actor("demo_author"), code),
+        "accounts": accounts,
+        "password": DEMO_PASSWORD,
+        "created": not has_project,
+    }
