@@ -379,3 +379,33 @@ def test_passwords_are_argon2_and_login_checks_them(records_world):
             org.authenticate(name, pw)
     with pytest.raises(InvalidRecord, match="至少 8 位"):
         org.set_password(who("fm_author"), "fm_author", "short")
+
+
+def test_a_province_configures_its_own_chain(records_world, tmp_path):
+    chain = tmp_path / "chain.yaml"
+    chain.write_text(
+        """
+name: two-stage
+stages:
+  - {code: survey, name: 摸底调查, kind: work, level: county, roles: [author], requires: [dataset]}
+  - {code: plan, name: 方案编制, kind: work, level: county, roles: [author], requires: [plan_passed]}
+  - {code: city_review, name: 市级评估, kind: review, level: prefecture, departments: [zrzy, nync], deadline_days: 10}
+  - {code: implementation, name: 实施, kind: work, level: county, roles: [supervisor]}
+""",
+        encoding="utf-8",
+    )
+    author = who("fm_author")
+    projects.create_project(author, CODE, "两级审批", county="530124", dataset="grid", chain=str(chain))
+    projects.advance(author, CODE)
+    projects.save_plan(author, CODE, write_plan(tmp_path / "plan", GOOD))
+    p = projects.advance(author, CODE)
+    assert (p["chain"], p["stage"]) == ("two-stage", "city_review")
+    review = p["reviews"][0]
+    assert [o["department_name"] for o in review["opinions"]] == ["昆明市自然资源局", "昆明市农业农村局"]
+    assert review["deadline"] == (projects.today() + dt.timedelta(days=10)).isoformat()
+    agree_all("km", ("zrzy", "nync"))
+    assert projects.advance(who("km_zrzy"), CODE)["stage"] == "implementation"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nstages:\n  - {code: plan, name: 方案编制, kind: vote}\n", encoding="utf-8")
+    with pytest.raises(InvalidRecord, match="类型应为 work 或 review"):
+        projects.create_project(author, "X-2", "坏的审批链", county="530124", chain=str(bad))
