@@ -225,3 +225,24 @@ def test_audit_chain_detects_edit_delete_and_reorder() -> None:
     assert any("序号不连续" in b.problem for b in check(deleted))
     # Same hash whatever the key order or how the JSON was spaced (canonical form).
     assert audit.canonical({"b": 1, "a": "永农"}) == '{"a":"永农","b":1}'
+
+
+def test_stored_hash_equals_entry_hash_and_non_canonical_text_is_tolerated() -> None:
+    e = {
+        "seq": 7,
+        "at": "2026-11-29T12:00:00.000001Z",
+        "actor": "fm_author",
+        "action": "project.advance/update",
+        "object_type": "projects",
+        "object_id": "3",
+        "changes": {"stage": ["plan", "county_review"], "名称": '款庄镇"整治"', "n": [1.5, None, True]},
+    }
+    h = audit.entry_hash(audit.GENESIS, e)
+    text = audit.canonical(e["changes"])
+    fields = (e["seq"], e["at"], e["actor"], e["action"], e["object_type"], e["object_id"])
+    assert audit.stored_entry_hash(audit.GENESIS, *fields, text) == h  # type: ignore[arg-type]
+    spaced = '{"n": [1.5, null, true], "stage": ["plan", "county_review"], "名称": "款庄镇\\"整治\\""}'
+    for changes_text, edited in ((text, False), (spaced, False), (text.replace("plan", "survey"), True)):
+        breaks: list[audit.Break] = []
+        audit.verify_stored(audit.ChainState(prev_seq=6), [(*fields, changes_text, audit.GENESIS, h)], breaks)
+        assert bool(breaks) is edited

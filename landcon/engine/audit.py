@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,26 @@ def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
     return hashlib.sha256((prev_hash + "\n" + canonical(body)).encode("utf-8")).hexdigest()
 
 
+_string = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def stored_entry_hash(
+    prev_hash: str, seq: int, at: str, actor: str, action: str, object_type: str, object_id: str, changes_text: str
+) -> str:
+    """``entry_hash`` computed from the stored canonical ``changes`` text without parsing it.
+
+    The canonical body has its keys in sorted order (action, actor, at, changes, object_id,
+    object_type, seq), so it can be assembled from the columns; equal to ``entry_hash`` whenever
+    ``changes_text == canonical(changes)``, which is how entries are written.
+    """
+    body = (
+        '{"action":' + _string(action) + ',"actor":' + _string(actor) + ',"at":' + _string(at)
+        + ',"changes":' + changes_text + ',"object_id":' + _string(object_id)
+        + ',"object_type":' + _string(object_type) + ',"seq":' + str(int(seq)) + "}"
+    )  # fmt: skip
+    return hashlib.sha256((prev_hash + "\n" + body).encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True)
 class Break:
     seq: int
@@ -47,17 +67,51 @@ class ChainState:
     count: int = 0
 
 
+def _check_links(state: ChainState, seq: int, prev_hash: str, breaks: list[Break]) -> None:
+    if seq != state.prev_seq + 1:
+        breaks.append(Break(seq, f"序号不连续：第 {state.prev_seq} 条之后是第 {seq} 条（有记录被删除）"))
+    if prev_hash != state.prev_hash:
+        breaks.append(Break(seq, "前一条哈希不符（前面的记录被修改或删除）"))
+
+
 def verify_batch(state: ChainState, entries: Iterable[Mapping[str, Any]], breaks: list[Break]) -> None:
     """Check entries (in ``seq`` order, each with ``prev_hash`` and ``hash``) and append any break found."""
     for e in entries:
         seq = int(e["seq"])
-        if seq != state.prev_seq + 1:
-            breaks.append(Break(seq, f"序号不连续：第 {state.prev_seq} 条之后是第 {seq} 条（有记录被删除）"))
-        if e["prev_hash"] != state.prev_hash:
-            breaks.append(Break(seq, "前一条哈希不符（前面的记录被修改或删除）"))
-        expected = entry_hash(str(e["prev_hash"]), e)
-        if e["hash"] != expected:
+        _check_links(state, seq, str(e["prev_hash"]), breaks)
+        if e["hash"] != entry_hash(str(e["prev_hash"]), e):
             breaks.append(Break(seq, "内容与哈希不符（本条记录被修改）"))
         state.prev_hash = str(e["hash"])
+        state.prev_seq = seq
+        state.count += 1
+
+
+def verify_stored(state: ChainState, rows: Iterable[Sequence[Any]], breaks: list[Break]) -> None:
+    """Check stored rows ``(seq, at, actor, action, object_type, object_id, changes_text, prev_hash, hash)``.
+
+    Hashes the stored text directly (``stored_entry_hash``); a row whose text is not in canonical
+    form is parsed and hashed as ``entry_hash`` does before it is called edited.
+    """
+    for seq, at, actor, action, object_type, object_id, changes_text, prev_hash, hash_ in rows:
+        seq = int(seq)
+        _check_links(state, seq, prev_hash, breaks)
+        if hash_ != stored_entry_hash(prev_hash, seq, at, actor, action, object_type, object_id, changes_text):
+            try:
+                changes = json.loads(changes_text)
+            except ValueError:
+                breaks.append(Break(seq, "变更内容不是有效的 JSON（本条记录被修改）"))
+            else:
+                entry = {
+                    "seq": seq,
+                    "at": at,
+                    "actor": actor,
+                    "action": action,
+                    "object_type": object_type,
+                    "object_id": object_id,
+                    "changes": changes,
+                }
+                if hash_ != entry_hash(prev_hash, entry):
+                    breaks.append(Break(seq, "内容与哈希不符（本条记录被修改）"))
+        state.prev_hash = str(hash_)
         state.prev_seq = seq
         state.count += 1

@@ -118,6 +118,7 @@ def create_project(
             county_id=c.id,
             dataset=dataset,
             stage=the_chain.first.code,
+            stage_name=the_chain.first.name,
             chain=the_chain.to_dict(),
             created_by=who.username,
             units=covered,
@@ -166,64 +167,65 @@ def _overdue_counts(session: Session, project_ids: Sequence[int]) -> dict[int, i
 def list_projects(who: Actor, *, county: str | None = None, stage: str | None = None) -> list[dict[str, Any]]:
     """Projects in the actor's scope with their current stage, open review deadline and overdue tasks.
 
-    One query: projects ⋈ units (scope by path prefix) ⟕ overdue-task counts ⟕ open review round.
+    One statement: projects ⋈ units, with the overdue-task count and the open review deadline as
+    per-project correlated subqueries (index lookups on ``project_id``), so a county's listing
+    costs the same whatever the size of the province. A county scope filters on ``county_id``.
     """
     records.require(who, "project.read")
     overdue = (
-        select(Task.project_id.label("pid"), func.count().label("n"))
-        .where(Task.status == OPEN, Task.deadline < today(), Task.project_id.is_not(None))
-        .group_by(Task.project_id)
-        .subquery()
+        select(func.count())
+        .where(Task.project_id == Project.id, Task.status == OPEN, Task.deadline < today())
+        .correlate(Project)
+        .scalar_subquery()
     )
-    open_round = (
-        select(ReviewRound.project_id.label("pid"), func.min(ReviewRound.deadline).label("deadline"))
-        .where(ReviewRound.closed_at.is_(None))
-        .group_by(ReviewRound.project_id)
-        .subquery()
+    review_deadline = (
+        select(func.min(ReviewRound.deadline))
+        .where(ReviewRound.project_id == Project.id, ReviewRound.closed_at.is_(None))
+        .correlate(Project)
+        .scalar_subquery()
     )
     with records.read() as session:
-        scope = who.unit_path
+        scope_unit: Unit | None = None
         if county:
-            c = unit_by_code(session, county)
-            records.visible(who, c, f"单位 {county}")
-            scope = c.path
+            scope_unit = unit_by_code(session, county)
+            records.visible(who, scope_unit, f"单位 {county}")
+        elif who.unit_id is not None:
+            scope_unit = session.get(Unit, who.unit_id)
         q = (
             select(
                 Project.code,
                 Project.name,
                 Project.stage,
-                Project.chain,
+                Project.stage_name,
                 Unit.code,
                 Unit.name,
                 Project.updated_at,
-                func.coalesce(overdue.c.n, 0),
-                open_round.c.deadline,
+                overdue,
+                review_deadline,
             )
             .join(Unit, Project.county_id == Unit.id)
-            .outerjoin(overdue, overdue.c.pid == Project.id)
-            .outerjoin(open_round, open_round.c.pid == Project.id)
-            .where(Unit.path.startswith(scope))
             .order_by(Unit.code, Project.code)
         )
+        if scope_unit is not None and scope_unit.level == "county":
+            q = q.where(Project.county_id == scope_unit.id)
+        elif scope_unit is not None:
+            q = q.where(Unit.path.startswith(scope_unit.path))
         if stage:
             q = q.where(Project.stage == stage)
-        out = []
-        for p_code, p_name, p_stage, chain, u_code, u_name, updated, n_overdue, deadline in session.execute(q):
-            names = {s["code"]: s["name"] for s in chain["stages"]}
-            out.append(
-                {
-                    "code": p_code,
-                    "name": p_name,
-                    "county": u_code,
-                    "county_name": u_name,
-                    "stage": p_stage,
-                    "stage_name": names.get(p_stage, p_stage),
-                    "overdue_tasks": int(n_overdue),
-                    "review_deadline": deadline.isoformat() if deadline else None,
-                    "updated_at": updated.isoformat(timespec="seconds"),
-                }
-            )
-        return out
+        return [
+            {
+                "code": p_code,
+                "name": p_name,
+                "county": u_code,
+                "county_name": u_name,
+                "stage": p_stage,
+                "stage_name": stage_name,
+                "overdue_tasks": int(n_overdue or 0),
+                "review_deadline": deadline.isoformat() if deadline else None,
+                "updated_at": updated.isoformat(timespec="seconds"),
+            }
+            for p_code, p_name, p_stage, stage_name, u_code, u_name, updated, n_overdue, deadline in session.execute(q)
+        ]
 
 
 def _latest_version(session: Session, project: Project) -> PlanVersion | None:
@@ -629,7 +631,7 @@ def _transition(who: Actor, code: str, action: str, comment: str, expected_versi
                 comment=comment,
             )
         )
-        project.stage = target.code
+        project.stage, project.stage_name = target.code, target.name
     return show_project(who, code)
 
 

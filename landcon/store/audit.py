@@ -12,14 +12,13 @@ SQLite transactions are ``BEGIN IMMEDIATE`` already), so the chain has no forks.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
-from landcon.engine.audit import GENESIS, Break, ChainState, canonical, entry_hash, verify_batch
+from landcon.engine.audit import GENESIS, Break, ChainState, canonical, entry_hash, verify_stored
 from landcon.store.models import AuditEntry, AuditHead, Base
 
 _SKIP = {AuditEntry.__tablename__, AuditHead.__tablename__}
@@ -157,20 +156,11 @@ def verify(session: Session, *, batch: int = 50_000) -> dict[str, Any]:
     last = 0
     while True:
         result = conn.execute(select(*cols).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch))
-        rows = result.mappings().all()
+        rows = result.all()
         if not rows:
             break
-        entries = []
-        for r in rows:
-            e = dict(r)
-            try:
-                e["changes"] = json.loads(e["changes"])
-            except ValueError:
-                breaks.append(Break(int(e["seq"]), "变更内容不是有效的 JSON（本条记录被修改）"))
-                e["changes"] = e["changes"]
-            entries.append(e)
-        verify_batch(state, entries, breaks)
-        last = int(rows[-1]["seq"])
+        verify_stored(state, rows, breaks)
+        last = int(rows[-1][0])
     head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
     head_seq, head_hash = (int(head[0]), str(head[1])) if head else (0, GENESIS)
     if head_seq != state.prev_seq or head_hash != state.prev_hash:

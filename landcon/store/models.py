@@ -124,6 +124,7 @@ class Project(Versioned, Base):
     county_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False, index=True)
     dataset: Mapped[str | None] = mapped_column(String(100), nullable=True)
     stage: Mapped[str] = mapped_column(String(40), nullable=False)
+    stage_name: Mapped[str] = mapped_column(String(40), nullable=False)  # the chain's name for ``stage``
     chain: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     pbf_adjusted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_by: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -89,6 +89,7 @@ def upgrade() -> None:
         sa.Column("county_id", sa.Integer(), nullable=False),
         sa.Column("dataset", sa.String(length=100), nullable=True),
         sa.Column("stage", sa.String(length=40), nullable=False),
+        sa.Column("stage_name", sa.String(length=40), nullable=False),
         sa.Column("chain", sa.JSON(), nullable=False),
         sa.Column("pbf_adjusted", sa.Boolean(), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
