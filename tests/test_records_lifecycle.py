@@ -16,7 +16,7 @@ from test_plan_cli import GOOD, write_plan
 from test_plan_engine import META, box
 
 from landcon.errors import Conflict, InvalidRecord, NotFound, PermissionDenied, TransitionRefused
-from landcon.services import audit, org, projects, records
+from landcon.services import audit, org, projects, records, tasks
 from landcon.services.attachments import AttachmentRefused
 from landcon.store.models import AuditEntry, Project, ReviewOpinion, Task
 
@@ -153,8 +153,10 @@ def test_full_lifecycle_with_rejection_and_provincial_stage(records_world, tmp_p
         s.add(task)
     with pytest.raises(TransitionRefused, match="未办结 1 项"):
         projects.advance(sup, CODE)
-    with records.write(sup, "test.task") as s:
-        s.execute(update(Task).values(status="done", version=Task.version + 1))
+    with pytest.raises(RuntimeError, match="bypass the audit trail"):
+        with records.write(sup, "test.task") as s:
+            s.execute(update(Task).values(status="done"))  # a bulk UPDATE would not be audited: refused
+    tasks.complete_task(sup, task.id, note="验收合格")
     assert projects.advance(sup, CODE)["stage"] == "acceptance"
     with pytest.raises(TransitionRefused, match="州/市或以上"):
         projects.advance(sup, CODE)
@@ -291,6 +293,7 @@ def test_optimistic_locking_conflict_keeps_the_first_save(records_world, tmp_pat
     with pytest.raises(Conflict, match="版本号不符"):
         with records.write(author, "test.race") as s:
             project = s.scalars(select(Project).where(Project.code == CODE)).one()
+            s.info["unaudited_bulk"] = True  # stands for another writer's committed transaction
             bump = update(Project).where(Project.id == project.id).values(version=Project.version + 1)
             s.execute(bump.execution_options(synchronize_session=False))  # another writer, unseen by this session
             project.name = "被覆盖的名称"

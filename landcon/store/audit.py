@@ -132,9 +132,17 @@ def _after_flush(session: Session, _context: Any) -> None:
     )
 
 
+def _refuse_bulk(state: Any) -> None:
+    """ORM bulk INSERT/UPDATE/DELETE statements skip the flush, hence the audit trail: refused."""
+    if (state.is_insert or state.is_update or state.is_delete) and state.session.info.get("actor"):
+        if not state.session.info.get("unaudited_bulk"):
+            raise RuntimeError("bulk INSERT/UPDATE/DELETE in an audited session would bypass the audit trail")
+
+
 def install(sessionmaker_or_session: Any) -> None:
-    """Write the audit trail on every flush of sessions made by this factory."""
+    """Write the audit trail on every flush of sessions made by this factory; refuse unaudited bulk writes."""
     event.listen(sessionmaker_or_session, "after_flush", _after_flush)
+    event.listen(sessionmaker_or_session, "do_orm_execute", _refuse_bulk)
 
 
 def verify(session: Session, *, batch: int = 50_000) -> dict[str, Any]:
