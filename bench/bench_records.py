@@ -283,6 +283,7 @@ def generate(rng: random.Random, ids: OrgIds, args: argparse.Namespace, now: dt.
                 "county_id": c["id"],
                 "dataset": None,
                 "stage": p.path[-1],
+                "stage_name": CHAIN.stage(p.path[-1]).name,
                 "chain": CHAIN_DICT,
                 "pbf_adjusted": p.pbf,
                 "created_by": f"author_{c['code']}",
