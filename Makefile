@@ -62,6 +62,7 @@ bench: setup
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_survey.py --postgis 300000
 	$(BIN)/python bench/bench_plan.py
+	$(BIN)/python bench/bench_records.py
 
 clean:
 	rm -rf $(VENV) landcon-data .pytest_cache .mypy_cache .ruff_cache

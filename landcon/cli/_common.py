@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -69,6 +69,10 @@ AS_USER_HELP = "以该用户身份操作（默认 LANDCON_USER；都未给出时
 def as_user_option() -> Any:
     """The ``--as USER`` option every records command takes."""
     return typer.Option("--as", envvar="LANDCON_USER", help=AS_USER_HELP)
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
+AsOpt = Annotated[str | None, as_user_option()]
 
 
 def acting(username: str | None) -> Any:

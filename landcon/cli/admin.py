@@ -8,12 +8,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from landcon.cli._common import acting, as_user_option, console, print_json, run_service
+from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, run_service
 from landcon.services import demo, org
 
 app = typer.Typer(help="行政单位与部门 / units and departments", no_args_is_help=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
-AsOpt = Annotated[str | None, as_user_option()]
 
 
 @app.command("seed-yunnan")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from landcon.cli._common import acting, as_user_option, console, print_json, run_service
+from landcon.cli._common import AsOpt, acting, console, print_json, run_service
 from landcon.services import audit
 
 app = typer.Typer(help="审计日志 / audit trail", no_args_is_help=True)
@@ -14,7 +14,7 @@ app = typer.Typer(help="审计日志 / audit trail", no_args_is_help=True)
 
 @app.command()
 def verify(
-    as_user: Annotated[str | None, as_user_option()] = None,
+    as_user: AsOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")] = False,
 ) -> None:
     """逐条重算哈希链，发现被修改或删除的记录（退出码 1） / verify the chain; exit 1 when tampered with."""

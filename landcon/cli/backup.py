@@ -7,11 +7,8 @@ from typing import Annotated
 
 import typer
 
-from landcon.cli._common import acting, as_user_option, console, err_console, print_json, run_service
+from landcon.cli._common import AsOpt, JsonOpt, acting, console, err_console, print_json, run_service
 from landcon.services import database
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
-AsOpt = Annotated[str | None, as_user_option()]
 
 
 def backup_cmd(

@@ -9,12 +9,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from landcon.cli._common import console, print_json, progress_bar, run_service
+from landcon.cli._common import JsonOpt, console, print_json, progress_bar, run_service
 from landcon.services import datasets
 
 app = typer.Typer(help="三调数据：生成示例县、校验、导入、查看 / survey datasets", no_args_is_help=True)
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
 EncodingOpt = Annotated[
     str | None,
     typer.Option("--encoding", help="强制 Shapefile 文本编码，如 GBK、UTF-8 / force the shapefile text encoding"),

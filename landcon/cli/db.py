@@ -6,12 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
-from landcon.cli._common import console, print_json, run_service
+from landcon.cli._common import JsonOpt, console, print_json, run_service
 from landcon.services import database
 
 app = typer.Typer(help="记录数据库：迁移与状态 / records database", no_args_is_help=True)
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
 
 
 def _revision(rev: str | None) -> str:

@@ -7,13 +7,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from landcon.cli._common import acting, as_user_option, console, print_json, run_service
+from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, run_service
 from landcon.errors import InvalidRecord
 from landcon.services import groups
 
 app = typer.Typer(help="领导小组：组建、查看 / leading groups", no_args_is_help=True)
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
 
 
 def parse_member(text: str) -> tuple[str, str]:
@@ -32,7 +30,7 @@ def add(
     member: Annotated[
         list[str] | None, typer.Option("--member", help="成员“用户名:职务”，可重复 / member (repeatable)")
     ] = None,
-    as_user: Annotated[str | None, as_user_option()] = None,
+    as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """组建领导小组 / create a leading group."""
@@ -54,7 +52,7 @@ def add(
 @app.command("list")
 def list_cmd(
     unit: Annotated[str | None, typer.Option("--unit", help="只看该单位及其下级 / unit subtree")] = None,
-    as_user: Annotated[str | None, as_user_option()] = None,
+    as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """查看领导小组 / list leading groups."""

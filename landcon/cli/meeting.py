@@ -7,13 +7,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from landcon.cli._common import acting, as_user_option, console, print_json, run_service
+from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, run_service
 from landcon.errors import InvalidRecord
 from landcon.services import meetings
 
 app = typer.Typer(help="会商：记录、查看，会商决定的后续任务进入责任清单 / consultation meetings", no_args_is_help=True)
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
 FOLLOW_UP_FORMAT = "标题@单位代码@YYYY-MM-DD[@部门代码]"
 
 
@@ -53,7 +52,7 @@ def add(
         list[str] | None,
         typer.Option("--follow-up", help=f"后续任务“{FOLLOW_UP_FORMAT}”，可重复 / follow-up task (repeatable)"),
     ] = None,
-    as_user: Annotated[str | None, as_user_option()] = None,
+    as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """记录会商及其后续任务（一项出错则全部不保存） / record a meeting and its follow-up tasks."""
@@ -86,7 +85,7 @@ def add(
 def list_cmd(
     unit: Annotated[str | None, typer.Option("--unit", help="只看该单位及其下级 / unit subtree")] = None,
     project: Annotated[str | None, typer.Option("--project", help="只看该项目 / project code")] = None,
-    as_user: Annotated[str | None, as_user_option()] = None,
+    as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """查看会商（新的在前） / list meetings."""
@@ -118,7 +117,7 @@ def list_cmd(
 @app.command()
 def show(
     meeting_id: Annotated[int, typer.Argument(help="会商编号 / meeting id")],
-    as_user: Annotated[str | None, as_user_option()] = None,
+    as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """会商详情：参会人、议题、决定、后续任务及办理情况 / show a meeting."""

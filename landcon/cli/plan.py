@@ -8,14 +8,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from landcon.cli._common import console, print_json, progress_bar, run_service
+from landcon.cli._common import JsonOpt, console, print_json, progress_bar, run_service
 from landcon.services import plan as plans
 
 app = typer.Typer(
     help="实施方案：模板、示例、规则检查、附表与文本、版本比较 / implementation plans", no_args_is_help=True
 )
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
 DatasetOpt = Annotated[str, typer.Option("--dataset", help="方案所依据的已导入数据集 / base dataset")]
 PackOpt = Annotated[
     str | None, typer.Option("--pack", help="规则包：national、yunnan 或 YAML 文件（默认取 plan.yaml 的 rule_pack）")

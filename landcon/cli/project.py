@@ -8,12 +8,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from landcon.cli._common import acting, as_user_option, console, print_json, progress_bar, run_service
+from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, progress_bar, run_service
 from landcon.services import projects
 
 app = typer.Typer(help="整治项目与生命周期 / projects and lifecycle", no_args_is_help=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
-AsOpt = Annotated[str | None, as_user_option()]
 CodeArg = Annotated[str, typer.Argument(help="项目编号 / project code")]
 VersionOpt = Annotated[
     int | None, typer.Option("--expected-version", help="读取时的记录版本号（乐观锁） / version read")

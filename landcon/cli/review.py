@@ -8,12 +8,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from landcon.cli._common import acting, as_user_option, console, print_json, run_service
+from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, run_service
 from landcon.services import projects
 
 app = typer.Typer(help="联合审查 / joint review", no_args_is_help=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
-AsOpt = Annotated[str | None, as_user_option()]
 
 
 @app.command("list")

@@ -8,13 +8,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from landcon.cli._common import console, print_json, progress_bar, run_service
+from landcon.cli._common import JsonOpt, console, print_json, progress_bar, run_service
 from landcon.services import survey
 from landcon.services.datasets import to_hectare, to_mu
 
 app = typer.Typer(help="摸底调查：现状统计、三区三线叠加、耕地连片、整治潜力 / baseline survey", no_args_is_help=True)
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
 LEVEL_NAMES = {"county": "县", "township": "乡镇", "village": "村", "area": "整治区域"}
 
 

@@ -7,12 +7,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from landcon.cli._common import acting, as_user_option, console, print_json, run_service
+from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, run_service
 from landcon.services import tasks
 
 app = typer.Typer(help="责任清单：下达、查看、逾期统计、办结 / responsibility lists", no_args_is_help=True)
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
 ExpectedVersion = Annotated[
     int | None,
     typer.Option("--expected-version", help="读取时的版本号；已被他人修改则拒绝保存 / optimistic lock"),
@@ -58,7 +57,7 @@ def add(
     ] = None,
     project: Annotated[str | None, typer.Option("--project", help="所属项目编号 / project code")] = None,
     note: Annotated[str, typer.Option("--note", help="说明 / note")] = "",
-    as_user: Annotated[str | None, as_user_option()] = None,
+    as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """下达任务 / assign a task to a unit."""
@@ -80,7 +79,7 @@ def list_cmd(
     project: Annotated[str | None, typer.Option("--project", help="只看该项目 / project code")] = None,
     status: Annotated[str | None, typer.Option("--status", help="open（未办结）或 done（已办结）")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="只看逾期任务 / overdue only")] = False,
-    as_user: Annotated[str | None, as_user_option()] = None,
+    as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """查看责任清单（截止日期早的在前） / list tasks."""
@@ -105,7 +104,7 @@ def overdue(
         str | None,
         typer.Option("--level", help="汇总到该层级：province、prefecture、county、township、village / roll up"),
     ] = None,
-    as_user: Annotated[str | None, as_user_option()] = None,
+    as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """按单位统计逾期未办结任务（多的在前） / overdue tasks per unit."""
@@ -130,7 +129,7 @@ def done(
     task_id: Annotated[int, typer.Argument(help="任务编号 / task id")],
     note: Annotated[str, typer.Option("--note", help="办结说明 / completion note")] = "",
     expected_version: ExpectedVersion = None,
-    as_user: Annotated[str | None, as_user_option()] = None,
+    as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """办结任务 / complete a task."""
@@ -149,7 +148,7 @@ def reopen(
     task_id: Annotated[int, typer.Argument(help="任务编号 / task id")],
     reason: Annotated[str, typer.Option("--reason", help="重新打开的理由 / reason")],
     expected_version: ExpectedVersion = None,
-    as_user: Annotated[str | None, as_user_option()] = None,
+    as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """重新打开已办结的任务 / reopen a completed task."""
