@@ -7,6 +7,7 @@
 | ``LANDCON_DATABASE_URL`` | ``sqlite:///<data dir>/landcon.db`` | records database (or PostgreSQL + PostGIS, |
 |   |   | ``postgresql://user:pw@host/db``) |
 | ``LANDCON_ATTACHMENT_MAX_MB`` | ``50`` | largest attachment accepted |
+| ``LANDCON_TIMEZONE`` | ``Asia/Shanghai`` | time zone of "today" for deadlines and overdue tasks |
 """
 
 from __future__ import annotations
@@ -34,3 +35,8 @@ def database_url() -> str:
 def attachment_max_bytes() -> int:
     """Largest attachment accepted (``LANDCON_ATTACHMENT_MAX_MB``, default 50 MB)."""
     return int(float(os.environ.get("LANDCON_ATTACHMENT_MAX_MB", "50")) * 1024 * 1024)
+
+
+def timezone() -> str:
+    """IANA time zone whose date is "today" for deadlines (``LANDCON_TIMEZONE``, default Asia/Shanghai)."""
+    return os.environ.get("LANDCON_TIMEZONE", "Asia/Shanghai")

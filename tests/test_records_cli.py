@@ -41,7 +41,7 @@ def test_project_commands_and_exit_codes(records_world, tmp_path):
     assert denied.exit_code == 3 and "无权新建项目" in denied.output
     assert ok("project", "advance", CODE, user="fm_author")["stage"] == "plan"
     refused = run("project", "advance", CODE, user="fm_author")
-    assert refused.exit_code == 1 and "尚无方案版本" in refused.output
+    assert refused.exit_code == 1 and "尚无方案草稿" in refused.output
     v = ok("project", "plan", CODE, str(write_plan(tmp_path / "plan", GOOD)), user="fm_author")
     assert (v["number"], v["errors"]) == (1, 0)
     stale = run("project", "edit", CODE, "--name", "新名称", "--expected-version", "1", user="fm_author")

@@ -68,7 +68,7 @@ def test_full_lifecycle_with_rejection_and_provincial_stage(records_world, tmp_p
         projects.advance(author, CODE)
     projects.update_project(author, CODE, dataset="grid", expected_version=p["version"])
     projects.advance(author, CODE)
-    with pytest.raises(TransitionRefused, match="尚无方案版本"):
+    with pytest.raises(TransitionRefused, match="尚无方案草稿"):
         projects.advance(author, CODE)
 
     # A plan with an error finding cannot be submitted; the draft is replaced by the corrected plan.
@@ -124,7 +124,7 @@ def test_full_lifecycle_with_rejection_and_provincial_stage(records_world, tmp_p
     assert [r["outcome"] for r in p["reviews"]] == ["passed", "rejected"]
 
     # A new draft starts from the frozen version; version 1 stays as submitted.
-    with pytest.raises(TransitionRefused, match="尚无方案版本"):
+    with pytest.raises(TransitionRefused, match="尚无方案草稿"):
         projects.advance(author, CODE)
     v2 = projects.new_draft(author, CODE)
     assert (v2["number"], v2["status"], v2["errors"]) == (2, "draft", 0)
@@ -215,9 +215,12 @@ def test_version_diff_between_stored_versions(records_world, tmp_path):
     assert (out / "plan.yaml").read_bytes() == (tmp_path / "plan" / "plan.yaml").read_bytes()
 
 
+BASE_USER = {"530124": "fm_author", "530102": "wh_author", "530000": "yn_zrzy"}
+
+
 def actor_as(role: str, unit: str, dept: str | None = "zrzy") -> records.Actor:
     """An actor of ``unit`` holding only ``role`` (the user record is not needed by the services)."""
-    base = who("fm_author") if unit == "530124" else who("wh_author")
+    base = who(BASE_USER[unit])
     return dataclasses.replace(base, username=f"{role}@{unit}", roles=frozenset({role}), department_kind=dept)
 
 
@@ -231,21 +234,25 @@ ACTIONS = {
     "plan.upload": lambda a, tmp: projects.save_plan(a, CODE, tmp / "plan"),
     "audit.verify": lambda a, tmp: audit.verify(a),
 }
+PROVINCE_ONLY = {"audit.verify"}
 
 
 @pytest.mark.parametrize("role", ["admin", "author", "reviewer", "supervisor", "reporter", "leader"])
 def test_permission_matrix_inside_and_outside_the_unit(records_world, tmp_path, role):
+    """Every role × action on a record of county 530124, by a user of that county (inside), of another
+    county (outside) and of the province (above)."""
     from landcon.engine.org import PERMISSIONS
 
     start(tmp_path)
-    for inside in (True, False):
-        actor = actor_as(role, "530124" if inside else "530102")
+    for where, unit in (("inside", "530124"), ("outside", "530102"), ("above", "530000")):
+        actor = actor_as(role, unit)
         for action, call in ACTIONS.items():
-            allowed = role in PERMISSIONS[action] and (inside or action in ("user.read", "audit.verify"))
+            in_scope = where != "outside" or action == "user.read"  # listing is allowed, and lists nothing
+            allowed = role in PERMISSIONS[action] and in_scope and (action not in PROVINCE_ONLY or where == "above")
             if allowed:
                 result = call(actor, tmp_path)
-                if action == "user.read" and not inside:
-                    assert result == []  # nothing of another county is listed
+                if action == "user.read" and where == "outside":
+                    assert result == []
             else:
                 with pytest.raises((PermissionDenied, NotFound)):
                     call(actor, tmp_path)
@@ -412,3 +419,62 @@ stages:
     bad.write_text("name: x\nstages:\n  - {code: plan, name: 方案编制, kind: vote}\n", encoding="utf-8")
     with pytest.raises(InvalidRecord, match="类型应为 work 或 review"):
         projects.create_project(author, "X-2", "坏的审批链", county="530124", chain=str(bad))
+
+
+def test_audit_history_names_created_records(records_world, tmp_path):
+    start(tmp_path)
+    with records.read() as s:
+        pid = s.scalars(select(Project.id).where(Project.code == CODE)).one()
+    entries = audit.history(records.system_actor(), "projects", str(pid))
+    assert [e["action"] for e in reversed(entries)] == ["project.create/create", "project.advance/update"]
+    assert entries[-1]["changes"]["code"] == CODE and entries[0]["changes"]["stage"] == ["survey", "plan"]
+    with records.read() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.object_id == "")) == 0
+
+
+def test_province_wide_actions_need_a_provincial_user(records_world):
+    for call in (
+        lambda: audit.verify(who("fm_sup")),
+        lambda: org.seed_yunnan(who("fm_admin")),
+    ):
+        with pytest.raises(PermissionDenied, match="涉及全省的记录"):
+            call()
+    with pytest.raises(InvalidRecord, match="不能加入 富民县 的领导小组"):
+        org.create_group(who("fm_admin"), "530124", "富民县全域土地综合整治领导小组", leader="wh_author")
+    group = org.create_group(who("fm_admin"), "530124", "领导小组", leader="fm_leader", members=[("fm_town", "成员")])
+    assert group["members"] == ["fm_town"]
+
+
+def test_disabled_users_cannot_act_and_roles_can_change(records_world):
+    admin = who("fm_admin")
+    org.set_active(admin, "fm_author", False)
+    with pytest.raises(PermissionDenied, match="已停用"):
+        who("fm_author")
+    with pytest.raises(PermissionDenied, match="用户名或密码错误"):
+        org.authenticate("fm_author", "secret123")
+    org.set_active(admin, "fm_author", True)
+    changed = org.set_roles(admin, "fm_author", ["author", "supervisor"])
+    assert changed["roles"] == ["author", "supervisor"] and changed["version"] == 4
+    with pytest.raises(Conflict):
+        org.set_roles(admin, "fm_author", ["author"], expected_version=3)
+    with pytest.raises(NotFound):
+        org.set_active(who("wh_admin"), "fm_author", False)  # another county's user
+
+
+def test_drafts_exports_and_local_dates(records_world, tmp_path, monkeypatch):
+    start(tmp_path)
+    author = who("fm_author")
+    projects.advance(author, CODE)
+    with pytest.raises(TransitionRefused, match="只能在“方案编制”阶段新建方案草稿"):
+        projects.new_draft(author, CODE)
+    projects.reject(who("fm_zrzy"), CODE, comment="补充材料")
+    assert projects.new_draft(author, CODE)["based_on"] == 1
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "keep.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(InvalidRecord, match="已存在且不为空"):
+        projects.export_plan(author, CODE, 1, tmp_path / "busy")
+    assert (tmp_path / "busy" / "keep.txt").exists()
+    monkeypatch.setenv("LANDCON_TIMEZONE", "Pacific/Kiritimati")  # UTC+14
+    east = projects.today()
+    monkeypatch.setenv("LANDCON_TIMEZONE", "Pacific/Pago_Pago")  # UTC−11
+    assert (east - projects.today()).days >= 1

@@ -93,3 +93,47 @@ def passwd(
         print_json({"username": username, "changed": True})
     else:
         console.print(f"已修改用户 {username} 的密码")
+
+
+@app.command()
+def disable(
+    username: Annotated[str, typer.Argument(help="用户名 / user name")], as_user: AsOpt = None, as_json: JsonOpt = False
+) -> None:
+    """停用用户（不能登录、不能操作；记录保留） / disable a user."""
+    result = run_service(lambda: org.set_active(acting(as_user), username, False), as_json=as_json)
+    if as_json:
+        print_json(result)
+    else:
+        console.print(f"已停用用户 {username}")
+
+
+@app.command()
+def enable(
+    username: Annotated[str, typer.Argument(help="用户名 / user name")], as_user: AsOpt = None, as_json: JsonOpt = False
+) -> None:
+    """重新启用用户 / enable a user."""
+    result = run_service(lambda: org.set_active(acting(as_user), username, True), as_json=as_json)
+    if as_json:
+        print_json(result)
+    else:
+        console.print(f"已启用用户 {username}")
+
+
+@app.command()
+def roles(
+    username: Annotated[str, typer.Argument(help="用户名 / user name")],
+    role: Annotated[list[str], typer.Option("--role", help=ROLE_HELP)],
+    expected_version: Annotated[
+        int | None, typer.Option("--expected-version", help="读取时的记录版本号（乐观锁）")
+    ] = None,
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """替换用户的角色 / replace a user's roles."""
+    result = run_service(
+        lambda: org.set_roles(acting(as_user), username, role, expected_version=expected_version), as_json=as_json
+    )
+    if as_json:
+        print_json(result)
+    else:
+        console.print(f"用户 {username} 的角色：{'、'.join(result['role_names'])}（记录版本 {result['version']}）")

@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from landcon.engine.org import (
-    ADMIN,
     AUTHOR,
     COUNTY,
     DEPARTMENTS,
@@ -224,8 +223,7 @@ def check_transition(chain: Chain, current: str, action: str, facts: Facts) -> l
         return [f"“{stage.name}”阶段不能退回，只有审查阶段可以退回"]
     if next_stage(chain, current, pbf_adjusted=facts.pbf_adjusted) is None:
         return [f"“{stage.name}”是最后一个阶段"]
-    allowed = set(stage.roles) | {ADMIN} if stage.roles else set()
-    if not (allowed & facts.roles):
+    if not (set(stage.roles) & facts.roles):
         names = "、".join(_role_names(stage.roles)) or "无人"
         reasons.append(f"“{stage.name}”阶段只能由{names}推进")
     elif not _level_at_or_above(facts.actor_level, stage.level):
@@ -234,7 +232,11 @@ def check_transition(chain: Chain, current: str, action: str, facts: Facts) -> l
         if p == "dataset" and not facts.has_dataset:
             reasons.append(f"前置条件未满足：{PRECONDITIONS[p]}")
         if p == "plan_passed" and (facts.plan_errors is None or facts.plan_errors > 0):
-            detail = "尚无方案版本" if facts.plan_errors is None else f"最新版本有 {facts.plan_errors} 个错误项"
+            detail = (
+                "尚无方案草稿：先上传方案（已提交的版本须先新建草稿）"
+                if facts.plan_errors is None
+                else f"最新版本有 {facts.plan_errors} 个错误项"
+            )
             reasons.append(f"前置条件未满足：{PRECONDITIONS[p]}（{detail}）")
         if p == "tasks_done" and facts.open_tasks > 0:
             reasons.append(f"前置条件未满足：{PRECONDITIONS[p]}（未办结 {facts.open_tasks} 项）")

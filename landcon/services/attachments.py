@@ -71,12 +71,12 @@ def store_file(session: Session, path: str | Path, *, typed: bool = True) -> Blo
     if not path.is_file():
         raise AttachmentRefused("文件不存在", path=str(path))
     media = _media_type(path, typed=typed)
-    limit = config.attachment_max_bytes()
+    limit = config.attachment_max_bytes() if typed else None  # plan files are checked as plans, not as attachments
     try:
         sha, size = blob_store().put_file(path, limit=limit)
     except TooLarge as error:
         raise AttachmentRefused(
-            f"附件超过大小上限 {limit / 1024 / 1024:.0f} MB（LANDCON_ATTACHMENT_MAX_MB）", path=str(path)
+            f"附件超过大小上限 {error.limit / 1024 / 1024:g} MB（LANDCON_ATTACHMENT_MAX_MB）", path=str(path)
         ) from error
     blob = session.get(Blob, sha)
     if blob is None:

@@ -13,8 +13,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from landcon.engine.org import PROVINCE
-from landcon.errors import PermissionDenied
 from landcon.services import records
 from landcon.services.records import Actor
 from landcon.store import audit as store_audit
@@ -23,7 +21,7 @@ from landcon.store.models import AuditEntry
 
 def verify(who: Actor) -> dict[str, Any]:
     """Check the whole chain; ``ok`` is false and ``breaks`` lists each problem when it was tampered with."""
-    records.require(who, "audit.verify")
+    records.require_province(who, "audit.verify")
     start = time.perf_counter()
     with records.read() as session:
         result = store_audit.verify(session)
@@ -33,9 +31,7 @@ def verify(who: Actor) -> dict[str, Any]:
 
 def history(who: Actor, object_type: str, object_id: str, *, limit: int = 200) -> list[dict[str, Any]]:
     """Entries about one record (e.g. ``projects``, ``3``), newest first."""
-    records.require(who, "audit.verify")
-    if who.unit_level != PROVINCE:
-        raise PermissionDenied(f"用户 {who.label()}：审计日志跨越各县，只有省级用户可以查阅")
+    records.require_province(who, "audit.verify")
     with records.read() as session:
         rows = session.scalars(
             select(AuditEntry)

@@ -319,7 +319,7 @@ def _check_target(out_dir: Path) -> None:
 
 def backup(who: Actor, out_dir: str | Path) -> dict[str, Any]:
     """Back up the records database and the data directory into the new folder ``out_dir``."""
-    records.require(who, "backup")
+    records.require_province(who, "backup")
     out_dir = Path(out_dir).resolve()
     _check_target(out_dir)
     url = _url()
@@ -508,7 +508,7 @@ def _check_after(url: str, data: Path) -> dict[str, Any]:
 
 def restore(who: Actor, in_dir: str | Path) -> dict[str, Any]:
     """Replace the records database and the data directory by the backup in ``in_dir``."""
-    records.require(who, "backup")
+    records.require_province(who, "backup")
     in_dir = Path(in_dir).resolve()
     manifest = _read_manifest(in_dir)
     _verify_files(in_dir, manifest)

@@ -51,7 +51,7 @@ def _accounts(county: str, township: str | None) -> list[tuple[str, str, str | N
 
 def seed_demo(who: records.Actor, dataset: str, plan_folder: str | Path, *, code: str | None = None) -> dict[str, Any]:
     """Create (or complete) the demo records for an imported dataset and an example plan folder."""
-    records.require(who, "unit.manage")
+    records.require_province(who, "unit.manage")
     if not dataset_store().exists(dataset):
         raise InvalidRecord(f"数据集 {dataset} 不存在（先运行 landcon data import）", feature=dataset)
     org.seed_yunnan(who)

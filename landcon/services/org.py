@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from landcon import config
 from landcon.engine import org
@@ -80,7 +81,7 @@ def _add_units(session: Session, rows: Iterable[tuple[str, str]]) -> dict[str, i
 
 def seed_yunnan(who: Actor) -> dict[str, Any]:
     """Load 云南省, 16 州/市 and 129 县/市/区 with their departments (idempotent)."""
-    records.require(who, "unit.manage")
+    records.require_province(who, "unit.manage")
     rows = [(r["code"], r["name"]) for r in reference_units()]
     with records.write(who, "admin.seed-yunnan") as session:
         counts = _add_units(session, rows)
@@ -162,6 +163,13 @@ def _user_dict(user: User) -> dict[str, Any]:
     }
 
 
+def _check_roles(roles: Sequence[str]) -> None:
+    unknown = [r for r in roles if r not in org.ROLES]
+    if unknown or not roles:
+        choices = "、".join(f"{k}（{v}）" for k, v in org.ROLES.items())
+        raise InvalidRecord(f"未知角色 {'、'.join(unknown) or '（未指定）'}；可选：{choices}", field="roles")
+
+
 def add_user(
     who: Actor,
     username: str,
@@ -173,10 +181,7 @@ def add_user(
     display_name: str | None = None,
 ) -> dict[str, Any]:
     """Create a user of ``unit`` (code) and ``department`` (kind code) holding ``roles``."""
-    unknown = [r for r in roles if r not in org.ROLES]
-    if unknown or not roles:
-        choices = "、".join(f"{k}（{v}）" for k, v in org.ROLES.items())
-        raise InvalidRecord(f"未知角色 {'、'.join(unknown) or '（未指定）'}；可选：{choices}", field="roles")
+    _check_roles(roles)
     if not username or len(username) > 64 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise InvalidRecord("用户名须为 1–64 位字母、数字、-、_ 或 .", field="username", feature=username)
     pw_hash = hash_password(password)
@@ -237,6 +242,41 @@ def set_password(who: Actor, username: str, password: str) -> None:
         user.password_hash = pw_hash
 
 
+def _managed_user(session: Session, who: Actor, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None or not records.in_scope(who, user.unit.path):
+        raise NotFound(f"用户 {username} 不存在或不在 {who.unit_name} 的管辖范围内", feature=username)
+    records.require(who, "user.manage", user.unit)
+    return user
+
+
+def set_active(who: Actor, username: str, active: bool, *, expected_version: int | None = None) -> dict[str, Any]:
+    """Disable (or re-enable) a user: a disabled user can neither sign in nor act."""
+    with records.write(who, "user.enable" if active else "user.disable") as session:
+        user = _managed_user(session, who, username)
+        records.expect_version(user, expected_version, f"用户 {username}")
+        if user.username == who.username and not active:
+            raise InvalidRecord("不能停用自己的账号", feature=username)
+        user.active = active
+        session.flush()
+        return _user_dict(user)
+
+
+def set_roles(
+    who: Actor, username: str, roles: Sequence[str], *, expected_version: int | None = None
+) -> dict[str, Any]:
+    """Replace a user's roles."""
+    _check_roles(roles)
+    with records.write(who, "user.roles") as session:
+        user = _managed_user(session, who, username)
+        records.expect_version(user, expected_version, f"用户 {username}")
+        user.roles = [UserRole(role=r) for r in sorted(set(roles))]
+        flag_modified(user, "display_name")  # roles live in their own rows: bump the user's version with them
+        session.flush()
+        session.refresh(user)
+        return _user_dict(user)
+
+
 def create_group(
     who: Actor, unit: str, name: str, *, leader: str | None = None, members: Sequence[tuple[str, str]] = ()
 ) -> dict[str, Any]:
@@ -246,15 +286,18 @@ def create_group(
         records.require(who, "group.manage", u)
         group = LeadingGroup(unit_id=u.id, name=name)
         if leader:
-            group.leader_id = _user_id(session, leader)
-        group.members = [LeadingGroupMember(user_id=_user_id(session, m), duty=duty) for m, duty in members]
+            group.leader_id = _member_id(session, u, leader)
+        group.members = [LeadingGroupMember(user_id=_member_id(session, u, m), duty=duty) for m, duty in members]
         session.add(group)
         session.flush()
         return {"id": group.id, "unit": u.code, "name": name, "leader": leader, "members": [m for m, _ in members]}
 
 
-def _user_id(session: Session, username: str) -> int:
-    uid = session.scalars(select(User.id).where(User.username == username)).first()
-    if uid is None:
+def _member_id(session: Session, unit: Unit, username: str) -> int:
+    """A leading group's leader and members come from its unit or the units below it."""
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
         raise NotFound(f"用户 {username} 不存在", feature=username)
-    return int(uid)
+    if not user.unit.path.startswith(unit.path):
+        raise InvalidRecord(f"用户 {username} 属于 {user.unit.name}，不能加入 {unit.name} 的领导小组", feature=username)
+    return int(user.id)

@@ -18,10 +18,12 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from landcon import config
 from landcon.engine import workflow as wf
 from landcon.engine.org import DEPARTMENTS, LEVELS
 from landcon.engine.rules import ERROR, WARNING
@@ -51,7 +53,8 @@ DRAFT, SUBMITTED = "draft", "submitted"
 
 
 def today() -> dt.date:
-    return utcnow().date()
+    """Today's date where the work happens (``LANDCON_TIMEZONE``, default Asia/Shanghai): deadlines are local dates."""
+    return dt.datetime.now(ZoneInfo(config.timezone())).date()
 
 
 def _chain(project: Project) -> wf.Chain:
@@ -252,7 +255,7 @@ def _version_dict(v: PlanVersion) -> dict[str, Any]:
         "errors": v.errors,
         "warnings": v.warnings,
         "pbf_adjusted": v.pbf_adjusted,
-        "based_on": v.based_on_id,
+        "based_on": v.based_on.number if v.based_on is not None else None,
         "created_by": v.created_by,
         "created_at": v.created_at.isoformat(timespec="seconds"),
         "submitted_at": v.submitted_at.isoformat(timespec="seconds") if v.submitted_at else None,
@@ -444,6 +447,12 @@ def new_draft(who: Actor, code: str) -> dict[str, Any]:
     with records.write(who, "plan.draft") as session:
         project = get_project(session, who, code)
         records.require(who, "plan.upload", project.county)
+        chain = _chain(project)
+        if project.stage != chain.submit_from:
+            stage_name = chain.stage(chain.submit_from).name
+            raise TransitionRefused(
+                f"项目处于“{chain.stage(project.stage).name}”阶段，只能在“{stage_name}”阶段新建方案草稿"
+            )
         latest = _latest_version(session, project)
         if latest is None:
             raise NotFound(f"项目 {code} 还没有方案版本：先上传方案")
@@ -480,6 +489,8 @@ def _get_version(session: Session, project: Project, number: int) -> PlanVersion
 def export_plan(who: Actor, code: str, number: int, out: str | Path) -> Path:
     """Write a version's plan folder (files restored from the content store) to ``out``."""
     out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InvalidRecord("输出位置已存在且不为空：请指定新的文件夹", path=str(out))
     with records.read() as session:
         project = get_project(session, who, code)
         v = _get_version(session, project, number)
@@ -490,7 +501,7 @@ def export_plan(who: Actor, code: str, number: int, out: str | Path) -> Path:
         for rel, sha in files:
             store.copy_to(sha, tmp / rel)
         if out.exists():
-            shutil.rmtree(out)
+            out.rmdir()  # empty, checked above
         tmp.rename(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -592,6 +603,11 @@ def _transition(who: Actor, code: str, action: str, comment: str, expected_versi
     with records.write(who, f"project.{action}") as session:
         project = get_project(session, who, code)
         records.require(who, "project.advance", project.county)
+        stage_now = _chain(project).stage(project.stage)
+        if stage_now.kind == wf.REVIEW:
+            records.require(who, "review.close", project.county)
+        elif action == wf.ADVANCE and project.stage == _chain(project).submit_from:
+            records.require(who, "plan.submit", project.county)
         records.expect_version(project, expected_version, f"项目 {code}")
         chain = _chain(project)
         stage = chain.stage(project.stage)
@@ -701,6 +717,8 @@ def give_opinion(
         o.opinion, o.conditions, o.comments = opinion, conditions.strip(), comments.strip()
         o.reviewer, o.given_at = who.username, utcnow()
         have = {a.blob_sha for a in o.attachments}
+        if files:
+            records.require(who, "attachment.add", unit)
         for f in files:
             blob = attachments.store_file(session, f)
             if blob.sha256 not in have:

@@ -154,6 +154,15 @@ def require(who: Actor, action: str, unit: Unit | None = None) -> None:
         )
 
 
+def require_province(who: Actor, action: str) -> None:
+    """Actions over every county's records (audit, backup, seeding the province) need a provincial user."""
+    require(who, action)
+    if who.unit_level != PROVINCE:
+        raise PermissionDenied(
+            f"用户 {who.label()} 属于 {who.unit_name}：{ACTION_NAMES[action]}涉及全省的记录，只有省级用户可以操作"
+        )
+
+
 def visible(who: Actor, unit: Unit, what: str) -> None:
     """Records outside the actor's subtree are reported as missing."""
     if not in_scope(who, unit.path):

@@ -33,7 +33,9 @@ def _plain(value: Any) -> Any:
 
 
 def _identity(obj: Any) -> str:
-    ident = inspect(obj).identity or ()
+    """Primary key as text (``3``, or ``3:plan.gpkg`` for composite keys); set for new rows too."""
+    state = inspect(obj)
+    ident = state.identity or state.mapper.primary_key_from_instance(obj)
     return ":".join(str(v) for v in ident)
 
 

@@ -178,6 +178,7 @@ class PlanVersion(Versioned, Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     files: Mapped[list[PlanFile]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    based_on: Mapped[PlanVersion | None] = relationship(remote_side=[id], lazy="select")
     __mapper_args__ = {"version_id_col": Versioned.version}  # noqa: RUF012
 
 
