@@ -26,7 +26,13 @@ def status(as_json: JsonOpt = False) -> None:
     lines = [
         f"数据库：{result['url']}（{result['dialect']}）",
         f"结构版本：{_revision(result['current_revision'])}，最新 {result['head_revision']}"
-        + ("，已是最新" if result["up_to_date"] else "，[yellow]需要升级：landcon db upgrade[/]"),
+        + (
+            "，已是最新"
+            if result["up_to_date"]
+            else "（空库：首次使用时自动建立）"
+            if result["current_revision"] is None
+            else "，[yellow]需要升级：landcon db upgrade[/]"
+        ),
     ]
     if result["dialect"] == "sqlite":
         if result.get("exists") is False:
