@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import select
 
 from landcon.engine import workflow as wf
@@ -60,7 +61,9 @@ def seed_demo(who: records.Actor, dataset: str, plan_folder: str | Path, *, code
         raise InvalidRecord(f"数据集 {dataset} 应属于一个县，实际为 {counties}", feature=dataset)
     county = counties[0]
     townships = [u["code"] for u in org.list_units(who, parent=county, level="township")]
-    township = townships[0] if townships else None
+    meta = yaml.safe_load((Path(plan_folder) / "plan.yaml").read_text("utf-8")) or {}
+    planned = [str(t) for t in meta.get("townships") or [] if str(t) in townships]
+    township = (planned or townships or [None])[0]  # the township the example plan is drawn in
     county_name = org.list_units(who, parent=county, level="county")[0]["name"]
     code = code or f"DEMO-{county}-001"
 
