@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from records_fixtures import ENGINES, RecordsDB
+from sqlalchemy import exc as sa_exc
 from typer.testing import CliRunner
 
 from landcon.cli.main import app
@@ -128,14 +129,19 @@ def test_models_match_migration(records_db: RecordsDB) -> None:
     assert diff == []
 
 
-def test_sqlite_pragmas(records_db: RecordsDB) -> None:
-    if records_db.dialect != "sqlite":
-        pytest.skip("SQLite only")
+def test_engine_settings(records_db: RecordsDB) -> None:
+    """SQLite: WAL, foreign keys, busy timeout. PostgreSQL: PostGIS installed, foreign keys enforced."""
     db = records.database()
     with db.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        if records_db.dialect == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        else:
+            assert str(store_db.postgis_version(db.engine)).startswith("3.")
+    # Foreign keys hold on both: a department of a unit that does not exist is refused.
+    with pytest.raises(sa_exc.IntegrityError), db.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO departments (unit_id, kind, name) VALUES (999999, 'zrzy', 'x')")
 
 
 def test_status(records_db: RecordsDB) -> None:
