@@ -1,0 +1,229 @@
+"""Background jobs (survey, plan report) kept in the database, run by a worker thread.
+
+A job is queued by ``submit`` (audited), claimed by the worker (``queued`` → ``running``), reports
+its progress, and ends ``done`` (with a result) or ``failed`` (with the error message). Progress and
+status updates are bookkeeping, written outside the audit trail.
+
+A server that stops mid-job leaves it ``running``; at start ``recover`` puts it back in the queue
+(``attempts`` < ``MAX_ATTEMPTS``) or marks it failed with the reason — never silently lost.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+
+from landcon import config
+from landcon.errors import InvalidRecord, LandconError, NotFound
+from landcon.services import records
+from landcon.services.records import Actor
+from landcon.store.models import Job, Unit, utcnow
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+MAX_ATTEMPTS = 2
+STATUS_NAMES = {QUEUED: "排队中", RUNNING: "运行中", DONE: "已完成", FAILED: "失败"}
+
+Progress = Callable[[str, float], None]
+Handler = Callable[[dict[str, Any], Path, Progress], dict[str, Any]]
+
+
+def results_dir(kind: str, key: str) -> Path:
+    return config.data_dir() / "results" / kind / key
+
+
+def _survey(params: dict[str, Any], out: Path, progress: Progress) -> dict[str, Any]:
+    from landcon.services.survey import run_survey
+
+    run = run_survey(str(params["dataset"]), out=out, progress=progress)
+    return {"out": str(run.out_dir), "dataset": params["dataset"], "files": run.files}
+
+
+def _plan_report(params: dict[str, Any], out: Path, progress: Progress) -> dict[str, Any]:
+    from landcon.services import projects
+    from landcon.services.plan import write_report
+
+    who = records.actor(str(params["user"]))
+    with _tempdir() as tmp:
+        folder = projects.export_plan(who, str(params["project"]), int(params["version"]), tmp / "plan")
+        write_report(folder, str(params["dataset"]), out, progress=progress)
+    return {"out": str(out), "files": sorted(p.name for p in out.iterdir())}
+
+
+def _tempdir() -> Any:
+    import tempfile
+
+    class _Dir:
+        def __enter__(self) -> Path:
+            self.tmp = tempfile.TemporaryDirectory(prefix="landcon-job-")
+            return Path(self.tmp.name)
+
+        def __exit__(self, *exc: object) -> None:
+            self.tmp.cleanup()
+
+    return _Dir()
+
+
+#: kind → (handler, action required to submit it, name)
+KINDS: dict[str, tuple[Handler, str, str]] = {
+    "survey": (_survey, "project.edit", "摸底调查"),
+    "plan_report": (_plan_report, "plan.upload", "方案成果（附表、文本、图件）"),
+}
+
+
+def _dict(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "kind_name": KINDS[job.kind][2] if job.kind in KINDS else job.kind,
+        "params": job.params,
+        "status": job.status,
+        "status_name": STATUS_NAMES.get(job.status, job.status),
+        "progress": round(job.progress, 3),
+        "stage": job.stage,
+        "result": job.result,
+        "error": job.error,
+        "attempts": job.attempts,
+        "created_by": job.created_by,
+        "created_at": job.created_at.isoformat(timespec="seconds"),
+        "finished_at": job.finished_at.isoformat(timespec="seconds") if job.finished_at else None,
+    }
+
+
+def submit(who: Actor, kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Queue a job; the actor needs the kind's permission in its own unit."""
+    if kind not in KINDS:
+        raise InvalidRecord(f"未知任务类型 {kind}", field="kind")
+    records.require(who, KINDS[kind][1])
+    with records.write(who, f"job.{kind}") as session:
+        job = Job(kind=kind, params={**params, "user": who.username}, created_by=who.username, unit_id=who.unit_id)
+        session.add(job)
+        session.flush()
+        return _dict(job)
+
+
+def get(who: Actor, job_id: int) -> dict[str, Any]:
+    with records.read() as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            raise NotFound(f"任务 {job_id} 不存在", feature=job_id)
+        unit = session.get(Unit, job.unit_id) if job.unit_id is not None else None
+        if job.created_by != who.username and (unit is None or not records.in_scope(who, unit.path)):
+            raise NotFound(f"任务 {job_id} 不存在或不在 {who.unit_name} 的管辖范围内", feature=job_id)
+        return _dict(job)
+
+
+def latest(who: Actor, kind: str, key: str, value: str) -> dict[str, Any] | None:
+    """The newest job of ``kind`` whose params[key] == value, visible to the actor."""
+    with records.read() as session:
+        jobs = session.scalars(select(Job).where(Job.kind == kind).order_by(Job.id.desc()).limit(200))
+        for job in jobs:
+            if str(job.params.get(key)) == value:
+                return get(who, job.id)
+    return None
+
+
+def recover() -> dict[str, int]:
+    """Jobs left running by a stopped server: re-queued, or failed after ``MAX_ATTEMPTS``."""
+    db = records.database()
+    with db.engine.begin() as conn:
+        retried = conn.execute(
+            update(Job)
+            .where(Job.status == RUNNING, Job.attempts < MAX_ATTEMPTS)
+            .values(status=QUEUED, stage="重新排队")
+        ).rowcount
+        failed = conn.execute(
+            update(Job)
+            .where(Job.status == RUNNING)
+            .values(
+                status=FAILED,
+                error=f"服务器重启时任务中断，已尝试 {MAX_ATTEMPTS} 次",
+                finished_at=utcnow(),
+            )
+        ).rowcount
+    return {"requeued": int(retried or 0), "failed": int(failed or 0)}
+
+
+def _claim() -> Job | None:
+    db = records.database()
+    with db.engine.begin() as conn:
+        q = select(Job.id).where(Job.status == QUEUED).order_by(Job.id).limit(1)
+        if db.dialect == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        job_id = conn.execute(q).scalar()
+        if job_id is None:
+            return None
+        conn.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(status=RUNNING, attempts=Job.attempts + 1, started_at=utcnow(), progress=0.0)
+        )
+    with db.sessions() as session:
+        return session.get(Job, job_id)
+
+
+def _set(job_id: int, **values: Any) -> None:
+    with records.database().engine.begin() as conn:
+        conn.execute(update(Job).where(Job.id == job_id).values(**values))
+
+
+def run_one() -> bool:
+    """Claim and run the oldest queued job; False when the queue is empty."""
+    job = _claim()
+    if job is None:
+        return False
+    handler = KINDS[job.kind][0] if job.kind in KINDS else None
+    last = [0.0]
+
+    def progress(stage: str, fraction: float) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.3 or fraction >= 1.0:
+            last[0] = now
+            _set(job.id, stage=stage[:100], progress=max(0.0, min(1.0, float(fraction))))
+
+    try:
+        if handler is None:
+            raise InvalidRecord(f"未知任务类型 {job.kind}")
+        out = results_dir(job.kind, str(job.params.get("dataset") or job.id))
+        if job.kind == "plan_report":
+            out = results_dir(job.kind, str(job.id))
+        result = handler(dict(job.params), out, progress)
+        _set(job.id, status=DONE, progress=1.0, result=result, finished_at=utcnow(), stage="完成")
+    except LandconError as error:
+        _set(job.id, status=FAILED, error=str(error), finished_at=utcnow())
+    except Exception as error:  # a bug: keep the trace for the administrator
+        _set(job.id, status=FAILED, error=f"内部错误：{error}\n{traceback.format_exc()[-2000:]}", finished_at=utcnow())
+    return True
+
+
+class Worker:
+    """A daemon thread running queued jobs one at a time (the machine has two cores)."""
+
+    def __init__(self, poll_s: float = 0.5) -> None:
+        self.poll_s = poll_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        recover()
+        self._thread = threading.Thread(target=self._loop, name="landcon-jobs", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = run_one()
+            except Exception:  # the loop itself must survive (database briefly unavailable …)
+                busy = False
+            if not busy:
+                self._stop.wait(self.poll_s)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
