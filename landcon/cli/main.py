@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from landcon import __version__
-from landcon.cli import admin, audit, backup, data, db, group, meeting, plan, project, review, survey, task, user
+from landcon.cli import admin, audit, backup, data, db, group, meeting, plan, project, review, serve, survey, task, user
 
 app = typer.Typer(
     name="landcon",
@@ -28,6 +28,7 @@ app.add_typer(group.app, name="group", help="领导小组 / leading groups")
 app.add_typer(audit.app, name="audit", help="审计日志 / audit trail")
 app.command("backup")(backup.backup_cmd)
 app.command("restore")(backup.restore_cmd)
+app.command("serve")(serve.serve_cmd)
 
 
 @app.command()

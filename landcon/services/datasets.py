@@ -262,6 +262,14 @@ def info(name_or_path: str, *, encoding: str | None = None) -> DatasetInfo:
     return DatasetInfo(name_or_path, kind, {n: _describe(f, n == DLTB) for n, f in frames.items()})
 
 
+def manifest(name: str) -> dict[str, Any]:
+    """A stored dataset's manifest (``DatasetNotFound`` when there is no such dataset)."""
+    target = store()
+    if not target.exists(name):
+        raise DatasetNotFound(f"数据集 {name} 不存在 / no such dataset")
+    return target.manifest(name)
+
+
 def list_datasets() -> list[dict[str, Any]]:
     """Stored datasets with their counts and import time."""
     target = store()

@@ -301,3 +301,8 @@ def _member_id(session: Session, unit: Unit, username: str) -> int:
     if not user.unit.path.startswith(unit.path):
         raise InvalidRecord(f"用户 {username} 属于 {user.unit.name}，不能加入 {unit.name} 的领导小组", feature=username)
     return int(user.id)
+
+
+def reference_outlines() -> bytes:
+    """Yunnan's province, prefecture and county outlines (WGS84 GeoJSON, ~100 m; see its README)."""
+    return resources.files("landcon").joinpath("data/reference/yunnan_admin_units.geojson").read_bytes()

@@ -1,0 +1,90 @@
+"""总览: projects by stage, key figures and per-county activity for the actor's scope.
+
+Figures come from each project's latest plan version (indicators computed by ``plan check``):
+整治规模 = Σ ``area.zzqy_m2``; planned 新增耕地 = Σ ``cultivated.new_m2``; achieved 新增耕地 = the
+same for projects past 验收; 永农调整 = Σ 调出 and Σ 调入; investment = Σ ``investment.total_wan``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import func, select
+
+from landcon.engine import workflow as wf
+from landcon.services import records
+from landcon.services.records import Actor
+from landcon.store.models import PlanVersion, Project, Unit
+
+ACHIEVED_STAGES = ("aftercare",)
+MU = 10_000 / 15
+
+
+def _num(data: dict[str, Any], path: str) -> float:
+    value: Any = data
+    for key in path.split("."):
+        if not isinstance(value, dict):
+            return 0.0
+        value = value.get(key)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def overview(who: Actor) -> dict[str, Any]:
+    records.require(who, "project.read")
+    with records.read() as session:
+        latest = (
+            select(PlanVersion.project_id, func.max(PlanVersion.number).label("n"))
+            .group_by(PlanVersion.project_id)
+            .subquery()
+        )
+        rows = session.execute(
+            select(
+                Project.code,
+                Project.name,
+                Project.stage,
+                Project.stage_name,
+                Unit.code,
+                Unit.name,
+                PlanVersion.indicators,
+            )
+            .join(Unit, Project.county_id == Unit.id)
+            .outerjoin(latest, latest.c.project_id == Project.id)
+            .outerjoin(PlanVersion, (PlanVersion.project_id == Project.id) & (PlanVersion.number == latest.c.n))
+            .where(Unit.path.startswith(who.unit_path))
+            .order_by(Unit.code, Project.code)
+        ).all()
+    stage_names = {s.code: s.name for s in wf.YUNNAN.stages}
+    by_stage: Counter[str] = Counter()
+    counties: dict[str, dict[str, Any]] = {}
+    kpi = {"projects": 0, "area_m2": 0.0, "new_farmland_planned_m2": 0.0, "new_farmland_achieved_m2": 0.0}
+    kpi |= {"pbf_out_m2": 0.0, "pbf_in_m2": 0.0, "investment_wan": 0.0}
+    projects = []
+    for code, name, stage, stage_name, county, county_name, indicators in rows:
+        ind = indicators or {}
+        by_stage[stage] += 1
+        stage_names.setdefault(stage, stage_name)
+        kpi["projects"] += 1
+        kpi["area_m2"] += _num(ind, "area.zzqy_m2")
+        new = _num(ind, "cultivated.new_m2")
+        kpi["new_farmland_planned_m2"] += new
+        if stage in ACHIEVED_STAGES:
+            kpi["new_farmland_achieved_m2"] += new
+        kpi["pbf_out_m2"] += _num(ind, "permanent_farmland.out_m2")
+        kpi["pbf_in_m2"] += _num(ind, "permanent_farmland.in_m2")
+        kpi["investment_wan"] += _num(ind, "investment.total_wan")
+        c = counties.setdefault(county, {"code": county, "name": county_name, "projects": 0, "stages": {}})
+        c["projects"] += 1
+        c["stages"][stage] = c["stages"].get(stage, 0) + 1
+        projects.append({"code": code, "name": name, "county": county, "stage": stage, "stage_name": stage_name})
+    kpi = {k: round(v, 2) for k, v in kpi.items()}
+    kpi["area_mu"] = round(kpi["area_m2"] / MU, 2)
+    kpi["new_farmland_planned_mu"] = round(kpi["new_farmland_planned_m2"] / MU, 2)
+    kpi["new_farmland_achieved_mu"] = round(kpi["new_farmland_achieved_m2"] / MU, 2)
+    return {
+        "scope": {"unit": who.unit_code, "name": who.unit_name, "level": who.unit_level},
+        "by_stage": [{"stage": s, "name": stage_names.get(s, s), "projects": by_stage.get(s, 0)} for s in stage_names],
+        "kpi": kpi,
+        "counties": list(counties.values()),
+        "projects": projects,
+    }

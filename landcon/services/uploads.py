@@ -1,0 +1,220 @@
+"""Uploaded datasets: kept in a staging folder, checked, validated, then imported.
+
+Accepted: a ``.gpkg`` or a ``.zip`` holding a ``.gdb`` folder, shapefiles or a GeoPackage. Refused
+with a message naming the file and entry:
+- larger than ``LANDCON_UPLOAD_MAX_MB`` (default 2048) while streaming in;
+- zip entries with absolute paths, ``..``, drive letters or symlinks (path traversal);
+- zip bombs: more than ``MAX_ENTRIES`` entries, a total uncompressed size above 4 × the upload
+  limit, or an entry whose compression ratio exceeds ``MAX_RATIO``;
+- files of unexpected types inside the archive (only GIS parts and text sidecars are extracted).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import stat
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
+
+import pyogrio
+import shapely
+
+from landcon import config
+from landcon.errors import InputReadError, NotFound
+from landcon.services import datasets
+from landcon.services.records import Actor, require
+
+MAX_ENTRIES = 20_000
+MAX_RATIO = 200
+CHUNK = 1 << 20
+GIS_PARTS = {
+    ".gpkg", ".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".xml", ".parquet",
+    ".gdbtable", ".gdbtablx", ".gdbindexes", ".atx", ".spx", ".freelist", ".horizon", ".txt", ".json",
+}  # fmt: skip
+_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class UploadRefused(InputReadError):
+    """The upload is too large, of the wrong type, or a malicious archive."""
+
+
+def max_bytes() -> int:
+    return int(float(os.environ.get("LANDCON_UPLOAD_MAX_MB", "2048")) * 1024 * 1024)
+
+
+def _root() -> Path:
+    return config.data_dir() / "uploads"
+
+
+def _folder(upload_id: str) -> Path:
+    if not _ID.match(upload_id):
+        raise NotFound(f"上传 {upload_id} 不存在")
+    folder = _root() / upload_id
+    if not folder.is_dir():
+        raise NotFound(f"上传 {upload_id} 不存在或已过期")
+    return folder
+
+
+def _safe_member(info: zipfile.ZipInfo, archive: str, allowed: set[str] = GIS_PARTS) -> PurePosixPath | None:
+    name = info.filename.replace("\\", "/")
+    path = PurePosixPath(name)
+    mode = info.external_attr >> 16
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in path.parts:
+        raise UploadRefused(f"压缩包条目 {info.filename!r} 指向包外（路径穿越），已拒绝", path=archive)
+    if stat.S_ISLNK(mode):
+        raise UploadRefused(f"压缩包条目 {info.filename!r} 是符号链接，已拒绝", path=archive)
+    if info.is_dir():
+        return None
+    suffix = path.suffix.lower()
+    in_gdb = any(p.lower().endswith(".gdb") for p in path.parts[:-1])
+    if suffix not in allowed and not in_gdb:
+        raise UploadRefused(
+            f"压缩包中有不接受的文件 {info.filename!r}（只接受 .gdb、Shapefile、GeoPackage）", path=archive
+        )
+    return path
+
+
+def _extract(archive: Path, target: Path, limit: int, allowed: set[str] = GIS_PARTS) -> None:
+    try:
+        zf = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile as error:
+        raise UploadRefused("不是有效的 zip 压缩包", path=archive.name) from error
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise UploadRefused(f"压缩包条目过多（{len(infos)} > {MAX_ENTRIES}），疑似压缩炸弹", path=archive.name)
+        total = sum(i.file_size for i in infos)
+        if total > 4 * limit:
+            raise UploadRefused(f"解压后过大（{total / 2**20:.0f} MB），疑似压缩炸弹", path=archive.name)
+        for info in infos:
+            member = _safe_member(info, archive.name, allowed)
+            if member is None:
+                continue
+            if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 1 << 20:
+                raise UploadRefused(
+                    f"条目 {info.filename!r} 压缩比异常（>{MAX_RATIO}），疑似压缩炸弹", path=archive.name
+                )
+            out = target.joinpath(*member.parts)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            written = 0
+            with zf.open(info) as src, open(out, "wb") as dst:
+                while chunk := src.read(CHUNK):
+                    written += len(chunk)
+                    if written > info.file_size:  # the header lied about the size
+                        raise UploadRefused(f"条目 {info.filename!r} 实际大小与声明不符", path=archive.name)
+                    dst.write(chunk)
+
+
+def _source(folder: Path) -> Path:
+    """The readable thing inside an extracted upload: a .gdb, a .gpkg, or the folder of shapefiles."""
+    data = folder / "data"
+    gdbs = [p for p in data.rglob("*.gdb") if p.is_dir()]
+    if gdbs:
+        return gdbs[0]
+    gpkgs = list(data.rglob("*.gpkg"))
+    if gpkgs:
+        return gpkgs[0]
+    shps = list(data.rglob("*.shp"))
+    if shps:
+        return shps[0].parent
+    raise UploadRefused("上传中没有找到 .gdb、.gpkg 或 .shp", path=folder.name)
+
+
+def receive(who: Actor, filename: str, stream: BinaryIO) -> dict[str, Any]:
+    """Store an upload (streamed, size-limited), unpack it safely and validate it."""
+    require(who, "project.edit")
+    name = Path(filename or "").name
+    suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+    if suffix not in ("zip", "gpkg"):
+        raise UploadRefused(
+            "只接受 .zip（.gdb、Shapefile 或 GeoPackage 打包）或 .gpkg 文件", path=name or "（无文件名）"
+        )
+    limit = max_bytes()
+    upload_id = secrets.token_hex(16)
+    folder = _root() / upload_id
+    (folder / "data").mkdir(parents=True)
+    try:
+        raw = folder / ("upload.zip" if suffix == "zip" else "data/upload.gpkg")
+        size = 0
+        with open(raw, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise UploadRefused(f"文件超过上传上限 {limit / 2**20:g} MB（LANDCON_UPLOAD_MAX_MB）", path=name)
+                out.write(chunk)
+        if suffix == "zip":
+            _extract(raw, folder / "data", limit)
+            raw.unlink()
+        source = _source(folder)
+        report = datasets.validate(source)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    (folder / "name.txt").write_text(name, encoding="utf-8")
+    return {"upload": upload_id, "filename": name, "source": source.name, "report": report.as_dict()}
+
+
+def problem_features(who: Actor, upload_id: str, *, limit: int = 500) -> dict[str, Any]:
+    """GeoJSON (WGS84) of the features named by the validation problems, for the map."""
+    require(who, "project.edit")
+    folder = _folder(upload_id)
+    source = _source(folder)
+    report = datasets.validate(source).as_dict()
+    wanted: dict[str, set[str]] = {}
+    for p in report["problems"][:limit]:
+        if p["feature"] is not None:
+            wanted.setdefault(p["layer"], set()).add(str(p["feature"]))
+    features: list[dict[str, Any]] = []
+    layers = {n.upper(): n for n, _ in pyogrio.list_layers(str(source))} if source.suffix else {}
+    for layer, ids in wanted.items():
+        frame = _read_layer(source, layers.get(layer.upper(), layer))
+        if frame is None or frame.crs is None:
+            continue
+        frame = frame.to_crs(4326)
+        bsm = frame["BSM"].astype(str) if "BSM" in frame.columns else None
+        for i, geom in enumerate(frame.geometry):
+            key = str(bsm.iloc[i]) if bsm is not None and bsm.iloc[i] not in ("", "None", "nan") else str(i + 1)
+            if key in ids and geom is not None:
+                features.append(
+                    {
+                        "type": "Feature",
+                        "properties": {"layer": layer, "feature": key},
+                        "geometry": shapely.geometry.mapping(geom),
+                    }
+                )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _read_layer(source: Path, layer: str) -> Any:
+    try:
+        if source.is_dir() and not source.suffix:
+            shp = next((p for p in source.glob("*.shp") if p.stem.upper() == layer.upper()), None)
+            return pyogrio.read_dataframe(str(shp)) if shp else None
+        return pyogrio.read_dataframe(str(source), layer=layer)
+    except Exception:
+        return None
+
+
+def import_upload(who: Actor, upload_id: str, name: str, *, replace: bool = False) -> dict[str, Any]:
+    """Import a validated upload as dataset ``name`` (refused when it has errors); the upload is then removed."""
+    require(who, "project.edit")
+    folder = _folder(upload_id)
+    result = datasets.import_dataset(_source(folder), name, replace=replace)
+    shutil.rmtree(folder, ignore_errors=True)
+    return result.as_dict()
+
+
+def extract_plan(archive: Path, folder: Path) -> Path:
+    """Unpack a zipped plan folder (``plan.gpkg``/``plan.gdb`` + ``plan.yaml``) safely into ``folder``."""
+    staging = folder.parent / (folder.name + ".unpack")
+    staging.mkdir(parents=True)
+    _extract(archive, staging, max_bytes(), GIS_PARTS | {".yaml", ".yml"})
+    metas = sorted(staging.rglob("plan.yaml"), key=lambda p: len(p.parts))
+    if not metas:
+        raise UploadRefused("压缩包中没有 plan.yaml（方案文件夹须含 plan.gpkg 和 plan.yaml）", path=archive.name)
+    metas[0].parent.rename(folder)
+    return folder

@@ -1,0 +1,438 @@
+"""The landcon web application: one map-centred workspace (FastAPI + Jinja2 + HTMX + MapLibre).
+
+Every page and API call goes through the services with the signed-in user's ``Actor``, so roles and
+unit scopes are the same as on the command line. Sessions are HttpOnly, SameSite=Strict cookies;
+every state-changing request carries the session's CSRF token (form field ``csrf_token`` or header
+``X-CSRF-Token``). JS and CSS are served from ``/static`` (vendored from npm at set-up): no CDN.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Request, UploadFile
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from landcon import __version__
+from landcon.errors import (
+    Conflict,
+    DatasetNotFound,
+    LandconError,
+    NotFound,
+    PermissionDenied,
+    TransitionRefused,
+)
+from landcon.services import (
+    datasets,
+    jobs,
+    org,
+    overview,
+    projects,
+    records,
+    tasks,
+    uploads,
+    webauth,
+)
+from landcon.services import plan as plans
+from landcon.web import tiles
+
+HERE = Path(__file__).parent
+COOKIE = "landcon_session"
+LOGIN_CSRF = "landcon_login_csrf"
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.globals["version"] = __version__
+
+
+class NeedLogin(Exception):
+    pass
+
+
+def status_of(error: LandconError) -> int:
+    if isinstance(error, NotFound | DatasetNotFound):
+        return 404
+    if isinstance(error, PermissionDenied):
+        return 403
+    if isinstance(error, Conflict | TransitionRefused):
+        return 409
+    return 400
+
+
+def current(request: Request) -> webauth.Current:
+    """The signed-in user, or ``NeedLogin`` (pages redirect to /login, the API answers 401)."""
+    found = webauth.resolve(request.cookies.get(COOKIE))
+    if found is None:
+        raise NeedLogin()
+    request.state.current = found
+    return found
+
+
+async def csrf(request: Request) -> None:
+    """State-changing requests must echo the session's CSRF token."""
+    cur = current(request)
+    token = request.headers.get("x-csrf-token")
+    if token is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get("csrf_token")
+        token = value if isinstance(value, str) else None
+    if not webauth.check_csrf(cur, token):
+        raise PermissionDenied("缺少或错误的 CSRF 令牌：请刷新页面后重试")
+
+
+User = Depends(current)
+Csrf = Depends(csrf)
+
+
+def page(
+    request: Request, name: str, cur: webauth.Current | None, *, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    ctx: dict[str, Any] = {"request": request, "me": cur.actor if cur else None, "csrf": cur.csrf_token if cur else ""}
+    ctx.update(context)
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def create_app(*, worker: bool = True) -> FastAPI:
+    """The application; ``worker`` starts the background-job thread (off in API tests)."""
+    runner = jobs.Worker() if worker else None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> Any:
+        records.database()
+        if runner is not None:
+            runner.start()
+        yield
+        if runner is not None:
+            runner.stop()
+
+    app = FastAPI(
+        title="landcon 全域土地综合整治平台",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,  # served below from the vendored Swagger UI: no CDN
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith(("/static", "/tiles")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(NeedLogin)
+    async def need_login(request: Request, _exc: NeedLogin) -> Response:
+        if request.url.path.startswith(("/api/", "/tiles/")) or request.headers.get("hx-request"):
+            return JSONResponse({"error": "请先登录"}, status_code=401, headers={"HX-Redirect": "/login"})
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(LandconError)
+    async def landcon_error(request: Request, exc: LandconError) -> Response:
+        code = status_of(exc)
+        if request.url.path.startswith(("/api/", "/tiles/")):
+            return JSONResponse({"error": str(exc), "type": type(exc).__name__}, status_code=code)
+        cur = getattr(request.state, "current", None)
+        if request.headers.get("hx-request"):
+            return HTMLResponse(f'<div class="alert error" role="alert">{_escape(str(exc))}</div>', status_code=code)
+        return page(request, "error.html", cur, message=str(exc), status=code, status_code=code)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="landcon API",
+            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+    tiles_router = APIRouter(dependencies=[User])
+    tiles_router.include_router(tiles.router)
+    app.include_router(tiles_router)
+    app.include_router(_pages())
+    app.include_router(_api(), prefix="/api/v1")
+    return app
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _pages() -> APIRouter:
+    r = APIRouter()
+
+    @r.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_form(request: Request, next: str = "/") -> Response:
+        import secrets
+
+        token = secrets.token_urlsafe(24)
+        response = page(request, "login.html", None, next=next if next.startswith("/") else "/", login_csrf=token)
+        response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", max_age=1800)
+        return response
+
+    @r.post("/login", include_in_schema=False)
+    def login(
+        request: Request,
+        username: str = Form(...),
+        password: str = Form(...),
+        csrf_token: str = Form(""),
+        next: str = Form("/"),
+    ) -> Response:
+        import hmac
+
+        expected = request.cookies.get(LOGIN_CSRF) or ""
+        if not expected or not hmac.compare_digest(expected, csrf_token):
+            return page(request, "login.html", None, error="登录表单已过期，请重试", next=next, login_csrf=expected)
+        try:
+            signed = webauth.login(username, password, _address(request))
+        except PermissionDenied as error:
+            return page(request, "login.html", None, error=str(error), next=next, login_csrf=expected, status_code=401)
+        response = RedirectResponse(
+            next if next.startswith("/") and not next.startswith("//") else "/", status_code=303
+        )
+        response.set_cookie(
+            COOKIE, signed.token, httponly=True, samesite="strict", max_age=int(webauth.session_hours() * 3600)
+        )
+        response.delete_cookie(LOGIN_CSRF)
+        return response
+
+    @r.post("/logout", include_in_schema=False, dependencies=[Csrf])
+    def logout(request: Request) -> Response:
+        webauth.logout(request.cookies.get(COOKIE))
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    @r.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request, cur: webauth.Current = User) -> Response:
+        data = overview.overview(cur.actor)
+        return page(request, "overview.html", cur, data=data, data_json=json.dumps(data, ensure_ascii=False))
+
+    @r.get("/reference/yunnan.geojson", include_in_schema=False)
+    def reference(cur: webauth.Current = User) -> Response:
+        return Response(org.reference_outlines(), media_type="application/geo+json")
+
+    @r.get("/data", response_class=HTMLResponse, include_in_schema=False)
+    def data_page(request: Request, cur: webauth.Current = User) -> Response:
+        return page(request, "data.html", cur, datasets=datasets.list_datasets())
+
+    @r.post("/data/upload", response_class=HTMLResponse, include_in_schema=False, dependencies=[Csrf])
+    def data_upload(request: Request, file: UploadFile, cur: webauth.Current = User) -> Response:
+        result = uploads.receive(cur.actor, file.filename or "", file.file)
+        return page(request, "upload_report.html", cur, result=result)
+
+    @r.get("/data/uploads/{upload_id}/problems.geojson", include_in_schema=False)
+    def upload_problems(upload_id: str, cur: webauth.Current = User) -> Response:
+        return JSONResponse(uploads.problem_features(cur.actor, upload_id))
+
+    @r.post("/data/import", include_in_schema=False, dependencies=[Csrf])
+    def data_import(
+        upload: str = Form(...), name: str = Form(...), replace: bool = Form(False), cur: webauth.Current = User
+    ) -> Response:
+        uploads.import_upload(cur.actor, upload, name, replace=replace)
+        return RedirectResponse(f"/data/{name}", status_code=303)
+
+    @r.get("/data/{name}", response_class=HTMLResponse, include_in_schema=False)
+    def dataset_page(request: Request, name: str, cur: webauth.Current = User) -> Response:
+        return page(request, "dataset.html", cur, name=name, manifest=datasets.manifest(name))
+
+    @r.get("/survey/{dataset}", response_class=HTMLResponse, include_in_schema=False)
+    def survey_page(request: Request, dataset: str, cur: webauth.Current = User) -> Response:
+        job = jobs.latest(cur.actor, "survey", "dataset", dataset)
+        result = None
+        out = jobs.results_dir("survey", dataset) / "survey.json"
+        if out.exists():
+            result = json.loads(out.read_text("utf-8"))
+        return page(request, "survey.html", cur, dataset=dataset, job=job, result=result)
+
+    @r.post("/survey/{dataset}/run", response_class=HTMLResponse, include_in_schema=False, dependencies=[Csrf])
+    def survey_run(request: Request, dataset: str, cur: webauth.Current = User) -> Response:
+        datasets.manifest(dataset)  # refuses an unknown dataset
+        job = jobs.submit(cur.actor, "survey", {"dataset": dataset})
+        return page(request, "job.html", cur, job=job)
+
+    @r.get("/survey/{dataset}/files/{filename}", include_in_schema=False)
+    def survey_file(dataset: str, filename: str, cur: webauth.Current = User) -> Response:
+        records.require(cur.actor, "project.read")
+        folder = jobs.results_dir("survey", dataset)
+        path = folder / Path(filename).name
+        if not path.is_file():
+            raise NotFound(f"文件 {filename} 不存在")
+        return FileResponse(path, filename=path.name)
+
+    @r.get("/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
+    def job_page(request: Request, job_id: int, cur: webauth.Current = User) -> Response:
+        return page(request, "job.html", cur, job=jobs.get(cur.actor, job_id))
+
+    @r.get("/projects", response_class=HTMLResponse, include_in_schema=False)
+    def projects_page(request: Request, cur: webauth.Current = User) -> Response:
+        return page(request, "projects.html", cur, projects=projects.list_projects(cur.actor))
+
+    @r.get("/projects/{code}", response_class=HTMLResponse, include_in_schema=False)
+    def project_page(request: Request, code: str, cur: webauth.Current = User) -> Response:
+        p = projects.show_project(cur.actor, code)
+        latest = p["plan_versions"][-1]["number"] if p["plan_versions"] else None
+        detail = projects.version_detail(cur.actor, code, latest) if latest else None
+        return page(request, "project.html", cur, p=p, detail=detail)
+
+    @r.post("/projects/{code}/plan", include_in_schema=False, dependencies=[Csrf])
+    def project_plan(
+        code: str, example: bool = Form(False), file: UploadFile | None = None, cur: webauth.Current = User
+    ) -> Response:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="landcon-plan-") as tmp:
+            folder = Path(tmp) / "plan"
+            if example:
+                p = projects.show_project(cur.actor, code)
+                plans.synthesise_plan(str(p["dataset"]), folder)
+            elif file is not None and file.filename:
+                raw = Path(tmp) / "plan.zip"
+                raw.write_bytes(file.file.read(uploads.max_bytes() + 1)[: uploads.max_bytes() + 1])
+                if raw.stat().st_size > uploads.max_bytes():
+                    raise uploads.UploadRefused("方案文件过大", path=file.filename)
+                uploads.extract_plan(raw, folder)
+            else:
+                raise uploads.UploadRefused("请选择方案压缩包（plan.gpkg + plan.yaml）或使用示例方案")
+            projects.save_plan(cur.actor, code, folder)
+        return RedirectResponse(f"/projects/{code}", status_code=303)
+
+    @r.post("/projects/{code}/advance", include_in_schema=False, dependencies=[Csrf])
+    def project_advance(code: str, comment: str = Form(""), cur: webauth.Current = User) -> Response:
+        projects.advance(cur.actor, code, comment=comment)
+        return RedirectResponse(f"/projects/{code}", status_code=303)
+
+    @r.post("/projects/{code}/reject", include_in_schema=False, dependencies=[Csrf])
+    def project_reject(code: str, reason: str = Form(...), cur: webauth.Current = User) -> Response:
+        projects.reject(cur.actor, code, comment=reason)
+        return RedirectResponse(f"/projects/{code}", status_code=303)
+
+    @r.get("/reviews", response_class=HTMLResponse, include_in_schema=False)
+    def reviews_page(request: Request, cur: webauth.Current = User) -> Response:
+        return page(request, "reviews.html", cur, items=projects.inbox(cur.actor, pending_only=False))
+
+    @r.get("/reviews/{code}", response_class=HTMLResponse, include_in_schema=False)
+    def review_page(request: Request, code: str, cur: webauth.Current = User) -> Response:
+        p = projects.show_project(cur.actor, code)
+        status = projects.review_status(cur.actor, code)
+        latest = p["plan_versions"][-1]["number"] if p["plan_versions"] else None
+        detail = projects.version_detail(cur.actor, code, latest) if latest else None
+        return page(request, "review.html", cur, p=p, status=status, detail=detail)
+
+    @r.post("/reviews/{code}/opinion", include_in_schema=False, dependencies=[Csrf])
+    def review_opinion(
+        code: str,
+        opinion: str = Form(...),
+        conditions: str = Form(""),
+        comments: str = Form(""),
+        cur: webauth.Current = User,
+    ) -> Response:
+        projects.give_opinion(cur.actor, code, opinion, conditions=conditions, comments=comments)
+        return RedirectResponse(f"/reviews/{code}", status_code=303)
+
+    @r.get("/tasks", response_class=HTMLResponse, include_in_schema=False)
+    def tasks_page(request: Request, cur: webauth.Current = User) -> Response:
+        return page(
+            request,
+            "tasks.html",
+            cur,
+            items=tasks.list_tasks(cur.actor),
+            overdue=tasks.overdue_by_unit(cur.actor),
+        )
+
+    @r.post("/tasks/{task_id}/done", include_in_schema=False, dependencies=[Csrf])
+    def task_done(task_id: int, note: str = Form(""), cur: webauth.Current = User) -> Response:
+        tasks.complete_task(cur.actor, task_id, note=note)
+        return RedirectResponse("/tasks", status_code=303)
+
+    @r.get("/admin", response_class=HTMLResponse, include_in_schema=False)
+    def admin_page(request: Request, cur: webauth.Current = User) -> Response:
+        return page(request, "admin.html", cur, users=org.list_users(cur.actor))
+
+    return r
+
+
+def _api() -> APIRouter:
+    r = APIRouter(dependencies=[User])
+
+    @r.get("/me")
+    def me(cur: webauth.Current = User) -> dict[str, Any]:
+        a = cur.actor
+        return {"username": a.username, "name": a.display_name, "unit": a.unit_code, "roles": sorted(a.roles)}
+
+    @r.get("/overview")
+    def api_overview(cur: webauth.Current = User) -> dict[str, Any]:
+        return overview.overview(cur.actor)
+
+    @r.get("/projects")
+    def api_projects(county: str | None = None, stage: str | None = None, cur: webauth.Current = User) -> Any:
+        return projects.list_projects(cur.actor, county=county, stage=stage)
+
+    @r.get("/projects/{code}")
+    def api_project(code: str, cur: webauth.Current = User) -> Any:
+        return projects.show_project(cur.actor, code)
+
+    @r.post("/projects/{code}/advance", dependencies=[Csrf])
+    def api_advance(code: str, cur: webauth.Current = User) -> Any:
+        return projects.advance(cur.actor, code)
+
+    @r.get("/reviews")
+    def api_reviews(cur: webauth.Current = User) -> Any:
+        return projects.inbox(cur.actor)
+
+    @r.post("/reviews/{code}", dependencies=[Csrf])
+    def api_review(code: str, body: dict[str, Any], cur: webauth.Current = User) -> Any:
+        return projects.give_opinion(
+            cur.actor,
+            code,
+            str(body.get("opinion", "")),
+            conditions=str(body.get("conditions", "")),
+            comments=str(body.get("comments", "")),
+            expected_version=body.get("expected_version"),
+        )
+
+    @r.get("/tasks")
+    def api_tasks(overdue: bool = False, cur: webauth.Current = User) -> Any:
+        return tasks.list_tasks(cur.actor, overdue_only=overdue)
+
+    @r.get("/datasets")
+    def api_datasets(cur: webauth.Current = User) -> Any:
+        return datasets.list_datasets()
+
+    @r.get("/jobs/{job_id}")
+    def api_job(job_id: int, cur: webauth.Current = User) -> Any:
+        return jobs.get(cur.actor, job_id)
+
+    @r.post("/uploads", dependencies=[Csrf])
+    def api_upload(file: UploadFile, cur: webauth.Current = User) -> Any:
+        """Upload a dataset (.zip of a .gdb / shapefiles / GeoPackage, or a .gpkg): validation report."""
+        return uploads.receive(cur.actor, file.filename or "", file.file)
+
+    @r.post("/uploads/{upload_id}/import", dependencies=[Csrf])
+    def api_import(upload_id: str, body: dict[str, Any], cur: webauth.Current = User) -> Any:
+        return uploads.import_upload(cur.actor, upload_id, str(body.get("name", "")), replace=bool(body.get("replace")))
+
+    @r.post("/survey/{dataset}", dependencies=[Csrf])
+    def api_survey(dataset: str, cur: webauth.Current = User) -> Any:
+        datasets.manifest(dataset)
+        return jobs.submit(cur.actor, "survey", {"dataset": dataset})
+
+    return r

@@ -1,0 +1,228 @@
+"""The web application through FastAPI's test client: sign-in, sessions, CSRF, roles, scopes, uploads, jobs.
+
+Runs on SQLite and PostgreSQL (``records_world``: Yunnan seeded, the ``grid`` dataset, a user per role).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+from fastapi.testclient import TestClient
+from records_fixtures import PASSWORD
+from sqlalchemy import update
+from test_plan_cli import GOOD, write_plan
+
+from landcon.services import jobs, projects, records
+from landcon.store.models import Job
+from landcon.web.app import COOKIE, LOGIN_CSRF, create_app
+
+CODE = "FM-WEB-01"
+
+
+@pytest.fixture
+def client(records_world):
+    with TestClient(create_app(worker=False), base_url="http://testserver") as c:
+        yield c
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD):
+    client.get("/login")
+    token = client.cookies.get(LOGIN_CSRF)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
+
+
+def csrf_of(client: TestClient) -> str:
+    """The session's CSRF token as the pages give it to the browser."""
+    html = client.get("/projects").text
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(r'"X-CSRF-Token": "([^"]+)"', html)
+    assert match, "the page carries the CSRF token"
+    return match.group(1)
+
+
+def project_in_plan_stage(tmp_path) -> None:
+    author = records.actor("fm_author")
+    projects.create_project(author, CODE, "款庄镇整治", county="530124", dataset="grid")
+    projects.advance(author, CODE)
+    projects.save_plan(author, CODE, write_plan(tmp_path / "plan", GOOD))
+
+
+def test_no_session_is_refused_everywhere(client):
+    assert client.get("/api/v1/projects").status_code == 401
+    assert client.get("/tiles/grid/DLTB/16/0/0.mvt").status_code == 401
+    home = client.get("/", follow_redirects=False)
+    assert home.status_code == 303 and home.headers["location"].startswith("/login")
+    assert client.post("/api/v1/projects/X/advance").status_code == 401
+
+
+def test_sign_in_sets_a_strict_http_only_cookie_and_logout_ends_the_session(client):
+    bad = sign_in(client, "fm_author", "wrong-password")
+    assert bad.status_code == 401 and "用户名或密码错误" in bad.text
+    ok = sign_in(client, "fm_author")
+    assert ok.status_code == 303
+    cookie = ok.headers["set-cookie"]
+    assert f"{COOKIE}=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert client.get("/api/v1/me").json()["roles"] == ["author"]
+    token = csrf_of(client)
+    assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_login_form_needs_its_own_token(client):
+    client.get("/login")
+    r = client.post("/login", data={"username": "fm_author", "password": PASSWORD, "csrf_token": "forged"})
+    assert "登录表单已过期" in r.text and COOKIE not in client.cookies
+
+
+def test_login_throttling(client):
+    for _ in range(5):
+        assert sign_in(client, "fm_author", "wrong-password").status_code == 401
+    throttled = sign_in(client, "fm_author")  # the right password is not even checked now
+    assert throttled.status_code == 401 and "登录失败次数过多" in throttled.text
+
+
+def test_csrf_roles_and_scopes_on_the_api(client, tmp_path):
+    project_in_plan_stage(tmp_path)
+    sign_in(client, "fm_author")
+    assert client.post(f"/api/v1/projects/{CODE}/advance").status_code == 403  # no CSRF token
+    assert client.post(f"/api/v1/projects/{CODE}/advance", headers={"X-CSRF-Token": "forged"}).status_code == 403
+    token = csrf_of(client)
+    moved = client.post(f"/api/v1/projects/{CODE}/advance", headers={"X-CSRF-Token": token})
+    assert moved.status_code == 200 and moved.json()["stage"] == "county_review"
+    again = client.post(f"/api/v1/projects/{CODE}/advance", headers={"X-CSRF-Token": token})
+    assert again.status_code == 403 and "无权办结审查" in again.json()["error"]
+
+    client.cookies.clear()
+    sign_in(client, "fm_leader")  # read-only
+    token = csrf_of(client)
+    assert client.get(f"/api/v1/projects/{CODE}").status_code == 200
+    assert client.post(f"/api/v1/projects/{CODE}/advance", headers={"X-CSRF-Token": token}).status_code == 403
+
+    client.cookies.clear()
+    sign_in(client, "wh_author")  # another county
+    assert client.get(f"/api/v1/projects/{CODE}").status_code == 404
+    assert client.get("/api/v1/projects").json() == []
+
+    client.cookies.clear()
+    sign_in(client, "fm_cz")
+    token = csrf_of(client)
+    given = client.post(f"/api/v1/reviews/{CODE}", json={"opinion": "同意"}, headers={"X-CSRF-Token": token})
+    assert given.status_code == 200 and given.json()["department_name"] == "富民县财政局"
+    assert [r["project"] for r in client.get("/api/v1/reviews").json()] == []  # nothing pending any more
+
+
+def upload(client: TestClient, name: str, payload: bytes):
+    token = csrf_of(client)
+    return client.post("/api/v1/uploads", files={"file": (name, payload)}, headers={"X-CSRF-Token": token})
+
+
+def zipped(entries: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_uploads_refuse_oversize_wrong_type_traversal_and_bombs(client, monkeypatch):
+    sign_in(client, "fm_author")
+    r = upload(client, "run.exe", b"MZ")
+    assert r.status_code == 400 and "只接受 .zip" in r.json()["error"]
+    r = upload(client, "evil.zip", zipped({"../../etc/cron.d/x.shp": b"x"}))
+    assert r.status_code == 400 and "路径穿越" in r.json()["error"]
+    r = upload(client, "odd.zip", zipped({"DLTB.shp": b"x", "payload.exe": b"MZ"}))
+    assert r.status_code == 400 and "payload.exe" in r.json()["error"]
+    r = upload(client, "bomb.zip", zipped({"DLTB.dbf": b"\0" * (20 << 20)}))
+    assert r.status_code == 400 and "压缩炸弹" in r.json()["error"]
+    monkeypatch.setenv("LANDCON_UPLOAD_MAX_MB", "0.01")
+    r = upload(client, "big.gpkg", b"SQLite format 3\0" + b"\0" * 20_000)
+    assert r.status_code == 400 and "上传上限" in r.json()["error"]
+    assert not list((records_world_dir(client) / "uploads").glob("*/data/*"))  # nothing left behind
+
+
+def records_world_dir(client: TestClient):
+    from landcon import config
+
+    return config.data_dir()
+
+
+def test_upload_validate_and_import_a_dataset(client, tmp_path):
+    from conftest import cell, dltb_row, grid_dltb
+
+    sign_in(client, "fm_author")
+    good = tmp_path / "good.gpkg"
+    grid_dltb([dltb_row("1", "0103", cell(0, 0)), dltb_row("2", "0301", cell(1, 0))]).to_file(good, layer="DLTB")
+    r = upload(client, "good.gpkg", good.read_bytes())
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["report"]["valid"] is True
+    token = csrf_of(client)
+    done = client.post(
+        f"/api/v1/uploads/{report['upload']}/import", json={"name": "uploaded"}, headers={"X-CSRF-Token": token}
+    )
+    assert done.status_code == 200 and done.json()["manifest"]["counts"]["DLTB"] == 2
+    assert "uploaded" in [d["name"] for d in client.get("/api/v1/datasets").json()]
+
+    bad = tmp_path / "bad.gpkg"
+    grid_dltb([dltb_row("1", "0103", cell(0, 0), DLBM="9999")]).to_file(bad, layer="DLTB")
+    r = upload(client, "bad.gpkg", bad.read_bytes())
+    assert r.json()["report"]["valid"] is False
+    problems = client.get(f"/data/uploads/{r.json()['upload']}/problems.geojson").json()
+    assert [f["properties"]["feature"] for f in problems["features"]] == ["1"]
+    lon, lat = problems["features"][0]["geometry"]["coordinates"][0][0][:2]
+    assert 101.9 < lon < 102.1 and 25.2 < lat < 25.4  # reprojected to WGS84 for the map
+    token = csrf_of(client)
+    refused = client.post(
+        f"/api/v1/uploads/{r.json()['upload']}/import", json={"name": "bad"}, headers={"X-CSRF-Token": token}
+    )
+    assert refused.status_code == 400
+
+
+def test_survey_job_runs_and_survives_a_restart(client):
+    sign_in(client, "fm_author")
+    token = csrf_of(client)
+    job = client.post("/api/v1/survey/grid", headers={"X-CSRF-Token": token}).json()
+    assert job["status"] == "queued"
+    assert jobs.run_one() is True
+    done = client.get(f"/api/v1/jobs/{job['id']}").json()
+    assert done["status"] == "done" and "survey.json" in done["result"]["files"]
+    assert client.get("/survey/grid/files/survey.xlsx").status_code == 200
+
+    # A job left "running" by a stopped server is queued again, then failed after the last attempt.
+    again = client.post("/api/v1/survey/grid", headers={"X-CSRF-Token": token}).json()
+    db = records.database()
+    with db.engine.begin() as conn:
+        conn.execute(update(Job).where(Job.id == again["id"]).values(status="running", attempts=1))
+    assert jobs.recover() == {"requeued": 1, "failed": 0}
+    with db.engine.begin() as conn:
+        conn.execute(update(Job).where(Job.id == again["id"]).values(status="running", attempts=2))
+    assert jobs.recover() == {"requeued": 0, "failed": 1}
+    failed = client.get(f"/api/v1/jobs/{again['id']}").json()
+    assert failed["status"] == "failed" and "服务器重启" in failed["error"]
+
+    client.cookies.clear()
+    sign_in(client, "wh_author")
+    assert client.get(f"/api/v1/jobs/{job['id']}").status_code == 404
+
+
+def test_overview_is_scoped(client, tmp_path):
+    project_in_plan_stage(tmp_path)
+    sign_in(client, "km_zrzy")
+    data = client.get("/api/v1/overview").json()
+    assert data["kpi"]["projects"] == 1 and data["counties"][0]["code"] == "530124"
+    assert data["kpi"]["new_farmland_planned_m2"] == 10000.0
+    client.cookies.clear()
+    sign_in(client, "wh_author")
+    assert client.get("/api/v1/overview").json()["kpi"]["projects"] == 0
+
+
+def test_openapi_documents_the_api(client):
+    schema = client.get("/api/openapi.json").json()
+    assert "/api/v1/projects/{code}/advance" in schema["paths"]
+    assert client.get("/api/docs").status_code == 200
