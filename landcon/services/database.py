@@ -343,7 +343,8 @@ def backup(who: Actor, out_dir: str | Path) -> dict[str, Any]:
                 raise BackupError(f"不支持备份 {dialect} 数据库")
         sha, size = _hash_file(tmp / db_file)
         entries.append({"path": db_file, "sha256": sha, "size": size})
-        skip = _sqlite_side_files(_sqlite_path(url)) | {out_dir, tmp}
+        # Rebuildable caches (vector tiles) and unfinished uploads are not part of a backup.
+        skip = _sqlite_side_files(_sqlite_path(url)) | {out_dir, tmp, data / "tiles", data / "uploads"}
         for path in _data_files(data, skip):
             rel = path.relative_to(data).as_posix()
             sha, size = _copy_hashed(path, tmp / FILES / rel)

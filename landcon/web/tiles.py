@@ -1,0 +1,62 @@
+"""Vector-tile endpoints of the web map (FastAPI router; the app adds authentication when it
+includes the router).
+
+- ``GET /tiles/{dataset}/{layer}/{z}/{x}/{y}.mvt`` — one Mapbox Vector Tile
+  (``application/vnd.mapbox-vector-tile``); 204 when the tile has no feature.
+- ``GET /tiles/{dataset}/layers.json`` — per layer: title, feature count, zoom range, lon/lat
+  bounds and fields with Chinese titles (legends, popups, fitting the map).
+
+Errors are ``{"error": message}``: 404 for an unknown dataset, 400 for anything else the
+request got wrong (unknown layer, z/x/y outside the grid). Endpoints are plain ``def``: FastAPI
+runs them in its thread pool, and building a tile releases the GIL in its geometry work.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+
+from landcon.errors import DatasetNotFound, LandconError, NotFound
+from landcon.services import tiles as tile_service
+
+__all__ = ["CACHE_CONTROL", "MEDIA_TYPE", "router"]
+
+MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+CACHE_CONTROL = "private, max-age=3600"
+
+router = APIRouter()
+
+
+def _error(exc: LandconError) -> JSONResponse:
+    status = 404 if isinstance(exc, DatasetNotFound | NotFound) else 400
+    return JSONResponse({"error": str(exc)}, status_code=status)
+
+
+def _integer(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise LandconError(f"瓦片坐标 {name} 应为整数 / tile {name} must be an integer: {value!r}") from None
+
+
+@router.get("/tiles/{dataset}/layers.json")
+def tile_layers(dataset: str) -> Response:
+    """Layers of ``dataset`` for the map page (see module docstring)."""
+    try:
+        info = tile_service.layer_info(dataset)
+    except LandconError as exc:
+        return _error(exc)
+    return JSONResponse(info, headers={"Cache-Control": "private, no-cache"})
+
+
+@router.get("/tiles/{dataset}/{layer}/{z}/{x}/{y}.mvt")
+def vector_tile(dataset: str, layer: str, z: str, x: str, y: str) -> Response:
+    """Tile z/x/y of ``layer`` of ``dataset`` (204 when it is empty)."""
+    try:
+        content = tile_service.tile(dataset, layer, _integer("z", z), _integer("x", x), _integer("y", y))
+    except LandconError as exc:
+        return _error(exc)
+    headers = {"Cache-Control": CACHE_CONTROL}
+    if not content:
+        return Response(status_code=204, headers=headers)
+    return Response(content, media_type=MEDIA_TYPE, headers=headers)
