@@ -9,13 +9,35 @@ export LANDCON_DATA_DIR ?= $(CURDIR)/landcon-data
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 POSTGIS_CONTROL := /usr/share/postgresql/15/extension/postgis.control
 
-.PHONY: run test setup fonts lint typecheck layers pytest bench clean
+.PHONY: run test setup fonts web-assets lint typecheck layers pytest bench clean
 
-setup: $(STAMP) fonts
+setup: $(STAMP) fonts web-assets
 
 # Chinese labels on maps need Debian's Noto CJK fonts (installed once, offline from the mirror).
 fonts:
 	@test -f $(CJK_FONT) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk; }
+
+# Browser assets (MapLibre GL JS 6, HTMX 2) come from npm and are served from /static/vendor: no CDN.
+VENDOR     := landcon/web/static/vendor
+NPM_PREFIX := build/npm
+MAPLIBRE   := $(NPM_PREFIX)/node_modules/maplibre-gl/dist
+HTMX       := $(NPM_PREFIX)/node_modules/htmx.org/dist
+
+web-assets: $(VENDOR)/.stamp
+
+$(VENDOR)/.stamp: Makefile
+	npm install --prefix $(NPM_PREFIX) --no-audit --no-fund --silent maplibre-gl@6.17.0 htmx.org@2.0.11 swagger-ui-dist@5.35.0
+	mkdir -p $(VENDOR)
+	cp $(MAPLIBRE)/maplibre-gl.mjs $(MAPLIBRE)/maplibre-gl-worker.mjs $(MAPLIBRE)/maplibre-gl.css $(VENDOR)/
+	if [ -f $(MAPLIBRE)/maplibre-gl-shared.mjs ]; then cp $(MAPLIBRE)/maplibre-gl-shared.mjs $(VENDOR)/; fi
+	cp $(HTMX)/htmx.min.js $(VENDOR)/
+	cp $(NPM_PREFIX)/node_modules/swagger-ui-dist/swagger-ui-bundle.js $(NPM_PREFIX)/node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/
+	touch $@
+
+# Browser tests drive Debian's chromium through Playwright (never a downloaded browser).
+.PHONY: chromium
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 # The records tests also run on PostgreSQL 15 + PostGIS (Debian's packages, installed once).
 .PHONY: postgis
@@ -42,6 +64,7 @@ run: setup
 	$(BIN)/landcon admin seed-demo demo --plan $(LANDCON_DATA_DIR)/plan-demo
 	$(BIN)/landcon project show DEMO-530124-001 --as demo_county_zrzy
 	$(BIN)/landcon audit verify
+	$(BIN)/landcon serve --host 127.0.0.1 --port 8000
 
 lint: setup
 	$(BIN)/ruff check landcon tests bench
@@ -53,7 +76,7 @@ typecheck: setup
 layers: setup
 	$(BIN)/lint-imports
 
-pytest: setup postgis
+pytest: setup postgis chromium
 	$(BIN)/pytest
 
 test: lint typecheck layers pytest

@@ -225,4 +225,22 @@ def test_overview_is_scoped(client, tmp_path):
 def test_openapi_documents_the_api(client):
     schema = client.get("/api/openapi.json").json()
     assert "/api/v1/projects/{code}/advance" in schema["paths"]
-    assert client.get("/api/docs").status_code == 200
+    docs = client.get("/api/docs").text
+    assert "/static/vendor/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
+
+
+def test_pages_load_nothing_from_the_internet():
+    """Government intranets are offline: templates, JS and CSS reference only landcon's own files."""
+    from pathlib import Path
+
+    import landcon.web
+
+    web = Path(landcon.web.__file__).parent
+    files = [*web.glob("templates/*.html"), *web.glob("static/*.js"), *web.glob("static/*.css")]
+    assert files
+    for f in files:
+        text = f.read_text("utf-8")
+        external = re.findall(
+            r"(?:src|href)=[\"'](?:https?:)?//[^\"']+|url\((?:https?:)?//[^)]+\)|import[^;]*[\"']https?://", text
+        )
+        assert external == [], f"{f.name}: {external}"

@@ -121,11 +121,9 @@ def get(who: Actor, job_id: int) -> dict[str, Any]:
 def latest(who: Actor, kind: str, key: str, value: str) -> dict[str, Any] | None:
     """The newest job of ``kind`` whose params[key] == value, visible to the actor."""
     with records.read() as session:
-        jobs = session.scalars(select(Job).where(Job.kind == kind).order_by(Job.id.desc()).limit(200))
-        for job in jobs:
-            if str(job.params.get(key)) == value:
-                return get(who, job.id)
-    return None
+        recent = session.scalars(select(Job).where(Job.kind == kind).order_by(Job.id.desc()).limit(200))
+        found = next((j.id for j in recent if str(j.params.get(key)) == value), None)
+    return get(who, found) if found is not None else None
 
 
 def recover() -> dict[str, int]:

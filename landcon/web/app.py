@@ -19,6 +19,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.middleware.gzip import GZipMiddleware
 
 from landcon import __version__
 from landcon.errors import (
@@ -92,11 +93,11 @@ Csrf = Depends(csrf)
 
 
 def page(
-    request: Request, name: str, cur: webauth.Current | None, *, status_code: int = 200, **context: Any
+    request: Request, template: str, cur: webauth.Current | None, *, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     ctx: dict[str, Any] = {"request": request, "me": cur.actor if cur else None, "csrf": cur.csrf_token if cur else ""}
     ctx.update(context)
-    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    return templates.TemplateResponse(request, template, ctx, status_code=status_code)
 
 
 def create_app(*, worker: bool = True) -> FastAPI:
@@ -121,6 +122,7 @@ def create_app(*, worker: bool = True) -> FastAPI:
         redoc_url=None,
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -224,7 +226,7 @@ def _pages() -> APIRouter:
     @r.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request, cur: webauth.Current = User) -> Response:
         data = overview.overview(cur.actor)
-        return page(request, "overview.html", cur, data=data, data_json=json.dumps(data, ensure_ascii=False))
+        return page(request, "overview.html", cur, data=data)
 
     @r.get("/reference/yunnan.geojson", include_in_schema=False)
     def reference(cur: webauth.Current = User) -> Response:
@@ -332,7 +334,10 @@ def _pages() -> APIRouter:
     @r.get("/reviews/{code}", response_class=HTMLResponse, include_in_schema=False)
     def review_page(request: Request, code: str, cur: webauth.Current = User) -> Response:
         p = projects.show_project(cur.actor, code)
-        status = projects.review_status(cur.actor, code)
+        try:
+            status = projects.review_status(cur.actor, code)
+        except TransitionRefused:
+            status = None  # not in a review stage: the page shows the project without the opinion form
         latest = p["plan_versions"][-1]["number"] if p["plan_versions"] else None
         detail = projects.version_detail(cur.actor, code, latest) if latest else None
         return page(request, "review.html", cur, p=p, status=status, detail=detail)
