@@ -244,3 +244,77 @@ def test_pages_load_nothing_from_the_internet():
             r"(?:src|href)=[\"'](?:https?:)?//[^\"']+|url\((?:https?:)?//[^)]+\)|import[^;]*[\"']https?://", text
         )
         assert external == [], f"{f.name}: {external}"
+
+
+def test_every_page_renders_for_a_signed_in_user(client, tmp_path):
+    """Each page of the workspace answers 200 (and redirects to sign-in without a session)."""
+    project_in_plan_stage(tmp_path)
+    from landcon.services import meetings
+
+    m = meetings.record_meeting(
+        records.actor("fm_author"),
+        unit="530124",
+        title="部门会商",
+        held_on="2026-11-20",
+        follow_ups=[{"title": "复核补划地块", "unit": "530124", "deadline": "2026-12-20"}],
+    )
+    pages = ["/", "/data", "/data/grid", "/survey/grid", "/projects", f"/projects/{CODE}", f"/reviews/{CODE}"]
+    pages += ["/reviews", "/tasks", "/meetings", f"/meetings/{m['id']}", "/admin"]
+    for path in pages:
+        assert client.get(path, follow_redirects=False).status_code == 303, path
+    sign_in(client, "fm_admin")
+    for path in pages:
+        r = client.get(path)
+        assert r.status_code == 200, (path, r.text[:300])
+    assert "复核补划地块" in client.get(f"/meetings/{m['id']}").text
+
+
+def test_forms_create_projects_meetings_and_users(client):
+    sign_in(client, "fm_author")
+    token = csrf_of(client)
+    r = client.post(
+        "/projects",
+        data={"csrf_token": token, "code": "FM-NEW-1", "name": "新项目", "county": "530124", "dataset": "grid"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and projects.show_project(records.actor("fm_author"), "FM-NEW-1")["dataset"] == "grid"
+    r = client.post(
+        "/meetings",
+        data={
+            "csrf_token": token,
+            "title": "会商",
+            "held_on": "2026-11-28",
+            "unit": "530124",
+            "attendees": "张三/自然资源局\nfm_cz",
+            "follow_ups": "完成公示@530124@2026-12-31",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"].startswith("/meetings/")
+    bad = client.post(
+        "/meetings",
+        data={
+            "csrf_token": token,
+            "title": "x",
+            "held_on": "2026-11-28",
+            "unit": "530124",
+            "follow_ups": "缺少日期@530124",
+        },
+    )
+    assert bad.status_code == 400 and "格式不对" in bad.text
+    denied = client.post(
+        "/admin/users",
+        data={"csrf_token": token, "username": "x2", "unit": "530124", "roles": "leader", "password": "secret123"},
+    )
+    assert denied.status_code == 403  # only administrators add users
+    client.cookies.clear()
+    sign_in(client, "fm_admin")
+    token = csrf_of(client)
+    r = client.post(
+        "/admin/users",
+        data={"csrf_token": token, "username": "x2", "unit": "530124", "roles": ["leader"], "password": "secret123"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and "x2" in client.get("/admin").text
+    r = client.post("/admin/users/x2/active", data={"csrf_token": token, "active": "false"}, follow_redirects=False)
+    assert r.status_code == 303 and sign_in(client, "x2").status_code == 401

@@ -8,32 +8,12 @@ import typer
 from rich.table import Table
 
 from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, run_service
-from landcon.errors import InvalidRecord
 from landcon.services import meetings
 
 app = typer.Typer(help="会商：记录、查看，会商决定的后续任务进入责任清单 / consultation meetings", no_args_is_help=True)
 
-FOLLOW_UP_FORMAT = "标题@单位代码@YYYY-MM-DD[@部门代码]"
-
-
-def parse_attendee(text: str) -> str | tuple[str, str]:
-    """``姓名/部门`` → (name, department); a bare word is a user name."""
-    if "/" in text:
-        name, _, department = text.partition("/")
-        return name.strip(), department.strip()
-    return text.strip()
-
-
-def parse_follow_up(text: str, index: int) -> dict[str, Any]:
-    parts = [p.strip() for p in text.split("@")]
-    if len(parts) not in (3, 4) or not all(parts):
-        raise InvalidRecord(
-            f"第 {index} 项后续任务 {text!r} 格式不对，应为 {FOLLOW_UP_FORMAT}", field="follow-up", feature=text
-        )
-    item: dict[str, Any] = {"title": parts[0], "unit": parts[1], "deadline": parts[2]}
-    if len(parts) == 4:
-        item["department"] = parts[3]
-    return item
+parse_attendee, parse_follow_up = meetings.parse_attendee, meetings.parse_follow_up
+FOLLOW_UP_FORMAT = meetings.FOLLOW_UP_FORMAT
 
 
 @app.command()

@@ -214,3 +214,26 @@ def show_meeting(who: Actor, meeting_id: int) -> dict[str, Any]:
             **_counts(follow),
             "tasks": follow,
         }
+
+
+FOLLOW_UP_FORMAT = "标题@单位代码@YYYY-MM-DD[@部门代码]"
+
+
+def parse_attendee(text: str) -> str | tuple[str, str]:
+    """``姓名/部门`` → (name, department); a bare word is a user name."""
+    if "/" in text:
+        name, _, department = text.partition("/")
+        return name.strip(), department.strip()
+    return text.strip()
+
+
+def parse_follow_up(text: str, index: int) -> dict[str, Any]:
+    parts = [p.strip() for p in text.split("@")]
+    if len(parts) not in (3, 4) or not all(parts):
+        raise InvalidRecord(
+            f"第 {index} 项后续任务 {text!r} 格式不对，应为 {FOLLOW_UP_FORMAT}", field="follow-up", feature=text
+        )
+    item: dict[str, Any] = {"title": parts[0], "unit": parts[1], "deadline": parts[2]}
+    if len(parts) == 4:
+        item["department"] = parts[3]
+    return item

@@ -306,3 +306,8 @@ def _member_id(session: Session, unit: Unit, username: str) -> int:
 def reference_outlines() -> bytes:
     """Yunnan's province, prefecture and county outlines (WGS84 GeoJSON, ~100 m; see its README)."""
     return resources.files("landcon").joinpath("data/reference/yunnan_admin_units.geojson").read_bytes()
+
+
+#: (kind code, name) of department kinds and (code, name) of roles, for forms.
+DEPARTMENT_CHOICES: list[tuple[str, str]] = [(d.code, d.name) for d in org.DEPARTMENT_KINDS]
+ROLE_CHOICES: list[tuple[str, str]] = list(org.ROLES.items())

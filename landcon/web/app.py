@@ -33,6 +33,7 @@ from landcon.errors import (
 from landcon.services import (
     datasets,
     jobs,
+    meetings,
     org,
     overview,
     projects,
@@ -286,7 +287,89 @@ def _pages() -> APIRouter:
 
     @r.get("/projects", response_class=HTMLResponse, include_in_schema=False)
     def projects_page(request: Request, cur: webauth.Current = User) -> Response:
-        return page(request, "projects.html", cur, projects=projects.list_projects(cur.actor))
+        return page(
+            request,
+            "projects.html",
+            cur,
+            projects=projects.list_projects(cur.actor),
+            datasets=datasets.list_datasets(),
+            counties=org.list_units(cur.actor, level="county"),
+        )
+
+    @r.post("/projects", include_in_schema=False, dependencies=[Csrf])
+    def project_create(
+        code: str = Form(...),
+        name: str = Form(...),
+        county: str = Form(...),
+        dataset: str = Form(""),
+        cur: webauth.Current = User,
+    ) -> Response:
+        projects.create_project(cur.actor, code.strip(), name.strip(), county=county.strip(), dataset=dataset or None)
+        return RedirectResponse(f"/projects/{code.strip()}", status_code=303)
+
+    @r.get("/meetings", response_class=HTMLResponse, include_in_schema=False)
+    def meetings_page(request: Request, cur: webauth.Current = User) -> Response:
+        return page(request, "meetings.html", cur, items=meetings.list_meetings(cur.actor))
+
+    @r.get("/meetings/{meeting_id}", response_class=HTMLResponse, include_in_schema=False)
+    def meeting_page(request: Request, meeting_id: int, cur: webauth.Current = User) -> Response:
+        return page(request, "meeting.html", cur, m=meetings.show_meeting(cur.actor, meeting_id))
+
+    @r.post("/meetings", include_in_schema=False, dependencies=[Csrf])
+    def meeting_record(
+        title: str = Form(...),
+        held_on: str = Form(...),
+        unit: str = Form(...),
+        project: str = Form(""),
+        topics: str = Form(""),
+        decisions: str = Form(""),
+        attendees: str = Form(""),
+        follow_ups: str = Form(""),
+        cur: webauth.Current = User,
+    ) -> Response:
+        people = [meetings.parse_attendee(line) for line in attendees.splitlines() if line.strip()]
+        lines = [line for line in follow_ups.splitlines() if line.strip()]
+        items = [meetings.parse_follow_up(line, i) for i, line in enumerate(lines, 1)]
+        m = meetings.record_meeting(
+            cur.actor,
+            unit=unit,
+            title=title,
+            held_on=held_on,
+            topics=topics,
+            decisions=decisions,
+            attendees=people,
+            project=project or None,
+            follow_ups=items,
+        )
+        return RedirectResponse(f"/meetings/{m['id']}", status_code=303)
+
+    @r.post("/admin/users", include_in_schema=False, dependencies=[Csrf])
+    def admin_add_user(
+        username: str = Form(...),
+        display_name: str = Form(""),
+        unit: str = Form(...),
+        department: str = Form(""),
+        roles: list[str] = Form(...),
+        password: str = Form(...),
+        cur: webauth.Current = User,
+    ) -> Response:
+        org.add_user(
+            cur.actor,
+            username.strip(),
+            password=password,
+            unit=unit.strip(),
+            roles=roles,
+            department=department or None,
+            display_name=display_name.strip() or None,
+        )
+        return RedirectResponse("/admin", status_code=303)
+
+    @r.post("/admin/users/{username}/active", include_in_schema=False, dependencies=[Csrf])
+    def admin_active(username: str, active: bool = Form(...), cur: webauth.Current = User) -> Response:
+        org.set_active(cur.actor, username, active)
+        if not active:
+            webauth.revoke_all(cur.actor, username)
+        return RedirectResponse("/admin", status_code=303)
 
     @r.get("/projects/{code}", response_class=HTMLResponse, include_in_schema=False)
     def project_page(request: Request, code: str, cur: webauth.Current = User) -> Response:
@@ -370,7 +453,15 @@ def _pages() -> APIRouter:
 
     @r.get("/admin", response_class=HTMLResponse, include_in_schema=False)
     def admin_page(request: Request, cur: webauth.Current = User) -> Response:
-        return page(request, "admin.html", cur, users=org.list_users(cur.actor))
+        return page(
+            request,
+            "admin.html",
+            cur,
+            users=org.list_users(cur.actor),
+            units=org.list_units(cur.actor),
+            departments=org.DEPARTMENT_CHOICES,
+            roles=org.ROLE_CHOICES,
+        )
 
     return r
 
