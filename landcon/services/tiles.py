@@ -476,6 +476,19 @@ def tile(dataset: str, layer: str, z: int, x: int, y: int) -> bytes:
     return _STATE.render_once(path, build)
 
 
+def cached_tile(dataset: str, layer: str, z: int, x: int, y: int) -> bytes | None:
+    """The tile if it needs no building (cached on disk, or below the layer's minimum zoom), else
+    ``None``: cheap enough to answer on the server's event loop without a worker thread."""
+    _check_tile(z, x, y)
+    root = config.data_dir()
+    store = DatasetStore(root)
+    facts = _STATE.dataset_facts(root, store, dataset)
+    _check_layer(dataset, layer, facts)
+    if z < _min_zoom(layer):
+        return b""
+    return _read_cached(_tile_file(root, dataset, facts.version, layer, z, x, y))
+
+
 def warm(dataset: str, layer: str | None = None) -> dict[str, dict[str, Any]]:
     """Build (or find) the in-memory index of ``layer`` — of every layer when None — so the first
     tiles are fast. Returns per layer its feature count and index build time (0 when cached)."""

@@ -15,6 +15,8 @@ import hashlib
 import hmac
 import os
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -90,10 +92,45 @@ class Current:
     csrf_token: str
 
 
+_CACHE: dict[str, tuple[float, Current]] = {}
+_CACHE_LOCK = threading.Lock()
+CACHE_SECONDS = 10.0  # a tile-heavy map page makes dozens of requests a second: one lookup per 10 s
+
+
+def _forget(token: str | None = None) -> None:
+    with _CACHE_LOCK:
+        if token is None:
+            _CACHE.clear()
+        else:
+            _CACHE.pop(_digest(token), None)
+
+
 def resolve(token: str | None) -> Current | None:
-    """The signed-in user for a cookie token (``None``: no, expired, revoked or disabled)."""
+    """The signed-in user for a cookie token (``None``: no, expired, revoked or disabled).
+
+    Answers are cached for ``CACHE_SECONDS`` in this process; logging out, disabling a user or
+    revoking sessions clears the cache at once.
+    """
     if not token:
         return None
+    key = _digest(token)
+    now = time.monotonic()
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    found = _lookup(token)
+    with _CACHE_LOCK:
+        if found is None:
+            _CACHE.pop(key, None)
+        else:
+            if len(_CACHE) > 10_000:
+                _CACHE.clear()
+            _CACHE[key] = (now, found)
+    return found
+
+
+def _lookup(token: str) -> Current | None:
     with records.read() as session:
         row = session.get(WebSession, _digest(token))
         if row is None or row.revoked or row.expires_at < utcnow():
@@ -111,6 +148,7 @@ def check_csrf(current: Current, presented: str | None) -> bool:
 def logout(token: str | None) -> None:
     if not token:
         return
+    _forget(token)
     current = resolve(token)
     if current is None:
         return
@@ -122,6 +160,7 @@ def logout(token: str | None) -> None:
 
 def revoke_all(who: Actor, username: str) -> int:
     """End every session of a user (after a password change or disabling)."""
+    _forget()
     with records.write(who, "user.sessions.revoke") as session:
         user_id = session.scalars(select(User.id).where(User.username == username)).first()
         if user_id is None:

@@ -9,7 +9,6 @@ every state-changing request carries the session's CSRF token (form field ``csrf
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -66,7 +65,7 @@ def status_of(error: LandconError) -> int:
     return 400
 
 
-def current(request: Request) -> webauth.Current:
+async def current(request: Request) -> webauth.Current:
     """The signed-in user, or ``NeedLogin`` (pages redirect to /login, the API answers 401)."""
     found = webauth.resolve(request.cookies.get(COOKIE))
     if found is None:
@@ -77,7 +76,7 @@ def current(request: Request) -> webauth.Current:
 
 async def csrf(request: Request) -> None:
     """State-changing requests must echo the session's CSRF token."""
-    cur = current(request)
+    cur = await current(request)
     token = request.headers.get("x-csrf-token")
     if token is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -99,6 +98,39 @@ def page(
     ctx: dict[str, Any] = {"request": request, "me": cur.actor if cur else None, "csrf": cur.csrf_token if cur else ""}
     ctx.update(context)
     return templates.TemplateResponse(request, template, ctx, status_code=status_code)
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: security headers on every response, ``no-store`` on pages and API,
+    and gzip for HTML/JSON (not for tiles and static files, which are small or already compressed)."""
+
+    HEADERS = (
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+    )
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=2048)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cached = scope["path"].startswith(("/static", "/tiles"))
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in self.HEADERS if k not in names]
+                if not cached and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await (self.app if cached else self.gzip)(scope, receive, send_with_headers)
 
 
 def create_app(*, worker: bool = True) -> FastAPI:
@@ -123,17 +155,7 @@ def create_app(*, worker: bool = True) -> FastAPI:
         redoc_url=None,
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith(("/static", "/tiles")):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(NeedLogin)
     async def need_login(request: Request, _exc: NeedLogin) -> Response:

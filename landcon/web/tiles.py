@@ -7,13 +7,14 @@ includes the router).
   bounds and fields with Chinese titles (legends, popups, fitting the map).
 
 Errors are ``{"error": message}``: 404 for an unknown dataset, 400 for anything else the
-request got wrong (unknown layer, z/x/y outside the grid). Endpoints are plain ``def``: FastAPI
-runs them in its thread pool, and building a tile releases the GIL in its geometry work.
+request got wrong (unknown layer, z/x/y outside the grid). Building a tile runs in FastAPI's thread
+pool (its geometry work releases the GIL); cached tiles are answered directly.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from landcon.errors import DatasetNotFound, LandconError, NotFound
@@ -50,10 +51,14 @@ def tile_layers(dataset: str) -> Response:
 
 
 @router.get("/tiles/{dataset}/{layer}/{z}/{x}/{y}.mvt")
-def vector_tile(dataset: str, layer: str, z: str, x: str, y: str) -> Response:
-    """Tile z/x/y of ``layer`` of ``dataset`` (204 when it is empty)."""
+async def vector_tile(dataset: str, layer: str, z: str, x: str, y: str) -> Response:
+    """Tile z/x/y of ``layer`` of ``dataset`` (204 when it is empty). A cached tile is answered on
+    the event loop; one that must be built goes to the thread pool."""
     try:
-        content = tile_service.tile(dataset, layer, _integer("z", z), _integer("x", x), _integer("y", y))
+        zi, xi, yi = _integer("z", z), _integer("x", x), _integer("y", y)
+        content = tile_service.cached_tile(dataset, layer, zi, xi, yi)
+        if content is None:
+            content = await run_in_threadpool(tile_service.tile, dataset, layer, zi, xi, yi)
     except LandconError as exc:
         return _error(exc)
     headers = {"Cache-Control": CACHE_CONTROL}
