@@ -318,3 +318,29 @@ def test_forms_create_projects_meetings_and_users(client):
     assert r.status_code == 303 and "x2" in client.get("/admin").text
     r = client.post("/admin/users/x2/active", data={"csrf_token": token, "active": "false"}, follow_redirects=False)
     assert r.status_code == 303 and sign_in(client, "x2").status_code == 401
+
+
+def test_plan_reports_and_version_diff_in_the_browser_routes(client, tmp_path):
+    project_in_plan_stage(tmp_path)
+    author = records.actor("fm_author")
+    projects.advance(author, CODE)
+    projects.reject(records.actor("fm_zrzy"), CODE, comment="补充说明")
+    projects.new_draft(author, CODE)
+    projects.save_plan(author, CODE, write_plan(tmp_path / "v2", GOOD[:1]))
+    sign_in(client, "fm_author")
+    token = csrf_of(client)
+    r = client.post(f"/projects/{CODE}/versions/1/report", data={"csrf_token": token})
+    assert r.status_code == 200 and "job-panel" in r.text
+    assert jobs.run_one() is True
+    page = client.get(f"/projects/{CODE}").text
+    assert f"/projects/{CODE}/versions/1/files/" in page
+    names = re.findall(rf"/projects/{CODE}/versions/1/files/([^\"]+)\"", page)
+    assert any(n.endswith(".xlsx") for n in names) and any(n.endswith(".docx") for n in names)
+    xlsx = next(n for n in names if n.endswith(".xlsx"))
+    assert client.get(f"/projects/{CODE}/versions/1/files/{xlsx}").content[:2] == b"PK"
+    assert client.get(f"/projects/{CODE}/versions/2/files/{xlsx}").status_code == 404  # not generated yet
+    diff = client.get(f"/projects/{CODE}/diff", params={"a": 1, "b": 2})
+    assert diff.status_code == 200 and "cultivated.new_m2" in diff.text
+    client.cookies.clear()
+    sign_in(client, "wh_author")
+    assert client.get(f"/projects/{CODE}/versions/1/files/{xlsx}").status_code == 404

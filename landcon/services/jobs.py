@@ -37,6 +37,13 @@ def results_dir(kind: str, key: str) -> Path:
     return config.data_dir() / "results" / kind / key
 
 
+def result_key(kind: str, params: dict[str, Any]) -> str:
+    """Results folder of a job: per dataset for the survey, per project version for plan reports."""
+    if kind == "plan_report":
+        return f"{params['project']}-v{int(params['version'])}"
+    return str(params.get("dataset") or "unknown")
+
+
 def _survey(params: dict[str, Any], out: Path, progress: Progress) -> dict[str, Any]:
     from landcon.services.survey import run_survey
 
@@ -187,9 +194,7 @@ def run_one() -> bool:
     try:
         if handler is None:
             raise InvalidRecord(f"未知任务类型 {job.kind}")
-        out = results_dir(job.kind, str(job.params.get("dataset") or job.id))
-        if job.kind == "plan_report":
-            out = results_dir(job.kind, str(job.id))
+        out = results_dir(job.kind, result_key(job.kind, job.params))
         result = handler(dict(job.params), out, progress)
         _set(job.id, status=DONE, progress=1.0, result=result, finished_at=utcnow(), stage="完成")
     except LandconError as error:

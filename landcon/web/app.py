@@ -398,7 +398,13 @@ def _pages() -> APIRouter:
         p = projects.show_project(cur.actor, code)
         latest = p["plan_versions"][-1]["number"] if p["plan_versions"] else None
         detail = projects.version_detail(cur.actor, code, latest) if latest else None
-        return page(request, "project.html", cur, p=p, detail=detail)
+        reports = {}
+        for v in p["plan_versions"]:
+            folder = jobs.results_dir(
+                "plan_report", jobs.result_key("plan_report", {"project": code, "version": v["number"]})
+            )
+            reports[v["number"]] = sorted(f.name for f in folder.iterdir() if f.is_file()) if folder.is_dir() else []
+        return page(request, "project.html", cur, p=p, detail=detail, reports=reports)
 
     @r.post("/projects/{code}/plan", include_in_schema=False, dependencies=[Csrf])
     def project_plan(
@@ -421,6 +427,25 @@ def _pages() -> APIRouter:
                 raise uploads.UploadRefused("请选择方案压缩包（plan.gpkg + plan.yaml）或使用示例方案")
             projects.save_plan(cur.actor, code, folder)
         return RedirectResponse(f"/projects/{code}", status_code=303)
+
+    @r.post("/projects/{code}/versions/{number}/report", include_in_schema=False, dependencies=[Csrf])
+    def project_report(request: Request, code: str, number: int, cur: webauth.Current = User) -> Response:
+        p = projects.show_project(cur.actor, code)
+        params = {"project": code, "version": number, "dataset": p["dataset"]}
+        return page(request, "job.html", cur, job=jobs.submit(cur.actor, "plan_report", params))
+
+    @r.get("/projects/{code}/versions/{number}/files/{filename}", include_in_schema=False)
+    def project_report_file(code: str, number: int, filename: str, cur: webauth.Current = User) -> Response:
+        projects.show_project(cur.actor, code)  # scope check
+        folder = jobs.results_dir("plan_report", jobs.result_key("plan_report", {"project": code, "version": number}))
+        path = folder / Path(filename).name
+        if not path.is_file():
+            raise NotFound(f"文件 {filename} 不存在：请先生成方案成果")
+        return FileResponse(path, filename=path.name)
+
+    @r.get("/projects/{code}/diff", response_class=HTMLResponse, include_in_schema=False)
+    def project_diff(request: Request, code: str, a: int, b: int, cur: webauth.Current = User) -> Response:
+        return page(request, "diff.html", cur, code=code, diff=projects.diff_versions(cur.actor, code, a, b))
 
     @r.post("/projects/{code}/advance", include_in_schema=False, dependencies=[Csrf])
     def project_advance(code: str, comment: str = Form(""), cur: webauth.Current = User) -> Response:
