@@ -114,6 +114,8 @@ def test_planner_reviewer_and_province_in_the_browser(records_world, server, bro
     good, bad = county_files
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     page.on("dialog", lambda d: d.accept())
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     steps = Steps(page, ARTIFACTS)
 
     # Planner: sign in, upload a dataset with a defect, see it in the table and on the map.
@@ -152,6 +154,11 @@ def test_planner_reviewer_and_province_in_the_browser(records_world, server, bro
     page.goto(f"{server}/projects/{CODE}")
     page.click(f"form[action='/projects/{CODE}/plan'] input[name=example] ~ button")
     page.wait_for_selector("text=NEW_FARMLAND_MIN_5PCT", timeout=120_000)
+    assert map_drawn(page, "#project-map")
+    located = page.locator(".finding.locatable")
+    if located.count():
+        located.first.click()  # zooms the map to the finding's features
+        page.wait_for_timeout(1000)
     steps.shot("plan-findings")
     page.click(f"form[action='/projects/{CODE}/advance'] button[type=submit]")
     page.wait_for_selector("text=县级审查")
@@ -178,3 +185,4 @@ def test_planner_reviewer_and_province_in_the_browser(records_world, server, bro
     assert CODE in page.content()
     assert map_drawn(page, "#overview-map")
     steps.shot("overview-province")
+    assert errors == [], errors  # no script error on any page

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import shapely
+import shapely.geometry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -736,3 +738,30 @@ def review_status(who: Actor, code: str) -> dict[str, Any]:
         if rnd is None:
             raise TransitionRefused(f"项目 {code} 当前不在审查阶段")
         return {"project": code, **_round_dict(rnd, _chain(project))}
+
+
+PLAN_MAP_FIELDS = ("GHDLBM", "ZXMBH", "TZLX", "GGLX", "XMQBH", "ZZQYMC", "STXFLX")
+
+
+def plan_geojson(who: Actor, code: str, number: int) -> dict[str, Any]:
+    """A version's plan layers in WGS84 for the project map; each feature carries ``layer`` and the
+    ``id`` the rule findings use (``engine.plan.feature_id``)."""
+    from landcon.engine.plan import feature_id
+    from landcon.services.plan import read_plan
+
+    features: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="landcon-map-") as tmp:
+        plan = read_plan(export_plan(who, code, number, Path(tmp) / "plan"))
+    for layer, frame in plan.layers.items():
+        if frame is None or frame.empty or frame.crs is None:
+            continue
+        wgs = frame.to_crs(4326)
+        for i, geom in enumerate(wgs.geometry):
+            if geom is None or geom.is_empty:
+                continue
+            props: dict[str, Any] = {"layer": layer, "id": feature_id(frame, i)}
+            for name in PLAN_MAP_FIELDS:
+                if name in wgs.columns and wgs[name].iloc[i] is not None and str(wgs[name].iloc[i]) not in ("", "nan"):
+                    props[name] = str(wgs[name].iloc[i])
+            features.append({"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)})
+    return {"type": "FeatureCollection", "features": features}

@@ -443,6 +443,10 @@ def _pages() -> APIRouter:
             raise NotFound(f"文件 {filename} 不存在：请先生成方案成果")
         return FileResponse(path, filename=path.name)
 
+    @r.get("/projects/{code}/versions/{number}/plan.geojson", include_in_schema=False)
+    def project_plan_geojson(code: str, number: int, cur: webauth.Current = User) -> Response:
+        return JSONResponse(projects.plan_geojson(cur.actor, code, number))
+
     @r.get("/projects/{code}/diff", response_class=HTMLResponse, include_in_schema=False)
     def project_diff(request: Request, code: str, a: int, b: int, cur: webauth.Current = User) -> Response:
         return page(request, "diff.html", cur, code=code, diff=projects.diff_versions(cur.actor, code, a, b))
