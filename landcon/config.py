@@ -8,6 +8,8 @@
 |   |   | ``postgresql://user:pw@host/db``) |
 | ``LANDCON_ATTACHMENT_MAX_MB`` | ``50`` | largest attachment accepted |
 | ``LANDCON_TIMEZONE`` | ``Asia/Shanghai`` | time zone of "today" for deadlines and overdue tasks |
+| ``LANDCON_UPLOAD_MAX_MB`` | ``2048`` | largest dataset or plan upload accepted by the web application |
+| ``LANDCON_SESSION_HOURS`` | ``8`` | how long a web sign-in lasts |
 """
 
 from __future__ import annotations
@@ -40,3 +42,13 @@ def attachment_max_bytes() -> int:
 def timezone() -> str:
     """IANA time zone whose date is "today" for deadlines (``LANDCON_TIMEZONE``, default Asia/Shanghai)."""
     return os.environ.get("LANDCON_TIMEZONE", "Asia/Shanghai")
+
+
+def upload_max_bytes() -> int:
+    """Largest web upload (``LANDCON_UPLOAD_MAX_MB``, default 2048 MB)."""
+    return int(float(os.environ.get("LANDCON_UPLOAD_MAX_MB", "2048")) * 1024 * 1024)
+
+
+def session_hours() -> float:
+    """Length of a web session (``LANDCON_SESSION_HOURS``, default 8)."""
+    return float(os.environ.get("LANDCON_SESSION_HOURS", "8"))

@@ -11,7 +11,6 @@ with a message naming the file and entry:
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import shutil
@@ -43,7 +42,7 @@ class UploadRefused(InputReadError):
 
 
 def max_bytes() -> int:
-    return int(float(os.environ.get("LANDCON_UPLOAD_MAX_MB", "2048")) * 1024 * 1024)
+    return config.upload_max_bytes()
 
 
 def _root() -> Path:

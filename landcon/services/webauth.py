@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import os
 import secrets
 import threading
 import time
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from landcon import config
 from landcon.errors import PermissionDenied
 from landcon.services import org, records
 from landcon.services.records import Actor
@@ -35,7 +35,7 @@ class LoginThrottled(PermissionDenied):
 
 
 def session_hours() -> float:
-    return float(os.environ.get("LANDCON_SESSION_HOURS", "8"))
+    return config.session_hours()
 
 
 def _digest(token: str) -> str:
