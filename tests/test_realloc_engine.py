@@ -82,3 +82,23 @@ def test_candidate_restriction_reports_bound_and_gap():
     assert result.bound is not None and result.objective is not None and result.bound <= result.objective + 1e-6
     assert {(h, b) for h, b, _ in result.pieces} == {(f"h{i}", f"B{i}") for i in range(6)}
     assert check_assignment(households, blocks, result.pieces, tolerance=0.02) == []
+
+
+def test_a_village_sized_instance_is_valid_even_at_the_time_limit():
+    """300 households, 20 blocks: the solution found (optimal or not) passes the independent check."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    blocks = [
+        Block(f"B{j}", float(rng.uniform(800, 1500)), (float(rng.uniform(0, 3000)), float(rng.uniform(0, 3000))))
+        for j in range(20)
+    ]
+    shares = rng.uniform(0.5, 1.5, 300)
+    shares = shares / shares.sum() * sum(b.value for b in blocks)
+    households = [
+        Household(f"H{i:03d}", float(shares[i]), (float(rng.uniform(0, 3000)), float(rng.uniform(0, 3000))))
+        for i in range(300)
+    ]
+    result = assign(households, blocks, tolerance=0.05, time_limit=5)
+    assert result.status in ("optimal", "time_limit") and result.pieces
+    assert check_assignment(households, blocks, result.pieces, tolerance=0.05) == []

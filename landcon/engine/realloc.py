@@ -28,6 +28,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+#: Slack allowed on the tolerance when checking: solutions sit on the ±t bound up to the solver's
+#: primal feasibility tolerance (HiGHS default 1e-7) and the 6-decimal rounding of piece values.
+FEASIBILITY_TOLERANCE = 1e-6
+
 
 @dataclass(frozen=True)
 class Household:
@@ -216,7 +220,7 @@ def check_assignment(
     for code, house in known_h.items():
         want = house.entitlement
         dev = (got[code] - want) / want if want else 0.0
-        if abs(dev) > tolerance + 1e-9:
+        if abs(dev) > tolerance + FEASIBILITY_TOLERANCE:
             problems.append(
                 f"承包方 {code} 分得 {got[code]:.2f}，应得 {want:.2f}，偏差 {dev:+.2%} 超出 ±{tolerance:.0%}"
             )
