@@ -37,6 +37,11 @@ def results_dir(kind: str, key: str) -> Path:
     return config.data_dir() / "results" / kind / key
 
 
+def plan_report_dir(project: str, version: int) -> Path:
+    """Where the plan-report job of a project version writes 附表, 文本 and 入库成果."""
+    return results_dir("plan_report", result_key("plan_report", {"project": project, "version": version}))
+
+
 def result_key(kind: str, params: dict[str, Any]) -> str:
     """Results folder of a job: per dataset for the survey, per project version for plan reports."""
     if kind == "plan_report":

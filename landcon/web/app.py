@@ -400,9 +400,7 @@ def _pages() -> APIRouter:
         detail = projects.version_detail(cur.actor, code, latest) if latest else None
         reports = {}
         for v in p["plan_versions"]:
-            folder = jobs.results_dir(
-                "plan_report", jobs.result_key("plan_report", {"project": code, "version": v["number"]})
-            )
+            folder = jobs.plan_report_dir(code, v["number"])
             reports[v["number"]] = sorted(f.name for f in folder.iterdir() if f.is_file()) if folder.is_dir() else []
         return page(request, "project.html", cur, p=p, detail=detail, reports=reports)
 
@@ -437,7 +435,7 @@ def _pages() -> APIRouter:
     @r.get("/projects/{code}/versions/{number}/files/{filename}", include_in_schema=False)
     def project_report_file(code: str, number: int, filename: str, cur: webauth.Current = User) -> Response:
         projects.show_project(cur.actor, code)  # scope check
-        folder = jobs.results_dir("plan_report", jobs.result_key("plan_report", {"project": code, "version": number}))
+        folder = jobs.plan_report_dir(code, number)
         path = folder / Path(filename).name
         if not path.is_file():
             raise NotFound(f"文件 {filename} 不存在：请先生成方案成果")
