@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from landcon.engine.realloc.params import Weights
+
 #: Slack allowed on the tolerance when checking: solutions sit on the ±t bound up to the solver's
 #: primal feasibility tolerance (HiGHS default 1e-7) and the 6-decimal rounding of piece values.
 FEASIBILITY_TOLERANCE = 1e-6
@@ -47,13 +49,6 @@ class Block:
     value: float  # area × quality coefficient
     centre: tuple[float, float] = (0.0, 0.0)
     min_piece: float = 0.0  # smallest value a piece may have (machinery width × depth × coef)
-
-
-@dataclass(frozen=True)
-class Weights:
-    pieces: float = 1000.0
-    distance: float = 1.0
-    preference: float = 0.1
 
 
 @dataclass
