@@ -5,7 +5,23 @@ from __future__ import annotations
 import typer
 
 from landcon import __version__
-from landcon.cli import admin, audit, backup, data, db, group, meeting, plan, project, review, serve, survey, task, user
+from landcon.cli import (
+    admin,
+    audit,
+    backup,
+    data,
+    db,
+    group,
+    meeting,
+    plan,
+    project,
+    realloc,
+    review,
+    serve,
+    survey,
+    task,
+    user,
+)
 
 app = typer.Typer(
     name="landcon",
@@ -17,6 +33,7 @@ app = typer.Typer(
 app.add_typer(data.app, name="data")
 app.add_typer(survey.app, name="survey")
 app.add_typer(plan.app, name="plan")
+app.add_typer(realloc.app, name="realloc", help="权属调整 / tenure adjustment")
 app.add_typer(db.app, name="db", help="记录数据库：迁移与状态 / records database")
 app.add_typer(admin.app, name="admin", help="行政单位与部门 / units and departments")
 app.add_typer(user.app, name="user", help="用户与角色 / users and roles")

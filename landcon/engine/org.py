@@ -121,6 +121,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "project.advance": frozenset({AUTHOR, REVIEWER, SUPERVISOR}),  # refined per stage (workflow.Stage.roles)
     "plan.upload": frozenset({AUTHOR}),
     "plan.submit": frozenset({AUTHOR}),
+    "realloc.save": frozenset({AUTHOR}),
     "review.give": frozenset({REVIEWER}),
     "review.close": frozenset({REVIEWER}),
     "meeting.record": frozenset({ADMIN, AUTHOR, REVIEWER, SUPERVISOR}),
@@ -142,6 +143,7 @@ ACTION_NAMES: dict[str, str] = {
     "project.advance": "推进项目阶段",
     "plan.upload": "上传实施方案",
     "plan.submit": "提交实施方案",
+    "realloc.save": "保存权属调整方案",
     "review.give": "填写审查意见",
     "review.close": "办结审查",
     "meeting.record": "记录会商",

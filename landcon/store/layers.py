@@ -331,6 +331,20 @@ def read_any_layer(path: str | Path, *, encoding: str | None = None) -> SourceLa
         return _read_candidate(candidate.source_name, candidate, forced)
 
 
+def read_all_layers(path: str | Path, *, encoding: str | None = None) -> dict[str, SourceLayer]:
+    """Every layer of a user-supplied source, keyed by its upper-case name (layer name, or file stem).
+
+    For inputs that carry their own layers (a block layout with its roads, contract parcels); the
+    caller picks by name and names what is missing."""
+    display = str(path)
+    forced = _python_codec(encoding, display) if encoding else None
+    with contextlib.ExitStack() as stack:
+        candidates = _candidates(Path(path), stack)
+        if not candidates:
+            raise InputReadError("没有图层 / no layer found", path=display)
+        return {c.stem.upper(): _read_candidate(c.source_name, c, forced) for c in candidates}
+
+
 # --------------------------------------------------------------------------------------------
 # Reading one layer
 

@@ -190,6 +190,31 @@ class PlanFile(Base):
     blob_sha: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), nullable=False)
 
 
+class ReallocVersion(Base):
+    """A stored 权属调整 result of a project: its parameters, solver figures, indicators and files."""
+
+    __tablename__ = "realloc_versions"
+    __table_args__ = (UniqueConstraint("project_id", "number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), nullable=False, index=True)
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    solver: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    indicators: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    violations: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    files: Mapped[list[ReallocFile]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+
+class ReallocFile(Base):
+    __tablename__ = "realloc_files"
+    version_id: Mapped[int] = mapped_column(ForeignKey("realloc_versions.id"), primary_key=True)
+    path: Mapped[str] = mapped_column(String(300), primary_key=True)
+    blob_sha: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), nullable=False)
+
+
 class ReviewRound(Base):
     """A review stage entered by a project: one opinion task per required department."""
 

@@ -1,46 +1,75 @@
 """权属调整: assignment of consolidated field blocks to households (value-equivalent reallocation).
 
-Value basis (domain.md §6.5 [U], configurable): a household's *entitlement* is the value of its
-contract parcels, ``Σ area × quality coefficient``, less the common deduction ``d`` for new roads
-and ditches (CN default 0, NL ≤ 5 %, TR ≤ 10 %)::
+Value basis (domain.md §6.5 [U], configurable): a household's pooled *entitlement* is the value of
+its pooled contract parcels, ``Σ area × quality coefficient``, less the common deduction ``d`` for
+new roads and ditches; parcels that must not move (``kept``) stay with it at their own value::
 
-    E_h = (1 − d) · Σ_{p ∈ parcels(h)} area_p · coef(quality_p)
+    E_h = (1 − d) · Σ_{p ∈ pooled(h)} area_p · coef(quality_p),   T_h = E_h + K_h
 
-A block's value is ``V_b = area_b · coef(quality_b)``. The assignment is a mixed-integer programme
-solved with HiGHS (``highspy``):
+A block's value is ``V_b = area_b · coef(quality_b)``. Variables, for each candidate pair (h, b):
+``x_hb ≥ 0`` value of block b given to h and ``y_hb ∈ {0, 1}`` (h has a piece in b)::
 
-    x_hb ≥ 0   value of block b given to household h          y_hb ∈ {0, 1}   h has a piece in b
-    Σ_h x_hb = V_b                      (every block exactly filled)
-    (1 − t)·E_h ≤ Σ_b x_hb ≤ (1 + t)·E_h (each household within tolerance t of its entitlement)
-    m_b·y_hb ≤ x_hb ≤ V_b·y_hb          (a piece is at least the minimum piece value m_b)
-    minimise  w_p·Σ y_hb  +  w_d·Σ dist_hb·x_hb / Σ_b V_b  +  w_r·Σ rank_hb·y_hb
+    Σ_h x_hb = V_b                                  every block exactly filled
+    (1 − t)·T_h − K_h ≤ Σ_b x_hb ≤ (1 + t)·T_h − K_h  each household within tolerance t
+    m_b·y_hb ≤ x_hb ≤ min(V_b, (1 + t)·T_h − K_h)·y_hb   a piece is at least the minimum piece m_b
+    Σ_b y_hb ≥ 1                                    (valid: every household with E_h > 0 gets a piece)
 
-(pieces first — one per household is the target —, then value-weighted distance from the
-homestead, then preference ranks). Large instances restrict each household to its ``k`` nearest
-blocks (``candidates``), which can only raise the optimum; the LP bound of the restricted model and
-the MIP gap are reported.
+The objectives are lexicographic (TD/T 1046 便于生产 first, then 便于生活 and 意愿):
+
+1. minimise the number of pieces ``P = Σ y_hb`` (one per household is the target and a lower bound);
+2. with ``Σ y_hb ≤ P*``, minimise ``w_d · Σ_h Σ_b dist_hb · x_hb / E_h + w_r · Σ rank_hb · y_hb``:
+   the sum over households of the value-weighted distance from the homestead (metres), plus the
+   preference ranks (0 for the first choice, the list length for an unlisted block).
+
+Method: (a) the transport LP — phase 2 without ``y`` (preference cost spread as ``rank/M`` per unit
+of ``x``) — over all pairs: its optimum is a lower bound of phase 2, and as a vertex it splits at
+most ``|B| − 1`` households; (b) fix-and-repair: households the LP gives one piece keep that block
+(their value stays free within tolerance), the split ones are solved exactly as a small MIP — a
+feasible start; (c) the full lexicographic MIP (all pairs, or each household's ``k`` nearest blocks
+plus its preferences and its start pairs when the instance is large) from that start, within the
+time left. The reported gap of phase 2 is ``(obj − bound) / obj`` against the LP bound over all
+pairs (and the MIP's own dual bound when no pair was left out).
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
 
 from landcon.engine.realloc.params import Weights
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 #: Slack allowed on the tolerance when checking: solutions sit on the ±t bound up to the solver's
 #: primal feasibility tolerance (HiGHS default 1e-7) and the 6-decimal rounding of piece values.
 FEASIBILITY_TOLERANCE = 1e-6
 
+#: Pairs above which the MIP keeps only each household's k nearest blocks (plus preferences and
+#: the start's pairs) when the caller set no ``candidates``.
+FULL_MIP_PAIRS = 20_000
+AUTO_CANDIDATES = 8
+
 
 @dataclass(frozen=True)
 class Household:
     code: str  # CBFBM
-    entitlement: float  # value units (after deduction)
+    entitlement: float  # pooled value entitled, after the deduction (E_h)
     home: tuple[float, float] | None = None  # homestead location (projected metres)
     preferences: tuple[str, ...] = ()  # block ids, most wanted first
+    kept: float = 0.0  # value of the parcels that stay in place (K_h)
+
+    def bounds(self, tolerance: float) -> tuple[float, float]:
+        """Pooled value the household may receive: [(1 − t)·T − K, (1 + t)·T − K], T = E + K."""
+        total = self.entitlement + self.kept
+        return max(0.0, total * (1 - tolerance) - self.kept), total * (1 + tolerance) - self.kept
 
 
 @dataclass(frozen=True)
@@ -55,11 +84,22 @@ class Block:
 class Assignment:
     status: str  # "optimal", "time_limit", "infeasible"
     pieces: list[tuple[str, str, float]] = field(default_factory=list)  # (household, block, value)
-    objective: float | None = None
-    bound: float | None = None
-    gap: float | None = None
-    candidates: int | None = None  # k, when the model was restricted
+    objective: float | None = None  # phase 2: Σ household distance (m) + weighted preference ranks
+    bound: float | None = None  # lower bound of the phase-2 objective
+    gap: float | None = None  # (objective − bound) / objective
+    piece_count: int | None = None
+    piece_bound: int | None = None  # lower bound of the number of pieces
+    lp_bound: float | None = None  # the transport LP over all pairs
+    candidates: int | None = None  # k, when the MIP was restricted
+    method: list[str] = field(default_factory=list)  # steps taken, for the report
+    seconds: float = 0.0
     message: str = ""
+
+    @property
+    def piece_gap(self) -> float | None:
+        if self.piece_count is None or self.piece_bound is None or not self.piece_count:
+            return None
+        return (self.piece_count - self.piece_bound) / self.piece_count
 
 
 def entitlement(areas: Sequence[float], coefs: Sequence[float], deduction: float = 0.0) -> float:
@@ -70,8 +110,8 @@ def entitlement(areas: Sequence[float], coefs: Sequence[float], deduction: float
 def capacity_gap(households: Sequence[Household], blocks: Sequence[Block], tolerance: float) -> str | None:
     """Why no assignment can exist, stated with the amounts — or None when the totals can match."""
     total_v = sum(b.value for b in blocks)
-    low = sum(h.entitlement for h in households) * (1 - tolerance)
-    high = sum(h.entitlement for h in households) * (1 + tolerance)
+    low = sum(h.bounds(tolerance)[0] for h in households)
+    high = sum(h.bounds(tolerance)[1] for h in households)
     if total_v < low:
         return (
             f"新田块总价值 {total_v:.2f} 少于各户应得价值下限 {low:.2f}（容差 ±{tolerance:.0%}），"
@@ -85,10 +125,208 @@ def capacity_gap(households: Sequence[Household], blocks: Sequence[Block], toler
     return None
 
 
-def _distance(h: Household, b: Block) -> float:
-    if h.home is None:
-        return 0.0
-    return float(np.hypot(h.home[0] - b.centre[0], h.home[1] - b.centre[1]))
+class _Instance:
+    """Arrays of one problem: households × blocks, and a subset of pairs (h, b) as columns."""
+
+    def __init__(self, households: Sequence[Household], blocks: Sequence[Block], tolerance: float, weights: Weights):
+        self.households, self.blocks = households, blocks
+        self.nh, self.nb = len(households), len(blocks)
+        self.value = np.array([b.value for b in blocks], dtype=float)
+        self.min_piece = np.array([b.min_piece for b in blocks], dtype=float)
+        bounds = np.array([h.bounds(tolerance) for h in households], dtype=float).reshape(-1, 2)
+        self.lo, self.hi = bounds[:, 0], bounds[:, 1]
+        self.ent = np.array([max(h.entitlement, 1e-9) for h in households], dtype=float)
+        self.target = np.array([h.entitlement for h in households], dtype=float)  # E_h
+        self.total = np.array([max(h.entitlement + h.kept, 1e-9) for h in households], dtype=float)  # T_h
+        centres = np.array([b.centre for b in blocks], dtype=float).reshape(-1, 2)
+        homes = np.array([h.home if h.home is not None else (np.nan, np.nan) for h in households], dtype=float)
+        dist = np.hypot(homes[:, :1] - centres[None, :, 0], homes[:, 1:2] - centres[None, :, 1])
+        self.dist = np.nan_to_num(dist, nan=0.0)
+        index = {b.code: j for j, b in enumerate(blocks)}
+        self.rank = np.zeros((self.nh, self.nb))
+        self.pref_pairs: list[tuple[int, int]] = []
+        for i, h in enumerate(households):
+            listed = [index[p] for p in h.preferences if p in index]
+            if listed:
+                self.rank[i, :] = len(listed)
+                for r, j in enumerate(listed):
+                    self.rank[i, j] = r
+                    self.pref_pairs.append((i, j))
+        self.weights = weights
+
+    def big_m(self, ph: IntArray, pb: IntArray) -> FloatArray:
+        return np.minimum(self.value[pb], self.hi[ph])
+
+    def cost_x(self, ph: IntArray, pb: IntArray) -> FloatArray:
+        return np.asarray(self.weights.distance * self.dist[ph, pb] / self.ent[ph], dtype=float)
+
+    def cost_y(self, ph: IntArray, pb: IntArray) -> FloatArray:
+        return np.asarray(self.weights.preference * self.rank[ph, pb], dtype=float)
+
+    def nearest(self, k: int) -> set[tuple[int, int]]:
+        order = np.argsort(self.dist, axis=1, kind="stable")[:, : max(1, k)]
+        return {(i, int(j)) for i in range(self.nh) for j in order[i]} | set(self.pref_pairs)
+
+
+def _highs(time_limit: float, mip_gap: float) -> Any:
+    import highspy
+
+    hs = highspy.Highs()
+    hs.setOptionValue("output_flag", False)
+    hs.setOptionValue("time_limit", max(0.5, float(time_limit)))
+    hs.setOptionValue("mip_rel_gap", float(mip_gap))
+    hs.setOptionValue("threads", 1)
+    return hs
+
+
+def _add_rows(hs: Any, matrix: sp.csr_matrix, lower: FloatArray, upper: FloatArray) -> None:
+    matrix = matrix.tocsr()
+    hs.addRows(
+        matrix.shape[0],
+        np.asarray(lower, dtype=float),
+        np.asarray(upper, dtype=float),
+        matrix.nnz,
+        matrix.indptr.astype(np.int32),
+        matrix.indices.astype(np.int32),
+        matrix.data.astype(float),
+    )
+
+
+def _value_rows(
+    inst: _Instance, ph: IntArray, pb: IntArray, ncols: int, dev: int
+) -> tuple[sp.csr_matrix, FloatArray, FloatArray]:
+    """Block fill rows ``Σ_h x_hb = V_b`` and household rows ``Σ_b x_hb − d⁺_h + d⁻_h = E_h`` over the x
+    columns 0..n−1 and the deviation columns d⁺ (``dev`` …) and d⁻ (``dev + nh`` …)."""
+    n, nh = len(ph), inst.nh
+    cols = np.arange(n)
+    blocks = sp.csr_matrix((np.ones(n), (pb, cols)), shape=(inst.nb, ncols))
+    house = np.arange(nh)
+    houses = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(n), -np.ones(nh), np.ones(nh)]),
+            (np.concatenate([ph, house, house]), np.concatenate([cols, dev + house, dev + nh + house])),
+        ),
+        shape=(nh, ncols),
+    )
+    target = np.concatenate([inst.value, inst.target])
+    return sp.vstack([blocks, houses]).tocsr(), target, target
+
+
+def _dev_columns(inst: _Instance) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Bounds and cost of d⁺ then d⁻: 0 ≤ d⁺ ≤ hi − E, 0 ≤ d⁻ ≤ E − lo, cost w_v / T_h each."""
+    upper = np.concatenate([np.maximum(inst.hi - inst.target, 0.0), np.maximum(inst.target - inst.lo, 0.0)])
+    cost = np.tile(inst.weights.deviation / inst.total, 2)
+    return np.zeros(2 * inst.nh), upper, cost
+
+
+def _dev_start(inst: _Instance, ph: IntArray, x: FloatArray) -> FloatArray:
+    got = np.bincount(ph, weights=x, minlength=inst.nh)
+    diff = got - inst.target
+    return np.concatenate([np.maximum(diff, 0.0), np.maximum(-diff, 0.0)])
+
+
+def _transport_lp(inst: _Instance, ph: IntArray, pb: IntArray, time_limit: float) -> tuple[str, FloatArray, float]:
+    """Phase 2 relaxed to x only: min Σ (c_x + c_y / M)·x + deviation cost over the given pairs.
+    Returns (status, x, objective)."""
+    import highspy
+
+    n = len(ph)
+    big = inst.big_m(ph, pb)
+    hs = _highs(time_limit, 1e-4)
+    dev_lo, dev_hi, dev_cost = _dev_columns(inst)
+    ncols = n + 2 * inst.nh
+    hs.addVars(ncols, np.concatenate([np.zeros(n), dev_lo]), np.concatenate([big, dev_hi]))
+    cost = np.concatenate([inst.cost_x(ph, pb) + inst.cost_y(ph, pb) / np.maximum(big, 1e-9), dev_cost])
+    hs.changeColsCost(ncols, np.arange(ncols, dtype=np.int32), cost)
+    rows, lower, upper = _value_rows(inst, ph, pb, ncols, n)
+    _add_rows(hs, rows, lower, upper)
+    hs.run()
+    status = hs.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        return hs.modelStatusToString(status), np.zeros(n), math.inf
+    return "optimal", np.asarray(hs.getSolution().col_value)[:n], float(hs.getInfo().objective_function_value)
+
+
+@dataclass
+class _MipResult:
+    status: str
+    x: FloatArray
+    y: FloatArray
+    objective: float
+    bound: float
+
+
+def _mip(
+    inst: _Instance,
+    ph: IntArray,
+    pb: IntArray,
+    *,
+    phase: int,
+    cap: int | None,
+    start: tuple[FloatArray, FloatArray] | None,
+    time_limit: float,
+    mip_gap: float,
+    fixed: npt.NDArray[np.bool_] | None = None,
+) -> _MipResult | None:
+    """Phase 1 (min Σy) or phase 2 (min c_x·x + c_y·y + deviation cost, with Σy ≤ cap) over the pairs.
+    Columns: x (n), y (n), d⁺ (nh), d⁻ (nh). None: no solution found."""
+    import highspy
+
+    n, nh = len(ph), inst.nh
+    ncols = 2 * n + 2 * nh
+    inf = highspy.kHighsInf
+    big = inst.big_m(ph, pb)
+    hs = _highs(time_limit, mip_gap)
+    y_lo = np.zeros(n) if fixed is None else fixed.astype(float)
+    dev_lo, dev_hi, dev_cost = _dev_columns(inst)
+    hs.addVars(ncols, np.concatenate([np.zeros(n), y_lo, dev_lo]), np.concatenate([big, np.ones(n), dev_hi]))
+    if phase == 1:
+        cost = np.concatenate([np.zeros(n), np.ones(n), np.zeros(2 * nh)])
+    else:
+        cost = np.concatenate([inst.cost_x(ph, pb), inst.cost_y(ph, pb), dev_cost])
+    idx = np.arange(ncols, dtype=np.int32)
+    hs.changeColsCost(ncols, idx, cost)
+    hs.changeColsIntegrality(n, idx[n : 2 * n], np.full(n, highspy.HighsVarType.kInteger, dtype=np.uint8))
+    rows, lower, upper = _value_rows(inst, ph, pb, ncols, 2 * n)
+    cols = np.arange(n)
+    pair_cols = (np.concatenate([cols, cols]), np.concatenate([cols, cols + n]))
+    link_hi = sp.csr_matrix((np.concatenate([np.ones(n), -big]), pair_cols), shape=(n, ncols))
+    link_lo = sp.csr_matrix((np.concatenate([np.ones(n), -inst.min_piece[pb]]), pair_cols), shape=(n, ncols))
+    at_least = sp.csr_matrix((np.ones(n), (ph, cols + n)), shape=(nh, ncols))
+    blocks = [rows, link_hi, link_lo, at_least]
+    lower_parts = [lower, np.full(n, -inf), np.zeros(n), np.where(inst.hi > 0, 1.0, 0.0)]
+    upper_parts = [upper, np.zeros(n), np.full(n, inf), np.full(nh, inf)]
+    if cap is not None:
+        blocks.append(sp.csr_matrix((np.ones(n), (np.zeros(n, dtype=np.int64), cols + n)), shape=(1, ncols)))
+        lower_parts.append(np.array([-inf]))
+        upper_parts.append(np.array([float(cap)]))
+    _add_rows(hs, sp.vstack(blocks).tocsr(), np.concatenate(lower_parts), np.concatenate(upper_parts))
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(np.concatenate([start[0], start[1], _dev_start(inst, ph, start[0])]))
+        sol.value_valid = True
+        hs.setSolution(sol)
+    hs.run()
+    status = hs.getModelStatus()
+    values = np.asarray(hs.getSolution().col_value)
+    info = hs.getInfo()
+    if values.size < ncols or info.primal_solution_status != 2:  # 2: kSolutionStatusFeasible
+        return None
+    label = "optimal" if status == highspy.HighsModelStatus.kOptimal else "time_limit"
+    return _MipResult(
+        label, values[:n], np.round(values[n : 2 * n]), float(info.objective_function_value), float(info.mip_dual_bound)
+    )
+
+
+def _pairs(pairs: set[tuple[int, int]]) -> tuple[IntArray, IntArray]:
+    ordered = sorted(pairs)
+    ph = np.array([p[0] for p in ordered], dtype=np.int64)
+    pb = np.array([p[1] for p in ordered], dtype=np.int64)
+    return ph, pb
+
+
+def _phase2_objective(inst: _Instance, ph: IntArray, pb: IntArray, x: FloatArray, y: FloatArray) -> float:
+    return float(inst.cost_x(ph, pb) @ x + inst.cost_y(ph, pb) @ y + _dev_columns(inst)[2] @ _dev_start(inst, ph, x))
 
 
 def assign(
@@ -101,87 +339,137 @@ def assign(
     time_limit: float = 60.0,
     mip_gap: float = 1e-4,
 ) -> Assignment:
-    """Solve the assignment MIP (module docstring); ``candidates``: k nearest blocks per household."""
-    import highspy
+    """Solve the lexicographic assignment (module docstring) within ``time_limit`` seconds in all."""
+    started = time.monotonic()
+
+    def left() -> float:
+        return time_limit - (time.monotonic() - started)
 
     weights = weights or Weights()
     reason = capacity_gap(households, blocks, tolerance)
     if reason is not None:
         return Assignment("infeasible", message=reason)
-    nb = len(blocks)
-    block_index = {b.code: j for j, b in enumerate(blocks)}
-    pairs: list[tuple[int, int]] = []
-    for i, h in enumerate(households):
-        order = sorted(range(nb), key=lambda j: (_distance(h, blocks[j]), blocks[j].code))
-        keep = order if candidates is None else order[: max(1, candidates)]
-        keep_set = set(keep) | {block_index[p] for p in h.preferences if p in block_index}
-        pairs.extend((i, j) for j in sorted(keep_set))
-    n = len(pairs)
-    total_v = sum(b.value for b in blocks) or 1.0
-    rank: dict[tuple[int, int], int] = {}
-    for i, h in enumerate(households):
-        for r, code in enumerate(h.preferences):
-            if code in block_index:
-                rank[(i, block_index[code])] = r
-    worst = {i: len(h.preferences) for i, h in enumerate(households)}
+    inst = _Instance(households, blocks, tolerance, weights)
+    method: list[str] = []
+    all_h, all_b = np.divmod(np.arange(inst.nh * inst.nb, dtype=np.int64), inst.nb)
+    lp_status, x_lp, lp_obj = _transport_lp(inst, all_h, all_b, max(1.0, left()))
+    if lp_status != "optimal":
+        return Assignment("infeasible", message=f"在容差约束下无可行分配（线性松弛: {lp_status}）")
+    method.append(f"运输问题线性松弛（全部 {inst.nh * inst.nb} 个户-田块组合）下界 {lp_obj:.2f}")
+    support = x_lp > 1e-7
+    sup_pairs = {(int(i), int(j)) for i, j in zip(all_h[support], all_b[support], strict=True)}
+    per_house = np.bincount(all_h[support], minlength=inst.nh)
 
-    hs = highspy.Highs()
-    hs.setOptionValue("output_flag", False)
-    hs.setOptionValue("time_limit", float(time_limit))
-    hs.setOptionValue("mip_rel_gap", float(mip_gap))
-    inf = highspy.kHighsInf
-    # Columns: x_0..x_{n-1} (continuous), then y_0..y_{n-1} (binary).
-    for k, (i, j) in enumerate(pairs):
-        cost = weights.distance * _distance(households[i], blocks[j]) / total_v
-        hs.addVar(0.0, min(blocks[j].value, households[i].entitlement * (1 + tolerance)))
-        hs.changeColCost(k, cost)
-    for k, (i, j) in enumerate(pairs):
-        pref = rank.get((i, j), worst[i]) if households[i].preferences else 0
-        hs.addVar(0.0, 1.0)
-        hs.changeColCost(n + k, weights.pieces + weights.preference * pref)
-        hs.changeColIntegrality(n + k, highspy.HighsVarType.kInteger)
-    by_block: dict[int, list[int]] = {}
-    by_house: dict[int, list[int]] = {}
-    for k, (i, j) in enumerate(pairs):
-        by_block.setdefault(j, []).append(k)
-        by_house.setdefault(i, []).append(k)
-    for j, b in enumerate(blocks):
-        cols = by_block.get(j, [])
-        hs.addRow(b.value, b.value, len(cols), np.array(cols, dtype=np.int32), np.ones(len(cols)))
-    for i, h in enumerate(households):
-        cols = by_house.get(i, [])
-        lo, hi = h.entitlement * (1 - tolerance), h.entitlement * (1 + tolerance)
-        hs.addRow(lo, hi, len(cols), np.array(cols, dtype=np.int32), np.ones(len(cols)))
-    for k, (_i, j) in enumerate(pairs):
-        big = blocks[j].value
-        # x − V·y ≤ 0 and x − m·y ≥ 0
-        hs.addRow(-inf, 0.0, 2, np.array([k, n + k], dtype=np.int32), np.array([1.0, -big]))
-        if blocks[j].min_piece > 0:
-            hs.addRow(0.0, inf, 2, np.array([k, n + k], dtype=np.int32), np.array([1.0, -blocks[j].min_piece]))
-    hs.run()
-    status = hs.getModelStatus()
-    info = hs.getInfo()
-    if status == highspy.HighsModelStatus.kInfeasible:
-        return Assignment("infeasible", message="在容差和最小地块约束下无可行分配（请放宽容差或最小地块宽度）")
-    values = np.asarray(hs.getSolution().col_value)
-    if values.size < 2 * n:
-        return Assignment("infeasible", message=f"求解器未找到可行分配（{hs.modelStatusToString(status)}）")
+    # Pairs of the MIP: everything when small, else k nearest + preferences + LP support.
+    k = candidates
+    if k is None and inst.nh * inst.nb > FULL_MIP_PAIRS:
+        k = AUTO_CANDIDATES
+    pool = set(zip(all_h.tolist(), all_b.tolist(), strict=True)) if k is None else inst.nearest(k) | sup_pairs
+    restricted = k is not None and len(pool) < inst.nh * inst.nb
+    if restricted:
+        method.append(f"每户限最近 {k} 个田块及意愿田块（{len(pool)} 个组合）")
+
+    # (b) fix-and-repair start: single-piece LP households keep their block.
+    split = per_house != 1
+    repair_pairs = {(i, j) for (i, j) in sup_pairs if not split[i]} | {(i, j) for (i, j) in pool if split[i]}
+    rh, rb = _pairs(repair_pairs)
+    fixed = ~split[rh]
+    best: tuple[IntArray, IntArray, FloatArray, FloatArray] | None = None
+    first = _mip(
+        inst, rh, rb, phase=1, cap=None, start=None, time_limit=max(1.0, 0.2 * left()), mip_gap=0.0, fixed=fixed
+    )
+    if first is not None:
+        second = _mip(
+            inst, rh, rb, phase=2, cap=round(float(first.y.sum())), start=(first.x, first.y),
+            time_limit=max(1.0, 0.15 * left()), mip_gap=mip_gap, fixed=fixed,
+        )  # fmt: skip
+        chosen = second or first
+        best = (rh, rb, chosen.x, chosen.y)
+        method.append(f"固定整户、修复 {int(split.sum())} 户拆分: {int(chosen.y.sum())} 块")
+
+    # (c) the lexicographic MIP over the pool, from the best start.
+    ph, pb = _pairs(pool)
+    where = {p: n for n, p in enumerate(zip(ph.tolist(), pb.tolist(), strict=True))}
+
+    def lift(sol: tuple[IntArray, IntArray, FloatArray, FloatArray] | None) -> tuple[FloatArray, FloatArray] | None:
+        if sol is None:
+            return None
+        x, y = np.zeros(len(ph)), np.zeros(len(ph))
+        for i, j, xv, yv in zip(sol[0].tolist(), sol[1].tolist(), sol[2], sol[3], strict=True):
+            if yv > 0.5:
+                x[where[(i, j)]], y[where[(i, j)]] = xv, 1.0
+        return x, y
+
+    start = lift(best)
+    piece_bound = int(np.count_nonzero(inst.hi > 0))
+    count = round(float(start[1].sum())) if start is not None else None
+    phase1_bound = float(piece_bound)
+    if count is None or count > piece_bound:
+        p1 = _mip(inst, ph, pb, phase=1, cap=None, start=start, time_limit=max(1.0, 0.4 * left()), mip_gap=0.0)
+        if p1 is not None and (count is None or p1.objective < count - 0.5):
+            start, count = (p1.x, p1.y), round(float(p1.y.sum()))
+        if p1 is not None and not restricted:
+            phase1_bound = max(phase1_bound, math.ceil(p1.bound - 1e-6))
+    if start is None or count is None:
+        return Assignment(
+            "infeasible", message="在容差和最小地块约束下无可行分配（请放宽容差或最小地块宽度）", method=method
+        )
+    method.append(f"阶段一（地块数）: {count} 块，下界 {int(phase1_bound)}")
+    objective = _phase2_objective(inst, ph, pb, *start)
+    bound = lp_obj
+    status = "time_limit"
+    p2 = _mip(inst, ph, pb, phase=2, cap=count, start=start, time_limit=max(1.0, left()), mip_gap=mip_gap)
+    if p2 is not None and p2.objective <= objective + 1e-9:
+        start, objective = (p2.x, p2.y), p2.objective
+    if p2 is not None and not restricted:
+        bound = max(bound, p2.bound)  # valid: the lexicographic optimum has at most `count` pieces
+        if p2.status == "optimal" and count == phase1_bound:
+            status = "optimal"
+    method.append(f"阶段二（距离与意愿）: {objective:.2f}，下界 {bound:.2f}")
+    x, y = start
     pieces = [
-        (households[i].code, blocks[j].code, round(float(values[k]), 6))
-        for k, (i, j) in enumerate(pairs)
-        if values[n + k] > 0.5 and values[k] > 1e-9
+        (households[i].code, blocks[j].code, round(float(x[n]), 6))
+        for n, (i, j) in enumerate(zip(ph.tolist(), pb.tolist(), strict=True))
+        if y[n] > 0.5 and x[n] > 1e-9
     ]
-    objective = float(info.objective_function_value)
-    bound = float(info.mip_dual_bound)
-    gap = abs(objective - bound) / max(abs(objective), 1e-9)
+    gap = max(0.0, objective - bound) / max(abs(objective), 1e-9)
+    if status != "optimal" and gap <= mip_gap and count == phase1_bound:
+        status = "optimal"
     return Assignment(
-        "optimal" if status == highspy.HighsModelStatus.kOptimal else "time_limit",
+        status,
         pieces=sorted(pieces),
         objective=objective,
         bound=bound,
         gap=gap,
-        candidates=candidates,
+        piece_count=count,
+        piece_bound=int(phase1_bound),
+        lp_bound=lp_obj,
+        candidates=k if restricted else None,
+        method=method,
+        seconds=time.monotonic() - started,
     )
+
+
+def block_priority(households: Sequence[Household], blocks: Sequence[Block]) -> list[tuple[str, str, float]]:
+    """Baseline of Turkish practice: households by entitlement (largest first) fill the blocks in their
+    given order, each taking ``E_h · Σ V_b / Σ E_h`` (exact fill), split where a block runs out."""
+    total_v = sum(b.value for b in blocks)
+    total_e = sum(h.entitlement for h in households) or 1.0
+    scale = total_v / total_e
+    pieces: list[tuple[str, str, float]] = []
+    j, room = 0, blocks[0].value if blocks else 0.0
+    for h in sorted(households, key=lambda h: (-h.entitlement, h.code)):
+        want = h.entitlement * scale
+        while want > 1e-9 and j < len(blocks):
+            take = min(want, room)
+            if take > 1e-9:
+                pieces.append((h.code, blocks[j].code, round(take, 6)))
+            want -= take
+            room -= take
+            if room <= 1e-9:
+                j += 1
+                room = blocks[j].value if j < len(blocks) else 0.0
+    return pieces
 
 
 def check_assignment(
@@ -192,11 +480,12 @@ def check_assignment(
     tolerance: float = 0.05,
 ) -> list[str]:
     """Independent check of any allocation (values): every block exactly filled, every household within
-    tolerance, no unknown household or block, pieces at least the block's minimum. Empty list: valid."""
+    tolerance of T_h = E_h + K_h (kept parcels count as received), no unknown household or block,
+    pieces at least the block's minimum. Empty list: valid."""
     problems: list[str] = []
     known_h = {h.code: h for h in households}
     known_b = {b.code: b for b in blocks}
-    got: dict[str, float] = dict.fromkeys(known_h, 0.0)
+    got: dict[str, float] = {code: h.kept for code, h in known_h.items()}
     filled: dict[str, float] = dict.fromkeys(known_b, 0.0)
     for h, b, v in pieces:
         if h not in known_h:
@@ -213,7 +502,7 @@ def check_assignment(
         if abs(filled[code] - block.value) > 1e-6 * max(1.0, block.value):
             problems.append(f"田块 {code} 分配价值 {filled[code]:.2f}，应为 {block.value:.2f}（未分完或超分）")
     for code, house in known_h.items():
-        want = house.entitlement
+        want = house.entitlement + house.kept
         dev = (got[code] - want) / want if want else 0.0
         if abs(dev) > tolerance + FEASIBILITY_TOLERANCE:
             problems.append(

@@ -20,11 +20,14 @@ DEFAULT_QUALITY_COEF: Mapping[str, float] = MappingProxyType(
 
 @dataclass(frozen=True)
 class Weights:
-    """Objective weights: pieces first, then distance (value-weighted mean metres), then preference rank."""
+    """Weights of the second objective (the number of pieces comes first, lexicographically), in metres
+    of household distance: 1 per metre of value-weighted distance from the homestead, ``preference``
+    per rank step away from the first choice, ``deviation`` per 100 % of |received − entitled| / entitled
+    (default: 1 % deviation weighs as 20 m)."""
 
-    pieces: float = 1000.0
     distance: float = 1.0
-    preference: float = 10.0
+    preference: float = 100.0
+    deviation: float = 2000.0
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,72 @@
+"""Values of a tenure adjustment, from the polygons (never from SCMJ/HTMJ): the one home of the value formulas.
+
+value(parcel) = area(geometry) × coef(DLDJ)                     standard m² (params.py)
+d   = params.deduction, or 1 − Σ_b V_b / Σ_{pooled p} value(p)  (land given up for roads and ditches)
+K_h = Σ_{locked p of h} value(p)                                kept in place
+E_h = (1 − d) · Σ_{pooled p of h} value(p)                      pooled entitlement
+T_h = K_h + E_h                                                 total entitlement (deviation is measured on it)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from landcon.engine.realloc.params import Params
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def coefficients(grades: object, params: Params) -> FloatArray:
+    """coef(DLDJ) for each grade (KeyError names the first unknown grade)."""
+    return np.array([params.coef(g) for g in list(grades)], dtype=np.float64)  # type: ignore[call-overload]
+
+
+def land_values(frame: gpd.GeoDataFrame, params: Params) -> FloatArray:
+    """area(geometry) × coef(DLDJ), row by row."""
+    areas = shapely.area(np.asarray(frame.geometry.array))
+    return np.asarray(areas * coefficients(frame["DLDJ"], params), dtype=float)
+
+
+@dataclass(frozen=True)
+class Valuation:
+    parcel_value: FloatArray  # per parcel row
+    pooled: npt.NDArray[np.bool_]  # per parcel row: not locked
+    deduction: float
+    entitled_pool: dict[str, float]  # E_h
+    kept: dict[str, float]  # K_h
+    block_total: float  # Σ V_b
+
+    def entitled(self, household: str) -> float:
+        """T_h = K_h + E_h."""
+        return self.kept.get(household, 0.0) + self.entitled_pool.get(household, 0.0)
+
+
+def valuate(
+    parcels: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, locked: Mapping[str, str], params: Params
+) -> Valuation:
+    """Entitlements of every household of ``parcels`` (columns DKBM, CBFBM, DLDJ) against ``blocks`` (DLDJ)."""
+    value = land_values(parcels, params)
+    pooled = ~parcels["DKBM"].astype(str).isin(set(locked)).to_numpy()
+    block_total = float(land_values(blocks, params).sum())
+    pooled_total = float(value[pooled].sum())
+    if params.deduction is not None:
+        deduction = float(params.deduction)
+    else:
+        deduction = 1.0 - block_total / pooled_total if pooled_total > 0 else 0.0
+    codes = parcels["CBFBM"].astype(str).to_numpy()
+    entitled: dict[str, float] = {}
+    kept: dict[str, float] = {}
+    for code, v, is_pooled in zip(codes, value, pooled, strict=True):
+        entitled.setdefault(code, 0.0)
+        kept.setdefault(code, 0.0)
+        if is_pooled:
+            entitled[code] += (1.0 - deduction) * float(v)
+        else:
+            kept[code] += float(v)
+    return Valuation(value, pooled, deduction, entitled, kept, block_total)
