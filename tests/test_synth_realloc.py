@@ -323,7 +323,7 @@ def test_preferences(instance: ReallocInstance, township: ReallocInstance) -> No
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_layout(inst: ReallocInstance, road_width: float) -> None:
+def _check_layout(inst: ReallocInstance, road_width: float, *, all_reached: bool = False) -> None:
     blocks, roads = _geoms(inst.blocks), _geoms(inst.roads)
     assert len(blocks) and len(roads)
     for geoms in (blocks, roads):
@@ -337,17 +337,21 @@ def _check_layout(inst: ReallocInstance, road_width: float) -> None:
     assert float(shapely.area(shapely.intersection(blocks, network)).sum()) < 1e-6
     _, _, shared = overlapping_pairs(blocks)
     assert float(shapely.area(shared).sum()) < 1e-6
-    # Every block reaches a road along at least one road width.
-    assert shapely.dwithin(blocks, network, 0.01).all()
+    # Every block reaches a road along at least one road width, except a few small ones that would
+    # fall under MIN_BLOCK_M2 with a road cut from them (kept without a road side).
     side = shapely.length(shapely.intersection(shapely.boundary(blocks), shapely.buffer(network, 0.01)))
-    assert (side >= road_width).all()
+    blind = side < road_width
+    if all_reached:
+        assert not blind.any()
+    assert blind.mean() <= 0.05
+    assert (shapely.area(blocks[blind]) < 3 * MIN_BLOCK_M2).all()
     # Most of the pool ends up in blocks; the rest is roads and left-out pieces.
     assert shapely.area(blocks).sum() > 0.8 * pooled.area
 
 
 def test_layout(instance: ReallocInstance, township: ReallocInstance) -> None:
-    for inst in _instances(instance, township):
-        _check_layout(inst, 6.0)
+    _check_layout(instance, 6.0, all_reached=True)
+    _check_layout(township, 6.0)
 
 
 def test_block_grades(instance: ReallocInstance) -> None:
@@ -399,7 +403,7 @@ def test_blocks_without_grid_road_get_access(seed: int) -> None:
     # Cells of 50 × 25 km: the grid leaves both fields inside one cell, without a road.
     inst = generate_realloc(dltb, cjdcq, seed=seed, block_size=(50_000.0, 25_000.0))
     assert len(inst.blocks) == 2
-    _check_layout(inst, 6.0)
+    _check_layout(inst, 6.0, all_reached=True)
     assert len(inst.households) == 41  # 41.14 ha at 1 ha per household
     _check_ownership(inst)
 

@@ -54,9 +54,9 @@ PARAM_LABELS: Mapping[str, Label] = {
     "unit_price": Label("找补单价", "元/标准平方米", "价值差额按此单价以货币找补"),
     "time_limit": Label("求解时限", "秒"),
     "candidates": Label("每户候选田块数", "个", "仅考虑距宅基地最近的 k 个田块及意愿田块"),
-    "weights.pieces": Label("目标权重：地块数", ""),
-    "weights.distance": Label("目标权重：耕作距离", ""),
-    "weights.preference": Label("目标权重：意愿顺序", ""),
+    "weights.distance": Label("目标权重：耕作距离", "米/米", "地块数最少之后，按宅基地到地块的价值加权距离计"),
+    "weights.preference": Label("目标权重：意愿顺序", "米/位", "每偏离第一意愿一位折合的距离"),
+    "weights.deviation": Label("目标权重：价值偏差", "米/100%", "价值偏差折合的距离（默认 1% 折 20 米）"),
 }
 """Chinese names of the ``Params`` fields (``params.to_dict()``; nested keys joined with ".")."""
 

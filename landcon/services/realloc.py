@@ -348,7 +348,7 @@ def run(
     params = load_params(params_file, overrides)
     inp, sources = read_input(parcels, households, blocks, params)
     result = reallocate(inp, params, method=method)
-    if result.assignment.status == "infeasible":
+    if result.assignment.status in ("infeasible", "no_solution"):
         raise ReallocInfeasible(result.assignment.message)
     payload = {
         "name": name or Path(out).name,

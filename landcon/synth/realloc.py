@@ -24,7 +24,9 @@
    ``block_size`` (long side along the principal axis of the farmland) with roads of ``road_width``
    between them: roads are the pooled footprint outside the shrunk grid cells (DLBM 1006), blocks the
    footprint inside them, single polygons of at least ``MIN_BLOCK_M2`` (smaller pieces stay out of
-   every block and count as deduction). A block without a road side of at least ``road_width``
+   every block and count as deduction); a cell cut by the footprint's edge keeps its largest
+   rectangles only (new fields are regular: strips cut along the road stay whole and wide). A block
+   without a road side of at least ``road_width``
    metres gets a road cut along its own edge. Block ``DLDJ`` is the area-weighted mean grade of the
    parcels under it; ``TKBM`` numbers the grid rows south→north and the blocks west→east within a row.
 
@@ -71,6 +73,11 @@ MIN_BLOCK_M2 = 2_000.0
 MIN_ROAD_PART_M2 = 1.0
 """Road pieces smaller than this are dropped."""
 LAYOUT_TRIALS = 4
+RECTANGULAR = 0.98
+"""A block piece covering this share of its oriented envelope is kept as it is; others become rectangles."""
+RASTER_M = 5.0
+"""Pixel size of the search for the largest rectangles inside an irregular block piece."""
+RECTANGLES_PER_CELL = 3
 """Random grid offsets tried; the one leaving the fewest blocks is kept."""
 LOCKED_SHARE = 0.05
 PREFS_SHARE = 0.6
@@ -323,6 +330,8 @@ def _farmland_mask(dltb: gpd.GeoDataFrame) -> BoolArray:
 
 
 def _standardise(values: FloatArray) -> FloatArray:
+    if len(values) < 2:
+        return np.zeros_like(values)
     spread = float(values.std())
     if not spread > 0:
         return np.zeros_like(values)
@@ -626,6 +635,7 @@ def _layout(
     shapely.destroy_prepared(footprint)
     assert best is not None
     _, blocks, col, row, cells = best
+    blocks, col, row = _regular_blocks(blocks, col, row, (ox, oy, cos, sin))
     road_parts = shapely.get_parts(shapely.difference(footprint, shapely.multipolygons(cells)))
     road_parts = road_parts[(shapely.get_type_id(road_parts) == 3) & (shapely.area(road_parts) >= MIN_ROAD_PART_M2)]
     blocks, owner, road_parts = _ensure_access(blocks, np.arange(len(blocks)), road_parts, width)
@@ -633,6 +643,88 @@ def _layout(
     along = (centre[:, 0] - ox) * cos + (centre[:, 1] - oy) * sin
     keys = np.column_stack([col[owner], row[owner], along]).astype(np.float64)
     return np.asarray(blocks, dtype=object), keys, np.asarray(road_parts, dtype=object)
+
+
+def _regular_blocks(
+    blocks: ObjArray, col: IntArray, row: IntArray, frame: tuple[float, float, float, float]
+) -> tuple[ObjArray, IntArray, IntArray]:
+    """Consolidated fields are rectangles: a cell cut by the footprint's edge becomes the largest
+    grid-aligned rectangles inside it (up to ``RECTANGLES_PER_CELL``, each ≥ ``MIN_BLOCK_M2``); the rest
+    of it stays out of every block (ditches, 田坎, slopes: part of the deduction)."""
+    out: list[shapely.Geometry] = []
+    out_col: list[int] = []
+    out_row: list[int] = []
+    for geom, c, r in zip(blocks, col, row, strict=True):
+        area = shapely.area(geom)
+        if area >= RECTANGULAR * shapely.area(shapely.oriented_envelope(geom)) and area >= 0.999 * shapely.area(
+            shapely.convex_hull(geom)
+        ):
+            out.append(geom)
+            out_col.append(int(c))
+            out_row.append(int(r))
+            continue
+        for rect in _largest_rectangles(geom, frame):
+            out.append(rect)
+            out_col.append(int(c))
+            out_row.append(int(r))
+    return np.asarray(out, dtype=object), np.asarray(out_col, dtype=np.int64), np.asarray(out_row, dtype=np.int64)
+
+
+def _largest_rectangles(geom: shapely.Geometry, frame: tuple[float, float, float, float]) -> list[shapely.Geometry]:
+    """Greedy largest axis-aligned rectangles (in the grid frame) of full ``RASTER_M`` pixels inside ``geom``."""
+    ox, oy, cos, sin = frame
+
+    def to_uv(xy: FloatArray) -> FloatArray:
+        return np.column_stack(
+            [(xy[:, 0] - ox) * cos + (xy[:, 1] - oy) * sin, -(xy[:, 0] - ox) * sin + (xy[:, 1] - oy) * cos]
+        )
+
+    def to_xy(uv: FloatArray) -> FloatArray:
+        return np.column_stack([ox + uv[:, 0] * cos - uv[:, 1] * sin, oy + uv[:, 0] * sin + uv[:, 1] * cos])
+
+    local = shapely.transform(geom, to_uv)
+    u0, v0, u1, v1 = shapely.bounds(local)
+    nu, nv = int((u1 - u0) // RASTER_M), int((v1 - v0) // RASTER_M)
+    if nu < 1 or nv < 1:
+        return []
+    gu, gv = np.meshgrid(u0 + RASTER_M * np.arange(nu + 1), v0 + RASTER_M * np.arange(nv + 1))
+    corner = shapely.contains_xy(local, gu, gv) | shapely.intersects_xy(shapely.boundary(local), gu, gv)
+    full = corner[:-1, :-1] & corner[1:, :-1] & corner[:-1, 1:] & corner[1:, 1:]  # rows: v, columns: u
+    found: list[shapely.Geometry] = []
+    for _ in range(RECTANGLES_PER_CELL):
+        best = _max_rectangle(full)
+        if best is None:
+            break
+        (r0, c0, r1, c1) = best
+        if (r1 - r0) * (c1 - c0) * RASTER_M**2 < MIN_BLOCK_M2:
+            break
+        full[r0:r1, c0:c1] = False
+        box = shapely.box(u0 + c0 * RASTER_M, v0 + r0 * RASTER_M, u0 + c1 * RASTER_M, v0 + r1 * RASTER_M)
+        rect = shapely.intersection(shapely.transform(box, to_xy), geom)  # inside geom by construction
+        if shapely.get_type_id(rect) == 3:
+            found.append(rect)
+    return found
+
+
+def _max_rectangle(full: BoolArray) -> tuple[int, int, int, int] | None:
+    """Largest all-True rectangle of a boolean grid (histogram method): (row0, col0, row1, col1), ends exclusive."""
+    rows, cols = full.shape
+    heights = np.zeros(cols, dtype=np.int64)
+    best: tuple[int, tuple[int, int, int, int]] | None = None
+    for r in range(rows):
+        heights = np.where(full[r], heights + 1, 0)
+        stack: list[int] = []
+        for c in range(cols + 1):
+            h = int(heights[c]) if c < cols else 0
+            while stack and int(heights[stack[-1]]) >= h:
+                top = stack.pop()
+                height = int(heights[top])
+                left = stack[-1] + 1 if stack else 0
+                area = height * (c - left)
+                if area > 0 and (best is None or area > best[0]):
+                    best = (area, (r - height + 1, left, r + 1, c))
+            stack.append(c)
+    return None if best is None else best[1]
 
 
 def _grid_cells(

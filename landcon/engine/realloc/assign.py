@@ -54,7 +54,7 @@ FEASIBILITY_TOLERANCE = 1e-6
 
 #: Pairs above which the MIP keeps only each household's k nearest blocks (plus preferences and
 #: the start's pairs) when the caller set no ``candidates``.
-FULL_MIP_PAIRS = 20_000
+FULL_MIP_PAIRS = 30_000
 AUTO_CANDIDATES = 8
 
 
@@ -82,7 +82,7 @@ class Block:
 
 @dataclass
 class Assignment:
-    status: str  # "optimal", "time_limit", "infeasible"
+    status: str  # "optimal", "time_limit", "infeasible", "no_solution" (none found in time), "baseline"
     pieces: list[tuple[str, str, float]] = field(default_factory=list)  # (household, block, value)
     objective: float | None = None  # phase 2: Σ household distance (m) + weighted preference ranks
     bound: float | None = None  # lower bound of the phase-2 objective
@@ -146,13 +146,15 @@ class _Instance:
         self.rank = np.zeros((self.nh, self.nb))
         self.pref_pairs: list[tuple[int, int]] = []
         for i, h in enumerate(households):
-            listed = [index[p] for p in h.preferences if p in index]
-            if listed:
-                self.rank[i, :] = len(listed)
-                for r, j in enumerate(listed):
-                    self.rank[i, j] = r
-                    self.pref_pairs.append((i, j))
+            if h.preferences:  # rank = position in the household's own list; unlisted = its length
+                self.rank[i, :] = len(h.preferences)
+                for r, code in enumerate(h.preferences):
+                    if code in index:
+                        self.rank[i, index[code]] = min(self.rank[i, index[code]], r)
+                        self.pref_pairs.append((i, index[code]))
         self.weights = weights
+        self.tolerance = tolerance
+        self.centres = centres
 
     def big_m(self, ph: IntArray, pb: IntArray) -> FloatArray:
         return np.minimum(self.value[pb], self.hi[ph])
@@ -267,6 +269,7 @@ def _mip(
     time_limit: float,
     mip_gap: float,
     fixed: npt.NDArray[np.bool_] | None = None,
+    report: list[str] | None = None,
 ) -> _MipResult | None:
     """Phase 1 (min Σy) or phase 2 (min c_x·x + c_y·y + deviation cost, with Σy ≤ cap) over the pairs.
     Columns: x (n), y (n), d⁺ (nh), d⁻ (nh). None: no solution found."""
@@ -311,6 +314,8 @@ def _mip(
     values = np.asarray(hs.getSolution().col_value)
     info = hs.getInfo()
     if values.size < ncols or info.primal_solution_status != 2:  # 2: kSolutionStatusFeasible
+        if report is not None:
+            report.append("infeasible" if status == highspy.HighsModelStatus.kInfeasible else "no_solution")
         return None
     label = "optimal" if status == highspy.HighsModelStatus.kOptimal else "time_limit"
     return _MipResult(
@@ -327,6 +332,82 @@ def _pairs(pairs: set[tuple[int, int]]) -> tuple[IntArray, IntArray]:
 
 def _phase2_objective(inst: _Instance, ph: IntArray, pb: IntArray, x: FloatArray, y: FloatArray) -> float:
     return float(inst.cost_x(ph, pb) @ x + inst.cost_y(ph, pb) @ y + _dev_columns(inst)[2] @ _dev_start(inst, ph, x))
+
+
+def _neighbourhood_search(
+    inst: _Instance,
+    ph: IntArray,
+    pb: IntArray,
+    x: FloatArray,
+    y: FloatArray,
+    deadline: float,
+    *,
+    size: int = 6,
+    sub_time: float = 5.0,
+) -> tuple[FloatArray, FloatArray, int]:
+    """Large-neighbourhood search (decomposition of big instances): for each block in turn, free every
+    household whose pieces all lie among that block and its ``size − 1`` nearest blocks, and solve that
+    sub-problem exactly (phase 1, then phase 2 with its piece count) against the blocks' value left by
+    everyone else; keep what improves. Both objectives are sums over households, so a sub-problem's gain
+    is the whole problem's. Stops at the deadline or after a full pass without improvement."""
+    x, y = x.copy(), y.copy()
+    nearest = np.argsort(np.hypot(*(inst.centres[:, None, :] - inst.centres[None, :, :]).transpose(2, 0, 1)), axis=1)
+    rounds = 0
+    quiet = 0
+    j0 = 0
+    while time.monotonic() < deadline - 0.5 and quiet < inst.nb:
+        rounds += 1
+        area = set(nearest[j0, : min(size, inst.nb)].tolist())
+        j0 = (j0 + 1) % inst.nb
+        held = y > 0.5
+        outside = np.zeros(inst.nh, dtype=bool)
+        outside[ph[held & ~np.isin(pb, list(area))]] = True
+        inside = np.zeros(inst.nh, dtype=bool)
+        inside[ph[held & np.isin(pb, list(area))]] = True
+        free = np.flatnonzero(inside & ~outside)
+        if free.size == 0:
+            quiet += 1
+            continue
+        cols = np.flatnonzero(np.isin(ph, free) & np.isin(pb, list(area)))
+        blocks_sorted = sorted(area)
+        fixed_value = np.bincount(
+            pb[held & ~np.isin(ph, free)], weights=x[held & ~np.isin(ph, free)], minlength=inst.nb
+        )
+        sub_blocks = [
+            Block(
+                inst.blocks[j].code,
+                float(inst.value[j] - fixed_value[j]),
+                tuple(inst.centres[j]),
+                inst.blocks[j].min_piece,
+            )
+            for j in blocks_sorted
+        ]
+        sub = _Instance([inst.households[int(i)] for i in free], sub_blocks, inst.tolerance, inst.weights)
+        hmap = {int(i): n for n, i in enumerate(free)}
+        bmap = {j: n for n, j in enumerate(blocks_sorted)}
+        sh = np.array([hmap[int(i)] for i in ph[cols]], dtype=np.int64)
+        sb = np.array([bmap[int(j)] for j in pb[cols]], dtype=np.int64)
+        old_obj = _phase2_objective(sub, sh, sb, x[cols], y[cols])
+        old_pieces = round(float(y[cols].sum()))
+        cur, pieces = (x[cols], y[cols]), old_pieces
+        budget = min(sub_time, deadline - time.monotonic())
+        if budget < 0.5:
+            break
+        if pieces > free.size:
+            p1 = _mip(sub, sh, sb, phase=1, cap=None, start=cur, time_limit=budget / 2, mip_gap=0.0)
+            if p1 is not None and p1.objective < pieces - 0.5:
+                cur, pieces = (p1.x, p1.y), round(float(p1.y.sum()))
+        left = max(0.5, min(budget, deadline - time.monotonic()))
+        p2 = _mip(sub, sh, sb, phase=2, cap=pieces, start=cur, time_limit=left, mip_gap=1e-3)
+        if p2 is not None and p2.objective <= _phase2_objective(sub, sh, sb, *cur) + 1e-9:
+            cur = (p2.x, p2.y)
+        new_obj = _phase2_objective(sub, sh, sb, *cur)
+        if pieces < old_pieces or new_obj < old_obj - 1e-6 * max(1.0, abs(old_obj)):
+            x[cols], y[cols] = cur
+            quiet = 0
+        else:
+            quiet += 1
+    return x, y, rounds
 
 
 def assign(
@@ -404,27 +485,45 @@ def assign(
     piece_bound = int(np.count_nonzero(inst.hi > 0))
     count = round(float(start[1].sum())) if start is not None else None
     phase1_bound = float(piece_bound)
-    if count is None or count > piece_bound:
-        p1 = _mip(inst, ph, pb, phase=1, cap=None, start=start, time_limit=max(1.0, 0.4 * left()), mip_gap=0.0)
-        if p1 is not None and (count is None or p1.objective < count - 0.5):
-            start, count = (p1.x, p1.y), round(float(p1.y.sum()))
-        if p1 is not None and not restricted:
-            phase1_bound = max(phase1_bound, math.ceil(p1.bound - 1e-6))
-    if start is None or count is None:
-        return Assignment(
-            "infeasible", message="在容差和最小地块约束下无可行分配（请放宽容差或最小地块宽度）", method=method
-        )
-    method.append(f"阶段一（地块数）: {count} 块，下界 {int(phase1_bound)}")
-    objective = _phase2_objective(inst, ph, pb, *start)
     bound = lp_obj
     status = "time_limit"
-    p2 = _mip(inst, ph, pb, phase=2, cap=count, start=start, time_limit=max(1.0, left()), mip_gap=mip_gap)
-    if p2 is not None and p2.objective <= objective + 1e-9:
-        start, objective = (p2.x, p2.y), p2.objective
-    if p2 is not None and not restricted:
-        bound = max(bound, p2.bound)  # valid: the lexicographic optimum has at most `count` pieces
-        if p2.status == "optimal" and count == phase1_bound:
-            status = "optimal"
+    if restricted and start is not None:
+        # (c′) large instances: decomposition by neighbourhoods of blocks instead of one big MIP.
+        x_n, y_n, rounds = _neighbourhood_search(inst, ph, pb, *start, started + time_limit)
+        start, count = (x_n, y_n), round(float(y_n.sum()))
+        method.append(f"邻域分解搜索 {rounds} 轮（每轮 6 个相邻田块）")
+        method.append(f"阶段一（地块数）: {count} 块，下界 {int(phase1_bound)}")
+        objective = _phase2_objective(inst, ph, pb, *start)
+    else:
+        outcome: list[str] = []
+        if count is None or count > piece_bound:
+            p1 = _mip(
+                inst, ph, pb, phase=1, cap=None, start=start, time_limit=max(1.0, 0.4 * left()), mip_gap=0.0,
+                report=outcome,
+            )  # fmt: skip
+            if p1 is not None and (count is None or p1.objective < count - 0.5):
+                start, count = (p1.x, p1.y), round(float(p1.y.sum()))
+            if p1 is not None and not restricted:
+                phase1_bound = max(phase1_bound, math.ceil(p1.bound - 1e-6))
+        if start is None or count is None:
+            if outcome == ["infeasible"] and not restricted:
+                return Assignment(
+                    "infeasible", message="在容差和最小地块约束下无可行分配（请放宽容差或最小地块宽度）", method=method
+                )
+            return Assignment(
+                "no_solution",
+                message=f"{time_limit:.0f} 秒内未找到满足最小地块的分配（请增加求解时间或放宽最小地块宽度）",
+                method=method,
+            )
+        method.append(f"阶段一（地块数）: {count} 块，下界 {int(phase1_bound)}")
+        objective = _phase2_objective(inst, ph, pb, *start)
+        p2 = _mip(inst, ph, pb, phase=2, cap=count, start=start, time_limit=max(1.0, left()), mip_gap=mip_gap)
+        if p2 is not None and p2.objective <= objective + 1e-9:
+            start, objective = (p2.x, p2.y), p2.objective
+        if p2 is not None and not restricted:
+            bound = max(bound, p2.bound)  # valid: the lexicographic optimum has at most `count` pieces
+            if p2.status == "optimal" and count == phase1_bound:
+                status = "optimal"
     method.append(f"阶段二（距离与意愿）: {objective:.2f}，下界 {bound:.2f}")
     x, y = start
     pieces = [

@@ -97,6 +97,7 @@ INDICATOR_LABELS: Mapping[str, Label] = MappingProxyType(
         "preference_fulfilment": Label("意愿满足率", "%", "最大一块新地块位于所填意愿田块之一的农户占比"),
         "first_choice_share": Label("第一意愿满足率", "%", "最大一块新地块位于第一意愿田块的农户占比"),
         "gap": Label("求解相对间隙（MIP gap）", "%", "与最优解的最大相对差距；0 为已证明最优"),
+        "deduction": Label("公共设施扣除率", "%", "1 − Σ新田块价值 / Σ入池地块价值，或参数给定"),
     }
 )
 """Keys of ``village_indicators``, in order — the one home of their Chinese names."""
@@ -259,6 +260,7 @@ def village_indicators(
     *,
     preferences: Mapping[str, Sequence[str]] | None = None,
     gap: float | None = None,
+    deduction: float | None = None,
 ) -> Indicators:
     """Village indicators (keys and Chinese names in ``INDICATOR_LABELS``) from ``household_table`` and
     the ``after`` parcels (``CBFBM``, ``value``, ``TKBM`` — block id, "" or NaN for a kept locked parcel).
@@ -276,7 +278,7 @@ def village_indicators(
       counts if any tied piece qualifies) lies in one of the preferred blocks, ``first_choice_share``
       the share whose largest new piece lies in the first one; a household with no new piece counts as
       not fulfilled. Both are None when no household stated a preference;
-    * ``gap``: the solver's relative MIP gap, passed through.
+    * ``gap``: the solver's relative MIP gap, and ``deduction`` (values.py), passed through.
     """
     _require(after, _AFTER, "调整后地块表")
     after = after.assign(
@@ -325,4 +327,5 @@ def village_indicators(
         "preference_fulfilment": _share(fulfilled, len(stated)),
         "first_choice_share": _share(first, len(stated)),
         "gap": None if gap is None else float(gap),
+        "deduction": None if deduction is None else float(deduction),
     }

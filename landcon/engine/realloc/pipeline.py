@@ -28,6 +28,10 @@ from landcon.engine.realloc.assign import Assignment, Block, Household, assign, 
 from landcon.engine.realloc.params import Params
 from landcon.engine.realloc.values import Valuation, coefficients, land_values, valuate
 
+WIDTH_MARGIN = 1.2
+"""The assignment asks for pieces of at least 1.2 × the minimum width along the road, so that strips at a
+block's slanted ends (narrower than their frontage) still pass the orientation-free width check."""
+
 
 @dataclass
 class ReallocInput:
@@ -117,7 +121,7 @@ def reallocate(inp: ReallocInput, params: Params, *, method: str = "optimise") -
             code,
             float(value),
             (float(geom.centroid.x), float(geom.centroid.y)),
-            float(layout.min_piece_area(geom, side, params.min_width) * coef),
+            float(layout.min_piece_area(geom, side, params.min_width * WIDTH_MARGIN) * coef),
         )
         for code, value, geom, side, coef in zip(block_codes, block_value, block_geoms, sides, block_coef, strict=True)
     ]
@@ -138,7 +142,7 @@ def reallocate(inp: ReallocInput, params: Params, *, method: str = "optimise") -
             candidates=params.candidates,
             time_limit=params.time_limit,
         )
-    if result.status == "infeasible":
+    if result.status in ("infeasible", "no_solution"):
         return ReallocResult(
             _empty_allocation(inp), pd.DataFrame(), {}, result, val, geocheck.GeoCheck([], {}, {}, val.deduction)
         )
@@ -205,9 +209,8 @@ def reallocate(inp: ReallocInput, params: Params, *, method: str = "optimise") -
     )
     table = indices.household_table(before, after, people, unit_price=params.unit_price)
     stated = {h: list(p) for h, p in prefs.items() if p and h in set(codes)}
-    village = indices.village_indicators(table, after, preferences=stated, gap=result.gap)
+    village = indices.village_indicators(table, after, preferences=stated, gap=result.gap, deduction=val.deduction)
     village_dict: dict[str, Any] = dict(village)
-    village_dict["deduction"] = val.deduction
     return ReallocResult(
         allocation, table, village_dict, result, val, check, roads_found=sum(s is not None for s in sides)
     )
