@@ -86,6 +86,7 @@ bench: setup
 	$(BIN)/python bench/bench_survey.py --postgis 300000
 	$(BIN)/python bench/bench_plan.py
 	$(BIN)/python bench/bench_records.py
+	$(BIN)/python bench/bench_realloc.py
 
 clean:
 	rm -rf $(VENV) landcon-data .pytest_cache .mypy_cache .ruff_cache

@@ -102,3 +102,26 @@ def test_a_village_sized_instance_is_valid_even_at_the_time_limit():
     result = assign(households, blocks, tolerance=0.05, time_limit=5)
     assert result.status in ("optimal", "time_limit") and result.pieces
     assert check_assignment(households, blocks, result.pieces, tolerance=0.05) == []
+
+
+def test_restricted_instances_use_the_neighbourhood_search_and_stay_valid():
+    """k candidates: the decomposition path; its answer passes the checker and the bound stays below it."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    blocks = [
+        Block(f"B{j:02d}", float(rng.uniform(800, 1500)), (float(rng.uniform(0, 4000)), float(rng.uniform(0, 4000))))
+        for j in range(30)
+    ]
+    shares = rng.uniform(0.5, 1.5, 200)
+    shares = shares / shares.sum() * sum(b.value for b in blocks)
+    households = [
+        Household(f"H{i:03d}", float(shares[i]), (float(rng.uniform(0, 4000)), float(rng.uniform(0, 4000))))
+        for i in range(200)
+    ]
+    result = assign(households, blocks, tolerance=0.05, candidates=4, time_limit=8)
+    assert result.candidates == 4 and any("邻域分解" in step for step in result.method)
+    assert check_assignment(households, blocks, result.pieces, tolerance=0.05) == []
+    assert result.piece_count == len(result.pieces) and result.piece_count >= result.piece_bound == 200
+    assert result.bound is not None and result.objective is not None and result.bound <= result.objective + 1e-6
+    assert result.lp_bound == result.bound  # restricted: only the LP over all pairs is a valid bound

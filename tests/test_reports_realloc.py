@@ -124,4 +124,4 @@ def test_household_workbook(tmp_path: Path, result):
     assert params_rows["tolerance"][:3] == ("价值容差", 5, "%")
     assert params_rows["deduction"][1] == "按面积自动计算"
     assert params_rows["quality_coef.03"][:2] == ("地力等级 03 价值系数", 0.9)
-    assert params_rows["weights.deviation"][:3] == ("目标权重：价值偏差", 2000, "米/100%")
+    assert params_rows["weights.deviation"][:3] == ("目标权重：价值偏差", 500, "米/100%")

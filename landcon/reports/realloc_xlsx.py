@@ -56,7 +56,7 @@ PARAM_LABELS: Mapping[str, Label] = {
     "candidates": Label("每户候选田块数", "个", "仅考虑距宅基地最近的 k 个田块及意愿田块"),
     "weights.distance": Label("目标权重：耕作距离", "米/米", "地块数最少之后，按宅基地到地块的价值加权距离计"),
     "weights.preference": Label("目标权重：意愿顺序", "米/位", "每偏离第一意愿一位折合的距离"),
-    "weights.deviation": Label("目标权重：价值偏差", "米/100%", "价值偏差折合的距离（默认 1% 折 20 米）"),
+    "weights.deviation": Label("目标权重：价值偏差", "米/100%", "价值偏差折合的距离（默认 1% 折 5 米）"),
 }
 """Chinese names of the ``Params`` fields (``params.to_dict()``; nested keys joined with ".")."""
 

@@ -44,6 +44,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+from scipy import ndimage
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -67,18 +68,21 @@ PLOTS_RANGE = (3, 8)
 MEAN_PARCEL_RANGE_M2 = (500.0, 5_000.0)
 """The planned mean parcel area is kept inside this range (0.05–0.5 ha plots)."""
 MIN_PARCEL_M2 = 200.0
-"""Polygonal parts of a cut smaller than this are not contract parcels."""
+"""Contract parcels are at least this large (smaller parts of a cut join a neighbour)."""
 MIN_BLOCK_M2 = 2_000.0
-"""Block pieces smaller than this are left out of every block."""
+"""Smallest new field block."""
+MIN_BLOCK_SIDE_M = 30.0
+"""Shortest side of a new field block (strips cut across it stay wide enough for machinery)."""
 MIN_ROAD_PART_M2 = 1.0
 """Road pieces smaller than this are dropped."""
 LAYOUT_TRIALS = 4
-RECTANGULAR = 0.98
-"""A block piece covering this share of its oriented envelope is kept as it is; others become rectangles."""
+"""Random grid offsets tried per village; the one whose blocks cover the most farmland is kept."""
 RASTER_M = 5.0
-"""Pixel size of the search for the largest rectangles inside an irregular block piece."""
+"""Nominal pixel size of the search for the largest rectangles inside a grid cell cut by the farmland's edge."""
 RECTANGLES_PER_CELL = 3
-"""Random grid offsets tried; the one leaving the fewest blocks is kept."""
+"""Most blocks taken from one grid cell cut by the farmland's edge (largest rectangles first)."""
+KEPT_PLOT_COMPACTNESS = 0.3
+"""Least 4π·area / perimeter² of a kept (locked) plot outside the consolidation area (no slivers)."""
 LOCKED_SHARE = 0.05
 PREFS_SHARE = 0.6
 CONTRACT_AREA_RANGE = (0.9, 1.1)
@@ -204,51 +208,77 @@ def generate_realloc(
     dlbm = dltb["DLBM"].astype(str).to_numpy(dtype=object)
     all_geoms = _geoms(dltb)
     farm = _farmland_mask(dltb) & np.isin(zl, villages)
-    regions = [shapely.union_all(all_geoms[farm & (zl == v)]) for v in villages]
-    areas = np.array([r.area for r in regions], dtype=np.float64)
+
+    # The new layout of each village comes first: its blocks and roads make the consolidation area.
+    regions: list[shapely.Geometry] = []
+    layouts: list[_Layout] = []
+    laid_out: list[str] = []
+    for v in villages:
+        polygons = all_geoms[farm & (zl == v)]
+        region = shapely.union_all(polygons)
+        centres_v = shapely.get_coordinates(shapely.centroid(polygons))
+        layout = _village_layout(rng, region, centres_v, shapely.area(polygons), (long_side, short_side), road_width)
+        if len(layout.blocks):  # a village without room for one block stays out
+            laid_out.append(v)
+            regions.append(region)
+            layouts.append(layout)
+    villages = laid_out
+    if not layouts:
+        raise ValueError(f"{name} 的耕地过于零碎，按田块尺寸 {block_size} 排不出规整田块")
+    areas = np.array([layout.area.area for layout in layouts], dtype=np.float64)
     counts = _household_counts(areas, households)
     mean_parcel = float(np.clip(areas.sum() / (counts.sum() * MEAN_PLOTS), *MEAN_PARCEL_RANGE_M2))
 
-    # Contract parcels, per village.
-    cut = [_cut_parcels(rng, region, mean_parcel) for region in regions]
-    parcel_geoms = np.concatenate(cut)
-    parcel_village = np.repeat(np.arange(len(villages)), [len(c) for c in cut])
+    # Contract parcels on each consolidation area; plots that may be kept lie on the rest of the farmland.
+    cut = [_cut_parcels(rng, region, layout.area, mean_parcel) for region, layout in zip(regions, layouts, strict=True)]
     for k, v in enumerate(villages):
-        if len(cut[k]) < counts[k]:
-            raise ValueError(f"村 {v} 只能切出 {len(cut[k])} 个地块，少于 {counts[k]} 户")
-        if len(cut[k]) > MAX_PARCELS_PER_VILLAGE or counts[k] > MAX_HOUSEHOLDS_PER_VILLAGE:
+        if len(cut[k][0]) < counts[k]:
+            raise ValueError(f"村 {v} 的整治区域只能切出 {len(cut[k][0])} 个地块，少于 {counts[k]} 户")
+        if len(cut[k][0]) + len(cut[k][1]) > MAX_PARCELS_PER_VILLAGE or counts[k] > MAX_HOUSEHOLDS_PER_VILLAGE:
             raise ValueError(f"村 {v} 地块或农户过多（地块 ≤ 99999，农户 ≤ 9999）")
-    centres = shapely.get_coordinates(shapely.centroid(parcel_geoms))
-    source = _source_rows(parcel_geoms, all_geoms, np.flatnonzero(farm))
-    grade = _parcel_grades(rng, dltb, source, centres)
-    basic = _basic_farmland(rng, dltb, source, centres, grade)
 
-    # Households and their plots, per village.
+    # Households, their pooled plots and their kept plots, per village.
     n_total = int(counts.sum())
-    owner = np.full(len(parcel_geoms), -1, dtype=np.int64)
     homes = np.zeros((n_total, 2), dtype=np.float64)
     sizes = np.zeros(n_total, dtype=np.int64)
     names: list[str] = []
     hh_codes: list[str] = []
     locked_of = np.full(n_total, -1, dtype=np.int64)  # household → its locked parcel
-    offset = 0
+    geom_parts: list[ObjArray] = []
+    owner_parts: list[IntArray] = []
+    village_sizes: list[int] = []
+    offset = start = 0
     for k, v in enumerate(villages):
-        idx = np.flatnonzero(parcel_village == k)
+        pooled_k, spare = cut[k]
         n = int(counts[k])
         rows = slice(offset, offset + n)
         settlement = all_geoms[(zl == v) & (dlbm == HOMESTEAD_CODE)]
         homes[rows] = _homesteads(rng, settlement, _village_centre(cjdcq, v, regions[k]), n)
         sizes[rows] = rng.choice(_FAMILY_SIZES, size=n, p=_FAMILY_P)
-        plots = _plot_counts(rng, len(idx), sizes[rows] * rng.gamma(4.0, 0.25, n))
-        local = _draw_owners(rng, centres[idx], homes[rows], plots, math.sqrt(mean_parcel))
-        owner[idx] = local + offset
-        who, which = _locked_parcels(rng, centres[idx], local, homes[rows], plots)
-        locked_of[offset + who] = idx[which]
+        n_locked = min(round(LOCKED_SHARE * n), len(spare))
+        plots = _plot_counts(rng, len(pooled_k) + n_locked, sizes[rows] * rng.gamma(4.0, 0.25, n))
+        who = _locked_households(rng, plots, n_locked)
+        plots[who] -= 1
+        xy = shapely.get_coordinates(shapely.centroid(pooled_k))
+        local = _draw_owners(rng, xy, homes[rows], plots, math.sqrt(mean_parcel))
+        kept = spare[_kept_plots(rng, spare, homes[rows][who])]
+        geom_parts.extend([pooled_k, kept])
+        owner_parts.extend([local + offset, who + offset])
+        locked_of[offset + who] = start + len(pooled_k) + np.arange(len(who))
         names.extend(_household_names(rng, n))
         hh_codes.extend(f"{v}00{i + 1:04d}" for i in range(n))
         offset += n
+        start += len(pooled_k) + len(kept)
+        village_sizes.append(len(pooled_k) + len(kept))
+    parcel_geoms = np.concatenate(geom_parts)
+    owner = np.concatenate(owner_parts)
+    parcel_village = np.repeat(np.arange(len(villages)), village_sizes)
     locked = np.zeros(len(parcel_geoms), dtype=bool)
     locked[locked_of[locked_of >= 0]] = True
+    centres = shapely.get_coordinates(shapely.centroid(parcel_geoms))
+    source = _source_rows(parcel_geoms, all_geoms, np.flatnonzero(farm))
+    grade = _parcel_grades(rng, dltb, source, centres)
+    basic = _basic_farmland(rng, dltb, source, centres, grade)
 
     # Parcel codes: per village, serials by 200 m bands south→north, west→east within a band.
     band = np.floor((centres[:, 1] - centres[:, 1].min()) / 200.0)
@@ -259,14 +289,14 @@ def generate_realloc(
         serial[members] = np.arange(1, len(members) + 1)
     dkbm = np.array([f"{villages[k]}00{s:05d}" for k, s in zip(parcel_village, serial, strict=True)], dtype=object)
 
-    # The consolidated layout on the pooled parcels.
+    # Blocks: village by village, grid rows south→north, cells west→east, then along the row.
+    block_geoms = np.concatenate([layout.blocks for layout in layouts])
+    road_geoms = np.concatenate([layout.roads for layout in layouts])
+    keys = np.concatenate([layout.keys for layout in layouts])
+    block_village = np.repeat(np.arange(len(layouts)), [len(layout.blocks) for layout in layouts])
     pooled = np.flatnonzero(~locked)
-    footprint = shapely.union_all(parcel_geoms[pooled])
-    block_geoms, block_keys, road_geoms = _layout(
-        rng, footprint, centres[pooled], shapely.area(parcel_geoms[pooled]), (long_side, short_side), road_width
-    )
     block_grade = _block_grades(block_geoms, parcel_geoms[pooled], grade[pooled])
-    block_order = np.lexsort((block_keys[:, 2], block_keys[:, 0], block_keys[:, 1]))
+    block_order = np.lexsort((keys[:, 2], keys[:, 0], keys[:, 1], block_village))
     block_geoms, block_grade = block_geoms[block_order], block_grade[block_order]
     width = max(3, len(str(len(block_geoms))))
     tkbm = [f"TK{i + 1:0{width}d}" for i in range(len(block_geoms))]
@@ -413,23 +443,78 @@ def _lattice(rng: np.random.Generator, region: shapely.Geometry, spacing: float)
     return np.column_stack([x[inside], y[inside]])
 
 
-def _cut_parcels(rng: np.random.Generator, region: shapely.Geometry, mean_area: float) -> ObjArray:
-    """``region`` cut by the Voronoi cells of a seed lattice; polygonal parts ≥ ``MIN_PARCEL_M2``."""
+def _cut_parcels(
+    rng: np.random.Generator, region: shapely.Geometry, area: shapely.Geometry, mean_area: float
+) -> tuple[ObjArray, ObjArray]:
+    """(contract parcels, candidate kept plots): ``region`` cut by the Voronoi cells of a seed lattice.
+
+    Parcels are the cells' parts on the consolidation ``area``; a part under ``MIN_PARCEL_M2`` joins the
+    neighbouring part it shares the longest edge with, so the parcels cover ``area`` exactly. Candidate
+    kept plots are the cells' parts on the rest of the region, at least ``MIN_PARCEL_M2`` and compact.
+    """
     spacing = math.sqrt(mean_area)
     seeds = _lattice(rng, region, spacing)
+    rest = shapely.difference(region, area)
     if len(seeds) < 2:
-        pieces = np.array([region], dtype=object)
+        cells = np.array([shapely.buffer(shapely.envelope(region), spacing)], dtype=object)
     else:
         frame = shapely.buffer(shapely.envelope(region), 4.0 * spacing)
         cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=frame))
-        shapely.prepare(region)
-        inside = shapely.contains(region, cells)
-        pieces = cells.copy()
-        pieces[~inside] = shapely.intersection(cells[~inside], region)
-        shapely.destroy_prepared(region)
+    parcels = _merge_small(_clip(cells, area))
+    spare = _clip(cells, rest)
+    size = shapely.area(spare)
+    compact = 4.0 * math.pi * size / np.maximum(shapely.length(spare), 1e-9) ** 2
+    return parcels, spare[(size >= MIN_PARCEL_M2) & (compact >= KEPT_PLOT_COMPACTNESS)]
+
+
+def _clip(cells: ObjArray, geom: shapely.Geometry) -> ObjArray:
+    """The polygonal parts of ``cells ∩ geom``."""
+    shapely.prepare(geom)
+    hit = cells[shapely.intersects(geom, cells)]
+    inside = shapely.contains(geom, hit)
+    pieces = hit.copy()
+    pieces[~inside] = shapely.intersection(hit[~inside], geom)
+    shapely.destroy_prepared(geom)
     parts = shapely.get_parts(pieces)
-    keep = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) >= MIN_PARCEL_M2)
-    return np.asarray(parts[keep], dtype=object)
+    return np.asarray(parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)], dtype=object)
+
+
+def _merge_small(parts: ObjArray) -> ObjArray:
+    """Parts under ``MIN_PARCEL_M2`` merged into the larger neighbour sharing their longest edge, until
+    none is left (one that shares no edge with any other part is dropped)."""
+    while True:
+        area = shapely.area(parts)
+        small = np.flatnonzero(area < MIN_PARCEL_M2)
+        if not len(small):
+            return parts
+        first, other = shapely.STRtree(parts).query(parts[small], predicate="intersects")
+        first = small[first]
+        pair = first != other
+        first, other = first[pair], other[pair]
+        shared = shapely.length(shapely.intersection(parts[first], parts[other]))
+        larger = (area[other] > area[first]) | ((area[other] == area[first]) & (other > first))
+        ok = (shared > 1e-6) & larger
+        if not ok.any():  # isolated slivers only
+            keep = np.ones(len(parts), dtype=bool)
+            keep[small] = False
+            return parts[keep]
+        first, other, shared = first[ok], other[ok], shared[ok]
+        order = np.lexsort((-shared, first))
+        head = np.r_[True, first[order][1:] != first[order][:-1]]
+        target = np.arange(len(parts))
+        target[first[order][head]] = other[order][head]
+        while True:  # pointer jumping to the root (targets are always larger: no cycles)
+            nxt = target[target]
+            if np.array_equal(nxt, target):
+                break
+            target = nxt
+        out: list[shapely.Geometry] = []
+        for root in np.unique(target):
+            members = np.flatnonzero(target == root)
+            merged = parts[root] if len(members) == 1 else shapely.union_all(parts[members])
+            pieces = shapely.get_parts(merged)
+            out.extend(pieces[(shapely.get_type_id(pieces) == 3) & (shapely.area(pieces) > 0)])
+        parts = np.asarray(out, dtype=object)
 
 
 def _source_rows(parcels: ObjArray, geoms: ObjArray, candidates: IntArray) -> IntArray:
@@ -554,18 +639,26 @@ def _draw_owners(
     return owner
 
 
-def _locked_parcels(
-    rng: np.random.Generator, xy: FloatArray, owner: IntArray, homes: FloatArray, counts: IntArray
-) -> tuple[IntArray, IntArray]:
-    """(households, their parcel nearest home) for ``LOCKED_SHARE`` of the households with ≥ 2 plots."""
+def _locked_households(rng: np.random.Generator, counts: IntArray, k: int) -> IntArray:
+    """``k`` households (sorted) among those with at least 2 plots: one of their plots is kept in place."""
     candidates = np.flatnonzero(counts >= 2)
-    k = min(round(LOCKED_SHARE * len(homes)), len(candidates))
-    who = np.sort(rng.choice(candidates, size=k, replace=False)) if k else np.zeros(0, dtype=np.int64)
-    which = np.zeros(len(who), dtype=np.int64)
-    for i, h in enumerate(who):
-        mine = np.flatnonzero(owner == h)
-        which[i] = mine[np.argmin(np.hypot(xy[mine, 0] - homes[h, 0], xy[mine, 1] - homes[h, 1]))]
-    return who.astype(np.int64), which
+    if k > len(candidates):
+        raise AssertionError("more kept plots than households with two plots")
+    return np.sort(rng.choice(candidates, size=k, replace=False)).astype(np.int64) if k else np.zeros(0, np.int64)
+
+
+def _kept_plots(rng: np.random.Generator, spare: ObjArray, homes: FloatArray) -> IntArray:
+    """For each homestead, in random order, the nearest candidate plot not taken yet (index into ``spare``)."""
+    out = np.zeros(len(homes), dtype=np.int64)
+    if not len(homes):
+        return out
+    xy = shapely.get_coordinates(shapely.centroid(spare))
+    free = np.ones(len(spare), dtype=bool)
+    for h in rng.permutation(len(homes)):
+        dist = np.where(free, np.hypot(xy[:, 0] - homes[h, 0], xy[:, 1] - homes[h, 1]), np.inf)
+        out[h] = int(np.argmin(dist))
+        free[out[h]] = False
+    return out
 
 
 def _household_names(rng: np.random.Generator, n: int) -> list[str]:
@@ -599,160 +692,319 @@ def _grid_angle(xy: FloatArray, weights: FloatArray) -> tuple[float, bool]:
     return theta, True
 
 
-def _layout(
+Frame = tuple[float, float, float, float]
+"""Origin x, origin y, cos and sin of the grid's first axis."""
+
+_EPS = 1e-6
+"""Metres: a boundary this close to a pixel counts as touching it."""
+
+
+@dataclass
+class _Layout:
+    """The new layout of one village."""
+
+    blocks: ObjArray
+    keys: FloatArray
+    """Per block: grid column, grid row, position of its centre along the first grid axis."""
+    roads: ObjArray
+    area: shapely.Geometry
+    """The consolidation area: blocks, roads and the ditches between blocks."""
+
+
+@dataclass(frozen=True)
+class _Axis:
+    """One axis of the grid: cells of ``step`` from ``start``, each shrunk by ``inset`` at both ends (half a
+    road) and cut into ``pixels`` pixels; ``cells`` cells in all. Pixel ``j`` of cell ``c`` has the global
+    index ``c·(pixels + 1) + j``: index ``pixels`` of every cell is a blocked separator (the road)."""
+
+    start: float
+    step: float
+    inset: float
+    pixels: int
+    cells: int
+
+    @property
+    def pixel(self) -> float:
+        return (self.step - 2.0 * self.inset) / self.pixels
+
+    def low(self, cell: IntArray) -> FloatArray:
+        """Where the usable part of each cell begins."""
+        return np.asarray(self.start + cell * self.step + self.inset, dtype=np.float64)
+
+    def lines(self) -> tuple[FloatArray, IntArray, IntArray]:
+        """Pixel edges (ascending): position, cell, edge number 0…pixels within the cell."""
+        cell = np.repeat(np.arange(self.cells), self.pixels + 1)
+        k = np.tile(np.arange(self.pixels + 1), self.cells)
+        return self.low(cell) + k * self.pixel, cell, k
+
+    def span(self, x: FloatArray) -> tuple[IntArray, IntArray, BoolArray]:
+        """Global indices of the first and last pixel whose closed extent holds ``x`` (± ``_EPS``), and
+        whether ``x`` lies on a cell at all (not in a road gap)."""
+        cell = np.floor((x - self.start) / self.step).astype(np.int64)
+        rel = x - self.low(cell)
+        valid = (cell >= 0) & (cell < self.cells) & (rel >= -_EPS) & (rel <= self.pixels * self.pixel + _EPS)
+        lo = np.clip(np.floor((rel - _EPS) / self.pixel), 0, self.pixels - 1).astype(np.int64)
+        hi = np.clip(np.floor((rel + _EPS) / self.pixel), 0, self.pixels - 1).astype(np.int64)
+        base = cell * (self.pixels + 1)
+        return base + lo, base + hi, valid
+
+    def across(self, cell: IntArray, k: IntArray) -> list[tuple[IntArray, BoolArray]]:
+        """Global indices of the pixels on both sides of edge ``k`` of ``cell``, with their validity."""
+        base = cell * (self.pixels + 1)
+        return [(base + k - 1, k >= 1), (base + k, k < self.pixels)]
+
+
+def _to_frame(xy: FloatArray, frame: Frame) -> FloatArray:
+    ox, oy, cos, sin = frame
+    dx, dy = xy[:, 0] - ox, xy[:, 1] - oy
+    return np.column_stack([dx * cos + dy * sin, -dx * sin + dy * cos])
+
+
+def _from_frame(uv: FloatArray, frame: Frame) -> FloatArray:
+    ox, oy, cos, sin = frame
+    return np.column_stack([ox + uv[:, 0] * cos - uv[:, 1] * sin, oy + uv[:, 0] * sin + uv[:, 1] * cos])
+
+
+def _boxes(u0: FloatArray, v0: FloatArray, u1: FloatArray, v1: FloatArray, frame: Frame) -> ObjArray:
+    """Rectangles given in the grid frame, as polygons in map coordinates (counter-clockwise)."""
+    corner_u = np.stack([u0, u1, u1, u0, u0], axis=1)
+    corner_v = np.stack([v0, v0, v1, v1, v0], axis=1)
+    xy = _from_frame(np.column_stack([corner_u.ravel(), corner_v.ravel()]), frame)
+    return np.asarray(shapely.polygons(xy.reshape(-1, 5, 2)), dtype=object)
+
+
+def _village_layout(
     rng: np.random.Generator,
-    footprint: shapely.Geometry,
+    region: shapely.Geometry,
     xy: FloatArray,
     weights: FloatArray,
     size: tuple[float, float],
     width: float,
-) -> tuple[ObjArray, FloatArray, ObjArray]:
-    """Blocks, their sort keys (column, row, position along the row) and road polygons on ``footprint``.
+) -> _Layout:
+    """Blocks and roads of one village's farmland ``region`` (see the module docstring, step 1).
 
-    ``LAYOUT_TRIALS`` random grid offsets are tried; the one leaving the fewest blocks (then the
-    most block area) is kept.
+    ``LAYOUT_TRIALS`` random grid offsets are tried; the one whose blocks cover the most farmland is kept.
     """
     angle, long_first = _grid_angle(xy, weights)
     du, dv = size if long_first else (size[1], size[0])
-    cos, sin = math.cos(angle), math.sin(angle)
-    coords = shapely.get_coordinates(footprint)
-    ox, oy = coords.min(axis=0)
-    u = (coords[:, 0] - ox) * cos + (coords[:, 1] - oy) * sin
-    v = -(coords[:, 0] - ox) * sin + (coords[:, 1] - oy) * cos
-    shapely.prepare(footprint)
-    best: tuple[tuple[int, float], ObjArray, IntArray, IntArray, ObjArray] | None = None
+    ox, oy = shapely.bounds(region)[:2]
+    frame = (float(ox), float(oy), math.cos(angle), math.sin(angle))
+    local = shapely.transform(region, lambda p: _to_frame(p, frame))
+    lo_u, lo_v, hi_u, hi_v = shapely.bounds(local)
+    rings = shapely.get_rings(shapely.get_parts(local))
+    coords, ring = shapely.get_coordinates(rings, return_index=True)
+    same = ring[1:] == ring[:-1]
+    edges = np.column_stack([coords[:-1][same], coords[1:][same]])  # u1, v1, u2, v2
+    shapely.prepare(local)
+    best: tuple[tuple[float, int], _Axis, _Axis, IntArray] | None = None
     for offset in rng.random((LAYOUT_TRIALS, 2)):
-        u0, v0 = u.min() - offset[0] * du, v.min() - offset[1] * dv
-        cells, col, row = _grid_cells(footprint, (ox, oy, cos, sin), (u0, v0), (du, dv), (u.max(), v.max()), width)
-        inside = shapely.contains(footprint, cells)
-        pieces = cells.copy()
-        pieces[~inside] = shapely.intersection(cells[~inside], footprint)
-        parts, cell = shapely.get_parts(pieces, return_index=True)
-        keep = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) >= MIN_BLOCK_M2)
-        score = (int(keep.sum()), -float(shapely.area(parts[keep]).sum()))
+        axes = []
+        for low, high, step in ((lo_u - offset[0] * du, hi_u, du), (lo_v - offset[1] * dv, hi_v, dv)):
+            pixels = max(1, round((step - width) / RASTER_M))
+            axes.append(_Axis(float(low), step, width / 2.0, pixels, max(1, math.ceil((high - low) / step))))
+        u_axis, v_axis = axes
+        rects = _grid_rectangles(local, coords, edges, u_axis, v_axis)
+        covered = float(((rects[:, 4] - rects[:, 2]) * (rects[:, 5] - rects[:, 3])).sum()) * u_axis.pixel * v_axis.pixel
+        score = (-covered, len(rects))
         if best is None or score < best[0]:
-            best = (score, parts[keep], col[cell[keep]], row[cell[keep]], cells)
-    shapely.destroy_prepared(footprint)
+            best = (score, u_axis, v_axis, rects)
+    shapely.destroy_prepared(local)
     assert best is not None
-    _, blocks, col, row, cells = best
-    blocks, col, row = _regular_blocks(blocks, col, row, (ox, oy, cos, sin))
-    road_parts = shapely.get_parts(shapely.difference(footprint, shapely.multipolygons(cells)))
-    road_parts = road_parts[(shapely.get_type_id(road_parts) == 3) & (shapely.area(road_parts) >= MIN_ROAD_PART_M2)]
-    blocks, owner, road_parts = _ensure_access(blocks, np.arange(len(blocks)), road_parts, width)
-    centre = shapely.get_coordinates(shapely.centroid(blocks))
-    along = (centre[:, 0] - ox) * cos + (centre[:, 1] - oy) * sin
-    keys = np.column_stack([col[owner], row[owner], along]).astype(np.float64)
-    return np.asarray(blocks, dtype=object), keys, np.asarray(road_parts, dtype=object)
+    _, u_axis, v_axis, rects = best
+    if not len(rects):
+        empty = np.zeros(0, dtype=object)
+        return _Layout(empty, np.zeros((0, 3), dtype=np.float64), empty, shapely.Polygon())
+    col, row, i0, j0, i1, j1 = rects.T
+    au, av = u_axis.low(col), v_axis.low(row)
+    nr, nc = v_axis.pixels, u_axis.pixels
+    u0, u1 = au + j0 * u_axis.pixel, au + j1 * u_axis.pixel
+    v0, v1 = av + i0 * v_axis.pixel, av + i1 * v_axis.pixel
+    blocks = _boxes(u0, v0, u1, v1, frame)
+
+    # Roads run along the grid lines parallel to the cells' long side, across the whole road width and
+    # through the crossings; along the other grid lines a strip of the same width is a ditch or 田坎 between
+    # the blocks of a row: part of the consolidation area, in no block and no road. Every block thus meets
+    # the roads along its long side or not at all (strips cut across it are never deeper than a cell).
+    west, east, south, north = j0 == 0, j1 == nc, i0 == 0, i1 == nr
+    if long_first:
+        road_boxes = [
+            _boxes(
+                u0[south] - width * west[south], v0[south] - width, u1[south] + width * east[south], v0[south], frame
+            ),
+            _boxes(
+                u0[north] - width * west[north], v1[north], u1[north] + width * east[north], v1[north] + width, frame
+            ),
+        ]
+        ditch_boxes = [
+            _boxes(u0[west] - width, v0[west], u0[west], v1[west], frame),
+            _boxes(u1[east], v0[east], u1[east] + width, v1[east], frame),
+        ]
+    else:
+        road_boxes = [
+            _boxes(u0[west] - width, v0[west] - width * south[west], u0[west], v1[west] + width * north[west], frame),
+            _boxes(u1[east], v0[east] - width * south[east], u1[east] + width, v1[east] + width * north[east], frame),
+        ]
+        ditch_boxes = [
+            _boxes(u0[south], v0[south] - width, u1[south], v0[south], frame),
+            _boxes(u0[north], v1[north], u1[north], v1[north] + width, frame),
+        ]
+    roads = _strips_on(np.concatenate(road_boxes), region, blocks)
+    ditches = _strips_on(np.concatenate(ditch_boxes), region, blocks)
+    # A block without a road side of at least one road width gives up a strip along a long side, the one
+    # nearer to the roads; a block too small for that keeps its shape and stays without a road side.
+    blind = np.flatnonzero(_road_side(blocks, roads) < width)
+    bu0, bv0, bu1, bv1 = u0[blind], v0[blind], u1[blind], v1[blind]
+    along_u = bu1 - bu0 >= bv1 - bv0
+    depth = np.where(along_u, bv1 - bv0, bu1 - bu0) - width
+    fits = (depth >= MIN_BLOCK_SIDE_M) & (depth * np.maximum(bu1 - bu0, bv1 - bv0) >= MIN_BLOCK_M2)
+    mid_u, mid_v = (bu0 + bu1) / 2.0, (bv0 + bv1) / 2.0
+    near_high = np.zeros(len(blind), dtype=bool)
+    if len(roads):
+        network = shapely.union_all(roads)
+        low = _from_frame(np.column_stack([np.where(along_u, mid_u, bu0), np.where(along_u, bv0, mid_v)]), frame)
+        high = _from_frame(np.column_stack([np.where(along_u, mid_u, bu1), np.where(along_u, bv1, mid_v)]), frame)
+        near_high = shapely.distance(shapely.points(high), network) < shapely.distance(shapely.points(low), network)
+    cut_v, cut_u = fits & along_u, fits & ~along_u
+    s_u0 = np.where(cut_u & near_high, bu1 - width, bu0)
+    s_u1 = np.where(cut_u & ~near_high, bu0 + width, bu1)
+    s_v0 = np.where(cut_v & near_high, bv1 - width, bv0)
+    s_v1 = np.where(cut_v & ~near_high, bv0 + width, bv1)
+    u0[blind] = np.where(cut_u & ~near_high, s_u1, bu0)
+    u1[blind] = np.where(cut_u & near_high, s_u0, bu1)
+    v0[blind] = np.where(cut_v & ~near_high, s_v1, bv0)
+    v1[blind] = np.where(cut_v & near_high, s_v0, bv1)
+    blocks = _boxes(u0, v0, u1, v1, frame)
+    roads = np.concatenate([roads, _boxes(s_u0[fits], s_v0[fits], s_u1[fits], s_v1[fits], frame)])
+    centre = (u0 + u1) / 2.0
+    keys = np.column_stack([col, row, centre]).astype(np.float64)
+    area = shapely.union_all(np.concatenate([blocks, roads, ditches]))
+    return _Layout(blocks, keys, np.asarray(roads, dtype=object), area)
 
 
-def _regular_blocks(
-    blocks: ObjArray, col: IntArray, row: IntArray, frame: tuple[float, float, float, float]
-) -> tuple[ObjArray, IntArray, IntArray]:
-    """Consolidated fields are rectangles: a cell cut by the footprint's edge becomes the largest
-    grid-aligned rectangles inside it (up to ``RECTANGLES_PER_CELL``, each ≥ ``MIN_BLOCK_M2``); the rest
-    of it stays out of every block (ditches, 田坎, slopes: part of the deduction)."""
-    out: list[shapely.Geometry] = []
-    out_col: list[int] = []
-    out_row: list[int] = []
-    for geom, c, r in zip(blocks, col, row, strict=True):
-        area = shapely.area(geom)
-        if area >= RECTANGULAR * shapely.area(shapely.oriented_envelope(geom)) and area >= 0.999 * shapely.area(
-            shapely.convex_hull(geom)
-        ):
-            out.append(geom)
-            out_col.append(int(c))
-            out_row.append(int(r))
-            continue
-        for rect in _largest_rectangles(geom, frame):
-            out.append(rect)
-            out_col.append(int(c))
-            out_row.append(int(r))
-    return np.asarray(out, dtype=object), np.asarray(out_col, dtype=np.int64), np.asarray(out_row, dtype=np.int64)
+def _strips_on(strips: ObjArray, region: shapely.Geometry, blocks: ObjArray) -> ObjArray:
+    """The parts of ``strips ∩ region`` (merged) that run along a block for at least a metre (a part cut off
+    by a gap in the farmland serves no block)."""
+    if not len(strips):
+        return np.zeros(0, dtype=object)
+    parts = shapely.get_parts(shapely.intersection(shapely.union_all(strips), region))
+    parts = parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) >= MIN_ROAD_PART_M2)]
+    return np.asarray(parts[_road_side(parts, blocks) >= 1.0], dtype=object)
 
 
-def _largest_rectangles(geom: shapely.Geometry, frame: tuple[float, float, float, float]) -> list[shapely.Geometry]:
-    """Greedy largest axis-aligned rectangles (in the grid frame) of full ``RASTER_M`` pixels inside ``geom``."""
-    ox, oy, cos, sin = frame
+def _grid_rectangles(
+    local: shapely.Geometry, vertices: FloatArray, edges: FloatArray, u_axis: _Axis, v_axis: _Axis
+) -> IntArray:
+    """Blocks of one grid on the (prepared) farmland ``local``, given in the grid frame: rows of (column, row,
+    first pixel row, first pixel column, end pixel row, end pixel column) of the cell's pixel raster.
 
-    def to_uv(xy: FloatArray) -> FloatArray:
-        return np.column_stack(
-            [(xy[:, 0] - ox) * cos + (xy[:, 1] - oy) * sin, -(xy[:, 0] - ox) * sin + (xy[:, 1] - oy) * cos]
-        )
+    A pixel is usable when the farmland's boundary keeps off it (no vertex on it, no edge crossing its
+    sides) and its centre lies on the farmland, so it lies wholly on the farmland. A wholly usable cell is
+    one block; in any other cell the largest rectangles of usable pixels (up to ``RECTANGLES_PER_CELL``,
+    sides ≥ ``MIN_BLOCK_SIDE_M``, area ≥ ``MIN_BLOCK_M2``) are blocks.
+    """
+    nr, nc = v_axis.pixels, u_axis.pixels
+    blocked = np.zeros((v_axis.cells * (nr + 1), u_axis.cells * (nc + 1)), dtype=bool)
+    blocked[nr :: nr + 1, :] = True
+    blocked[:, nc :: nc + 1] = True
+    r_lo, r_hi, r_ok = v_axis.span(vertices[:, 1])
+    c_lo, c_hi, c_ok = u_axis.span(vertices[:, 0])
+    ok = r_ok & c_ok
+    for r in (r_lo[ok], r_hi[ok]):
+        for c in (c_lo[ok], c_hi[ok]):
+            blocked[r, c] = True
+    for axis, other, normal, along in ((u_axis, v_axis, 0, 1), (v_axis, u_axis, 1, 0)):
+        position, cell, k = axis.lines()
+        line, q = _crossings(edges[:, normal], edges[:, along], edges[:, 2 + normal], edges[:, 2 + along], position)
+        q_lo, q_hi, q_ok = other.span(q)
+        for index, valid in axis.across(cell[line], k[line]):
+            use = valid & q_ok
+            for q_index in (q_lo[use], q_hi[use]):
+                if normal == 0:
+                    blocked[q_index, index[use]] = True
+                else:
+                    blocked[index[use], q_index] = True
+    free = ~blocked
+    labels, _ = ndimage.label(free)
+    first = np.unique(labels.ravel(), return_index=True)[1][1:]  # one pixel of each free component
+    r, c = np.unravel_index(first, labels.shape)
+    cu = u_axis.low(c // (nc + 1)) + (c % (nc + 1) + 0.5) * u_axis.pixel
+    cv = v_axis.low(r // (nr + 1)) + (r % (nr + 1) + 0.5) * v_axis.pixel
+    inside = np.r_[False, shapely.contains_xy(local, cu, cv)]
+    usable = inside[labels].reshape(v_axis.cells, nr + 1, u_axis.cells, nc + 1)[:, :nr, :, :nc]
+    min_rows = math.ceil(MIN_BLOCK_SIDE_M / v_axis.pixel - 1e-9)
+    min_cols = math.ceil(MIN_BLOCK_SIDE_M / u_axis.pixel - 1e-9)
+    min_pixels = MIN_BLOCK_M2 / (u_axis.pixel * v_axis.pixel)
+    out: list[tuple[int, int, int, int, int, int]] = []
+    rows, cols = np.nonzero(usable.any(axis=(1, 3)))
+    for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+        window = usable[row, :, col, :].copy()
+        for i0, j0, i1, j1 in _largest_rectangles(window, min_rows, min_cols, min_pixels):
+            out.append((col, row, i0, j0, i1, j1))
+    return np.asarray(out, dtype=np.int64).reshape(-1, 6)
 
-    def to_xy(uv: FloatArray) -> FloatArray:
-        return np.column_stack([ox + uv[:, 0] * cos - uv[:, 1] * sin, oy + uv[:, 0] * sin + uv[:, 1] * cos])
 
-    local = shapely.transform(geom, to_uv)
-    u0, v0, u1, v1 = shapely.bounds(local)
-    nu, nv = int((u1 - u0) // RASTER_M), int((v1 - v0) // RASTER_M)
-    if nu < 1 or nv < 1:
-        return []
-    gu, gv = np.meshgrid(u0 + RASTER_M * np.arange(nu + 1), v0 + RASTER_M * np.arange(nv + 1))
-    corner = shapely.contains_xy(local, gu, gv) | shapely.intersects_xy(shapely.boundary(local), gu, gv)
-    full = corner[:-1, :-1] & corner[1:, :-1] & corner[:-1, 1:] & corner[1:, 1:]  # rows: v, columns: u
-    found: list[shapely.Geometry] = []
+def _crossings(
+    p1: FloatArray, q1: FloatArray, p2: FloatArray, q2: FloatArray, lines: FloatArray
+) -> tuple[IntArray, FloatArray]:
+    """Where the segments (p1, q1)–(p2, q2) meet the lines ``p = lines[i]`` (ascending): line index and q.
+
+    Segments running along a line (within 1e-12) are left out: their ends and the crossings with the
+    other family of lines account for them."""
+    low, high = np.minimum(p1, p2), np.maximum(p1, p2)
+    first = np.searchsorted(lines, low - _EPS, side="left")
+    count = np.searchsorted(lines, high + _EPS, side="right") - first
+    seg = np.repeat(np.arange(len(p1)), count)
+    line = first[seg] + np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    dp = (p2 - p1)[seg]
+    steep = np.abs(dp) > 1e-12
+    t = np.clip((lines[line] - p1[seg]) / np.where(steep, dp, 1.0), 0.0, 1.0)
+    q = q1[seg] + t * (q2 - q1)[seg]
+    return line[steep].astype(np.int64), np.asarray(q[steep], dtype=np.float64)
+
+
+def _largest_rectangles(
+    usable: BoolArray, min_rows: int, min_cols: int, min_pixels: float
+) -> list[tuple[int, int, int, int]]:
+    """Greedy largest all-True rectangles of a cell's raster: (row0, col0, row1, col1), ends exclusive."""
+    if usable.all():
+        rows, cols = usable.shape
+        return [(0, 0, rows, cols)] if rows >= min_rows and cols >= min_cols and rows * cols >= min_pixels else []
+    found: list[tuple[int, int, int, int]] = []
     for _ in range(RECTANGLES_PER_CELL):
-        best = _max_rectangle(full)
+        best = _max_rectangle(usable, min_rows, min_cols)
         if best is None:
             break
-        (r0, c0, r1, c1) = best
-        if (r1 - r0) * (c1 - c0) * RASTER_M**2 < MIN_BLOCK_M2:
+        r0, c0, r1, c1 = best
+        if (r1 - r0) * (c1 - c0) < min_pixels:
             break
-        full[r0:r1, c0:c1] = False
-        box = shapely.box(u0 + c0 * RASTER_M, v0 + r0 * RASTER_M, u0 + c1 * RASTER_M, v0 + r1 * RASTER_M)
-        rect = shapely.intersection(shapely.transform(box, to_xy), geom)  # inside geom by construction
-        if shapely.get_type_id(rect) == 3:
-            found.append(rect)
+        usable[r0:r1, c0:c1] = False
+        found.append(best)
     return found
 
 
-def _max_rectangle(full: BoolArray) -> tuple[int, int, int, int] | None:
-    """Largest all-True rectangle of a boolean grid (histogram method): (row0, col0, row1, col1), ends exclusive."""
+def _max_rectangle(full: BoolArray, min_rows: int, min_cols: int) -> tuple[int, int, int, int] | None:
+    """Largest all-True rectangle of a boolean grid with at least ``min_rows`` × ``min_cols`` cells:
+    (row0, col0, row1, col1), ends exclusive; the first one in row-major order among equals."""
     rows, cols = full.shape
-    heights = np.zeros(cols, dtype=np.int64)
-    best: tuple[int, tuple[int, int, int, int]] | None = None
-    for r in range(rows):
-        heights = np.where(full[r], heights + 1, 0)
-        stack: list[int] = []
-        for c in range(cols + 1):
-            h = int(heights[c]) if c < cols else 0
-            while stack and int(heights[stack[-1]]) >= h:
-                top = stack.pop()
-                height = int(heights[top])
-                left = stack[-1] + 1 if stack else 0
-                area = height * (c - left)
-                if area > 0 and (best is None or area > best[0]):
-                    best = (area, (r - height + 1, left, r + 1, c))
-            stack.append(c)
-    return None if best is None else best[1]
-
-
-def _grid_cells(
-    footprint: shapely.Geometry,
-    frame: tuple[float, float, float, float],
-    start: tuple[float, float],
-    step: tuple[float, float],
-    end: tuple[float, float],
-    width: float,
-) -> tuple[ObjArray, IntArray, IntArray]:
-    """Grid cells shrunk by ``width / 2`` on every side (the roads run between them) meeting ``footprint``.
-
-    ``frame`` is (origin x, origin y, cos, sin) of the grid axes; ``start``/``step``/``end`` are in
-    grid coordinates. Returns (cells, column, row).
-    """
-    ox, oy, cos, sin = frame
-    (u0, v0), (du, dv) = start, step
-    nu, nv = math.ceil((end[0] - u0) / du), math.ceil((end[1] - v0) / dv)
-    col, row = (a.ravel() for a in np.meshgrid(np.arange(nu), np.arange(nv)))
-    half = width / 2.0
-    lo_u, hi_u = u0 + col * du + half, u0 + (col + 1) * du - half
-    lo_v, hi_v = v0 + row * dv + half, v0 + (row + 1) * dv - half
-    corner_u = np.stack([lo_u, hi_u, hi_u, lo_u, lo_u], axis=1)
-    corner_v = np.stack([lo_v, lo_v, hi_v, hi_v, lo_v], axis=1)
-    ring = np.stack([ox + corner_u * cos - corner_v * sin, oy + corner_u * sin + corner_v * cos], axis=2)
-    cells = shapely.polygons(ring)
-    hit = shapely.intersects(footprint, cells)
-    return np.asarray(cells[hit], dtype=object), col[hit].astype(np.int64), row[hit].astype(np.int64)
+    index = np.arange(rows)[:, None]
+    heights = index - np.maximum.accumulate(np.where(full, -1, index), axis=0)  # True cells ending at each row
+    low = heights.copy()  # low[r, c] = min(heights[r, c : c + w])
+    best, found = 0, None
+    for w in range(1, cols + 1):
+        if w > 1:
+            low = np.minimum(low[:, :-1], heights[:, w - 1 :])
+        if not low.any():
+            break
+        if w < min_cols:
+            continue
+        area = np.where(low >= min_rows, low, 0) * w
+        k = int(np.argmax(area))
+        if area.flat[k] > best:
+            best = int(area.flat[k])
+            r, c = divmod(k, low.shape[1])
+            h = int(low[r, c])
+            found = (r - h + 1, c, r + 1, c + w)
+    return found
 
 
 def _road_side(blocks: ObjArray, roads: ObjArray) -> FloatArray:
@@ -761,69 +1013,6 @@ def _road_side(blocks: ObjArray, roads: ObjArray) -> FloatArray:
         return np.zeros(len(blocks), dtype=np.float64)
     zone = shapely.buffer(shapely.union_all(roads), 0.01)
     return np.asarray(shapely.length(shapely.intersection(shapely.boundary(blocks), zone)), dtype=np.float64)
-
-
-def _ensure_access(
-    blocks: ObjArray, owner: IntArray, roads: ObjArray, width: float
-) -> tuple[ObjArray, IntArray, ObjArray]:
-    """Blocks whose road side is shorter than ``width`` give up a road strip along their own edge.
-
-    The strip runs along the long side of the block's oriented envelope nearest to an existing road
-    (or the southern one); when what remains is not reached by it, a ring road inside the block's
-    outline is used instead. Remaining pieces under ``MIN_BLOCK_M2`` are dropped; a block too small
-    for either keeps its shape and stays without a road side.
-    """
-    blind = np.flatnonzero(_road_side(blocks, roads) < width)
-    if not len(blind):
-        return blocks, owner, roads
-    network = shapely.union_all(roads) if len(roads) else None
-    served = np.ones(len(blocks), dtype=bool)
-    served[blind] = False
-    new_blocks, new_owner, new_roads = list(blocks[served]), list(owner[served]), list(roads)
-    for i in blind:
-        strip, rest = _access_strip(blocks[i], network, width, ring=False)
-        if not rest:
-            strip, rest = _access_strip(blocks[i], network, width, ring=True)
-        if strip is None or not rest:  # too small for a road of its own: kept as it is
-            new_blocks.append(blocks[i])
-            new_owner.append(owner[i])
-            continue
-        parts = shapely.get_parts(strip)
-        new_roads.extend(parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) >= MIN_ROAD_PART_M2)])
-        new_blocks.extend(rest)
-        new_owner.extend([owner[i]] * len(rest))
-    return (
-        np.asarray(new_blocks, dtype=object),
-        np.asarray(new_owner, dtype=np.int64),
-        np.asarray(new_roads, dtype=object),
-    )
-
-
-def _access_strip(
-    block: shapely.Geometry, network: shapely.Geometry | None, width: float, *, ring: bool
-) -> tuple[shapely.Geometry | None, list[shapely.Geometry]]:
-    """(road strip cut from ``block``, the remaining block pieces that the strip serves)."""
-    if ring:
-        inner = shapely.buffer(block, -width, join_style="mitre")
-        strip = shapely.difference(block, inner)
-    else:
-        corners = shapely.get_coordinates(shapely.oriented_envelope(block))[:4]
-        edges = [(corners[k], corners[(k + 1) % 4]) for k in range(4)]
-        edges.sort(key=lambda e: -math.hypot(*(e[1] - e[0])))
-        mids = [(a + b) / 2.0 for a, b in edges[:2]]
-        if network is not None:
-            dist = [shapely.distance(shapely.Point(m), network) for m in mids]
-        else:
-            dist = [float(m[1]) for m in mids]
-        a, b = edges[int(np.argmin(dist))]
-        band = shapely.buffer(shapely.LineString([a, b]), width, cap_style="flat")
-        strip = shapely.intersection(block, band)
-    parts = shapely.get_parts(shapely.difference(block, strip))
-    parts = parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) >= MIN_BLOCK_M2)]
-    if not len(parts) or shapely.is_empty(strip):
-        return None, []
-    side = _road_side(parts, np.array([strip], dtype=object))
-    return strip, [p for p, s in zip(parts, side, strict=True) if s >= width]
 
 
 def _block_grades(blocks: ObjArray, parcels: ObjArray, grade: IntArray) -> IntArray:

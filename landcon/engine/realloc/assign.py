@@ -56,6 +56,8 @@ FEASIBILITY_TOLERANCE = 1e-6
 #: the start's pairs) when the caller set no ``candidates``.
 FULL_MIP_PAIRS = 30_000
 AUTO_CANDIDATES = 8
+LNS_SHARE = 0.5
+"""Share of the time left that the neighbourhood search takes before the full MIP (small instances)."""
 
 
 @dataclass(frozen=True)
@@ -516,6 +518,11 @@ def assign(
                 method=method,
             )
         method.append(f"阶段一（地块数）: {count} 块，下界 {int(phase1_bound)}")
+        if count == phase1_bound and left() > 4.0:
+            # A good incumbent first (neighbourhoods), then the full MIP to raise the bound from it.
+            x_n, y_n, rounds = _neighbourhood_search(inst, ph, pb, *start, time.monotonic() + LNS_SHARE * left())
+            start = (x_n, y_n)
+            method.append(f"邻域分解搜索 {rounds} 轮（每轮 6 个相邻田块）")
         objective = _phase2_objective(inst, ph, pb, *start)
         p2 = _mip(inst, ph, pb, phase=2, cap=count, start=start, time_limit=max(1.0, left()), mip_gap=mip_gap)
         if p2 is not None and p2.objective <= objective + 1e-9:

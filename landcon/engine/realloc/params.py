@@ -23,11 +23,11 @@ class Weights:
     """Weights of the second objective (the number of pieces comes first, lexicographically), in metres
     of household distance: 1 per metre of value-weighted distance from the homestead, ``preference``
     per rank step away from the first choice, ``deviation`` per 100 % of |received − entitled| / entitled
-    (default: 1 % deviation weighs as 20 m)."""
+    (default: 1 % deviation weighs as 5 m)."""
 
     distance: float = 1.0
     preference: float = 100.0
-    deviation: float = 2000.0
+    deviation: float = 500.0
 
 
 @dataclass(frozen=True)
