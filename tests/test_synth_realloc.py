@@ -1,6 +1,7 @@
 """The synthetic tenure-adjustment instance: ownership, plot counts, geometry of parcels, blocks and
-roads, codes, locked parcels, preferences, determinism and scope, checked against independent
-computations on the base layers."""
+roads (rectangular blocks on the consolidation area, strips cut in them whole and wide), codes, locked
+parcels, preferences, deduction, determinism and scope, checked against independent computations on
+the base layers."""
 
 from __future__ import annotations
 
@@ -14,14 +15,19 @@ import shapely
 
 from landcon.engine.coverage import overlapping_pairs
 from landcon.engine.layers import CJDCQ, DLTB
+from landcon.engine.realloc.layout import frontage_axis, layout_block, min_piece_area, parcel_width, road_side
+from landcon.engine.realloc.params import Params
+from landcon.engine.realloc.values import valuate
 from landcon.synth.county import generate_county
 from landcon.synth.realloc import (
     LOCKED_SHARE,
     MIN_BLOCK_M2,
+    MIN_BLOCK_SIDE_M,
     MIN_PARCEL_M2,
     PLOTS_RANGE,
     ReallocInstance,
-    _access_strip,
+    _max_rectangle,
+    _merge_small,
     generate_realloc,
     pick_village,
     plot_count_bounds,
@@ -30,6 +36,10 @@ from landcon.synth.realloc import (
 EPSG = 4543
 FARMLAND = ("0101", "0102", "0103")
 Layers = dict[str, gpd.GeoDataFrame]
+SEAM_M2 = 1e-3
+"""Float seams: pieces meant to touch may overlap or leave gaps of this much area (m²) in all."""
+DEDUCTION_RANGE = (0.03, 0.12)
+"""Deduction (roads and ditches) of the default layout (300 × 150 m cells, 6 m roads) on the test county."""
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +80,11 @@ def _locked_mask(inst: ReallocInstance) -> np.ndarray:
 
 def _pooled(inst: ReallocInstance) -> shapely.Geometry:
     return shapely.union_all(_geoms(inst.parcels)[~_locked_mask(inst)])
+
+
+def _deduction(inst: ReallocInstance) -> float:
+    locked = {code: hh for hh, code in zip(inst.households["CBFBM"], inst.households["LOCKED"], strict=True) if code}
+    return valuate(inst.parcels, inst.blocks, locked, Params()).deduction
 
 
 def _instances(instance: ReallocInstance, township: ReallocInstance) -> list[ReallocInstance]:
@@ -162,12 +177,12 @@ def test_every_parcel_has_one_household(instance: ReallocInstance, township: Rea
         assert plots.min() == 3 and plots.max() == 8
 
 
-def test_too_few_parcels_for_three_each(county: Layers) -> None:
+def test_too_few_parcels_for_three_each(county: Layers, instance: ReallocInstance) -> None:
     dltb, cjdcq = county[DLTB], county[CJDCQ]
-    village = pick_village(dltb, cjdcq)
-    area = _farmland(dltb, village).area
-    households = round(area / 500.0 / 2.0)  # parcels of at least 500 m² on average: about 2 each
-    inst = generate_realloc(dltb, cjdcq, seed=1, households=households)
+    # The layout (hence the consolidation area) depends on the seed and the sizes only.
+    households = round(_pooled(instance).area / 500.0 / 2.0)  # parcels of at least 500 m² on average: about 2 each
+    inst = generate_realloc(dltb, cjdcq, seed=5, households=households)
+    assert shapely.equals_exact(_geoms(inst.blocks), _geoms(instance.blocks), tolerance=0).all()
     assert len(inst.households) == households
     n_parcels = len(inst.parcels)
     assert n_parcels < 3 * households
@@ -175,6 +190,11 @@ def test_too_few_parcels_for_three_each(county: Layers) -> None:
     assert set(plots) <= {n_parcels // households, -(-n_parcels // households)}
     assert plots.sum() == n_parcels
     _check_ownership(inst)
+
+
+def test_households_follow_consolidation_area(instance: ReallocInstance) -> None:
+    # About one household per hectare of the consolidation area (the pooled parcels cover it exactly).
+    assert len(instance.households) == round(_pooled(instance).area / 10_000.0)
 
 
 def test_codes_well_formed(instance: ReallocInstance, township: ReallocInstance) -> None:
@@ -211,16 +231,25 @@ def test_areas(instance: ReallocInstance) -> None:
     assert 0.5 <= holdings.mean() <= 1.5
 
 
-def test_parcels_tile_inside_farmland(county: Layers, instance: ReallocInstance, township: ReallocInstance) -> None:
+def test_parcels_tile_the_consolidation_area(
+    county: Layers, instance: ReallocInstance, township: ReallocInstance
+) -> None:
     for inst in _instances(instance, township):
         geoms = _geoms(inst.parcels)
         assert (shapely.get_type_id(geoms) == 3).all() and shapely.is_valid(geoms).all()
         _, _, shared = overlapping_pairs(geoms)
-        assert float(shapely.area(shared).sum()) < 1e-6
+        assert float(shapely.area(shared).sum()) < SEAM_M2
         farmland = _farmland(county[DLTB], inst.village)
-        assert float(shapely.area(shapely.difference(geoms, farmland)).sum()) < 1e-6
-        # The cut keeps almost all of the farmland (only parts under 200 m² are left out).
-        assert shapely.area(geoms).sum() > 0.97 * farmland.area
+        assert float(shapely.area(shapely.difference(geoms, farmland)).sum()) < SEAM_M2
+        # The pooled parcels are the consolidation area: the blocks, the roads and the ditches between
+        # blocks (what is neither block nor road is a few per cent of it).
+        pooled = _pooled(inst)
+        layout = shapely.union_all(np.concatenate([_geoms(inst.blocks), _geoms(inst.roads)]))
+        assert shapely.area(shapely.difference(layout, pooled)) < SEAM_M2
+        rest = shapely.area(shapely.difference(pooled, layout))
+        assert 0.005 * pooled.area < rest < 0.08 * pooled.area
+        # The consolidation area is most of the farmland; the rest keeps its old use.
+        assert 0.45 * farmland.area < pooled.area < 0.9 * farmland.area
 
 
 def test_parcels_in_their_village(county: Layers, township: ReallocInstance, township_code: str) -> None:
@@ -285,21 +314,31 @@ def test_homesteads_on_homestead_land(county: Layers, instance: ReallocInstance,
 # ---------------------------------------------------------------------------------------------
 
 
-def test_locked_parcels(instance: ReallocInstance, township: ReallocInstance) -> None:
+def test_locked_parcels(county: Layers, instance: ReallocInstance, township: ReallocInstance) -> None:
     for inst in _instances(instance, township):
         parcels, households = inst.parcels.set_index("DKBM"), inst.households
         for village, rows in households.groupby(households["CBFBM"].str[:12]):
             assert rows["LOCKED"].ne("").sum() == round(LOCKED_SHARE * len(rows)), village
         xy = shapely.get_coordinates(shapely.centroid(_geoms(inst.parcels)))
+        owner = inst.parcels["CBFBM"].to_numpy()
+        mask = _locked_mask(inst)
+        near, mean = [], []
         for _, row in households[households["LOCKED"] != ""].iterrows():
             assert ";" not in row["LOCKED"]
             assert parcels.loc[row["LOCKED"], "CBFBM"] == row["CBFBM"]
-            mine = np.flatnonzero(inst.parcels["CBFBM"].to_numpy() == row["CBFBM"])
+            mine = np.flatnonzero(owner == row["CBFBM"])
             assert len(mine) >= 2
-            nearest = mine[np.argmin(np.hypot(xy[mine, 0] - row["X"], xy[mine, 1] - row["Y"]))]
-            assert inst.parcels["DKBM"].iloc[nearest] == row["LOCKED"]
-        locked = shapely.union_all(_geoms(inst.parcels)[_locked_mask(inst)])
-        assert float(shapely.area(shapely.intersection(_geoms(inst.blocks), locked)).sum()) < 1e-6
+            dist = np.hypot(xy[mine, 0] - row["X"], xy[mine, 1] - row["Y"])
+            near.append(float(dist[mask[mine]][0]))
+            mean.append(float(dist[~mask[mine]].mean()))
+        # The kept plot is the free piece of farmland outside the consolidation area nearest home.
+        assert np.mean(near) < 0.5 * np.mean(mean)
+        locked = _geoms(inst.parcels)[mask]
+        for layer in (inst.blocks, inst.roads):
+            assert float(shapely.area(shapely.intersection(locked, shapely.union_all(_geoms(layer)))).sum()) < SEAM_M2
+        farmland = _farmland(county[DLTB], inst.village)
+        assert float(shapely.area(shapely.difference(locked, farmland)).sum()) < SEAM_M2
+        assert (shapely.area(locked) >= MIN_PARCEL_M2).all()
 
 
 def test_preferences(instance: ReallocInstance, township: ReallocInstance) -> None:
@@ -323,35 +362,62 @@ def test_preferences(instance: ReallocInstance, township: ReallocInstance) -> No
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_layout(inst: ReallocInstance, road_width: float, *, all_reached: bool = False) -> None:
+def _check_layout(inst: ReallocInstance, road_width: float, short_side: float) -> None:
     blocks, roads = _geoms(inst.blocks), _geoms(inst.roads)
     assert len(blocks) and len(roads)
     for geoms in (blocks, roads):
         assert (shapely.get_type_id(geoms) == 3).all() and shapely.is_valid(geoms).all()
+    # Blocks are rectangles (area ≥ 0.98 × oriented envelope; here equal up to the envelope's float noise),
+    # at least MIN_BLOCK_M2 and MIN_BLOCK_SIDE_M wide.
+    envelope = shapely.oriented_envelope(blocks)
+    assert (shapely.area(blocks) >= 0.9999 * shapely.area(envelope)).all()
     assert shapely.area(blocks).min() >= MIN_BLOCK_M2
+    corners = shapely.get_coordinates(envelope).reshape(len(blocks), 5, 2)
+    sides = np.hypot(*(corners[:, 1:3] - corners[:, 0:2]).transpose(2, 0, 1))
+    assert sides.min() >= MIN_BLOCK_SIDE_M - 1e-6
+    # Blocks lie on the pooled parcels, apart from each other and from the roads.
     pooled = _pooled(inst)
-    assert float(shapely.area(shapely.difference(blocks, pooled)).sum()) < 1e-6
-    layout = shapely.union_all(np.concatenate([blocks, roads]))
-    assert shapely.area(shapely.difference(layout, pooled)) < 1e-6
+    assert float(shapely.area(shapely.difference(blocks, pooled)).sum()) < SEAM_M2
     network = shapely.union_all(roads)
-    assert float(shapely.area(shapely.intersection(blocks, network)).sum()) < 1e-6
+    assert float(shapely.area(shapely.intersection(blocks, network)).sum()) < SEAM_M2
     _, _, shared = overlapping_pairs(blocks)
-    assert float(shapely.area(shared).sum()) < 1e-6
-    # Every block reaches a road along at least one road width, except a few small ones that would
-    # fall under MIN_BLOCK_M2 with a road cut from them (kept without a road side).
+    assert float(shapely.area(shared).sum()) < SEAM_M2
+    # Every block reaches a road along at least one road width.
     side = shapely.length(shapely.intersection(shapely.boundary(blocks), shapely.buffer(network, 0.01)))
-    blind = side < road_width
-    if all_reached:
-        assert not blind.any()
-    assert blind.mean() <= 0.05
-    assert (shapely.area(blocks[blind]) < 3 * MIN_BLOCK_M2).all()
-    # Most of the pool ends up in blocks; the rest is roads and left-out pieces.
-    assert shapely.area(blocks).sum() > 0.8 * pooled.area
+    assert side.min() >= road_width
+    # Most of the pool ends up in blocks; the rest is roads and ditches.
+    assert shapely.area(blocks).sum() > 0.85 * pooled.area
+    # Strips cut perpendicular to the road (each at least the pipeline's smallest piece, 1.2 × 20 m along
+    # the road) come out whole and at least 20 m wide; the road runs along a side of the block (within the
+    # tilt its corner stubs may give the frontage), and the block is never deeper than the cells' short
+    # side less a road.
+    for block, envelope_sides, envelope_corners in zip(blocks, sides, corners, strict=True):
+        road = road_side(block, list(roads))
+        _, u = frontage_axis(block, road)
+        edges = envelope_corners[1:3] - envelope_corners[0:2]
+        along = np.abs(edges @ u) / envelope_sides
+        assert along.max() > 0.999
+        assert envelope_sides[int(np.argmin(along))] <= short_side - road_width + 1e-3
+        n = max(1, min(6, int(block.area // min_piece_area(block, road, 24.0))))
+        for strip in layout_block(block, road, [block.area / n] * n):
+            assert shapely.get_type_id(strip) == 3
+            assert parcel_width(strip) >= 20.0 - 0.01
+            assert strip.area >= 0.9 * shapely.area(shapely.oriented_envelope(strip))
 
 
 def test_layout(instance: ReallocInstance, township: ReallocInstance) -> None:
-    _check_layout(instance, 6.0, all_reached=True)
-    _check_layout(township, 6.0)
+    _check_layout(instance, 6.0, 150.0)
+    _check_layout(township, 6.0, 150.0)
+
+
+def test_deduction_is_roads_and_ditches(instance: ReallocInstance, township: ReallocInstance) -> None:
+    for inst in _instances(instance, township):
+        low, high = DEDUCTION_RANGE
+        assert low < _deduction(inst) < high
+        # In area: the share of the pool in no block, against the share of roads and ditches in a cell.
+        share = 1.0 - shapely.area(_geoms(inst.blocks)).sum() / _pooled(inst).area
+        cell = 1.0 - (300.0 - 6.0) * (150.0 - 6.0) / (300.0 * 150.0)
+        assert 0.9 * cell < share < 2.0 * cell
 
 
 def test_block_grades(instance: ReallocInstance) -> None:
@@ -365,21 +431,25 @@ def test_block_grades(instance: ReallocInstance) -> None:
     pd.testing.assert_series_equal(actual.sort_index(), expected.sort_index(), check_names=False)
 
 
-def test_block_size_and_road_width(county: Layers) -> None:
+def test_block_size_and_road_width(county: Layers, instance: ReallocInstance) -> None:
     inst = generate_realloc(county[DLTB], county[CJDCQ], seed=5, block_size=(200.0, 100.0), road_width=8.0)
-    _check_layout(inst, 8.0)
+    _check_layout(inst, 8.0, 100.0)
     # A cell of 200 × 100 m less the roads holds at most 192 × 92 m².
     assert shapely.area(_geoms(inst.blocks)).max() <= 192.0 * 92.0 + 1e-6
-    coarse = generate_realloc(county[DLTB], county[CJDCQ], seed=5)
-    assert len(inst.blocks) > len(coarse.blocks)
+    assert len(inst.blocks) > len(instance.blocks)
+    # Larger cells: fewer blocks, less road per hectare, a smaller deduction.
+    coarse = generate_realloc(county[DLTB], county[CJDCQ], seed=5, block_size=(600.0, 300.0))
+    _check_layout(coarse, 6.0, 300.0)
+    assert len(coarse.blocks) < len(instance.blocks)
+    assert 0.01 < _deduction(coarse) < _deduction(instance) < _deduction(inst)
 
 
 def _toy_layers(with_homesteads: bool) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """One village: a 900 × 450 m field and an 80 × 80 m island 500 m away (plus houses)."""
+    """One village: a 900 × 450 m field and an 80 × 80 m island 500 m away, level with it (plus houses)."""
     x0, y0 = 500_000.0, 2_800_000.0
     shapes = [
         ("0103", shapely.box(x0, y0, x0 + 900, y0 + 450)),
-        ("0101", shapely.box(x0 + 1400, y0 + 100, x0 + 1480, y0 + 180)),
+        ("0101", shapely.box(x0 + 1400, y0 + 185, x0 + 1480, y0 + 265)),
     ]
     if with_homesteads:
         shapes.append(("0702", shapely.box(x0 + 950, y0 + 500, x0 + 1000, y0 + 540)))
@@ -400,22 +470,55 @@ def _toy_layers(with_homesteads: bool) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFra
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_blocks_without_grid_road_get_access(seed: int) -> None:
     dltb, cjdcq = _toy_layers(with_homesteads=True)
-    # Cells of 50 × 25 km: the grid leaves both fields inside one cell, without a road.
+    # Cells of 50 × 25 km: the grid leaves both fields inside one cell, without a road; each field
+    # becomes one rectangle (within a raster pixel of its edges) that gives up a road along its long side.
     inst = generate_realloc(dltb, cjdcq, seed=seed, block_size=(50_000.0, 25_000.0))
-    assert len(inst.blocks) == 2
-    _check_layout(inst, 6.0, all_reached=True)
-    assert len(inst.households) == 41  # 41.14 ha at 1 ha per household
+    assert len(inst.blocks) == 2 and len(inst.roads) == 2
+    _check_layout(inst, 6.0, 25_000.0)
+    areas = np.sort(shapely.area(_geoms(inst.blocks)))
+    assert 70.0 * 70.0 < areas[0] < 80.0 * 80.0
+    assert 880.0 * 430.0 < areas[1] < 900.0 * 450.0
+    assert len(inst.households) == round(_pooled(inst).area / 10_000.0)  # about 40 of the 41.14 ha
     _check_ownership(inst)
 
 
-def test_access_ring() -> None:
-    block = shapely.Polygon([(0, 0), (200, 0), (200, 200), (150, 200), (150, 50), (50, 50), (50, 200), (0, 200)])
-    strip, rest = _access_strip(block, None, 6.0, ring=True)
-    assert strip is not None and rest
-    assert shapely.area(shapely.difference(strip, block)) < 1e-9
-    for piece in rest:
-        assert shapely.area(shapely.intersection(piece, strip)) < 1e-9
-        assert shapely.length(shapely.intersection(shapely.boundary(piece), shapely.buffer(strip, 0.01))) >= 6.0
+def test_max_rectangle_against_brute_force() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        rows, cols = (int(v) for v in rng.integers(1, 9, 2))
+        grid = rng.random((rows, cols)) < 0.75
+        min_rows, min_cols = (int(v) for v in rng.integers(1, 4, 2))
+        best = 0
+        for r0 in range(rows):
+            for r1 in range(r0 + min_rows, rows + 1):
+                for c0 in range(cols):
+                    for c1 in range(c0 + min_cols, cols + 1):
+                        if grid[r0:r1, c0:c1].all():
+                            best = max(best, (r1 - r0) * (c1 - c0))
+        found = _max_rectangle(grid, min_rows, min_cols)
+        if best == 0:
+            assert found is None
+            continue
+        assert found is not None
+        r0, c0, r1, c1 = found
+        assert grid[r0:r1, c0:c1].all() and r1 - r0 >= min_rows and c1 - c0 >= min_cols
+        assert (r1 - r0) * (c1 - c0) == best
+
+
+def test_small_parts_join_a_neighbour() -> None:
+    parts = np.array(
+        [
+            shapely.box(0, 0, 100, 100),
+            shapely.box(100, 0, 105, 30),  # 150 m², sharing 30 m with the first
+            shapely.box(0, 100, 100, 150),
+            shapely.box(100, 30, 110, 60),  # large enough, but flagged: joins the first (30 m shared)
+            shapely.box(500, 500, 505, 505),  # an isolated sliver: dropped
+        ],
+        dtype=object,
+    )
+    merged = _merge_small(parts, np.array([False, False, False, True, False]))
+    assert sorted(shapely.area(merged).round(6)) == [5_000.0, 10_000.0 + 150.0 + 300.0]
+    assert (shapely.get_type_id(merged) == 3).all()
 
 
 def test_no_homestead_land_uses_village_centre() -> None:

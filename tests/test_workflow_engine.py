@@ -158,6 +158,7 @@ MATRIX: dict[str, set[str]] = {
     "project.advance": {U, R, S},
     "plan.upload": {U},
     "plan.submit": {U},
+    "realloc.save": {U},
     "review.give": {R},
     "review.close": {R},
     "meeting.record": {A, U, R, S},

@@ -1,34 +1,54 @@
 """A synthetic 权属调整 (tenure adjustment) instance drawn on a base 三调 dataset.
 
-``generate_realloc`` builds, for one village (or all villages of one township), the data a
-"小田变大田" reallocation starts from:
+``generate_realloc`` builds, for one village (or each village of one township), the data a
+"小田变大田" reallocation starts from. The new layout comes first: it decides which part of the
+farmland the project consolidates (整治区域), and the contract parcels lie on that part.
 
-1. **Contract parcels** (农经权 DK layer). The village's 耕地 (DLTB ``DLBM`` 01xx) is cut by the
-   Voronoi cells of a jittered, slightly elongated lattice of seeds; polygonal parts of at least
-   ``MIN_PARCEL_M2`` become 承包地块 (``DKLB`` 10). The seed spacing follows the planned mean parcel
-   area (farmland area ÷ (households × ``MEAN_PLOTS``), kept within ``MEAN_PARCEL_RANGE_M2``).
-   ``DLDJ`` 地力等级 mixes the 耕地等别 (GDDB) of the 图斑 under the parcel with a smooth random field,
-   so neighbours have similar grades (spread over 01–10, mostly 03–07); ``SFJBNT`` is a smooth,
-   mostly-yes flag (flatter, better land more likely). ``SCMJ`` is the planar area, ``HTMJ`` the
-   contract area, off by up to ±10 %.
-2. **Households** (承包方). Without ``households`` their number follows the farmland area (about
+1. **New layout and consolidation area.** The village's 耕地 (DLTB ``DLBM`` 01xx) is laid under a
+   grid of cells of ``block_size`` (long side along the principal axis of the farmland; of
+   ``LAYOUT_TRIALS`` random offsets the one whose blocks cover the most farmland is kept), each cell
+   shrunk by half a road width on every side. A cell wholly on farmland is one block; in a cell cut
+   by the farmland's edge or by its holes (ponds, houses, woods) the largest grid-aligned rectangles
+   of farmland are blocks (up to ``RECTANGLES_PER_CELL``, found on a raster of about ``RASTER_M``
+   pixels, sides ≥ ``MIN_BLOCK_SIDE_M``, area ≥ ``MIN_BLOCK_M2``). Every block is thus a rectangle
+   wholly on farmland. Roads (DLBM 1006, ``road_width`` wide) run between the cells along the grid
+   lines parallel to the cells' long side, beside the blocks and through the crossings; along the
+   other grid lines a strip of the same width is a ditch or 田坎 between the blocks of a row (in no
+   block and no road). A block meeting no road along ``road_width`` metres gives up a road strip along
+   one of its long sides (not along another block, whose road would turn a corner) and stays a
+   rectangle, or is left out when that is impossible. A block thus meets roads along one side or two
+   opposite ones: strips cut in it perpendicular to its road are whole rectangles, never deeper than the
+   cells' short side less a road. The consolidation area is the union of the blocks, roads and ditches; the rest of the
+   farmland stays as it is.
+2. **Contract parcels** (农经权 DK layer). The farmland is cut by the Voronoi cells of a jittered,
+   slightly elongated lattice of seeds; the cells' parts on the consolidation area are the 承包地块
+   (``DKLB`` 10). A part under ``MIN_PARCEL_M2``, or not the largest of its cell, joins a neighbour,
+   so the parcels cover the consolidation area exactly. The seed spacing follows the planned mean
+   parcel area (consolidation area ÷ (households × ``MEAN_PLOTS``), kept within
+   ``MEAN_PARCEL_RANGE_M2``; widened once when the cut leaves more than ``PARCEL_SURPLUS`` × as many
+   parcels). ``DLDJ`` 地力等级 mixes the 耕地等别 (GDDB) of the 图斑 under the parcel with a smooth
+   random field, so neighbours have similar grades (spread over 01–10, mostly 03–07); ``SFJBNT`` is a
+   smooth, mostly-yes flag (flatter, better land more likely). ``SCMJ`` is the planar area, ``HTMJ``
+   the contract area, off by up to ±10 %.
+3. **Households** (承包方). Without ``households`` their number follows the consolidation area (about
    ``HECTARES_PER_HOUSEHOLD`` each). Homesteads are random points on the village's 0702 polygons
    (near the village centroid when it has none). Each household draws its plots one at a time in
    random rounds, each pick weighted by ``exp(−distance to homestead / scale)`` and avoiding its own
    plots' neighbourhood, so holdings are scattered but biased toward home (inherited fragmentation).
-   Plot counts per household: see ``plot_count_bounds``.
-3. **Locked parcels and preferences.** About ``LOCKED_SHARE`` of the households keep the plot nearest
-   their homestead out of the pool (orchard or house on it, ``LOCKED``); about ``PREFS_SHARE`` name
-   1–3 preferred new blocks, mostly among the ones nearest home (``PREFS``, most wanted first).
-4. **New layout.** The pooled (unlocked) parcels are merged and cut by a grid of rectangles of
-   ``block_size`` (long side along the principal axis of the farmland) with roads of ``road_width``
-   between them: roads are the pooled footprint outside the shrunk grid cells (DLBM 1006), blocks the
-   footprint inside them, single polygons of at least ``MIN_BLOCK_M2`` (smaller pieces stay out of
-   every block and count as deduction); a cell cut by the footprint's edge keeps its largest
-   rectangles only (new fields are regular: strips cut along the road stay whole and wide). A block
-   without a road side of at least ``road_width``
-   metres gets a road cut along its own edge. Block ``DLDJ`` is the area-weighted mean grade of the
-   parcels under it; ``TKBM`` numbers the grid rows south→north and the blocks west→east within a row.
+   Plot counts per household, the locked plot included: see ``plot_count_bounds``.
+4. **Locked parcels and preferences.** About ``LOCKED_SHARE`` of the households (among those with at
+   least two plots) keep one plot that does not move (orchard or house on it, ``LOCKED``): the part
+   of a lattice cell outside the consolidation area nearest their homestead (at least
+   ``MIN_PARCEL_M2``, compact: ``KEPT_PLOT_COMPACTNESS``). Locked parcels thus lie in no block and no
+   road; fewer households lock a plot when the farmland outside offers too few such parts. About
+   ``PREFS_SHARE`` of the households name 1–3 preferred new blocks, mostly among the ones nearest
+   home (``PREFS``, most wanted first).
+5. **Block attributes.** Block ``DLDJ`` is the area-weighted mean grade of the parcels under it;
+   ``TKBM`` numbers the blocks village by village, by grid row, cell and position along the row.
+
+The pooled parcels cover the blocks, roads and ditches, so the deduction ``1 − Σ block value / Σ
+pooled value`` is the share of the new roads and ditches (with 6 m roads about 7 % for 300 × 150 m
+cells, 4–5 % for 600 × 300 m and 800 × 400 m), give or take the rounding of the block grades.
 
 All numbers (household size, shares, ranges) are synthetic defaults, not survey values. The
 function is pure: no file I/O, randomness only from ``seed``.
@@ -37,7 +57,7 @@ function is pure: no file I/O, randomness only from ``seed``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
@@ -69,6 +89,10 @@ MEAN_PARCEL_RANGE_M2 = (500.0, 5_000.0)
 """The planned mean parcel area is kept inside this range (0.05–0.5 ha plots)."""
 MIN_PARCEL_M2 = 200.0
 """Contract parcels are at least this large (smaller parts of a cut join a neighbour)."""
+MERGE_ROUNDS = 12
+"""Most rounds of merging small parcel parts into their neighbours."""
+_SEAM_M = 1e-6
+"""Metres: parts of separate overlays this close count as sharing an edge."""
 MIN_BLOCK_M2 = 2_000.0
 """Smallest new field block."""
 MIN_BLOCK_SIDE_M = 30.0
@@ -87,6 +111,8 @@ LOCKED_SHARE = 0.05
 PREFS_SHARE = 0.6
 CONTRACT_AREA_RANGE = (0.9, 1.1)
 """HTMJ / SCMJ."""
+PARCEL_SURPLUS = 1.1
+"""A cut leaving more parcels than this × planned is redone once with a lattice widened to match."""
 PARCEL_ELONGATION = 1.4
 """Seed lattice spacing ratio (along / across), so plots are somewhat elongated."""
 MAX_HOUSEHOLDS_PER_VILLAGE = 9_999
@@ -190,7 +216,7 @@ def generate_realloc(
     """A synthetic tenure-adjustment instance for one village or one township (see the module docstring).
 
     ``village`` (12 digits; default ``pick_village``) or ``township`` (9 digits: all its villages)
-    sets the scope; ``households`` the total number of households (default: from the farmland
+    sets the scope; ``households`` the total number of households (default: from the consolidation
     area); ``block_size`` the (long, short) sides of the new grid cells in metres, ``road_width``
     the new roads' width.
     """
@@ -448,56 +474,70 @@ def _cut_parcels(
 ) -> tuple[ObjArray, ObjArray]:
     """(contract parcels, candidate kept plots): ``region`` cut by the Voronoi cells of a seed lattice.
 
-    Parcels are the cells' parts on the consolidation ``area``; a part under ``MIN_PARCEL_M2`` joins the
-    neighbouring part it shares the longest edge with, so the parcels cover ``area`` exactly. Candidate
-    kept plots are the cells' parts on the rest of the region, at least ``MIN_PARCEL_M2`` and compact.
+    Parcels are the cells' parts on the consolidation ``area``. A part under ``MIN_PARCEL_M2``, or not the
+    largest part of its cell (a cell reaching over a gap of the area), joins the larger neighbouring part it
+    shares the longest edge with, so the parcels cover ``area`` exactly and there are about as many as
+    cells. Candidate kept plots are the cells' parts on the rest of the region, at least ``MIN_PARCEL_M2``
+    and compact.
     """
     spacing = math.sqrt(mean_area)
-    seeds = _lattice(rng, region, spacing)
+    target = area.area / mean_area
     rest = shapely.difference(region, area)
-    if len(seeds) < 2:
-        cells = np.array([shapely.buffer(shapely.envelope(region), spacing)], dtype=object)
-    else:
-        frame = shapely.buffer(shapely.envelope(region), 4.0 * spacing)
-        cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=frame))
-    parcels = _merge_small(_clip(cells, area))
-    spare = _clip(cells, rest)
+    for attempt in range(2):  # cells cut by the area's many edges leave more parts: widen the lattice once
+        seeds = _lattice(rng, region, spacing)
+        if len(seeds) < 2:
+            cells = np.array([shapely.buffer(shapely.envelope(region), spacing)], dtype=object)
+        else:
+            frame = shapely.buffer(shapely.envelope(region), 4.0 * spacing)
+            cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=frame))
+        parts, cell = _clip(cells, area)
+        order = np.lexsort((-shapely.area(parts), cell))
+        secondary = np.ones(len(parts), dtype=bool)
+        secondary[order[np.r_[True, cell[order][1:] != cell[order][:-1]]]] = False
+        parcels = _merge_small(parts, secondary)
+        if attempt or len(parcels) <= PARCEL_SURPLUS * target:
+            break
+        spacing *= math.sqrt(len(parcels) / target)
+    spare = _clip(cells, rest)[0]
     size = shapely.area(spare)
     compact = 4.0 * math.pi * size / np.maximum(shapely.length(spare), 1e-9) ** 2
     return parcels, spare[(size >= MIN_PARCEL_M2) & (compact >= KEPT_PLOT_COMPACTNESS)]
 
 
-def _clip(cells: ObjArray, geom: shapely.Geometry) -> ObjArray:
-    """The polygonal parts of ``cells ∩ geom``."""
+def _clip(cells: ObjArray, geom: shapely.Geometry) -> tuple[ObjArray, IntArray]:
+    """The polygonal parts of ``cells ∩ geom`` and the cell of each."""
     shapely.prepare(geom)
-    hit = cells[shapely.intersects(geom, cells)]
-    inside = shapely.contains(geom, hit)
-    pieces = hit.copy()
-    pieces[~inside] = shapely.intersection(hit[~inside], geom)
+    hit = np.flatnonzero(shapely.intersects(geom, cells))
+    inside = shapely.contains(geom, cells[hit])
+    pieces = cells[hit].copy()
+    pieces[~inside] = shapely.intersection(pieces[~inside], geom)
     shapely.destroy_prepared(geom)
-    parts = shapely.get_parts(pieces)
-    return np.asarray(parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)], dtype=object)
+    parts, index = shapely.get_parts(pieces, return_index=True)
+    keep = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
+    return np.asarray(parts[keep], dtype=object), hit[index[keep]].astype(np.int64)
 
 
-def _merge_small(parts: ObjArray) -> ObjArray:
-    """Parts under ``MIN_PARCEL_M2`` merged into the larger neighbour sharing their longest edge, until
-    none is left (one that shares no edge with any other part is dropped)."""
-    while True:
+def _merge_small(parts: ObjArray, extra: BoolArray) -> ObjArray:
+    """Parts under ``MIN_PARCEL_M2`` (and, in the first round, the ``extra`` ones) merged into the larger
+    neighbour sharing their longest edge, until no small part is left (one sharing no edge with any other
+    part is dropped). Edges count as shared within ``_SEAM_M`` (the parts come from separate overlays)."""
+    for round_ in range(MERGE_ROUNDS):
         area = shapely.area(parts)
-        small = np.flatnonzero(area < MIN_PARCEL_M2)
+        small = np.flatnonzero((area < MIN_PARCEL_M2) | (extra if round_ == 0 else False))
         if not len(small):
             return parts
-        first, other = shapely.STRtree(parts).query(parts[small], predicate="intersects")
+        first, other = shapely.STRtree(parts).query(parts[small], predicate="dwithin", distance=_SEAM_M)
         first = small[first]
         pair = first != other
         first, other = first[pair], other[pair]
-        shared = shapely.length(shapely.intersection(parts[first], parts[other]))
+        near = shapely.buffer(parts[other], _SEAM_M, join_style="mitre")
+        shared = shapely.length(shapely.intersection(shapely.boundary(parts[first]), near))
         larger = (area[other] > area[first]) | ((area[other] == area[first]) & (other > first))
-        ok = (shared > 1e-6) & larger
-        if not ok.any():  # isolated slivers only
-            keep = np.ones(len(parts), dtype=bool)
-            keep[small] = False
-            return parts[keep]
+        ok = (shared > 10.0 * _SEAM_M) & larger
+        if not ok.any():
+            if round_ == 0:
+                continue
+            break  # isolated slivers only
         first, other, shared = first[ok], other[ok], shared[ok]
         order = np.lexsort((-shared, first))
         head = np.r_[True, first[order][1:] != first[order][:-1]]
@@ -510,11 +550,14 @@ def _merge_small(parts: ObjArray) -> ObjArray:
             target = nxt
         out: list[shapely.Geometry] = []
         for root in np.unique(target):
-            members = np.flatnonzero(target == root)
-            merged = parts[root] if len(members) == 1 else shapely.union_all(parts[members])
+            members = parts[target == root]
+            merged = members[0] if len(members) == 1 else shapely.union_all(members)
+            if shapely.get_type_id(merged) != 3:  # seams left open by float noise
+                merged = shapely.union_all(members, grid_size=_SEAM_M)
             pieces = shapely.get_parts(merged)
             out.extend(pieces[(shapely.get_type_id(pieces) == 3) & (shapely.area(pieces) > 0)])
         parts = np.asarray(out, dtype=object)
+    return parts[shapely.area(parts) >= MIN_PARCEL_M2]
 
 
 def _source_rows(parcels: ObjArray, geoms: ObjArray, candidates: IntArray) -> IntArray:
@@ -697,6 +740,8 @@ Frame = tuple[float, float, float, float]
 
 _EPS = 1e-6
 """Metres: a boundary this close to a pixel counts as touching it."""
+SLIVER_M2 = 1e-3
+"""Holes of the consolidation area smaller than this are float seams, not gaps."""
 
 
 @dataclass
@@ -713,28 +758,64 @@ class _Layout:
 
 @dataclass(frozen=True)
 class _Axis:
-    """One axis of the grid: cells of ``step`` from ``start``, each shrunk by ``inset`` at both ends (half a
-    road) and cut into ``pixels`` pixels; ``cells`` cells in all. Pixel ``j`` of cell ``c`` has the global
-    index ``c·(pixels + 1) + j``: index ``pixels`` of every cell is a blocked separator (the road)."""
+    """One axis of a grid: cells of ``step`` from ``start``, each shrunk by ``inset`` at both ends (half a
+    road) and cut into ``pixels`` pixels. Pixel ``j`` of cell ``c`` has the global index ``c·(pixels + 1) + j``
+    (index ``pixels`` of every cell is a separator standing for the road); the raster holds the global
+    indices ``first`` … ``last − 1``, the farmland's extent."""
 
     start: float
     step: float
     inset: float
     pixels: int
-    cells: int
+    first: int = 0
+    last: int = 0
+
+    @classmethod
+    def over(cls, low: float, high: float, start: float, step: float, width: float) -> _Axis:
+        """The axis of cells from ``start``, its raster spanning ``low`` … ``high``."""
+        axis = cls(start, step, width / 2.0, max(1, round((step - width) / RASTER_M)))
+        return replace(axis, first=axis._index(low), last=axis._index(high) + 1)
 
     @property
     def pixel(self) -> float:
         return (self.step - 2.0 * self.inset) / self.pixels
 
+    @property
+    def size(self) -> int:
+        return self.last - self.first
+
+    def _index(self, x: float) -> int:
+        cell = math.floor((x - self.start) / self.step)
+        rel = x - float(self.low(np.array([cell]))[0])
+        return cell * (self.pixels + 1) + min(max(math.floor(rel / self.pixel), 0), self.pixels)
+
     def low(self, cell: IntArray) -> FloatArray:
         """Where the usable part of each cell begins."""
         return np.asarray(self.start + cell * self.step + self.inset, dtype=np.float64)
 
+    def high(self, cell: IntArray) -> FloatArray:
+        """Where the usable part of each cell ends."""
+        return np.asarray(self.start + (cell + 1) * self.step - self.inset, dtype=np.float64)
+
+    def edge(self, cell: IntArray, k: IntArray) -> FloatArray:
+        """Position of pixel edge ``k`` (0 … pixels) of each cell; the cell's ends exactly where the next
+        cell's road or ditch strip computes them."""
+        inner = self.low(cell) + k * self.pixel
+        return np.where(k == 0, self.low(cell), np.where(k == self.pixels, self.high(cell), inner))
+
+    def cell(self, index: IntArray) -> IntArray:
+        """The cell of each global pixel index."""
+        return np.asarray(index // (self.pixels + 1), dtype=np.int64)
+
+    def centre(self, index: IntArray) -> FloatArray:
+        """Centre of each pixel (global index)."""
+        return self.low(self.cell(index)) + (index % (self.pixels + 1) + 0.5) * self.pixel
+
     def lines(self) -> tuple[FloatArray, IntArray, IntArray]:
-        """Pixel edges (ascending): position, cell, edge number 0…pixels within the cell."""
-        cell = np.repeat(np.arange(self.cells), self.pixels + 1)
-        k = np.tile(np.arange(self.pixels + 1), self.cells)
+        """Pixel edges of the cells in the raster (ascending): position, cell, edge number 0…pixels in the cell."""
+        cells = np.arange(self.cell(np.int64(self.first)), self.cell(np.int64(self.last - 1)) + 1)
+        cell = np.repeat(cells, self.pixels + 1)
+        k = np.tile(np.arange(self.pixels + 1), len(cells))
         return self.low(cell) + k * self.pixel, cell, k
 
     def span(self, x: FloatArray) -> tuple[IntArray, IntArray, BoolArray]:
@@ -742,7 +823,7 @@ class _Axis:
         whether ``x`` lies on a cell at all (not in a road gap)."""
         cell = np.floor((x - self.start) / self.step).astype(np.int64)
         rel = x - self.low(cell)
-        valid = (cell >= 0) & (cell < self.cells) & (rel >= -_EPS) & (rel <= self.pixels * self.pixel + _EPS)
+        valid = (rel >= -_EPS) & (rel <= self.pixels * self.pixel + _EPS)
         lo = np.clip(np.floor((rel - _EPS) / self.pixel), 0, self.pixels - 1).astype(np.int64)
         hi = np.clip(np.floor((rel + _EPS) / self.pixel), 0, self.pixels - 1).astype(np.int64)
         base = cell * (self.pixels + 1)
@@ -765,8 +846,9 @@ def _from_frame(uv: FloatArray, frame: Frame) -> FloatArray:
     return np.column_stack([ox + uv[:, 0] * cos - uv[:, 1] * sin, oy + uv[:, 0] * sin + uv[:, 1] * cos])
 
 
-def _boxes(u0: FloatArray, v0: FloatArray, u1: FloatArray, v1: FloatArray, frame: Frame) -> ObjArray:
-    """Rectangles given in the grid frame, as polygons in map coordinates (counter-clockwise)."""
+def _boxes(box: FloatArray, frame: Frame) -> ObjArray:
+    """Rectangles (u0, v0, u1, v1) given in the grid frame, as polygons in map coordinates (counter-clockwise)."""
+    u0, v0, u1, v1 = np.asarray(box, dtype=np.float64).reshape(-1, 4).T
     corner_u = np.stack([u0, u1, u1, u0, u0], axis=1)
     corner_v = np.stack([v0, v0, v1, v1, v0], axis=1)
     xy = _from_frame(np.column_stack([corner_u.ravel(), corner_v.ravel()]), frame)
@@ -798,11 +880,8 @@ def _village_layout(
     shapely.prepare(local)
     best: tuple[tuple[float, int], _Axis, _Axis, IntArray] | None = None
     for offset in rng.random((LAYOUT_TRIALS, 2)):
-        axes = []
-        for low, high, step in ((lo_u - offset[0] * du, hi_u, du), (lo_v - offset[1] * dv, hi_v, dv)):
-            pixels = max(1, round((step - width) / RASTER_M))
-            axes.append(_Axis(float(low), step, width / 2.0, pixels, max(1, math.ceil((high - low) / step))))
-        u_axis, v_axis = axes
+        u_axis = _Axis.over(lo_u, hi_u, float(lo_u - offset[0] * du), du, width)
+        v_axis = _Axis.over(lo_v, hi_v, float(lo_v - offset[1] * dv), dv, width)
         rects = _grid_rectangles(local, coords, edges, u_axis, v_axis)
         covered = float(((rects[:, 4] - rects[:, 2]) * (rects[:, 5] - rects[:, 3])).sum()) * u_axis.pixel * v_axis.pixel
         score = (-covered, len(rects))
@@ -815,70 +894,117 @@ def _village_layout(
         empty = np.zeros(0, dtype=object)
         return _Layout(empty, np.zeros((0, 3), dtype=np.float64), empty, shapely.Polygon())
     col, row, i0, j0, i1, j1 = rects.T
-    au, av = u_axis.low(col), v_axis.low(row)
-    nr, nc = v_axis.pixels, u_axis.pixels
-    u0, u1 = au + j0 * u_axis.pixel, au + j1 * u_axis.pixel
-    v0, v1 = av + i0 * v_axis.pixel, av + i1 * v_axis.pixel
-    blocks = _boxes(u0, v0, u1, v1, frame)
-
-    # Roads run along the grid lines parallel to the cells' long side, across the whole road width and
-    # through the crossings; along the other grid lines a strip of the same width is a ditch or 田坎 between
-    # the blocks of a row: part of the consolidation area, in no block and no road. Every block thus meets
-    # the roads along its long side or not at all (strips cut across it are never deeper than a cell).
-    west, east, south, north = j0 == 0, j1 == nc, i0 == 0, i1 == nr
-    if long_first:
-        road_boxes = [
-            _boxes(
-                u0[south] - width * west[south], v0[south] - width, u1[south] + width * east[south], v0[south], frame
-            ),
-            _boxes(
-                u0[north] - width * west[north], v1[north], u1[north] + width * east[north], v1[north] + width, frame
-            ),
-        ]
-        ditch_boxes = [
-            _boxes(u0[west] - width, v0[west], u0[west], v1[west], frame),
-            _boxes(u1[east], v0[east], u1[east] + width, v1[east], frame),
-        ]
-    else:
-        road_boxes = [
-            _boxes(u0[west] - width, v0[west] - width * south[west], u0[west], v1[west] + width * north[west], frame),
-            _boxes(u1[east], v0[east] - width * south[east], u1[east] + width, v1[east] + width * north[east], frame),
-        ]
-        ditch_boxes = [
-            _boxes(u0[south], v0[south] - width, u1[south], v0[south], frame),
-            _boxes(u0[north], v1[north], u1[north], v1[north] + width, frame),
-        ]
-    roads = _strips_on(np.concatenate(road_boxes), region, blocks)
-    ditches = _strips_on(np.concatenate(ditch_boxes), region, blocks)
-    # A block without a road side of at least one road width gives up a strip along a long side, the one
-    # nearer to the roads; a block too small for that keeps its shape and stays without a road side.
-    blind = np.flatnonzero(_road_side(blocks, roads) < width)
-    bu0, bv0, bu1, bv1 = u0[blind], v0[blind], u1[blind], v1[blind]
-    along_u = bu1 - bu0 >= bv1 - bv0
-    depth = np.where(along_u, bv1 - bv0, bu1 - bu0) - width
-    fits = (depth >= MIN_BLOCK_SIDE_M) & (depth * np.maximum(bu1 - bu0, bv1 - bv0) >= MIN_BLOCK_M2)
-    mid_u, mid_v = (bu0 + bu1) / 2.0, (bv0 + bv1) / 2.0
-    near_high = np.zeros(len(blind), dtype=bool)
-    if len(roads):
-        network = shapely.union_all(roads)
-        low = _from_frame(np.column_stack([np.where(along_u, mid_u, bu0), np.where(along_u, bv0, mid_v)]), frame)
-        high = _from_frame(np.column_stack([np.where(along_u, mid_u, bu1), np.where(along_u, bv1, mid_v)]), frame)
-        near_high = shapely.distance(shapely.points(high), network) < shapely.distance(shapely.points(low), network)
-    cut_v, cut_u = fits & along_u, fits & ~along_u
-    s_u0 = np.where(cut_u & near_high, bu1 - width, bu0)
-    s_u1 = np.where(cut_u & ~near_high, bu0 + width, bu1)
-    s_v0 = np.where(cut_v & near_high, bv1 - width, bv0)
-    s_v1 = np.where(cut_v & ~near_high, bv0 + width, bv1)
-    u0[blind] = np.where(cut_u & ~near_high, s_u1, bu0)
-    u1[blind] = np.where(cut_u & near_high, s_u0, bu1)
-    v0[blind] = np.where(cut_v & ~near_high, s_v1, bv0)
-    v1[blind] = np.where(cut_v & near_high, s_v0, bv1)
-    blocks = _boxes(u0, v0, u1, v1, frame)
-    roads = np.concatenate([roads, _boxes(s_u0[fits], s_v0[fits], s_u1[fits], s_v1[fits], frame)])
-    centre = (u0 + u1) / 2.0
-    keys = np.column_stack([col, row, centre]).astype(np.float64)
-    area = shapely.union_all(np.concatenate([blocks, roads, ditches]))
+    box = np.column_stack([u_axis.edge(col, j0), v_axis.edge(row, i0), u_axis.edge(col, j1), v_axis.edge(row, i1)])
+    on_line = np.column_stack([j0 == 0, i0 == 0, j1 == u_axis.pixels, i1 == v_axis.pixels])
+    roads, ditches = _strips(region, box, col, row, on_line, (u_axis, v_axis), long_first, frame)
+    blind = _road_side(_boxes(box, frame), roads) < width
+    rest, access, fits = _access_strips(box, blind, roads, width, frame)
+    if not fits.all():  # blind blocks without room for a road of their own leave the layout
+        keep = np.ones(len(box), dtype=bool)
+        keep[np.flatnonzero(blind)[~fits]] = False
+        box, on_line, col, row, blind = box[keep], on_line[keep], col[keep], row[keep], blind[keep]
+        rest, access = rest[fits], access[fits]
+        roads, ditches = _strips(region, box, col, row, on_line, (u_axis, v_axis), long_first, frame)
+    box[blind] = rest
+    blocks = _boxes(box, frame)
+    roads = np.concatenate([roads, _boxes(access, frame)])
+    keys = np.column_stack([col, row, (box[:, 0] + box[:, 2]) / 2.0]).astype(np.float64)
+    area = (
+        _without_slivers(shapely.union_all(np.concatenate([blocks, roads, ditches])))
+        if len(blocks)
+        else shapely.Polygon()
+    )
     return _Layout(blocks, keys, np.asarray(roads, dtype=object), area)
+
+
+def _strips(
+    region: shapely.Geometry,
+    box: FloatArray,
+    col: IntArray,
+    row: IntArray,
+    on_line: BoolArray,
+    axes: tuple[_Axis, _Axis],
+    long_first: bool,
+    frame: Frame,
+) -> tuple[ObjArray, ObjArray]:
+    """(roads, ditches) along the blocks ``box`` (u0, v0, u1, v1 in the grid frame; in cell ``col``, ``row``)
+    on the farmland ``region``.
+
+    ``on_line`` flags the block sides (west, south, east, north) lying on a grid line. Roads run along the grid
+    lines parallel to the cells' long side, across the whole road width and through the crossings; along the
+    other grid lines a strip of the same width is a ditch or 田坎 between the blocks of a row: part of the
+    consolidation area, in no block and no road. A block thus meets these roads along sides parallel to the
+    cells' long side only, and strips cut across it are never deeper than the cells' short side.
+    """
+    u_axis, v_axis = axes
+    u0, v0, u1, v1 = box.T
+    west, south, east, north = on_line.T
+    west_end, east_end = u_axis.high(col - 1), u_axis.low(col + 1)  # the far sides of the strips
+    south_end, north_end = v_axis.high(row - 1), v_axis.low(row + 1)
+
+    def along_u(cross: bool) -> FloatArray:  # strips on the south and north sides, through the crossings
+        lo, hi = (np.where(west, west_end, u0), np.where(east, east_end, u1)) if cross else (u0, u1)
+        south_box = np.column_stack([lo, south_end, hi, v0])[south]
+        return np.concatenate([south_box, np.column_stack([lo, v1, hi, north_end])[north]])
+
+    def along_v(cross: bool) -> FloatArray:  # strips on the west and east sides
+        lo, hi = (np.where(south, south_end, v0), np.where(north, north_end, v1)) if cross else (v0, v1)
+        west_box = np.column_stack([west_end, lo, u0, hi])[west]
+        return np.concatenate([west_box, np.column_stack([u1, lo, east_end, hi])[east]])
+
+    road_boxes, ditch_boxes = (along_u(True), along_v(False)) if long_first else (along_v(True), along_u(False))
+    blocks = _boxes(box, frame)
+    return _strips_on(_boxes(road_boxes, frame), region, blocks), _strips_on(_boxes(ditch_boxes, frame), region, blocks)
+
+
+def _access_strips(
+    box: FloatArray, blind: BoolArray, roads: ObjArray, width: float, frame: Frame
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """(rest, strip, fits) of the ``blind`` blocks among ``box`` (all as u0, v0, u1, v1 in the grid frame):
+    each gives up a road strip along one of its long sides, the one nearer to the roads unless it runs
+    along another block (whose road would then turn a corner); ``rest`` is what remains. ``fits`` is
+    False where no long side will do, or the rest would fall under ``MIN_BLOCK_SIDE_M`` or ``MIN_BLOCK_M2``."""
+    blocks = _boxes(box, frame)
+    tree = shapely.STRtree(blocks)
+    network = shapely.union_all(roads) if len(roads) else None
+    index = np.flatnonzero(blind)
+    rest, strip = box[index].copy(), box[index].copy()
+    fits = np.zeros(len(index), dtype=bool)
+    for n, i in enumerate(index):
+        u0, v0, u1, v1 = box[i]
+        across = 1 if u1 - u0 >= v1 - v0 else 0  # coordinate across the long sides: v (1) or u (0)
+        lo, hi = box[i, across], box[i, across + 2]
+        if hi - lo - width < MIN_BLOCK_SIDE_M or (hi - lo - width) * max(u1 - u0, v1 - v0) < MIN_BLOCK_M2:
+            continue
+        options = []
+        for at_high in (False, True):
+            cut, remainder = box[i].copy(), box[i].copy()
+            cut[across], cut[across + 2] = (hi - width, hi) if at_high else (lo, lo + width)
+            remainder[across], remainder[across + 2] = (lo, hi - width) if at_high else (lo + width, hi)
+            polygon = _boxes(cut, frame)[0]
+            near = tree.query(polygon, predicate="dwithin", distance=1.5)
+            near = near[near != i]
+            along = shapely.length(shapely.intersection(shapely.boundary(blocks[near]), shapely.buffer(polygon, 1.5)))
+            if (along > 2.0).any():
+                continue
+            distance = shapely.distance(polygon, network) if network is not None else float(at_high)
+            options.append((distance, at_high, cut, remainder))
+        if options:
+            _, _, strip[n], rest[n] = min(options, key=lambda o: (o[0], o[1]))
+            fits[n] = True
+    return rest, strip, fits
+
+
+def _without_slivers(geom: shapely.Geometry) -> shapely.Geometry:
+    """``geom`` without holes under ``SLIVER_M2`` (float seams between pieces meant to touch; overlays
+    with such near-empty holes are not robust)."""
+    polygons = []
+    for part in shapely.get_parts(geom):
+        if shapely.get_type_id(part) != 3:
+            continue
+        holes = [ring for ring in part.interiors if shapely.area(shapely.Polygon(ring)) >= SLIVER_M2]
+        polygons.append(shapely.Polygon(part.exterior, holes))
+    return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
 
 
 def _strips_on(strips: ObjArray, region: shapely.Geometry, blocks: ObjArray) -> ObjArray:
@@ -903,43 +1029,53 @@ def _grid_rectangles(
     sides ≥ ``MIN_BLOCK_SIDE_M``, area ≥ ``MIN_BLOCK_M2``) are blocks.
     """
     nr, nc = v_axis.pixels, u_axis.pixels
-    blocked = np.zeros((v_axis.cells * (nr + 1), u_axis.cells * (nc + 1)), dtype=bool)
-    blocked[nr :: nr + 1, :] = True
-    blocked[:, nc :: nc + 1] = True
+    blocked = np.zeros((v_axis.size, u_axis.size), dtype=bool)
+    blocked[np.arange(v_axis.first, v_axis.last) % (nr + 1) == nr, :] = True
+    blocked[:, np.arange(u_axis.first, u_axis.last) % (nc + 1) == nc] = True
+
+    def mark(rows: IntArray, cols: IntArray, valid: BoolArray) -> None:
+        r, c = rows - v_axis.first, cols - u_axis.first
+        ok = valid & (r >= 0) & (r < v_axis.size) & (c >= 0) & (c < u_axis.size)
+        blocked[r[ok], c[ok]] = True
+
     r_lo, r_hi, r_ok = v_axis.span(vertices[:, 1])
     c_lo, c_hi, c_ok = u_axis.span(vertices[:, 0])
-    ok = r_ok & c_ok
-    for r in (r_lo[ok], r_hi[ok]):
-        for c in (c_lo[ok], c_hi[ok]):
-            blocked[r, c] = True
+    for r in (r_lo, r_hi):
+        for c in (c_lo, c_hi):
+            mark(r, c, r_ok & c_ok)
     for axis, other, normal, along in ((u_axis, v_axis, 0, 1), (v_axis, u_axis, 1, 0)):
         position, cell, k = axis.lines()
         line, q = _crossings(edges[:, normal], edges[:, along], edges[:, 2 + normal], edges[:, 2 + along], position)
         q_lo, q_hi, q_ok = other.span(q)
         for index, valid in axis.across(cell[line], k[line]):
-            use = valid & q_ok
-            for q_index in (q_lo[use], q_hi[use]):
+            for q_index in (q_lo, q_hi):
                 if normal == 0:
-                    blocked[q_index, index[use]] = True
+                    mark(q_index, index, valid & q_ok)
                 else:
-                    blocked[index[use], q_index] = True
-    free = ~blocked
-    labels, _ = ndimage.label(free)
-    first = np.unique(labels.ravel(), return_index=True)[1][1:]  # one pixel of each free component
-    r, c = np.unravel_index(first, labels.shape)
-    cu = u_axis.low(c // (nc + 1)) + (c % (nc + 1) + 0.5) * u_axis.pixel
-    cv = v_axis.low(r // (nr + 1)) + (r % (nr + 1) + 0.5) * v_axis.pixel
-    inside = np.r_[False, shapely.contains_xy(local, cu, cv)]
-    usable = inside[labels].reshape(v_axis.cells, nr + 1, u_axis.cells, nc + 1)[:, :nr, :, :nc]
+                    mark(index, q_index, valid & q_ok)
+    labels, count = ndimage.label(~blocked)
+    first = np.zeros(count + 1, dtype=np.int64)  # one pixel of each free component (its first one)
+    first[labels.ravel()[::-1]] = np.arange(labels.size - 1, -1, -1)
+    r, c = np.unravel_index(first[1:], labels.shape)
+    inside = np.r_[False, shapely.contains_xy(local, u_axis.centre(c + u_axis.first), v_axis.centre(r + v_axis.first))]
+    usable = inside[labels]
     min_rows = math.ceil(MIN_BLOCK_SIDE_M / v_axis.pixel - 1e-9)
     min_cols = math.ceil(MIN_BLOCK_SIDE_M / u_axis.pixel - 1e-9)
     min_pixels = MIN_BLOCK_M2 / (u_axis.pixel * v_axis.pixel)
+    row_of = v_axis.cell(np.arange(v_axis.first, v_axis.last))
+    col_of = u_axis.cell(np.arange(u_axis.first, u_axis.last))
+    row_start = np.flatnonzero(np.r_[True, row_of[1:] != row_of[:-1]])
+    col_start = np.flatnonzero(np.r_[True, col_of[1:] != col_of[:-1]])
+    count_in = np.add.reduceat(np.add.reduceat(usable.astype(np.int64), row_start, axis=0), col_start, axis=1)
     out: list[tuple[int, int, int, int, int, int]] = []
-    rows, cols = np.nonzero(usable.any(axis=(1, 3)))
-    for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
-        window = usable[row, :, col, :].copy()
+    for i, j in zip(*np.nonzero(count_in), strict=True):
+        row, col = int(row_of[row_start[i]]), int(col_of[col_start[j]])
+        r0, c0 = max(row * (nr + 1), v_axis.first), max(col * (nc + 1), u_axis.first)
+        r1, c1 = min(row * (nr + 1) + nr, v_axis.last), min(col * (nc + 1) + nc, u_axis.last)
+        window = usable[r0 - v_axis.first : r1 - v_axis.first, c0 - u_axis.first : c1 - u_axis.first].copy()
+        di, dj = r0 - row * (nr + 1), c0 - col * (nc + 1)
         for i0, j0, i1, j1 in _largest_rectangles(window, min_rows, min_cols, min_pixels):
-            out.append((col, row, i0, j0, i1, j1))
+            out.append((col, row, i0 + di, j0 + dj, i1 + di, j1 + dj))
     return np.asarray(out, dtype=np.int64).reshape(-1, 6)
 
 
@@ -984,16 +1120,20 @@ def _largest_rectangles(
 
 def _max_rectangle(full: BoolArray, min_rows: int, min_cols: int) -> tuple[int, int, int, int] | None:
     """Largest all-True rectangle of a boolean grid with at least ``min_rows`` × ``min_cols`` cells:
-    (row0, col0, row1, col1), ends exclusive; the first one in row-major order among equals."""
+    (row0, col0, row1, col1), ends exclusive; among equals the narrowest, then the first in row-major order."""
+    if full.shape[1] > full.shape[0]:  # one pass per column: fewer on the shorter side
+        found = _max_rectangle(full.T, min_cols, min_rows)
+        return None if found is None else (found[1], found[0], found[3], found[2])
     rows, cols = full.shape
     index = np.arange(rows)[:, None]
     heights = index - np.maximum.accumulate(np.where(full, -1, index), axis=0)  # True cells ending at each row
-    low = heights.copy()  # low[r, c] = min(heights[r, c : c + w])
+    low = heights  # low[r, c]: the least height over columns c … c + w − 1 (tallest rectangle of width w)
     best, found = 0, None
     for w in range(1, cols + 1):
         if w > 1:
             low = np.minimum(low[:, :-1], heights[:, w - 1 :])
-        if not low.any():
+        top = int(low.max())
+        if top < min_rows or top * cols <= best:  # no wider rectangle can do better
             break
         if w < min_cols:
             continue
