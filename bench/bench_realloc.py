@@ -12,8 +12,8 @@ Scenarios (each in its own process, so that peak memory is its own):
   (target: gap ≤ 3 %);
 * ``village-synth``     — the whole pipeline (values, assignment, strips, geometry check, indices) on
   the village with the most 耕地 of the demo county (530124, 20,000 图斑, seed 1), blocks of
-  800 × 400 m; 60 s;
-* ``township-synth``    — the same on township 530124101 with 3,000 households, blocks 600 × 300 m; 600 s.
+  1,000 × 200 m (as ``landcon realloc synth``); 60 s;
+* ``township-synth``    — the same on township 530124101 with 3,000 households; 600 s.
 
 The synthetic scenarios also run the baseline of Turkish practice (households by entitlement, largest
 first, fill the blocks in order) and report parcels per household, share with one parcel, deviation
@@ -137,9 +137,9 @@ def one(name: str) -> dict[str, Any]:
     elif name == "township-abstract":
         out = _abstract(3000, 100, 10_000.0, 600.0)
     elif name == "village-synth":
-        out = _synth({}, (800.0, 400.0), 60.0)
+        out = _synth({}, (1000.0, 200.0), 60.0)
     elif name == "township-synth":
-        out = _synth({"township": "530124101", "households": 3000}, (600.0, 300.0), 600.0)
+        out = _synth({"township": "530124101", "households": 3000}, (1000.0, 200.0), 600.0)
     else:
         raise SystemExit(f"unknown scenario {name}")
     out["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

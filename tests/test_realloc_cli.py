@@ -40,7 +40,8 @@ def test_run_writes_the_layer_tables_and_publicity_list(instance, tmp_path):
     data = json.loads(result.output)
     assert data["solver"]["status"] == "optimal" and data["solver"]["pieces"] == 4
     assert data["check"]["ok"] and data["indicators"]["merge_degree"] == pytest.approx(0.5)
-    assert sorted(p.name for p in out.iterdir()) == ["allocation.gpkg", "households.xlsx", "publicity.xlsx", "result.json"]
+    names = ["allocation.gpkg", "households.xlsx", "publicity.xlsx", "result.json"]
+    assert sorted(p.name for p in out.iterdir()) == names
     layer = gpd.read_file(out / "allocation.gpkg", layer="CBDK")
     assert sorted(layer["CBFBM"]) == HOUSEHOLDS and list(layer["SCMJ"]) == [10000.0] * 4
     assert shapely.area(shapely.union_all(layer.geometry)) == pytest.approx(40000.0)

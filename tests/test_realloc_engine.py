@@ -52,7 +52,14 @@ def test_preferences_break_ties_and_minimum_pieces_are_respected():
     assert {(h, b) for h, b, _ in result.pieces} == {("h1", "B"), ("h2", "A")}
     small = [Block("A", 100.0, min_piece=30.0)]
     tiny = [Household("x", 80.0), Household("y", 20.0)]
-    assert assign(tiny, small, tolerance=0.0).status == "infeasible"  # y's 20 < the 30 minimum piece
+    # y's 20 < the 30 minimum piece: the minimum is soft, so the best answer comes with its shortfall named.
+    forced = assign(tiny, small, tolerance=0.0)
+    assert forced.short_pieces == 1 and any("小于最小地块" in step for step in forced.method)
+    problems = check_assignment(tiny, small, forced.pieces, tolerance=0.0)
+    assert problems == ["田块 A 分给 y 的价值 20.00 小于最小地块 30.00"]
+    # With 50 % tolerance x can take 70 and y 30: the shortfall is removed before anything else.
+    relaxed = assign(tiny, small, tolerance=0.5)
+    assert relaxed.short_pieces == 0 and check_assignment(tiny, small, relaxed.pieces, tolerance=0.5) == []
 
 
 def test_infeasible_totals_say_by_how_much():

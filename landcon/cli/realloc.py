@@ -52,11 +52,21 @@ def synth(
     township: Annotated[str | None, typer.Option("--township", help="乡镇代码（9 位；整个乡镇）")] = None,
     households: Annotated[int | None, typer.Option("--households", help="户数（默认按耕地面积）")] = None,
     seed: Annotated[int, typer.Option("--seed", help="随机种子")] = 0,
+    block_length: Annotated[float, typer.Option("--block-length", help="新田块沿道路方向长度（米）")] = 1000.0,
+    block_depth: Annotated[float, typer.Option("--block-depth", help="新田块纵深（米）")] = 200.0,
     as_json: JsonOpt = False,
 ) -> None:
     """在示例县上生成一个权属调整实例（承包地块、户表、整治后田块） / build an example instance."""
     result = run_service(
-        lambda: realloc.synthesise(dataset, out, village=village, township=township, households=households, seed=seed),
+        lambda: realloc.synthesise(
+            dataset,
+            out,
+            village=village,
+            township=township,
+            households=households,
+            seed=seed,
+            block_size=(block_length, block_depth),
+        ),
         as_json=as_json,
     )
     if as_json:

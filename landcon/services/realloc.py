@@ -45,6 +45,8 @@ from landcon.store.models import ReallocFile, ReallocVersion
 from landcon.synth.realloc import generate_realloc, pick_village
 
 PARCELS_LAYER, BLOCKS_LAYER, ROADS_LAYER, ALLOCATION_LAYER = "CBDK", "TK", "DL", "CBDK"
+SYNTH_BLOCK_SIZE = (1000.0, 200.0)
+"""New fields of the example instances: 1,000 m along the road, 200 m deep (strips of 20 m ≈ 0.4 ha)."""
 RESULT_FILES = ("allocation.gpkg", "households.xlsx", "publicity.xlsx", "result.json")
 
 
@@ -240,6 +242,7 @@ def synthesise(
     township: str | None = None,
     households: int | None = None,
     seed: int = 0,
+    block_size: tuple[float, float] = SYNTH_BLOCK_SIZE,
 ) -> dict[str, Any]:
     """A realistic instance on an imported (synthetic) dataset: parcels.gpkg, households.csv, blocks.gpkg,
     params.yaml in ``out`` (written atomically)."""
@@ -250,7 +253,9 @@ def synthesise(
     cjdcq = store.read_layer(dataset, CJDCQ)
     if village is None and township is None:
         village = pick_village(dltb, cjdcq)
-    inst = generate_realloc(dltb, cjdcq, village=village, township=township, seed=seed, households=households)
+    inst = generate_realloc(
+        dltb, cjdcq, village=village, township=township, seed=seed, households=households, block_size=block_size
+    )
     folder = Path(out)
     tmp = folder.with_name(f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}")
     tmp.mkdir(parents=True)

@@ -56,7 +56,13 @@ FEASIBILITY_TOLERANCE = 1e-6
 #: the start's pairs) when the caller set no ``candidates``.
 FULL_MIP_PAIRS = 30_000
 AUTO_CANDIDATES = 8
+SHORT_PENALTY = 1000.0
+"""Phase 1 cost of a piece lacking its whole minimum, in pieces (a shortfall is removed before pieces)."""
+COVER = 3.0
+"""A block keeps candidate households whose upper bounds reach this multiple of its value."""
 LNS_SHARE = 0.5
+REPAIR_FIX = False
+REPAIR_K = 3
 """Share of the time left that the neighbourhood search takes before the full MIP (small instances)."""
 
 
@@ -93,6 +99,7 @@ class Assignment:
     piece_bound: int | None = None  # lower bound of the number of pieces
     lp_bound: float | None = None  # the transport LP over all pairs
     candidates: int | None = None  # k, when the MIP was restricted
+    short_pieces: int = 0  # pieces below their block's minimum (none could be avoided in time)
     method: list[str] = field(default_factory=list)  # steps taken, for the report
     seconds: float = 0.0
     message: str = ""
@@ -168,8 +175,17 @@ class _Instance:
         return np.asarray(self.weights.preference * self.rank[ph, pb], dtype=float)
 
     def nearest(self, k: int) -> set[tuple[int, int]]:
+        """Each household's k nearest blocks and its preferences, and each block's nearest households
+        until their upper bounds add up to ``COVER`` times its value (so that every block can be filled
+        even when all homesteads sit in one settlement and name the same nearest blocks)."""
         order = np.argsort(self.dist, axis=1, kind="stable")[:, : max(1, k)]
-        return {(i, int(j)) for i in range(self.nh) for j in order[i]} | set(self.pref_pairs)
+        pairs = {(i, int(j)) for i in range(self.nh) for j in order[i]} | set(self.pref_pairs)
+        by_block = np.argsort(self.dist, axis=0, kind="stable")
+        for j in range(self.nb):
+            reach = np.cumsum(np.minimum(self.hi[by_block[:, j]], self.value[j]))
+            last = int(np.searchsorted(reach, COVER * self.value[j])) + 1
+            pairs |= {(int(i), j) for i in by_block[: max(k, last), j]}
+        return pairs
 
 
 def _highs(time_limit: float, mip_gap: float) -> Any:
@@ -258,6 +274,26 @@ class _MipResult:
     y: FloatArray
     objective: float
     bound: float
+    short: float  # Σ s_k / m_k: pieces' shortfall below the minimum, in pieces
+
+    @property
+    def key(self) -> tuple[float, int]:
+        """Lexicographic rank of phase 1: shortfall below the minimum piece first, then the pieces."""
+        return (round(self.short, 6), round(float(self.y.sum())))
+
+
+def _shortfall(inst: _Instance, pb: IntArray, x: FloatArray, y: FloatArray) -> FloatArray:
+    """s_k = max(0, m_k·y_k − x_k): how much a piece lacks of its block's minimum."""
+    return np.asarray(np.maximum(inst.min_piece[pb] * y - x, 0.0), dtype=float)
+
+
+def _key(inst: _Instance, pb: IntArray, x: FloatArray, y: FloatArray) -> tuple[float, int]:
+    return (round(_short_count(inst, pb, x, y), 6), round(float(y.sum())))
+
+
+def _short_count(inst: _Instance, pb: IntArray, x: FloatArray, y: FloatArray) -> float:
+    m = inst.min_piece[pb]
+    return float(np.sum(np.where(m > 0, _shortfall(inst, pb, x, y) / np.maximum(m, 1e-12), 0.0)))
 
 
 def _mip(
@@ -272,43 +308,63 @@ def _mip(
     mip_gap: float,
     fixed: npt.NDArray[np.bool_] | None = None,
     report: list[str] | None = None,
+    short_cap: float | None = None,
 ) -> _MipResult | None:
-    """Phase 1 (min Σy) or phase 2 (min c_x·x + c_y·y + deviation cost, with Σy ≤ cap) over the pairs.
-    Columns: x (n), y (n), d⁺ (nh), d⁻ (nh). None: no solution found."""
+    """Phase 1 (min Σy + SHORT_PENALTY · Σ s/m) or phase 2 (min c_x·x + c_y·y + deviation cost, with Σy ≤ cap
+    and Σ s/m ≤ short_cap) over the pairs. The minimum piece is soft — ``x + s ≥ m·y`` with a shortfall
+    ``0 ≤ s ≤ m`` that phase 1 drives to zero first — so that a start always exists; a shortfall left in
+    the answer is a piece below the minimum width, which the geometry check reports.
+    Columns: x (n), y (n), s (n), d⁺ (nh), d⁻ (nh). None: no solution found."""
     import highspy
 
     n, nh = len(ph), inst.nh
-    ncols = 2 * n + 2 * nh
+    ncols = 3 * n + 2 * nh
     inf = highspy.kHighsInf
     big = inst.big_m(ph, pb)
+    m = inst.min_piece[pb]
+    per_piece = np.where(m > 0, 1.0 / np.maximum(m, 1e-12), 0.0)
     hs = _highs(time_limit, mip_gap)
     y_lo = np.zeros(n) if fixed is None else fixed.astype(float)
     dev_lo, dev_hi, dev_cost = _dev_columns(inst)
-    hs.addVars(ncols, np.concatenate([np.zeros(n), y_lo, dev_lo]), np.concatenate([big, np.ones(n), dev_hi]))
+    hs.addVars(
+        ncols, np.concatenate([np.zeros(n), y_lo, np.zeros(n), dev_lo]), np.concatenate([big, np.ones(n), m, dev_hi])
+    )
     if phase == 1:
-        cost = np.concatenate([np.zeros(n), np.ones(n), np.zeros(2 * nh)])
+        cost = np.concatenate([np.zeros(n), np.ones(n), SHORT_PENALTY * per_piece, np.zeros(2 * nh)])
     else:
-        cost = np.concatenate([inst.cost_x(ph, pb), inst.cost_y(ph, pb), dev_cost])
+        cost = np.concatenate([inst.cost_x(ph, pb), inst.cost_y(ph, pb), np.zeros(n), dev_cost])
     idx = np.arange(ncols, dtype=np.int32)
     hs.changeColsCost(ncols, idx, cost)
     hs.changeColsIntegrality(n, idx[n : 2 * n], np.full(n, highspy.HighsVarType.kInteger, dtype=np.uint8))
-    rows, lower, upper = _value_rows(inst, ph, pb, ncols, 2 * n)
+    rows, lower, upper = _value_rows(inst, ph, pb, ncols, 3 * n)
     cols = np.arange(n)
     pair_cols = (np.concatenate([cols, cols]), np.concatenate([cols, cols + n]))
     link_hi = sp.csr_matrix((np.concatenate([np.ones(n), -big]), pair_cols), shape=(n, ncols))
-    link_lo = sp.csr_matrix((np.concatenate([np.ones(n), -inst.min_piece[pb]]), pair_cols), shape=(n, ncols))
+    link_lo = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(n), -m, np.ones(n)]),
+            (np.tile(cols, 3), np.concatenate([cols, cols + n, cols + 2 * n])),
+        ),
+        shape=(n, ncols),
+    )
     at_least = sp.csr_matrix((np.ones(n), (ph, cols + n)), shape=(nh, ncols))
     blocks = [rows, link_hi, link_lo, at_least]
     lower_parts = [lower, np.full(n, -inf), np.zeros(n), np.where(inst.hi > 0, 1.0, 0.0)]
     upper_parts = [upper, np.zeros(n), np.full(n, inf), np.full(nh, inf)]
+    one_row = np.zeros(n, dtype=np.int64)
     if cap is not None:
-        blocks.append(sp.csr_matrix((np.ones(n), (np.zeros(n, dtype=np.int64), cols + n)), shape=(1, ncols)))
+        blocks.append(sp.csr_matrix((np.ones(n), (one_row, cols + n)), shape=(1, ncols)))
         lower_parts.append(np.array([-inf]))
         upper_parts.append(np.array([float(cap)]))
+    if short_cap is not None:
+        blocks.append(sp.csr_matrix((per_piece, (one_row, cols + 2 * n)), shape=(1, ncols)))
+        lower_parts.append(np.array([-inf]))
+        upper_parts.append(np.array([float(short_cap) + 1e-6]))
     _add_rows(hs, sp.vstack(blocks).tocsr(), np.concatenate(lower_parts), np.concatenate(upper_parts))
     if start is not None:
         sol = highspy.HighsSolution()
-        sol.col_value = list(np.concatenate([start[0], start[1], _dev_start(inst, ph, start[0])]))
+        s_start = _shortfall(inst, pb, *start)
+        sol.col_value = list(np.concatenate([start[0], start[1], s_start, _dev_start(inst, ph, start[0])]))
         sol.value_valid = True
         hs.setSolution(sol)
     hs.run()
@@ -320,8 +376,9 @@ def _mip(
             report.append("infeasible" if status == highspy.HighsModelStatus.kInfeasible else "no_solution")
         return None
     label = "optimal" if status == highspy.HighsModelStatus.kOptimal else "time_limit"
+    x, y = values[:n], np.round(values[n : 2 * n])
     return _MipResult(
-        label, values[:n], np.round(values[n : 2 * n]), float(info.objective_function_value), float(info.mip_dual_bound)
+        label, x, y, float(info.objective_function_value), float(info.mip_dual_bound), _short_count(inst, pb, x, y)
     )
 
 
@@ -390,21 +447,21 @@ def _neighbourhood_search(
         sh = np.array([hmap[int(i)] for i in ph[cols]], dtype=np.int64)
         sb = np.array([bmap[int(j)] for j in pb[cols]], dtype=np.int64)
         old_obj = _phase2_objective(sub, sh, sb, x[cols], y[cols])
-        old_pieces = round(float(y[cols].sum()))
-        cur, pieces = (x[cols], y[cols]), old_pieces
+        old_key = _key(sub, sb, x[cols], y[cols])
+        cur, key = (x[cols], y[cols]), old_key
         budget = min(sub_time, deadline - time.monotonic())
         if budget < 0.5:
             break
-        if pieces > free.size:
+        if key > (0.0, free.size):
             p1 = _mip(sub, sh, sb, phase=1, cap=None, start=cur, time_limit=budget / 2, mip_gap=0.0)
-            if p1 is not None and p1.objective < pieces - 0.5:
-                cur, pieces = (p1.x, p1.y), round(float(p1.y.sum()))
+            if p1 is not None and p1.key < key:
+                cur, key = (p1.x, p1.y), p1.key
         left = max(0.5, min(budget, deadline - time.monotonic()))
-        p2 = _mip(sub, sh, sb, phase=2, cap=pieces, start=cur, time_limit=left, mip_gap=1e-3)
-        if p2 is not None and p2.objective <= _phase2_objective(sub, sh, sb, *cur) + 1e-9:
-            cur = (p2.x, p2.y)
+        p2 = _mip(sub, sh, sb, phase=2, cap=key[1], short_cap=key[0], start=cur, time_limit=left, mip_gap=1e-3)
+        if p2 is not None and p2.key <= key and p2.objective <= _phase2_objective(sub, sh, sb, *cur) + 1e-9:
+            cur, key = (p2.x, p2.y), p2.key
         new_obj = _phase2_objective(sub, sh, sb, *cur)
-        if pieces < old_pieces or new_obj < old_obj - 1e-6 * max(1.0, abs(old_obj)):
+        if key < old_key or (key == old_key and new_obj < old_obj - 1e-6 * max(1.0, abs(old_obj))):
             x[cols], y[cols] = cur
             quiet = 0
         else:
@@ -454,19 +511,24 @@ def assign(
 
     # (b) fix-and-repair start: single-piece LP households keep their block.
     split = per_house != 1
-    repair_pairs = {(i, j) for (i, j) in sup_pairs if not split[i]} | {(i, j) for (i, j) in pool if split[i]}
+    if REPAIR_FIX:
+        repair_pairs = {(i, j) for (i, j) in sup_pairs if not split[i]} | {(i, j) for (i, j) in pool if split[i]}
+    else:
+        repair_pairs = sup_pairs | (inst.nearest(REPAIR_K) & pool)
     rh, rb = _pairs(repair_pairs)
-    fixed = ~split[rh]
+    fixed = ~split[rh] if REPAIR_FIX else None
     best: tuple[IntArray, IntArray, FloatArray, FloatArray] | None = None
+    lp_x = x_lp[rh * inst.nb + rb]  # the LP vertex is a feasible start (the minimum piece being soft)
+    lp_start = (lp_x, (lp_x > 1e-7).astype(float))
     first = _mip(
-        inst, rh, rb, phase=1, cap=None, start=None, time_limit=max(1.0, 0.2 * left()), mip_gap=0.0, fixed=fixed
+        inst, rh, rb, phase=1, cap=None, start=lp_start, time_limit=max(1.0, 0.2 * left()), mip_gap=0.0, fixed=fixed
     )
     if first is not None:
         second = _mip(
-            inst, rh, rb, phase=2, cap=round(float(first.y.sum())), start=(first.x, first.y),
+            inst, rh, rb, phase=2, cap=first.key[1], short_cap=first.key[0], start=(first.x, first.y),
             time_limit=max(1.0, 0.15 * left()), mip_gap=mip_gap, fixed=fixed,
         )  # fmt: skip
-        chosen = second or first
+        chosen = second if second is not None and second.key <= first.key else first
         best = (rh, rb, chosen.x, chosen.y)
         method.append(f"固定整户、修复 {int(split.sum())} 户拆分: {int(chosen.y.sum())} 块")
 
@@ -485,52 +547,59 @@ def assign(
 
     start = lift(best)
     piece_bound = int(np.count_nonzero(inst.hi > 0))
-    count = round(float(start[1].sum())) if start is not None else None
+    key = _key(inst, pb, *start) if start is not None else None
     phase1_bound = float(piece_bound)
     bound = lp_obj
     status = "time_limit"
     if restricted and start is not None:
         # (c′) large instances: decomposition by neighbourhoods of blocks instead of one big MIP.
         x_n, y_n, rounds = _neighbourhood_search(inst, ph, pb, *start, started + time_limit)
-        start, count = (x_n, y_n), round(float(y_n.sum()))
+        start, key = (x_n, y_n), _key(inst, pb, x_n, y_n)
         method.append(f"邻域分解搜索 {rounds} 轮（每轮 6 个相邻田块）")
-        method.append(f"阶段一（地块数）: {count} 块，下界 {int(phase1_bound)}")
+        method.append(f"阶段一（地块数）: {key[1]} 块，下界 {int(phase1_bound)}")
         objective = _phase2_objective(inst, ph, pb, *start)
     else:
         outcome: list[str] = []
-        if count is None or count > piece_bound:
+        if key is None or key > (0.0, piece_bound):
             p1 = _mip(
                 inst, ph, pb, phase=1, cap=None, start=start, time_limit=max(1.0, 0.4 * left()), mip_gap=0.0,
                 report=outcome,
             )  # fmt: skip
-            if p1 is not None and (count is None or p1.objective < count - 0.5):
-                start, count = (p1.x, p1.y), round(float(p1.y.sum()))
-            if p1 is not None and not restricted:
+            if p1 is not None and (key is None or p1.key < key):
+                start, key = (p1.x, p1.y), p1.key
+            if p1 is not None and key is not None and key[0] == 0:
                 phase1_bound = max(phase1_bound, math.ceil(p1.bound - 1e-6))
-        if start is None or count is None:
-            if outcome == ["infeasible"] and not restricted:
+        if start is None or key is None:
+            if outcome == ["infeasible"]:
                 return Assignment(
                     "infeasible", message="在容差和最小地块约束下无可行分配（请放宽容差或最小地块宽度）", method=method
                 )
             return Assignment(
                 "no_solution",
-                message=f"{time_limit:.0f} 秒内未找到满足最小地块的分配（请增加求解时间或放宽最小地块宽度）",
+                message=f"{time_limit:.0f} 秒内未找到分配（请增加求解时间或放宽最小地块宽度）",
                 method=method,
             )
-        method.append(f"阶段一（地块数）: {count} 块，下界 {int(phase1_bound)}")
-        if count == phase1_bound and left() > 4.0:
+        method.append(f"阶段一（地块数）: {key[1]} 块，下界 {int(phase1_bound)}")
+        if left() > 4.0:
             # A good incumbent first (neighbourhoods), then the full MIP to raise the bound from it.
             x_n, y_n, rounds = _neighbourhood_search(inst, ph, pb, *start, time.monotonic() + LNS_SHARE * left())
-            start = (x_n, y_n)
+            start, key = (x_n, y_n), _key(inst, pb, x_n, y_n)
             method.append(f"邻域分解搜索 {rounds} 轮（每轮 6 个相邻田块）")
         objective = _phase2_objective(inst, ph, pb, *start)
-        p2 = _mip(inst, ph, pb, phase=2, cap=count, start=start, time_limit=max(1.0, left()), mip_gap=mip_gap)
-        if p2 is not None and p2.objective <= objective + 1e-9:
-            start, objective = (p2.x, p2.y), p2.objective
-        if p2 is not None and not restricted:
+        p2 = _mip(
+            inst, ph, pb, phase=2, cap=key[1], short_cap=key[0], start=start, time_limit=max(1.0, left()),
+            mip_gap=mip_gap,
+        )  # fmt: skip
+        if p2 is not None and p2.key <= key and p2.objective <= objective + 1e-9:
+            start, objective, key = (p2.x, p2.y), p2.objective, p2.key
+        if p2 is not None:
             bound = max(bound, p2.bound)  # valid: the lexicographic optimum has at most `count` pieces
-            if p2.status == "optimal" and count == phase1_bound:
+            if p2.status == "optimal" and key == (0.0, phase1_bound):
                 status = "optimal"
+    count = key[1]
+    short = int(np.count_nonzero(_shortfall(inst, pb, *start) > 1e-6))
+    if short:
+        method.append(f"{short} 块小于最小地块（无法全部满足最小宽度，核查将列出）")
     method.append(f"阶段二（距离与意愿）: {objective:.2f}，下界 {bound:.2f}")
     x, y = start
     pieces = [
@@ -539,7 +608,7 @@ def assign(
         if y[n] > 0.5 and x[n] > 1e-9
     ]
     gap = max(0.0, objective - bound) / max(abs(objective), 1e-9)
-    if status != "optimal" and gap <= mip_gap and count == phase1_bound:
+    if status != "optimal" and gap <= mip_gap and key == (0.0, phase1_bound):
         status = "optimal"
     return Assignment(
         status,
@@ -551,6 +620,7 @@ def assign(
         piece_bound=int(phase1_bound),
         lp_bound=lp_obj,
         candidates=k if restricted else None,
+        short_pieces=short,
         method=method,
         seconds=time.monotonic() - started,
     )
