@@ -4,6 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_FEATURES ?= 20000
+REALLOC_SECONDS ?= 120
 export LANDCON_DATA_DIR ?= $(CURDIR)/landcon-data
 
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
@@ -60,8 +61,14 @@ run: setup
 	$(BIN)/landcon plan synth demo --out $(LANDCON_DATA_DIR)/plan-demo --variant compliant
 	$(BIN)/landcon plan check $(LANDCON_DATA_DIR)/plan-demo --dataset demo
 	$(BIN)/landcon plan report $(LANDCON_DATA_DIR)/plan-demo --dataset demo --out $(LANDCON_DATA_DIR)/plan-demo-report
+	$(BIN)/landcon realloc synth demo --out $(LANDCON_DATA_DIR)/realloc-demo
+	$(BIN)/landcon realloc run --parcels $(LANDCON_DATA_DIR)/realloc-demo/parcels.gpkg \
+		--households $(LANDCON_DATA_DIR)/realloc-demo/households.csv --blocks $(LANDCON_DATA_DIR)/realloc-demo/blocks.gpkg \
+		--out $(LANDCON_DATA_DIR)/realloc-demo-result --time-limit $(REALLOC_SECONDS) \
+		|| echo "权属调整结果有核查问题（见上表）；结果已写出"
 	$(BIN)/landcon db upgrade
 	$(BIN)/landcon admin seed-demo demo --plan $(LANDCON_DATA_DIR)/plan-demo
+	$(BIN)/landcon realloc save DEMO-530124-001 $(LANDCON_DATA_DIR)/realloc-demo-result --as demo_author
 	$(BIN)/landcon project show DEMO-530124-001 --as demo_county_zrzy
 	$(BIN)/landcon audit verify
 	$(BIN)/landcon serve --host 127.0.0.1 --port 8000

@@ -61,6 +61,9 @@ SHORT_PENALTY = 1000.0
 COVER = 3.0
 """A block keeps candidate households whose upper bounds reach this multiple of its value."""
 LNS_SHARE = 0.5
+PHASE1_PAIRS = 2_000
+"""Above this many pairs, phase 1 on the whole pool is left to the neighbourhood search (its sub-problems
+settle shortfalls and pieces far faster than one big MIP); below, the full MIP can prove the piece count."""
 REPAIR_FIX = False
 REPAIR_K = 3
 """Share of the time left that the neighbourhood search takes before the full MIP (small instances)."""
@@ -416,9 +419,13 @@ def _neighbourhood_search(
     j0 = 0
     while time.monotonic() < deadline - 0.5 and quiet < inst.nb:
         rounds += 1
-        area = set(nearest[j0, : min(size, inst.nb)].tolist())
-        j0 = (j0 + 1) % inst.nb
         held = y > 0.5
+        short_blocks = np.unique(pb[held & (_shortfall(inst, pb, x, y) > 1e-6)])
+        if short_blocks.size and quiet < inst.nb // 2:  # pieces below the minimum are repaired first
+            seed = int(short_blocks[(rounds - 1) % short_blocks.size])
+        else:
+            seed, j0 = j0, (j0 + 1) % inst.nb
+        area = set(nearest[seed, : min(size, inst.nb)].tolist())
         outside = np.zeros(inst.nh, dtype=bool)
         outside[ph[held & ~np.isin(pb, list(area))]] = True
         inside = np.zeros(inst.nh, dtype=bool)
@@ -526,7 +533,7 @@ def assign(
     if first is not None:
         second = _mip(
             inst, rh, rb, phase=2, cap=first.key[1], short_cap=first.key[0], start=(first.x, first.y),
-            time_limit=max(1.0, 0.15 * left()), mip_gap=mip_gap, fixed=fixed,
+            time_limit=max(1.0, 0.05 * left()), mip_gap=mip_gap, fixed=fixed,
         )  # fmt: skip
         chosen = second if second is not None and second.key <= first.key else first
         best = (rh, rb, chosen.x, chosen.y)
@@ -560,7 +567,7 @@ def assign(
         objective = _phase2_objective(inst, ph, pb, *start)
     else:
         outcome: list[str] = []
-        if key is None or key > (0.0, piece_bound):
+        if key is None or (key > (0.0, piece_bound) and len(ph) <= PHASE1_PAIRS):
             p1 = _mip(
                 inst, ph, pb, phase=1, cap=None, start=start, time_limit=max(1.0, 0.4 * left()), mip_gap=0.0,
                 report=outcome,
@@ -582,7 +589,8 @@ def assign(
         method.append(f"阶段一（地块数）: {key[1]} 块，下界 {int(phase1_bound)}")
         if left() > 4.0:
             # A good incumbent first (neighbourhoods), then the full MIP to raise the bound from it.
-            x_n, y_n, rounds = _neighbourhood_search(inst, ph, pb, *start, time.monotonic() + LNS_SHARE * left())
+            share = LNS_SHARE if key[0] == 0 else 0.8
+            x_n, y_n, rounds = _neighbourhood_search(inst, ph, pb, *start, time.monotonic() + share * left())
             start, key = (x_n, y_n), _key(inst, pb, x_n, y_n)
             method.append(f"邻域分解搜索 {rounds} 轮（每轮 6 个相邻田块）")
         objective = _phase2_objective(inst, ph, pb, *start)
