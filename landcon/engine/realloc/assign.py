@@ -23,12 +23,18 @@ The objectives are lexicographic (TD/T 1046 便于生产 first, then 便于生�
 
 Method: (a) the transport LP — phase 2 without ``y`` (preference cost spread as ``rank/M`` per unit
 of ``x``) — over all pairs: its optimum is a lower bound of phase 2, and as a vertex it splits at
-most ``|B| − 1`` households; (b) fix-and-repair: households the LP gives one piece keep that block
-(their value stays free within tolerance), the split ones are solved exactly as a small MIP — a
-feasible start; (c) the full lexicographic MIP (all pairs, or each household's ``k`` nearest blocks
-plus its preferences and its start pairs when the instance is large) from that start, within the
-time left. The reported gap of phase 2 is ``(obj − bound) / obj`` against the LP bound over all
-pairs (and the MIP's own dual bound when no pair was left out).
+most ``|B| − 1`` households; (b) a start: both phases on the LP's pairs plus each household's 3
+nearest blocks, from the LP vertex; (c) large-neighbourhood search — a block and its 5 nearest
+blocks, every household whose pieces all lie there freed and re-solved exactly (pieces below the
+minimum first); (d) when the pool has at most ``FULL_MIP_PAIRS`` pairs, phase 2 on the whole pool
+from the best answer, to raise the bound. Large instances keep each household's ``k`` nearest
+blocks, its preferences and, for every block, the nearest households that can fill it.
+
+The minimum piece is soft: ``x_hb + s_hb ≥ m_b·y_hb`` with ``0 ≤ s_hb ≤ m_b``; phase 1 minimises
+``Σ s/m`` (weighted ``SHORT_PENALTY``) before the pieces, and phase 2 keeps both. So an answer always
+exists; a shortfall left is a piece below the minimum width, named by the geometry check. The gap is
+``(obj − bound) / obj`` against the LP bound over all pairs (and the MIP's own dual bound when no
+pair was left out).
 """
 
 from __future__ import annotations
@@ -64,8 +70,8 @@ LNS_SHARE = 0.5
 PHASE1_PAIRS = 2_000
 """Above this many pairs, phase 1 on the whole pool is left to the neighbourhood search (its sub-problems
 settle shortfalls and pieces far faster than one big MIP); below, the full MIP can prove the piece count."""
-REPAIR_FIX = False
 REPAIR_K = 3
+"""The start is solved on the LP's pairs plus each household's ``REPAIR_K`` nearest blocks."""
 """Share of the time left that the neighbourhood search takes before the full MIP (small instances)."""
 
 
@@ -309,7 +315,6 @@ def _mip(
     start: tuple[FloatArray, FloatArray] | None,
     time_limit: float,
     mip_gap: float,
-    fixed: npt.NDArray[np.bool_] | None = None,
     report: list[str] | None = None,
     short_cap: float | None = None,
 ) -> _MipResult | None:
@@ -327,7 +332,7 @@ def _mip(
     m = inst.min_piece[pb]
     per_piece = np.where(m > 0, 1.0 / np.maximum(m, 1e-12), 0.0)
     hs = _highs(time_limit, mip_gap)
-    y_lo = np.zeros(n) if fixed is None else fixed.astype(float)
+    y_lo = np.zeros(n)
     dev_lo, dev_hi, dev_cost = _dev_columns(inst)
     hs.addVars(
         ncols, np.concatenate([np.zeros(n), y_lo, np.zeros(n), dev_lo]), np.concatenate([big, np.ones(n), m, dev_hi])
@@ -516,28 +521,24 @@ def assign(
     if restricted:
         method.append(f"每户限最近 {k} 个田块及意愿田块（{len(pool)} 个组合）")
 
-    # (b) fix-and-repair start: single-piece LP households keep their block.
+    # (b) the start, from the LP vertex.
     split = per_house != 1
-    if REPAIR_FIX:
-        repair_pairs = {(i, j) for (i, j) in sup_pairs if not split[i]} | {(i, j) for (i, j) in pool if split[i]}
-    else:
-        repair_pairs = sup_pairs | (inst.nearest(REPAIR_K) & pool)
-    rh, rb = _pairs(repair_pairs)
-    fixed = ~split[rh] if REPAIR_FIX else None
+    rh, rb = _pairs(sup_pairs | (inst.nearest(REPAIR_K) & pool))
     best: tuple[IntArray, IntArray, FloatArray, FloatArray] | None = None
     lp_x = x_lp[rh * inst.nb + rb]  # the LP vertex is a feasible start (the minimum piece being soft)
     lp_start = (lp_x, (lp_x > 1e-7).astype(float))
-    first = _mip(
-        inst, rh, rb, phase=1, cap=None, start=lp_start, time_limit=max(1.0, 0.2 * left()), mip_gap=0.0, fixed=fixed
-    )
+    first = _mip(inst, rh, rb, phase=1, cap=None, start=lp_start, time_limit=max(1.0, 0.2 * left()), mip_gap=0.0)
     if first is not None:
         second = _mip(
             inst, rh, rb, phase=2, cap=first.key[1], short_cap=first.key[0], start=(first.x, first.y),
-            time_limit=max(1.0, 0.05 * left()), mip_gap=mip_gap, fixed=fixed,
+            time_limit=max(1.0, 0.05 * left()), mip_gap=mip_gap,
         )  # fmt: skip
         chosen = second if second is not None and second.key <= first.key else first
         best = (rh, rb, chosen.x, chosen.y)
-        method.append(f"固定整户、修复 {int(split.sum())} 户拆分: {int(chosen.y.sum())} 块")
+        method.append(
+            f"初始方案（线性松弛拆分 {int(split.sum())} 户；其组合加每户最近 {REPAIR_K} 个田块）: "
+            f"{int(chosen.y.sum())} 块"
+        )
 
     # (c) the lexicographic MIP over the pool, from the best start.
     ph, pb = _pairs(pool)
