@@ -64,7 +64,7 @@ run: setup
 	$(BIN)/landcon realloc synth demo --out $(LANDCON_DATA_DIR)/realloc-demo
 	$(BIN)/landcon realloc run --parcels $(LANDCON_DATA_DIR)/realloc-demo/parcels.gpkg \
 		--households $(LANDCON_DATA_DIR)/realloc-demo/households.csv --blocks $(LANDCON_DATA_DIR)/realloc-demo/blocks.gpkg \
-		--out $(LANDCON_DATA_DIR)/realloc-demo-result --time-limit $(REALLOC_SECONDS) \
+		--out $(LANDCON_DATA_DIR)/realloc-demo-result --time-limit $(REALLOC_SECONDS) --name 示例村权属调整 \
 		|| echo "权属调整结果有核查问题（见上表）；结果已写出"
 	$(BIN)/landcon db upgrade
 	$(BIN)/landcon admin seed-demo demo --plan $(LANDCON_DATA_DIR)/plan-demo

@@ -24,7 +24,8 @@ The objectives are lexicographic (TD/T 1046 便于生产 first, then 便于生�
 Method: (a) the transport LP — phase 2 without ``y`` (preference cost spread as ``rank/M`` per unit
 of ``x``) — over all pairs: its optimum is a lower bound of phase 2, and as a vertex it splits at
 most ``|B| − 1`` households; (b) a start: both phases on the LP's pairs plus each household's 3
-nearest blocks, from the LP vertex; (c) large-neighbourhood search — a block and its 5 nearest
+nearest blocks, from the LP vertex (large instances: households the LP gives one block keep it, the
+split ones re-solved); (c) large-neighbourhood search — a block and its 5 nearest
 blocks, every household whose pieces all lie there freed and re-solved exactly (pieces below the
 minimum first); (d) when the pool has at most ``FULL_MIP_PAIRS`` pairs, phase 2 on the whole pool
 from the best answer, to raise the bound. Large instances keep each household's ``k`` nearest
@@ -317,6 +318,7 @@ def _mip(
     mip_gap: float,
     report: list[str] | None = None,
     short_cap: float | None = None,
+    fixed: npt.NDArray[np.bool_] | None = None,
 ) -> _MipResult | None:
     """Phase 1 (min Σy + SHORT_PENALTY · Σ s/m) or phase 2 (min c_x·x + c_y·y + deviation cost, with Σy ≤ cap
     and Σ s/m ≤ short_cap) over the pairs. The minimum piece is soft — ``x + s ≥ m·y`` with a shortfall
@@ -332,7 +334,7 @@ def _mip(
     m = inst.min_piece[pb]
     per_piece = np.where(m > 0, 1.0 / np.maximum(m, 1e-12), 0.0)
     hs = _highs(time_limit, mip_gap)
-    y_lo = np.zeros(n)
+    y_lo = np.zeros(n) if fixed is None else fixed.astype(float)  # fixed pairs keep their piece
     dev_lo, dev_hi, dev_cost = _dev_columns(inst)
     hs.addVars(
         ncols, np.concatenate([np.zeros(n), y_lo, np.zeros(n), dev_lo]), np.concatenate([big, np.ones(n), m, dev_hi])
@@ -523,22 +525,29 @@ def assign(
 
     # (b) the start, from the LP vertex.
     split = per_house != 1
-    rh, rb = _pairs(sup_pairs | (inst.nearest(REPAIR_K) & pool))
+    if restricted:
+        # Large instances: households the LP gives one block keep it (their value still free within the
+        # tolerance), the split ones are solved exactly — the start stays as near home as the LP.
+        rh, rb = _pairs({(i, j) for (i, j) in sup_pairs if not split[i]} | {(i, j) for (i, j) in pool if split[i]})
+        fixed: npt.NDArray[np.bool_] | None = ~split[rh]
+    else:
+        rh, rb = _pairs(sup_pairs | (inst.nearest(REPAIR_K) & pool))
+        fixed = None
     best: tuple[IntArray, IntArray, FloatArray, FloatArray] | None = None
     lp_x = x_lp[rh * inst.nb + rb]  # the LP vertex is a feasible start (the minimum piece being soft)
     lp_start = (lp_x, (lp_x > 1e-7).astype(float))
-    first = _mip(inst, rh, rb, phase=1, cap=None, start=lp_start, time_limit=max(1.0, 0.2 * left()), mip_gap=0.0)
+    first = _mip(
+        inst, rh, rb, phase=1, cap=None, start=lp_start, time_limit=max(1.0, 0.2 * left()), mip_gap=0.0, fixed=fixed
+    )
     if first is not None:
         second = _mip(
             inst, rh, rb, phase=2, cap=first.key[1], short_cap=first.key[0], start=(first.x, first.y),
-            time_limit=max(1.0, 0.05 * left()), mip_gap=mip_gap,
+            time_limit=max(1.0, 0.05 * left()), mip_gap=mip_gap, fixed=fixed,
         )  # fmt: skip
         chosen = second if second is not None and second.key <= first.key else first
         best = (rh, rb, chosen.x, chosen.y)
-        method.append(
-            f"初始方案（线性松弛拆分 {int(split.sum())} 户；其组合加每户最近 {REPAIR_K} 个田块）: "
-            f"{int(chosen.y.sum())} 块"
-        )
+        how = "其余户固定在线性松弛的田块" if restricted else f"其组合加每户最近 {REPAIR_K} 个田块"
+        method.append(f"初始方案（线性松弛拆分 {int(split.sum())} 户；{how}）: {int(chosen.y.sum())} 块")
 
     # (c) the lexicographic MIP over the pool, from the best start.
     ph, pb = _pairs(pool)
