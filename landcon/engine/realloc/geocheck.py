@@ -46,6 +46,7 @@ import shapely
 from landcon.engine.realloc.assign import FEASIBILITY_TOLERANCE
 from landcon.engine.realloc.layout import polygonal
 from landcon.engine.realloc.params import Params
+from landcon.engine.realloc.values import deduction, entitlements
 
 KINDS = (
     "invalid",
@@ -178,16 +179,10 @@ def check_allocation(
         return f"分配图斑 {a_id[i]}（承包方 {a_hh[i] or '空'}）"
 
     # Deduction and entitlements.
-    pooled_value = float(p_value[~p_locked].sum())
-    block_value = float((b_area * b_coef).sum())
-    if params.deduction is not None:
-        d = float(params.deduction)
-    else:
-        d = 1.0 - block_value / pooled_value if pooled_value > 0 else 0.0
-    entitled: dict[str, float] = {h: 0.0 for h in p_hh}
-    for i in range(len(p_id)):
-        owner = locked[p_id[i]] if p_locked[i] else p_hh[i]
-        entitled[owner] = entitled.get(owner, 0.0) + (p_value[i] if p_locked[i] else (1.0 - d) * p_value[i])
+    d = deduction(float(p_value[~p_locked].sum()), float((b_area * b_coef).sum()), params)
+    owners = [locked[k] if is_locked else h for k, h, is_locked in zip(p_id, p_hh, p_locked, strict=True)]
+    pooled_part, kept_part = entitlements(owners, p_value, ~p_locked, d)
+    entitled: dict[str, float] = {h: pooled_part[h] + kept_part[h] for h in pooled_part}
 
     # Allocation values: block by block, and on locked parcels with the parcel's grade.
     gi, bi, inter_b, area_b = _pairs(a_geom, b_geom)

@@ -9,7 +9,7 @@ T_h = K_h + E_h                                                 total entitlemen
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -47,6 +47,29 @@ class Valuation:
         return self.kept.get(household, 0.0) + self.entitled_pool.get(household, 0.0)
 
 
+def deduction(pooled_total: float, block_total: float, params: Params) -> float:
+    """d = params.deduction, or 1 − Σ_b V_b / Σ_{pooled p} value(p) (0 when nothing is pooled)."""
+    if params.deduction is not None:
+        return float(params.deduction)
+    return 1.0 - block_total / pooled_total if pooled_total > 0 else 0.0
+
+
+def entitlements(
+    owners: Sequence[str], values: FloatArray, pooled: npt.NDArray[np.bool_], d: float
+) -> tuple[dict[str, float], dict[str, float]]:
+    """(E_h, K_h) per household: (1 − d)·Σ pooled values and Σ kept values of the parcels it owns."""
+    entitled: dict[str, float] = {}
+    kept: dict[str, float] = {}
+    for code, v, is_pooled in zip(owners, values, pooled, strict=True):
+        entitled.setdefault(code, 0.0)
+        kept.setdefault(code, 0.0)
+        if is_pooled:
+            entitled[code] += (1.0 - d) * float(v)
+        else:
+            kept[code] += float(v)
+    return entitled, kept
+
+
 def valuate(
     parcels: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, locked: Mapping[str, str], params: Params
 ) -> Valuation:
@@ -54,19 +77,6 @@ def valuate(
     value = land_values(parcels, params)
     pooled = ~parcels["DKBM"].astype(str).isin(set(locked)).to_numpy()
     block_total = float(land_values(blocks, params).sum())
-    pooled_total = float(value[pooled].sum())
-    if params.deduction is not None:
-        deduction = float(params.deduction)
-    else:
-        deduction = 1.0 - block_total / pooled_total if pooled_total > 0 else 0.0
-    codes = parcels["CBFBM"].astype(str).to_numpy()
-    entitled: dict[str, float] = {}
-    kept: dict[str, float] = {}
-    for code, v, is_pooled in zip(codes, value, pooled, strict=True):
-        entitled.setdefault(code, 0.0)
-        kept.setdefault(code, 0.0)
-        if is_pooled:
-            entitled[code] += (1.0 - deduction) * float(v)
-        else:
-            kept[code] += float(v)
-    return Valuation(value, pooled, deduction, entitled, kept, block_total)
+    d = deduction(float(value[pooled].sum()), block_total, params)
+    entitled, kept = entitlements(parcels["CBFBM"].astype(str).tolist(), value, pooled, d)
+    return Valuation(value, pooled, d, entitled, kept, block_total)
