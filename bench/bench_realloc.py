@@ -13,7 +13,8 @@ Scenarios (each in its own process, so that peak memory is its own):
 * ``village-synth``     — the whole pipeline (values, assignment, strips, geometry check, indices) on
   the village with the most 耕地 of the demo county (530124, 20,000 图斑, seed 1), blocks of
   1,000 × 200 m (as ``landcon realloc synth``); 120 s (as ``make run``);
-* ``township-synth``    — the same on township 530124101 with 3,000 households; 600 s.
+* ``township-synth``    — the same on township 530124101 with 3,000 households (about 0.18 ha each),
+  blocks 600 × 80 m and a 10 m minimum width (small machinery); 600 s.
 
 The synthetic scenarios also run the baseline of Turkish practice (households by entitlement, largest
 first, fill the blocks in order) and report parcels per household, share with one parcel, deviation
@@ -91,7 +92,9 @@ def _quality(result: Any) -> dict[str, Any]:
     return {k: ind.get(k) for k in keys} | {"violations": len(result.check.violations)}
 
 
-def _synth(scope: dict[str, Any], block_size: tuple[float, float], limit: float) -> dict[str, Any]:
+def _synth(
+    scope: dict[str, Any], block_size: tuple[float, float], limit: float, min_width: float = 20.0
+) -> dict[str, Any]:
     from landcon.engine.realloc import Params
     from landcon.engine.realloc.pipeline import ReallocInput, reallocate
     from landcon.synth.county import generate_county
@@ -106,11 +109,11 @@ def _synth(scope: dict[str, Any], block_size: tuple[float, float], limit: float)
         people[axis] = people[axis].astype(float)
     inp = ReallocInput(inst.parcels, people, inst.blocks, inst.roads)
     started = time.perf_counter()
-    result = reallocate(inp, Params(time_limit=limit))
+    result = reallocate(inp, Params(time_limit=limit, min_width=min_width))
     seconds = time.perf_counter() - started
     a = result.assignment
     started = time.perf_counter()
-    base = reallocate(inp, Params(), method="block_priority")
+    base = reallocate(inp, Params(min_width=min_width), method="block_priority")
     base_seconds = time.perf_counter() - started
     return {
         "scope": inst.name,
@@ -139,7 +142,7 @@ def one(name: str) -> dict[str, Any]:
     elif name == "village-synth":
         out = _synth({}, (1000.0, 200.0), 120.0)
     elif name == "township-synth":
-        out = _synth({"township": "530124101", "households": 3000}, (1000.0, 200.0), 600.0)
+        out = _synth({"township": "530124101", "households": 3000}, (600.0, 80.0), 600.0, min_width=10.0)
     else:
         raise SystemExit(f"unknown scenario {name}")
     out["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
