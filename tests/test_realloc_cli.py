@@ -131,3 +131,24 @@ def test_results_are_stored_with_the_project(records_world, instance, tmp_path):
     assert [v["number"] for v in listed] == [1, 2]
     assert listed[0]["params"]["tolerance"] == 0.05 and listed[0]["indicators"]["parcels_after"] == 4
     assert invoke("audit", "verify").exit_code == 0
+
+
+def test_parcels_as_a_gbk_shapefile_and_blocks_as_a_filegdb(instance, tmp_path):
+    """The formats county data comes in: a GBK-encoded Shapefile (DKMC in Chinese) and a FileGDB."""
+    parcels = gpd.read_file(instance["parcels"], layer="CBDK")
+    parcels["DKMC"] = ["大田", "小坝", "沟边", "坡地", "大田", "小坝", "沟边", "坡地"]
+    shp = tmp_path / "cbdk"
+    shp.mkdir()
+    parcels.to_file(shp / "CBDK.shp", encoding="GBK")
+    (shp / "CBDK.cpg").write_text("GBK", encoding="ascii")
+    gdb = tmp_path / "blocks.gdb"
+    gpd.read_file(instance["blocks"], layer="TK").to_file(gdb, layer="TK", driver="OpenFileGDB")
+    gpd.read_file(instance["blocks"], layer="DL").to_file(gdb, layer="DL", driver="OpenFileGDB")
+    result = invoke(
+        "realloc", "run", "--parcels", str(shp / "CBDK.shp"), "--households", str(instance["households"]),
+        "--blocks", str(gdb), "--out", str(tmp_path / "r"), "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["solver"]["pieces"] == 4 and data["check"]["ok"]
+    assert data["sources"]["parcels"].endswith("CBDK.shp")
