@@ -9,7 +9,6 @@ national 入库 layers from the same numbers.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -52,7 +51,7 @@ from landcon.errors import CRSError, DatasetNotFound, InputReadError, LandconErr
 from landcon.reports.plan_docx import write_plan_docx
 from landcon.reports.plan_xlsx import write_plan_xlsx
 from landcon.reports.survey_maps import MapClass, render_category_map, render_landuse_map
-from landcon.store._atomic import remove, swap_in
+from landcon.store._atomic import publish, remove
 from landcon.store.datasets import DatasetStore
 from landcon.store.layers import write_layers
 from landcon.synth.plan import generate_plan
@@ -148,16 +147,9 @@ def _write_plan(folder: Path, layers: Mapping[str, gpd.GeoDataFrame], meta: Mapp
         write_layers(dict(layers), tmp / "plan.gpkg", "gpkg")
         text = yaml.safe_dump(dict(meta), allow_unicode=True, sort_keys=False)
         (tmp / "plan.yaml").write_text(notes + text, encoding="utf-8")
-        _publish(tmp, folder)
+        publish(tmp, folder)
     finally:
         remove(tmp)
-
-
-def _publish(tmp: Path, out: Path) -> None:
-    if out.exists():
-        swap_in(tmp, out, out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}"))
-    else:
-        os.rename(tmp, out)
 
 
 def _field_notes() -> str:
@@ -523,7 +515,7 @@ def write_report(
         write_plan_docx(
             result.plan.meta, result.data["indicators"], result.data["findings"], tmp / "实施方案.docx", maps=figures
         )
-        _publish(tmp, target)
+        publish(tmp, target)
     finally:
         remove(tmp)
     return {"out_dir": str(target.resolve()), "files": files, "passed": result.passed}

@@ -14,8 +14,6 @@ Input files (any format ``store.layers`` reads — GeoPackage, FileGDB, Shapefil
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -38,7 +36,7 @@ from landcon.reports.realloc_xlsx import write_household_xlsx, write_publicity_x
 from landcon.services import attachments, records
 from landcon.services.projects import get_project, today
 from landcon.services.records import Actor
-from landcon.store._atomic import remove, swap_in
+from landcon.store._atomic import staged_folder
 from landcon.store.datasets import DatasetStore
 from landcon.store.layers import SourceLayer, read_all_layers, write_layers
 from landcon.store.models import ReallocFile, ReallocVersion
@@ -257,16 +255,11 @@ def synthesise(
         dltb, cjdcq, village=village, township=township, seed=seed, households=households, block_size=block_size
     )
     folder = Path(out)
-    tmp = folder.with_name(f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}")
-    tmp.mkdir(parents=True)
-    try:
+    with staged_folder(folder) as tmp:
         write_layers({PARCELS_LAYER: inst.parcels}, tmp / "parcels.gpkg", "gpkg")
         write_layers({BLOCKS_LAYER: inst.blocks, ROADS_LAYER: inst.roads}, tmp / "blocks.gpkg", "gpkg")
         inst.households.to_csv(tmp / "households.csv", index=False, encoding="utf-8-sig")
         (tmp / "params.yaml").write_text(_params_text(Params()), encoding="utf-8")
-        _publish(tmp, folder)
-    finally:
-        remove(tmp)
     return {
         "path": str(folder.resolve()),
         "scope": inst.village,
@@ -281,14 +274,6 @@ def synthesise(
 def _params_text(params: Params) -> str:
     head = "# landcon 权属调整参数（各值含义见 docs/realloc.md；均为可配置的默认值）\n"
     return head + yaml.safe_dump(params.to_dict(), allow_unicode=True, sort_keys=False)
-
-
-def _publish(tmp: Path, out: Path) -> None:
-    if out.exists():
-        swap_in(tmp, out, out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}"))
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(tmp, out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,9 +351,7 @@ def run(
     }
     payload = _jsonable(payload)
     folder = Path(out)
-    tmp = folder.with_name(f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}")
-    tmp.mkdir(parents=True)
-    try:
+    with staged_folder(folder) as tmp:
         write_layers({ALLOCATION_LAYER: result.allocation}, tmp / "allocation.gpkg", "gpkg")
         write_household_xlsx(result.table, result.indicators, tmp / "households.xlsx", params=params.to_dict())
         write_publicity_xlsx(
@@ -376,9 +359,6 @@ def run(
             title_date=today().isoformat(), unit_price=params.unit_price,
         )  # fmt: skip
         (tmp / "result.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
-        _publish(tmp, folder)
-    finally:
-        remove(tmp)
     payload["path"] = str(folder.resolve())
     return payload
 

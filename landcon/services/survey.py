@@ -31,7 +31,7 @@ from landcon.engine.survey import LEVELS, ZONE_LAYERS, AreaUnit, SurveyOptions, 
 from landcon.errors import CRSError, DatasetNotFound, InputReadError, LandconError
 from landcon.reports.survey_maps import render_landuse_map, render_patch_map, render_potential_map
 from landcon.reports.survey_xlsx import write_province_xlsx, write_survey_xlsx
-from landcon.store._atomic import remove, swap_in
+from landcon.store._atomic import publish, remove
 from landcon.store.datasets import DatasetStore
 from landcon.store.layers import read_any_layer, write_layers
 from landcon.synth.admin_units import COUNTIES
@@ -178,14 +178,6 @@ def _write_outputs(
     return files
 
 
-def _publish(tmp: Path, out: Path) -> None:
-    """Move the finished folder into place (the previous results stay until then)."""
-    if out.exists():
-        swap_in(tmp, out, out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}"))
-    else:
-        os.rename(tmp, out)
-
-
 def run_survey(
     dataset: str,
     *,
@@ -283,7 +275,7 @@ def run_survey(
     try:
         progress("写出结果 / writing", 0.0)
         run.files = _write_outputs(tmp, survey, result, frames, maps)
-        _publish(tmp, target)
+        publish(tmp, target)
         progress("写出结果 / writing", 1.0)
     finally:
         remove(tmp)
@@ -359,7 +351,7 @@ def survey_batch(
         }
         (tmp / "province.json").write_text(json.dumps(province, ensure_ascii=False, indent=1), encoding="utf-8")
         write_province_xlsx(ordered, tmp / "province.xlsx")
-        _publish(tmp, target)
+        publish(tmp, target)
     finally:
         if cluster is not None:
             cluster.close()

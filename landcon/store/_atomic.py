@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -27,3 +29,26 @@ def swap_in(tmp: Path, target: Path, aside: Path) -> None:
         os.rename(aside, target)
         raise
     remove(aside)
+
+
+def publish(tmp: Path, out: Path) -> None:
+    """Move the finished folder ``tmp`` to ``out``; a previous ``out`` stays until then (``swap_in``)."""
+    if out.exists():
+        swap_in(tmp, out, out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}"))
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(tmp, out)
+
+
+@contextlib.contextmanager
+def staged_folder(out: Path) -> Iterator[Path]:
+    """A temporary sibling of ``out`` to write into; published as ``out`` when the block succeeds, removed
+    either way — so ``out`` is never half-written."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:8]}")
+    tmp.mkdir()
+    try:
+        yield tmp
+        publish(tmp, out)
+    finally:
+        remove(tmp)
