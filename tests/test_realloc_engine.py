@@ -91,21 +91,28 @@ def test_candidate_restriction_reports_bound_and_gap():
     assert check_assignment(households, blocks, result.pieces, tolerance=0.02) == []
 
 
-def test_a_village_sized_instance_is_valid_even_at_the_time_limit():
-    """300 households, 20 blocks: the solution found (optimal or not) passes the independent check."""
+def _random_instance(seed: int, households: int, blocks: int, size: float) -> tuple[list[Household], list[Block]]:
+    """Block values uniform 800–1,500, entitlements 0.5–1.5 × the mean summing to the blocks' value,
+    homes and block centres uniform in a ``size`` square."""
     import numpy as np
 
-    rng = np.random.default_rng(1)
-    blocks = [
-        Block(f"B{j}", float(rng.uniform(800, 1500)), (float(rng.uniform(0, 3000)), float(rng.uniform(0, 3000))))
-        for j in range(20)
+    rng = np.random.default_rng(seed)
+    bl = [
+        Block(f"B{j:03d}", float(rng.uniform(800, 1500)), (float(rng.uniform(0, size)), float(rng.uniform(0, size))))
+        for j in range(blocks)
     ]
-    shares = rng.uniform(0.5, 1.5, 300)
-    shares = shares / shares.sum() * sum(b.value for b in blocks)
-    households = [
-        Household(f"H{i:03d}", float(shares[i]), (float(rng.uniform(0, 3000)), float(rng.uniform(0, 3000))))
-        for i in range(300)
+    shares = rng.uniform(0.5, 1.5, households)
+    shares = shares / shares.sum() * sum(b.value for b in bl)
+    hh = [
+        Household(f"H{i:03d}", float(shares[i]), (float(rng.uniform(0, size)), float(rng.uniform(0, size))))
+        for i in range(households)
     ]
+    return hh, bl
+
+
+def test_a_village_sized_instance_is_valid_even_at_the_time_limit():
+    """300 households, 20 blocks: the solution found (optimal or not) passes the independent check."""
+    households, blocks = _random_instance(1, 300, 20, 3000.0)
     result = assign(households, blocks, tolerance=0.05, time_limit=5)
     assert result.status in ("optimal", "time_limit") and result.pieces
     assert check_assignment(households, blocks, result.pieces, tolerance=0.05) == []
@@ -113,19 +120,7 @@ def test_a_village_sized_instance_is_valid_even_at_the_time_limit():
 
 def test_restricted_instances_use_the_neighbourhood_search_and_stay_valid():
     """k candidates: the decomposition path; its answer passes the checker and the bound stays below it."""
-    import numpy as np
-
-    rng = np.random.default_rng(7)
-    blocks = [
-        Block(f"B{j:02d}", float(rng.uniform(800, 1500)), (float(rng.uniform(0, 4000)), float(rng.uniform(0, 4000))))
-        for j in range(30)
-    ]
-    shares = rng.uniform(0.5, 1.5, 200)
-    shares = shares / shares.sum() * sum(b.value for b in blocks)
-    households = [
-        Household(f"H{i:03d}", float(shares[i]), (float(rng.uniform(0, 4000)), float(rng.uniform(0, 4000))))
-        for i in range(200)
-    ]
+    households, blocks = _random_instance(7, 200, 30, 4000.0)
     result = assign(households, blocks, tolerance=0.05, candidates=4, time_limit=8)
     assert result.candidates == 4 and any("邻域分解" in step for step in result.method)
     assert check_assignment(households, blocks, result.pieces, tolerance=0.05) == []
