@@ -10,6 +10,7 @@
 | ``LANDCON_TIMEZONE`` | ``Asia/Shanghai`` | time zone of "today" for deadlines and overdue tasks |
 | ``LANDCON_UPLOAD_MAX_MB`` | ``2048`` | largest dataset or plan upload accepted by the web application |
 | ``LANDCON_SESSION_HOURS`` | ``8`` | how long a web sign-in lasts |
+| ``LANDCON_LEDGER_RULES`` | (built-in values) | YAML file of quota-ledger rule values (docs/ledger.md) |
 """
 
 from __future__ import annotations
@@ -52,3 +53,9 @@ def upload_max_bytes() -> int:
 def session_hours() -> float:
     """Length of a web session (``LANDCON_SESSION_HOURS``, default 8)."""
     return float(os.environ.get("LANDCON_SESSION_HOURS", "8"))
+
+
+def ledger_rules_file() -> Path | None:
+    """YAML file overriding the quota-ledger rule values (``LANDCON_LEDGER_RULES``), if any."""
+    value = os.environ.get("LANDCON_LEDGER_RULES", "").strip()
+    return Path(value) if value else None

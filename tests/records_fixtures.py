@@ -49,6 +49,7 @@ WORLD_USERS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     **{f"km_{k}": (PREFECTURE, k, ("reviewer",)) for k in PREFECTURE_REVIEW},
     "km_sup": (PREFECTURE, "zrzy", ("supervisor",)),
     **{f"yn_{k}": (PROVINCE, k, ("reviewer",)) for k in PROVINCE_REVIEW},
+    "yn_sup": (PROVINCE, "zrzy", ("supervisor",)),
     "wh_author": (OTHER_COUNTY, "zrzy", ("author",)),
     "wh_admin": (OTHER_COUNTY, None, ("admin",)),
     "wh_zrzy": (OTHER_COUNTY, "zrzy", ("reviewer",)),

@@ -159,6 +159,11 @@ MATRIX: dict[str, set[str]] = {
     "plan.upload": {U},
     "plan.submit": {U},
     "realloc.save": {U},
+    "ledger.read": {A, U, R, S, P, L},
+    "ledger.issue": {S},
+    "ledger.post": {S},
+    "ledger.transfer": {S},
+    "ledger.market": {U, S},
     "review.give": {R},
     "review.close": {R},
     "meeting.record": {A, U, R, S},
@@ -179,7 +184,7 @@ def test_permission_matrix(role: str, action: str) -> None:
 
 def test_matrix_covers_every_action_and_leader_is_read_only() -> None:
     assert set(MATRIX) == set(org.PERMISSIONS) == set(org.ACTION_NAMES)
-    assert {a for a, roles in MATRIX.items() if L in roles} == {"user.read", "project.read", "task.read"}
+    assert {a for a, roles in MATRIX.items() if L in roles} == {"user.read", "project.read", "task.read", "ledger.read"}
 
 
 def test_unit_codes() -> None:

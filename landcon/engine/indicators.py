@@ -246,6 +246,9 @@ def analyse_plan(
         after["net_after"],
         0.0,
     )
+    # 可用于占补平衡: new farmland outside 增减挂钩 拆旧 plots (those balance their 项目区's 建新 and are
+    # counted in the linkage ledger instead, so the same hectare never becomes two quotas).
+    supp = new_mask & (after["layer"].to_numpy(dtype=object) != ZJGGTB)
     ind["cultivated"] = {
         "before_net_m2": _m2(before_cult_net),
         "after_net_m2": _m2(after_cult_net),
@@ -258,6 +261,9 @@ def analyse_plan(
         "new_by_subproject_m2": _by(after["subproject"].to_numpy(dtype=object), new, new_mask),
         "new_by_grade_m2": _by(grade_key, new, new_mask),
         "new_paddy_m2": _m2(paddy.sum()),
+        "supplementary_m2": _m2(new[supp].sum()),
+        "supplementary_paddy_m2": _m2(paddy[supp].sum()),
+        "supplementary_by_grade_m2": _by(grade_key, new, supp),
         "lost_m2": _m2(lost.sum()),
         "new_rate": _ratio(after_cult_net - before_cult_net, before_cult_net),
     }

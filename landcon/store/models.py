@@ -380,3 +380,106 @@ class Job(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class LedgerArea(Base):
+    """增减挂钩 项目区 as the ledger knows it: a snapshot of the engine's areas from a submitted plan."""
+
+    __tablename__ = "ledger_areas"
+    __table_args__ = (UniqueConstraint("unit_id", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)  # the county
+    code: Mapped[str] = mapped_column(String(40), nullable=False)  # XMQBH
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), nullable=False, index=True)
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"), nullable=False)
+    demolished_dm2: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    reclaimed_cultivated_dm2: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    new_construction_dm2: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class LedgerAccount(Base):
+    """A quota account: holder unit × kind × bucket × 项目区 (engine.ledger). It holds no balance:
+    balances are sums of its entries. Postings lock the rows they touch (PostgreSQL)."""
+
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (UniqueConstraint("unit_id", "kind", "bucket", "area_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    bucket: Mapped[str] = mapped_column(String(12), nullable=False)
+    area_code: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+
+
+class LedgerPosting(Base):
+    """One source document posted once: (doc_type, doc_no) is unique, so a repeat is recognised."""
+
+    __tablename__ = "ledger_postings"
+    __table_args__ = (UniqueConstraint("doc_type", "doc_no"), Index("ix_ledger_postings_unit", "unit_id", "id"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doc_type: Mapped[str] = mapped_column(String(16), nullable=False)
+    doc_no: Mapped[str] = mapped_column(String(120), nullable=False)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)  # the holder posted for
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    area_code: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), nullable=True)
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_postings.id"), nullable=True)
+    posted_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    due_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    memo: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    entries: Mapped[list[LedgerEntry]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+
+class LedgerEntry(Base):
+    """One line of a posting: area and 水田 in dm² (0.01 m²), 粮食产能 in kg — integers, exact sums."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_entries_account_amounts", "account_id", "area", "paddy", "grain"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("ledger_postings.id"), nullable=False, index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), nullable=False)
+    area: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    paddy: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    grain: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class LedgerTransfer(Base):
+    """调剂 contract of a transfer posting: parties, area, price per 亩, total and money received (fen)."""
+
+    __tablename__ = "ledger_transfers"
+    posting_id: Mapped[int] = mapped_column(ForeignKey("ledger_postings.id"), primary_key=True)
+    seller_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    buyer_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    counterparty: Mapped[str] = mapped_column(String(200), nullable=False, default="")  # outside the province
+    cross_province: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    area: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    price_fen_per_mu: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    total_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    received_fen: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class MarketDeal(Base):
+    """集体经营性建设用地入市: parcel, area, use, term, price, 调节金 and the income split (fen)."""
+
+    __tablename__ = "market_deals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False, index=True)  # the county
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    contract_no: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
+    parcel_code: Mapped[str] = mapped_column(String(40), nullable=False)  # 宗地代码
+    collective: Mapped[str] = mapped_column(String(200), nullable=False)
+    mode: Mapped[str] = mapped_column(String(8), nullable=False)  # 出让 / 出租
+    use: Mapped[str] = mapped_column(String(40), nullable=False)
+    area_dm2: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    term_years: Mapped[int] = mapped_column(Integer, nullable=False)
+    price_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    cost_fen: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    rate: Mapped[float] = mapped_column(Float, nullable=False)
+    levy_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    collective_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    members_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    signed_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
