@@ -20,6 +20,7 @@ from records_fixtures import COUNTY_REVIEW, PREFECTURE_REVIEW, PROVINCE_REVIEW, 
 from test_plan_cli import GOOD
 from test_plan_engine import META, box
 
+from landcon.errors import NotFound
 from landcon.services import projects, records
 
 CODE = "FM-2027-01"
@@ -50,38 +51,35 @@ def linkage_plan(folder: Path) -> Path:
     return folder
 
 
+ORDER = ("plan", "county_review", "prefecture_review", "province_approval", "implementation", "acceptance", "aftercare")
+
+
 def project_to(tmp_path: Path, stage: str, code: str = CODE) -> None:
-    """Create the project and drive it through the Yunnan chain until it is at ``stage``."""
+    """Drive the project (created when missing) through the Yunnan chain until it is at ``stage``."""
     author = records.actor("fm_author")
-    projects.create_project(
-        author, code, "富民县款庄镇全域土地综合整治", county="530124", units=[TOWNSHIP], dataset="grid"
-    )
-    projects.advance(author, code)
-    v = projects.save_plan(author, code, linkage_plan(tmp_path / f"plan-{code}"))
-    assert v["errors"] == 0, v
-    steps = [
-        ("county_review", lambda: projects.advance(author, code)),
-        (
-            "prefecture_review",
-            lambda: (_agree_for(code, "fm", COUNTY_REVIEW), projects.advance(records.actor("fm_zrzy"), code)),
-        ),
-        (
-            "province_approval",
-            lambda: (_agree_for(code, "km", PREFECTURE_REVIEW), projects.advance(records.actor("km_zrzy"), code)),
-        ),
-        (
-            "implementation",
-            lambda: (_agree_for(code, "yn", PROVINCE_REVIEW), projects.advance(records.actor("yn_zrzy"), code)),
-        ),
-        ("acceptance", lambda: projects.advance(records.actor("fm_sup"), code)),
-        ("aftercare", lambda: projects.advance(records.actor("km_sup"), code)),
-    ]
-    for name, step in steps:
-        step()
-        if name == stage:
-            return
+    try:
+        current = str(projects.show_project(author, code)["stage"])
+    except NotFound:
+        projects.create_project(
+            author, code, "富民县款庄镇全域土地综合整治", county="530124", units=[TOWNSHIP], dataset="grid"
+        )
+        projects.advance(author, code)
+        v = projects.save_plan(author, code, linkage_plan(tmp_path / f"plan-{code}"))
+        assert v["errors"] == 0, v
+        current = "plan"
+    steps = {
+        "county_review": lambda: projects.advance(author, code),
+        "prefecture_review": lambda: _agree_and_close(code, "fm", COUNTY_REVIEW),
+        "province_approval": lambda: _agree_and_close(code, "km", PREFECTURE_REVIEW),
+        "implementation": lambda: _agree_and_close(code, "yn", PROVINCE_REVIEW),
+        "acceptance": lambda: projects.advance(records.actor("fm_sup"), code),
+        "aftercare": lambda: projects.advance(records.actor("km_sup"), code),
+    }
+    for name in ORDER[ORDER.index(current) + 1 : ORDER.index(stage) + 1]:
+        steps[name]()
 
 
-def _agree_for(code: str, prefix: str, kinds: tuple[str, ...]) -> None:
+def _agree_and_close(code: str, prefix: str, kinds: tuple[str, ...]) -> None:
     for kind in kinds:
         projects.give_opinion(records.actor(f"{prefix}_{kind}"), code, "同意")
+    projects.advance(records.actor(f"{prefix}_zrzy"), code)

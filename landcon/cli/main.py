@@ -12,6 +12,7 @@ from landcon.cli import (
     data,
     db,
     group,
+    ledger,
     meeting,
     plan,
     project,
@@ -34,6 +35,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(survey.app, name="survey")
 app.add_typer(plan.app, name="plan")
 app.add_typer(realloc.app, name="realloc", help="权属调整 / tenure adjustment")
+app.add_typer(ledger.app, name="ledger", help="指标台账：增减挂钩、占补平衡、入市 / quota ledgers")
 app.add_typer(db.app, name="db", help="记录数据库：迁移与状态 / records database")
 app.add_typer(admin.app, name="admin", help="行政单位与部门 / units and departments")
 app.add_typer(user.app, name="user", help="用户与角色 / users and roles")

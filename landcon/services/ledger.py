@@ -43,6 +43,10 @@ from landcon.store.models import (
     Unit,
 )
 
+#: Names for entry points (which may not import the engine): kinds, buckets, document types.
+KINDS, BUCKETS, DOC_TYPES = L.KINDS, L.BUCKETS, L.DOC_TYPES
+LedgerRefused, InsufficientBalance = L.LedgerRefused, L.InsufficientBalance
+
 APPROVED_STAGE = "implementation"  # a project at or past this stage has an approved plan
 ACCEPTANCE_STAGE = "acceptance"  # a project past this stage has been accepted (验收)
 
@@ -171,6 +175,9 @@ class Doc:
     posted_on: dt.date | None = None
     due_date: dt.date | None = None
     memo: str = ""
+    #: The lines when they follow from the request alone (use, transfer, freeze, 核减): a repeat of the
+    #: document must carry the same lines; issuing documents are compared by holder and 项目区 only.
+    expected: tuple[L.Line, ...] | None = None
 
 
 Builder = Callable[[Session, Callable[[Sequence[L.AccountKey]], dict[L.AccountKey, L.Qty]]], list[L.Line]]
@@ -309,6 +316,11 @@ def _duplicate(session: Session, old: LedgerPosting, doc: Doc) -> dict[str, Any]
             "内容与本次不同：同一来源文件只能记账一次，更正请用核减"
         )
     lines = _lines_of(session, old)
+    if doc.expected is not None and tuple(lines) != doc.expected:
+        raise L.LedgerRefused(
+            f"{L.DOC_TYPES[doc.doc_type]} {doc.doc_no} 已于 {old.posted_on.isoformat()} 记账（记账号 {old.id}），"
+            "数量或账户与本次不同：同一来源文件只能记账一次，更正请用核减"
+        )
     result = _posting_dict(old, lines, _unit_names(session, {ln.account.unit for ln in lines}))
     result["duplicate"] = True
     return result
@@ -400,8 +412,9 @@ def _area(session: Session, project: Project, code: str) -> LedgerArea:
         reclaimed_cultivated_dm2=L.dm2(a["reclaimed_cultivated_m2"]),
         new_construction_dm2=L.dm2(a["new_construction_m2"]),
     )
-    session.add(snap)
-    session.flush()
+    if session.info.get("actor"):  # stored by the posting's transaction; a draft only reads it
+        session.add(snap)
+        session.flush()
     return snap
 
 
@@ -542,7 +555,9 @@ def use(
             _known_area(session, unit, area_code)
     q = L.Qty(L.dm2(area_m2), L.dm2(paddy_m2), int(grain_kg))
     lines = L.use_lines(unit, kind, q, area_code=area_code, reserved=reserved)
-    doc = Doc(L.USE, doc_no, unit, kind, lines[0].account.area, posted_on=on or today(), memo=memo)
+    doc = Doc(
+        L.USE, doc_no, unit, kind, lines[0].account.area, posted_on=on or today(), memo=memo, expected=tuple(lines)
+    )
     return _post(who, "ledger.post", doc, lambda _s, _b: lines)
 
 
@@ -586,7 +601,10 @@ def freeze(
         _holder(session, who, unit, "ledger.issue")
     q = L.Qty(L.dm2(area_m2), L.dm2(paddy_m2), int(grain_kg))
     lines = L.freeze_lines(unit, kind, q, area_code=area_code, unfreeze=unfreeze)
-    doc = Doc(L.UNFREEZE if unfreeze else L.FREEZE, doc_no, unit, kind, area_code, posted_on=on or today(), memo=reason)
+    doc = Doc(
+        L.UNFREEZE if unfreeze else L.FREEZE, doc_no, unit, kind, area_code, posted_on=on or today(), memo=reason,
+        expected=tuple(lines),
+    )  # fmt: skip
     return _post(who, "ledger.issue", doc, lambda _s, _b: lines)
 
 
@@ -631,6 +649,10 @@ def correct(
         return L.correct_lines(original_lines, q, corrected=corrected)
 
     target_kind = L.ZZ if doc_type == L.ZZ_ISSUE else kind
+    try:
+        expected: tuple[L.Line, ...] | None = tuple(L.correct_lines(original_lines, q, corrected=L.ZERO))
+    except L.LedgerRefused:
+        expected = None  # refused again, with its reason, when the posting is built
     doc = Doc(
         L.CORRECT,
         doc_no,
@@ -641,6 +663,7 @@ def correct(
         oid,
         posted_on=on or today(),
         memo=reason,
+        expected=expected,
     )
     return _post(who, "ledger.issue", doc, build)
 
@@ -703,7 +726,9 @@ def transfer(
             )
         )
 
-    doc = Doc(L.TRANSFER, contract_no, inside, kind, posted_on=on or today(), memo=counterparty.strip())
+    doc = Doc(
+        L.TRANSFER, contract_no, inside, kind, posted_on=on or today(), memo=counterparty.strip(), expected=tuple(lines)
+    )
     result = _post(who, "ledger.transfer", doc, lambda _s, _b: lines, extra=extra)
     result["transfer"] = {
         "seller": seller,
