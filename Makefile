@@ -70,6 +70,12 @@ run: setup
 	$(BIN)/landcon admin seed-demo demo --plan $(LANDCON_DATA_DIR)/plan-demo
 	$(BIN)/landcon realloc save DEMO-530124-001 $(LANDCON_DATA_DIR)/realloc-demo-result --as demo_author
 	$(BIN)/landcon project show DEMO-530124-001 --as demo_county_zrzy
+	$(BIN)/landcon ledger post use --kind bcgd --area-mu 1 --doc 富政批〔示例〕1号 --memo 示例：县城建设占用耕地 --as demo_supervisor
+	$(BIN)/landcon ledger balance --unit 530124 --as demo_supervisor
+	$(BIN)/landcon ledger balance --as demo_province
+	$(BIN)/landcon ledger revolving --as demo_province
+	$(BIN)/landcon ledger check --as demo_province
+	$(BIN)/landcon ledger report --unit 530124 --out $(LANDCON_DATA_DIR)/ledger-530124.xlsx --as demo_supervisor
 	$(BIN)/landcon audit verify
 	$(BIN)/landcon serve --host 127.0.0.1 --port 8000
 
@@ -94,6 +100,7 @@ bench: setup
 	$(BIN)/python bench/bench_plan.py
 	$(BIN)/python bench/bench_records.py
 	$(BIN)/python bench/bench_realloc.py
+	$(BIN)/python bench/bench_ledger.py
 
 clean:
 	rm -rf $(VENV) landcon-data .pytest_cache .mypy_cache .ruff_cache

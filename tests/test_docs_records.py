@@ -21,7 +21,7 @@ from landcon.engine import org, workflow
 from landcon.services.projects import load_chain
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-RECORDS_GROUPS = ("db", "admin", "user", "project", "review", "meeting", "task", "group", "audit", "realloc")
+RECORDS_GROUPS = ("db", "admin", "user", "project", "review", "meeting", "task", "group", "audit", "realloc", "ledger")
 TOP_LEVEL = ("backup", "restore")
 TICK = "✓"
 

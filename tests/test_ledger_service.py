@@ -208,12 +208,14 @@ def test_revolving_quota_reclamation_and_the_village_reservation(records_world, 
     with pytest.raises(ledger.LedgerRefused, match="通过验收"):
         ledger.reclaim(yn, CODE, AREA, "云复垦验〔2028〕1号", reserve_m2=1000)
     project_to(tmp_path, "aftercare")
-    # 拆旧 10,000 m²: 6,000 returns the 周转指标, 1,000 is kept for the village's housing, 3,000 is 节余.
+    # 拆旧 10,000 m²: the 1,000 m² of 周转指标 never used lapses, 5,000 returns what was used, 1,000 is kept
+    # for the village's housing, 4,000 is 节余.
     rc = ledger.reclaim(yn, CODE, AREA, "云复垦验〔2028〕1号", reserve_m2=1000)
     assert sorted((ln["kind"], ln["bucket"], ln["area_m2"]) for ln in rc["lines"]) == [
-        ("jsjg", "avail", 3000.0),
+        ("jsjg", "avail", 4000.0),
         ("jsjg", "reserved", 1000.0),
         ("jsjg", "source", -10_000.0),
+        ("zz", "avail", -1000.0),
         ("zz", "owed", 6000.0),
     ]
     assert [s["outstanding_mu"] for s in ledger.revolving(yn, COUNTY)] == [0.0, 0.0]
@@ -223,6 +225,8 @@ def test_revolving_quota_reclamation_and_the_village_reservation(records_world, 
     ledger.use(fm, COUNTY, "jsjg", "富政批〔2028〕1号", area_m2=1000, area_code=AREA, reserved=True)
     ledger.transfer(fm, "jsjg", "挂钩调剂001", area_m2=3000, price_yuan_per_mu=300_000, seller=COUNTY, buyer=OTHER)
     assert bucket(OTHER, "jsjg", "avail")["area_mu"] == 4.5
+    assert bucket(COUNTY, "jsjg", "avail")["area_m2"] == 1000.0
+    assert bucket(COUNTY, "zz", "avail", AREA)["area_m2"] == 0.0
     check = ledger.check(yn)
     assert check["ok"] and check["findings"] == []
     assert audit.verify(records.system_actor())["ok"]

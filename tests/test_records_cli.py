@@ -145,5 +145,18 @@ def test_seed_demo_is_idempotent(records_world, demo_sources):
     again = ok("admin", "seed-demo", "demo", "--plan", str(plan))
     assert not again["created"] and len(again["accounts"]) == len(first["accounts"])
     rows = ok("project", "list", user="demo_province")
-    assert [(r["code"], r["overdue_tasks"]) for r in rows] == [("DEMO-530124-001", 1)]
+    assert [(r["code"], r["stage"], r["overdue_tasks"]) for r in rows] == [
+        ("DEMO-530124-001", "county_review", 1),
+        ("DEMO-530124-002", "aftercare", 0),
+    ]
+    # The accepted project's quota: what its plan's engine indicators give, used, sold and checked.
+    version = ok("project", "show", "DEMO-530124-002", user="demo_province")["plan_versions"][0]
+    assert version["errors"] == 0
+    balance = ok("ledger", "balance", "--unit", "530124", user="demo_supervisor")
+    kinds = {(s["kind"], s["bucket"]) for s in balance["summary"]}
+    assert {("bcgd", "avail"), ("bcgd", "used"), ("zz", "used")} <= kinds
+    reclaimed = [a for a in balance["accounts"] if (a["kind"], a["bucket"]) == ("jsjg", "source")]
+    assert reclaimed and all(a["area_m2"] < 0 for a in reclaimed)
+    assert all(r["outstanding_mu"] == 0 for r in ok("ledger", "revolving", user="demo_province"))
+    assert ok("ledger", "check", user="demo_province")["ok"]
     assert ok("audit", "verify")["ok"]

@@ -278,9 +278,9 @@ def revolving(unit: UnitOpt = None, as_user: AsOpt = None, as_json: JsonOpt = Fa
     for header in ("县", "项目区", "记账号", "下达（亩）", "已归还（亩）", "未归还（亩）", "归还期限", "状态"):
         table.add_column(header)
     for r in rows:
-        state = "[red]逾期[/]" if r["overdue"] else ("已归还" if r["outstanding_mu"] == 0 else "未到期")
+        state = f"[red]{r['state']}[/]" if r["overdue"] else r["state"]
         table.add_row(
-            r["unit"], r["area_code"], str(r["posting"]), f"{r['issued_mu']:,.2f}", f"{r['returned_mu']:,.2f}",
+            r["unit_name"], r["area_code"], str(r["posting"]), f"{r['issued_mu']:,.2f}", f"{r['returned_mu']:,.2f}",
             f"{r['outstanding_mu']:,.2f}", r["due_date"] or "—", state,
         )  # fmt: skip
     console.print(table)

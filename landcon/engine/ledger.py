@@ -284,29 +284,37 @@ def zz_issue_lines(county: str, area_code: str, q: Qty, *, cap_dm2: int, issued_
 
 @dataclass(frozen=True)
 class ReclaimSplit:
+    cancelled: int
     repaid: int
     reserved: int
     surplus: int
 
 
-def reclaim_split(reclaimed_dm2: int, owed_dm2: int, reserve_dm2: int) -> ReclaimSplit:
-    """拆旧复垦 area goes first to return the 项目区's 周转指标, then to the village's own housing
-    (宅基地腾退指标优先保障本村农民住宅建设, §1.4 item 9), and only the rest becomes 节余指标."""
-    repaid = min(reclaimed_dm2, owed_dm2)
+def reclaim_split(reclaimed_dm2: int, owed_dm2: int, reserve_dm2: int, unused_dm2: int = 0) -> ReclaimSplit:
+    """At 拆旧复垦验收 the 项目区's cycle closes: 周转指标 lent but never used lapses (cancelled against
+    what is owed); the 拆旧 area then returns the rest of the 周转指标, next goes to the village's own
+    housing (宅基地腾退指标优先保障本村农民住宅建设, §1.4 item 9), and only the rest becomes 节余指标."""
+    cancelled = max(min(unused_dm2, owed_dm2), 0)
+    repaid = min(reclaimed_dm2, owed_dm2 - cancelled)
     reserved = min(reclaimed_dm2 - repaid, reserve_dm2)
-    return ReclaimSplit(repaid, reserved, reclaimed_dm2 - repaid - reserved)
+    return ReclaimSplit(cancelled, repaid, reserved, reclaimed_dm2 - repaid - reserved)
 
 
-def reclaim_lines(county: str, area_code: str, reclaimed_dm2: int, owed_dm2: int, reserve_dm2: int) -> list[Line]:
-    """拆旧复垦验收: 核定来源 −R; 应归还 +repaid; 本村建房预留 +reserved; 节余可用 +surplus."""
+def reclaim_lines(
+    county: str, area_code: str, reclaimed_dm2: int, owed_dm2: int, reserve_dm2: int, unused_dm2: int = 0
+) -> list[Line]:
+    """拆旧复垦验收: 核定来源 −R; unused 周转可用 −cancelled; 应归还 +(cancelled + repaid);
+    本村建房预留 +reserved; 节余可用 +surplus."""
     if reclaimed_dm2 <= 0:
         raise LedgerRefused(f"项目区 {area_code} 没有拆旧复垦面积，不能核定指标")
     if reserve_dm2 < 0:
         raise LedgerRefused("本村建房预留面积不能为负")
-    split = reclaim_split(reclaimed_dm2, owed_dm2, reserve_dm2)
+    split = reclaim_split(reclaimed_dm2, owed_dm2, reserve_dm2, unused_dm2)
     lines = [Line(AccountKey(county, JSJG, SOURCE, area_code), Qty(-reclaimed_dm2))]
-    if split.repaid:
-        lines.append(Line(AccountKey(county, ZZ, OWED, area_code), Qty(split.repaid)))
+    if split.cancelled:
+        lines.append(Line(AccountKey(county, ZZ, AVAIL, area_code), Qty(-split.cancelled)))
+    if split.cancelled or split.repaid:
+        lines.append(Line(AccountKey(county, ZZ, OWED, area_code), Qty(split.cancelled + split.repaid)))
     if split.reserved:
         lines.append(Line(AccountKey(county, JSJG, RESERVED, area_code), Qty(split.reserved)))
     if split.surplus:

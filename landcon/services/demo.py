@@ -1,6 +1,8 @@
 """Demo records for the synthetic county: one account per role and review department, and a project
 that has gone through 摸底调查 and 方案编制 and waits in 县级审查 with some opinions given, a
-responsibility list (one task overdue) and a 会商 record. Idempotent: existing records are kept.
+responsibility list (one task overdue) and a 会商 record; a second project of the same plan that has
+passed 验收, with its quota in the ledger (周转指标 lent and returned, 节余指标, 补充耕地指标, a use, a
+transfer and an 入市 deal). Idempotent: existing records are kept.
 
 Every number in it comes from the same services a user calls (the plan version's indicators are
 computed by ``plan check``); the accounts share one demo password, printed by the command.
@@ -18,7 +20,7 @@ from sqlalchemy import select
 from landcon.engine import workflow as wf
 from landcon.engine.org import DEPARTMENTS
 from landcon.errors import InvalidRecord
-from landcon.services import meetings, org, projects, records, tasks
+from landcon.services import ledger, meetings, org, projects, records, tasks
 from landcon.services.datasets import store as dataset_store
 from landcon.store.models import Project, User
 
@@ -129,9 +131,83 @@ def seed_demo(who: records.Actor, dataset: str, plan_folder: str | Path, *, code
                 }
             ],
         )
+    accepted = f"DEMO-{county}-002"
+    with records.read() as session:
+        has_accepted = session.scalars(select(Project.id).where(Project.code == accepted)).first() is not None
+    if not has_accepted:
+        _accepted_project(
+            accepted, f"{county_name}全域土地综合整治试点（已验收）", county, township, dataset, plan_folder
+        )
     return {
+        "accepted_project": accepted,
         "project": projects.show_project(records.actor("demo_author"), code),
         "accounts": accounts,
         "password": DEMO_PASSWORD,
         "created": not has_project,
     }
+
+
+def _accepted_project(
+    code: str, name: str, county: str, township: str | None, dataset: str, plan_folder: str | Path
+) -> None:
+    """A project driven through every review to 后期管护, and the quota its plan yields (engine figures)."""
+    author, actor = records.actor("demo_author"), records.actor
+    projects.create_project(author, code, name, county=county, units=[township] if township else [], dataset=dataset)
+    projects.advance(author, code, comment="摸底调查完成")
+    projects.save_plan(author, code, plan_folder)
+    projects.advance(author, code, comment="提交县级联合审查")
+    chain = wf.YUNNAN
+    for stage, prefix in (
+        ("county_review", "demo_county"),
+        ("prefecture_review", "demo_city"),
+        ("province_approval", "demo_prov"),
+    ):
+        if projects.show_project(author, code)["stage"] != stage:
+            continue
+        for kind in chain.stage(stage).departments:
+            projects.give_opinion(actor(f"{prefix}_{kind}"), code, wf.AGREE)
+        projects.advance(actor(f"{prefix}_zrzy"), code, comment="审查通过")
+    today = projects.today()
+    province, sup = actor("demo_province"), actor("demo_supervisor")
+    areas = ledger.project_areas(province, code)
+    for n, area in enumerate(areas, start=1):
+        # 周转指标 lent for the 建新 area during implementation, and used by it.
+        if area["new_construction_m2"] <= 0:
+            continue
+        doc = f"云自然资周〔{today.year - 2}〕{n}号"
+        ledger.issue_revolving(
+            province, code, area["code"], area["new_construction_m2"], doc, on=today - dt.timedelta(days=700)
+        )
+        ledger.use(
+            sup, county, "zz", f"{county}建新批〔{today.year - 2}〕{n}号", area_m2=area["new_construction_m2"],
+            area_code=area["code"], on=today - dt.timedelta(days=600),
+        )  # fmt: skip
+    projects.advance(sup, code, comment="工程完工，申请验收")
+    projects.advance(actor("demo_city_supervisor"), code, comment="验收合格")
+    for n, area in enumerate(areas, start=1):
+        ledger.reclaim(
+            province,
+            code,
+            area["code"],
+            f"云自然资复验〔{today.year}〕{n}号",
+            reserve_m2=round(area["demolished_m2"] * 0.1, 2),
+        )
+    issued = ledger.issue_farmland(province, code, f"云自然资补核〔{today.year}〕1号")
+    available = next(ln for ln in issued["lines"] if ln["bucket"] == "avail")
+    ledger.use(sup, county, "bcgd", f"{county}占补批〔{today.year}〕1号", area_m2=round(available["area_m2"] / 4, 2))
+    ledger.transfer(
+        sup, "bcgd", f"云指标调剂〔{today.year}〕1号", area_m2=round(available["area_m2"] / 4, 2),
+        price_yuan_per_mu=200_000, seller=county, buyer=_neighbour(county), received_yuan=0,
+    )  # fmt: skip
+    ledger.market_add(
+        author, county, f"{county}入市〔{today.year}〕1号", parcel_code=f"{county}001001JA00001",
+        collective="示例村股份经济合作社", mode="出让", land_use="工业", area_m2=6666.67, term_years=50,
+        price_yuan=2_400_000, cost_yuan=600_000, rate=0.2,
+    )  # fmt: skip
+
+
+def _neighbour(county: str) -> str:
+    """Another county of the same prefecture (the transfer's buyer)."""
+    who = records.system_actor()
+    units = [u["code"] for u in org.list_units(who, parent=county[:4] + "00", level="county") if u["code"] != county]
+    return units[0] if units else county[:2] + "0000"

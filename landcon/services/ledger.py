@@ -418,6 +418,23 @@ def _area(session: Session, project: Project, code: str) -> LedgerArea:
     return snap
 
 
+def project_areas(who: Actor, project_code: str) -> list[dict[str, Any]]:
+    """The 增减挂钩 项目区 of a project's submitted plan, with the engine's areas (what quota may follow)."""
+    with records.read() as session:
+        project = _project(session, who, project_code)
+        version = _approved_version(session, project)
+        return [
+            {
+                "code": a["code"],
+                "plan_version": version.number,
+                "demolished_m2": a["demolished_m2"],
+                "reclaimed_cultivated_m2": a["reclaimed_cultivated_m2"],
+                "new_construction_m2": a["new_construction_m2"],
+            }
+            for a in (version.indicators.get("linkage") or {}).get("project_areas", [])
+        ]
+
+
 def farmland_quantity(indicators: dict[str, Any], rules: L.LedgerRules) -> L.Qty:
     """补充耕地指标 of a plan version: 可用于占补平衡 area, its 水田 and 粮食产能 (engine indicators)."""
     c = indicators.get("cultivated") or {}
@@ -481,8 +498,9 @@ def _issued_revolving(session: Session, county: str, area_code: str) -> int:
 def reclaim(
     who: Actor, project_code: str, area_code: str, doc_no: str, *, reserve_m2: float, on: dt.date | None = None
 ) -> dict[str, Any]:
-    """拆旧复垦验收 of a 项目区 (project past 验收): the engine's 拆旧 area returns the 周转指标 first, then the
-    village's housing reservation (``reserve_m2``, declared by the township, may be 0), the rest is 节余指标."""
+    """拆旧复垦验收 of a 项目区 (project past 验收): unused 周转指标 lapses, the engine's 拆旧 area returns the rest
+    first, then the village's housing reservation (``reserve_m2``, declared by the township, may be 0), the
+    rest is 节余指标 (engine.ledger.reclaim_split)."""
     records.require_province(who, "ledger.issue")
     with records.read() as session:
         project = _project(session, who, project_code)
@@ -494,9 +512,13 @@ def reclaim(
         project = session.get(Project, pid)
         assert project is not None
         snap = _area(session, project, area_code)
-        owed_key = L.AccountKey(county, L.ZZ, L.OWED, area_code)
-        owed = -balances([owed_key])[owed_key].area
-        return L.reclaim_lines(county, area_code, snap.demolished_dm2, max(owed, 0), reserve)
+        owed_key, unused_key = (
+            L.AccountKey(county, L.ZZ, L.OWED, area_code),
+            L.AccountKey(county, L.ZZ, L.AVAIL, area_code),
+        )
+        now = balances([owed_key, unused_key])
+        owed, unused = max(-now[owed_key].area, 0), now[unused_key].area
+        return L.reclaim_lines(county, area_code, snap.demolished_dm2, owed, reserve, unused)
 
     doc = Doc(
         L.RECLAIM,
@@ -928,11 +950,14 @@ def revolving(who: Actor, unit: str | None = None) -> list[dict[str, Any]]:
     with records.read() as session:
         u = _readable(session, who, unit or who.unit_code or "530000")
         e, postings = _frames(session, where_path=u.path, kinds=(L.ZZ,))
+        names = _unit_names(session, set(e["unit"]))
     due = {int(i): d for i, d in zip(postings["id"], postings["due_date"], strict=True) if d is not None}
     out = L.revolving_status(e, due, today())
     for item in out:
+        item["unit_name"] = names.get(item["unit"], item["unit"])
+        item["state"] = "逾期" if item["overdue"] else ("未到期" if item["outstanding_dm2"] > 0 else "已归还")
         for key in ("issued", "returned", "outstanding"):
-            item[f"{key}_mu"] = L.mu(item.pop(f"{key}_dm2"))
+            item[f"{key}_mu"] = L.mu(item[f"{key}_dm2"])
     return out
 
 

@@ -1,0 +1,159 @@
+"""engine.ledger by hand: units, the lines of every document type, refusals, 入市 sums and the whole-ledger
+check on small frames (running balances, unbalanced, duplicate, transfer, overdue)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from landcon.engine import ledger as L
+
+C = "530124"
+
+
+def test_units_are_exact_integers() -> None:
+    assert L.dm2(10_000) == 1_000_000 and L.dm2(666.665) == 66_667 and L.dm2(-0.005) == -1
+    assert L.dm2_from_mu(1) == 66_667 and L.mu(66_667) == 1.0 and L.mu(1_000_000) == 15.0
+    assert L.describe(L.Qty(1_000_000, 0, 10_845)) == "15.00 亩（10,000.00 m²），粮食产能 10,845 公斤"
+    # 9 亩 × 200,000 元 = 1,800,000 元 (in fen); half a fen rounds up.
+    assert L.transfer_total_fen(600_000, 20_000_000) == 180_000_000
+    assert L.transfer_total_fen(1, 3_333_333) == 50  # 0.01 m² × 15 / 10⁶ × 33,333.33 元 = 0.4999995 元
+    assert L.due_date(dt.date(2024, 2, 29), L.LedgerRules()) == dt.date(2027, 2, 28)
+
+
+def test_grain_capacity_of_the_fixture() -> None:
+    # 500 m² at grade 8 (780 kg/亩) + 9,500 m² at grade 9 (720 kg/亩) = 585 + 10,260 kg.
+    assert L.grain_capacity({"8": 500.0, "9": 9500.0}, L.LedgerRules()) == 10_845
+    assert L.grain_capacity({"": 666.6666667}, L.LedgerRules()) == 660  # ungraded: grade 10
+    with pytest.raises(ValueError, match="等别 16"):
+        L.grain_capacity({"16": 1.0}, L.LedgerRules())
+
+
+def test_reclaim_split_order() -> None:
+    # Unused 周转指标 lapses first, then the 拆旧 area repays, then the village, then 节余.
+    assert L.reclaim_split(10_000, 6_000, 1_000, unused_dm2=1_000) == L.ReclaimSplit(1_000, 5_000, 1_000, 4_000)
+    assert L.reclaim_split(3_000, 6_000, 1_000) == L.ReclaimSplit(0, 3_000, 0, 0)
+    assert L.reclaim_split(10_000, 0, 12_000) == L.ReclaimSplit(0, 0, 10_000, 0)
+    lines = L.reclaim_lines(C, "G1", 10_000, 6_000, 1_000, 1_000)
+    assert L.balanced(lines)
+    assert [(ln.account.kind, ln.account.bucket, ln.qty.area) for ln in lines] == [
+        ("jsjg", "source", -10_000),
+        ("zz", "avail", -1_000),
+        ("zz", "owed", 6_000),
+        ("jsjg", "reserved", 1_000),
+        ("jsjg", "avail", 4_000),
+    ]
+
+
+def test_document_lines_and_refusals() -> None:
+    q = L.Qty(100, 40, 5)
+    for lines in (
+        L.bcgd_issue_lines(C, q),
+        L.use_lines(C, "bcgd", q),
+        L.transfer_lines(C, "530102", "bcgd", q, province="530000"),
+        L.transfer_lines(None, C, "jsjg", L.Qty(7), province="530000"),
+        L.freeze_lines(C, "bcgd", q),
+        L.freeze_lines(C, "bcgd", q, unfreeze=True),
+        L.zz_issue_lines(C, "G1", L.Qty(10), cap_dm2=10, issued_dm2=0),
+    ):
+        assert L.balanced(lines) and len(lines) == 2
+    with pytest.raises(L.LedgerRefused, match=r"累计将达 0\.02 亩，超过其拆旧面积 0\.01 亩"):
+        L.zz_issue_lines(C, "G1", L.Qty(1000), cap_dm2=1000, issued_dm2=500)
+    with pytest.raises(L.LedgerRefused, match=r"水田面积 .* 大于总面积"):
+        L.use_lines(C, "bcgd", L.Qty(10, 11))
+    with pytest.raises(L.LedgerRefused, match="应大于零"):
+        L.use_lines(C, "bcgd", L.Qty(0))
+    with pytest.raises(L.LedgerRefused, match="不得调剂"):
+        L.transfer_lines(C, "530102", "zz", L.Qty(1), province="530000")
+    with pytest.raises(L.LedgerRefused, match="不能相同"):
+        L.transfer_lines(C, C, "bcgd", L.Qty(1), province="530000")
+    issued = L.bcgd_issue_lines(C, L.Qty(1000, 0, 100))
+    fix = L.correct_lines(issued, L.Qty(400, 0, 40), corrected=L.Qty(500, 0, 50))
+    assert [(ln.account.bucket, ln.qty) for ln in fix] == [
+        ("avail", L.Qty(-400, 0, -40)),
+        ("source", L.Qty(400, 0, 40)),
+    ]
+    with pytest.raises(L.LedgerRefused, match="超过原核定"):
+        L.correct_lines(issued, L.Qty(600), corrected=L.Qty(500))
+
+
+def test_apply_refuses_a_negative_holding_balance_and_names_it() -> None:
+    avail = L.AccountKey(C, "bcgd", "avail")
+    lines = L.use_lines(C, "bcgd", L.Qty(1_000_000))
+    with pytest.raises(L.InsufficientBalance) as refused:
+        L.apply(lines, {avail: L.Qty(600_000)}, {C: "富民县"})
+    assert str(refused.value) == (
+        "余额不足：富民县 补充耕地指标（可用） 现有 9.00 亩（6,000.00 m²），本次需要 15.00 亩（10,000.00 m²）"
+    )
+    after = L.apply(lines, {avail: L.Qty(1_000_000)})
+    assert after == {avail: L.Qty(0), L.AccountKey(C, "bcgd", "used"): L.Qty(1_000_000)}
+    with pytest.raises(L.LedgerRefused, match="不平衡"):
+        L.apply([L.Line(avail, L.Qty(1))], {})
+
+
+def test_market_sums() -> None:
+    rules = L.LedgerRules()
+    s = L.market_sums(300_000_000, 100_000_000, 0.3, rules)
+    assert (s.increment_fen, s.levy_fen, s.net_fen, s.collective_fen, s.members_fen) == (
+        200_000_000, 60_000_000, 240_000_000, 72_000_000, 168_000_000,
+    )  # fmt: skip
+    with pytest.raises(L.LedgerRefused, match="不在规定范围 20%–50% 内"):
+        L.market_sums(100, 0, 0.19, rules)
+    with pytest.raises(ValueError, match="未知的台账规则项"):
+        L.rules_from_dict({"rate": 0.3})
+    with pytest.raises(ValueError, match=r"不在 0\.2–0\.5 之间"):
+        L.rules_from_dict({"market_rate": 0.6})
+
+
+def _frames(rows: list[tuple[int, int, int]], postings: list[tuple[int, str, str, dt.date | None]]):
+    accounts = pd.DataFrame(
+        [
+            (1, C, "bcgd", "avail", ""),
+            (2, C, "bcgd", "source", ""),
+            (3, C, "bcgd", "used", ""),
+            (4, "530102", "bcgd", "avail", ""),
+            (5, C, "zz", "avail", "G1"),
+            (6, C, "zz", "owed", "G1"),
+            (7, C, "zz", "used", "G1"),
+        ],
+        columns=["id", "unit", "kind", "bucket", "area_code"],
+    )
+    e = pd.DataFrame(rows, columns=["posting_id", "account_id", "area"]).assign(paddy=0, grain=0)
+    p = pd.DataFrame(postings, columns=["id", "doc_type", "doc_no", "due_date"])
+    return e, accounts, p
+
+
+def test_check_ledger_finds_each_kind_of_problem() -> None:
+    e, a, p = _frames(
+        [
+            (1, 2, -100), (1, 1, 100),  # issue 100
+            (2, 1, -150), (2, 3, 150),  # use 150: avail dips to −50 …
+            (3, 2, -100), (3, 1, 100),  # … although a later issue makes the final balance +50
+            (4, 1, -10), (4, 4, 9),     # transfer that loses 1
+            (5, 5, 300), (5, 6, -300),  # 周转指标 300, overdue
+            (6, 5, -300), (6, 7, 300),  # 建新 300 > 拆旧 200
+        ],
+        [
+            (1, "bcgd_issue", "A", None), (2, "use", "U", None), (3, "bcgd_issue", "B", None),
+            (4, "transfer", "T", None), (5, "zz_issue", "Z", dt.date(2020, 1, 1)), (6, "use", "U", None),
+            (7, "use", "EMPTY", None),
+        ],
+    )  # fmt: skip
+    findings, balances = L.check_ledger(
+        e, a, p, expected_issue={1: L.Qty(100), 3: L.Qty(90)}, demolished={(C, "G1"): 200}, today=dt.date(2026, 1, 1)
+    )
+    codes = sorted((f.code, f.posting) for f in findings)
+    assert codes == [
+        ("BUILD_EXCEEDS_DEMOLISH", None),
+        ("DUPLICATE_DOCUMENT", 2),
+        ("ISSUE_WITHOUT_SOURCE", 3),
+        ("NEGATIVE_BALANCE", 2),
+        ("REVOLVING_OVERDUE", 5),
+        ("TRANSFER_NOT_CONSERVED", 4),
+        ("UNBALANCED", 4),
+        ("UNBALANCED", 7),
+    ]
+    assert balances[1] == L.Qty(40) and balances[4] == L.Qty(9)
+    assert next(f for f in findings if f.code == "REVOLVING_OVERDUE").severity == "warning"
