@@ -96,6 +96,8 @@ def test_ledger_commands(records_world, tmp_path):
     assert (deal["levy_yuan"], deal["collective_yuan"], deal["members_yuan"]) == (600_000.0, 720_000.0, 1_680_000.0)
     assert [d["contract_no"] for d in ok("ledger", "market", "list", user="yn_sup")] == ["富民入市1"]
 
+    county_check = run("ledger", "check", user="fm_sup")
+    assert county_check.exit_code == 3 and "只有省级用户可以操作" in county_check.output
     checked = ok("ledger", "check", user="yn_sup")
     assert checked["ok"] and (checked["postings"], checked["entries"]) == (4, 8)
     with records.database().engine.begin() as conn:
