@@ -19,7 +19,9 @@ def test_units_are_exact_integers() -> None:
     assert L.describe(L.Qty(1_000_000, 0, 10_845)) == "15.00 亩（10,000.00 m²），粮食产能 10,845 公斤"
     # 9 亩 × 200,000 元 = 1,800,000 元 (in fen); half a fen rounds up.
     assert L.transfer_total_fen(600_000, 20_000_000) == 180_000_000
-    assert L.transfer_total_fen(1, 3_333_333) == 50  # 0.01 m² × 15 / 10⁶ × 33,333.33 元 = 0.4999995 元
+    # 5 亩 entered as 3,333.33 m² is 5.00 亩 on the contract: 5 × 30,000 元 = 150,000 元 exactly.
+    assert L.transfer_total_fen(L.dm2_from_mu(5), 3_000_000) == 15_000_000
+    assert L.transfer_total_fen(L.dm2(0.34), 1_000_001) == 0  # 0.00051 亩 is 0.00 亩 on the contract
     assert L.due_date(dt.date(2024, 2, 29), L.LedgerRules()) == dt.date(2027, 2, 28)
 
 

@@ -20,8 +20,6 @@ market_app = typer.Typer(
 )
 app.add_typer(market_app, name="market")
 
-M2_PER_MU = 10000 / 15
-
 
 class PostType(StrEnum):
     use = "use"
@@ -61,7 +59,7 @@ def _m2(area_mu: float | None, area_m2: float | None, *, required: bool = True) 
         if required:
             raise InvalidRecord("须给出面积：--area-mu 或 --area-m2")
         return 0.0
-    return float(area_m2) if area_m2 is not None else float(area_mu or 0.0) * M2_PER_MU
+    return float(area_m2) if area_m2 is not None else float(area_mu or 0.0) * ledger.M2_PER_MU
 
 
 def _need(value: Any, option: str) -> Any:
@@ -165,7 +163,7 @@ def post(
     def call() -> dict[str, Any]:
         who = acting(as_user)
         when = _date(on)
-        paddy = paddy_mu * M2_PER_MU
+        paddy = paddy_mu * ledger.M2_PER_MU
         if doc_type is PostType.use:
             return ledger.use(
                 who, _need(unit or who.unit_code, "--unit"), _need(kind, "--kind"), doc,
@@ -184,7 +182,7 @@ def post(
         if doc_type is PostType.reclaim:
             return ledger.reclaim(
                 who, _need(project, "--project"), _need(project_area, "--project-area"), doc,
-                reserve_m2=_need(reserve_mu, "--reserve-mu") * M2_PER_MU, on=when,
+                reserve_m2=_need(reserve_mu, "--reserve-mu") * ledger.M2_PER_MU, on=when,
             )  # fmt: skip
         if doc_type is PostType.farmland:
             return ledger.issue_farmland(who, _need(project, "--project"), doc, on=when)
@@ -234,7 +232,7 @@ def transfer(
     result = run_service(
         lambda: ledger.transfer(
             acting(as_user), kind, contract, area_m2=_m2(area_mu, area_m2), price_yuan_per_mu=price, seller=seller,
-            buyer=buyer, counterparty=counterparty, received_yuan=received, paddy_m2=paddy_mu * M2_PER_MU,
+            buyer=buyer, counterparty=counterparty, received_yuan=received, paddy_m2=paddy_mu * ledger.M2_PER_MU,
             grain_kg=grain_kg, on=_date(on),
         ),
         as_json=as_json,

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from landcon.engine.codes import SQM_PER_MU
 from landcon.errors import LandconError
 
 # Kinds and buckets ------------------------------------------------------------------------------
@@ -63,7 +64,7 @@ DOC_TYPES: dict[str, str] = {
 }
 ISSUING = (ZZ_ISSUE, RECLAIM, BCGD_ISSUE)
 
-M2_PER_MU = 10000 / 15
+M2_PER_MU = SQM_PER_MU  # 1 亩 = 10000/15 m²
 DM2_PER_M2 = 100
 
 
@@ -410,8 +411,11 @@ def apply(
 
 
 def transfer_total_fen(area_dm2: int, price_fen_per_mu: int) -> int:
-    """Contract total = area (亩) × price per 亩, in fen, rounded half up: dm² × 15 / 10⁶ 亩."""
-    return (area_dm2 * 15 * price_fen_per_mu + 500_000) // 1_000_000
+    """Contract total = area in 亩 as the contract states it (2 decimals) × price per 亩, in fen, half up.
+
+    亩 × 100 = round(dm² × 15 / 10⁴), so 5 亩 entered as 3,333.33 m² is 5.00 亩 and totals exactly 5 × price."""
+    centi_mu = (area_dm2 * 15 + 5_000) // 10_000
+    return (centi_mu * price_fen_per_mu + 50) // 100
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from landcon.store.models import (
 
 #: Names for entry points (which may not import the engine): kinds, buckets, document types.
 KINDS, BUCKETS, DOC_TYPES = L.KINDS, L.BUCKETS, L.DOC_TYPES
+M2_PER_MU = L.M2_PER_MU  # 亩 typed by users are converted with this one factor
 LedgerRefused, InsufficientBalance = L.LedgerRefused, L.InsufficientBalance
 
 APPROVED_STAGE = "implementation"  # a project at or past this stage has an approved plan

@@ -8,7 +8,11 @@ every state-changing request carries the session's CSRF token (form field ``csrf
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
+import shutil
+import tempfile
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -18,12 +22,14 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.background import BackgroundTask
 from starlette.middleware.gzip import GZipMiddleware
 
 from landcon import __version__
 from landcon.errors import (
     Conflict,
     DatasetNotFound,
+    InvalidRecord,
     LandconError,
     NotFound,
     PermissionDenied,
@@ -32,6 +38,7 @@ from landcon.errors import (
 from landcon.services import (
     datasets,
     jobs,
+    ledger,
     meetings,
     org,
     overview,
@@ -187,7 +194,9 @@ def create_app(*, worker: bool = True) -> FastAPI:
     tiles_router.include_router(tiles.router)
     app.include_router(tiles_router)
     app.include_router(_pages())
+    app.include_router(_ledger_pages())
     app.include_router(_api(), prefix="/api/v1")
+    app.include_router(_ledger_api(), prefix="/api/v1")
     return app
 
 
@@ -579,5 +588,359 @@ def _api() -> APIRouter:
     def api_survey(dataset: str, cur: webauth.Current = User) -> Any:
         datasets.manifest(dataset)
         return jobs.submit(cur.actor, "survey", {"dataset": dataset})
+
+    return r
+
+
+# Quota ledger (指标台账): pages, forms, the xlsx download and the JSON mirror --------------------------
+
+LEDGER_HISTORY_PAGE = 50
+LEDGER_NOTICES = {"use": "已登记使用", "transfer": "已登记调剂", "market": "已登记入市"}
+LEDGER_FORMS = ("use", "transfer", "market")
+
+
+def _number(text: str, label: str, *, required: bool = True, positive: bool = False) -> float:
+    """A number typed into a ledger form ("1,234.5"), refused readably when it is not one."""
+    value = text.strip().replace(",", "").replace("，", "")
+    if not value:
+        if required:
+            raise InvalidRecord(f"请填写{label}")
+        return 0.0
+    try:
+        number = float(value)
+    except ValueError:
+        raise InvalidRecord(f"{label}应为数字（填写的是“{text.strip()}”）") from None
+    if not math.isfinite(number) or number < 0 or (positive and number == 0):
+        raise InvalidRecord(f"{label}应{'大于零' if positive else '不小于零'}（填写的是“{text.strip()}”）")
+    return number
+
+
+def _date(text: str, label: str) -> dt.date | None:
+    if not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidRecord(f"{label}应为日期 YYYY-MM-DD（填写的是“{text.strip()}”）") from None
+
+
+def _ledger_view(
+    who: records.Actor, code: str, *, before: int | None = None, kind: str = "", doc_type: str = ""
+) -> dict[str, Any]:
+    """Everything a 指标台账 page shows for a unit (scope and roles are checked by the services)."""
+    data = ledger.balance(who, code)
+    code, level = data["unit"], data["level"]
+    history = ledger.history(
+        who, code, kind=kind or None, doc_type=doc_type or None, limit=LEDGER_HISTORY_PAGE + 1, before=before
+    )
+    more = len(history) > LEDGER_HISTORY_PAGE
+    history = history[:LEDGER_HISTORY_PAGE]
+    if level == "province":
+        avail_rows = data["counties"]
+    elif level == "county":
+        avail_rows = []
+    else:  # a prefecture (or below): its counties one by one
+        avail_rows = [
+            {"unit": c["code"], "unit_name": c["name"], **s}
+            for c in org.list_units(who, parent=code, level="county")
+            for s in ledger.balance(who, c["code"])["summary"]
+            if s["bucket"] == "avail"
+        ]
+    counties: dict[str, dict[str, Any]] = {}
+    for row in avail_rows:
+        counties.setdefault(row["unit"], {"unit": row["unit"], "unit_name": row["unit_name"], "kinds": {}})
+        counties[row["unit"]]["kinds"][row["kind"]] = row
+    names = {u["code"]: u["name"] for u in org.list_units(who, level="county")} | {code: data["unit_name"]}
+    revolving = sorted(
+        ledger.revolving(who, code),
+        key=lambda r: (not r["overdue"], r["outstanding_mu"] <= 0, r["due_date"] or "9999", r["unit"]),
+    )
+    roles = who.roles
+    return {
+        "data": data,
+        "level": level,
+        "summary_avail": {s["kind"]: s for s in data["summary"] if s["bucket"] == "avail"},
+        "summary_used": {s["kind"]: s for s in data["summary"] if s["bucket"] == "used"},
+        "own_accounts": [a for a in data["accounts"] if a["unit"] == code],
+        "counties": list(counties.values()),
+        "names": names,
+        "revolving": revolving,
+        "transfers": ledger.transfers(who, code),
+        "market": ledger.market_list(who, code),
+        "history": history,
+        "history_more": more,
+        "filters": {"kind": kind, "doc_type": doc_type, "before": before},
+        "areas": sorted({a["area_code"] for a in data["accounts"] if a["area_code"]}),
+        "kinds": ledger.KINDS,
+        # 周转指标 is never traded (only 建新 in its own 项目区 uses it); the service refuses it too.
+        "tradable": {k: v for k, v in ledger.KINDS.items() if k != "zz"},
+        "doc_types": ledger.DOC_TYPES,
+        "market_modes": ledger.MARKET_MODES,
+        "can": {
+            "use": level == "county" and records.may(roles, "ledger.post"),
+            "transfer": level in ("county", "province") and records.may(roles, "ledger.transfer"),
+            "market": level == "county" and records.may(roles, "ledger.market"),
+        },
+    }
+
+
+def _ledger_page(
+    request: Request,
+    cur: webauth.Current,
+    code: str,
+    *,
+    form: str = "",
+    error: LandconError | None = None,
+    values: dict[str, str] | None = None,
+    before: int | None = None,
+    kind: str = "",
+    doc_type: str = "",
+) -> Response:
+    view = _ledger_view(cur.actor, code, before=before, kind=kind, doc_type=doc_type)
+    notice = None
+    done = request.query_params.get("done", "")
+    if done in LEDGER_NOTICES and error is None:
+        number = request.query_params.get("no", "")
+        notice = LEDGER_NOTICES[done] + (f"（记账号 {number}）" if number.isdigit() else "")
+        if request.query_params.get("dup"):
+            notice += "：该来源文件此前已按相同内容记账，本次没有重复记账"
+    return page(
+        request,
+        "ledger.html",
+        cur,
+        status_code=status_of(error) if error else 200,
+        notice=notice,
+        form_error={form: str(error)} if error else {},
+        form_values={form: values or {}} if form else {},
+        **view,
+    )
+
+
+def _ledger_pages() -> APIRouter:
+    r = APIRouter()
+
+    @r.get("/ledger", response_class=HTMLResponse, include_in_schema=False)
+    def ledger_home(
+        request: Request, before: int | None = None, kind: str = "", doc_type: str = "", cur: webauth.Current = User
+    ) -> Response:
+        code = cur.actor.unit_code or "530000"
+        return _ledger_page(request, cur, code, before=before, kind=kind, doc_type=doc_type)
+
+    @r.get("/ledger/{code}", response_class=HTMLResponse, include_in_schema=False)
+    def ledger_unit(
+        request: Request,
+        code: str,
+        before: int | None = None,
+        kind: str = "",
+        doc_type: str = "",
+        cur: webauth.Current = User,
+    ) -> Response:
+        return _ledger_page(request, cur, code, before=before, kind=kind, doc_type=doc_type)
+
+    @r.get("/ledger/{code}/report.xlsx", include_in_schema=False)
+    def ledger_xlsx(code: str, cur: webauth.Current = User) -> Response:
+        from landcon.services import ledger_report  # the 台账 workbook (imported when first asked for)
+
+        folder = Path(tempfile.mkdtemp(prefix="landcon-ledger-"))
+        try:
+            path = folder / "ledger.xlsx"
+            info = ledger_report.export(cur.actor, code, path)  # refuses a unit out of scope readably
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return FileResponse(
+            path,
+            filename=f"指标台账-{info['unit_name']}-{projects.today().isoformat()}.xlsx",
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+        )
+
+    def _form_post(
+        request: Request, cur: webauth.Current, code: str, form: str, values: dict[str, str], act: Any
+    ) -> Response:
+        """Run a posting; on a refusal show the page again with the message and what was typed."""
+        try:
+            done = act()
+        except LandconError as error:
+            return _ledger_page(request, cur, code, form=form, error=error, values=values)
+        query = f"done={form}&no={done.get('id', '')}" + ("&dup=1" if done.get("duplicate") else "")
+        return RedirectResponse(f"/ledger/{code}?{query}", status_code=303)
+
+    @r.post("/ledger/{code}/use", response_class=HTMLResponse, include_in_schema=False, dependencies=[Csrf])
+    def ledger_use(
+        request: Request,
+        code: str,
+        kind: str = Form(""),
+        area_mu: str = Form(""),
+        paddy_mu: str = Form(""),
+        grain_kg: str = Form(""),
+        doc_no: str = Form(""),
+        area_code: str = Form(""),
+        posted_on: str = Form(""),
+        memo: str = Form(""),
+        cur: webauth.Current = User,
+    ) -> Response:
+        values = {
+            "kind": kind,
+            "area_mu": area_mu,
+            "paddy_mu": paddy_mu,
+            "grain_kg": grain_kg,
+            "doc_no": doc_no,
+            "area_code": area_code,
+            "posted_on": posted_on,
+            "memo": memo,
+        }
+
+        def act() -> dict[str, Any]:
+            return ledger.use(
+                cur.actor,
+                code,
+                kind,
+                doc_no.strip(),
+                area_m2=_number(area_mu, "使用面积（亩）", positive=True) * ledger.M2_PER_MU,
+                paddy_m2=_number(paddy_mu, "其中水田（亩）", required=False) * ledger.M2_PER_MU,
+                grain_kg=round(_number(grain_kg, "粮食产能（公斤）", required=False)),
+                area_code=area_code.strip(),
+                on=_date(posted_on, "批准日期"),
+                memo=memo.strip(),
+            )
+
+        return _form_post(request, cur, code, "use", values, act)
+
+    @r.post("/ledger/{code}/transfer", response_class=HTMLResponse, include_in_schema=False, dependencies=[Csrf])
+    def ledger_transfer(
+        request: Request,
+        code: str,
+        kind: str = Form(""),
+        direction: str = Form("out"),
+        buyer: str = Form(""),
+        counterparty: str = Form(""),
+        area_mu: str = Form(""),
+        price: str = Form(""),
+        received: str = Form(""),
+        contract_no: str = Form(""),
+        signed_on: str = Form(""),
+        cur: webauth.Current = User,
+    ) -> Response:
+        values = {
+            "kind": kind,
+            "direction": direction,
+            "buyer": buyer,
+            "counterparty": counterparty,
+            "area_mu": area_mu,
+            "price": price,
+            "received": received,
+            "contract_no": contract_no,
+            "signed_on": signed_on,
+        }
+
+        def act() -> dict[str, Any]:
+            other, party = buyer.strip(), counterparty.strip()
+            if direction == "in":  # bought from outside the province
+                if not party:
+                    raise InvalidRecord("从省外调入须写明省外对方（如 浙江省绍兴市）")
+                seller, to = None, code
+            else:
+                if other and party:
+                    raise InvalidRecord("调入方只填一项：省内单位代码，或省外对方名称")
+                if not other and not party:
+                    raise InvalidRecord("请填写调入方：省内单位代码（如 530102），或省外对方名称")
+                seller, to = code, other or None
+            return ledger.transfer(
+                cur.actor,
+                kind,
+                contract_no.strip(),
+                area_m2=_number(area_mu, "调剂面积（亩）", positive=True) * ledger.M2_PER_MU,
+                price_yuan_per_mu=_number(price, "单价（元/亩）"),
+                seller=seller,
+                buyer=to,
+                counterparty=party,
+                received_yuan=_number(received, "已收款（元）", required=False),
+                on=_date(signed_on, "合同签订日期"),
+            )
+
+        return _form_post(request, cur, code, "transfer", values, act)
+
+    @r.post("/ledger/{code}/market", response_class=HTMLResponse, include_in_schema=False, dependencies=[Csrf])
+    def ledger_market(
+        request: Request,
+        code: str,
+        contract_no: str = Form(""),
+        parcel_code: str = Form(""),
+        collective: str = Form(""),
+        village: str = Form(""),
+        mode: str = Form(""),
+        land_use: str = Form(""),
+        area_m2: str = Form(""),
+        term_years: str = Form(""),
+        price: str = Form(""),
+        cost: str = Form(""),
+        signed_on: str = Form(""),
+        cur: webauth.Current = User,
+    ) -> Response:
+        values = {
+            "contract_no": contract_no,
+            "parcel_code": parcel_code,
+            "collective": collective,
+            "village": village,
+            "mode": mode,
+            "land_use": land_use,
+            "area_m2": area_m2,
+            "term_years": term_years,
+            "price": price,
+            "cost": cost,
+            "signed_on": signed_on,
+        }
+
+        def act() -> dict[str, Any]:
+            years = _number(term_years, "使用年限（年）", positive=True)
+            if years != int(years):
+                raise InvalidRecord(f"使用年限应为整年数（填写的是“{term_years.strip()}”）")
+            return ledger.market_add(
+                cur.actor,
+                code,
+                contract_no,
+                parcel_code=parcel_code,
+                collective=collective,
+                mode=mode,
+                land_use=land_use.strip(),
+                area_m2=_number(area_m2, "宗地面积（m²）", positive=True),
+                term_years=int(years),
+                price_yuan=_number(price, "成交价款（元）"),
+                cost_yuan=_number(cost, "土地取得及开发成本（元）", required=False),
+                village=village.strip() or None,
+                signed_on=_date(signed_on, "合同签订日期"),
+            )
+
+        return _form_post(request, cur, code, "market", values, act)
+
+    return r
+
+
+def _ledger_api() -> APIRouter:
+    r = APIRouter(dependencies=[User])
+
+    @r.get("/ledger/{code}")
+    def api_ledger(code: str, cur: webauth.Current = User) -> dict[str, Any]:
+        """A unit's balances (a province: also every county's 可用), 周转指标 due dates and 调剂 contracts."""
+        return {
+            "balance": ledger.balance(cur.actor, code),
+            "revolving": ledger.revolving(cur.actor, code),
+            "transfers": ledger.transfers(cur.actor, code),
+        }
+
+    @r.get("/ledger/{code}/history")
+    def api_ledger_history(
+        code: str,
+        kind: str | None = None,
+        doc_type: str | None = None,
+        limit: int = 100,
+        before: int | None = None,
+        cur: webauth.Current = User,
+    ) -> Any:
+        """Postings touching the unit's accounts, newest first (page with ``before`` = the last id)."""
+        return ledger.history(
+            cur.actor, code, kind=kind, doc_type=doc_type, limit=max(1, min(limit, 500)), before=before
+        )
 
     return r
