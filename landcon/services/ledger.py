@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ from landcon.errors import InvalidRecord, NotFound
 from landcon.services import records
 from landcon.services.projects import get_project, today
 from landcon.services.records import Actor
+from landcon.store.db import Database
 from landcon.store.models import (
     LedgerAccount,
     LedgerArea,
@@ -89,14 +91,15 @@ def _province_code(code: str) -> str:
     return code[:2] + "0000"
 
 
-_ACCOUNT_IDS: dict[tuple[str, L.AccountKey], int] = {}
+#: Account ids per open database (a restored or reopened database gets a new ``Database`` and a new cache).
+_ACCOUNT_IDS: weakref.WeakKeyDictionary[Database, dict[L.AccountKey, int]] = weakref.WeakKeyDictionary()
 
 
 def _account_ids(who: Actor, keys: Sequence[L.AccountKey]) -> dict[L.AccountKey, int]:
     """Ids of the accounts, created (audited, in their own transaction) when missing. Accounts are
-    never deleted, so ids are cached per database."""
-    db = records.database()
-    out = {k: _ACCOUNT_IDS[(db.url, k)] for k in keys if (db.url, k) in _ACCOUNT_IDS}
+    never deleted, so ids are cached per open database."""
+    cache = _ACCOUNT_IDS.setdefault(records.database(), {})
+    out = {k: cache[k] for k in keys if k in cache}
     missing = [k for k in dict.fromkeys(keys) if k not in out]
     for attempt in range(3):
         if not missing:
@@ -126,8 +129,7 @@ def _account_ids(who: Actor, keys: Sequence[L.AccountKey]) -> dict[L.AccountKey,
         except InvalidRecord:
             if attempt == 2:
                 raise  # pragma: no cover - three concurrent creations in a row
-    for k, i in out.items():
-        _ACCOUNT_IDS[(db.url, k)] = i
+    cache.update(out)
     return out
 
 
