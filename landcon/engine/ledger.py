@@ -484,7 +484,8 @@ def check_ledger(
     """Re-derive every balance from the entries and verify the invariants.
 
     ``entries``: posting_id, account_id, area, paddy, grain. ``accounts``: id, unit, kind, bucket, area.
-    ``postings``: id, doc_type, doc_no, due_date (or None). ``expected_issue``: posting id → the
+    ``postings``: id, doc_type, doc_no, due_date (or None), and project_id, area_code when
+    known. ``expected_issue``: posting id → the
     quantity the engine's stored indicators give for that issuing posting (missing = no accepted
     source). ``demolished``: (county, 项目区) → 拆旧 area (dm²). Returns findings and the balance of
     every account (account id → Qty)."""
@@ -511,6 +512,21 @@ def check_ledger(
             )
         )
 
+    # One 补充耕地指标核定 per project and one 拆旧复垦验收 per 项目区, whatever their document numbers.
+    if "project_id" in postings.columns:
+        for doc_type, keys in ((BCGD_ISSUE, ["project_id"]), (RECLAIM, ["project_id", "area_code"])):
+            mine = postings[postings["doc_type"] == doc_type]
+            for key, group in mine[mine.duplicated(keys, keep=False)].groupby(keys):
+                findings.append(
+                    Finding(
+                        "DUPLICATE_DOCUMENT",
+                        "error",
+                        f"{DOC_TYPES[doc_type]}对同一{'项目区' if doc_type == RECLAIM else '项目'} {key} 记账 "
+                        f"{len(group)} 次（{'、'.join(map(str, group['doc_no']))}）",
+                        int(group["id"].max()),
+                    )
+                )
+
     # Running balances in posting order: a holding account may never dip below zero.
     running = e[qcols].groupby(e["account_id"]).cumsum()
     holding = e["bucket"].isin(HOLDING).to_numpy()
@@ -528,41 +544,31 @@ def check_ledger(
                 )
             )
 
-    # Transfers: exactly one line out of an avail/external account and one into one, same kind and qty.
-    kinds_by_posting = postings.set_index("id")["doc_type"]
-    tr = e[e["posting_id"].map(kinds_by_posting) == TRANSFER]
-    for pid, group in tr.groupby("posting_id"):
-        ok = (
-            len(group) == 2
-            and group["kind"].nunique() == 1
-            and group["bucket"].isin([AVAIL, EXTERNAL]).all()
-            and (group[qcols].sum() == 0).all()
-        )
-        if not ok:
+    # Transfers: exactly two lines, both avail/external accounts of one kind, summing to zero.
+    doc_type = e["posting_id"].map(postings.set_index("id")["doc_type"])
+    tr = e[doc_type == TRANSFER]
+    if not tr.empty:
+        g = tr.assign(odd=~tr["bucket"].isin([AVAIL, EXTERNAL])).groupby("posting_id")
+        shape = g.agg(lines=("area", "size"), kinds=("kind", "nunique"), odd=("odd", "any"))
+        net = g[qcols].sum()
+        bad = (shape["lines"] != 2) | (shape["kinds"] != 1) | shape["odd"] | (net != 0).any(axis=1)
+        for pid in shape.index[bad]:
             findings.append(Finding("TRANSFER_NOT_CONSERVED", "error", f"调剂记账 {pid} 分录不守恒", int(pid)))
 
-    # Issues match the engine's accepted areas.
+    # Issues match the engine's accepted areas: −Σ of each issuing posting's 核定来源 lines.
     issuing = postings[postings["doc_type"].isin([RECLAIM, BCGD_ISSUE])]
-    for _, p in issuing.iterrows():
-        pid = int(p["id"])
-        mine = e[(e["posting_id"] == pid) & (e["bucket"] == SOURCE)]
-        issued = Qty(int(-mine["area"].sum()), int(-mine["paddy"].sum()), int(-mine["grain"].sum()))
-        want = expected_issue.get(pid)
+    src = e[(e["bucket"] == SOURCE) & doc_type.isin([RECLAIM, BCGD_ISSUE])].groupby("posting_id")[qcols].sum()
+    for pid, kind, doc_no in zip(issuing["id"], issuing["doc_type"], issuing["doc_no"], strict=True):
+        row = src.loc[pid] if pid in src.index else None
+        issued = ZERO if row is None else Qty(int(-row["area"]), int(-row["paddy"]), int(-row["grain"]))
+        want = expected_issue.get(int(pid))
         if want is None:
-            findings.append(
-                Finding(
-                    "ISSUE_WITHOUT_SOURCE", "error", f"{DOC_TYPES[p['doc_type']]} {p['doc_no']} 没有已验收的来源", pid
-                )
-            )
+            message = f"{DOC_TYPES[kind]} {doc_no} 没有已验收的来源"
         elif want != issued:
-            findings.append(
-                Finding(
-                    "ISSUE_WITHOUT_SOURCE",
-                    "error",
-                    f"{DOC_TYPES[p['doc_type']]} {p['doc_no']} 记账 {describe(issued)}，验收成果为 {describe(want)}",
-                    pid,
-                )
-            )
+            message = f"{DOC_TYPES[kind]} {doc_no} 记账 {describe(issued)}，验收成果为 {describe(want)}"
+        else:
+            continue
+        findings.append(Finding("ISSUE_WITHOUT_SOURCE", "error", message, int(pid)))
 
     # 建新 within a 项目区 ≤ its 拆旧 area; 周转指标 overdue.
     zz = e[(e["area_code"] != "") & (e["bucket"] == USED)]

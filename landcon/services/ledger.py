@@ -158,6 +158,21 @@ def _lock(session: Session, ids: Sequence[int]) -> None:
         ).all()
 
 
+def _for_update(session: Session, stmt: Any) -> Any:
+    """``stmt`` with ``FOR UPDATE`` on PostgreSQL: 项目区 postings queue on the 项目区 row (every rule of a
+    项目区 — cap, one reclamation, 建新 ≤ 拆旧 — is then checked on committed figures)."""
+    return stmt.with_for_update() if session.get_bind().dialect.name == "postgresql" else stmt
+
+
+def _reclaimed(session: Session, county: str, area_code: str) -> LedgerPosting | None:
+    """The 拆旧复垦验收 posting of a 项目区, if it has been posted."""
+    return session.scalars(
+        select(LedgerPosting)
+        .join(Unit, Unit.id == LedgerPosting.unit_id)
+        .where(LedgerPosting.doc_type == L.RECLAIM, Unit.code == county, LedgerPosting.area_code == area_code)
+    ).first()
+
+
 def _unit_names(session: Session, codes: set[str]) -> dict[str, str]:
     return {u.code: u.name for u in session.scalars(select(Unit).where(Unit.code.in_(codes)))}
 
@@ -218,8 +233,10 @@ def _post(
     build: Builder,
     *,
     extra: Callable[[Session, LedgerPosting], None] | None = None,
+    attempt: int = 0,
 ) -> dict[str, Any]:
-    """Write one posting: idempotent on (doc_type, doc_no), accounts locked, lines checked by the engine."""
+    """Write one posting: idempotent on (doc_type, doc_no). Inside the transaction the accounts are locked
+    first, then the lines are built and checked by the engine on balances read under that lock."""
     if not doc.doc_no.strip():
         raise InvalidRecord("须填写来源文件编号（文号、合同号或验收文件号）", field="doc_no")
     with records.read() as session:
@@ -233,9 +250,10 @@ def _post(
             if (old := _existing(session, doc)) is not None:
                 return _duplicate(session, old, doc)
             holder = _unit(session, doc.holder)
+            _lock(session, list(ids.values()))
 
             def balances(keys: Sequence[L.AccountKey]) -> dict[L.AccountKey, L.Qty]:
-                return _read_balances(session, keys, ids=ids, lock=True)
+                return _read_balances(session, keys, ids=ids)
 
             lines = build(session, balances)
             missing = [ln.account for ln in lines if ln.account not in ids]
@@ -266,11 +284,13 @@ def _post(
                 extra(session, posting)
             result = _posting_dict(posting, lines, _unit_names(session, {ln.account.unit for ln in lines}))
     except _Retry:
-        return _post(who, action, doc, build, extra=extra)
+        return _post(who, action, doc, build, extra=extra, attempt=attempt + 1)
     except InvalidRecord:
         with records.read() as session:  # the same document posted by someone else at the same moment
             if (old := _existing(session, doc)) is not None:
                 return _duplicate(session, old, doc)
+        if attempt < 2:  # another posting stored the same 项目区 snapshot at the same moment
+            return _post(who, action, doc, build, extra=extra, attempt=attempt + 1)
         raise
     result["duplicate"] = False
     return result
@@ -285,7 +305,6 @@ def _read_balances(
     keys: Sequence[L.AccountKey],
     *,
     ids: dict[L.AccountKey, int] | None = None,
-    lock: bool = False,
 ) -> dict[L.AccountKey, L.Qty]:
     """Balances of the accounts (zero for accounts that do not exist yet)."""
     if ids is None:
@@ -305,8 +324,6 @@ def _read_balances(
                 found[k] = int(row[0])
         ids = found
     known = {k: ids[k] for k in keys if k in ids}
-    if lock:
-        _lock(session, list(known.values()))
     sums = _sums(session, list(known.values()))
     return {k: sums.get(known[k], L.ZERO) if k in known else L.ZERO for k in keys}
 
@@ -392,7 +409,7 @@ def _require_stage(project: Project, stage: str, *, past: bool, what: str) -> No
 def _area(session: Session, project: Project, code: str) -> LedgerArea:
     """The 项目区 snapshot (created from the approved plan's engine indicators on first use)."""
     found = session.scalars(
-        select(LedgerArea).where(LedgerArea.unit_id == project.county_id, LedgerArea.code == code)
+        _for_update(session, select(LedgerArea).where(LedgerArea.unit_id == project.county_id, LedgerArea.code == code))
     ).first()
     if found is not None:
         if found.project_id != project.id:
@@ -475,6 +492,11 @@ def issue_revolving(
         project = session.get(Project, pid)
         assert project is not None
         snap = _area(session, project, area_code)
+        if (done := _reclaimed(session, county, area_code)) is not None:
+            raise L.LedgerRefused(
+                f"项目区 {area_code} 已于 {done.posted_on.isoformat()} 拆旧复垦验收（{done.doc_no}），"
+                "周转指标周期已结束，不能再下达"
+            )
         lent = _issued_revolving(session, county, area_code)
         return L.zz_issue_lines(county, area_code, q, cap_dm2=snap.demolished_dm2, issued_dm2=lent)
 
@@ -516,6 +538,10 @@ def reclaim(
         project = session.get(Project, pid)
         assert project is not None
         snap = _area(session, project, area_code)
+        if (done := _reclaimed(session, county, area_code)) is not None:
+            raise L.LedgerRefused(
+                f"项目区 {area_code} 已由 {done.doc_no} 核定拆旧复垦指标（记账号 {done.id}），不能重复核定"
+            )
         owed_key, unused_key = (
             L.AccountKey(county, L.ZZ, L.OWED, area_code),
             L.AccountKey(county, L.ZZ, L.AVAIL, area_code),
@@ -548,15 +574,19 @@ def issue_farmland(who: Actor, project_code: str, doc_no: str, *, on: dt.date | 
         q = farmland_quantity(_approved_version(session, project).indicators, rules)
         if q.area <= 0:
             raise L.LedgerRefused(f"项目 {project_code} 没有可用于占补平衡的新增耕地")
+
+    def build(session: Session, _balances: Any) -> list[L.Line]:
         other = session.scalars(
             select(LedgerPosting).where(LedgerPosting.doc_type == L.BCGD_ISSUE, LedgerPosting.project_id == pid)
         ).first()
-        if other is not None and other.doc_no != doc_no.strip():
+        if other is not None:
             raise L.LedgerRefused(
                 f"项目 {project_code} 的补充耕地指标已由 {other.doc_no} 核定（记账号 {other.id}），不能重复核定"
             )
+        return L.bcgd_issue_lines(county, q)
+
     doc = Doc(L.BCGD_ISSUE, doc_no, county, L.BCGD, "", pid, posted_on=on or today())
-    return _post(who, "ledger.issue", doc, lambda _s, _b: L.bcgd_issue_lines(county, q))
+    return _post(who, "ledger.issue", doc, build)
 
 
 def use(
@@ -578,23 +608,46 @@ def use(
     with records.read() as session:
         _holder(session, who, unit, "ledger.post")
         if area_code:
-            _known_area(session, unit, area_code)
+            _area_of(session, unit, area_code)
     q = L.Qty(L.dm2(area_m2), L.dm2(paddy_m2), int(grain_kg))
     lines = L.use_lines(unit, kind, q, area_code=area_code, reserved=reserved)
-    doc = Doc(
-        L.USE, doc_no, unit, kind, lines[0].account.area, posted_on=on or today(), memo=memo, expected=tuple(lines)
+    code = lines[0].account.area
+
+    def build(session: Session, balances: Any) -> list[L.Line]:
+        if code:  # 建新 inside a 项目区: cumulative use ≤ its 拆旧 area, checked on the locked 项目区 row
+            snap = _area_of(session, unit, code, lock=True)
+            L.apply(lines, balances([ln.account for ln in lines]))  # a short balance is named first
+            used = _used_in_area(session, unit, code)
+            if used + q.area > snap.demolished_dm2:
+                raise L.LedgerRefused(
+                    f"项目区 {code} 建新使用累计将达 {L.mu(used + q.area):,.2f} 亩，超过其拆旧面积 "
+                    f"{L.mu(snap.demolished_dm2):,.2f} 亩（建新不得超过拆旧）"
+                )
+        return lines
+
+    doc = Doc(L.USE, doc_no, unit, kind, code, posted_on=on or today(), memo=memo, expected=tuple(lines))
+    return _post(who, "ledger.post", doc, build)
+
+
+def _area_of(session: Session, unit: str, code: str, *, lock: bool = False) -> LedgerArea:
+    stmt = (
+        select(LedgerArea).join(Unit, Unit.id == LedgerArea.unit_id).where(Unit.code == unit, LedgerArea.code == code)
     )
-    return _post(who, "ledger.post", doc, lambda _s, _b: lines)
-
-
-def _known_area(session: Session, unit: str, code: str) -> None:
-    found = session.scalars(
-        select(LedgerArea.id)
-        .join(Unit, Unit.id == LedgerArea.unit_id)
-        .where(Unit.code == unit, LedgerArea.code == code)
-    ).first()
+    found = session.scalars(_for_update(session, stmt) if lock else stmt).first()
     if found is None:
         raise L.LedgerRefused(f"{unit} 没有项目区 {code} 的指标记录")
+    return found
+
+
+def _used_in_area(session: Session, unit: str, code: str) -> int:
+    """建新 used so far in a 项目区: its 已使用 accounts (周转指标 and 本村建房预留)."""
+    value = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.area), 0))
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .join(Unit, Unit.id == LedgerAccount.unit_id)
+        .where(Unit.code == unit, LedgerAccount.bucket == L.USED, LedgerAccount.area_code == code)
+    )
+    return int(value or 0)
 
 
 def _kind(kind: str) -> None:
@@ -678,7 +731,7 @@ def correct(
     try:
         expected: tuple[L.Line, ...] | None = tuple(L.correct_lines(original_lines, q, corrected=L.ZERO))
     except L.LedgerRefused:
-        expected = None  # refused again, with its reason, when the posting is built
+        expected = ()  # cannot equal a stored (valid) 核减; refused with its reason when built
     doc = Doc(
         L.CORRECT,
         doc_no,
@@ -756,6 +809,18 @@ def transfer(
         L.TRANSFER, contract_no, inside, kind, posted_on=on or today(), memo=counterparty.strip(), expected=tuple(lines)
     )
     result = _post(who, "ledger.transfer", doc, lambda _s, _b: lines, extra=extra)
+    if result["duplicate"]:
+        with records.read() as session:
+            t = session.get(LedgerTransfer, result["id"])
+            if t is None or (t.price_fen_per_mu, t.received_fen, t.counterparty) != (
+                price,
+                received,
+                counterparty.strip(),
+            ):
+                raise L.LedgerRefused(
+                    f"调剂合同 {contract_no} 已记账（记账号 {result['id']}），单价、已收款或省外对方与本次不同："
+                    "同一合同只能记账一次"
+                )
     result["transfer"] = {
         "seller": seller,
         "buyer": buyer,
@@ -1106,25 +1171,36 @@ def check(who: Actor) -> dict[str, Any]:
 
 def _expected_issues(session: Session, postings: pd.DataFrame, rules: L.LedgerRules) -> dict[int, L.Qty]:
     """What each issuing posting should have issued, recomputed from the stored engine indicators."""
+    issuing = postings[postings["doc_type"].isin([L.RECLAIM, L.BCGD_ISSUE])].dropna(subset=["project_id"])
+    ids = {int(p) for p in issuing["project_id"]}
+    accepted = {
+        p.id: p
+        for p in session.scalars(select(Project).where(Project.id.in_(ids)))
+        if _stage_reached(p, ACCEPTANCE_STAGE, past=True)
+    }
+    demolished = {
+        (a.project_id, a.code): a.demolished_dm2
+        for a in session.scalars(select(LedgerArea).where(LedgerArea.project_id.in_(list(accepted))))
+    }
+    farmland: dict[int, L.Qty | None] = {}
     out: dict[int, L.Qty] = {}
-    issuing = postings[postings["doc_type"].isin([L.RECLAIM, L.BCGD_ISSUE])]
-    for row in issuing.itertuples(index=False):
-        if row.project_id is None or pd.isna(row.project_id):
+    for pid, doc_type, project_id, area_code in zip(
+        issuing["id"], issuing["doc_type"], issuing["project_id"], issuing["area_code"], strict=True
+    ):
+        project = accepted.get(int(project_id))
+        if project is None:
             continue
-        project = session.get(Project, int(row.project_id))
-        if project is None or not _stage_reached(project, ACCEPTANCE_STAGE, past=True):
+        if doc_type == L.RECLAIM:
+            if (project.id, area_code) in demolished:
+                out[int(pid)] = L.Qty(demolished[(project.id, area_code)])
             continue
-        if row.doc_type == L.RECLAIM:
-            snap = session.scalars(
-                select(LedgerArea).where(LedgerArea.project_id == project.id, LedgerArea.code == row.area_code)
-            ).first()
-            if snap is not None:
-                out[int(row.id)] = L.Qty(snap.demolished_dm2)
-        else:
+        if project.id not in farmland:
             try:
-                out[int(row.id)] = farmland_quantity(_approved_version(session, project).indicators, rules)
+                farmland[project.id] = farmland_quantity(_approved_version(session, project).indicators, rules)
             except L.LedgerRefused:
-                continue
+                farmland[project.id] = None
+        if (q := farmland[project.id]) is not None:
+            out[int(pid)] = q
     return out
 
 
