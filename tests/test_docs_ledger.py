@@ -18,6 +18,9 @@ def test_codes_and_names_are_documented() -> None:
         for code, name in table.items():
             assert f"`{code}`" in DOC, code
             assert name in DOC, name
+    from landcon.services.ledger import BATCH_COLUMNS
+
+    assert [c for c in BATCH_COLUMNS if f"`{c}`" not in DOC] == []
     fields = set(ledger.LedgerRules.__dataclass_fields__)
     assert [f for f in fields if f"`{f}`" not in DOC] == []
 

@@ -98,8 +98,17 @@ def test_ledger_commands(records_world, tmp_path):
 
     county_check = run("ledger", "check", user="fm_sup")
     assert county_check.exit_code == 3 and "只有省级用户可以操作" in county_check.output
+    batch = tmp_path / "batch.csv"
+    batch.write_text("type,doc,unit,kind,area_mu\nuse,富政批〔2027〕9号,530124,bcgd,1.5\n", encoding="utf-8")
+    imported = ok("ledger", "import", str(batch), user="fm_sup")
+    assert (imported["posted"], imported["entries"]) == (1, 2)
+    again = run("ledger", "import", str(batch), user="fm_sup")
+    assert again.exit_code == 0 and "此前已记账而跳过 1 笔" in again.output
+    batch.write_text("type,doc,unit,kind,area_mu\nuse,富政批〔2027〕10号,530124,bcgd,100\n", encoding="utf-8")
+    refused = run("ledger", "import", str(batch), user="fm_sup")
+    assert refused.exit_code == 1 and "第 1 条" in refused.output and "余额不足" in refused.output
     checked = ok("ledger", "check", user="yn_sup")
-    assert checked["ok"] and (checked["postings"], checked["entries"]) == (4, 8)
+    assert checked["ok"] and (checked["postings"], checked["entries"]) == (5, 10)
     with records.database().engine.begin() as conn:
         conn.execute(text("UPDATE ledger_entries SET area = area - 1 WHERE id = 3"))
     failed = run("ledger", "check", user="yn_sup")

@@ -275,3 +275,44 @@ def test_check_finds_entries_changed_behind_its_back(accepted):
         conn.execute(text("UPDATE ledger_entries SET area = area * 2 WHERE posting_id = 1"))
     codes = [f["code"] for f in ledger.check(yn)["findings"]]
     assert codes == ["ISSUE_WITHOUT_SOURCE"]
+
+
+def test_a_batch_file_posts_all_or_nothing(accepted, tmp_path):
+    yn = who("yn_sup")
+    good = tmp_path / "batch.csv"
+    good.write_text(
+        "type,doc,unit,kind,area_mu,grain_kg,from,to,price,received,reason,memo\n"
+        "use,富政批〔2027〕21号,530124,bcgd,3,1000,,,,,,县城扩建\n"
+        "transfer,调剂合同021,,bcgd,4.5,,530124,530102,200000,100000,,\n"
+        "freeze,云冻〔2027〕21号,530102,bcgd,1.5,,,,,,核查中,\n",
+        encoding="gbk",  # as Excel saves it on Chinese Windows
+    )
+    r = ledger.post_file(yn, good)
+    assert (r["posted"], r["duplicates"], r["entries"]) == (3, 0, 6)
+    # 15 − 3 − 4.5 = 7.5 亩 left in 富民县; 五华区 holds 4.5 − 1.5 = 3 亩 available and 1.5 frozen.
+    assert bucket(COUNTY, "bcgd", "avail")["area_m2"] == 5000.0
+    assert bucket(COUNTY, "bcgd", "used")["grain_kg"] == 1000
+    assert (bucket(OTHER, "bcgd", "avail")["area_m2"], bucket(OTHER, "bcgd", "frozen")["area_m2"]) == (2000.0, 1000.0)
+    assert ledger.transfers(yn, OTHER)[0]["total_yuan"] == 900_000.0
+    again = ledger.post_file(yn, good)
+    assert (again["posted"], again["duplicates"]) == (0, 3)
+
+    before = state()
+    short = tmp_path / "short.csv"
+    short.write_text(
+        "type,doc,unit,kind,area_m2\nuse,富政批〔2027〕22号,530124,bcgd,4000\nuse,富政批〔2027〕23号,530124,bcgd,1500\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ledger.InsufficientBalance, match=r"第 2 条（建设用地审批使用 富政批〔2027〕23号）：余额不足"):
+        ledger.post_file(yn, short)
+    assert unchanged(before)  # the first row (within the balance) was not written either
+    bad = tmp_path / "bad.csv"
+    bad.write_text("type,doc,unit,kind,area_mu\nuse,x,530124,bcgd,三亩\n", encoding="utf-8")
+    with pytest.raises(InvalidRecord, match=r"bad\.csv.*要素 1：第 1 行：area_mu 应为数字"):
+        ledger.post_file(yn, bad)
+    denied = tmp_path / "denied.csv"
+    denied.write_text("type,doc,unit,kind,area_mu,reason\nfreeze,云冻1,530124,bcgd,1,核查\n", encoding="utf-8")
+    with pytest.raises(PermissionDenied, match="第 1 条"):
+        ledger.post_file(who("fm_sup"), denied)
+    assert unchanged(before)
+    assert ledger.check(yn)["ok"]

@@ -243,6 +243,24 @@ def transfer(
         _print_posting(result)
 
 
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="批量记账 CSV（UTF-8 或 GBK；列见 docs/ledger.md）")],
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """批量登记使用、调剂、冻结、解冻：一个事务，全部成功或全部不记 / post a batch file atomically."""
+    result = run_service(lambda: ledger.post_file(acting(as_user), file), as_json=as_json)
+    if as_json:
+        print_json(result)
+    else:
+        console.print(
+            f"已记账 {result['posted']:,} 笔（{result['entries']:,} 条分录），"
+            f"此前已记账而跳过 {result['duplicates']:,} 笔，"
+            f"用时 {result['seconds']} 秒"
+        )
+
+
 @app.command()
 def history(
     unit: UnitOpt = None,

@@ -18,6 +18,7 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -29,11 +30,12 @@ from landcon import config
 from landcon.engine import ledger as L
 from landcon.engine import workflow as wf
 from landcon.engine.org import COUNTY, PROVINCE
-from landcon.errors import InvalidRecord, NotFound
+from landcon.errors import InvalidRecord, LandconError, NotFound
 from landcon.services import records
 from landcon.services.projects import get_project, today
 from landcon.services.records import Actor
 from landcon.store.db import Database
+from landcon.store.layers import read_csv_table
 from landcon.store.models import (
     LedgerAccount,
     LedgerArea,
@@ -75,6 +77,17 @@ def _unit(session: Session, code: str) -> Unit:
     if unit is None:
         raise NotFound(f"行政单位 {code} 不存在", feature=code)
     return unit
+
+
+#: Unit ids by code per open database (a unit's id and code never change).
+_UNIT_IDS: weakref.WeakKeyDictionary[Database, dict[str, int]] = weakref.WeakKeyDictionary()
+
+
+def _unit_id(session: Session, code: str) -> int:
+    cache = _UNIT_IDS.setdefault(records.database(), {})
+    if code not in cache:
+        cache[code] = _unit(session, code).id
+    return cache[code]
 
 
 def _holder(session: Session, who: Actor, code: str, action: str) -> Unit:
@@ -221,9 +234,10 @@ def _lines_of(session: Session, posting: LedgerPosting) -> list[L.Line]:
 
 
 def _existing(session: Session, doc: Doc) -> LedgerPosting | None:
-    return session.scalars(
-        select(LedgerPosting).where(LedgerPosting.doc_type == doc.doc_type, LedgerPosting.doc_no == doc.doc_no)
-    ).first()
+    found = session.scalar(
+        select(LedgerPosting.id).where(LedgerPosting.doc_type == doc.doc_type, LedgerPosting.doc_no == doc.doc_no)
+    )
+    return None if found is None else session.get(LedgerPosting, found)
 
 
 def _post(
@@ -239,17 +253,20 @@ def _post(
     first, then the lines are built and checked by the engine on balances read under that lock."""
     if not doc.doc_no.strip():
         raise InvalidRecord("须填写来源文件编号（文号、合同号或验收文件号）", field="doc_no")
-    with records.read() as session:
-        if (old := _existing(session, doc)) is not None:
-            return _duplicate(session, old, doc)
-        # Which accounts the lines will touch: built once on the current balances, outside the lock.
-        draft = build(session, lambda keys: _read_balances(session, keys))
+    if doc.expected:  # the lines follow from the request: no draft needed to know the accounts
+        draft = list(doc.expected)
+    else:
+        with records.read() as session:
+            if (old := _existing(session, doc)) is not None:
+                return _duplicate(session, old, doc)
+            # Which accounts the lines will touch: built once on the current balances, outside the lock.
+            draft = build(session, lambda keys: _read_balances(session, keys))
     ids = _account_ids(who, [ln.account for ln in draft])
     try:
         with records.write(who, action) as session:
             if (old := _existing(session, doc)) is not None:
                 return _duplicate(session, old, doc)
-            holder = _unit(session, doc.holder)
+            holder_id = _unit_id(session, doc.holder)
             _lock(session, list(ids.values()))
 
             def balances(keys: Sequence[L.AccountKey]) -> dict[L.AccountKey, L.Qty]:
@@ -260,29 +277,14 @@ def _post(
             if missing:  # the balances moved between the draft and the lock: rare, so just retry
                 raise _Retry
             current = balances([ln.account for ln in lines])
-            L.apply(lines, current, _unit_names(session, {ln.account.unit for ln in lines}))
-            posting = LedgerPosting(
-                doc_type=doc.doc_type,
-                doc_no=doc.doc_no.strip(),
-                unit_id=holder.id,
-                kind=doc.kind,
-                area_code=doc.area_code,
-                project_id=doc.project_id,
-                corrects_id=doc.corrects_id,
-                posted_on=doc.posted_on or today(),
-                due_date=doc.due_date,
-                memo=doc.memo,
-                created_by=who.username,
-            )
-            posting.entries = [
-                LedgerEntry(account_id=ids[ln.account], area=ln.qty.area, paddy=ln.qty.paddy, grain=ln.qty.grain)
-                for ln in lines
-            ]
+            names = _unit_names(session, {ln.account.unit for ln in lines})
+            L.apply(lines, current, names)
+            posting = _new_posting(who, doc, holder_id, lines, ids)
             session.add(posting)
             session.flush()
             if extra is not None:
                 extra(session, posting)
-            result = _posting_dict(posting, lines, _unit_names(session, {ln.account.unit for ln in lines}))
+            result = _posting_dict(posting, lines, names)
     except _Retry:
         return _post(who, action, doc, build, extra=extra, attempt=attempt + 1)
     except InvalidRecord:
@@ -298,6 +300,41 @@ def _post(
 
 class _Retry(Exception):
     pass
+
+
+def _new_posting(
+    who: Actor, doc: Doc, holder_id: int, lines: Sequence[L.Line], ids: dict[L.AccountKey, int]
+) -> LedgerPosting:
+    posting = LedgerPosting(
+        doc_type=doc.doc_type,
+        doc_no=doc.doc_no.strip(),
+        unit_id=holder_id,
+        kind=doc.kind,
+        area_code=doc.area_code,
+        project_id=doc.project_id,
+        corrects_id=doc.corrects_id,
+        posted_on=doc.posted_on or today(),
+        due_date=doc.due_date,
+        memo=doc.memo,
+        created_by=who.username,
+    )
+    posting.entries = [
+        LedgerEntry(account_id=ids[ln.account], area=ln.qty.area, paddy=ln.qty.paddy, grain=ln.qty.grain)
+        for ln in lines
+    ]
+    return posting
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A posting request checked for permission and input, ready to be written (alone or in a batch)."""
+
+    action: str
+    doc: Doc
+    build: Builder
+    extra: Callable[[Session, LedgerPosting], None] | None = None
+    #: 调剂 contract terms a repeated contract must carry unchanged: (price, received, counterparty).
+    terms: tuple[int, int, str] | None = None
 
 
 def _read_balances(
@@ -604,11 +641,33 @@ def use(
     memo: str = "",
 ) -> dict[str, Any]:
     """建设用地审批使用 (批准文号): 可用 or 本村建房预留 → 已使用."""
-    _kind(kind)
     with records.read() as session:
-        _holder(session, who, unit, "ledger.post")
-        if area_code:
-            _area_of(session, unit, area_code)
+        p = _prepare_use(
+            session, who, unit, kind, doc_no, area_m2=area_m2, paddy_m2=paddy_m2, grain_kg=grain_kg,
+            area_code=area_code, reserved=reserved, on=on, memo=memo,
+        )  # fmt: skip
+    return _post(who, p.action, p.doc, p.build)
+
+
+def _prepare_use(
+    session: Session,
+    who: Actor,
+    unit: str,
+    kind: str,
+    doc_no: str,
+    *,
+    area_m2: float,
+    paddy_m2: float = 0.0,
+    grain_kg: int = 0,
+    area_code: str = "",
+    reserved: bool = False,
+    on: dt.date | None = None,
+    memo: str = "",
+) -> Prepared:
+    _kind(kind)
+    _holder(session, who, unit, "ledger.post")
+    if area_code:
+        _area_of(session, unit, area_code)
     q = L.Qty(L.dm2(area_m2), L.dm2(paddy_m2), int(grain_kg))
     lines = L.use_lines(unit, kind, q, area_code=area_code, reserved=reserved)
     code = lines[0].account.area
@@ -626,7 +685,7 @@ def use(
         return lines
 
     doc = Doc(L.USE, doc_no, unit, kind, code, posted_on=on or today(), memo=memo, expected=tuple(lines))
-    return _post(who, "ledger.post", doc, build)
+    return Prepared("ledger.post", doc, build)
 
 
 def _area_of(session: Session, unit: str, code: str, *, lock: bool = False) -> LedgerArea:
@@ -672,19 +731,41 @@ def freeze(
     on: dt.date | None = None,
 ) -> dict[str, Any]:
     """冻结 (可用 → 冻结) or 解冻; a provincial supervisor's act, with its document number and reason."""
+    with records.read() as session:
+        p = _prepare_freeze(
+            session, who, unit, kind, doc_no, area_m2=area_m2, paddy_m2=paddy_m2, grain_kg=grain_kg,
+            area_code=area_code, unfreeze=unfreeze, reason=reason, on=on,
+        )  # fmt: skip
+    return _post(who, p.action, p.doc, p.build)
+
+
+def _prepare_freeze(
+    session: Session,
+    who: Actor,
+    unit: str,
+    kind: str,
+    doc_no: str,
+    *,
+    area_m2: float,
+    paddy_m2: float = 0.0,
+    grain_kg: int = 0,
+    area_code: str = "",
+    unfreeze: bool = False,
+    reason: str = "",
+    on: dt.date | None = None,
+) -> Prepared:
     records.require_province(who, "ledger.issue")
     _kind(kind)
     if not reason.strip():
         raise InvalidRecord("冻结或解冻须写明原因", field="reason")
-    with records.read() as session:
-        _holder(session, who, unit, "ledger.issue")
+    _holder(session, who, unit, "ledger.issue")
     q = L.Qty(L.dm2(area_m2), L.dm2(paddy_m2), int(grain_kg))
     lines = L.freeze_lines(unit, kind, q, area_code=area_code, unfreeze=unfreeze)
     doc = Doc(
         L.UNFREEZE if unfreeze else L.FREEZE, doc_no, unit, kind, area_code, posted_on=on or today(), memo=reason,
         expected=tuple(lines),
     )  # fmt: skip
-    return _post(who, "ledger.issue", doc, lambda _s, _b: lines)
+    return Prepared("ledger.issue", doc, lambda _s, _b: lines)
 
 
 def correct(
@@ -764,24 +845,75 @@ def transfer(
 ) -> dict[str, Any]:
     """调剂 within the province (seller and buyer both units) or across provinces (one side is
     ``counterparty``, a party outside the province). Total = area (亩) × price per 亩."""
+    with records.read() as session:
+        p = _prepare_transfer(
+            session, who, kind, contract_no, area_m2=area_m2, price_yuan_per_mu=price_yuan_per_mu, seller=seller,
+            buyer=buyer, counterparty=counterparty, received_yuan=received_yuan, paddy_m2=paddy_m2,
+            grain_kg=grain_kg, on=on,
+        )  # fmt: skip
+    result = _post(who, p.action, p.doc, p.build, extra=p.extra)
+    if result["duplicate"]:
+        with records.read() as session:
+            _same_terms(session, result["id"], p)
+    assert p.terms is not None
+    price, received, party = p.terms
+    result["transfer"] = {
+        "seller": seller,
+        "buyer": buyer,
+        "counterparty": party,
+        "cross_province": seller is None or buyer is None,
+        "price_yuan_per_mu": L.yuan(price),
+        "total_yuan": L.yuan(L.transfer_total_fen(p.doc.expected[-1].qty.area if p.doc.expected else 0, price)),
+        "received_yuan": L.yuan(received),
+    }
+    return result
+
+
+def _same_terms(session: Session, posting_id: int, p: Prepared) -> None:
+    """A repeated 调剂 contract must carry the stored price, money received and counterparty."""
+    t = session.get(LedgerTransfer, posting_id)
+    if t is None or (t.price_fen_per_mu, t.received_fen, t.counterparty) != p.terms:
+        raise L.LedgerRefused(
+            f"调剂合同 {p.doc.doc_no} 已记账（记账号 {posting_id}），单价、已收款或省外对方与本次不同："
+            "同一合同只能记账一次"
+        )
+
+
+def _prepare_transfer(
+    session: Session,
+    who: Actor,
+    kind: str,
+    contract_no: str,
+    *,
+    area_m2: float,
+    price_yuan_per_mu: float,
+    seller: str | None = None,
+    buyer: str | None = None,
+    counterparty: str = "",
+    received_yuan: float = 0.0,
+    paddy_m2: float = 0.0,
+    grain_kg: int = 0,
+    on: dt.date | None = None,
+) -> Prepared:
     _kind(kind)
-    if (seller is None) == (buyer is None) and seller is None:
+    seller, buyer = seller or None, buyer or None
+    if seller is None and buyer is None:
         raise InvalidRecord("调剂须给出调出方或调入方")
     cross = seller is None or buyer is None
-    if cross and not counterparty.strip():
+    party = counterparty.strip()
+    if cross and not party:
         raise InvalidRecord("跨省调剂须写明省外对方（如 浙江省绍兴市）", field="counterparty")
     if price_yuan_per_mu < 0 or received_yuan < 0:
         raise InvalidRecord("单价和已收款不能为负")
-    with records.read() as session:
-        inside = seller or buyer
-        assert inside is not None
-        _holder(session, who, inside, "ledger.transfer")
-        if seller and buyer:
-            other = _unit(session, buyer)
-            if other.level not in (COUNTY, PROVINCE):
-                raise InvalidRecord(f"{other.name}（{buyer}）不是县级或省级单位，不能持有指标", feature=buyer)
-            if _province_code(buyer) != _province_code(seller):
-                raise InvalidRecord("省内调剂双方须在同一省；跨省调剂请用 --counterparty 写明省外对方")
+    inside = seller or buyer
+    assert inside is not None
+    _holder(session, who, inside, "ledger.transfer")
+    if seller and buyer:
+        other = _unit(session, buyer)
+        if other.level not in (COUNTY, PROVINCE):
+            raise InvalidRecord(f"{other.name}（{buyer}）不是县级或省级单位，不能持有指标", feature=buyer)
+        if _province_code(buyer) != _province_code(seller):
+            raise InvalidRecord("省内调剂双方须在同一省；跨省调剂请用 --counterparty 写明省外对方")
     q = L.Qty(L.dm2(area_m2), L.dm2(paddy_m2), int(grain_kg))
     lines = L.transfer_lines(seller, buyer, kind, q, province=_province_code(inside))
     price = L.fen(price_yuan_per_mu)
@@ -794,9 +926,9 @@ def transfer(
         session.add(
             LedgerTransfer(
                 posting_id=posting.id,
-                seller_unit_id=_unit(session, seller).id if seller else None,
-                buyer_unit_id=_unit(session, buyer).id if buyer else None,
-                counterparty=counterparty.strip(),
+                seller_unit_id=_unit_id(session, seller) if seller else None,
+                buyer_unit_id=_unit_id(session, buyer) if buyer else None,
+                counterparty=party,
                 cross_province=cross,
                 area=q.area,
                 price_fen_per_mu=price,
@@ -805,32 +937,191 @@ def transfer(
             )
         )
 
-    doc = Doc(
-        L.TRANSFER, contract_no, inside, kind, posted_on=on or today(), memo=counterparty.strip(), expected=tuple(lines)
-    )
-    result = _post(who, "ledger.transfer", doc, lambda _s, _b: lines, extra=extra)
-    if result["duplicate"]:
-        with records.read() as session:
-            t = session.get(LedgerTransfer, result["id"])
-            if t is None or (t.price_fen_per_mu, t.received_fen, t.counterparty) != (
-                price,
-                received,
-                counterparty.strip(),
-            ):
-                raise L.LedgerRefused(
-                    f"调剂合同 {contract_no} 已记账（记账号 {result['id']}），单价、已收款或省外对方与本次不同："
-                    "同一合同只能记账一次"
-                )
-    result["transfer"] = {
-        "seller": seller,
-        "buyer": buyer,
-        "counterparty": counterparty.strip(),
-        "cross_province": cross,
-        "price_yuan_per_mu": L.yuan(price),
-        "total_yuan": L.yuan(total),
-        "received_yuan": L.yuan(received),
+    doc = Doc(L.TRANSFER, contract_no, inside, kind, posted_on=on or today(), memo=party, expected=tuple(lines))
+    return Prepared("ledger.transfer", doc, lambda _s, _b: lines, extra, (price, received, party))
+
+
+# Many documents in one transaction ----------------------------------------------------------------
+
+_PREPARERS: dict[str, Callable[..., Prepared]] = {
+    "use": _prepare_use,
+    "transfer": _prepare_transfer,
+    "freeze": _prepare_freeze,
+    "unfreeze": lambda session, who, *args, **kw: _prepare_freeze(session, who, *args, unfreeze=True, **kw),
+}
+BATCH_TYPES = tuple(_PREPARERS)
+
+
+def post_many(who: Actor, items: Sequence[dict[str, Any]], *, source: str = "") -> dict[str, Any]:
+    """Post many documents (使用、调剂、冻结、解冻) in one transaction: all or nothing.
+
+    Each item is ``{"type": …, **the arguments of use/transfer/freeze}``. Every item is checked as if
+    posted alone, in order, on the balances the earlier items leave; a refusal names the item (its
+    position and document) and nothing is written. Documents already posted with the same content are
+    skipped (an import can be run again); with other content the batch is refused. Uses inside a
+    项目区 are posted one by one (``use``)."""
+    start = time.perf_counter()
+    prepared: list[Prepared] = []
+    with records.read() as session:
+        for n, item in enumerate(items, start=1):
+            args = dict(item)
+            kind = str(args.pop("type", ""))
+            try:
+                if kind not in _PREPARERS:
+                    raise InvalidRecord(f"记账类型 {kind!r} 不能批量登记（可用：{'、'.join(BATCH_TYPES)}）")
+                p = _PREPARERS[kind](session, who, **args)
+                if kind == "use" and p.doc.area_code:
+                    raise InvalidRecord("项目区内的建新使用请逐条登记（landcon ledger post use --project-area）")
+            except TypeError as error:
+                raise InvalidRecord(f"第 {n} 条：参数有误（{error}）", path=source or None, feature=n) from error
+            except LandconError as error:
+                raise type(error)(f"第 {n} 条：{error.message}", path=source or None, feature=n) from error
+            prepared.append(p)
+    ids = _account_ids(who, [ln.account for p in prepared for ln in p.doc.expected or ()])
+    posted = duplicates = entries = 0
+    with records.write(who, "ledger.post_many") as session:
+        _lock(session, list(ids.values()))
+        balances = _read_balances(session, list(ids), ids=ids)
+        names = _unit_names(session, {k.unit for k in ids})
+        stored = _stored_ids(session, [(p.doc.doc_type, p.doc.doc_no.strip()) for p in prepared])
+        seen: set[tuple[str, str]] = set()
+        pending: list[tuple[LedgerPosting, Prepared]] = []
+        for n, p in enumerate(prepared, start=1):
+            key = (p.doc.doc_type, p.doc.doc_no.strip())
+            try:
+                if key in seen:
+                    raise L.LedgerRefused(f"{L.DOC_TYPES[key[0]]} {key[1]} 在本批中出现两次")
+                seen.add(key)
+                if key in stored:
+                    old = session.get(LedgerPosting, stored[key])
+                    assert old is not None
+                    _duplicate(session, old, p.doc)
+                    if p.terms is not None:
+                        _same_terms(session, old.id, p)
+                    duplicates += 1
+                    continue
+                lines = p.build(session, lambda keys: {k: balances.get(k, L.ZERO) for k in keys})
+                balances.update(L.apply(lines, balances, names))
+            except L.LedgerRefused as error:
+                raise type(error)(
+                    f"第 {n} 条（{L.DOC_TYPES[key[0]]} {key[1]}）：{error.message}", path=source or None
+                ) from error
+            posting = _new_posting(who, p.doc, _unit_id(session, p.doc.holder), lines, ids)
+            session.add(posting)
+            pending.append((posting, p))
+            posted += 1
+            entries += len(lines)
+        session.flush()
+        for posting, p in pending:
+            if p.extra is not None:
+                p.extra(session, posting)
+    seconds = time.perf_counter() - start
+    return {
+        "documents": len(items),
+        "posted": posted,
+        "duplicates": duplicates,
+        "entries": entries,
+        "seconds": round(seconds, 3),
+        "entries_per_second": round(entries / seconds, 1) if seconds > 0 else None,
     }
-    return result
+
+
+#: Columns of a batch file (CSV, UTF-8 or GBK) and what they become.
+BATCH_COLUMNS: dict[str, str] = {
+    "type": "记账类型：use 使用 / transfer 调剂 / freeze 冻结 / unfreeze 解冻",
+    "doc": "来源文件编号（文号或合同号）",
+    "unit": "单位代码（use、freeze、unfreeze）",
+    "kind": "指标种类 jsjg / bcgd（zz 只能逐条在项目区内使用）",
+    "area_mu": "面积（亩；或用 area_m2 列给平方米）",
+    "area_m2": "面积（平方米）",
+    "paddy_mu": "其中水田（亩，可空）",
+    "grain_kg": "粮食产能（公斤，可空）",
+    "from": "调出单位代码（transfer）",
+    "to": "调入单位代码（transfer）",
+    "counterparty": "省外对方（跨省 transfer）",
+    "price": "单价 元/亩（transfer）",
+    "received": "已收款 元（transfer，可空）",
+    "reason": "原因（freeze、unfreeze）",
+    "on": "日期 YYYY-MM-DD（可空，默认今天）",
+    "memo": "备注（use，可空）",
+}
+
+
+def post_file(who: Actor, path: str | Path) -> dict[str, Any]:
+    """Post every row of a batch file in one transaction (``post_many``); columns: ``BATCH_COLUMNS``."""
+    source = str(path)
+    frame = read_csv_table(path)
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    unknown = [c for c in frame.columns if c not in BATCH_COLUMNS]
+    if unknown:
+        raise InvalidRecord(f"未知的列：{'、'.join(unknown)}（可用：{'、'.join(BATCH_COLUMNS)}）", path=source)
+    for needed in ("type", "doc", "kind"):
+        if needed not in frame.columns:
+            raise InvalidRecord("缺少必需的列", path=source, field=needed)
+    items = []
+    for n, row in enumerate(frame.to_dict("records"), start=1):
+        cell = {k: str(v).strip() for k, v in row.items() if str(v).strip()}
+        try:
+            items.append(_batch_item(cell))
+        except ValueError as error:
+            raise InvalidRecord(f"第 {n} 行：{error}", path=source, feature=n) from error
+    return post_many(who, items, source=source)
+
+
+def _batch_item(cell: dict[str, str]) -> dict[str, Any]:
+    def number(column: str, default: float | None = None) -> float:
+        if column not in cell:
+            if default is None:
+                raise ValueError(f"缺少 {column}")
+            return default
+        try:
+            return float(cell[column].replace(",", ""))
+        except ValueError:
+            raise ValueError(f"{column} 应为数字（“{cell[column]}”）") from None
+
+    if ("area_mu" in cell) == ("area_m2" in cell):
+        raise ValueError("area_mu 与 area_m2 须给且只给一个")
+    area = number("area_m2") if "area_m2" in cell else number("area_mu") * M2_PER_MU
+    on = cell.get("on")
+    try:
+        when = _as_date(on) if on else None
+    except ValueError:
+        raise ValueError(f"on 应为 YYYY-MM-DD（“{on}”）") from None
+    item: dict[str, Any] = {
+        "type": cell.get("type", ""),
+        "kind": cell.get("kind", ""),
+        "area_m2": area,
+        "paddy_m2": number("paddy_mu", 0.0) * M2_PER_MU,
+        "grain_kg": int(number("grain_kg", 0.0)),
+        "on": when,
+    }
+    if item["type"] == "transfer":
+        item.update(
+            contract_no=cell.get("doc", ""), seller=cell.get("from"), buyer=cell.get("to"),
+            counterparty=cell.get("counterparty", ""), price_yuan_per_mu=number("price"),
+            received_yuan=number("received", 0.0),
+        )  # fmt: skip
+    else:
+        item.update(unit=cell.get("unit", ""), doc_no=cell.get("doc", ""))
+        if item["type"] in ("freeze", "unfreeze"):
+            item["reason"] = cell.get("reason", "")
+        elif "memo" in cell:
+            item["memo"] = cell["memo"]
+    return item
+
+
+def _stored_ids(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Ids of the documents among ``keys`` that are already posted."""
+    out: dict[tuple[str, str], int] = {}
+    numbers = sorted({k[1] for k in keys})
+    for i in range(0, len(numbers), 500):
+        rows = session.execute(
+            select(LedgerPosting.id, LedgerPosting.doc_type, LedgerPosting.doc_no).where(
+                LedgerPosting.doc_no.in_(numbers[i : i + 500])
+            )
+        )
+        out.update({(t, d): int(pid) for pid, t, d in rows})
+    return {k: out[k] for k in keys if k in out}
 
 
 # Reading ----------------------------------------------------------------------------------------

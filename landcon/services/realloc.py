@@ -38,7 +38,7 @@ from landcon.services.projects import get_project, today
 from landcon.services.records import Actor
 from landcon.store._atomic import staged_folder
 from landcon.store.datasets import DatasetStore
-from landcon.store.layers import SourceLayer, read_all_layers, write_layers
+from landcon.store.layers import SourceLayer, read_all_layers, read_csv_table, write_layers
 from landcon.store.models import ReallocFile, ReallocVersion
 from landcon.synth.realloc import generate_realloc, pick_village
 
@@ -122,19 +122,7 @@ def _ids(text: object) -> tuple[str, ...]:
 def read_households(path: str | Path) -> pd.DataFrame:
     """The households CSV (UTF-8, UTF-8 with BOM, or GBK/GB18030) with PREFS/LOCKED as tuples."""
     source = Path(path)
-    if not source.is_file():
-        raise InputReadError("文件不存在", path=str(source))
-    frame: pd.DataFrame | None = None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            frame = pd.read_csv(source, dtype=str, encoding=encoding, keep_default_na=False)
-            break
-        except UnicodeDecodeError:
-            continue
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputReadError(f"无法读取 CSV: {str(exc).splitlines()[0]}", path=str(source)) from exc
-    if frame is None:
-        raise InputReadError("文本既不是 UTF-8 也不是 GBK 编码", path=str(source))
+    frame = read_csv_table(source)
     frame.columns = [str(c).strip().upper() for c in frame.columns]
     if "CBFBM" not in frame.columns:
         raise ValidationFailed("缺少字段 CBFBM", path=str(source), field="CBFBM")

@@ -804,3 +804,18 @@ def _move_into_place(tmp: Path, target: Path, overwrite: bool, token: str) -> No
                 os.replace(tmp, target)
                 return
     swap_in(tmp, target, target.with_name(f".{target.name}.old-{token}"))
+
+
+def read_csv_table(path: str | Path) -> pd.DataFrame:
+    """A CSV table as text (UTF-8, UTF-8 with BOM, or GBK/GB18030 as exported by Excel on Chinese Windows)."""
+    source = Path(path)
+    if not source.is_file():
+        raise InputReadError("文件不存在", path=str(source))
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(source, dtype=str, encoding=encoding, keep_default_na=False)
+        except UnicodeDecodeError:
+            continue
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise InputReadError(f"无法读取 CSV: {str(exc).splitlines()[0]}", path=str(source)) from exc
+    raise InputReadError("文本既不是 UTF-8 也不是 GBK 编码", path=str(source))
