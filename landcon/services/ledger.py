@@ -1142,73 +1142,51 @@ def balance(who: Actor, unit: str | None = None, *, kind: str | None = None) -> 
         u = _readable(session, who, unit or who.unit_code or "530000")
         q = (
             select(
+                LedgerAccount.id,
                 Unit.code,
                 Unit.name,
+                Unit.level,
                 LedgerAccount.kind,
                 LedgerAccount.bucket,
                 LedgerAccount.area_code,
-                func.coalesce(func.sum(LedgerEntry.area), 0),
-                func.coalesce(func.sum(LedgerEntry.paddy), 0),
-                func.coalesce(func.sum(LedgerEntry.grain), 0),
             )
             .join(Unit, Unit.id == LedgerAccount.unit_id)
-            .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
-            .group_by(Unit.code, Unit.name, LedgerAccount.kind, LedgerAccount.bucket, LedgerAccount.area_code)
             .order_by(Unit.code, LedgerAccount.kind, LedgerAccount.bucket, LedgerAccount.area_code)
         )
-        if u.level == PROVINCE:
-            q = q.where(Unit.path.startswith(u.path))
-        else:
-            q = q.where(LedgerAccount.unit_id == u.id)
+        q = q.where(Unit.path.startswith(u.path)) if u.level == PROVINCE else q.where(LedgerAccount.unit_id == u.id)
         if kind is not None:
             q = q.where(LedgerAccount.kind == kind)
-        accounts = []
-        totals: dict[tuple[str, str], L.Qty] = {}
-        for code, name, k, bucket, area_code, a, p, g in session.execute(q):
-            qty = L.Qty(int(a), int(p), int(g))
-            if code == u.code or u.level != PROVINCE:
-                accounts.append(
-                    {
-                        "unit": code,
-                        "unit_name": name,
-                        "kind": k,
-                        "kind_name": L.KINDS[k],
-                        "bucket": bucket,
-                        "bucket_name": L.BUCKETS[bucket],
-                        "area_code": area_code,
-                        **qty.as_dict(),
-                    }
-                )
-            if bucket in L.HOLDING:
-                totals[(k, bucket)] = totals.get((k, bucket), L.ZERO) + qty
-        counties: list[dict[str, Any]] = []
-        if u.level == PROVINCE:
-            rows = session.execute(
-                select(
-                    Unit.code,
-                    Unit.name,
-                    LedgerAccount.kind,
-                    func.coalesce(func.sum(LedgerEntry.area), 0),
-                    func.coalesce(func.sum(LedgerEntry.paddy), 0),
-                    func.coalesce(func.sum(LedgerEntry.grain), 0),
-                )
-                .join(Unit, Unit.id == LedgerAccount.unit_id)
-                .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
-                .where(Unit.level == COUNTY, Unit.path.startswith(u.path), LedgerAccount.bucket == L.AVAIL)
-                .where(*([LedgerAccount.kind == kind] if kind else []))
-                .group_by(Unit.code, Unit.name, LedgerAccount.kind)
-                .order_by(Unit.code, LedgerAccount.kind)
-            )
-            counties = [
+        rows = session.execute(q).all()
+        # Σ per account first (the covering index (account_id, area, paddy, grain)), then labelled.
+        sums = _sums(session, [r[0] for r in rows])
+    accounts = []
+    totals: dict[tuple[str, str], L.Qty] = {}
+    available: dict[tuple[str, str, str], L.Qty] = {}
+    for account_id, code, name, level, k, bucket, area_code in rows:
+        if account_id not in sums:
+            continue
+        qty = sums[account_id]
+        if code == u.code or u.level != PROVINCE:
+            accounts.append(
                 {
-                    "unit": c,
-                    "unit_name": n,
+                    "unit": code,
+                    "unit_name": name,
                     "kind": k,
                     "kind_name": L.KINDS[k],
-                    **L.Qty(int(a), int(p), int(g)).as_dict(),
+                    "bucket": bucket,
+                    "bucket_name": L.BUCKETS[bucket],
+                    "area_code": area_code,
+                    **qty.as_dict(),
                 }
-                for c, n, k, a, p, g in rows
-            ]
+            )
+        if bucket in L.HOLDING:
+            totals[(k, bucket)] = totals.get((k, bucket), L.ZERO) + qty
+        if u.level == PROVINCE and level == COUNTY and bucket == L.AVAIL:
+            available[(code, name, k)] = available.get((code, name, k), L.ZERO) + qty
+    counties = [
+        {"unit": c, "unit_name": n, "kind": k, "kind_name": L.KINDS[k], **v.as_dict()}
+        for (c, n, k), v in sorted(available.items())
+    ]
     summary = [
         {"kind": k, "kind_name": L.KINDS[k], "bucket": b, "bucket_name": L.BUCKETS[b], **v.as_dict()}
         for (k, b), v in sorted(totals.items())
