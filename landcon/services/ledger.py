@@ -19,7 +19,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 import pandas as pd
 import yaml
@@ -52,6 +52,8 @@ from landcon.store.models import (
 KINDS, BUCKETS, DOC_TYPES = L.KINDS, L.BUCKETS, L.DOC_TYPES
 M2_PER_MU = L.M2_PER_MU  # 亩 typed by users are converted with this one factor
 LedgerRefused, InsufficientBalance = L.LedgerRefused, L.InsufficientBalance
+
+P = ParamSpec("P")
 
 APPROVED_STAGE = "implementation"  # a project at or past this stage has an approved plan
 ACCEPTANCE_STAGE = "acceptance"  # a project past this stage has been accepted (验收)
@@ -335,6 +337,29 @@ class Prepared:
     extra: Callable[[Session, LedgerPosting], None] | None = None
     #: 调剂 contract terms a repeated contract must carry unchanged: (price, received, counterparty).
     terms: tuple[int, int, str] | None = None
+    #: The contract as shown with the posting (调剂 only).
+    transfer: dict[str, Any] | None = None
+
+
+def _posting(
+    prepare: Callable[Concatenate[Session, Actor, P], Prepared],
+) -> Callable[Concatenate[Actor, P], dict[str, Any]]:
+    """The use case posting one document: ``prepare`` checks it in a read transaction, ``_post`` writes it;
+    a repeated 调剂 contract must carry the stored terms."""
+
+    def post(who: Actor, /, *args: P.args, **kwargs: P.kwargs) -> dict[str, Any]:
+        with records.read() as session:
+            p = prepare(session, who, *args, **kwargs)
+        result = _post(who, p.action, p.doc, p.build, extra=p.extra)
+        if result["duplicate"] and p.terms is not None:
+            with records.read() as session:
+                _same_terms(session, result["id"], p)
+        if p.transfer is not None:
+            result["transfer"] = p.transfer
+        return result
+
+    post.__doc__ = prepare.__doc__
+    return post
 
 
 def _read_balances(
@@ -626,29 +651,6 @@ def issue_farmland(who: Actor, project_code: str, doc_no: str, *, on: dt.date | 
     return _post(who, "ledger.issue", doc, build)
 
 
-def use(
-    who: Actor,
-    unit: str,
-    kind: str,
-    doc_no: str,
-    *,
-    area_m2: float,
-    paddy_m2: float = 0.0,
-    grain_kg: int = 0,
-    area_code: str = "",
-    reserved: bool = False,
-    on: dt.date | None = None,
-    memo: str = "",
-) -> dict[str, Any]:
-    """建设用地审批使用 (批准文号): 可用 or 本村建房预留 → 已使用."""
-    with records.read() as session:
-        p = _prepare_use(
-            session, who, unit, kind, doc_no, area_m2=area_m2, paddy_m2=paddy_m2, grain_kg=grain_kg,
-            area_code=area_code, reserved=reserved, on=on, memo=memo,
-        )  # fmt: skip
-    return _post(who, p.action, p.doc, p.build)
-
-
 def _prepare_use(
     session: Session,
     who: Actor,
@@ -664,6 +666,7 @@ def _prepare_use(
     on: dt.date | None = None,
     memo: str = "",
 ) -> Prepared:
+    """建设用地审批使用 (批准文号): 可用 or 本村建房预留 → 已使用."""
     _kind(kind)
     _holder(session, who, unit, "ledger.post")
     if area_code:
@@ -716,29 +719,6 @@ def _kind(kind: str) -> None:
         )
 
 
-def freeze(
-    who: Actor,
-    unit: str,
-    kind: str,
-    doc_no: str,
-    *,
-    area_m2: float,
-    paddy_m2: float = 0.0,
-    grain_kg: int = 0,
-    area_code: str = "",
-    unfreeze: bool = False,
-    reason: str = "",
-    on: dt.date | None = None,
-) -> dict[str, Any]:
-    """冻结 (可用 → 冻结) or 解冻; a provincial supervisor's act, with its document number and reason."""
-    with records.read() as session:
-        p = _prepare_freeze(
-            session, who, unit, kind, doc_no, area_m2=area_m2, paddy_m2=paddy_m2, grain_kg=grain_kg,
-            area_code=area_code, unfreeze=unfreeze, reason=reason, on=on,
-        )  # fmt: skip
-    return _post(who, p.action, p.doc, p.build)
-
-
 def _prepare_freeze(
     session: Session,
     who: Actor,
@@ -754,6 +734,7 @@ def _prepare_freeze(
     reason: str = "",
     on: dt.date | None = None,
 ) -> Prepared:
+    """冻结 (可用 → 冻结) or 解冻; a provincial supervisor's act, with its document number and reason."""
     records.require_province(who, "ledger.issue")
     _kind(kind)
     if not reason.strip():
@@ -828,47 +809,6 @@ def correct(
     return _post(who, "ledger.issue", doc, build)
 
 
-def transfer(
-    who: Actor,
-    kind: str,
-    contract_no: str,
-    *,
-    area_m2: float,
-    price_yuan_per_mu: float,
-    seller: str | None = None,
-    buyer: str | None = None,
-    counterparty: str = "",
-    received_yuan: float = 0.0,
-    paddy_m2: float = 0.0,
-    grain_kg: int = 0,
-    on: dt.date | None = None,
-) -> dict[str, Any]:
-    """调剂 within the province (seller and buyer both units) or across provinces (one side is
-    ``counterparty``, a party outside the province). Total = area (亩) × price per 亩."""
-    with records.read() as session:
-        p = _prepare_transfer(
-            session, who, kind, contract_no, area_m2=area_m2, price_yuan_per_mu=price_yuan_per_mu, seller=seller,
-            buyer=buyer, counterparty=counterparty, received_yuan=received_yuan, paddy_m2=paddy_m2,
-            grain_kg=grain_kg, on=on,
-        )  # fmt: skip
-    result = _post(who, p.action, p.doc, p.build, extra=p.extra)
-    if result["duplicate"]:
-        with records.read() as session:
-            _same_terms(session, result["id"], p)
-    assert p.terms is not None
-    price, received, party = p.terms
-    result["transfer"] = {
-        "seller": seller,
-        "buyer": buyer,
-        "counterparty": party,
-        "cross_province": seller is None or buyer is None,
-        "price_yuan_per_mu": L.yuan(price),
-        "total_yuan": L.yuan(L.transfer_total_fen(p.doc.expected[-1].qty.area if p.doc.expected else 0, price)),
-        "received_yuan": L.yuan(received),
-    }
-    return result
-
-
 def _same_terms(session: Session, posting_id: int, p: Prepared) -> None:
     """A repeated 调剂 contract must carry the stored price, money received and counterparty."""
     t = session.get(LedgerTransfer, posting_id)
@@ -895,6 +835,8 @@ def _prepare_transfer(
     grain_kg: int = 0,
     on: dt.date | None = None,
 ) -> Prepared:
+    """调剂 within the province (seller and buyer both units) or across provinces (one side is
+    ``counterparty``, a party outside the province). Total = area (亩, 2 dp) × price per 亩."""
     _kind(kind)
     seller, buyer = seller or None, buyer or None
     if seller is None and buyer is None:
@@ -938,7 +880,21 @@ def _prepare_transfer(
         )
 
     doc = Doc(L.TRANSFER, contract_no, inside, kind, posted_on=on or today(), memo=party, expected=tuple(lines))
-    return Prepared("ledger.transfer", doc, lambda _s, _b: lines, extra, (price, received, party))
+    shown = {
+        "seller": seller,
+        "buyer": buyer,
+        "counterparty": party,
+        "cross_province": cross,
+        "price_yuan_per_mu": L.yuan(price),
+        "total_yuan": L.yuan(total),
+        "received_yuan": L.yuan(received),
+    }
+    return Prepared("ledger.transfer", doc, lambda _s, _b: lines, extra, (price, received, party), shown)
+
+
+use = _posting(_prepare_use)
+freeze = _posting(_prepare_freeze)
+transfer = _posting(_prepare_transfer)
 
 
 # Many documents in one transaction ----------------------------------------------------------------
