@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -41,15 +40,6 @@ AreaM2Opt = Annotated[float | None, typer.Option("--area-m2", help="面积（平
 PaddyMuOpt = Annotated[float, typer.Option("--paddy-mu", help="其中水田（亩）")]
 GrainOpt = Annotated[int, typer.Option("--grain-kg", help="粮食产能（公斤）")]
 OnOpt = Annotated[str | None, typer.Option("--on", help="记账日期 YYYY-MM-DD（默认今天）")]
-
-
-def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as error:
-        raise InvalidRecord(f"日期 {value} 应为 YYYY-MM-DD", field="--on") from error
 
 
 def _m2(area_mu: float | None, area_m2: float | None, *, required: bool = True) -> float:
@@ -162,7 +152,7 @@ def post(
 
     def call() -> dict[str, Any]:
         who = acting(as_user)
-        when = _date(on)
+        when = ledger.parse_date(on, "--on")
         paddy = paddy_mu * ledger.M2_PER_MU
         if doc_type is PostType.use:
             return ledger.use(
@@ -233,7 +223,7 @@ def transfer(
         lambda: ledger.transfer(
             acting(as_user), kind, contract, area_m2=_m2(area_mu, area_m2), price_yuan_per_mu=price, seller=seller,
             buyer=buyer, counterparty=counterparty, received_yuan=received, paddy_m2=paddy_mu * ledger.M2_PER_MU,
-            grain_kg=grain_kg, on=_date(on),
+            grain_kg=grain_kg, on=ledger.parse_date(on, "--on"),
         ),
         as_json=as_json,
     )  # fmt: skip
@@ -361,7 +351,7 @@ def market_add(
         return ledger.market_add(
             who, _need(unit or who.unit_code, "--unit"), contract, parcel_code=parcel, collective=collective,
             mode=mode, land_use=land_use, area_m2=_m2(area_mu, area_m2), term_years=term, price_yuan=price,
-            cost_yuan=cost, rate=rate, village=village, signed_on=_date(on),
+            cost_yuan=cost, rate=rate, village=village, signed_on=ledger.parse_date(on, "--on"),
         )  # fmt: skip
 
     d = run_service(call, as_json=as_json)

@@ -14,6 +14,7 @@ once the project has passed 验收.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 import weakref
 from collections.abc import Callable, Sequence
@@ -712,6 +713,32 @@ def _used_in_area(session: Session, unit: str, code: str) -> int:
     return int(value or 0)
 
 
+def parse_number(text: str, label: str, *, required: bool = True, positive: bool = False) -> float:
+    """A number typed by a user ("1,234.5"), refused readably when it is not one (forms, batch files)."""
+    value = text.strip().replace(",", "").replace("，", "")
+    if not value:
+        if required:
+            raise InvalidRecord(f"请填写{label}")
+        return 0.0
+    try:
+        number = float(value)
+    except ValueError:
+        raise InvalidRecord(f"{label}应为数字（填写的是“{text.strip()}”）") from None
+    if not math.isfinite(number) or number < 0 or (positive and number == 0):
+        raise InvalidRecord(f"{label}应{'大于零' if positive else '不小于零'}（填写的是“{text.strip()}”）")
+    return number
+
+
+def parse_date(text: str | None, label: str) -> dt.date | None:
+    """A date typed by a user (YYYY-MM-DD); empty means none (today, where the use case defaults)."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidRecord(f"{label}应为日期 YYYY-MM-DD（填写的是“{text.strip()}”）", field=label) from None
+
+
 def _kind(kind: str) -> None:
     if kind not in L.KINDS:
         raise InvalidRecord(
@@ -1021,6 +1048,8 @@ def post_file(who: Actor, path: str | Path) -> dict[str, Any]:
             items.append(_batch_item(cell))
         except ValueError as error:
             raise InvalidRecord(f"第 {n} 行：{error}", path=source, feature=n) from error
+        except InvalidRecord as error:
+            raise InvalidRecord(f"第 {n} 行：{error.message}", path=source, field=error.field, feature=n) from error
     return post_many(who, items, source=source)
 
 
@@ -1038,11 +1067,7 @@ def _batch_item(cell: dict[str, str]) -> dict[str, Any]:
     if ("area_mu" in cell) == ("area_m2" in cell):
         raise ValueError("area_mu 与 area_m2 须给且只给一个")
     area = number("area_m2") if "area_m2" in cell else number("area_mu") * M2_PER_MU
-    on = cell.get("on")
-    try:
-        when = _as_date(on) if on else None
-    except ValueError:
-        raise ValueError(f"on 应为 YYYY-MM-DD（“{on}”）") from None
+    when = parse_date(cell.get("on"), "on")
     item: dict[str, Any] = {
         "type": cell.get("type", ""),
         "kind": cell.get("kind", ""),

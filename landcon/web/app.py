@@ -8,9 +8,7 @@ every state-changing request carries the session's CSRF token (form field ``csrf
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import math
 import shutil
 import tempfile
 from contextlib import asynccontextmanager
@@ -599,31 +597,6 @@ LEDGER_NOTICES = {"use": "已登记使用", "transfer": "已登记调剂", "mark
 LEDGER_FORMS = ("use", "transfer", "market")
 
 
-def _number(text: str, label: str, *, required: bool = True, positive: bool = False) -> float:
-    """A number typed into a ledger form ("1,234.5"), refused readably when it is not one."""
-    value = text.strip().replace(",", "").replace("，", "")
-    if not value:
-        if required:
-            raise InvalidRecord(f"请填写{label}")
-        return 0.0
-    try:
-        number = float(value)
-    except ValueError:
-        raise InvalidRecord(f"{label}应为数字（填写的是“{text.strip()}”）") from None
-    if not math.isfinite(number) or number < 0 or (positive and number == 0):
-        raise InvalidRecord(f"{label}应{'大于零' if positive else '不小于零'}（填写的是“{text.strip()}”）")
-    return number
-
-
-def _date(text: str, label: str) -> dt.date | None:
-    if not text.strip():
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidRecord(f"{label}应为日期 YYYY-MM-DD（填写的是“{text.strip()}”）") from None
-
-
 def _ledger_view(
     who: records.Actor, code: str, *, before: int | None = None, kind: str = "", doc_type: str = ""
 ) -> dict[str, Any]:
@@ -797,11 +770,11 @@ def _ledger_pages() -> APIRouter:
                 code,
                 kind,
                 doc_no.strip(),
-                area_m2=_number(area_mu, "使用面积（亩）", positive=True) * ledger.M2_PER_MU,
-                paddy_m2=_number(paddy_mu, "其中水田（亩）", required=False) * ledger.M2_PER_MU,
-                grain_kg=round(_number(grain_kg, "粮食产能（公斤）", required=False)),
+                area_m2=ledger.parse_number(area_mu, "使用面积（亩）", positive=True) * ledger.M2_PER_MU,
+                paddy_m2=ledger.parse_number(paddy_mu, "其中水田（亩）", required=False) * ledger.M2_PER_MU,
+                grain_kg=round(ledger.parse_number(grain_kg, "粮食产能（公斤）", required=False)),
                 area_code=area_code.strip(),
-                on=_date(posted_on, "批准日期"),
+                on=ledger.parse_date(posted_on, "批准日期"),
                 memo=memo.strip(),
             )
 
@@ -850,13 +823,13 @@ def _ledger_pages() -> APIRouter:
                 cur.actor,
                 kind,
                 contract_no.strip(),
-                area_m2=_number(area_mu, "调剂面积（亩）", positive=True) * ledger.M2_PER_MU,
-                price_yuan_per_mu=_number(price, "单价（元/亩）"),
+                area_m2=ledger.parse_number(area_mu, "调剂面积（亩）", positive=True) * ledger.M2_PER_MU,
+                price_yuan_per_mu=ledger.parse_number(price, "单价（元/亩）"),
                 seller=seller,
                 buyer=to,
                 counterparty=party,
-                received_yuan=_number(received, "已收款（元）", required=False),
-                on=_date(signed_on, "合同签订日期"),
+                received_yuan=ledger.parse_number(received, "已收款（元）", required=False),
+                on=ledger.parse_date(signed_on, "合同签订日期"),
             )
 
         return _form_post(request, cur, code, "transfer", values, act)
@@ -893,7 +866,7 @@ def _ledger_pages() -> APIRouter:
         }
 
         def act() -> dict[str, Any]:
-            years = _number(term_years, "使用年限（年）", positive=True)
+            years = ledger.parse_number(term_years, "使用年限（年）", positive=True)
             if years != int(years):
                 raise InvalidRecord(f"使用年限应为整年数（填写的是“{term_years.strip()}”）")
             return ledger.market_add(
@@ -904,12 +877,12 @@ def _ledger_pages() -> APIRouter:
                 collective=collective,
                 mode=mode,
                 land_use=land_use.strip(),
-                area_m2=_number(area_m2, "宗地面积（m²）", positive=True),
+                area_m2=ledger.parse_number(area_m2, "宗地面积（m²）", positive=True),
                 term_years=int(years),
-                price_yuan=_number(price, "成交价款（元）"),
-                cost_yuan=_number(cost, "土地取得及开发成本（元）", required=False),
+                price_yuan=ledger.parse_number(price, "成交价款（元）"),
+                cost_yuan=ledger.parse_number(cost, "土地取得及开发成本（元）", required=False),
                 village=village.strip() or None,
-                signed_on=_date(signed_on, "合同签订日期"),
+                signed_on=ledger.parse_date(signed_on, "合同签订日期"),
             )
 
         return _form_post(request, cur, code, "market", values, act)
