@@ -176,7 +176,7 @@ def test_landuse_hectares_mu_and_totals(book: openpyxl.Workbook) -> None:
 
 def test_totals_sum_rounded_m2_then_convert(book: openpyxl.Workbook) -> None:
     ws = book["土地利用现状"]
-    c = column(ws, "田坎（KCMJ）")
+    c = column(ws, "其中耕地田坎（KCMJ）")
     assert [ws.cell(r, c).value for r in (VILLAGE_1, VILLAGE_1 + 1, VILLAGE_3)] == [0.3333] * 3
     assert values(ws, VILLAGE_1, c) == [0.3333, 5.0]
     # 3 × 3333.33 = 9999.99 m² → 1.0 ha (not 3 × 0.3333 = 0.9999), 15.0 亩; the county row agrees.

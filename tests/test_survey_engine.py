@@ -55,15 +55,18 @@ def test_landuse_structure_of_the_default_grid(dltb: gpd.GeoDataFrame) -> None:
     assert v["parent"] == "530124100"
     assert v["dltb_count"] == 6
     assert v["unit_area_m2"] == 60000.0
+    # The 田坎 deducted from the three cultivated cells (KCMJ 3 × 1 000 m²) is land of class 1203:
+    # 二级 1203, 一级 12 其他土地, 三大类 农用地 — each table adds up to the unit's 60 000 m².
     assert v["landuse_tbdlmj_m2"] == {
         "0101": 18000.0,
         "0103": 9000.0,
         "0201": 10000.0,
         "0301": 10000.0,
         "0702": 10000.0,
+        "1203": 3000.0,
     }
-    assert v["level1_tbdlmj_m2"] == {"01": 27000.0, "02": 10000.0, "03": 10000.0, "07": 10000.0}
-    assert v["three_class_m2"] == {"农用地": 47000.0, "建设用地": 10000.0}
+    assert v["level1_tbdlmj_m2"] == {"01": 27000.0, "02": 10000.0, "03": 10000.0, "07": 10000.0, "12": 3000.0}
+    assert v["three_class_m2"] == {"农用地": 50000.0, "建设用地": 10000.0}
     assert v["kcmj_m2"] == 3000.0
     assert v["cultivated_net_m2"] == 27000.0
     assert v["cultivated_gross_m2"] == 30000.0

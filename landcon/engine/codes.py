@@ -231,6 +231,13 @@ def three_class(code: str, overrides: Mapping[str, str] | None = None) -> str:
 THREE_CLASS_OF: Mapping[str, str] = MappingProxyType({c: three_class(c) for c in LAND_USE_NAMES})
 """DLBM → 三大类 with the default mapping."""
 
+FIELD_RIDGE = "1203"
+"""The class of the deducted area KCMJ (扣除地类面积): KCDLBM, which 三调 only allows to be 1203 田坎.
+
+Every table by class counts a 图斑's KCMJ as land of this class, beside its TBDLMJ under its own DLBM
+(TBMJ = TBDLMJ + KCMJ): 二级 1203 田坎, 一级 12 其他土地, 三大类 农用地 — as the official 三调 汇总表
+and the 整治前后土地利用结构调整表 do, so a unit's classes add up to its area (Σ TBMJ)."""
+
 # ---------------------------------------------------------------------------------------------
 # 用地用海分类 (2023) and the 三调 → 用地用海 correspondence
 # ---------------------------------------------------------------------------------------------

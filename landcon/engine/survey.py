@@ -160,6 +160,14 @@ _DICT_KEYS: Mapping[str, tuple[str, str, str | None]] = {
     "restorable_engineering_by_class_m2": ("DLBM", "net", "is_gchf"),
 }
 
+_WITH_FIELD_RIDGE: Mapping[str, str] = {
+    # KCMJ is land of class 1203 田坎 (codes.FIELD_RIDGE): the tables by class count it there, so the
+    # 二级, 一级 and 三大类 areas of a unit each add up to its area Σ TBMJ.
+    "landuse_tbdlmj_m2": codes.FIELD_RIDGE,
+    "level1_tbdlmj_m2": codes.level1(codes.FIELD_RIDGE),
+    "three_class_m2": codes.THREE_CLASS_OF[codes.FIELD_RIDGE],
+}
+
 
 @dataclass
 class _Measures:
@@ -262,14 +270,23 @@ def _tabulate(
 
     sums = {c: total(v) for c, v in m.values.items()}
     counts = np.bincount(u_idx, minlength=n)
+    has_ridge = total((m.values["kcmj"] != 0).astype(np.float64)) > 0
     nested: dict[str, list[dict[str, float]]] = {}
     for key, (cat, measure, mask) in _DICT_KEYS.items():
         cat_idx, cat_names = m.categories[cat]
         sel = m.masks[mask] if mask is not None else np.ones(len(u_idx), dtype=bool)
         k = len(cat_names)
         combo = u_idx[sel] * k + cat_idx[sel]
-        area = np.bincount(combo, weights=m.values[measure][sel], minlength=n * k).reshape(n, k)
+        area = np.bincount(combo, weights=m.values[measure][sel], minlength=n * k).reshape(n, k).astype(np.float64)
         seen = np.bincount(combo, minlength=n * k).reshape(n, k)
+        ridge = _WITH_FIELD_RIDGE.get(key)
+        if ridge is not None:
+            j = int(np.searchsorted(cat_names, ridge)) if k else 0
+            if j == k or cat_names[j] != ridge:
+                cat_names = np.insert(cat_names, j, ridge)
+                area, seen = np.insert(area, j, 0.0, axis=1), np.insert(seen, j, 0, axis=1)
+            area[:, j] += sums["kcmj"]
+            seen[:, j] += has_ridge
         nested[key] = [{str(cat_names[j]): _r(area[i, j]) for j in np.flatnonzero(seen[i])} for i in range(n)]
     out: dict[Any, dict[str, Any]] = {}
     for u in all_units:

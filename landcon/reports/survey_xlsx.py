@@ -41,6 +41,8 @@ LEVEL_NAMES: Mapping[str, str] = {"county": "县", "township": "乡镇", "villag
 _SUMMED_LEVELS = ("village", "township", "county")  # finest first
 OVERLAY_NAMES: Mapping[str, str] = {"YJJBNTBHTB": "永久基本农田", "STBHHX": "生态保护红线", "CZKFBJ": "城镇开发边界"}
 APPORTIONMENT_NOTE = "图斑被其他图层边界分割时，TBMJ/KCMJ/TBDLMJ 按各部分椭球面积占原图斑椭球面积的比例分摊"
+KCMJ_LABEL = "其中耕地田坎（KCMJ）"
+"""The 田坎 deducted from 耕地 图斑, already counted in 1203 田坎, 12 其他土地 and 农用地."""
 SIZE_CLASSES: tuple[tuple[str, str], ...] = (
     ("le5", "≤5亩"),
     ("5_10", "5–10亩"),
@@ -170,7 +172,7 @@ def _landuse_columns(units: Sequence[Unit]) -> list[Column]:
         )
         for c in level1
     ]
-    cols.append(Column("田坎（KCMJ）", _path("kcmj_m2")))
+    cols.append(Column(KCMJ_LABEL, _path("kcmj_m2")))
     return cols
 
 
@@ -469,6 +471,11 @@ def _note_rows(survey: Mapping[str, Any], units: Sequence[Unit], finest: str | N
         (
             "净面积与毛面积",
             "净面积为图斑地类面积（TBDLMJ），毛面积为图斑面积（TBMJ）；田坎面积为扣除地类面积（KCMJ）。",
+        ),
+        (
+            "田坎",
+            "耕地图斑扣除的田坎面积（KCMJ）与田坎图斑一并计入二级地类“1203 田坎”、一级地类“12 其他土地”"
+            "和三大类“农用地”，故各级地类面积之和等于单元面积。",
         ),
     ]
     if finest is not None:
