@@ -33,8 +33,9 @@ Progress = Callable[[str, float], None]
 Handler = Callable[[dict[str, Any], Path, Progress], dict[str, Any]]
 
 
-def results_dir(kind: str, key: str) -> Path:
-    return config.data_dir() / "results" / kind / key
+def results_dir(kind: str, key: str, data_dir: str | Path | None = None) -> Path:
+    """DATA_DIR/results/KIND/KEY: the one place a job's results live (the survey's also for the CLI)."""
+    return (Path(data_dir) if data_dir is not None else config.data_dir()) / "results" / kind / key
 
 
 def plan_report_dir(project: str, version: int) -> Path:
@@ -53,7 +54,7 @@ def _survey(params: dict[str, Any], out: Path, progress: Progress) -> dict[str, 
     from landcon.services.survey import run_survey
 
     run = run_survey(str(params["dataset"]), out=out, progress=progress)
-    return {"out": str(run.out_dir), "dataset": params["dataset"], "files": run.files}
+    return {"out": str(run.result_dir), "dataset": params["dataset"], "files": run.files}
 
 
 def _plan_report(params: dict[str, Any], out: Path, progress: Progress) -> dict[str, Any]:

@@ -3,6 +3,11 @@
 ``run_survey`` reads the layers it needs from the dataset store, computes every unit with
 ``engine.survey`` and writes ``survey.json``, ``survey.xlsx``, ``potential.gpkg`` and the maps
 into one output folder, atomically (a half-finished run leaves the previous results in place).
+
+Every run also lands in the dataset's standard result folder (``result_dir``:
+DATA_DIR/results/survey/DATASET), the one the web reads: without ``out`` the results are written
+there; with ``out`` they are written to ``out`` and the same files are published there too. So the
+CLI and the web always show the same, latest survey of a dataset.
 ``survey_batch`` runs many counties in parallel on Dask distributed.
 """
 
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +37,7 @@ from landcon.engine.survey import LEVELS, ZONE_LAYERS, AreaUnit, SurveyOptions, 
 from landcon.errors import CRSError, DatasetNotFound, InputReadError, LandconError
 from landcon.reports.survey_maps import render_landuse_map, render_patch_map, render_potential_map
 from landcon.reports.survey_xlsx import write_province_xlsx, write_survey_xlsx
+from landcon.services.jobs import results_dir
 from landcon.store._atomic import publish, remove
 from landcon.store.datasets import DatasetStore
 from landcon.store.layers import read_any_layer, write_layers
@@ -51,18 +58,36 @@ def _noop(stage: str, fraction: float) -> None:
 
 @dataclass
 class SurveyRun:
-    """Where a survey's results are and what they say."""
+    """Where a survey's results are and what they say: ``out_dir`` as asked, ``result_dir`` the
+    dataset's standard folder (the same folder when no ``out`` was given)."""
 
     out_dir: Path
     data: dict[str, Any]
     files: list[str] = field(default_factory=list)
+    result_dir: Path | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"out_dir": str(self.out_dir), "files": self.files, **self.data}
+        where = {"out_dir": str(self.out_dir), "result_dir": str(self.result_dir or self.out_dir)}
+        return {**where, "files": self.files, **self.data}
 
 
 def _store(data_dir: str | Path | None) -> DatasetStore:
     return DatasetStore(Path(data_dir) if data_dir is not None else config.data_dir())
+
+
+def result_dir(dataset: str, data_dir: str | Path | None = None) -> Path:
+    """The dataset's standard survey folder, DATA_DIR/results/survey/DATASET: where every run's
+    results are published and where the web reads them."""
+    return results_dir("survey", dataset, data_dir).resolve()
+
+
+def latest_result(dataset: str) -> dict[str, Any] | None:
+    """The dataset's latest ``survey.json`` (from the CLI or a web job), or None when never surveyed."""
+    path = result_dir(dataset) / "survey.json"
+    if not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
 
 
 def _names(store: DatasetStore, dataset: str, layers: Sequence[str], dltb: pd.DataFrame) -> dict[tuple[str, str], str]:
@@ -191,7 +216,8 @@ def run_survey(
     data_dir: str | Path | None = None,
     progress: Progress = _noop,
 ) -> SurveyRun:
-    """Survey ``dataset`` (an imported dataset's name) and write the results to ``out``.
+    """Survey ``dataset`` (an imported dataset's name) and write the results to ``out`` and to the
+    dataset's standard folder ``result_dir(dataset)`` (only there when ``out`` is None).
 
     ``unit`` is the finest attribute level reported (village, township or county); ``area`` a
     polygon file of consolidation areas; ``bridge_width_m`` turns on bridging of narrow linear
@@ -255,8 +281,9 @@ def run_survey(
         "overlays": {k: bool(v) for k, v in result.overlays.items()},
         "units": result.units,
     }
-    target = Path(out) if out is not None else Path.cwd() / f"survey-{dataset}"
-    run = SurveyRun(target.resolve(), survey)
+    standard = result_dir(dataset, data_dir)
+    target = Path(out).resolve() if out is not None else standard
+    run = SurveyRun(target, survey, result_dir=standard)
     if not write:
         return run
     frames: dict[str, Any] = {}
@@ -269,16 +296,23 @@ def run_survey(
             frames["boundaries"] = store.read_layer(dataset, "XZQ", columns=["XZQMC"]).rename(columns={"XZQMC": "name"})
         if "XZQ" in layers:
             frames["background"] = store.read_layer(dataset, "XZQ", columns=[])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
-    tmp.mkdir()
+    folders = [target] if target == standard else [target, standard]
+    staged = []
     try:
+        for folder in folders:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            staged.append(folder.with_name(f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"))
         progress("写出结果 / writing", 0.0)
-        run.files = _write_outputs(tmp, survey, result, frames, maps)
-        publish(tmp, target)
+        staged[0].mkdir()
+        run.files = _write_outputs(staged[0], survey, result, frames, maps)
+        for copy in staged[1:]:
+            shutil.copytree(staged[0], copy)
+        for tmp, folder in zip(staged, folders, strict=True):
+            publish(tmp, folder)
         progress("写出结果 / writing", 1.0)
     finally:
-        remove(tmp)
+        for tmp in staged:
+            remove(tmp)
     return run
 
 

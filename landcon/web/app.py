@@ -8,7 +8,6 @@ every state-changing request carries the session's CSRF token (form field ``csrf
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from contextlib import asynccontextmanager
@@ -42,6 +41,7 @@ from landcon.services import (
     overview,
     projects,
     records,
+    survey,
     tasks,
     uploads,
     webauth,
@@ -289,10 +289,7 @@ def _pages() -> APIRouter:
     @r.get("/survey/{dataset}", response_class=HTMLResponse, include_in_schema=False)
     def survey_page(request: Request, dataset: str, cur: webauth.Current = User) -> Response:
         job = jobs.latest(cur.actor, "survey", "dataset", dataset)
-        result = None
-        out = jobs.results_dir("survey", dataset) / "survey.json"
-        if out.exists():
-            result = json.loads(out.read_text("utf-8"))
+        result = survey.latest_result(dataset)  # from a web job or `landcon survey run`
         return page(request, "survey.html", cur, dataset=dataset, job=job, result=result)
 
     @r.post("/survey/{dataset}/run", response_class=HTMLResponse, include_in_schema=False, dependencies=[Csrf])
@@ -304,7 +301,7 @@ def _pages() -> APIRouter:
     @r.get("/survey/{dataset}/files/{filename}", include_in_schema=False)
     def survey_file(dataset: str, filename: str, cur: webauth.Current = User) -> Response:
         records.require(cur.actor, "project.read")
-        folder = jobs.results_dir("survey", dataset)
+        folder = survey.result_dir(dataset)
         path = folder / Path(filename).name
         if not path.is_file():
             raise NotFound(f"文件 {filename} 不存在")
@@ -586,6 +583,16 @@ def _api() -> APIRouter:
     def api_survey(dataset: str, cur: webauth.Current = User) -> Any:
         datasets.manifest(dataset)
         return jobs.submit(cur.actor, "survey", {"dataset": dataset})
+
+    @r.get("/survey/{dataset}")
+    def api_survey_result(dataset: str, cur: webauth.Current = User) -> Any:
+        """The dataset's latest survey.json, whether a web job or ``landcon survey run`` produced it."""
+        records.require(cur.actor, "project.read")
+        datasets.manifest(dataset)
+        result = survey.latest_result(dataset)
+        if result is None:
+            raise NotFound(f"数据集 {dataset} 还没有摸底调查结果", feature=dataset)
+        return result
 
     return r
 
