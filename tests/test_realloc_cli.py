@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pytest
 import shapely
-from realloc_fixtures import HOUSEHOLDS, NAMES, write_instance
+from realloc_fixtures import HOUSEHOLDS, NAMES, box, write_instance
 from typer.testing import CliRunner
 
 from landcon.cli.main import app
@@ -49,6 +51,8 @@ def test_run_writes_the_layer_tables_and_publicity_list(instance, tmp_path):
     text = " ".join(str(c) for ws in book for row in ws.iter_rows(values_only=True) for c in row if c is not None)
     assert "张*" in text and "李*四" in text and "欧**明" in text
     assert not any(name in text for name in NAMES)
+    assert not any(code in text for code in HOUSEHOLDS)  # 承包方编码 masked too
+    assert "530124********0001" in text
     internal = openpyxl.load_workbook(out / "households.xlsx")
     assert "户表" in internal.sheetnames
 
@@ -152,3 +156,51 @@ def test_parcels_as_a_gbk_shapefile_and_blocks_as_a_filegdb(instance, tmp_path):
     data = json.loads(result.output)
     assert data["solver"]["pieces"] == 4 and data["check"]["ok"]
     assert data["sources"]["parcels"].endswith("CBDK.shp")
+
+
+def test_blocks_worth_more_than_the_pool_are_refused_like_a_given_negative_deduction(instance, tmp_path):
+    # TK002 widened to x 300–520: Σ blocks 42,000 > Σ pooled parcels 40,000, d = 1 − 42/40 = −5 %.
+    blocks = gpd.read_file(instance["blocks"], layer="TK")
+    blocks.loc[1, "geometry"] = box(300, 0, 520, 100)
+    path = tmp_path / "wide.gpkg"
+    blocks.to_file(path, layer="TK", driver="GPKG")
+    paths = {**instance, "blocks": path}
+    result = _run(paths, tmp_path / "x")
+    assert result.exit_code == 1
+    message = json.loads(result.stdout)["error"]["message"]
+    assert "扣除率" in message and "-5.00%" in message and "多 2,000.00" in message and "wide.gpkg" in message
+    assert not (tmp_path / "x").exists()
+    given = tmp_path / "params.yaml"
+    given.write_text("deduction: -0.05\n", encoding="utf-8")
+    refused = _run(instance, tmp_path / "y", "--params", str(given))
+    assert refused.exit_code == 1 and "deduction" in json.loads(refused.stdout)["error"]["message"]
+    checked = invoke(
+        "realloc", "check", "--parcels", str(paths["parcels"]), "--households", str(paths["households"]),
+        "--blocks", str(path), "--allocation", str(paths["parcels"]), "--json",
+    )  # fmt: skip
+    assert checked.exit_code == 1 and "扣除率" in json.loads(checked.stdout)["error"]["message"]
+
+
+def test_a_locked_parcel_inside_a_new_block_is_refused_at_input(instance, tmp_path):
+    people = pd.read_csv(instance["households"], dtype=str, keep_default_na=False)
+    people.loc[3, "LOCKED"] = "5301241002010000008"  # strip x 450–500 lies in TK002 (x 300–500)
+    path = tmp_path / "locked.csv"
+    people.to_csv(path, index=False, encoding="utf-8-sig")
+    result = _run({**instance, "households": path}, tmp_path / "x")
+    assert result.exit_code == 1
+    message = json.loads(result.stdout)["error"]["message"]
+    assert "5301241002010000008" in message and "TK002" in message and "5,000.00 平方米" in message
+    assert "locked.csv" in message and "LOCKED" in message and HOUSEHOLDS[3] in message
+    assert not (tmp_path / "x").exists()
+
+
+def test_run_json_is_json_only_even_from_a_fresh_process(instance, tmp_path):
+    """HiGHS prints a banner when a process makes its first solver: it must not reach stdout."""
+    args = ["realloc", "run", "--parcels", str(instance["parcels"]), "--households", str(instance["households"])]
+    args += ["--blocks", str(instance["blocks"]), "--out", str(tmp_path / "r"), "--time-limit", "20", "--json"]
+    done = subprocess.run(
+        [sys.executable, "-m", "landcon.cli.main", *args], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["solver"]["pieces"] == 4
+    assert "HiGHS" not in done.stdout

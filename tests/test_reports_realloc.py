@@ -35,17 +35,19 @@ def all_text(wb: openpyxl.Workbook) -> list[str]:
     return [str(c.value) for ws in wb.worksheets for line in ws.iter_rows() for c in line if c.value is not None]
 
 
-def test_publicity_sheet_masks_every_name(tmp_path: Path, result):
+def test_publicity_sheet_masks_every_name_and_code(tmp_path: Path, result):
     table, ind = result
     path = write_publicity_xlsx(table, ind, tmp_path / "公示.xlsx", village_name="新村", title_date="2025年3月1日")
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["权属调整公示表"]
     texts = all_text(wb) + [str(getattr(wb.properties, k)) for k in ("title", "subject", "creator", "keywords")]
-    for name in NAMES:
-        assert not any(name in text for text in texts), name
+    for secret in (*NAMES, H1, H2, H3, H1[6:14]):
+        assert not any(secret in text for text in texts), secret
     ws = wb.active
     assert [ws.cell(r, 3).value for r in (FIRST, FIRST + 1, FIRST + 2)] == ["张*", "欧**明", "李*"]
-    assert [ws.cell(r, 2).value for r in (FIRST, FIRST + 1, FIRST + 2)] == [H1, H2, H3]  # codes in full
+    # 18-digit 承包方编码: the county (first 6) and the serial (last 4) shown, the 8 between masked.
+    masked = ["530123********0001", "530123********0002", "530123********0003"]
+    assert [ws.cell(r, 2).value for r in (FIRST, FIRST + 1, FIRST + 2)] == masked
     assert not list(tmp_path.glob(".*.tmp"))
 
 
@@ -64,7 +66,8 @@ def test_publicity_sheet_header_rows_and_totals(tmp_path: Path, result):
     assert row(ws, HEADER + 1)[3:7] == ["地块数（块）", "面积（亩）", "面积（平方米）", "价值（标准平方米）"]
     assert ws.cell(HEADER, 8).value == "应得价值（标准平方米）"
     # 欧阳小明: 900 m² = 1.35 亩 before, 940 m² = 1.41 亩 after, +3.33 %, pays 480 元.
-    assert row(ws, FIRST + 1) == [2, H2, "欧**明", 3, 1.35, 900, 720, 720, 2, 1.41, 940, 744, 3.33, -480]
+    h2 = "530123********0002"
+    assert row(ws, FIRST + 1) == [2, h2, "欧**明", 3, 1.35, 900, 720, 720, 2, 1.41, 940, 744, 3.33, -480]
     assert row(ws, FIRST)[12:] == [-2, 200]  # 张三: −2 %, paid 200 元
     assert row(ws, TOTAL) == ["合计", "3户", None, 7, 2.7, 1800, 1620, 1620, 4, 2.73, 1820, 1624, None, None]
     assert "应补给农户合计 400.00 元" in ws.cell(FOOT + 1, 1).value

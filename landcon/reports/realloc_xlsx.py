@@ -1,7 +1,7 @@
 """Excel workbooks of a 权属调整 (tenure adjustment), see domain reference §6.1.
 
 * ``write_publicity_xlsx`` — 权属调整方案公示表, posted in the village: one row per household with the
-  name masked (``mask_name``) and the contract code (CBFBM) in full, before/after parcels, areas and
+  name and the contract code (CBFBM) masked (``mask_name``, ``mask_code``), before/after parcels, areas and
   values, the value deviation and the money settlement (找补), a 合计 row, the 公示期 and how to object,
   printable on landscape A4 with the header rows repeated on every page;
 * ``write_household_xlsx`` — the internal workbook: 户表 (real names, every column of the household
@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 from xlsxwriter.workbook import Workbook
 
-from landcon.engine.realloc.indices import COLUMN_LABELS, INDICATOR_LABELS, Label, mask_name
+from landcon.engine.realloc.indices import COLUMN_LABELS, INDICATOR_LABELS, Label, mask_code, mask_name
 from landcon.reports.plan_xlsx import (
     COUNT,
     GENERAL,
@@ -123,7 +123,7 @@ def _title_format(workbook: Workbook) -> Any:
 
 
 def publicity_table(table: pd.DataFrame, indicators: Mapping[str, Any]) -> Table:
-    """The rows of the 公示表: masked names, CBFBM in full, then a 合计 row of the village totals."""
+    """The rows of the 公示表: masked names and masked CBFBM, then a 合计 row of the village totals."""
     columns = [
         TableColumn("序号", COUNT, width=6),
         TableColumn("承包方编码", TEXT, width=20),
@@ -143,7 +143,7 @@ def publicity_table(table: pd.DataFrame, indicators: Mapping[str, Any]) -> Table
     for i, row in enumerate(table.itertuples(index=False), start=1):
         t.add(
             i,
-            str(row.CBFBM),
+            mask_code(str(row.CBFBM)),
             mask_name(str(row.CBFMC)),
             _cell(row.parcels_before, "块"),
             _mu(row.area_before),
@@ -205,7 +205,7 @@ def write_publicity_xlsx(
         f"村（社区）：{village_name}        公示日期：{title_date}        "
         f"公示期：自公示之日起不少于 {publicity_days} 日",
         "面积单位：亩、平方米（1 亩 = 10000/15 平方米）；价值单位：标准平方米（面积 × 地力等级系数）；金额单位：元。"
-        "为保护个人信息，承包方名称仅显示首尾字，承包方编码为承包合同编码。",
+        "为保护个人信息，承包方名称仅显示首尾字，承包方编码仅显示前 6 位和后 4 位。",
         f"对本表内容有异议的，请于公示期内（{publicity_days} 日内）以书面形式向村民委员会或项目实施单位提出，"
         "写明异议内容、理由并附相关证明材料；逾期未提出的，视为无异议。",
     ]

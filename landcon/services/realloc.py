@@ -27,10 +27,11 @@ from sqlalchemy import select
 from landcon import config
 from landcon.engine.crs import GEOGRAPHIC_EPSG, check_crs
 from landcon.engine.layers import CJDCQ, DLTB
-from landcon.engine.realloc.geocheck import GeoCheck, check_allocation
+from landcon.engine.realloc.geocheck import GeoCheck, check_allocation, locked_in_blocks
 from landcon.engine.realloc.indices import INDICATOR_LABELS
 from landcon.engine.realloc.params import Params, params_from_dict
 from landcon.engine.realloc.pipeline import ReallocInput, ReallocResult, reallocate
+from landcon.engine.realloc.values import valuate
 from landcon.errors import DatasetNotFound, InputReadError, LandconError, ValidationFailed
 from landcon.reports.realloc_xlsx import write_household_xlsx, write_publicity_xlsx
 from landcon.services import attachments, records
@@ -191,7 +192,18 @@ def read_input(
     people = people[people["CBFBM"].isin(set(pframe["CBFBM"]))].reset_index(drop=True)
     road_frame = None if roads is None else roads.frame
     sources = {"parcels": parcel_layer.path, "households": str(households), "blocks": block_layer.path}
-    return ReallocInput(pframe, people, bframe, road_frame), sources
+    inp = ReallocInput(pframe, people, bframe, road_frame)
+    for hit in locked_in_blocks(pframe, bframe, inp.locked())[:1]:
+        raise ValidationFailed(
+            f"固定地块 {hit.parcel} 有 {hit.area:,.2f} 平方米位于新田块 {hit.block} 内：固定地块保持原位，"
+            "不能与新田块重叠；请从 LOCKED 中去掉该地块，或调整新田块范围",
+            path=str(households), field="LOCKED", feature=hit.household,
+        )  # fmt: skip
+    try:
+        valuate(pframe, bframe, inp.locked(), params)
+    except ValueError as exc:  # a computed deduction below 0
+        raise ValidationFailed(str(exc), path=block_layer.path, layer=block_layer.source_name) from exc
+    return inp, sources
 
 
 def load_params(path: str | Path | None, overrides: Mapping[str, Any] | None = None) -> Params:

@@ -40,9 +40,14 @@ pair was left out).
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import math
+import os
+import sys
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,10 +203,47 @@ class _Instance:
         return pairs
 
 
-def _highs(time_limit: float, mip_gap: float) -> Any:
+_BANNER_LOCK = threading.Lock()
+_banner_shown = False
+
+
+@contextlib.contextmanager
+def _stdout_on_stderr() -> Iterator[None]:
+    """File descriptor 1 pointed at stderr for the block (C-level writes included); a process without
+    both descriptors runs the block as it is."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).fflush(None)  # C stdio buffers go where they were written to
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _new_highs() -> Any:
+    """A HiGHS instance. The first one of a process prints HiGHS's banner on stdout before any option
+    can turn output off; it goes to stderr instead, so that ``--json`` output stays JSON only."""
+    global _banner_shown
     import highspy
 
-    hs = highspy.Highs()
+    with _BANNER_LOCK:
+        if _banner_shown:
+            return highspy.Highs()
+        with _stdout_on_stderr():
+            hs = highspy.Highs()
+        _banner_shown = True
+        return hs
+
+
+def _highs(time_limit: float, mip_gap: float) -> Any:
+    hs = _new_highs()
     hs.setOptionValue("output_flag", False)
     hs.setOptionValue("time_limit", max(0.5, float(time_limit)))
     hs.setOptionValue("mip_rel_gap", float(mip_gap))

@@ -139,6 +139,38 @@ def _pairs(left: Geoms, right: Geoms) -> tuple[npt.NDArray[np.intp], npt.NDArray
     return li, ri, inter, shapely.area(inter)
 
 
+@dataclass(frozen=True)
+class LockedInBlock:
+    """A locked parcel that a new block covers (more than ``area_tol``): it cannot stay in place."""
+
+    parcel: str  # DKBM
+    household: str  # CBFBM of the household that locked it
+    block: str  # TKBM
+    area: float  # m² of the parcel inside the block
+
+
+def locked_in_blocks(
+    parcels: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, locked: Mapping[str, str], *, area_tol: float = 1.0
+) -> list[LockedInBlock]:
+    """Locked parcels overlapping a new block by more than ``area_tol`` m², largest overlap first per parcel
+    (``parcels``: DKBM, geometry; ``blocks``: TKBM, geometry)."""
+    keys = _column(parcels, "DKBM")
+    rows = np.flatnonzero(np.isin(keys, list(locked)))
+    if not len(rows) or not len(blocks):
+        return []
+    geoms = np.asarray(parcels.geometry.array, dtype=object)[rows]
+    block_geoms = np.asarray(blocks.geometry.array, dtype=object)
+    pi, bi = shapely.STRtree(block_geoms).query(geoms, predicate="intersects")
+    area = shapely.area(shapely.intersection(geoms[pi], block_geoms[bi])) if len(pi) else np.zeros(0)
+    block_ids = _column(blocks, "TKBM")
+    found: list[LockedInBlock] = []
+    for k in np.lexsort((-area, pi)):
+        if area[k] > area_tol and (not found or found[-1].parcel != keys[rows[pi[k]]]):
+            dk = str(keys[rows[pi[k]]])
+            found.append(LockedInBlock(dk, str(locked[dk]), str(block_ids[bi[k]]), float(area[k])))
+    return found
+
+
 def check_allocation(
     parcels: gpd.GeoDataFrame,
     blocks: gpd.GeoDataFrame,

@@ -150,6 +150,25 @@ def mask_name(name: str) -> str:
     return chars[0] + "*" * (len(chars) - 2) + chars[-1]
 
 
+CODE_SHOWN_HEAD, CODE_SHOWN_TAIL = 6, 4
+"""A published 承包方编码 keeps its first 6 characters (the county) and last 4 (the household's serial)."""
+
+
+def mask_code(code: str) -> str:
+    """承包方编码 as published in a 公示: first 6 and last 4 characters kept, one ``*`` for each one
+    between; a code of 10 characters or fewer keeps only its last 4 (or its last one when shorter).
+
+    >>> [mask_code(c) for c in ("530124100201010023", "5301241002", "1234", "")]
+    ['530124********0023', '******1002', '***4', '']
+    """
+    text = "".join(str(code).split())
+    n = len(text)
+    if n > CODE_SHOWN_HEAD + CODE_SHOWN_TAIL:
+        return text[:CODE_SHOWN_HEAD] + "*" * (n - CODE_SHOWN_HEAD - CODE_SHOWN_TAIL) + text[-CODE_SHOWN_TAIL:]
+    tail = CODE_SHOWN_TAIL if n > CODE_SHOWN_TAIL else min(n, 1)
+    return "*" * (n - tail) + text[n - tail :]
+
+
 def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:

@@ -1,7 +1,8 @@
 """Values of a tenure adjustment, from the polygons (never from SCMJ/HTMJ): the one home of the value formulas.
 
 value(parcel) = area(geometry) × coef(DLDJ)                     standard m² (params.py)
-d   = params.deduction, or 1 − Σ_b V_b / Σ_{pooled p} value(p)  (land given up for roads and ditches)
+d   = params.deduction, or 1 − Σ_b V_b / Σ_{pooled p} value(p)  (land given up for roads and ditches;
+      a computed d < 0 — blocks worth more than the pool — is refused like a given one)
 K_h = Σ_{locked p of h} value(p)                                kept in place
 E_h = (1 − d) · Σ_{pooled p of h} value(p)                      pooled entitlement
 T_h = K_h + E_h                                                 total entitlement (deviation is measured on it)
@@ -54,6 +55,25 @@ def deduction(pooled_total: float, block_total: float, params: Params) -> float:
     return 1.0 - block_total / pooled_total if pooled_total > 0 else 0.0
 
 
+NEGATIVE_DEDUCTION_SLACK = 1e-9
+"""A computed deduction below −1e-9 is refused; above it (rounding of equal totals) it counts as 0."""
+
+
+def computed_deduction(pooled_total: float, block_total: float, params: Params) -> float:
+    """``deduction`` refused when negative like a given one (params_from_dict): blocks worth more than
+    the pooled parcels would hand out land that nobody gave up. ValueError states both totals."""
+    d = deduction(pooled_total, block_total, params)
+    if d >= 0.0 or params.deduction is not None:
+        return d
+    if d > -NEGATIVE_DEDUCTION_SLACK:
+        return 0.0
+    raise ValueError(
+        f"计算所得扣除率 d = 1 − Σ新田块价值 / Σ参与调整地块价值 = {d:.2%}，应在 [0, 1) 之间："
+        f"新田块价值 {block_total:,.2f} 大于参与调整（未固定）的承包地块价值 {pooled_total:,.2f} 标准平方米，"
+        f"多 {block_total - pooled_total:,.2f}。请核对新田块范围与地力等级（DLDJ），或在参数文件中给定 deduction"
+    )
+
+
 def entitlements(
     owners: Sequence[str], values: FloatArray, pooled: npt.NDArray[np.bool_], d: float
 ) -> tuple[dict[str, float], dict[str, float]]:
@@ -77,6 +97,6 @@ def valuate(
     value = land_values(parcels, params)
     pooled = ~parcels["DKBM"].astype(str).isin(set(locked)).to_numpy()
     block_total = float(land_values(blocks, params).sum())
-    d = deduction(float(value[pooled].sum()), block_total, params)
+    d = computed_deduction(float(value[pooled].sum()), block_total, params)
     entitled, kept = entitlements(parcels["CBFBM"].astype(str).tolist(), value, pooled, d)
     return Valuation(value, pooled, d, entitled, kept, block_total)
