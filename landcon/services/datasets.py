@@ -295,7 +295,10 @@ def synthesise(
     if features < 100:
         raise LandconError("--features 至少 100 / --features must be at least 100")
     progress("生成 / generating", 0.0)
-    layers = generate_county(county, features, seed, epsg, progress=lambda f: progress("生成 / generating", f))
+    try:
+        layers = generate_county(county, features, seed, epsg, progress=lambda f: progress("生成 / generating", f))
+    except ValueError as exc:  # an unknown county code or zone, named by the generator
+        raise LandconError(f"无法生成示例县 / cannot generate the county: {exc}") from exc
     progress("写出 / writing", 0.0)
     path = write_layers(layers, out, fmt, overwrite=overwrite)
     progress("写出 / writing", 1.0)

@@ -25,7 +25,7 @@ import yaml
 
 from landcon import config
 from landcon.engine import codes
-from landcon.engine.crs import check_crs
+from landcon.engine.crs import ACCEPTED_EPSG, check_crs
 from landcon.engine.indicators import PlanAnalysis, analyse_plan
 from landcon.engine.layers import DLTB
 from landcon.engine.overlay import clip
@@ -162,6 +162,8 @@ def _field_notes() -> str:
 
 def write_template(out: str | Path, *, epsg: int = 4543) -> Path:
     """An empty, documented plan folder."""
+    if epsg not in ACCEPTED_EPSG:
+        raise CRSError(f"--epsg {epsg} 不是 CGCS2000（4490）或其 3° 带（4513–4554） / not a CGCS2000 CRS")
     folder = Path(out)
     _write_plan(folder, empty_layers(f"EPSG:{epsg}"), template_meta(), _field_notes())
     return folder.resolve()

@@ -1,0 +1,282 @@
+"""Every ``--json`` command prints JSON only on stdout — results and errors alike.
+
+The commands are discovered from the Typer app, so a new command with ``--json`` is run here as soon as
+it exists (and fails until ``CASES`` gives it minimal valid arguments). Each runs once with valid
+arguments on a small demo world (synthetic county of 1,200 图斑, ``admin seed-demo``, the paper
+tenure instance) and must exit 0 with JSON on stdout; and once with a bad argument, where stdout must
+be either a JSON error object (``{"error": {"type", "message"}}``, a ``LandconError``) or empty with
+the message on stderr (a usage error found by the command-line parser) — never a traceback.
+Output written below Python (a C library writing to file descriptor 1) is caught with ``capfd``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+from realloc_fixtures import write_instance
+from typer.testing import CliRunner
+
+from landcon.cli.main import app
+
+runner = CliRunner()
+COUNTY = "530124"
+PROJECT = "DEMO-530124-001"  # seeded in 县级审查
+ACCEPTED = "DEMO-530124-002"  # seeded as accepted
+NEW_PROJECT = "JSON-530124-001"  # created by the world for advance/edit
+NOPE = "__no_such__"
+
+
+def json_commands() -> list[str]:
+    """Every command of the app that takes ``--json``, as "group sub" paths."""
+    found: list[str] = []
+
+    def walk(command: Any, path: list[str]) -> None:
+        if hasattr(command, "commands"):  # a group (Typer ships its own click)
+            for name, sub in command.commands.items():
+                walk(sub, [*path, name])
+        elif any("--json" in p.opts for p in command.params):
+            found.append(" ".join(path))
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+@dataclass(frozen=True)
+class Case:
+    good: tuple[str, ...]
+    bad: tuple[tuple[str, ...], ...]  # each a separate invalid call
+
+
+def cases(w: dict[str, str]) -> dict[str, Case]:
+    """Minimal valid and invalid arguments of each command, in the order they run (state builds up)."""
+    inst = w["inst"]
+    realloc_in = ("--parcels", f"{inst}/parcels.gpkg", "--households", f"{inst}/households.csv")
+    realloc_in += ("--blocks", f"{inst}/blocks.gpkg")
+    tmp = w["tmp"]
+    sup, prov, author, admin = "demo_supervisor", "demo_province", "demo_author", "demo_admin"
+    reviewer = "demo_county_zrzy"  # closes the county review
+
+    def c(good: tuple[str, ...], *bad: tuple[str, ...]) -> Case:
+        return Case(good, bad)
+
+    use = ("use", "--kind", "bcgd", "--as", sup)
+    transfer = ("--kind", "bcgd", "--from", COUNTY, "--to", "530102", "--price", "200000", "--as", sup)
+    deal = ("--collective", "测试村股份经济合作社", "--use", "工业", "--term", "50", "--as", author)
+
+    return {
+        "data list": c((), ("--no-such-option",)),
+        "data synth": c(
+            ("--county", COUNTY, "--features", "300", "--out", f"{tmp}/s.gpkg"), ("--county", "999999", "--out", "x")
+        ),
+        "data validate": c((w["src"],), (f"{tmp}/missing.gpkg",)),
+        "data import": c((f"{tmp}/s.gpkg", "--name", "small"), (f"{tmp}/s.gpkg", "--name", "small")),
+        "data info": c(("demo",), (NOPE,)),
+        "survey run": c(("demo", "--no-maps", "--out", f"{tmp}/sv"), (NOPE,)),
+        "survey batch": c(("small", "--workers", "1", "--out", f"{tmp}/sb"), (NOPE,)),
+        "plan template": c(("--out", f"{tmp}/tpl"), ("--out", f"{tmp}/tpl2", "--epsg", "1")),
+        "plan synth": c(("small", "--out", f"{tmp}/plan2"), (NOPE, "--out", f"{tmp}/plan3")),
+        "plan check": c((w["plan"], "--dataset", "demo"), (w["plan"], "--dataset", NOPE)),
+        "plan report": c(
+            (w["plan"], "--dataset", "demo", "--out", f"{tmp}/rep", "--no-maps"),
+            (f"{tmp}/missing", "--dataset", "demo", "--out", f"{tmp}/rep2"),
+        ),
+        "plan diff": c((w["plan"], w["plan"], "--dataset", "demo"), (w["plan"], f"{tmp}/missing", "--dataset", "demo")),
+        "realloc synth": c(("demo", "--out", f"{tmp}/ri"), (NOPE, "--out", f"{tmp}/ri2")),
+        "realloc run": c(
+            (*realloc_in, "--out", f"{tmp}/rr", "--time-limit", "20"),
+            (*realloc_in, "--out", f"{tmp}/rr2", "--tolerance", "2"),
+        ),
+        "realloc check": c(
+            (*realloc_in, "--allocation", f"{tmp}/rr/allocation.gpkg"),
+            (*realloc_in, "--allocation", f"{tmp}/missing.gpkg"),
+        ),
+        "realloc save": c((PROJECT, f"{tmp}/rr", "--as", author), (PROJECT, f"{tmp}/missing", "--as", author)),
+        "realloc list": c((PROJECT, "--as", author), (NOPE, "--as", author)),
+        "db status": c((), ("--no-such-option",)),
+        "db upgrade": c((), ("--revision", NOPE)),
+        "admin seed-yunnan": c((), ("--as", NOPE)),
+        "admin import-units": c(("demo",), (NOPE,)),
+        "admin units": c(("--parent", COUNTY), ("--parent", NOPE)),
+        "admin seed-demo": c(("demo", "--plan", w["plan"]), (NOPE, "--plan", w["plan"])),
+        "user add": c(
+            ("json_user", "--unit", COUNTY, "--role", "author", "--password", "secret123", "--department", "zrzy"),
+            ("json_user2", "--unit", NOPE, "--role", "author", "--password", "secret123"),
+        ),
+        "user list": c(("--unit", COUNTY), ("--unit", NOPE)),
+        "user passwd": c(("json_user", "--password", "secret456"), (NOPE, "--password", "secret456")),
+        "user roles": c(("json_user", "--role", "author", "--role", "reporter"), ("json_user", "--role", NOPE)),
+        "user disable": c(("json_user",), (NOPE,)),
+        "user enable": c(("json_user",), (NOPE,)),
+        "project create": c(
+            ("JSON-530124-002", "--name", "命令行测试", "--county", COUNTY, "--as", author),
+            ("JSON-530124-003", "--name", "x", "--county", NOPE, "--as", author),
+        ),
+        "project list": c(("--as", author), ("--as", NOPE)),
+        "project show": c((PROJECT, "--as", author), (NOPE, "--as", author)),
+        "project edit": c((NEW_PROJECT, "--name", "改名", "--as", author), (NOPE, "--name", "x", "--as", author)),
+        "project advance": c((NEW_PROJECT, "--as", author), (NOPE, "--as", author)),
+        "project export": c((PROJECT, "1", "--out", f"{tmp}/exp", "--as", author), (PROJECT, "99", "--out", "x")),
+        "review list": c(("--as", reviewer), ("--as", NOPE)),
+        "review status": c((PROJECT, "--as", author), (NOPE, "--as", author)),
+        "review give": c((PROJECT, "--opinion", "同意", "--as", reviewer), (PROJECT, "--opinion", NOPE)),
+        "project reject": c((PROJECT, "--reason", "补充资料", "--as", reviewer), (NOPE, "--reason", "x")),
+        # PROJECT is back in 方案编制 now: a draft, a new plan version, and a diff of the two versions.
+        "project draft": c((PROJECT, "--as", author), (NOPE, "--as", author)),
+        "project plan": c((PROJECT, w["plan"], "--as", author), (PROJECT, f"{tmp}/missing", "--as", author)),
+        "project diff": c((PROJECT, "1", "2", "--as", author), (PROJECT, "1", "99", "--as", author)),
+        "meeting add": c(
+            ("--unit", COUNTY, "--title", "命令行会商", "--date", "2027-03-01", "--as", author),
+            ("--unit", COUNTY, "--title", "x", "--date", "2027-3-1", "--as", author),
+        ),
+        "meeting list": c(("--unit", COUNTY, "--as", author), ("--unit", NOPE, "--as", author)),
+        "meeting show": c((w["meeting"], "--as", author), ("999999", "--as", author)),
+        "task add": c(
+            ("命令行任务", "--unit", COUNTY, "--deadline", "2030-01-01", "--as", sup),
+            ("x", "--unit", COUNTY, "--deadline", "someday", "--as", sup),
+        ),
+        "task list": c(("--unit", COUNTY, "--as", sup), ("--unit", NOPE, "--as", sup)),
+        "task overdue": c(("--as", prov), ("--level", NOPE, "--as", prov)),
+        "task done": c((w["task"], "--as", sup), ("999999", "--as", sup)),
+        "task reopen": c((w["task"], "--reason", "未完成", "--as", sup), ("999999", "--reason", "x", "--as", sup)),
+        "group add": c(("--unit", COUNTY, "--name", "命令行领导小组", "--as", admin), ("--unit", NOPE, "--name", "x")),
+        "group list": c(("--unit", COUNTY, "--as", admin), ("--unit", NOPE, "--as", admin)),
+        "ledger balance": c(("--unit", COUNTY, "--as", sup), ("--unit", NOPE, "--as", sup)),
+        "ledger post": c(
+            (*use, "--area-mu", "1", "--doc", "富政批〔测试〕1号"),
+            (*use, "--area-mu", "-1", "--doc", "富政批〔测试〕2号"),
+            (*use, "--area-mu", "nan", "--doc", "富政批〔测试〕3号"),
+            (*use, "--area-mu", "1e309", "--doc", "富政批〔测试〕4号"),
+        ),
+        "ledger transfer": c(
+            (*transfer, "--area-mu", "1", "--contract", "调剂合同JSON1"),
+            (*transfer, "--area-mu", "1", "--contract", "调剂合同JSON2", "--kind", "zz"),
+            (*transfer, "--area-mu", "nan", "--contract", "调剂合同JSON3"),
+        ),
+        "ledger import": c((w["batch"], "--as", sup), (f"{tmp}/missing.csv", "--as", sup)),
+        "ledger history": c(("--unit", COUNTY, "--as", sup), ("--unit", NOPE, "--as", sup)),
+        "ledger revolving": c(("--as", prov), ("--unit", NOPE, "--as", prov)),
+        "ledger check": c(("--as", prov), ("--as", sup)),
+        "ledger report": c(
+            ("--unit", COUNTY, "--out", f"{tmp}/ledger.xlsx", "--as", sup), ("--out", "x", "--as", NOPE)
+        ),
+        "ledger market add": c(
+            (
+                *deal,
+                "--contract",
+                "入市JSON1",
+                "--parcel",
+                "530124100201JA00009",
+                "--price",
+                "3000000",
+                "--area-mu",
+                "9",
+            ),
+            (*deal, "--contract", "入市JSON2", "--parcel", "530124100201JA00010", "--price", "3000000", "--rate", "5"),
+            (*deal, "--contract", "入市JSON3", "--parcel", "530124100201JA00011", "--price", "nan", "--area-mu", "9"),
+        ),
+        "ledger market list": c(("--as", prov), ("--unit", NOPE, "--as", prov)),
+        "audit verify": c((), ("--as", NOPE)),
+        "backup": c((f"{tmp}/backup",), (w["src"],)),
+        "restore": c((f"{tmp}/backup",), (f"{tmp}/missing",)),
+        "db downgrade": c((w["head"],), (NOPE,)),
+    }
+
+
+def invoke(*args: str) -> Any:
+    return runner.invoke(app, list(args))
+
+
+def _ok(*args: str) -> Any:
+    result = invoke(*args, "--json")
+    assert result.exit_code == 0, (args, result.output)
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A data directory and SQLite database with the demo dataset, plan, records and the paper tenure instance."""
+    root = tmp_path_factory.mktemp("cli-json")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LANDCON_DATA_DIR", str(root / "data"))
+        mp.setenv("LANDCON_DATABASE_URL", f"sqlite:///{root / 'data' / 'landcon.db'}")
+        mp.delenv("LANDCON_USER", raising=False)
+        src, plan = root / "demo.gpkg", root / "plan"
+        _ok("data", "synth", "--county", COUNTY, "--features", "1200", "--seed", "1", "--out", str(src))
+        _ok("data", "import", str(src), "--name", "demo")
+        _ok("plan", "synth", "demo", "--out", str(plan), "--variant", "compliant")
+        head = _ok("db", "upgrade")
+        _ok("admin", "seed-demo", "demo", "--plan", str(plan))
+        new = ("--name", "命令行项目", "--county", COUNTY, "--dataset", "demo", "--as", "demo_author")
+        _ok("project", "create", NEW_PROJECT, *new)
+        task = _ok("task", "add", "准备材料", "--unit", COUNTY, "--deadline", "2030-01-01", "--as", "demo_supervisor")
+        meeting = _ok(
+            "meeting", "add", "--unit", COUNTY, "--title", "会商", "--date", "2027-01-05", "--as", "demo_author"
+        )
+        batch = root / "batch.csv"
+        batch.write_text("type,doc,unit,kind,area_mu\nuse,富政批〔JSON〕9号,530124,bcgd,0.5\n", encoding="utf-8")
+        write_instance(root / "inst")
+        yield {
+            "tmp": str(root / "out"),
+            "src": str(src),
+            "plan": str(plan),
+            "inst": str(root / "inst"),
+            "batch": str(batch),
+            "task": str(task["id"]),
+            "meeting": str(meeting["id"]),
+            "head": str(head["head_revision"]),
+        }
+
+
+COMMANDS = json_commands()
+CASE_NAMES = list(cases(defaultdict(str)))
+
+
+def _order(command: str) -> int:
+    return CASE_NAMES.index(command) if command in CASE_NAMES else len(CASE_NAMES)
+
+
+ORDERED = sorted(COMMANDS, key=_order)
+
+
+def _check_stdout(result: Any, capfd: pytest.CaptureFixture[str], *, error: bool) -> Any:
+    leaked = capfd.readouterr().out
+    assert leaked == "", f"written to stdout outside Python: {leaked[:200]!r}"
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"traceback: {result.exception!r}\n{result.output}"
+    )
+    if error and result.stdout.strip() == "":
+        assert result.stderr.strip(), "an error says what is wrong on stderr"
+        return None
+    data = json.loads(result.stdout)
+    if error:
+        assert isinstance(data, dict) and set(data) == {"error"}, data
+        assert set(data["error"]) == {"type", "message"} and data["error"]["message"], data
+    return data
+
+
+def test_the_app_has_json_commands_and_each_has_a_case() -> None:
+    assert len(COMMANDS) > 50
+    assert [c for c in COMMANDS if c not in CASE_NAMES] == [], "give these commands minimal arguments in cases()"
+    assert [c for c in CASE_NAMES if c not in COMMANDS] == [], "cases() of commands that no longer take --json"
+
+
+@pytest.mark.parametrize("command", ORDERED)
+def test_json_output_and_json_errors(command: str, world: dict[str, str], capfd: pytest.CaptureFixture[str]) -> None:
+    case = cases(world).get(command)
+    assert case is not None, f"no CASES entry for {command}"
+    Path(world["tmp"]).mkdir(exist_ok=True)
+    capfd.readouterr()
+    good = invoke(*command.split(), *case.good, "--json")
+    assert good.exit_code == 0, good.output
+    _check_stdout(good, capfd, error=False)
+    for args in case.bad:
+        bad = invoke(*command.split(), *args, "--json")
+        assert bad.exit_code != 0, (args, bad.output)
+        _check_stdout(bad, capfd, error=True)
