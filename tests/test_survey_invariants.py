@@ -19,9 +19,12 @@ import shapely
 from conftest import cell, dltb_row, grid_dltb
 
 from landcon.engine import codes
+from landcon.engine.indicators import analyse_plan
+from landcon.engine.plan import Plan
 from landcon.engine.survey import AreaUnit, compute_survey
 from landcon.reports.survey_xlsx import write_survey_xlsx
 from landcon.synth.county import generate_county
+from landcon.synth.plan import generate_plan
 
 EPSG = 4543
 CLASS_KEYS = ("landuse_tbdlmj_m2", "level1_tbdlmj_m2", "three_class_m2")
@@ -119,3 +122,25 @@ def test_survey_xlsx_totals_equal_survey_json(
         assert sum(three) == pytest.approx(area, abs=3 * 0.00005 + 1e-9)
         level1 = list(dict.fromkeys(c for c in labels if c[:2] in codes.LEVEL1_NAMES and c[2:3] == " "))
         assert sum(hectares(row, c) for c in level1) == pytest.approx(area, abs=len(level1) * 0.00005 + 1e-9)
+
+
+def test_the_survey_of_the_consolidation_area_agrees_with_the_plans_structure_table() -> None:
+    """The plan's 整治前 column (DLBM → TBDLMJ, with KCMJ added to 1203 in 12 其他土地) equals the survey of
+    the same 整治区域, 二级 and 一级 alike."""
+    layers = generate_county("530124", features=1_500, seed=2, epsg=EPSG)
+    plan_layers, meta = generate_plan(layers, dataset="t", variant="compliant", seed=1)
+    zones = {k: np.asarray(layers[k].geometry.array, dtype=object) for k in ZONES}
+    before = analyse_plan(layers["DLTB"], zones, Plan(plan_layers, meta), EPSG).indicators["landuse"]
+    table = dict(before["before_m2"])
+    table[codes.FIELD_RIDGE] = table.get(codes.FIELD_RIDGE, 0.0) + before["kcmj_before_m2"]
+    zzqy = shapely.union_all(np.asarray(plan_layers["ZZQY"].geometry.array, dtype=object))
+    result = compute_survey(layers["DLTB"], zones, EPSG, areas=[AreaUnit("ZZQY", "整治区域", zzqy)])
+    area = next(u for u in result.units if u["level"] == "area")
+    assert set(area["landuse_tbdlmj_m2"]) == set(table)
+    for code, m2 in table.items():
+        assert area["landuse_tbdlmj_m2"][code] == pytest.approx(m2, abs=0.02), code
+    level1: dict[str, float] = {}
+    for code, m2 in table.items():
+        level1[codes.level1(code)] = level1.get(codes.level1(code), 0.0) + m2
+    assert area["level1_tbdlmj_m2"] == pytest.approx(level1, abs=0.01 * len(table))
+    assert sum(level1.values()) == pytest.approx(area["unit_area_m2"], abs=0.01 * len(table))
