@@ -203,6 +203,14 @@ def _write_outputs(
     return files
 
 
+def _link_or_copy(source: str, target: str) -> None:
+    """A hard link where both folders share a file system (results are replaced, never edited in place)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def run_survey(
     dataset: str,
     *,
@@ -306,7 +314,7 @@ def run_survey(
         staged[0].mkdir()
         run.files = _write_outputs(staged[0], survey, result, frames, maps)
         for copy in staged[1:]:
-            shutil.copytree(staged[0], copy)
+            shutil.copytree(staged[0], copy, copy_function=_link_or_copy)
         for tmp, folder in zip(staged, folders, strict=True):
             publish(tmp, folder)
         progress("写出结果 / writing", 1.0)
