@@ -262,8 +262,10 @@ def analyse_plan(
     conversion = ~a_before_cult & a_after_cult
     levelling = a_before_cult & a_after_cult
     gain_conv = np.where(conversion, after["net_after"], 0.0)
-    gain_level = np.where(levelling, np.maximum(after["net_after"] - after["net_before"], 0.0), 0.0)
-    tiankan_loss = np.where(levelling, np.maximum(after["net_before"] - after["net_after"], 0.0), 0.0)
+    # Levelling: the 田坎 the coefficient change removes (TBMJ × ΔKCXS, not a difference of rounded areas).
+    delta = (after["kcxs_before"] - after["kcxs_after"]).to_numpy() * after["tbmj"].to_numpy()
+    gain_level = np.where(levelling, np.maximum(delta, 0.0), 0.0)
+    tiankan_loss = np.where(levelling, np.maximum(-delta, 0.0), 0.0)
     new = gain_conv + gain_level
     # 新增耕地来源: the class before for a conversion; 1203 田坎 for the 田坎 a levelling removes.
     source = np.where(levelling, "1203", after["before"].to_numpy(dtype=object))
@@ -290,7 +292,8 @@ def analyse_plan(
         "new_m2": _m2(new.sum()),
         "new_from_conversion_m2": _m2(gain_conv.sum()),
         "new_from_levelling_m2": _m2(gain_level.sum()),
-        "new_by_source_class_m2": _by(after["source_class"].to_numpy(dtype=object), new, new_mask),
+        # 1203 田坎 is always listed: the 田坎 removed by levelling is a source of its own (0 when none).
+        "new_by_source_class_m2": {"1203": 0.0, **_by(after["source_class"].to_numpy(dtype=object), new, new_mask)},
         "new_slope_unknown_m2": _m2(new[slope_unknown].sum()),
         "new_by_slope_m2": _by(after["slope"].to_numpy(dtype=object), new, new_mask),
         "tiankan_loss_m2": _m2(tiankan_loss.sum()),
@@ -404,6 +407,7 @@ def _after_table(inside: pd.DataFrame, pairs: Pairs, parcels: Sequence[Parcel], 
             "kcxs_table": np.where(is_cult, from_table, np.nan),
             "kcxs_given": np.where(is_cult, kcxs_given, np.nan),
             "kcxs_after": np.where(is_cult, kcxs, np.nan),
+            "kcxs_before": np.where(was_cult, rows["KCXS"].to_numpy(), np.nan),
             "subproject": pd.Series([x.subproject for x in p], dtype=object),
             "restoration": pd.Series([x.restoration for x in p], dtype=object),
             "geometry": pairs.geometry,
