@@ -72,7 +72,8 @@ def make_plan(
 ) -> Plan:
     default_cz = [
         {"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.05, "geometry": box(0, 0, 2, 1)},  # levelling two fields
-        {"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.05, "ZHGDDB": 9, "ZHPDJB": "2", "geometry": cell(2, 0)},  # orchard
+        # the JKHF orchard restored on a slope of grade 2
+        {"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.05, "ZHGDDB": 9, "ZHPDJB": "2", "geometry": cell(2, 0)},
     ]
     default_link = [
         {"XMQBH": "G1", "GGLX": "拆旧", "FKDLBM": "0103", "CMTY": "是", "ZHPDJB": "1", "geometry": cell(3, 0)},

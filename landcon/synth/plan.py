@@ -428,7 +428,10 @@ class _PlanBuilder:
         missing_consent = int(homes[0]) if (self.violating and len(homes)) else int(picks[0])
         for k in picks.tolist():
             consent = None if (self.violating and k == missing_consent) else "是"
-            self._add_link(k, self.geom[k], "拆旧", fk="0103", consent=consent, slope=self._slope_near(k))
+            # Reclaimed as 旱地, except on a > 25° slope where no new 耕地 may lie: 其他林地 there.
+            slope = self._slope_near(k)
+            fk = "0307" if slope == "5" and not self.violating else "0103"
+            self._add_link(k, self.geom[k], "拆旧", fk=fk, consent=consent, slope=slope if fk == "0103" else None)
         self.demolished = float(np.sum(self.area[picks]))
         lo, hi = NEW_OVER_DEMOLISHED[self.variant]
         self._new_construction(self.demolished * rng.uniform(lo, hi))

@@ -105,12 +105,11 @@ def _kcxs_table(a: PlanAnalysis, t: Any) -> Verdict:
     if not cult.any():
         return Verdict(True, "无整治为耕地的地块")
     feats = _pairs(after["layer"].to_numpy()[below], after["parcel_id"].to_numpy()[below])
-    examples = [
-        f"{lay} {i}：{g:g} < {x:g}"
-        for lay, i, g, x in dict.fromkeys(
-            zip(after["layer"][below], after["parcel_id"][below], given[below], table[below], strict=True)
-        )
-    ][:3]
+    first: dict[tuple[str, str], str] = {}  # one example per parcel: its largest shortfall
+    rows = zip(after["layer"][below], after["parcel_id"][below], given[below], table[below], strict=True)
+    for lay, i, g, x in sorted(rows, key=lambda r: r[2] - r[3]):
+        first.setdefault((str(lay), str(i)), f"{lay} {i}：{g:g} < {x:g}")
+    examples = list(first.values())[:3]
     if feats:
         message = f"{len(feats)} 个地块的整治后田坎系数 ZHKCXS 低于田坎系数表（{'；'.join(examples)}）"
     else:
