@@ -152,7 +152,7 @@ def normalise(layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
