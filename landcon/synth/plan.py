@@ -581,20 +581,23 @@ class _PlanBuilder:
         free = self.cultivated & ~self.reserved & ~lost & (self.yj == 0.0)
         flat = np.flatnonzero(free & np.isin(self.grade, ["1", "2"]))
         gentle = np.flatnonzero(free & (self.grade == "3"))
-        # Restored land has no survey slope grade: only fields of at most 15° (ZHPDJB ≤ 3) come in,
-        # and the 调入 parcel carries their grade (ZHPDJB) so the review table knows it.
+        # Restored land has no survey slope grade: fields of at most 15° (ZHPDJB ≤ 3) come in before
+        # the gentle farmland, those of 15°–25° (4) last; the 调入 parcel carries their grade (ZHPDJB)
+        # so the review table knows it.
         restored_rows = [
             row
             for row in self.czghtb
             if row["GHDLBM"] in codes.CULTIVATED_CODES
             and not self.cultivated[row["_members"]].any()
-            and row["ZHPDJB"] in ("1", "2", "3")
+            and row["ZHPDJB"] in ("1", "2", "3", "4")
         ]
-        restored = [row["geometry"] for row in restored_rows]
+        restored = [row["geometry"] for row in restored_rows if row["ZHPDJB"] != "4"]
+        restored_steep = [row["geometry"] for row in restored_rows if row["ZHPDJB"] == "4"]
         pools: list[list[shapely.Geometry]] = [
             [self.geom[k] for k in flat[np.argsort(-self.area[flat], kind="stable")].tolist()],
             sorted(restored, key=lambda g: -float(g.area)),
             [self.geom[k] for k in gentle[np.argsort(-self.area[gentle], kind="stable")].tolist()],
+            sorted(restored_steep, key=lambda g: -float(g.area)),
         ]
         chosen: list[shapely.Geometry] = []
         total = 0.0
