@@ -28,7 +28,7 @@ AREA = "G1"
 FARMLAND_M2, GRAIN_KG = 10_000.0, 10_845
 DEMOLISHED_M2, BUILD_M2 = 10_000.0, 5_000.0
 LINKAGE = [
-    {"XMQBH": AREA, "GGLX": "拆旧", "FKDLBM": "0103", "CMTY": "是", "geometry": cell(3, 0)},
+    {"XMQBH": AREA, "GGLX": "拆旧", "FKDLBM": "0103", "CMTY": "是", "ZHPDJB": "1", "geometry": cell(3, 0)},
     {"XMQBH": AREA, "GGLX": "建新", "JXDLBM": "0702", "geometry": box(3, 1, 3.5, 2)},
 ]
 
@@ -41,7 +41,7 @@ def linkage_plan(folder: Path) -> Path:
         "CZGHTB": GOOD,
         "YJJBNTTZTB": [
             {"TZLX": "调出", "TZYNDKBH": "O1", "geometry": box(1, 0, 1.05, 1)},
-            {"TZLX": "调入", "TZYNDKBH": "I1", "ZHGDDB": 9, "geometry": cell(2, 0)},
+            {"TZLX": "调入", "TZYNDKBH": "I1", "ZHGDDB": 9, "ZHPDJB": "2", "geometry": cell(2, 0)},
         ],
         "ZJGGTB": LINKAGE,
     }

@@ -49,7 +49,7 @@ def write_plan(folder: Path, cz: list[dict[str, object]], meta: dict[str, object
         "CZGHTB": cz,
         "YJJBNTTZTB": [
             {"TZLX": "调出", "TZYNDKBH": "O1", "geometry": box(1, 0, 1.05, 1)},
-            {"TZLX": "调入", "TZYNDKBH": "I1", "ZHGDDB": 9, "geometry": cell(2, 0)},
+            {"TZLX": "调入", "TZYNDKBH": "I1", "ZHGDDB": 9, "ZHPDJB": "2", "geometry": cell(2, 0)},
         ],
     }
     for name, rows in frames.items():
@@ -60,7 +60,7 @@ def write_plan(folder: Path, cz: list[dict[str, object]], meta: dict[str, object
 
 GOOD = [
     {"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.05, "geometry": cell(0, 0)},
-    {"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.05, "ZHGDDB": 9, "geometry": cell(2, 0)},
+    {"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.05, "ZHGDDB": 9, "ZHPDJB": "2", "geometry": cell(2, 0)},
 ]
 
 
@@ -71,12 +71,35 @@ def test_check_passes_with_hand_computed_indicators(grid, tmp_path):
     data = json.loads(result.stdout)
     assert data["passed"] is True and data["pack"] == "yunnan"
     c = data["indicators"]["cultivated"]
-    # Field 1 levelled (9 000 → 9 500) and the orchard restored (9 500): 18 000 → 28 000.
+    # Field 1 (grade 2 梯田) levelled to the yunnan table's 0.05 (9 000 → 9 500) and the orchard
+    # restored on grade 2 of unstated type (the larger table value, 0.05: 9 500): 18 000 → 28 000.
     assert (c["before_net_m2"], c["after_net_m2"], c["new_m2"]) == (18000.0, 28000.0, 10000.0)
     assert data["indicators"]["permanent_farmland"]["out_ratio"] == 0.025
     rules = {f["rule"]: f for f in data["findings"]}
     assert rules["NEW_FARMLAND_MIN_5PCT"]["severity"] == "pass"
-    assert rules["REDLINE_UNTOUCHED"]["severity"] == "info"
+    # No STBHHX in the dataset: 无法检查, a warning (the input is not marked required), exit 0.
+    assert rules["REDLINE_UNTOUCHED"]["status"] == "unknown"
+    assert rules["REDLINE_UNTOUCHED"]["severity"] == "warning"
+    assert data["complete"] is False and data["status_counts"]["unknown"] == 3
+    text = invoke("plan", "check", str(plan), "--dataset", grid)
+    assert text.exit_code == 0
+    assert "无法检查" in text.output and "检查通过" not in text.output
+
+
+def test_unknown_required_input_fails_the_check(grid, tmp_path):
+    # The orchard restored without any slope grade: the 田坎 rules cannot be checked → error, exit 1.
+    plan = write_plan(tmp_path / "p", [GOOD[0], {k: v for k, v in GOOD[1].items() if k != "ZHPDJB"}])
+    result = invoke("plan", "check", str(plan), "--dataset", grid, "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    rules = {f["rule"]: f for f in data["findings"]}
+    assert rules["NEW_FARMLAND_SLOPE_MAX_25"]["status"] == "unknown"
+    assert rules["NEW_FARMLAND_SLOPE_MAX_25"]["severity"] == "error"
+    assert rules["NEW_FARMLAND_SLOPE_MAX_25"]["unknown_m2"] == 9500.0
+    assert data["passed"] is False
+    text = invoke("plan", "check", str(plan), "--dataset", grid)
+    assert text.exit_code == 1
+    assert "无法检查（错误）" in text.output and "检查通过" not in text.output
 
 
 def test_check_fails_with_exit_one_and_names_features(grid, tmp_path):

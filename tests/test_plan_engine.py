@@ -1,7 +1,9 @@
 """Plan indicators and rules on a hand-made grid of 100 m cells (answers worked out on paper).
 
 Base: row 0 = 0103 0103 0201(JKHF) 0702; row 1 = 0301 0301 0404 0404. Cultivated cells have
-KCXS 0.1 (TBDLMJ 9 000 m²); 永久基本农田 covers the two 0103 cells (20 000 m²).
+KCXS 0.1 (TBDLMJ 9 000 m²), GDLX TT, slope grade 2 (cell 1) and 5 (cell 2); 永久基本农田 covers
+the two 0103 cells (20 000 m²). The 田坎系数 table of these tests is 0.05 on every slope grade but
+grade 1 (0), so levelling a field to 0.05 gains 500 m² per cell.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from conftest import CELL, X0, Y0, cell, dltb_row, grid_dltb
 
 from landcon.engine.indicators import analyse_plan
 from landcon.engine.plan import CZGHTB, YJJBNTTZTB, ZJGGTB, ZZQY, Plan, check_plan, normalise
-from landcon.engine.rules import check, resolve
+from landcon.engine.rules import KCXS_TABLE_RULE, check, resolve
 
 EPSG = 4543
 CRS = "EPSG:4543"
+TABLE = {t: {"1": 0.0, "2": 0.05, "3": 0.05, "4": 0.05, "5": 0.05} for t in ("TT", "PD")}
 
 
 def box(x0: float, y0: float, x1: float, y1: float) -> shapely.Polygon:
@@ -69,10 +72,11 @@ def make_plan(
 ) -> Plan:
     default_cz = [
         {"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.05, "geometry": box(0, 0, 2, 1)},  # levelling two fields
-        {"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.05, "ZHGDDB": 9, "geometry": cell(2, 0)},  # JKHF orchard
+        # the JKHF orchard restored on a slope of grade 2
+        {"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.05, "ZHGDDB": 9, "ZHPDJB": "2", "geometry": cell(2, 0)},
     ]
     default_link = [
-        {"XMQBH": "G1", "GGLX": "拆旧", "FKDLBM": "0103", "CMTY": "是", "geometry": cell(3, 0)},
+        {"XMQBH": "G1", "GGLX": "拆旧", "FKDLBM": "0103", "CMTY": "是", "ZHPDJB": "1", "geometry": cell(3, 0)},
         {"XMQBH": "G1", "GGLX": "建新", "JXDLBM": "0702", "geometry": box(3, 1, 3.5, 2)},
     ]
     layers = {
@@ -84,14 +88,21 @@ def make_plan(
     return Plan(layers, dict(META if meta is None else meta))
 
 
-def analyse(plan: Plan, zones: dict[str, object] | None = None):
+def analyse(plan: Plan, zones: dict[str, object] | None = None, table: dict[str, dict[str, float]] | None = None):
     z = {"YJJBNTBHTB": [box(0, 0, 2, 1)], "STBHHX": None, "CZKFBJ": None}
     z.update(zones or {})
     assert check_plan(plan) == []
-    return analyse_plan(base(), z, plan, EPSG)
+    kcxs = resolve("yunnan", {KCXS_TABLE_RULE: {"threshold": TABLE}})[KCXS_TABLE_RULE]["threshold"]
+    for kind, row in (table or {}).items():
+        kcxs[kind].update(row)
+    analysis = analyse_plan(base(), z, plan, EPSG, kcxs_table=kcxs)
+    analysis.indicators["_table"] = kcxs  # the table the rules judge ZHKCXS against (see findings)
+    return analysis
 
 
 def findings(analysis, **overrides):
+    overrides.setdefault(KCXS_TABLE_RULE, {})
+    overrides[KCXS_TABLE_RULE] = {"threshold": analysis.indicators["_table"], **overrides[KCXS_TABLE_RULE]}
     result = check(analysis, resolve("yunnan", overrides))
     return {f["rule"]: f for f in result}
 
@@ -108,7 +119,8 @@ def test_indicators_by_hand() -> None:
     assert c["new_m2"] == 20500.0
     assert c["new_from_levelling_m2"] == 1000.0
     assert c["new_from_conversion_m2"] == 19500.0
-    assert c["new_by_source_class_m2"] == {"0103": 1000.0, "0201": 9500.0, "0702": 10000.0}
+    assert c["new_by_source_class_m2"] == {"1203": 1000.0, "0201": 9500.0, "0702": 10000.0}
+    assert c["new_slope_unknown_m2"] == 0.0 and c["tiankan_loss_m2"] == 0.0
     assert c["new_by_subproject_m2"] == {"": 10000.0, "Z1": 10500.0}
     assert c["new_rate"] == pytest.approx(20500 / 18000, abs=1e-6)
     assert c["lost_m2"] == 0.0
@@ -165,23 +177,30 @@ def test_compliant_plan_passes_and_missing_layers_cannot_be_checked() -> None:
     assert f["FUNDING_BALANCED"]["severity"] == "pass"
     assert f["PERIOD_MAX_YEARS"]["severity"] == "pass"
     assert f["DEMOLITION_NEEDS_CONSENT"]["severity"] == "pass"
+    assert f[KCXS_TABLE_RULE]["status"] == "pass"
     # Levelling the grade-5 field counts as new farmland on a slope > 25°.
     assert f["NEW_FARMLAND_SLOPE_MAX_25"]["severity"] == "error"
+    assert f["NEW_FARMLAND_SLOPE_MAX_25"]["status"] == "fail"
     assert {"layer": "CZGHTB", "id": "1"} in f["NEW_FARMLAND_SLOPE_MAX_25"]["features"]
+    # No STBHHX / CZKFBJ layer while the plan changes land: cannot be checked; not required → warning.
     for rule in ("REDLINE_UNTOUCHED", "NEW_FARMLAND_OUTSIDE_REDLINE", "URBAN_BOUNDARY_RESPECTED"):
-        assert f[rule]["severity"] == "info" and f[rule]["message"].startswith("无法检查")
-    assert f["PFL_SLOPE_NOT_WORSE"]["severity"] == "info"  # 调入 orchard has no slope grade
+        assert f[rule]["status"] == "unknown" and f[rule]["severity"] == "warning", rule
+        assert f[rule]["message"].startswith("无法检查")
+    # The 调入 orchard has no slope grade anywhere: the slope comparison cannot be made (required → error).
+    assert f["PFL_SLOPE_NOT_WORSE"]["status"] == "unknown" and f["PFL_SLOPE_NOT_WORSE"]["severity"] == "error"
+    assert f["PFL_SLOPE_NOT_WORSE"]["unknown_m2"] == 10000.0
 
 
 def test_new_farmland_rate_boundary_exactly_5pct() -> None:
-    # Only levelling field 1 (10 000 m², KCXS 0.1 → x): gain = 10 000 × (0.1 − x) = 900 = 5% of 18 000.
-    cz = [{"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.01, "geometry": cell(0, 0)}]
-    a = analyse(make_plan(czghtb=cz, linkage=[]))
+    # Only levelling field 1 (10 000 m², grade 2 TT, KCXS 0.1 → the table's x):
+    # gain = 10 000 × (0.1 − x) = 900 = 5% of 18 000 when x = 0.01.
+    cz = [{"GHDLBM": "0103", "ZXMBH": "Z1", "geometry": cell(0, 0)}]
+    a = analyse(make_plan(czghtb=cz, linkage=[]), table={"TT": {"2": 0.01}})
     assert a.indicators["cultivated"]["new_m2"] == 900.0
     assert a.indicators["cultivated"]["new_rate"] == 0.05
     assert findings(a)["NEW_FARMLAND_MIN_5PCT"]["severity"] == "pass"
-    cz[0]["ZHKCXS"] = 0.0101
-    assert findings(analyse(make_plan(czghtb=cz, linkage=[])))["NEW_FARMLAND_MIN_5PCT"]["severity"] == "error"
+    a = analyse(make_plan(czghtb=cz, linkage=[]), table={"TT": {"2": 0.0101}})
+    assert findings(a)["NEW_FARMLAND_MIN_5PCT"]["severity"] == "error"
 
 
 def test_permanent_farmland_out_and_gain_boundaries() -> None:
@@ -307,3 +326,132 @@ def test_slope_rule_fails_when_adjusting_in_steeper_land() -> None:
     f = findings(analyse(make_plan(adjust=adjust)))
     assert f["PFL_SLOPE_NOT_WORSE"]["severity"] == "error"
     assert f["PFL_SLOPE_NOT_WORSE"]["value"] == 2.0
+
+
+# --- Rules never pass on unknown input (issue 15 §4) -------------------------------------------
+
+
+def test_slope_comparison_with_mostly_unknown_slope_cannot_pass() -> None:
+    # 调出 500 m² of grade 5; 调入 the 10 000 m² orchard (no slope grade) and 1 000 m² of field 1
+    # (grade 2): only 1 000 of the 10 500 m² 调入 is known and it is flatter. Unknown share of the
+    # rule's area = 10 000 / 11 500.
+    adjust = [
+        {"TZLX": "调出", "geometry": box(1, 0, 1.05, 1)},
+        {"TZLX": "调入", "ZHGDDB": 8, "geometry": cell(2, 0)},
+        {"TZLX": "调入", "ZHGDDB": 8, "geometry": box(0, 0, 0.1, 1)},
+    ]
+    a = analyse(make_plan(adjust=adjust))
+    f = findings(a)["PFL_SLOPE_NOT_WORSE"]
+    assert f["status"] == "unknown" and f["severity"] == "error"
+    assert f["unknown_m2"] == 10000.0 and f["unknown_share"] == round(10000 / 11500, 6)
+    assert "1.0000 公顷" in f["message"] and "86.96%" in f["message"]
+    # A pack that tolerates 90 % unknown lets the known part decide; the message still says how much.
+    f = findings(a, PFL_SLOPE_NOT_WORSE={"tolerance": 0.9})["PFL_SLOPE_NOT_WORSE"]
+    assert f["status"] == "pass" and "86.96%" in f["message"]
+    # The plan gives the orchard's slope grade (ZHPDJB on the 调入 parcel): now known and flatter.
+    adjust[1]["ZHPDJB"] = "2"
+    f = findings(analyse(make_plan(adjust=adjust)))["PFL_SLOPE_NOT_WORSE"]
+    assert f["status"] == "pass" and f["unknown_m2"] == 0.0 and f["value"] == -2.0
+
+
+def test_quality_comparison_with_unknown_grade_cannot_pass() -> None:
+    # 调入 orchard without ZHGDDB: GDDB under it is empty → 10 000 m² of unknown grade.
+    adjust = [
+        {"TZLX": "调出", "geometry": box(1, 0, 1.05, 1)},
+        {"TZLX": "调入", "geometry": cell(2, 0)},
+        {"TZLX": "调入", "geometry": box(0, 0, 0.1, 1)},  # grade 8 field: better than 12
+    ]
+    f = findings(analyse(make_plan(adjust=adjust)))["PFL_QUALITY_NOT_LOWER"]
+    assert f["status"] == "unknown" and f["severity"] == "error" and f["unknown_m2"] == 10000.0
+
+
+def test_new_farmland_without_slope_grade_is_not_checked_as_flat() -> None:
+    # Grass (cell 2,1) reclaimed as 旱地 with no slope grade anywhere.
+    cz = [{"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.0, "geometry": cell(2, 1)}]
+    a = analyse(make_plan(czghtb=cz, linkage=[]))
+    c = a.indicators["cultivated"]
+    assert c["new_m2"] == 10000.0 and c["new_slope_unknown_m2"] == 10000.0  # fallback: the plan's 0
+    f = findings(a)
+    for rule in ("NEW_FARMLAND_SLOPE_MAX_25", "NEW_FARMLAND_MIN_5PCT", KCXS_TABLE_RULE):
+        assert f[rule]["status"] == "unknown" and f[rule]["severity"] == "error", rule
+        assert f[rule]["unknown_m2"] == 10000.0 and f[rule]["unknown_share"] == 1.0
+    # The plan states the slope grade: the table's coefficient applies, not the plan's 0 (an error).
+    cz[0]["ZHPDJB"] = "3"
+    a = analyse(make_plan(czghtb=cz, linkage=[]))
+    assert a.indicators["cultivated"]["new_m2"] == 9500.0
+    f = findings(a)
+    assert f["NEW_FARMLAND_SLOPE_MAX_25"]["status"] == "pass"
+    assert f[KCXS_TABLE_RULE]["status"] == "fail" and f[KCXS_TABLE_RULE]["features"] == [{"layer": "CZGHTB", "id": "1"}]
+    cz[0]["ZHPDJB"] = "5"
+    f = findings(analyse(make_plan(czghtb=cz, linkage=[])))
+    assert f["NEW_FARMLAND_SLOPE_MAX_25"]["status"] == "fail" and f["NEW_FARMLAND_SLOPE_MAX_25"]["value"] == 9500.0
+
+
+def test_slope_grade_after_is_the_steeper_of_survey_and_plan() -> None:
+    # Field 1 is grade 2 in the survey; the plan says 5 → 5. Field 2 is grade 5; the plan says 2 → 5.
+    cz = [
+        {"GHDLBM": "0103", "ZXMBH": "Z1", "ZHPDJB": "5", "geometry": cell(0, 0)},
+        {"GHDLBM": "0103", "ZXMBH": "Z1", "ZHPDJB": "2", "geometry": cell(1, 0)},
+    ]
+    a = analyse(make_plan(czghtb=cz, linkage=[]), table={"TT": {"2": 0.02, "5": 0.05}})
+    assert list(a.after["slope"]) == ["5", "5"]
+    assert list(a.after["kcxs_after"]) == [0.05, 0.05]
+
+
+def test_tiankan_coefficient_comes_from_the_table_not_the_plan() -> None:
+    # Field 1 (grade 2 TT, KCXS 0.1) levelled with ZHKCXS 0; the county table says 0.05.
+    cz = [{"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.0, "geometry": cell(0, 0)}]
+    a = analyse(make_plan(czghtb=cz, linkage=[]))
+    c = a.indicators["cultivated"]
+    assert c["new_m2"] == 500.0  # 10 000 × (0.10 − 0.05), not 1 000 as the plan claims
+    assert c["new_from_levelling_m2"] == 500.0
+    assert c["new_by_source_class_m2"] == {"1203": 500.0}
+    f = findings(a)[KCXS_TABLE_RULE]
+    assert f["status"] == "fail" and f["severity"] == "error"
+    assert f["features"] == [{"layer": "CZGHTB", "id": "1"}] and f["value"] == 10000.0
+    assert "0 < 0.05" in f["message"]
+    # A table coefficient above the field's own KCXS loses 田坎 area: reported, not hidden.
+    a = analyse(make_plan(czghtb=[dict(cz[0], ZHKCXS=None)], linkage=[]), table={"TT": {"2": 0.15}})
+    c = a.indicators["cultivated"]
+    assert (c["new_m2"], c["tiankan_loss_m2"], c["after_net_m2"]) == (0.0, 500.0, 17500.0)
+
+
+def test_demolishing_homesteads_through_change_parcels_needs_consent() -> None:
+    # The homestead (cell 3,0) becomes 旱地 through CZGHTB, no 增减挂钩 and no CMTY.
+    cz = [{"GHDLBM": "0103", "ZXMBH": "Z1", "ZHPDJB": "2", "geometry": cell(3, 0)}]
+    a = analyse(make_plan(czghtb=cz, linkage=[]))
+    assert a.indicators["homesteads"] == {
+        "removed_m2": 10000.0,
+        "consent_missing_m2": 10000.0,
+        "consent_missing": [{"layer": "CZGHTB", "id": "1"}],
+    }
+    f = findings(a)["DEMOLITION_NEEDS_CONSENT"]
+    assert f["status"] == "fail" and f["severity"] == "warning"
+    assert f["features"] == [{"layer": "CZGHTB", "id": "1"}]
+    cz[0]["CMTY"] = "是"
+    assert findings(analyse(make_plan(czghtb=cz, linkage=[])))["DEMOLITION_NEEDS_CONSENT"]["status"] == "pass"
+
+
+def test_funding_cannot_balance_without_investments() -> None:
+    meta = dict(
+        META,
+        sub_projects=[{"code": "Z1", "type": "农用地整理", "investment": 600}, {"code": "Z2", "type": "其他"}],
+        funding=[{"source": "中央财政", "amount": 600}],
+    )
+    plan = make_plan(meta=meta, linkage=[])
+    f = findings(analyse(plan))["FUNDING_BALANCED"]
+    assert f["status"] == "unknown" and f["severity"] == "error" and "Z2" in f["message"]
+
+
+def test_nothing_to_check_passes_without_the_layer() -> None:
+    # Only restoration (no change of the kind the red-line rules look at) and no 永农 adjustment.
+    cz = [{"GHDLBM": "0305", "ZXMBH": "Z1", "STXFLX": "国土绿化", "geometry": cell(0, 1)}]
+    f = findings(analyse(make_plan(czghtb=cz, linkage=[]), {"YJJBNTBHTB": None}))
+    for rule in ("NEW_FARMLAND_OUTSIDE_REDLINE", "URBAN_BOUNDARY_RESPECTED", "PFL_OUT_MAX_5PCT"):
+        assert f[rule]["status"] == "pass", (rule, f[rule]["message"])
+    # 0301 → 0305 is a change of class, though a restoration: the red line has nothing to flag.
+    assert f["REDLINE_UNTOUCHED"]["status"] == "pass"
+    # With a 调出 but no 永农 layer the share cannot be computed.
+    adjust = [{"TZLX": "调出", "geometry": box(1, 0, 1.05, 1)}]
+    f = findings(analyse(make_plan(czghtb=cz, adjust=adjust, linkage=[]), {"YJJBNTBHTB": None}))
+    assert f["PFL_OUT_MAX_5PCT"]["status"] == "unknown" and f["PFL_OUT_MAX_5PCT"]["severity"] == "warning"

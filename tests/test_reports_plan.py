@@ -81,7 +81,9 @@ INDICATORS: dict[str, Any] = {
         "new_m2": 80_000.0,
         "new_from_conversion_m2": 60_000.0,
         "new_from_levelling_m2": 20_000.0,
-        "new_by_source_class_m2": {"0301": 20_000.0, "0702": 40_000.0, "0103": 20_000.0},
+        "new_by_source_class_m2": {"0301": 20_000.0, "0702": 40_000.0, "1203": 20_000.0},
+        "new_slope_unknown_m2": 0.0,
+        "tiankan_loss_m2": 0.0,
         "new_by_subproject_m2": {"ZXM01": 60_000.0, "ZXM02": 20_000.0},
         "new_by_grade_m2": {"5": 50_000.0, "": 30_000.0},
         "new_paddy_m2": 100_000.0,
@@ -160,6 +162,7 @@ INDICATORS: dict[str, Any] = {
 FINDINGS: list[dict[str, Any]] = [
     {
         "rule": "LINKAGE_CONSENT",
+        "status": "fail",
         "severity": "error",
         "title": "增减挂钩拆旧须经村民同意",
         "citation": "自然资源部办公厅 2023-04-25 通知",
@@ -170,12 +173,24 @@ FINDINGS: list[dict[str, Any]] = [
     },
     {
         "rule": "PF_GRADE_NOT_LOWER",
-        "severity": "info",
+        "status": "unknown",
+        "severity": "error",
         "title": "调入永久基本农田质量不低于调出",
         "citation": "全域土地综合整治试点实施要点（试行）",
         "message": "无法检查：调入地块缺少整治后等别",
         "value": None,
         "threshold": None,
+        "features": [],
+    },
+    {
+        "rule": "NEW_FARMLAND_KCXS_TABLE",
+        "status": "pass",
+        "severity": "pass",
+        "title": "整治后耕地田坎系数不低于县级田坎系数表",
+        "citation": "县级田坎系数表数值来源未知（可配置）",
+        "message": "ZHKCXS 均不低于系数表",
+        "value": 0.0,
+        "threshold": {"TT": {"1": 0.0, "2": 0.05}, "PD": {"1": 0.0, "2": 0.03}},
         "features": [],
     },
 ]
@@ -257,11 +272,12 @@ def test_new_farmland_sources(workbook: openpyxl.Workbook) -> None:
     ws = workbook["新增耕地来源统计表"]
     assert row(ws, "新增耕地面积") == ["新增耕地面积", 8.0, 120.0, None, None]
     assert row(ws, "其中：地类调整（非耕地整治为耕地）")[1:3] == [6.0, 90.0]
-    assert row(ws, "其中：土地平整（田坎系数降低）")[1:3] == [2.0, 30.0]
+    assert row(ws, "其中：田坎（1203）减少（按县级田坎系数表）")[1:3] == [2.0, 30.0]
+    assert row(ws, "新增耕地中缺少坡度级别（田坎系数无法按系数表确定）")[1:3] == [0.0, 0.0]
     assert row(ws, "新增水田面积")[1:3] == [10.0, 150.0]
     assert row(ws, "新增耕地率（%）")[1] == 6.0
     assert row(ws, "0702") == ["0702", "农村宅基地", 4.0, 60.0, 50.0]
-    assert row(ws, "0103") == ["0103", "旱地（土地平整）", 2.0, 30.0, 25.0]
+    assert row(ws, "1203") == ["1203", "田坎（土地平整减少的田坎）", 2.0, 30.0, 25.0]
     assert row(ws, "5等") == ["5等", None, 5.0, 75.0, 62.5]
     assert row(ws, "未评定") == ["未评定", "未评定", 3.0, 45.0, 37.5]
     assert row(ws, "ZXM01") == ["ZXM01", "德庄镇高标准农田提升", 6.0, 90.0, 75.0]
@@ -367,29 +383,44 @@ def test_linkage(workbook: openpyxl.Workbook) -> None:
 
 def test_findings(workbook: openpyxl.Workbook) -> None:
     ws = workbook["规则检查结果"]
-    assert ws["A2"].value.endswith("错误 1 项，警告 0 项，提示 1 项")
-    assert [c.value for c in ws[3]][:8] == ["序号", "规则", "级别", "名称", "依据", "说明", "数值", "阈值"]
+    assert ws["A2"].value.endswith("通过 1 项，不通过 1 项，无法检查 1 项（错误 2 项、警告 0 项）")
+    assert [c.value for c in ws[3]] == [
+        "序号",
+        "规则编号",
+        "规则名称",
+        "检查结果",
+        "级别",
+        "依据",
+        "说明",
+        "数值",
+        "阈值",
+        "涉及要素",
+    ]
     assert [c.value for c in ws[4]] == [
         1,
         "LINKAGE_CONSENT",
-        "错误",
         "增减挂钩拆旧须经村民同意",
+        "不通过",
+        "错误",
         "自然资源部办公厅 2023-04-25 通知",
         "1 个拆旧地块未取得村民同意",
         1,
         0,
         "ZJGGTB:7",
     ]
-    assert [c.value for c in ws[5]][:8] == [
+    assert [c.value for c in ws[5]][:9] == [
         2,
         "PF_GRADE_NOT_LOWER",
-        "提示",
         "调入永久基本农田质量不低于调出",
+        "无法检查",
+        "错误",
         "全域土地综合整治试点实施要点（试行）",
         "无法检查：调入地块缺少整治后等别",
         DASH,
         DASH,
     ]
+    assert [c.value for c in ws[6]][2:5] == ["整治后耕地田坎系数不低于县级田坎系数表", "通过", DASH]
+    assert ws.cell(6, 9).value == "梯田 1级 0、2级 0.05；坡地 1级 0、2级 0.03"
 
 
 def test_flat_indicator_keys_read_like_nested(tmp_path: Path) -> None:
@@ -441,7 +472,9 @@ def test_docx_sentences(document: Any) -> None:
     text = "\n".join(p.text for p in document.paragraphs)
     assert "整治区域面积 200.0000 公顷（3000.00 亩），新增耕地 8.0000 公顷（120.00 亩），新增耕地率 6.00%" in text
     assert "调出比例 2.50%，新增永久基本农田比例 50.00%" in text
-    assert "错误 1 项，警告 0 项，提示 1 项" in text
+    assert "共 3 项规则：通过 1 项，不通过 1 项，无法检查 1 项（错误 2 项、警告 0 项）" in text
+    assert "“无法检查”的规则缺少所需数据，不视为通过" in text
+    assert "调入永久基本农田质量不低于调出：无法检查：调入地块缺少整治后等别。" in text
     assert "项目总投资 2000.00 万元，资金筹措 1900.00 万元，资金缺口 100.00 万元" in text
     assert "2027 年：ZXM02 德庄村宅基地复垦。" in text
     assert "其中水田 40.0000 公顷（600.00 亩），水浇地 0.0000 公顷（0.00 亩）" in text
@@ -456,8 +489,10 @@ def test_docx_tables(document: Any) -> None:
     review = next(t for t in cells if t[0] == ["类别", "审查内容", "细项", "数值", "单位", "备注"])
     assert ["调出永久基本农田信息", "调出面积比例", "", "2.50", "%", ""] in review
     assert ["审查结果", "质量有提升", "平均提升等别", DASH, "等", "调出平均等别 − 调入平均等别"] in review
-    findings = next(t for t in cells if t[0][:3] == ["序号", "规则", "级别"])
-    assert findings[1][:3] == ["1", "LINKAGE_CONSENT", "错误"]
+    findings = next(t for t in cells if t[0][:5] == ["序号", "规则编号", "规则名称", "检查结果", "级别"])
+    # The rule table reads back in Chinese: 不通过 / 无法检查 / 通过, never an English status.
+    assert [r[3:5] for r in findings[1:]] == [["不通过", "错误"], ["无法检查", "错误"], ["通过", DASH]]
+    assert not any(word in cell for r in findings for cell in r for word in ("pass", "fail", "unknown", "info"))
     captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
     assert "表2 子项目安排表" in captions
 

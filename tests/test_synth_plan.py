@@ -17,6 +17,7 @@ from landcon.engine import codes
 from landcon.engine.layers import CZKFBJ, DLTB, STBHHX, YJJBNTBHTB
 from landcon.engine.overlay import clip, overlay_pairs
 from landcon.engine.plan import CZGHTB, PLAN_FIELDS, YJJBNTTZTB, ZJGGTB, ZZQY
+from landcon.engine.tiankan import DEFAULT_TABLE
 from landcon.synth.county import generate_county
 from landcon.synth.plan import generate_plan
 
@@ -44,7 +45,8 @@ def _geoms(frame: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def indicators(base: dict[str, gpd.GeoDataFrame], plan: Plan) -> dict[str, float]:
-    """The rule inputs by the docs/plan.md arithmetic (planar areas where the plan is measured)."""
+    """The rule inputs by the docs/plan.md arithmetic (planar areas where the plan is measured): the
+    slope grade after is the steeper of GDPDJB and ZHPDJB, the 田坎系数 after the table's for it."""
     layers, yaml = plan
     dltb = base[DLTB]
     zone = shapely.union_all(_geoms(layers[ZZQY]))
@@ -66,6 +68,13 @@ def indicators(base: dict[str, gpd.GeoDataFrame], plan: Plan) -> dict[str, float
         ]
     )
     zh = np.concatenate([cz["ZHKCXS"].to_numpy(dtype=np.float64), np.full(len(zj), np.nan)])
+    zh_slope = np.concatenate(
+        [cz["ZHPDJB"].fillna("").to_numpy(dtype=object), zj["ZHPDJB"].fillna("").to_numpy(dtype=object)]
+    )
+    zh_type = np.concatenate(
+        [cz["ZHGDLX"].fillna("").to_numpy(dtype=object), zj["ZHGDLX"].fillna("").to_numpy(dtype=object)]
+    )
+    gdlx = dltb["GDLX"].fillna("").to_numpy(dtype=object)[cut.index]
     changes = np.concatenate([_geoms(cz), _geoms(zj)])
     pairs = overlay_pairs(cut.geometry, changes, EPSG)
     piece_tb = tbmj[pairs.index] * pairs.share
@@ -73,11 +82,26 @@ def indicators(base: dict[str, gpd.GeoDataFrame], plan: Plan) -> dict[str, float
     after_cult = np.isin(after, list(codes.CULTIVATED_CODES))
     before_cult = cultivated[pairs.index]
     kc = kcxs[pairs.index]
-    zh_p = zh[pairs.area]
-    conversion = np.where(~before_cult & after_cult, piece_tb * (1 - np.nan_to_num(zh_p)), 0.0)
-    levelling = np.where(
-        before_cult & after_cult, piece_tb * np.maximum(kc - np.where(np.isnan(zh_p), kc, zh_p), 0), 0.0
+    slope_after = np.asarray(
+        [
+            max([g for g in (str(a or ""), b) if g]) if (a or b) else ""
+            for a, b in zip(grade[pairs.index], zh_slope[pairs.area], strict=True)
+        ],
+        dtype=object,
     )
+    type_after = np.where(zh_type[pairs.area] != "", zh_type[pairs.area], gdlx[pairs.index])
+    table = np.asarray(
+        [
+            (DEFAULT_TABLE[t][g] if t in DEFAULT_TABLE else max(DEFAULT_TABLE["TT"][g], DEFAULT_TABLE["PD"][g]))
+            if g
+            else np.nan
+            for g, t in zip(slope_after, type_after, strict=True)
+        ]
+    )
+    zh_p = zh[pairs.area]
+    kc_after = np.where(np.isnan(table), np.where(np.isnan(zh_p), np.where(before_cult, kc, 0.0), zh_p), table)
+    conversion = np.where(~before_cult & after_cult, piece_tb * (1 - kc_after), 0.0)
+    levelling = np.where(before_cult & after_cult, piece_tb * np.maximum(kc - kc_after, 0), 0.0)
     gain = conversion + levelling
     after_construction = np.asarray([codes.THREE_CLASS_OF[c] == codes.CONSTRUCTION for c in after])
     construction_change = float(np.sum(piece_tb * (after_construction.astype(float) - construction[pairs.index])))
@@ -86,7 +110,9 @@ def indicators(base: dict[str, gpd.GeoDataFrame], plan: Plan) -> dict[str, float
         "before_net": before_net,
         "new": float(gain.sum()),
         "new_rate": float(gain.sum()) / before_net,
-        "new_on_grade5": float(gain[grade[pairs.index] == "5"].sum()),
+        "new_on_grade5": float(gain[slope_after == "5"].sum()),
+        "new_without_slope": float(gain[slope_after == ""].sum()),
+        "zhkcxs_below_table": float(np.sum(after_cult & (zh_p < table - 1e-9))),
         "construction_before": before_construction,
         "construction_change": construction_change,
         "demolished": float(zj.geometry[zj["GGLX"] == "拆旧"].area.sum()),
@@ -193,6 +219,8 @@ def test_compliant_margins(county: dict[str, gpd.GeoDataFrame], compliant: Plan)
     ind = indicators(county, compliant)
     assert ind["new_rate"] >= 0.06
     assert ind["new_on_grade5"] == 0.0
+    assert ind["new_without_slope"] == 0.0
+    assert ind["zhkcxs_below_table"] == 0
     assert ind["new_farmland_in_red_m2"] < 0.01
     assert ind["construction_change"] <= 0.0
     assert 0 < ind["new_construction"] < ind["demolished"]
@@ -222,6 +250,7 @@ def test_violating_breaks_rules(county: dict[str, gpd.GeoDataFrame], violating: 
     ind = indicators(county, violating)
     assert ind["new_rate"] < 0.05
     assert ind["new_on_grade5"] > 0
+    assert ind["zhkcxs_below_table"] > 0
     assert ind["new_farmland_in_red_m2"] > 0
     assert ind["construction_change"] > 0
     assert ind["new_construction"] > ind["demolished"]

@@ -19,12 +19,17 @@ DatasetOpt = Annotated[str, typer.Option("--dataset", help="方案所依据的�
 PackOpt = Annotated[
     str | None, typer.Option("--pack", help="规则包：national、yunnan 或 YAML 文件（默认取 plan.yaml 的 rule_pack）")
 ]
-SEVERITY_NAMES = {
-    "error": "[red]错误[/]",
-    "warning": "[yellow]警告[/]",
-    "info": "[blue]无法检查[/]",
-    "pass": "[green]通过[/]",
-}
+STATUS_COLOURS = {"pass": "green", "fail": "red", "unknown": "magenta"}
+SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+def _result_text(f: dict[str, Any]) -> str:
+    """通过 / 不通过（错误）/ 无法检查（警告）: the status, and the severity of what did not pass."""
+    status = str(f.get("status", ""))
+    text = plans.STATUS_NAMES.get(status, status)
+    if status != "pass" and f.get("severity") in SEVERITY_NAMES:
+        text += f"（{SEVERITY_NAMES[f['severity']]}）"
+    return f"[{STATUS_COLOURS.get(status, 'white')}]{text}[/]"
 
 
 @app.command()
@@ -63,7 +68,7 @@ def _findings_table(findings: list[dict[str, Any]]) -> Table:
     for header in ("规则", "结果", "名称", "说明"):
         table.add_column(header, overflow="fold")
     for f in findings:
-        table.add_row(f["rule"], SEVERITY_NAMES.get(f["severity"], f["severity"]), f["title"], f["message"])
+        table.add_row(f["rule"], _result_text(f), f["title"], f["message"])
     return table
 
 
@@ -90,7 +95,14 @@ def check(
             f"新增耕地 {c['new_m2'] / 10000:,.4f} 公顷，新增耕地率 {'—' if rate is None else f'{rate * 100:.2f}%'}"
         )
         console.print(_findings_table(result.data["findings"]))
-        console.print("[green]检查通过[/]" if result.passed else "[red]存在错误级别问题[/]")
+        counts = result.data["status_counts"]
+        summary = f"通过 {counts['pass']} 项，不通过 {counts['fail']} 项，无法检查 {counts['unknown']} 项"
+        if not result.passed:
+            console.print(f"[red]存在错误级别问题[/]（{summary}）")
+        elif counts["unknown"]:
+            console.print(f"[magenta]无错误级别问题，但有 {counts['unknown']} 项无法检查[/]（{summary}）")
+        else:
+            console.print(f"[green]检查通过[/]（{summary}）")
     raise typer.Exit(0 if result.passed else 1)
 
 

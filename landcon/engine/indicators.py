@@ -4,8 +4,14 @@ plan must report (docs/plan.md lists the keys; formulas from domain reference §
 The base DLTB is clipped to the 整治区域 (ZZQY) and overlaid with the change parcels (CZGHTB and
 增减挂钩 ZJGGTB), apportioning TBMJ/KCMJ/TBDLMJ by ellipsoid share (``engine.overlay``). Inside a
 change parcel a piece takes the planned class; a cultivated class has net area
-``TBMJ × (1 − KCXS_after)`` with ``KCXS_after`` = the parcel's ZHKCXS, else the piece's own KCXS when
-it was already cultivated, else 0.
+``TBMJ × (1 − KCXS_after)``.
+
+That coefficient comes from the county's 田坎系数 table (``engine.tiankan``, a rule-pack value) by the
+piece's slope grade after consolidation and its 耕地类型, never from the plan: the plan's ZHKCXS is
+only checked against the table (rule ``NEW_FARMLAND_KCXS_TABLE``). The slope grade after is the
+steeper of the survey's GDPDJB (where the piece has one) and the parcel's ZHPDJB; where neither is
+known the table cannot apply, the coefficient falls back to ZHKCXS, else the piece's own KCXS, else
+0, and the area is reported as of unknown slope (``cultivated.new_slope_unknown_m2``).
 """
 
 from __future__ import annotations
@@ -38,8 +44,10 @@ from landcon.engine.plan import (
     feature_id,
     funding_by_source,
     subproject_investment,
+    subprojects_without_investment,
     texts,
 )
+from landcon.engine.tiankan import DEFAULT_TABLE, TiankanTable, coefficients, steeper
 
 PERMANENT_FARMLAND = "YJJBNTBHTB"
 RED_LINE = "STBHHX"
@@ -66,6 +74,8 @@ class Parcel:
     linkage: str  # 项目区 (ZJGGTB) or ""
     kind: str  # "" | 拆旧 | 建新
     consent: str
+    slope_after: str = ""  # ZHPDJB, "" when not given
+    gdlx_after: str = ""  # ZHGDLX, "" when not given
 
 
 @dataclass
@@ -91,15 +101,25 @@ def _parcels(plan: Plan) -> list[Parcel]:
     frame = plan.layer(CZGHTB)
     if frame is not None and len(frame):
         grade, kcxs = _num(texts(frame, "ZHGDDB")), _num(texts(frame, "ZHKCXS"))
-        for k, (geom, after, zxm, eco) in enumerate(
-            zip(
-                frame.geometry.array, texts(frame, "GHDLBM"), texts(frame, "ZXMBH"), texts(frame, "STXFLX"), strict=True
+        rows = zip(
+            frame.geometry.array,
+            texts(frame, "GHDLBM"),
+            texts(frame, "ZXMBH"),
+            texts(frame, "STXFLX"),
+            texts(frame, "CMTY"),
+            texts(frame, "ZHPDJB"),
+            texts(frame, "ZHGDLX"),
+            strict=True,
+        )
+        for k, (geom, after, zxm, eco, consent, slope, gdlx) in enumerate(rows):
+            out.append(
+                Parcel(
+                    CZGHTB, feature_id(frame, k), geom, after, zxm, grade[k], kcxs[k], eco, "", "", consent, slope, gdlx
+                )
             )
-        ):
-            out.append(Parcel(CZGHTB, feature_id(frame, k), geom, after, zxm, grade[k], kcxs[k], eco, "", "", ""))
     frame = plan.layer(ZJGGTB)
     if frame is not None and len(frame):
-        rows = zip(
+        link_rows = zip(
             frame.geometry.array,
             texts(frame, "XMQBH"),
             texts(frame, "GGLX"),
@@ -107,11 +127,17 @@ def _parcels(plan: Plan) -> list[Parcel]:
             texts(frame, "JXDLBM"),
             texts(frame, "CMTY"),
             texts(frame, "ZXMBH"),
+            texts(frame, "ZHPDJB"),
+            texts(frame, "ZHGDLX"),
             strict=True,
         )
-        for k, (geom, area, kind, reclaimed, built, consent, zxm) in enumerate(rows):
+        for k, (geom, area, kind, reclaimed, built, consent, zxm, slope, gdlx) in enumerate(link_rows):
             after = reclaimed if kind == DEMOLISH else (built or DEFAULT_BUILD_CLASS)
-            out.append(Parcel(ZJGGTB, feature_id(frame, k), geom, after, zxm, np.nan, np.nan, "", area, kind, consent))
+            out.append(
+                Parcel(
+                    ZJGGTB, feature_id(frame, k), geom, after, zxm, np.nan, np.nan, "", area, kind, consent, slope, gdlx
+                )
+            )
     return out
 
 
@@ -130,6 +156,7 @@ def _attrs(dltb: pd.DataFrame) -> pd.DataFrame:
             "DLBM": pd.Series(text("DLBM"), dtype=object),
             "ZLDWDM": pd.Series(text("ZLDWDM"), dtype=object),
             "GDPDJB": pd.Series(text("GDPDJB"), dtype=object),
+            "GDLX": pd.Series(text("GDLX"), dtype=object),
             "GDDB": number("GDDB"),
             "TBMJ": np.nan_to_num(number("TBMJ")),
             "KCMJ": np.nan_to_num(number("KCMJ")),
@@ -182,8 +209,10 @@ def analyse_plan(
     epsg: int,
     *,
     densify_m: float = DEFAULT_DENSIFY_M,
+    kcxs_table: TiankanTable = DEFAULT_TABLE,
 ) -> PlanAnalysis:
-    """The plan's after state and its indicators (docs/plan.md)."""
+    """The plan's after state and its indicators (docs/plan.md); ``kcxs_table`` is the county's
+    田坎系数 table (the rule pack's ``NEW_FARMLAND_KCXS_TABLE``)."""
     zzqy_frame = plan.layers[ZZQY]
     zzqy = _union(list(zzqy_frame.geometry.array))
     geoms = np.asarray(dltb.geometry.array, dtype=object)
@@ -196,7 +225,7 @@ def analyse_plan(
     parcels = _parcels(plan)
     parcel_geoms = np.asarray([p.geometry for p in parcels], dtype=object)
     pairs = overlay_pairs(piece_geoms, parcel_geoms, epsg, densify_m=densify_m)
-    after = _after_table(inside, pairs, parcels)
+    after = _after_table(inside, pairs, parcels, kcxs_table)
     changed_share = np.bincount(pairs.index, weights=pairs.share, minlength=len(inside)) if len(inside) else np.zeros(0)
     rest = np.clip(1.0 - changed_share, 0.0, 1.0)
     rest[rest < 1e-9] = 0.0
@@ -233,9 +262,15 @@ def analyse_plan(
     conversion = ~a_before_cult & a_after_cult
     levelling = a_before_cult & a_after_cult
     gain_conv = np.where(conversion, after["net_after"], 0.0)
-    gain_level = np.where(levelling, np.maximum(after["net_after"] - after["net_before"], 0.0), 0.0)
+    # Levelling: the 田坎 the coefficient change removes (TBMJ × ΔKCXS, not a difference of rounded areas).
+    delta = (after["kcxs_before"] - after["kcxs_after"]).to_numpy() * after["tbmj"].to_numpy()
+    gain_level = np.where(levelling, np.maximum(delta, 0.0), 0.0)
+    tiankan_loss = np.where(levelling, np.maximum(-delta, 0.0), 0.0)
     new = gain_conv + gain_level
-    after = after.assign(new_cultivated=new)
+    # 新增耕地来源: the class before for a conversion; 1203 田坎 for the 田坎 a levelling removes.
+    source = np.where(levelling, "1203", after["before"].to_numpy(dtype=object))
+    after = after.assign(new_cultivated=new, source_class=np.where(new > 0, source, ""))
+    slope_unknown = after["slope"].to_numpy(dtype=object) == ""
     lost = np.where(a_before_cult & ~a_after_cult, after["net_before"], 0.0)
     grade_key = np.asarray(
         [str(int(g)) if not np.isnan(g) else "" for g in after["grade_after"].to_numpy()], dtype=object
@@ -257,7 +292,11 @@ def analyse_plan(
         "new_m2": _m2(new.sum()),
         "new_from_conversion_m2": _m2(gain_conv.sum()),
         "new_from_levelling_m2": _m2(gain_level.sum()),
-        "new_by_source_class_m2": _by(after["before"].to_numpy(dtype=object), new, new_mask),
+        # 1203 田坎 is always listed: the 田坎 removed by levelling is a source of its own (0 when none).
+        "new_by_source_class_m2": {"1203": 0.0, **_by(after["source_class"].to_numpy(dtype=object), new, new_mask)},
+        "new_slope_unknown_m2": _m2(new[slope_unknown].sum()),
+        "new_by_slope_m2": _by(after["slope"].to_numpy(dtype=object), new, new_mask),
+        "tiankan_loss_m2": _m2(tiankan_loss.sum()),
         "new_by_subproject_m2": _by(after["subproject"].to_numpy(dtype=object), new, new_mask),
         "new_by_grade_m2": _by(grade_key, new, new_mask),
         "new_paddy_m2": _m2(paddy.sum()),
@@ -306,6 +345,8 @@ def analyse_plan(
         "by_source_wan": {k: round(v, 4) for k, v in by_source.items()},
         "by_subproject_wan": {k: round(v, 4) for k, v in by_project.items()},
         "funding_total_wan": round(sum(by_source.values()), 4),
+        "subprojects_without_investment": subprojects_without_investment(plan.meta),
+        "funding_given": bool(plan.meta.get("funding")),
     }
     start, end = plan.start_year, plan.end_year
     ind["years"] = end - start + 1 if start is not None and end is not None else None
@@ -314,12 +355,17 @@ def analyse_plan(
     analysis = PlanAnalysis(ind, after, parcels, zzqy=zzqy, epsg=epsg)
     analysis.zones = {k: (None if v is None else np.asarray(v, dtype=object)) for k, v in zones.items()}
     ind["linkage"] = {"project_areas": _linkage(base, geoms, parcels, epsg, densify_m)}
+    ind["homesteads"] = _homesteads(after, parcels, ind["linkage"]["project_areas"])
     ind["permanent_farmland"] = _permanent_farmland(analysis, plan, base, geoms, epsg, densify_m)
     return analysis
 
 
-def _after_table(inside: pd.DataFrame, pairs: Pairs, parcels: Sequence[Parcel]) -> pd.DataFrame:
-    """One row per piece of a 图斑 inside a change parcel: before and after."""
+def _after_table(inside: pd.DataFrame, pairs: Pairs, parcels: Sequence[Parcel], table: TiankanTable) -> pd.DataFrame:
+    """One row per piece of a 图斑 inside a change parcel: before and after.
+
+    ``slope``/``gdlx`` are the piece's 坡度级别/耕地类型 after (survey value, the parcel's ZHPDJB/ZHGDLX;
+    the steeper slope where both are known); ``kcxs_table`` the table's 田坎系数 for them (NaN when the
+    slope is unknown), ``kcxs_given`` the plan's ZHKCXS, ``kcxs_after`` the coefficient used."""
     rows = inside.iloc[pairs.index].reset_index(drop=True)
     s = pairs.share
     tbmj = rows["TBMJ"].to_numpy() * s
@@ -327,10 +373,19 @@ def _after_table(inside: pd.DataFrame, pairs: Pairs, parcels: Sequence[Parcel]) 
     before = rows["DLBM"].to_numpy(dtype=object)
     p = [parcels[i] for i in pairs.area]
     after = np.asarray([x.after for x in p], dtype=object)
-    kcxs_given = np.asarray([x.kcxs_after for x in p], dtype=np.float64)
     was_cult = _is_cult(before)
-    kcxs = np.where(~np.isnan(kcxs_given), kcxs_given, np.where(was_cult, rows["KCXS"].to_numpy(), 0.0))
     is_cult = _is_cult(after)
+    survey_slope = rows["GDPDJB"].to_numpy(dtype=object)
+    slope = np.asarray([steeper(str(a), x.slope_after) for a, x in zip(survey_slope, p, strict=True)], dtype=object)
+    survey_gdlx = rows["GDLX"].to_numpy(dtype=object)
+    gdlx = np.asarray(
+        [x.gdlx_after or (str(g) if c else "") for g, x, c in zip(survey_gdlx, p, was_cult, strict=True)],
+        dtype=object,
+    )
+    from_table = coefficients(slope, gdlx, table)
+    kcxs_given = np.asarray([x.kcxs_after for x in p], dtype=np.float64)
+    fallback = np.where(~np.isnan(kcxs_given), kcxs_given, np.where(was_cult, rows["KCXS"].to_numpy(), 0.0))
+    kcxs = np.where(is_cult, np.where(np.isnan(from_table), fallback, from_table), 0.0)
     net_after = np.where(is_cult, tbmj * (1.0 - kcxs), tbmj)
     grade_given = np.asarray([x.grade_after for x in p], dtype=np.float64)
     grade = np.where(~np.isnan(grade_given), grade_given, rows["GDDB"].to_numpy())
@@ -347,12 +402,41 @@ def _after_table(inside: pd.DataFrame, pairs: Pairs, parcels: Sequence[Parcel]) 
             "net_after": net_after,
             "kcmj_after": tbmj - net_after,
             "grade_after": np.where(is_cult, grade, np.nan),
-            "slope": rows["GDPDJB"].to_numpy(dtype=object),
+            "slope": pd.Series(np.where(is_cult, slope, ""), dtype=object),
+            "gdlx": pd.Series(np.where(is_cult, gdlx, ""), dtype=object),
+            "kcxs_table": np.where(is_cult, from_table, np.nan),
+            "kcxs_given": np.where(is_cult, kcxs_given, np.nan),
+            "kcxs_after": np.where(is_cult, kcxs, np.nan),
+            "kcxs_before": np.where(was_cult, rows["KCXS"].to_numpy(), np.nan),
             "subproject": pd.Series([x.subproject for x in p], dtype=object),
             "restoration": pd.Series([x.restoration for x in p], dtype=object),
             "geometry": pairs.geometry,
         }
     )
+
+
+def _homesteads(
+    after: pd.DataFrame, parcels: Sequence[Parcel], project_areas: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """宅基地 (0702) a plan removes — by a 增减挂钩 拆旧 plot or by a change parcel (CZGHTB) that gives
+    it another class — and the parcels among them without recorded villager consent (CMTY = 是)."""
+    gone = (after["before"].to_numpy(dtype=object) == "0702") & (after["after"].to_numpy(dtype=object) != "0702")
+    area = after["tbmj"].to_numpy()
+    no_consent = np.asarray([parcels[int(i)].consent != "是" for i in after["parcel"].to_numpy()], dtype=bool)
+    bad = gone & no_consent
+    layers = after["layer"].to_numpy(dtype=object)
+    ids = after["parcel_id"].to_numpy(dtype=object)
+    missing = [{"layer": str(lay), "id": str(i)} for lay, i in dict.fromkeys(zip(layers[bad], ids[bad], strict=True))]
+    # The 增减挂钩 plots counted by 项目区 (a 拆旧 plot wholly outside ZZQY has no piece above).
+    for pa in project_areas:
+        for i in pa["consent_missing"]:
+            if {"layer": ZJGGTB, "id": i} not in missing:
+                missing.append({"layer": ZJGGTB, "id": i})
+    return {
+        "removed_m2": _m2(area[gone].sum()),
+        "consent_missing_m2": _m2(area[bad].sum()),
+        "consent_missing": missing,
+    }
 
 
 def _linkage(
@@ -407,9 +491,18 @@ def _linkage(
 
 
 def _side_stats(
-    pieces: pd.DataFrame, polys: Sequence[tuple[str, object]], grade_given: Floats, epsg: int, densify_m: float
+    pieces: pd.DataFrame,
+    polys: Sequence[tuple[str, object]],
+    grade_given: Floats,
+    slope_given: Sequence[str],
+    epsg: int,
+    densify_m: float,
 ) -> dict[str, Any]:
-    """The review table's block for 调出 or 调入 parcels (domain reference §2.3)."""
+    """The review table's block for 调出 or 调入 parcels (domain reference §2.3).
+
+    Slope: the survey's GDPDJB under the parcel, the steeper of it and the parcel's ZHPDJB where both
+    are known, the ZHPDJB alone where the survey has none; areas of unknown grade or slope are kept
+    apart (``grade_unknown_m2``, ``slope_m2.unknown``)."""
     geoms = np.asarray([g for _, g in polys], dtype=object)
     area = ellipsoid_area(geoms, epsg, densify_m) if len(geoms) else np.zeros(0)
     total = float(area.sum())
@@ -422,13 +515,17 @@ def _side_stats(
         grades = np.where(~np.isnan(given), given, grades)
     has = ~np.isnan(grades) & (weights > 0)
     mean_grade = round(float((grades[has] * weights[has]).sum() / weights[has].sum()), 4) if has.any() else None
+    grade_unknown = float(weights[np.isnan(grades)].sum()) if len(pieces) else 0.0
     dl = pieces["DLBM"].to_numpy(dtype=object) if len(pieces) else np.zeros(0, object)
     three = _three(list(dl))
     groups = np.where(
         _is_cult(dl), dl, np.where(three == codes.AGRICULTURAL, "非耕农用地", np.where(three == "", "未利用地", three))
     )
+    given = [slope_given[int(i)] for i in pieces["parcel"].to_numpy()] if len(pieces) else []
+    survey = list(pieces["GDPDJB"]) if len(pieces) else []
     slope = np.asarray(
-        [SLOPE_CLASS_OF_GRADE.get(str(s), "unknown") for s in (pieces["GDPDJB"] if len(pieces) else [])], dtype=object
+        [SLOPE_CLASS_OF_GRADE.get(steeper(str(s), g), "unknown") for s, g in zip(survey, given, strict=True)],
+        dtype=object,
     )
     # Contiguity: connected groups of adjoining parcels, by their total area.
     if count:
@@ -443,6 +540,7 @@ def _side_stats(
         "count": count,
         "mean_patch_m2": _m2(total / count) if count else None,
         "mean_grade": mean_grade,
+        "grade_unknown_m2": _m2(grade_unknown),
         "landuse_m2": {k: v for k, v in _by(groups, weights).items() if k},
         "slope_m2": _by(slope, weights),
         "contiguity": {
@@ -458,7 +556,7 @@ def _permanent_farmland(
     zone = analysis.zones.get(PERMANENT_FARMLAND)
     frame = plan.layer(YJJBNTTZTB)
     if zone is None:
-        return {"available": False}
+        return {"available": False, "adjusted": frame is not None and bool(len(frame))}
     parts = zone_parts(zone)
     in_zzqy = clip(parts, analysis.zzqy, epsg, densify_m=densify_m)
     before = (
@@ -466,18 +564,25 @@ def _permanent_farmland(
         if len(in_zzqy.index)
         else 0.0
     )
-    out: dict[str, Any] = {"available": True, "before_m2": _m2(before)}
+    out: dict[str, Any] = {
+        "available": True,
+        "adjusted": frame is not None and bool(len(frame)),
+        "before_m2": _m2(before),
+    }
     sides: dict[str, dict[str, Any]] = {}
     for side, key in ((PLAN_OUT, "out"), (PLAN_IN, "in")):
         polys: list[tuple[str, object]] = []
         grade_given: list[float] = []
+        slope_given: list[str] = []
         if frame is not None and len(frame):
             kinds = texts(frame, "TZLX")
             grades = _num(texts(frame, "ZHGDDB"))
+            slopes = texts(frame, "ZHPDJB")
             for k, (kind, geom) in enumerate(zip(kinds, frame.geometry.array, strict=True)):
                 if kind == side:
                     polys.append((feature_id(frame, k), geom))
                     grade_given.append(float(grades[k]) if side == PLAN_IN else np.nan)
+                    slope_given.append(slopes[k] if side == PLAN_IN else "")
         analysis.adjustment_parcels[key] = polys
         pairs = overlay_pairs(geoms, np.asarray([g for _, g in polys], dtype=object), epsg, densify_m=densify_m)
         under = base.iloc[pairs.index].reset_index(drop=True)
@@ -487,7 +592,7 @@ def _permanent_farmland(
             geometry=pairs.geometry,
         )
         analysis.adjustment[key] = pieces
-        sides[key] = _side_stats(pieces, polys, np.asarray(grade_given, dtype=np.float64), epsg, densify_m)
+        sides[key] = _side_stats(pieces, polys, np.asarray(grade_given, dtype=np.float64), slope_given, epsg, densify_m)
     out_m2, in_m2 = sides["out"]["area_m2"], sides["in"]["area_m2"]
     out_mean, in_mean = sides["out"]["mean_patch_m2"], sides["in"]["mean_patch_m2"]
     out_grade, in_grade = sides["out"]["mean_grade"], sides["in"]["mean_grade"]

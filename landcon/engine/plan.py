@@ -72,18 +72,24 @@ PLAN_FIELDS: Mapping[str, tuple[PlanField, ...]] = {
         PlanField("ZXMBH", "子项目编号", "text", required=True),
         PlanField("ZHGDDB", "整治后耕地等别", "int"),
         PlanField("ZHKCXS", "整治后田坎系数", "float"),
+        PlanField("ZHPDJB", "整治后耕地坡度级别", "text"),
+        PlanField("ZHGDLX", "整治后耕地类型", "text"),
         PlanField("STXFLX", "生态修复类型", "text"),
+        PlanField("CMTY", "村民同意", "text"),
     ),
     YJJBNTTZTB: (
         PlanField("TZLX", "调整类型", "text", required=True),
         PlanField("TZYNDKBH", "调整永久基本农田地块编号", "text"),
         PlanField("ZHGDDB", "调入地块整治后等别", "int"),
+        PlanField("ZHPDJB", "调入地块坡度级别", "text"),
     ),
     ZJGGTB: (
         PlanField("XMQBH", "项目区编号", "text", required=True),
         PlanField("GGLX", "挂钩类型", "text", required=True),
         PlanField("FKDLBM", "复垦后地类编码", "text"),
         PlanField("JXDLBM", "建新地类编码", "text"),
+        PlanField("ZHPDJB", "复垦耕地坡度级别", "text"),
+        PlanField("ZHGDLX", "复垦耕地类型", "text"),
         PlanField("CMTY", "村民同意", "text"),
         PlanField("ZXMBH", "子项目编号", "text"),
     ),
@@ -146,7 +152,7 @@ def normalise(layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -241,6 +247,14 @@ def _check_layer(name: str, frame: gpd.GeoDataFrame, subprojects: set[str]) -> l
                 problems.append(
                     PlanProblem(name, fid, spec.name, f"生态修复类型应为 {'、'.join(RESTORATION_TYPES)} 之一")
                 )
+            elif spec.name == "ZHPDJB" and text not in codes.SLOPE_GRADES:
+                problems.append(PlanProblem(name, fid, spec.name, f"坡度级别应为 1–5，不是 {text}"))
+            elif spec.name == "ZHGDLX" and text not in (codes.TERRACE, codes.SLOPE_FIELD):
+                problems.append(
+                    PlanProblem(
+                        name, fid, spec.name, f"耕地类型应为 {codes.TERRACE}（梯田）或 {codes.SLOPE_FIELD}（坡地）"
+                    )
+                )
             elif spec.kind in ("int", "float"):
                 number = pd.to_numeric(text, errors="coerce")
                 if pd.isna(number):
@@ -327,7 +341,13 @@ def template_meta() -> dict[str, Any]:
 
 
 def subproject_investment(meta: Mapping[str, Any]) -> dict[str, float]:
+    """万元 per sub-project (0 where plan.yaml gives none: see ``subprojects_without_investment``)."""
     return {str(p["code"]): float(p.get("investment") or 0.0) for p in (meta.get("sub_projects") or [])}
+
+
+def subprojects_without_investment(meta: Mapping[str, Any]) -> list[str]:
+    """Codes of the sub-projects whose investment plan.yaml leaves empty (unknown, not 0)."""
+    return [str(p["code"]) for p in (meta.get("sub_projects") or []) if p.get("investment") is None]
 
 
 def funding_by_source(meta: Mapping[str, Any]) -> dict[str, float]:

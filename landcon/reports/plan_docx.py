@@ -45,7 +45,7 @@ from landcon.reports.plan_xlsx import (
     mu,
     new_farmland_tables,
     review_table,
-    severity_counts,
+    status_summary,
     subproject_table,
     summary_table,
 )
@@ -360,14 +360,15 @@ def _targets(
     )
     b.table(summary_table(plan, ind), "主要指标表")
     b.section_heading("规则符合性检查")
-    counts = severity_counts(findings)
-    b.para(
-        f"按规则包“{plan.get('rule_pack', DASH)}”检查，共 {len(findings)} 项结果：错误 {counts['error']} 项，"
-        f"警告 {counts['warning']} 项，提示 {counts['info']} 项。"
-        + ("存在错误项，方案须修改后方可报批。" if counts["error"] else "未发现错误项。")
-    )
+    errors = any(f.get("severity") == "error" for f in findings)
+    unknown = any(f.get("status") == "unknown" for f in findings)
+    verdict = "存在错误项，方案须修改后方可报批。" if errors else "未发现错误项。"
+    if unknown:
+        verdict += "“无法检查”的规则缺少所需数据，不视为通过，须补充数据后重新检查。"
+    pack = plan.get("rule_pack", DASH)
+    b.para(f"按规则包“{pack}”检查，共 {len(findings)} 项规则：{status_summary(findings)}。" + verdict)
     for f in findings:
-        if f.get("severity") == "error":
+        if f.get("severity") == "error" or f.get("status") == "unknown":
             b.para(f"{f.get('title', '')}：{str(f.get('message', '')).rstrip('。')}。")
     b.para("规则检查明细见附表（规则检查结果）。")
 
@@ -389,8 +390,9 @@ def _subprojects(
     b.section_heading("新增耕地来源")
     b.para(
         f"新增耕地 {area_text(indicator(ind, 'cultivated.new_m2'))}，其中地类调整（非耕地整治为耕地）"
-        f"{area_text(indicator(ind, 'cultivated.new_from_conversion_m2'))}，土地平整（田坎系数降低）"
-        f"{area_text(indicator(ind, 'cultivated.new_from_levelling_m2'))}。"
+        f"{area_text(indicator(ind, 'cultivated.new_from_conversion_m2'))}，田坎（1203）减少"
+        f"{area_text(indicator(ind, 'cultivated.new_from_levelling_m2'))}。整治后耕地的田坎系数按县级田坎系数表"
+        "（按坡度级别、耕地类型）计算，不采用方案自报的系数。"
     )
     for t in tables:
         b.table(t, f"新增耕地来源统计表（{(t.title or '').split('、', 1)[-1]}）")

@@ -21,7 +21,8 @@ from typing import Any
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from landcon.engine import codes
+from landcon.engine import codes, tiankan
+from landcon.engine.rules import STATUS_NAMES
 from landcon.reports.survey_xlsx import (
     DASH,
     M2_DIGITS,
@@ -43,6 +44,7 @@ GENERAL = "General"
 
 SEVERITY_NAMES: Mapping[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_ORDER: tuple[str, ...] = ("error", "warning", "info")
+STATUS_ORDER: tuple[str, ...] = ("pass", "fail", "unknown")
 
 SLOPE_CLASSES: tuple[tuple[str, str], ...] = (("le15", "≤15°"), ("15_25", "15°–25°"), ("gt25", ">25°"))
 CONTIGUITY_CLASSES: tuple[tuple[str, str], ...] = (
@@ -408,9 +410,11 @@ def new_farmland_tables(plan: Mapping[str, Any], ind: Mapping[str, Any]) -> list
         ("整治后耕地面积（净）", "cultivated.after_net_m2"),
         ("新增耕地面积", "cultivated.new_m2"),
         ("其中：地类调整（非耕地整治为耕地）", "cultivated.new_from_conversion_m2"),
-        ("其中：土地平整（田坎系数降低）", "cultivated.new_from_levelling_m2"),
+        ("其中：田坎（1203）减少（按县级田坎系数表）", "cultivated.new_from_levelling_m2"),
+        ("新增耕地中缺少坡度级别（田坎系数无法按系数表确定）", "cultivated.new_slope_unknown_m2"),
         ("新增水田面积", "cultivated.new_paddy_m2"),
         ("耕地转为其他地类面积", "cultivated.lost_m2"),
+        ("田坎系数提高减少的耕地面积", "cultivated.tiankan_loss_m2"),
     ):
         comp.add(label, *area_cells(indicator(ind, key)), bold=key == "cultivated.new_m2")
     comp.add("新增耕地率（%）", _num(_pct_value(indicator(ind, "cultivated.new_rate")), PCT, 2), None)
@@ -422,7 +426,7 @@ def new_farmland_tables(plan: Mapping[str, Any], ind: Mapping[str, Any]) -> list
         "来源地类名称",
         by_class,
         _dlbm_order(by_class or {}),
-        lambda c: _dlbm_name(c) + ("（土地平整）" if c in codes.CULTIVATED_CODES else ""),
+        lambda c: _dlbm_name(c) + ("（土地平整减少的田坎）" if c == "1203" else ""),
     )
 
     by_grade: Mapping[str, Any] | None = indicator(ind, "cultivated.new_by_grade_m2")
@@ -766,7 +770,23 @@ def _finding_value(value: Any) -> Any:
         return value
     if isinstance(value, list | tuple):
         return "、".join(str(v) for v in value)
+    if isinstance(value, Mapping) and set(value) <= set(tiankan.TYPES):
+        return tiankan.describe(value)
     return str(value)
+
+
+def status_text(finding: Mapping[str, Any]) -> str:
+    """结果 column: 通过 / 不通过 / 无法检查."""
+    status = str(finding.get("status", ""))
+    return STATUS_NAMES.get(status, status)
+
+
+def severity_text(finding: Mapping[str, Any]) -> str:
+    """级别 column: the severity of what did not pass ("—" for a pass)."""
+    if finding.get("status") == "pass":
+        return DASH
+    severity = str(finding.get("severity", ""))
+    return SEVERITY_NAMES.get(severity, severity)
 
 
 def findings_table(findings: Sequence[Mapping[str, Any]]) -> Table:
@@ -775,9 +795,10 @@ def findings_table(findings: Sequence[Mapping[str, Any]]) -> Table:
         None,
         [
             TableColumn("序号", COUNT, width=6),
-            TableColumn("规则", width=28),
+            TableColumn("规则编号", width=28),
+            TableColumn("规则名称", width=30),
+            TableColumn("检查结果", width=8),
             TableColumn("级别", width=6),
-            TableColumn("名称", width=30),
             TableColumn("依据", width=30),
             TableColumn("说明", width=50),
             TableColumn("数值", GENERAL),
@@ -786,15 +807,15 @@ def findings_table(findings: Sequence[Mapping[str, Any]]) -> Table:
         ],
     )
     if not findings:
-        t.add(None, "无", None, "未发现问题", None, None, None, None, None)
+        t.add(None, "无", "未检查任何规则", None, None, None, None, None, None, None)
         return t
     for i, f in enumerate(findings, start=1):
-        severity = str(f.get("severity", ""))
         t.add(
             i,
             str(f.get("rule", "")),
-            SEVERITY_NAMES.get(severity, severity),
             str(f.get("title", "")),
+            status_text(f),
+            severity_text(f),
             str(f.get("citation", "") or ""),
             str(f.get("message", "") or ""),
             _finding_value(f.get("value")),
@@ -813,13 +834,22 @@ def severity_counts(findings: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     return counts
 
 
+def status_summary(findings: Sequence[Mapping[str, Any]]) -> str:
+    """ "通过 a 项，不通过 b 项，无法检查 c 项（错误 x 项、警告 y 项）" over the findings."""
+    counts = dict.fromkeys(STATUS_ORDER, 0)
+    for f in findings:
+        counts[str(f.get("status", ""))] = counts.get(str(f.get("status", "")), 0) + 1
+    severities = severity_counts(findings)
+    text = "，".join(f"{STATUS_NAMES[s]} {counts[s]} 项" for s in STATUS_ORDER)
+    return text + f"（错误 {severities['error']} 项、警告 {severities['warning']} 项）"
+
+
 def plan_sheets(
     plan: Mapping[str, Any], indicators: Mapping[str, Any], findings: Sequence[Mapping[str, Any]]
 ) -> list[Sheet]:
     """Every 附表 of the plan, in workbook order."""
     name = str(plan.get("name") or "")
     area_note = f"项目名称：{name}    面积单位：公顷、亩（1 公顷 = 15 亩）"
-    counts = severity_counts(findings)
     pf_note = f"项目名称：{name}    面积单位：公顷"
     if indicator(indicators, "permanent_farmland.available") is False:
         pf_note += "    注：数据集缺少永久基本农田保护图斑（YJJBNTBHTB），永久基本农田指标无法计算，以“—”表示。"
@@ -833,7 +863,7 @@ def plan_sheets(
         Sheet("增减挂钩拆旧建新表", area_note, [linkage_table(indicators)]),
         Sheet(
             "规则检查结果",
-            f"项目名称：{name}    错误 {counts['error']} 项，警告 {counts['warning']} 项，提示 {counts['info']} 项",
+            f"项目名称：{name}    {status_summary(findings)}",
             [findings_table(findings)],
         ),
     ]

@@ -45,7 +45,8 @@ from landcon.engine.plan import (
     template_meta,
     texts,
 )
-from landcon.engine.rules import ERROR, check
+from landcon.engine.rules import ERROR, KCXS_TABLE_RULE, UNKNOWN, check, status_counts
+from landcon.engine.rules import STATUS_NAMES as STATUS_NAMES  # for the CLI and web: 通过 / 不通过 / 无法检查
 from landcon.engine.rules.packs import PACKS, resolve
 from landcon.errors import CRSError, DatasetNotFound, InputReadError, LandconError
 from landcon.reports.plan_docx import write_plan_docx
@@ -58,7 +59,7 @@ from landcon.synth.plan import generate_plan
 
 Progress = Callable[[str, float], None]
 
-DLTB_COLUMNS = ["BSM", "DLBM", "ZLDWDM", "ZLDWMC", "TBMJ", "KCXS", "KCMJ", "TBDLMJ", "GDPDJB", "GDDB"]
+DLTB_COLUMNS = ["BSM", "DLBM", "ZLDWDM", "ZLDWMC", "TBMJ", "KCXS", "KCMJ", "TBDLMJ", "GDPDJB", "GDLX", "GDDB"]
 ZONES = ("YJJBNTBHTB", "STBHHX", "CZKFBJ")
 
 
@@ -213,7 +214,7 @@ def load_pack(name_or_path: str) -> tuple[str, dict[str, dict[str, Any]]]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return str(path), resolve(str(data.get("extends", "national")), data.get("rules") or {})
-    except (yaml.YAMLError, KeyError, AttributeError) as exc:
+    except (yaml.YAMLError, KeyError, AttributeError, ValueError, TypeError) as exc:
         raise InputReadError(f"规则包无法读取：{exc}", path=str(path)) from exc
 
 
@@ -243,15 +244,21 @@ def check_plan_against(
         for z in ZONES
     }
     progress("叠加计算 / overlay", 0.3)
-    analysis = analyse_plan(dltb, zones, plan, epsg, densify_m=config.area_densify_m())
+    table = rules[KCXS_TABLE_RULE]["threshold"]
+    analysis = analyse_plan(dltb, zones, plan, epsg, densify_m=config.area_densify_m(), kcxs_table=table)
     progress("规则检查 / rules", 0.8)
     findings = check(analysis, rules)
+    counts = status_counts(findings)
     data = {
         "plan": str(Path(plan_path).resolve()),
         "name": plan.meta.get("name"),
         "dataset": dataset,
         "pack": pack_name,
+        # passed: no finding of severity error (a required input that is unknown is one);
+        # complete: every rule could be checked (none 无法检查).
         "passed": not any(f["severity"] == ERROR for f in findings),
+        "complete": counts[UNKNOWN] == 0,
+        "status_counts": counts,
         "indicators": analysis.indicators,
         "findings": findings,
     }

@@ -4,15 +4,19 @@
 整治区域 (ZZQY), then lays out, on copies (or unions, or clips) of the base DLTB polygons:
 
 * ``CZGHTB`` change parcels: 即可恢复 / 工程恢复 former farmland back to 耕地, levelled terraces
-  (小田并大田: same class, lower 田坎系数), ecological restoration inside the 生态保护红线, and, when
-  short of the target, 宜耕后备资源 (0404 / 1206 next to farmland) reclaimed;
+  (小田并大田: same class merged into one field; the 田坎系数 stays the county table's, so levelling
+  adds no farmland unless a field's coefficient was above the table), ecological restoration inside
+  the 生态保护红线, and, when short of the target, 宜耕后备资源 (0404 / 1206 next to farmland) reclaimed.
+  New 耕地 carries its slope grade (ZHPDJB, from the neighbouring farmland's GDPDJB) and type
+  (ZHGDLX), and its ZHKCXS is the table value (``engine.tiankan.DEFAULT_TABLE``, the pack default);
 * ``ZJGGTB`` one 增减挂钩 项目区: idle land (1201) and some homesteads (0702) demolished and reclaimed,
   and a smaller 建新 parcel on non-cultivated land near the township seat;
 * ``YJJBNTTZTB`` 永久基本农田 adjustment: small steep plots out, flatter (or newly restored) land in;
 * the ``plan.yaml`` dict: sub-projects, investment and a funding table that balances.
 
 The ``compliant`` variant meets the rules of the ``yunnan`` pack with a margin (新增耕地 ≈ 8 % of
-the net 耕地, 调出 ≈ 2–3 % of the 永农, 调入 ≈ 1.15 × 调出, 建新 ≈ 60–75 % of 拆旧); the
+the net 耕地 — or less where the zone has too little land to restore, see ``_farmland`` —, 调出 ≈ 2–3 %
+of the 永农, 调入 ≈ 1.15 × 调出, 建新 ≈ 60–75 % of 拆旧); the
 ``violating`` variant breaks several on purpose (see ``generate_plan``). Every number here (unit
 costs, ratios, grades, household counts, names) is a synthetic default, not a real plan's value.
 The function is pure: no file I/O, randomness only from ``seed``.
@@ -35,6 +39,7 @@ from landcon.engine.fragmentation import shared_boundaries
 from landcon.engine.layers import CJDCQ, CZKFBJ, DLTB, STBHHX, XZQ, YJJBNTBHTB
 from landcon.engine.overlay import clip, zone_shares
 from landcon.engine.plan import CZGHTB, FUNDING_SOURCES, PLAN_FIELDS, YJJBNTTZTB, ZJGGTB, ZZQY
+from landcon.engine.tiankan import DEFAULT_TABLE, coefficients
 from landcon.synth.admin_units import COUNTIES
 
 Variant = Literal["compliant", "violating"]
@@ -367,6 +372,8 @@ class _PlanBuilder:
         zhkcxs: float | None = None,
         zhgddb: int | None = None,
         stxflx: str | None = None,
+        zhpdjb: str | None = None,
+        zhgdlx: str | None = None,
     ) -> None:
         self.used[list(members)] = True
         self.role_members[role].extend(int(m) for m in members)
@@ -377,7 +384,10 @@ class _PlanBuilder:
                 "ZXMBH": self.role_code[role],
                 "ZHGDDB": zhgddb,
                 "ZHKCXS": zhkcxs,
+                "ZHPDJB": zhpdjb,
+                "ZHGDLX": zhgdlx,
                 "STXFLX": stxflx,
+                "CMTY": None,
                 "geometry": geom,
                 "_members": list(members),
             }
@@ -418,13 +428,23 @@ class _PlanBuilder:
         missing_consent = int(homes[0]) if (self.violating and len(homes)) else int(picks[0])
         for k in picks.tolist():
             consent = None if (self.violating and k == missing_consent) else "是"
-            self._add_link(k, self.geom[k], "拆旧", fk="0103", consent=consent)
+            # Reclaimed as 旱地, except on a > 25° slope where no new 耕地 may lie: 其他林地 there.
+            slope = self._slope_near(k)
+            fk = "0307" if slope == "5" and not self.violating else "0103"
+            self._add_link(k, self.geom[k], "拆旧", fk=fk, consent=consent, slope=slope if fk == "0103" else None)
         self.demolished = float(np.sum(self.area[picks]))
         lo, hi = NEW_OVER_DEMOLISHED[self.variant]
         self._new_construction(self.demolished * rng.uniform(lo, hi))
 
     def _add_link(
-        self, k: int | None, geom: shapely.Geometry, kind: str, *, fk: str | None = None, consent: str | None = None
+        self,
+        k: int | None,
+        geom: shapely.Geometry,
+        kind: str,
+        *,
+        fk: str | None = None,
+        consent: str | None = None,
+        slope: str | None = None,
     ) -> None:
         if k is not None:
             self.used[k] = True
@@ -437,6 +457,8 @@ class _PlanBuilder:
                 "GGLX": kind,
                 "FKDLBM": fk,
                 "JXDLBM": jx,
+                "ZHPDJB": slope,
+                "ZHGDLX": _gdlx_of(slope) if slope else None,
                 "CMTY": consent,
                 "ZXMBH": self.role_code["linkage"],
                 "geometry": geom,
@@ -543,7 +565,7 @@ class _PlanBuilder:
             gd = self.gddb[k]
             if not np.isnan(gd):
                 self.out_grades.append((float(gd), a))
-            self.tz.append({"TZLX": "调出", "TZYNDKBH": f"TC{n:03d}", "ZHGDDB": None, "geometry": geom})
+            self.tz.append({"TZLX": "调出", "TZYNDKBH": f"TC{n:03d}", "ZHGDDB": None, "ZHPDJB": None, "geometry": geom})
             if self.violating and total >= target:
                 break
         self.out_total = total
@@ -559,15 +581,23 @@ class _PlanBuilder:
         free = self.cultivated & ~self.reserved & ~lost & (self.yj == 0.0)
         flat = np.flatnonzero(free & np.isin(self.grade, ["1", "2"]))
         gentle = np.flatnonzero(free & (self.grade == "3"))
-        restored = [
-            row["geometry"]
+        # Restored land has no survey slope grade: fields of at most 15° (ZHPDJB ≤ 3) come in before
+        # the gentle farmland, those of 15°–25° (4) last; the 调入 parcel carries their grade (ZHPDJB)
+        # so the review table knows it.
+        restored_rows = [
+            row
             for row in self.czghtb
-            if row["GHDLBM"] in codes.CULTIVATED_CODES and not self.cultivated[row["_members"]].any()
+            if row["GHDLBM"] in codes.CULTIVATED_CODES
+            and not self.cultivated[row["_members"]].any()
+            and row["ZHPDJB"] in ("1", "2", "3", "4")
         ]
+        restored = [row["geometry"] for row in restored_rows if row["ZHPDJB"] != "4"]
+        restored_steep = [row["geometry"] for row in restored_rows if row["ZHPDJB"] == "4"]
         pools: list[list[shapely.Geometry]] = [
             [self.geom[k] for k in flat[np.argsort(-self.area[flat], kind="stable")].tolist()],
             sorted(restored, key=lambda g: -float(g.area)),
             [self.geom[k] for k in gentle[np.argsort(-self.area[gentle], kind="stable")].tolist()],
+            sorted(restored_steep, key=lambda g: -float(g.area)),
         ]
         chosen: list[shapely.Geometry] = []
         total = 0.0
@@ -592,28 +622,58 @@ class _PlanBuilder:
         out_mean = float(np.sum(grades * weights) / np.sum(weights))
         for n, part in enumerate(parts, start=1):
             better = int(np.clip(math.floor(out_mean) - int(self.rng.integers(1, 3)), codes.GDDB_MIN, codes.GDDB_MAX))
-            self.tz.append({"TZLX": "调入", "TZYNDKBH": f"TR{n:03d}", "ZHGDDB": better, "geometry": part})
+            slopes = [
+                str(row["ZHPDJB"])
+                for row in restored_rows
+                if shapely.area(shapely.intersection(part, row["geometry"])) > 1
+            ]
+            self.tz.append(
+                {
+                    "TZLX": "调入",
+                    "TZYNDKBH": f"TR{n:03d}",
+                    "ZHGDDB": better,
+                    "ZHPDJB": max(slopes) if slopes else None,
+                    "geometry": part,
+                }
+            )
 
     # -- 新增耕地 ------------------------------------------------------------------------------
 
+    def _coefficient(self, slope: str, gdlx: str) -> float:
+        """The table's 田坎系数 for a slope grade and 耕地类型 (0 where the slope is unknown)."""
+        value = float(coefficients([slope], [gdlx], DEFAULT_TABLE)[0])
+        return 0.0 if np.isnan(value) else value
+
+    def _slope_near(self, k: int) -> str:
+        """A slope grade for a piece without one: the steepest GDPDJB of the farmland next to it,
+        else the most common grade of the zone's farmland (the survey has none off 耕地)."""
+        nb = self._neighbours(k)
+        grades = [g for g in self.grade[nb][self.cultivated[nb]].tolist() if g in codes.SLOPE_GRADES]
+        if grades:
+            return max(grades)
+        if not hasattr(self, "_common_grade"):
+            known = [g for g in self.grade[self.cultivated].tolist() if g in codes.SLOPE_GRADES]
+            self._common_grade = pd.Series(known).mode().sort_values().iloc[0] if known else "3"
+        return str(self._common_grade)
+
     def _gain_so_far(self) -> float:
-        """新增耕地 of the parcels placed so far, by the docs/plan.md arithmetic (planar shares)."""
+        """新增耕地 of the parcels placed so far, by the docs/plan.md arithmetic (planar shares; the
+        田坎系数 after from the table by the steeper of the piece's and the parcel's slope grade)."""
         gain = 0.0
         for row in self.czghtb:
             if row["GHDLBM"] not in codes.CULTIVATED_CODES:
                 continue
-            members = row["_members"]
-            zh = row["ZHKCXS"]
-            for k in members:
+            for k in row["_members"]:
                 share = float(shapely.area(shapely.intersection(row["geometry"], self.geom[k]))) / self.area[k]
                 tb = self.tbmj[k] * min(share, 1.0)
-                if self.cultivated[k]:
-                    gain += tb * (self.kcxs[k] - (self.kcxs[k] if zh is None else zh))
-                else:
-                    gain += tb * (1.0 - (zh or 0.0))
+                slope = _steeper(self.grade[k], row["ZHPDJB"] or "")
+                gdlx = row["ZHGDLX"] or (self.gdlx[k] if self.cultivated[k] else "")
+                after = self._coefficient(slope, gdlx)
+                gain += tb * (max(self.kcxs[k] - after, 0.0) if self.cultivated[k] else (1.0 - after))
         for row in self.zjggtb:
             if row["GGLX"] == "拆旧" and row["FKDLBM"] in codes.CULTIVATED_CODES:
-                gain += float(shapely.area(row["geometry"]))
+                after = self._coefficient(row["ZHPDJB"] or "", row["ZHGDLX"] or "")
+                gain += float(shapely.area(row["geometry"])) * (1.0 - after)
         return gain
 
     def _grade_near(self, k: int) -> int:
@@ -625,40 +685,41 @@ class _PlanBuilder:
         return int(np.clip(round(base) + int(self.rng.integers(0, 2)), codes.GDDB_MIN, codes.GDDB_MAX))
 
     def _farmland(self) -> None:
+        """New 耕地 up to the target: restoration of 即可恢复 / 工程恢复 land, then 宜耕后备资源.
+
+        Levelling (小田并大田) merges fields but adds no farmland on land whose 田坎系数 is already the
+        table's, so it is laid out for its own sake and never counted on for the target. Where the
+        zone runs out of land to restore the compliant plan stays below its 8 % aim (the 5 % rule is
+        checked by the engine, not assumed here)."""
         target = NEW_FARMLAND_TARGET[self.variant] * self.net_before
         gain = self._gain_so_far()
         if self.violating:  # only a few conversions, capped below the target
             self._restore("JKHF", target, cap=True, start=gain)
             return
-        gain += self._level(0.25 * target, ("2", "3"), min_size=2)
-        gain = self._restore("GCHF", gain + 0.3 * target, cap=False, start=gain)
+        gain += self._level(("2", "3"), min_size=2, max_groups=int(self.rng.integers(8, 16)))
+        gain = self._restore("GCHF", gain + 0.4 * target, cap=False, start=gain)
         gain = self._restore("JKHF", target, cap=False, start=gain)
         if gain < target:
             gain = self._restore("GCHF", target, cap=False, start=gain)
         if gain < target:
-            gain = self._reclaim(target, start=gain)
-        if gain < target:
-            gain += self._level(target - gain, ("2", "3", "4"), min_size=2)
-        if gain < target:
-            self._level(target - gain, ("1", "2", "3", "4"), min_size=1, any_type=True)
+            self._reclaim(target, start=gain)
 
-    def _level(
-        self, budget: float, grades: tuple[str, ...], *, min_size: int, max_groups: int = 10_000, any_type: bool = False
-    ) -> float:
-        """Level groups of adjacent terraces of one class (小田并大田): lower 田坎系数, one parcel each.
+    def _level(self, grades: tuple[str, ...], *, min_size: int, max_groups: int, below_table: bool = False) -> float:
+        """Level up to ``max_groups`` groups of adjacent terraces of one class (小田并大田), one parcel each.
 
-        ``any_type`` also levels sloping fields (GDLX PD), the last resort of a compliant plan that
-        is still short of its new-farmland target."""
+        ZHKCXS is the table's (the largest over the group's slope grades and types) — or, with
+        ``below_table`` (the violating variant), 0.05 under it. Returns the 新增耕地 (the 田坎 above
+        the table that the levelling removes)."""
         rng = self.rng
         cand = self.cultivated & ~self.used & ~self.reserved & (self.red == 0.0) & (self.kcxs > 0)
         cand &= np.isin(self.grade, grades)
-        if not self.violating and not any_type:
+        if not self.violating:
             cand &= self.gdlx == codes.TERRACE
         free = cand.copy()
         gain = 0.0
         groups = 0
         for s in rng.permutation(np.flatnonzero(cand)).tolist():
-            if gain >= budget or groups >= max_groups:
+            if groups >= max_groups:
                 break
             if not free[s]:
                 continue
@@ -677,8 +738,8 @@ class _PlanBuilder:
             if len(group) < min_size:
                 continue
             members = np.asarray(sorted(group), dtype=np.intp)
-            kc = self.kcxs[members]
-            zh = round(max(float(kc.min()) - rng.uniform(0.05, 0.10), 0.0), 2)
+            table = np.asarray([self._coefficient(self.grade[m], self.gdlx[m]) for m in members.tolist()])
+            zh = round(float(table.max()) - (0.05 if below_table else 0.0), 2)
             geom = _polygonal(shapely.union_all(self.geom[members]))
             if geom is None:
                 continue
@@ -687,13 +748,31 @@ class _PlanBuilder:
             ok = ~np.isnan(gd)
             grade = round(float(np.sum(gd[ok] * weights[ok]) / np.sum(weights[ok]))) - 1 if ok.any() else None
             grade = None if grade is None else int(np.clip(grade, codes.GDDB_MIN, codes.GDDB_MAX))
-            self._add_change(members.tolist(), geom, self.dlbm[s], "level", zhkcxs=zh, zhgddb=grade)
-            gain += float(np.sum(self.tbmj[members] * (kc - zh)))
+            self._add_change(members.tolist(), geom, self.dlbm[s], "level", zhkcxs=max(zh, 0.0), zhgddb=grade)
+            gain += float(np.sum(self.tbmj[members] * np.maximum(self.kcxs[members] - table, 0.0)))
             groups += 1
         return gain
 
+    def _new_field(self, k: int, ghdlbm: str, role: str, *, slope: str | None = None) -> float:
+        """Turn piece ``k`` into 耕地 with the table's 田坎系数 for its slope grade; returns the gain."""
+        slope = slope or self._slope_near(k)
+        gdlx = _gdlx_of(slope, paddy=ghdlbm == "0101")
+        zh = self._coefficient(slope, gdlx)
+        self._add_change(
+            [k],
+            self.geom[k],
+            ghdlbm,
+            role,
+            zhkcxs=zh,
+            zhgddb=self._grade_near(k),
+            zhpdjb=slope,
+            zhgdlx=gdlx or None,
+        )
+        return float(self.tbmj[k] * (1.0 - zh))
+
     def _restore(self, status: str, target: float, *, cap: bool, start: float) -> float:
-        """即可恢复 (JKHF) / 工程恢复 (GCHF) former farmland back to 耕地 until the gain reaches ``target``."""
+        """即可恢复 (JKHF) / 工程恢复 (GCHF) former farmland back to 耕地 until the gain reaches ``target``
+        (never on land steeper than 25°, GDPDJB 5)."""
         rng = self.rng
         level1 = np.asarray([c[:2] for c in self.base.tolist()], dtype=object)
         cand = np.isin(level1, ["02", "03", "04"]) & (self.base != "0402") & (self.zzsx == status)
@@ -702,36 +781,40 @@ class _PlanBuilder:
         for k in rng.permutation(np.flatnonzero(cand)).tolist():
             if gain >= target:
                 break
+            slope = self._slope_near(k)
+            if slope == "5":
+                continue
             nb = self._neighbours(k)
             paddy = bool(np.any(self.dlbm[nb] == "0101")) and rng.random() < 0.5
             ghdlbm = "0101" if paddy else "0103"
-            zh = round(rng.uniform(0.02, 0.05) if paddy else rng.uniform(0.05, 0.10), 2)
-            g = float(self.tbmj[k] * (1.0 - zh))
+            g = float(self.tbmj[k] * (1.0 - self._coefficient(slope, _gdlx_of(slope, paddy=paddy))))
             if cap and gain + g > target:
                 continue
-            self._add_change([k], self.geom[k], ghdlbm, "restore", zhkcxs=zh, zhgddb=self._grade_near(k))
-            gain += g
+            gain += self._new_field(k, ghdlbm, "restore", slope=slope)
         return gain
 
     def _reclaim(self, target: float, *, start: float) -> float:
-        """宜耕后备资源 (0404 / 1206 next to 耕地) developed into 旱地."""
+        """宜耕后备资源 (0404 / 1206 next to 耕地, not steeper than 25°) developed into 旱地."""
         cand = np.isin(self.base, ["0404", "1206"]) & ~self.used & (self.red == 0.0)
         gain = start
         for k in self.rng.permutation(np.flatnonzero(cand)).tolist():
             if gain >= target:
                 break
-            if not self.cultivated[self._neighbours(k)].any():
+            if not self.cultivated[self._neighbours(k)].any() or self._slope_near(k) == "5":
                 continue
-            zh = round(self.rng.uniform(0.06, 0.10), 2)
-            self._add_change([k], self.geom[k], "0103", "restore", zhkcxs=zh, zhgddb=self._grade_near(k))
-            gain += float(self.tbmj[k] * (1.0 - zh))
+            gain += self._new_field(k, "0103", "restore")
         return gain
 
     # -- deliberate violations -----------------------------------------------------------------
 
     def _violations(self) -> None:
-        # New 耕地 on GDPDJB 5 land: level one or two steep plots.
-        self._level(1.0, ("5",), min_size=1, max_groups=2)
+        # 田坎系数 below the county table: level one or two groups with ZHKCXS under it.
+        self._level(("3", "4", "5"), min_size=1, max_groups=2, below_table=True)
+        # New 耕地 on GDPDJB 5 land: one or two non-cultivated plots reclaimed on a > 25° slope.
+        level1 = np.asarray([c[:2] for c in self.base.tolist()], dtype=object)
+        steep = np.flatnonzero(np.isin(level1, ["03", "04"]) & (self.base != "0402") & ~self.used & (self.red == 0.0))
+        for k in steep[np.argsort(self.area[steep], kind="stable")][:2].tolist():
+            self._new_field(k, "0103", "restore", slope="5")
         # New 耕地 inside the 生态保护红线: the smallest non-cultivated plots there become 旱地.
         level1 = np.asarray([c[:2] for c in self.base.tolist()], dtype=object)
         red = np.flatnonzero(
@@ -741,7 +824,7 @@ class _PlanBuilder:
             & (self.red > 0.5)
         )
         for k in red[np.argsort(self.area[red], kind="stable")][:2].tolist():
-            self._add_change([k], self.geom[k], "0103", "restore", zhkcxs=0.08, zhgddb=self._grade_near(k))
+            self._new_field(k, "0103", "restore")
         # 耕地 next to the village turned into homesteads: more than the 拆旧 gives back.
         demolished = getattr(self, "demolished", 0.0)
         need = demolished * 1.2 + 1_000.0
@@ -867,6 +950,18 @@ class _PlanBuilder:
             "funding": funding,
             "sub_projects": sub_projects,
         }
+
+
+def _steeper(a: str, b: str) -> str:
+    known = [g for g in (a, b) if g in codes.SLOPE_GRADES]
+    return max(known) if known else ""
+
+
+def _gdlx_of(slope: str, *, paddy: bool = False) -> str:
+    """耕地类型 of new farmland: none on flat land (grade 1), 梯田 for paddy, else 坡地."""
+    if slope not in codes.SLOPE_GRADES or slope == "1":
+        return ""
+    return codes.TERRACE if paddy else codes.SLOPE_FIELD
 
 
 def _clip_to_area(geom: shapely.Geometry, target: float) -> shapely.Geometry | None:
