@@ -12,7 +12,9 @@ pyogrio and asserts:
 - KCMJ = round(TBMJ × KCXS, 2), TBDLMJ = TBMJ − KCMJ;
 - Σ TBDLMJ by DLBM equals ``indicators.landuse.after_m2`` and Σ XZGDMJ equals
   ``indicators.cultivated.new_m2``, each to 0.01 m² per feature summed (the rounding of each
-  feature to 0.01 m²; the sums are of thousands of features).
+  feature to 0.01 m²; the sums are of thousands of features);
+- ``check_xlsx_landuse``: the same sums equal the 整治后 column of the 附表's
+  整治前后土地利用结构调整表 (公顷, 4 dp; 田坎 = Σ KCMJ + 1203; 合计 = Σ TBMJ).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import openpyxl
 import pandas as pd
 import pyogrio
 import shapely
@@ -105,3 +108,21 @@ def check_delivery(path: Path, indicators: dict[str, Any]) -> dict[str, gpd.GeoD
             check_layer_areas(name, frame)
     check_after_state(layers["SDQYZZHDLTB"], layers["ZZQY"], indicators)
     return layers
+
+
+def check_xlsx_landuse(after: gpd.GeoDataFrame, xlsx: Path) -> None:
+    """整治后 公顷 of the 附表's 结构调整表 against the delivered 图斑."""
+    sheet = openpyxl.load_workbook(xlsx, read_only=True)["整治前后土地利用结构调整表"]
+    table = {str(r[0]): r[5] for r in sheet.iter_rows(values_only=True) if r[0] and r[5] is not None}
+    dl = after["DLBM"].astype(str)
+    net = after.groupby(dl)["TBDLMJ"].sum()
+    count = dl.value_counts()
+    net["1203"] = net.get("1203", 0.0) + after["KCMJ"].sum()
+    count["1203"] = count.get("1203", 0) + int((after["KCMJ"] > 0).sum())
+    for code, m2 in net.items():
+        if round(m2, 2) == 0:
+            continue
+        tolerance = 0.00005 + 0.01 * count[code] / 10_000
+        got = float(table[str(code)])
+        assert abs(got - m2 / 10_000) <= tolerance, f"附表 {code}: {got} 公顷 ≠ {m2} m²"
+    assert abs(float(table["合计"]) - after["TBMJ"].sum() / 10_000) <= 0.00005 + 0.01 * len(after) / 10_000

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from delivery_invariants import check_delivery, read_delivered
+from delivery_invariants import check_delivery, check_xlsx_landuse, read_delivered
 from typer.testing import CliRunner
 
 from landcon.cli.main import app
@@ -41,7 +41,8 @@ def make_report(root: Path, *, features: int, seed: int, variant: str, maps: boo
     invoke("data", "import", str(src), "--name", "demo", "--replace")
     invoke("plan", "synth", "demo", "--out", str(root / "plan"), "--variant", variant, "--seed", str(seed))
     out = root / "report"
-    invoke("plan", "report", str(root / "plan"), "--dataset", "demo", "--out", str(out), *([] if maps else ["--no-maps"]))
+    no_maps = [] if maps else ["--no-maps"]
+    invoke("plan", "report", str(root / "plan"), "--dataset", "demo", "--out", str(out), *no_maps)
     return out
 
 
@@ -49,7 +50,12 @@ def check_report(out: Path) -> None:
     indicators = json.loads((out / "plan_check.json").read_text(encoding="utf-8"))["indicators"]
     delivered = {f: check_delivery(out / f, indicators) for f in FORMATS}
     gpkg = delivered["入库成果.gpkg"]
-    fields = {"ZZQY": ZZQY_FIELDS, "SDQYZZHDLTB": AFTER_FIELDS, "YJJBNTTZTB": ADJUSTMENT_FIELDS, "CZGHTB": PLANNED_FIELDS}
+    fields = {
+        "ZZQY": ZZQY_FIELDS,
+        "SDQYZZHDLTB": AFTER_FIELDS,
+        "YJJBNTTZTB": ADJUSTMENT_FIELDS,
+        "CZGHTB": PLANNED_FIELDS,
+    }
     for name, frame in gpkg.items():
         assert list(frame.columns[:-1]) == list(fields[name]), name
     # The same values in every format (text as text, numbers to 0.01 m²).
@@ -65,6 +71,7 @@ def check_report(out: Path) -> None:
                 if column in ref:
                     np.testing.assert_allclose(frame[column].to_numpy(float), ref[column].to_numpy(float), atol=0.005)
     after = gpkg["SDQYZZHDLTB"]
+    check_xlsx_landuse(after, out / "附表.xlsx")
     assert after["YSDM"].notna().all() and after["QSDWMC"].notna().all() and (after["SJNF"] > 0).all()
     zz = gpkg["ZZQY"]
     assert all(name and not any(ch.isdigit() for ch in name) for name in zz["SJCZMC"]), zz["SJCZMC"].tolist()
@@ -80,11 +87,13 @@ def check_report(out: Path) -> None:
         numbers = [p.number for p in parcels]
         parts = shapely.get_parts(geoms)
         assert len(parcels) == len(parts)
-        back = pd.Series([p.geometry for p in parcels]).groupby(pd.Series(numbers), sort=False).agg(
-            lambda g: shapely.union_all(list(g))
+        back = (
+            pd.Series([p.geometry for p in parcels])
+            .groupby(pd.Series(numbers), sort=False)
+            .agg(lambda g: shapely.union_all(list(g)))
         )
         ids = frame["ZZQYBH"] if area_field == "ZZQYMJ" else frame["BSM"]
-        for number, geom, area in zip(ids, geoms, frame[area_field], strict=True):
+        for number, geom in zip(ids, geoms, strict=True):
             assert shapely.hausdorff_distance(back[number], geom) <= GRID_HAUSDORFF, number
         ha = {p.number: p.area_ha for p in parcels}
         assert [ha[n] for n in ids] == [round(a / 10_000, 4) for a in frame[area_field]]
