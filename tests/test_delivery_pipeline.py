@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
 import shapely
 from delivery_invariants import check_delivery, check_xlsx_landuse, read_delivered
@@ -120,3 +121,8 @@ def test_demo_outputs_hold_the_invariants(tmp_path):
     shp = read_delivered(out / "入库成果_shp")
     assert (out / "入库成果_shp" / "SDQYZZHDLTB.cpg").read_text(encoding="ascii").upper() in ("GBK", "CP936")
     assert shp["ZZQY"]["SJCZMC"].tolist() == read_delivered(out / "入库成果.gpkg")["ZZQY"]["SJCZMC"].tolist()
+    # The folder formats also come zipped (the web offers files only), and open from the zip.
+    zipped = pyogrio.read_dataframe(f"/vsizip/{out / '入库成果.gdb.zip'}/入库成果.gdb", layer="SDQYZZHDLTB")
+    assert zipped["BSM"].tolist() == after["BSM"].tolist()
+    zipped = pyogrio.read_dataframe(f"/vsizip/{out / '入库成果_shp.zip'}/入库成果_shp/SDQYZZHDLTB.shp")
+    assert zipped["XZGDLYXM"].fillna("").tolist() == after["XZGDLYXM"].fillna("").tolist()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,8 +63,17 @@ Progress = Callable[[str, float], None]
 
 DLTB_COLUMNS = ["BSM", "DLBM", "ZLDWDM", "ZLDWMC", "TBMJ", "KCXS", "KCMJ", "TBDLMJ", "GDPDJB", "GDDB"]
 ZONES = ("YJJBNTBHTB", "STBHHX", "CZKFBJ")
-DELIVERY_FILES = ("入库成果.gpkg", "入库成果.gdb", "入库成果_shp", "坐标文件_整治区域.txt", "坐标文件_新增耕地.txt")
-"""The 入库 layers in three formats and the 报备 coordinate files (docs/plan.md)."""
+DELIVERY_FILES = (
+    "入库成果.gpkg",
+    "入库成果.gdb",
+    "入库成果.gdb.zip",
+    "入库成果_shp",
+    "入库成果_shp.zip",
+    "坐标文件_整治区域.txt",
+    "坐标文件_新增耕地.txt",
+)
+"""The 入库 layers in three formats (the folder ones also zipped, for download) and the 报备
+coordinate files (docs/plan.md)."""
 
 
 class PlanInvalid(InputReadError):
@@ -335,6 +345,13 @@ def _township_name(store: DatasetStore, dataset: str, manifest: Mapping[str, Any
     return names.get(township, "")
 
 
+def _zip_folder(folder: Path, target: Path) -> None:
+    """``folder`` as a zip holding the folder itself (a FileGDB or a set of Shapefiles to download)."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            archive.write(path, path.relative_to(folder.parent).as_posix())
+
+
 def _write_coordinate_files(
     result: CheckResult, delivered: Mapping[str, gpd.GeoDataFrame], epsg: int, folder: Path
 ) -> None:
@@ -370,7 +387,8 @@ def write_report(
     maps: bool = True,
     progress: Progress = _noop,
 ) -> dict[str, Any]:
-    """附表 xlsx, draft 实施方案 docx, maps and the 入库 GeoPackage, written atomically into ``out``."""
+    """附表 xlsx, draft 实施方案 docx, maps, the 入库 layers (GeoPackage, FileGDB, GBK Shapefile) and
+    the 部标 coordinate files, written atomically into ``out``."""
     result = check_plan_against(plan_path, dataset, pack=pack, progress=progress)
     store, manifest, epsg = _dataset_layers(dataset)
     crs = f"EPSG:{epsg}"
@@ -390,6 +408,8 @@ def write_report(
         write_layers(delivered, tmp / "入库成果.gpkg", "gpkg")
         write_layers(delivered, tmp / "入库成果.gdb", "gdb")
         write_layers(delivered, tmp / "入库成果_shp", "shp", encoding="GBK")
+        for folder in ("入库成果.gdb", "入库成果_shp"):
+            _zip_folder(tmp / folder, tmp / f"{folder}.zip")
         _write_coordinate_files(result, delivered, epsg, tmp)
         figures: dict[str, Path] = {}
         if maps:
