@@ -13,6 +13,9 @@ pyogrio and asserts:
 - Σ TBDLMJ by DLBM equals ``indicators.landuse.after_m2`` and Σ XZGDMJ equals
   ``indicators.cultivated.new_m2``, each to 0.01 m² per feature summed (the rounding of each
   feature to 0.01 m²; the sums are of thousands of features);
+- SDQYZZHDLTB passes the DLTB import checks (``engine.schema.validate_layer``: codes, names,
+  areas, 耕地-only fields …), except a missing GDPDJB on 耕地 newly made from another class: the
+  plan does not state its slope grade yet (issue 15 §4);
 - ``check_xlsx_landuse``: the same sums equal the 整治后 column of the 附表's
   整治前后土地利用结构调整表 (公顷, 4 dp; 田坎 = Σ KCMJ + 1203; 合计 = Σ TBMJ).
 """
@@ -30,6 +33,9 @@ import pyogrio
 import shapely
 
 from landcon.engine.area import ellipsoid_area
+from landcon.engine.codes import CULTIVATED_CODES
+from landcon.engine.layers import DLTB
+from landcon.engine.schema import validate_layer
 
 AREA_FIELDS = {"ZZQY": "ZZQYMJ", "SDQYZZHDLTB": "TBMJ", "YJJBNTTZTB": "TZYNDKMJ", "CZGHTB": "GHDLMJ"}
 AREA_TOLERANCE_M2 = 0.006
@@ -87,6 +93,15 @@ def check_after_state(after: gpd.GeoDataFrame, zzqy: gpd.GeoDataFrame, indicator
     kcmj = after["KCMJ"].to_numpy(dtype=np.float64)
     np.testing.assert_allclose(kcmj, np.round(tbmj * kcxs, 2), atol=0.0051)
     np.testing.assert_allclose(after["TBDLMJ"].to_numpy(dtype=np.float64), tbmj - kcmj, atol=0.0051)
+    # The DLTB structure and its rules (new 耕地 from other classes has no slope grade yet).
+    dltb = after.drop(columns=[c for c in after.columns if c.startswith("XZGD")])
+    converted = set(after.loc[~after["XZGDLYDLBM"].fillna("").isin(["", *CULTIVATED_CODES]), "BSM"].astype(str))
+    problems = [
+        p
+        for p in validate_layer(DLTB, dltb)
+        if not (p.code == "CULTIVATED_ATTR_MISSING" and p.field == "GDPDJB" and str(p.feature) in converted)
+    ]
+    assert not problems, [p.as_dict() for p in problems[:5]]
     # Sums by DLBM equal the plan's after-state table.
     expected = indicators["landuse"]["after_m2"]
     net = after.groupby(after["DLBM"].astype(str))["TBDLMJ"].agg(["sum", "count"])

@@ -97,7 +97,8 @@ def test_after_state_by_hand(result):
     assert (levelled["DLBM"], levelled["TBMJ"], levelled["KCXS"], levelled["KCMJ"]) == ("0103", 10000.0, 0.05, 500.0)
     assert (levelled["TBDLMJ"], levelled["XZGDMJ"], levelled["XZGDLYDLBM"]) == (9500.0, 500.0, "0103")
     assert levelled["XZGDLYXM"] == "高标准农田建设项目" and levelled["GDDB"] == 8 and levelled["SJNF"] == 2027
-    assert levelled["GDLX"] == "TT" and levelled["ZZSXDM"] == ""  # crop status unknown after the works
+    assert levelled["GDLX"] == "TT" and levelled["GDPDJB"] == "2"
+    assert levelled["ZZSXDM"] == ""  # crop status unknown after the works
     half_levelled, half_left = by[(100, 0, 150)], by[(150, 0, 200)]
     assert (half_levelled["TBMJ"], half_levelled["TBDLMJ"], half_levelled["XZGDMJ"]) == (5000.0, 4750.0, 250.0)
     left = (half_left["TBMJ"], half_left["KCMJ"], half_left["TBDLMJ"], half_left["XZGDMJ"])

@@ -198,7 +198,8 @@ def after_state(
         for f in _CLEARED_ON_CHANGE:
             out.loc[rows, f] = ""
         out.loc[rows[~(cult & was_cult)], "GDLX"] = ""
-        out.loc[rows[~cult], "GDPDJB"] = ""
+        # The slope grade the analysis gives the piece after (its source's where it was 耕地).
+        out.loc[rows, "GDPDJB"] = np.where(cult, pd.Series(texts(c, "slope"), dtype=object).to_numpy(), "")
         out.loc[rows[~constr], "CZCSXM"] = ""
     cultivated = np.isin(dlbm, list(codes.CULTIVATED_CODES))
     kcmj = np.round(tbmj * np.nan_to_num(kcxs), 2)
