@@ -32,6 +32,7 @@ import shapely
 
 from landcon.engine import codes
 from landcon.engine.area import DEFAULT_DENSIFY_M, ellipsoid_area
+from landcon.engine.crs import GEOGRAPHIC_EPSG
 from landcon.engine.indicators import PlanAnalysis
 from landcon.engine.layers import DLTB
 from landcon.engine.overlay import clip
@@ -40,6 +41,12 @@ from landcon.engine.schema import SCHEMAS
 
 MIN_PIECE_M2 = 0.005
 """Pieces smaller than this (ellipsoid area) are slivers of the overlay: TBMJ would round to 0."""
+
+GRID_M, GRID_DEG = 1e-4, 1e-9
+"""Delivered coordinates are rounded to 0.1 mm (1e-9° in EPSG:4490), by a topology-preserving
+snap (``shapely.set_precision``), before their areas are computed. A format that stores
+coordinates on a finer grid (FileGDB: 1 µm) then keeps them exactly, so an overlay piece with a
+near-touching vertex cannot turn invalid when written."""
 
 DLTB_FIELDS: tuple[str, ...] = tuple(f.name for f in SCHEMAS[DLTB])
 NEW_FARMLAND_FIELDS: tuple[str, ...] = ("XZGDLYDLBM", "XZGDLYDLMC", "XZGDMJ", "XZGDDB", "XZGDLYXM")
@@ -77,6 +84,12 @@ def single_polygons(geoms: Geoms) -> tuple[Geoms, npt.NDArray[np.intp]]:
     keep = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
     order = np.argsort(index[keep], kind="stable")
     return np.asarray(parts[keep][order], dtype=object), index[keep][order].astype(np.intp)
+
+
+def snap(geoms: Geoms, epsg: int) -> Geoms:
+    """Polygons on the delivery grid (``GRID_M`` / ``GRID_DEG``), valid by construction."""
+    grid = GRID_DEG if epsg == GEOGRAPHIC_EPSG else GRID_M
+    return np.asarray(shapely.set_precision(np.asarray(geoms, dtype=object), grid), dtype=object)
 
 
 def next_ids(existing: list[str], count: int, prefix: str, width: int = 18) -> list[str]:
@@ -147,6 +160,8 @@ def after_state(
     change_row = np.concatenate([np.full(n, -1, dtype=np.intp), np.arange(len(changed), dtype=np.intp)])
     candidates = np.concatenate([rest, np.asarray(changed["geometry"].to_numpy(), dtype=object)])
     parts, of = single_polygons(candidates)
+    parts, part_of = single_polygons(snap(parts, epsg))
+    of = of[part_of]
     area = ellipsoid_area(parts, epsg)
     keep = area >= MIN_PIECE_M2
     parts, of, area = parts[keep], of[keep], area[keep]

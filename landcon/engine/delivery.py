@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from landcon.engine import codes
-from landcon.engine.after_state import next_ids
+from landcon.engine.after_state import next_ids, snap
 from landcon.engine.area import ellipsoid_area
 from landcon.engine.overlay import overlay_pairs
 from landcon.engine.plan import CZGHTB, YJJBNTTZTB, ZZQY, Plan, texts
@@ -113,7 +113,7 @@ def delivery_layers(
     after_dl = after["DLBM"].to_numpy(dtype=object)
 
     zz = plan.layers[ZZQY]
-    zz_geoms = np.asarray(zz.geometry.array, dtype=object)
+    zz_geoms = snap(np.asarray(zz.geometry.array, dtype=object), epsg)
     poly, row, _ = _cover(after, zz_geoms, epsg)
     zz_villages = _villages(len(zz), poly, after_zl[row], names)
     zz_codes = [sorted({str(z)[:VILLAGE_CODE_LENGTH] for z in after_zl[row[poly == k]] if z}) for k in range(len(zz))]
@@ -139,7 +139,7 @@ def delivery_layers(
 
     adj = plan.layer(YJJBNTTZTB)
     if adj is not None:
-        geoms = np.asarray(adj.geometry.array, dtype=object)
+        geoms = snap(np.asarray(adj.geometry.array, dtype=object), epsg)
         p_before, r_before, a_before = _cover(dltb, geoms, epsg)
         before = _major(len(adj), p_before, np.asarray(texts(dltb, "DLBM"), dtype=object)[r_before], a_before)
         p_after, r_after, a_after = _cover(after, geoms, epsg)
@@ -165,7 +165,7 @@ def delivery_layers(
 
     cz = plan.layer(CZGHTB)
     if cz is not None:
-        geoms = np.asarray(cz.geometry.array, dtype=object)
+        geoms = snap(np.asarray(cz.geometry.array, dtype=object), epsg)
         p, r, a = _cover(dltb, geoms, epsg)
         zl = _major(len(cz), p, np.asarray(texts(dltb, "ZLDWDM"), dtype=object)[r], a)
         zl_names = dict(zip(texts(dltb, "ZLDWDM"), texts(dltb, "ZLDWMC"), strict=True))
