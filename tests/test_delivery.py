@@ -19,6 +19,7 @@ from landcon.engine.coordinate_file import (
     CoordinateFileError,
     CoordinateParcel,
     format_coordinate_file,
+    in_gauss_kruger,
     parse_coordinate_file,
     zone_of,
 )
@@ -251,6 +252,16 @@ def test_prefixed_zone_crs_keeps_its_eastings():
     text = format_coordinate_file([CoordinateParcel("1", "a", 1.0, square)], 4522)
     _, back = parse_coordinate_file(text, 4522)
     assert shapely.equals(back[0].geometry, square)
+
+
+def test_geographic_layers_are_written_in_their_gauss_kruger_zone():
+    """EPSG:4490 polygons go into the file in the 3° zone of their longitude (here 102°E → 34)."""
+    square = cell(0, 0)
+    lonlat = gpd.GeoSeries([square], crs="EPSG:4543").to_crs(4490).iloc[0]
+    geoms, epsg = in_gauss_kruger([lonlat], 4490)
+    assert epsg == 4543 and shapely.hausdorff_distance(geoms[0], square) < 1e-6
+    text = format_coordinate_file([CoordinateParcel("1", "a", 1.0, geoms[0])], epsg)
+    assert "带号=34" in text and "J1,1,2800100.00,34500000.00" in text
 
 
 @pytest.mark.parametrize(

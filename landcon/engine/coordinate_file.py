@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from pyproj import Transformer
 
-from landcon.engine.crs import GK3_PLAIN, GK3_PREFIXED, central_meridian
+from landcon.engine.crs import GEOGRAPHIC_EPSG, GK3_PLAIN, GK3_PREFIXED, central_meridian
 from landcon.errors import InputReadError
 
 PROPERTY_SECTION = "[属性描述]"
@@ -68,6 +69,22 @@ def zone_of(epsg: int) -> tuple[int, float]:
     if epsg in GK3_PREFIXED:
         return zone, 0.0
     raise ValueError(f"EPSG:{epsg} is not a CGCS2000 3° Gauss–Krüger zone")
+
+
+def in_gauss_kruger(geoms: Sequence[object] | np.ndarray, epsg: int) -> tuple[np.ndarray, int]:
+    """The polygons in a 3° Gauss–Krüger zone, as the file needs: as they are when ``epsg`` is one;
+    from EPSG:4490 into the zone (without prefix) whose central meridian is nearest their mean
+    longitude."""
+    arr = np.asarray(geoms, dtype=object)
+    if epsg != GEOGRAPHIC_EPSG:
+        zone_of(epsg)
+        return arr, epsg
+    lon = float(np.mean(shapely.get_coordinates(arr)[:, 0])) if len(arr) else 102.0
+    meridian = min(max(3 * round(lon / 3), 75), 135)
+    target = 4534 + (meridian - 75) // 3
+    transformer = Transformer.from_crs(GEOGRAPHIC_EPSG, target, always_xy=True)
+    projected = shapely.transform(arr, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    return np.asarray(projected, dtype=object), target
 
 
 def _decimals(precision: float) -> int:

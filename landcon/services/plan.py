@@ -26,7 +26,7 @@ import yaml
 
 from landcon import config
 from landcon.engine.after_state import after_state
-from landcon.engine.coordinate_file import parcels_from_layer
+from landcon.engine.coordinate_file import in_gauss_kruger, parcels_from_layer
 from landcon.engine.crs import check_crs
 from landcon.engine.delivery import delivery_layers
 from landcon.engine.indicators import PlanAnalysis, analyse_plan
@@ -361,21 +361,23 @@ def _write_coordinate_files(
     date = dt.date.today().isoformat()
     zz = delivered[ZZQY]
     numbers = [b or a for a, b in zip(texts(zz, "BSM"), texts(zz, "ZZQYBH"), strict=True)]
+    geoms, file_epsg = in_gauss_kruger(zz.geometry.to_numpy(), epsg)
     zz_parcels = parcels_from_layer(
-        zz.geometry.to_numpy(), numbers, texts(zz, "SDMC"), zz["ZZQYMJ"].to_numpy(), uses=["整治区域"] * len(zz)
+        geoms, numbers, texts(zz, "SDMC"), zz["ZZQYMJ"].to_numpy(), uses=["整治区域"] * len(zz)
     )
-    write_coordinate_file(zz_parcels, epsg, folder / "坐标文件_整治区域.txt", producer=producer, date=date)
+    write_coordinate_file(zz_parcels, file_epsg, folder / "坐标文件_整治区域.txt", producer=producer, date=date)
     after = delivered["SDQYZZHDLTB"]
     new = after[after["XZGDMJ"].to_numpy() > 0]
+    geoms, file_epsg = in_gauss_kruger(new.geometry.to_numpy(), epsg)
     new_parcels = parcels_from_layer(
-        new.geometry.to_numpy(),
+        geoms,
         texts(new, "BSM"),
         texts(new, "XZGDLYXM"),
         new["TBMJ"].to_numpy(),
         uses=texts(new, "DLMC"),
         dlbm=texts(new, "DLBM"),
     )
-    write_coordinate_file(new_parcels, epsg, folder / "坐标文件_新增耕地.txt", producer=producer, date=date)
+    write_coordinate_file(new_parcels, file_epsg, folder / "坐标文件_新增耕地.txt", producer=producer, date=date)
 
 
 def write_report(
