@@ -145,6 +145,27 @@ def test_other_layers_carry_names_and_own_areas(result):
         check_layer_areas(name, layers[name])
 
 
+def test_a_parcel_across_a_tuban_leaves_two_tuban():
+    """A road strip across a forest cell: the strip is one changed 图斑, each side its own 图斑."""
+    dltb = base()
+    p = Plan(
+        {
+            ZZQY: layer(ZZQY, [{"ZZQYBH": "Q1", "geometry": box(0, 1, 1, 2)}]),
+            CZGHTB: layer(CZGHTB, [{"GHDLBM": "1006", "ZXMBH": "Z1", "geometry": box(0.4, 1, 0.6, 2)}]),
+            YJJBNTTZTB: layer(YJJBNTTZTB, []),
+            ZJGGTB: layer(ZJGGTB, []),
+        },
+        dict(META),
+    )
+    analysis = analyse_plan(dltb, {"YJJBNTBHTB": None, "STBHHX": None, "CZKFBJ": None}, p, EPSG)
+    after = after_state(dltb, analysis, EPSG, meta=p.meta).sort_values("TBMJ")
+    pieces = list(zip(after["DLBM"], after["TBMJ"], strict=True))
+    assert pieces == [("1006", 2000.0), ("0301", 4000.0), ("0301", 4000.0)]
+    assert (shapely.get_type_id(after.geometry.array) == 3).all()
+    assert after["BSM"].is_unique and f"{BSM}5" not in set(after["BSM"])
+    check_after_state(after, delivery_layers(p, after, dltb, EPSG)[ZZQY], analysis.indicators)
+
+
 def test_ellipsoid_area_not_planar_area_away_from_the_meridian():
     """ZZQYMJ/TBMJ are the 图斑椭球面积, not shapely's plane area: 100 km east of the meridian the
     Gauss–Krüger scale makes them differ by ~0.025 %."""
