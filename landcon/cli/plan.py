@@ -115,7 +115,7 @@ def report(
     maps: Annotated[bool, typer.Option("--maps/--no-maps", help="输出并插入专题图")] = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """输出附表（xlsx）、实施方案文本（docx）、专题图和入库成果（GeoPackage） / write the plan reports."""
+    """输出附表（xlsx）、实施方案文本（docx）、专题图、入库成果（GeoPackage、FileGDB、Shapefile）和报备坐标文件 / write the plan reports."""
     with progress_bar(not as_json) as progress:
         result = run_service(
             lambda: plans.write_report(plan, dataset, out, pack=pack, maps=maps, progress=progress), as_json=as_json

@@ -8,8 +8,10 @@ national 入库 layers from the same numbers.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,14 +22,15 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pyogrio
-import shapely
 import yaml
 
 from landcon import config
-from landcon.engine import codes
+from landcon.engine.after_state import after_state
+from landcon.engine.coordinate_file import in_gauss_kruger, parcels_from_layer
 from landcon.engine.crs import ACCEPTED_EPSG, check_crs
+from landcon.engine.delivery import delivery_layers
 from landcon.engine.indicators import PlanAnalysis, analyse_plan
-from landcon.engine.layers import DLTB
+from landcon.engine.layers import DLTB, XZQ
 from landcon.engine.overlay import clip
 from landcon.engine.plan import (
     CZGHTB,
@@ -40,7 +43,6 @@ from landcon.engine.plan import (
     Plan,
     check_plan,
     empty_layers,
-    feature_id,
     normalise,
     template_meta,
     texts,
@@ -49,6 +51,7 @@ from landcon.engine.rules import ERROR, KCXS_TABLE_RULE, UNKNOWN, check, status_
 from landcon.engine.rules import STATUS_NAMES as STATUS_NAMES  # for the CLI and web: 通过 / 不通过 / 无法检查
 from landcon.engine.rules.packs import PACKS, resolve
 from landcon.errors import CRSError, DatasetNotFound, InputReadError, LandconError
+from landcon.reports.coordinate_file import write_coordinate_file
 from landcon.reports.plan_docx import write_plan_docx
 from landcon.reports.plan_xlsx import write_plan_xlsx
 from landcon.reports.survey_maps import MapClass, render_category_map, render_landuse_map
@@ -61,6 +64,17 @@ Progress = Callable[[str, float], None]
 
 DLTB_COLUMNS = ["BSM", "DLBM", "ZLDWDM", "ZLDWMC", "TBMJ", "KCXS", "KCMJ", "TBDLMJ", "GDPDJB", "GDLX", "GDDB"]
 ZONES = ("YJJBNTBHTB", "STBHHX", "CZKFBJ")
+DELIVERY_FILES = (
+    "入库成果.gpkg",
+    "入库成果.gdb",
+    "入库成果.gdb.zip",
+    "入库成果_shp",
+    "入库成果_shp.zip",
+    "坐标文件_整治区域.txt",
+    "坐标文件_新增耕地.txt",
+)
+"""The 入库 layers in three formats (the folder ones also zipped, for download) and the 报备
+coordinate files (docs/plan.md)."""
 
 
 class PlanInvalid(InputReadError):
@@ -320,135 +334,59 @@ def _landuse_frame(geoms: np.ndarray, dlbm: np.ndarray, crs: object) -> gpd.GeoD
     return gpd.GeoDataFrame({"DLBM": pd.Series(dlbm, dtype=object)}, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
 
 
-def _after_state(result: CheckResult, dltb: gpd.GeoDataFrame, crs: object, epsg: int) -> gpd.GeoDataFrame:
-    """The 整治后地类图斑 (SDQYZZHDLTB): unchanged pieces, their remainders and the changed pieces."""
-    a = result.analysis
-    geoms = np.asarray(dltb.geometry.array, dtype=object)
-    cut = clip(geoms, a.zzqy, epsg, densify_m=config.area_densify_m())
-    base = dltb.iloc[cut.index].reset_index(drop=True)
-    changed = a.after
-    parcel_union = shapely.union_all(np.asarray([p.geometry for p in a.parcels], dtype=object)) if a.parcels else None
-    rest_geoms = cut.geometry.copy()
-    if parcel_union is not None and not shapely.is_empty(parcel_union):
-        touched = np.unique(changed["piece"].to_numpy()) if len(changed) else np.array([], dtype=int)
-        rest_geoms[touched] = shapely.difference(cut.geometry[touched], parcel_union)
-    keep = ~shapely.is_empty(rest_geoms) & (shapely.area(rest_geoms) > 0.01)
-    share_left = np.ones(len(base))
-    if len(changed):
-        share_left -= np.bincount(
-            changed["piece"].to_numpy(), weights=changed["tbmj"].to_numpy(), minlength=len(base)
-        ) / np.maximum(base["TBMJ"].to_numpy() * cut.share, 1e-9)
-    share = cut.share * np.clip(share_left, 0.0, 1.0)
-    unchanged = pd.DataFrame(
-        {
-            "BSM": texts(base, "BSM"),
-            "DLBM": texts(base, "DLBM"),
-            "ZLDWDM": texts(base, "ZLDWDM"),
-            "TBMJ": base["TBMJ"].to_numpy() * share,
-            "KCMJ": base["KCMJ"].to_numpy() * share,
-            "TBDLMJ": base["TBDLMJ"].to_numpy() * share,
-            "GDPDJB": texts(base, "GDPDJB"),
-            "XZGDLYDLBM": "",
-            "XZGDMJ": 0.0,
-            "XZGDDB": np.nan,
-            "XZGDLYXM": "",
-        }
-    )
-    unchanged = gpd.GeoDataFrame(unchanged[keep], geometry=gpd.GeoSeries(rest_geoms[keep], crs=crs), crs=crs)
-    under = base.iloc[changed["piece"].to_numpy()].reset_index(drop=True) if len(changed) else base.iloc[:0]
-    new = changed["new_cultivated"].to_numpy() if len(changed) else np.zeros(0)
-    after = pd.DataFrame(
-        {
-            "BSM": texts(under, "BSM"),
-            "DLBM": changed["after"].to_numpy(dtype=object),
-            "ZLDWDM": texts(under, "ZLDWDM"),
-            "TBMJ": changed["tbmj"].to_numpy(),
-            "KCMJ": changed["kcmj_after"].to_numpy(),
-            "TBDLMJ": changed["net_after"].to_numpy(),
-            "GDPDJB": texts(under, "GDPDJB"),
-            "XZGDLYDLBM": np.where(new > 0, changed["before"].to_numpy(dtype=object), ""),
-            "XZGDMJ": new,
-            "XZGDDB": np.where(new > 0, changed["grade_after"].to_numpy(), np.nan),
-            "XZGDLYXM": np.where(new > 0, changed["subproject"].to_numpy(dtype=object), ""),
-        }
-    )
-    after = gpd.GeoDataFrame(
-        after, geometry=gpd.GeoSeries(changed["geometry"].to_numpy(dtype=object), crs=crs), crs=crs
-    )
-    out = pd.concat([unchanged, after], ignore_index=True)
-    out["DLMC"] = [codes.LAND_USE_NAMES.get(c, "") for c in out["DLBM"]]
-    out["XZGDLYDLMC"] = [codes.LAND_USE_NAMES.get(c, "") for c in out["XZGDLYDLBM"]]
-    for c in ("TBMJ", "KCMJ", "TBDLMJ", "XZGDMJ"):
-        out[c] = out[c].astype(float).round(2)
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=crs)
+def _after_state(result: CheckResult, dltb: gpd.GeoDataFrame, epsg: int) -> gpd.GeoDataFrame:
+    """The 整治后地类图斑 (SDQYZZHDLTB) from the full base DLTB (``engine.after_state``)."""
+    return after_state(dltb, result.analysis, epsg, meta=result.plan.meta, densify_m=config.area_densify_m())
 
 
-def _delivery_layers(result: CheckResult, after_state: gpd.GeoDataFrame, crs: object) -> dict[str, gpd.GeoDataFrame]:
+def _delivery_layers(
+    result: CheckResult, after: gpd.GeoDataFrame, dltb: gpd.GeoDataFrame, epsg: int, township_name: str
+) -> dict[str, gpd.GeoDataFrame]:
     """The national 入库 layers (domain reference §2.4): ZZQY, SDQYZZHDLTB, YJJBNTTZTB, CZGHTB."""
-    plan = result.plan
-    ind = result.data["indicators"]
-    meta = plan.meta
-    zz = plan.layers[ZZQY]
-    county = str(meta.get("county", ""))
-    township = (meta.get("townships") or [""])[0]
-    zzqy = gpd.GeoDataFrame(
-        {
-            "BSM": [f"{county}ZZQY{k + 1:04d}" for k in range(len(zz))],
-            "XZQDM": [str(township)] * len(zz),
-            "XZQMC": [str(meta.get("township_name", ""))] * len(zz),
-            "SDMC": [str(meta.get("name", ""))] * len(zz),
-            "ZZQYBH": texts(zz, "ZZQYBH"),
-            "ZZQYMJ": [ind["area"]["zzqy_m2"] / max(len(zz), 1)] * len(zz),
-            "SJCZMC": ["、".join(ind["area"]["villages"])] * len(zz),
-        },
-        geometry=zz.geometry.to_numpy(),
-        crs=crs,
+    return delivery_layers(result.plan, after, dltb, epsg, township_name=township_name)
+
+
+def _township_name(store: DatasetStore, dataset: str, manifest: Mapping[str, Any], township: str) -> str:
+    if XZQ not in manifest.get("layers", {}):
+        return ""
+    xzq = store.read_layer(dataset, XZQ)
+    names = dict(zip(texts(xzq, "XZQDM"), texts(xzq, "XZQMC"), strict=True))
+    return names.get(township, "")
+
+
+def _zip_folder(folder: Path, target: Path) -> None:
+    """``folder`` as a zip holding the folder itself (a FileGDB or a set of Shapefiles to download)."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            archive.write(path, path.relative_to(folder.parent).as_posix())
+
+
+def _write_coordinate_files(
+    result: CheckResult, delivered: Mapping[str, gpd.GeoDataFrame], epsg: int, folder: Path
+) -> None:
+    """部标 坐标文件 of the 整治区域 and of the 新增耕地 图斑 (engine.coordinate_file)."""
+    meta = result.plan.meta
+    producer = str(meta.get("producer") or (meta.get("responsible_units") or [""])[0])
+    date = dt.date.today().isoformat()
+    zz = delivered[ZZQY]
+    numbers = [b or a for a, b in zip(texts(zz, "BSM"), texts(zz, "ZZQYBH"), strict=True)]
+    geoms, file_epsg = in_gauss_kruger(zz.geometry.to_numpy(), epsg)
+    zz_parcels = parcels_from_layer(
+        geoms, numbers, texts(zz, "SDMC"), zz["ZZQYMJ"].to_numpy(), uses=["整治区域"] * len(zz)
     )
-    out: dict[str, gpd.GeoDataFrame] = {"ZZQY": zzqy, "SDQYZZHDLTB": after_state}
-    adj = plan.layers.get(YJJBNTTZTB)
-    if adj is not None:
-        before_class = {}
-        for key in ("out", "in"):
-            pieces = result.analysis.adjustment.get(key)
-            ids = [i for i, _ in result.analysis.adjustment_parcels.get(key, [])]
-            if pieces is not None and len(pieces):
-                major = (
-                    pieces.groupby(["parcel", "DLBM"])["area"]
-                    .sum()
-                    .reset_index()
-                    .sort_values("area")
-                    .groupby("parcel")
-                    .last()
-                )
-                for parcel, row in major.iterrows():
-                    before_class[ids[int(str(parcel))]] = str(row["DLBM"])
-        numbers = list(texts(adj, "TZYNDKBH"))
-        out["YJJBNTTZTB"] = gpd.GeoDataFrame(
-            {
-                "BSM": [f"{county}YNTZ{k + 1:05d}" for k in range(len(adj))],
-                "TZYNDKBH": numbers,
-                "TZLX": texts(adj, "TZLX"),
-                "TZQDLBM": [before_class.get(feature_id(adj, k), "") for k in range(len(adj))],
-                "TZYNDKMJ": np.round(shapely.area(adj.geometry.to_numpy()), 2),
-            },
-            geometry=adj.geometry.to_numpy(),
-            crs=crs,
-        )
-    cz = plan.layers.get(CZGHTB)
-    if cz is not None:
-        out["CZGHTB"] = gpd.GeoDataFrame(
-            {
-                "BSM": [f"{county}GHTB{k + 1:05d}" for k in range(len(cz))],
-                "XZQDM": [str(township)] * len(cz),
-                "GHDLBM": texts(cz, "GHDLBM"),
-                "GHDLMC": [codes.LAND_USE_NAMES.get(c, "") for c in texts(cz, "GHDLBM")],
-                "GHDLMJ": np.round(shapely.area(cz.geometry.to_numpy()), 2),
-                "ZXMBH": texts(cz, "ZXMBH"),
-            },
-            geometry=cz.geometry.to_numpy(),
-            crs=crs,
-        )
-    return out
+    write_coordinate_file(zz_parcels, file_epsg, folder / "坐标文件_整治区域.txt", producer=producer, date=date)
+    after = delivered["SDQYZZHDLTB"]
+    new = after[after["XZGDMJ"].to_numpy() > 0]
+    geoms, file_epsg = in_gauss_kruger(new.geometry.to_numpy(), epsg)
+    new_parcels = parcels_from_layer(
+        geoms,
+        texts(new, "BSM"),
+        texts(new, "XZGDLYXM"),
+        new["TBMJ"].to_numpy(),
+        uses=texts(new, "DLMC"),
+        dlbm=texts(new, "DLBM"),
+    )
+    write_coordinate_file(new_parcels, file_epsg, folder / "坐标文件_新增耕地.txt", producer=producer, date=date)
 
 
 def write_report(
@@ -460,21 +398,30 @@ def write_report(
     maps: bool = True,
     progress: Progress = _noop,
 ) -> dict[str, Any]:
-    """附表 xlsx, draft 实施方案 docx, maps and the 入库 GeoPackage, written atomically into ``out``."""
+    """附表 xlsx, draft 实施方案 docx, maps, the 入库 layers (GeoPackage, FileGDB, GBK Shapefile) and
+    the 部标 coordinate files, written atomically into ``out``."""
     result = check_plan_against(plan_path, dataset, pack=pack, progress=progress)
-    store, _, epsg = _dataset_layers(dataset)
+    store, manifest, epsg = _dataset_layers(dataset)
     crs = f"EPSG:{epsg}"
-    dltb = _read_dltb(store, dataset)
-    after_state = _after_state(result, dltb, crs, epsg)
+    dltb = store.read_layer(dataset, DLTB)
+    progress("入库成果 / delivery layers", 0.0)
+    after = _after_state(result, dltb, epsg)
+    township = str((result.plan.meta.get("townships") or [""])[0])
+    delivered = _delivery_layers(result, after, dltb, epsg, _township_name(store, dataset, manifest, township))
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
     tmp.mkdir()
-    files = ["plan_check.json", "附表.xlsx", "实施方案.docx", "入库成果.gpkg"]
+    files = ["plan_check.json", "附表.xlsx", "实施方案.docx", *DELIVERY_FILES]
     try:
         (tmp / "plan_check.json").write_text(json.dumps(result.data, ensure_ascii=False, indent=1), encoding="utf-8")
         write_plan_xlsx(result.plan.meta, result.data["indicators"], result.data["findings"], tmp / "附表.xlsx")
-        write_layers(_delivery_layers(result, after_state, crs), tmp / "入库成果.gpkg", "gpkg")
+        write_layers(delivered, tmp / "入库成果.gpkg", "gpkg")
+        write_layers(delivered, tmp / "入库成果.gdb", "gdb")
+        write_layers(delivered, tmp / "入库成果_shp", "shp", encoding="GBK")
+        for folder in ("入库成果.gdb", "入库成果_shp"):
+            _zip_folder(tmp / folder, tmp / f"{folder}.zip")
+        _write_coordinate_files(result, delivered, epsg, tmp)
         figures: dict[str, Path] = {}
         if maps:
             progress("专题图 / maps", 0.0)
@@ -483,7 +430,7 @@ def write_report(
             name = str(result.plan.meta.get("name") or "整治区域")
             figures["before"] = render_landuse_map(before, tmp / "map_before.png", title=f"{name} 整治前土地利用")
             figures["after"] = render_landuse_map(
-                _landuse_frame(after_state.geometry.to_numpy(), after_state["DLBM"].to_numpy(dtype=object), crs),
+                _landuse_frame(after.geometry.to_numpy(), after["DLBM"].to_numpy(dtype=object), crs),
                 tmp / "map_after.png",
                 title=f"{name} 整治后土地利用",
             )

@@ -670,14 +670,15 @@ def _detect(stream: BinaryIO) -> tuple[str, bool]:
 
 
 def _gdb_xy_options(crs: object | None) -> dict[str, str]:
-    """Fine coordinate precision for FileGDB: 1 µm in metres, ~1e-10° in degrees."""
+    """Fine coordinate precision for FileGDB: 1 µm in metres, ~1e-10° in degrees, on a grid whose
+    origin is a whole number, so coordinates already on a coarser decimal grid are stored exactly."""
     geographic = False
     if crs is not None:
         with contextlib.suppress(Exception):
             geographic = bool(pyproj.CRS.from_user_input(crs).is_geographic)
     if geographic:
-        return {"XYSCALE": "10000000000", "XYTOLERANCE": "0.000000001"}
-    return {"XYSCALE": "1000000", "XYTOLERANCE": "0.00001"}
+        return {"XYSCALE": "10000000000", "XYTOLERANCE": "0.000000001", "XORIGIN": "-400", "YORIGIN": "-400"}
+    return {"XYSCALE": "1000000", "XYTOLERANCE": "0.00001", "XORIGIN": "-100000000", "YORIGIN": "-100000000"}
 
 
 def _check_layer_name(name: str) -> None:
