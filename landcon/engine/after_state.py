@@ -204,7 +204,8 @@ def after_state(
         gained = gain > 0
         names = {str(p.get("code")): str(p.get("name") or p.get("code")) for p in meta.get("sub_projects") or []}
         idx = np.flatnonzero(is_changed)[gained]
-        new_from[idx] = c["before"].to_numpy(dtype=object)[gained]
+        # 新增耕地来源 as the analysis states it: the class before, or 1203 田坎 for levelling.
+        new_from[idx] = c["source_class"].to_numpy(dtype=object)[gained]
         new_grade[idx] = c["grade_after"].to_numpy(dtype=np.float64)[gained]
         new_project[idx] = [names.get(str(s), str(s)) for s in c["subproject"].to_numpy(dtype=object)[gained]]
         was_cult = np.isin(out["DLBM"].to_numpy(dtype=object)[is_changed], list(codes.CULTIVATED_CODES))
