@@ -96,7 +96,7 @@ def test_after_state_by_hand(result):
     }
     levelled = by[(0, 0, 100)]
     assert (levelled["DLBM"], levelled["TBMJ"], levelled["KCXS"], levelled["KCMJ"]) == ("0103", 10000.0, 0.05, 500.0)
-    assert (levelled["TBDLMJ"], levelled["XZGDMJ"], levelled["XZGDLYDLBM"]) == (9500.0, 500.0, "0103")
+    assert (levelled["TBDLMJ"], levelled["XZGDMJ"], levelled["XZGDLYDLBM"]) == (9500.0, 500.0, "1203")
     assert levelled["XZGDLYXM"] == "高标准农田建设项目" and levelled["GDDB"] == 8 and levelled["SJNF"] == 2027
     assert levelled["GDLX"] == "TT" and levelled["GDPDJB"] == "2"
     assert levelled["ZZSXDM"] == ""  # crop status unknown after the works
