@@ -9,6 +9,7 @@ import pytest
 import shapely
 from conftest import X0, Y0, cell, dltb_row, grid_dltb
 
+from landcon.engine.area import ellipsoid_area, refined_ellipsoid_area
 from landcon.engine.crs import check_crs
 from landcon.engine.schema import validate_layer, validate_layers
 
@@ -206,6 +207,21 @@ def test_tbmj_relative_tolerance_on_large_parcel():
     ok = dltb_row("1", "0301", big, TBMJ=1_000_000.9, TBDLMJ=1_000_000.9)
     bad = dltb_row("2", "0301", shapely.box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000), TBMJ=1_000_001.2, TBDLMJ=1_000_001.2)
     hits = codes_of(validate_layer("DLTB", grid_dltb([ok, bad])), "TBMJ_MISMATCH")
+    assert [p.feature for p in hits] == ["2"]
+
+
+def test_tbmj_of_the_official_formula_validates_on_a_long_diagonal_edge():
+    # 1 km triangle 107 km east of the central meridian: TBMJ as official software computes it
+    # (国土调查办发〔2008〕32号 on the three vertices) is accepted, although it lies 2.9e-5 (14.59 m²)
+    # below the geodesic area — the case that used to fail TBMJ_MISMATCH.
+    x0 = X0 + 107_000
+    tri = shapely.Polygon([(x0, Y0), (x0 + 1000, Y0), (x0 + 300, Y0 + 1000)])
+    tbmj = round(float(ellipsoid_area([tri], 4543)[0]), 2)
+    refined = round(float(refined_ellipsoid_area([tri], 4543)[0]), 2)
+    assert refined - tbmj == pytest.approx(14.59, abs=0.011)
+    official = dltb_row("1", "0301", tri, TBMJ=tbmj, TBDLMJ=tbmj)
+    geodesic = dltb_row("2", "0301", shapely.affinity.translate(tri, 0, 2000), TBMJ=refined, TBDLMJ=refined)
+    hits = codes_of(validate_layer("DLTB", grid_dltb([official, geodesic])), "TBMJ_MISMATCH")
     assert [p.feature for p in hits] == ["2"]
 
 

@@ -157,6 +157,13 @@ def info(
         )
     console.print(table)
     dltb = result.layers.get("DLTB")
+    if dltb and dltb.area_method_difference:
+        d = dltb.area_method_difference
+        console.print(
+            f"DLTB 图斑椭球面积（国土调查办发〔2008〕32号，按节点）与精化面积（≈ 测地线面积）之差：最大 "
+            f"{d.max_abs_m2:+.4f} m²（图斑 {d.max_abs_feature}），最大相对 {d.max_rel:.2e}（图斑 {d.max_rel_feature}）",
+            highlight=False,
+        )
     if dltb and dltb.tbdlmj_by_dlbm_m2:
         by_class = Table(title="DLTB 图斑地类面积（TBDLMJ）按地类 / by land-use class")
         for column in ("DLBM", "m²", "亩"):

@@ -25,7 +25,7 @@ import pandas as pd
 import shapely
 
 from landcon.engine import codes
-from landcon.engine.area import DEFAULT_DENSIFY_M, ellipsoid_area
+from landcon.engine.area import ellipsoid_area
 from landcon.engine.coverage import overlapping_pairs
 from landcon.engine.crs import check_crs
 from landcon.engine.layers import CJDCQ, CZKFBJ, DLTB, LAYER_TITLES, STBHHX, XZQ, YJJBNTBHTB
@@ -288,7 +288,6 @@ def _fmt(value: object) -> str:
 def validate_layers(
     layers: Mapping[str, gpd.GeoDataFrame],
     *,
-    densify_m: float = DEFAULT_DENSIFY_M,
     expected: Iterable[str] = (DLTB,),
 ) -> list[Problem]:
     """Validate a set of standard layers (keys are standard names, see ``engine.layers``).
@@ -303,13 +302,13 @@ def validate_layers(
                 Problem(name, None, None, "LAYER_MISSING", WARNING, f"未找到图层 {name} / layer {name} not found")
             )
     for name, frame in layers.items():
-        problems.extend(validate_layer(name, frame, densify_m=densify_m))
+        problems.extend(validate_layer(name, frame))
     if DLTB in layers and CJDCQ in layers:
         problems.extend(_check_villages(layers[DLTB], layers[CJDCQ]))
     return problems
 
 
-def validate_layer(name: str, frame: gpd.GeoDataFrame, *, densify_m: float = DEFAULT_DENSIFY_M) -> list[Problem]:
+def validate_layer(name: str, frame: gpd.GeoDataFrame) -> list[Problem]:
     """Validate one standard layer (see module docstring).
 
     The geometry checks (validity, ellipsoid areas, overlaps) run in a worker thread beside the
@@ -328,8 +327,8 @@ def validate_layer(name: str, frame: gpd.GeoDataFrame, *, densify_m: float = DEF
     with ThreadPoolExecutor(max_workers=2) as pool:
         # Areas of every polygon, valid or not (only valid ones are used), in parallel with the
         # validity and overlap checks and, in this thread, the attribute checks.
-        areas = pool.submit(ellipsoid_area, geoms, crs.epsg, densify_m) if crs.epsg is not None else None
-        geometry = pool.submit(_geometry_checks, name, ids, geoms, crs.epsg, densify_m)
+        areas = pool.submit(ellipsoid_area, geoms, crs.epsg) if crs.epsg is not None else None
+        geometry = pool.submit(_geometry_checks, name, ids, geoms, crs.epsg)
         attributes = _Collector(name, ids)
         present = _check_fields(attributes, name, texts)
         if name == DLTB:
@@ -360,7 +359,7 @@ def validate_layer(name: str, frame: gpd.GeoDataFrame, *, densify_m: float = DEF
 
 
 def _geometry_checks(
-    name: str, ids: np.ndarray, geoms: np.ndarray, epsg: int | None, densify_m: float
+    name: str, ids: np.ndarray, geoms: np.ndarray, epsg: int | None
 ) -> tuple[_Collector, np.ndarray, list[Problem]]:
     """Geometry problems, the usable-polygon mask and the overlap problems of DLTB (which need an
     accepted CRS for their areas)."""
@@ -368,7 +367,7 @@ def _geometry_checks(
     areal = _check_geometry(shapes, geoms)
     overlaps = _Collector(name, ids)
     if name == DLTB and epsg is not None and len(geoms):
-        _check_overlaps(overlaps, geoms, areal, epsg, densify_m)
+        _check_overlaps(overlaps, geoms, areal, epsg)
     return shapes, areal, overlaps.problems
 
 
@@ -695,11 +694,11 @@ def _check_area_field(
     )
 
 
-def _check_overlaps(out: _Collector, geoms: np.ndarray, areal: np.ndarray, epsg: int, densify_m: float) -> None:
+def _check_overlaps(out: _Collector, geoms: np.ndarray, areal: np.ndarray, epsg: int) -> None:
     i, j, inter = overlapping_pairs(keep_only(geoms, areal))
     if not len(i):
         return
-    area = ellipsoid_area(inter, epsg, densify_m)
+    area = ellipsoid_area(inter, epsg)
     keep = area > OVERLAP_TOLERANCE_M2
     for a, b, m2 in zip(i[keep], j[keep], area[keep], strict=True):
         out.problems.append(

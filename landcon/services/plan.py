@@ -241,7 +241,7 @@ def check_plan_against(
         for z in ZONES
     }
     progress("叠加计算 / overlay", 0.3)
-    analysis = analyse_plan(dltb, zones, plan, epsg, densify_m=config.area_densify_m())
+    analysis = analyse_plan(dltb, zones, plan, epsg)
     progress("规则检查 / rules", 0.8)
     findings = check(analysis, rules)
     data = {
@@ -315,7 +315,7 @@ def _after_state(result: CheckResult, dltb: gpd.GeoDataFrame, crs: object, epsg:
     """The 整治后地类图斑 (SDQYZZHDLTB): unchanged pieces, their remainders and the changed pieces."""
     a = result.analysis
     geoms = np.asarray(dltb.geometry.array, dtype=object)
-    cut = clip(geoms, a.zzqy, epsg, densify_m=config.area_densify_m())
+    cut = clip(geoms, a.zzqy, epsg)
     base = dltb.iloc[cut.index].reset_index(drop=True)
     changed = a.after
     parcel_union = shapely.union_all(np.asarray([p.geometry for p in a.parcels], dtype=object)) if a.parcels else None
