@@ -426,9 +426,37 @@ def test_unrecognised_crs():
 
 
 def test_missing_and_empty_layers(dltb):
-    problems = validate_layers({"XZQ": dltb.iloc[0:0][["geometry"]]}, expected=("DLTB",))
+    # DLTB is required (survey and plan start from it): missing or empty is an error
+    problems = validate_layers({"XZQ": dltb.iloc[0:0][["geometry"]]}, expected=("DLTB", "CJDCQ"))
     assert [(p.layer, p.code, p.severity) for p in problems if p.code.startswith("LAYER")] == [
-        ("DLTB", "LAYER_MISSING", "warning"),
+        ("DLTB", "LAYER_MISSING", "error"),
+        ("CJDCQ", "LAYER_MISSING", "warning"),
         ("XZQ", "LAYER_EMPTY", "warning"),
     ]
+    empty = validate_layers({"DLTB": dltb.iloc[0:0]})
+    assert [(p.layer, p.code, p.severity) for p in empty if p.code.startswith("LAYER")] == [
+        ("DLTB", "LAYER_EMPTY", "error")
+    ]
     assert not [p for p in validate_layers({"DLTB": dltb}) if p.code.startswith("LAYER")]
+
+
+def test_zero_means_empty_off_cultivated_land(dltb):
+    # Shapefile / FileGDB exports write 0 where GDDB, GDPDJB, KCXS are empty (乔木林地, 宅基地, 果园)
+    dltb.loc[3:5, "GDDB"] = 0
+    dltb.loc[3:5, "KCXS"] = 0.0
+    dltb.loc[3:5, "GDPDJB"] = "0"
+    assert errors(validate_layer("DLTB", dltb)) == []
+
+
+def test_zero_grade_on_cultivated_land_is_still_refused(dltb):
+    dltb["GDDB"] = dltb["GDDB"].astype(float)
+    dltb.loc[0, "GDDB"] = 0  # 水田 needs a grade 1–15
+    dltb.loc[1, "GDDB"] = 16
+    dltb.loc[2, "GDPDJB"] = "0"  # 旱地 needs a slope grade 1–5
+    hits = errors(validate_layer("DLTB", dltb))
+    assert [(p.feature, p.field, p.code) for p in hits] == [
+        ("530124100201000003", "GDPDJB", "CODE_INVALID"),
+        ("530124100201000001", "GDDB", "CODE_INVALID"),
+        ("530124100201000002", "GDDB", "CODE_INVALID"),
+    ]
+    assert "0 表示空值" in hits[1].message

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -27,7 +27,7 @@ from landcon.engine.layers import DLTB, STANDARD_LAYERS
 from landcon.engine.schema import ERROR, Problem, summarise, validate_layers
 from landcon.errors import DatasetExists, DatasetNotFound, LandconError, ValidationFailed
 from landcon.store.datasets import DatasetStore, file_checksum
-from landcon.store.layers import SourceLayer, read_layers, write_layers
+from landcon.store.layers import NAMING_HINT, SourceLayer, list_source_layers, read_layers, write_layers
 from landcon.synth.county import generate_county
 
 Progress = Callable[[str, float], None]
@@ -99,8 +99,11 @@ class ImportRefused(ValidationFailed):
 
     def __init__(self, report: ValidationReport) -> None:
         self.report = report
+        first = report.errors[0]
+        where = " ".join(str(part) for part in (first.layer, first.feature, first.field) if part is not None)
         super().__init__(
-            f"数据有 {len(report.errors)} 个错误，未导入（运行 landcon data validate 查看详情） / "
+            f"数据有 {len(report.errors)} 个错误，未导入（运行 landcon data validate 查看详情）；"
+            f"第一个：{where} {first.code}：{first.message} / "
             f"{len(report.errors)} validation errors; nothing was imported",
             path=report.path,
         )
@@ -135,9 +138,26 @@ def _read(path: str | Path, encoding: str | None, progress: Progress) -> dict[st
 def _validate_read(path: str | Path, layers: Mapping[str, SourceLayer], progress: Progress) -> ValidationReport:
     progress("校验 / validating", 0.0)
     frames = {name: layer.frame for name, layer in layers.items()}
-    problems = validate_layers(frames)
+    problems = [_name_the_source(p, path, layers) for p in validate_layers(frames)]
     progress("校验 / validating", 1.0)
     return ValidationReport(str(path), _layer_facts(layers), problems)
+
+
+def _name_the_source(problem: Problem, path: str | Path, layers: Mapping[str, SourceLayer]) -> Problem:
+    """A missing or empty layer's problem, told with the file and the layers found there."""
+    if problem.code == "LAYER_MISSING":
+        found = "、".join(list_source_layers(path)[:20]) or "无"
+        taken = "；".join(f"{n} ← {layer.source_name}" for n, layer in layers.items())
+        return replace(
+            problem,
+            message=f"{problem.message}；{path} 中找到的图层或文件：{found}"
+            + (f"（已识别：{taken}）" if taken else "")
+            + f"。{NAMING_HINT}",
+        )
+    if problem.code == "LAYER_EMPTY" and problem.layer in layers:
+        layer = layers[problem.layer]
+        return replace(problem, message=f"{problem.message}：{layer.path}（{layer.source_name}）")
+    return problem
 
 
 def validate(path: str | Path, *, encoding: str | None = None, progress: Progress = _noop) -> ValidationReport:
@@ -179,7 +199,7 @@ def import_dataset(
                     "path": str(Path(path).resolve()),
                     "sha256": checksum.result(),
                     "layers": {
-                        n: {"source_layer": f["source_layer"], "encoding": f["encoding"]}
+                        n: {"source_layer": f["source_layer"], "file": f["file"], "encoding": f["encoding"]}
                         for n, f in report.layers.items()
                     },
                 },
@@ -294,7 +314,9 @@ def _describe(frame: gpd.GeoDataFrame, is_dltb: bool) -> LayerInfo:
 
 
 def info(name_or_path: str, *, encoding: str | None = None) -> DatasetInfo:
-    """Per layer: feature count, EPSG, total ellipsoid area; for DLTB also ΣTBDLMJ by DLBM.
+    """Per layer: feature count, EPSG, total 图斑椭球面积 and which source file / layer it was read
+    from; for DLTB also ΣTBDLMJ by DLBM and the largest difference between the legal area and the
+    refined area of its polygons (``AreaMethodDifference``).
 
     ``name_or_path`` is a stored dataset's name, else a path readable by ``validate``.
     """
@@ -304,14 +326,20 @@ def info(name_or_path: str, *, encoding: str | None = None) -> DatasetInfo:
         names = [n for n in STANDARD_LAYERS if n in manifest.get("layers", {})]
         frames = {n: target.read_layer(name_or_path, n) for n in names}
         kind: Literal["dataset", "path"] = "dataset"
+        sources = {
+            n: {"source_layer": f.get("source_layer"), "file": f.get("file")}
+            for n, f in manifest.get("source", {}).get("layers", {}).items()
+        }
     elif Path(name_or_path).exists():
-        frames = {n: layer.frame for n, layer in read_layers(name_or_path, encoding=encoding).items()}
+        read = read_layers(name_or_path, encoding=encoding)
+        frames = {n: layer.frame for n, layer in read.items()}
         kind = "path"
+        sources = {n: {"source_layer": layer.source_name, "file": layer.path} for n, layer in read.items()}
     else:
         raise DatasetNotFound(
             f"既不是已导入的数据集，也不是存在的路径 / neither a stored dataset nor an existing path: {name_or_path}"
         )
-    return DatasetInfo(name_or_path, kind, {n: _describe(f, n == DLTB) for n, f in frames.items()})
+    return DatasetInfo(name_or_path, kind, {n: _describe(f, n == DLTB) for n, f in frames.items()}, sources)
 
 
 def manifest(name: str) -> dict[str, Any]:
