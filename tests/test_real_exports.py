@@ -187,3 +187,34 @@ def test_info_reports_the_difference_between_the_legal_and_the_refined_area(tmp_
     assert diff["max_rel"] == pytest.approx(2.92e-5, rel=0.01) and diff["max_rel_feature"] == "T1"
     text = runner.invoke(app, ["data", "info", str(path)]).output
     assert "-14.59" in text and "T1" in text
+
+
+# --- invariant over synthetic counties ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_synthetic_county_exported_the_county_way_validates(tmp_path, seed):
+    # A county's export: GBK Shapefiles without .cpg, files named with the county code and year,
+    # 0 written for every empty GDDB / KCXS / GDPDJB off 耕地. Every layer is recognised, TBMJ (the
+    # legal area) validates, nothing is an error, and the stored empties are empty again.
+    from landcon.engine import codes
+    from landcon.synth.county import generate_county
+
+    layers = generate_county("530124", 1000, seed, 4543)
+    dltb = layers["DLTB"].copy()
+    off = ~dltb["DLBM"].isin(codes.CULTIVATED_CODES)
+    dltb["GDDB"] = dltb["GDDB"].fillna(0).astype(np.int64)
+    dltb["KCXS"] = dltb["KCXS"].fillna(0.0)
+    dltb["GDPDJB"] = dltb["GDPDJB"].where(~off, "0")
+    named = {"DLTB": "DLTB5301242023", "XZQ": "530124XZQ", "CJDCQ": "CJDCQ_2023"}
+    export = {named.get(n, f"{n}530124"): (dltb if n == "DLTB" else frame) for n, frame in layers.items()}
+    path = write("shp", export, tmp_path / "export")
+    report = datasets.validate(path)
+    assert set(report.layers) == set(layers)
+    assert report.layers["DLTB"]["source_layer"] == "DLTB5301242023.shp"
+    assert report.layers["DLTB"]["encoding"] == "GBK"
+    assert [(p.layer, p.feature, p.code) for p in report.errors] == []
+    stored = datasets.store().read_layer(datasets.import_dataset(path, f"county{seed}").name, "DLTB")
+    off_stored = ~stored["DLBM"].isin(codes.CULTIVATED_CODES)
+    assert stored.loc[off_stored, ["GDDB", "KCXS", "GDPDJB"]].isna().all().all()
+    assert (stored.loc[~off_stored, "GDDB"].between(1, 15)).all()
