@@ -3,7 +3,8 @@
 | variable | default | meaning |
 |---|---|---|
 | ``LANDCON_DATA_DIR`` | ``./landcon-data`` | where datasets (GeoParquet + manifest) are stored |
-| ``LANDCON_AREA_DENSIFY_M`` | ``1000`` | longest edge (m) before the ellipsoid-area inverse projection |
+| ``LANDCON_AREA_DENSIFY_M`` | ``1000`` | longest edge (m) of the refined diagnostic area (``data info``); |
+|   |   | the legal 图斑椭球面积 never densifies |
 | ``LANDCON_DATABASE_URL`` | ``sqlite:///<data dir>/landcon.db`` | records database (or PostgreSQL + PostGIS, |
 |   |   | ``postgresql://user:pw@host/db``) |
 | ``LANDCON_ATTACHMENT_MAX_MB`` | ``50`` | largest attachment accepted |
@@ -25,7 +26,8 @@ def data_dir() -> Path:
 
 
 def area_densify_m() -> float:
-    """Maximum edge length (m) before inverse projection; 0 disables densification."""
+    """Longest edge (m) of the refined diagnostic area (``engine.area.refined_ellipsoid_area``, reported
+    by ``landcon data info``); 0 disables densification. The legal 图斑椭球面积 never densifies."""
     return float(os.environ.get("LANDCON_AREA_DENSIFY_M", "1000"))
 
 

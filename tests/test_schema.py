@@ -9,6 +9,7 @@ import pytest
 import shapely
 from conftest import X0, Y0, cell, dltb_row, grid_dltb
 
+from landcon.engine.area import ellipsoid_area, refined_ellipsoid_area
 from landcon.engine.crs import check_crs
 from landcon.engine.schema import validate_layer, validate_layers
 
@@ -206,6 +207,21 @@ def test_tbmj_relative_tolerance_on_large_parcel():
     ok = dltb_row("1", "0301", big, TBMJ=1_000_000.9, TBDLMJ=1_000_000.9)
     bad = dltb_row("2", "0301", shapely.box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000), TBMJ=1_000_001.2, TBDLMJ=1_000_001.2)
     hits = codes_of(validate_layer("DLTB", grid_dltb([ok, bad])), "TBMJ_MISMATCH")
+    assert [p.feature for p in hits] == ["2"]
+
+
+def test_tbmj_of_the_official_formula_validates_on_a_long_diagonal_edge():
+    # 1 km triangle 107 km east of the central meridian: TBMJ as official software computes it
+    # (国土调查办发〔2008〕32号 on the three vertices) is accepted, although it lies 2.9e-5 (14.59 m²)
+    # below the geodesic area — the case that used to fail TBMJ_MISMATCH.
+    x0 = X0 + 107_000
+    tri = shapely.Polygon([(x0, Y0), (x0 + 1000, Y0), (x0 + 300, Y0 + 1000)])
+    tbmj = round(float(ellipsoid_area([tri], 4543)[0]), 2)
+    refined = round(float(refined_ellipsoid_area([tri], 4543)[0]), 2)
+    assert refined - tbmj == pytest.approx(14.59, abs=0.011)
+    official = dltb_row("1", "0301", tri, TBMJ=tbmj, TBDLMJ=tbmj)
+    geodesic = dltb_row("2", "0301", shapely.affinity.translate(tri, 0, 2000), TBMJ=refined, TBDLMJ=refined)
+    hits = codes_of(validate_layer("DLTB", grid_dltb([official, geodesic])), "TBMJ_MISMATCH")
     assert [p.feature for p in hits] == ["2"]
 
 
@@ -410,9 +426,37 @@ def test_unrecognised_crs():
 
 
 def test_missing_and_empty_layers(dltb):
-    problems = validate_layers({"XZQ": dltb.iloc[0:0][["geometry"]]}, expected=("DLTB",))
+    # DLTB is required (survey and plan start from it): missing or empty is an error
+    problems = validate_layers({"XZQ": dltb.iloc[0:0][["geometry"]]}, expected=("DLTB", "CJDCQ"))
     assert [(p.layer, p.code, p.severity) for p in problems if p.code.startswith("LAYER")] == [
-        ("DLTB", "LAYER_MISSING", "warning"),
+        ("DLTB", "LAYER_MISSING", "error"),
+        ("CJDCQ", "LAYER_MISSING", "warning"),
         ("XZQ", "LAYER_EMPTY", "warning"),
     ]
+    empty = validate_layers({"DLTB": dltb.iloc[0:0]})
+    assert [(p.layer, p.code, p.severity) for p in empty if p.code.startswith("LAYER")] == [
+        ("DLTB", "LAYER_EMPTY", "error")
+    ]
     assert not [p for p in validate_layers({"DLTB": dltb}) if p.code.startswith("LAYER")]
+
+
+def test_zero_means_empty_off_cultivated_land(dltb):
+    # Shapefile / FileGDB exports write 0 where GDDB, GDPDJB, KCXS are empty (乔木林地, 宅基地, 果园)
+    dltb.loc[3:5, "GDDB"] = 0
+    dltb.loc[3:5, "KCXS"] = 0.0
+    dltb.loc[3:5, "GDPDJB"] = "0"
+    assert errors(validate_layer("DLTB", dltb)) == []
+
+
+def test_zero_grade_on_cultivated_land_is_still_refused(dltb):
+    dltb["GDDB"] = dltb["GDDB"].astype(float)
+    dltb.loc[0, "GDDB"] = 0  # 水田 needs a grade 1–15
+    dltb.loc[1, "GDDB"] = 16
+    dltb.loc[2, "GDPDJB"] = "0"  # 旱地 needs a slope grade 1–5
+    hits = errors(validate_layer("DLTB", dltb))
+    assert [(p.feature, p.field, p.code) for p in hits] == [
+        ("530124100201000003", "GDPDJB", "CODE_INVALID"),
+        ("530124100201000001", "GDDB", "CODE_INVALID"),
+        ("530124100201000002", "GDDB", "CODE_INVALID"),
+    ]
+    assert "0 表示空值" in hits[1].message

@@ -75,12 +75,13 @@ def validate(
 
 def _print_report(report: datasets.ValidationReport) -> None:
     layers = Table(title=f"图层 / layers — {report.path}", show_lines=False)
-    for column in ("图层", "来源", "要素数", "EPSG", "编码"):
+    for column in ("图层", "来源图层/文件", "文件", "要素数", "EPSG", "编码"):
         layers.add_column(column)
     for name, facts in report.layers.items():
         layers.add_row(
             name,
             str(facts["source_layer"]),
+            str(facts["file"]),
             str(facts["features"]),
             str(facts["epsg"] or "—"),
             str(facts["encoding"] or ""),
@@ -125,6 +126,8 @@ def import_(
         return
     counts = "，".join(f"{k} {v}" for k, v in result.manifest.get("counts", {}).items())
     console.print(f"[green]已导入[/] 数据集 {result.name} → {result.path}（{counts}）")
+    for standard, source in result.manifest.get("source", {}).get("layers", {}).items():
+        console.print(f"  {standard} ← {source.get('file')}（{source.get('source_layer')}）", highlight=False)
     for p in result.warnings[:SHOWN_PROBLEMS]:
         console.print(
             f"[yellow]警告[/] {p.layer} {p.feature or ''} {p.field or ''} {p.code}：{p.message}",
@@ -141,7 +144,9 @@ def info(
     """每个图层的要素数、坐标系与椭球面积；DLTB 按地类汇总 / per-layer summary."""
     result = run_service(lambda: datasets.info(name_or_path, encoding=encoding), as_json=as_json)
     if as_json:
-        print_json({"layers": {n: i.as_dict() for n, i in result.layers.items()}})
+        print_json(
+            {"layers": {n: i.as_dict() for n, i in result.layers.items()}, "source_layers": result.source_layers}
+        )
         return
     table = Table(title=f"数据集 / dataset — {result.source}")
     for column in ("图层", "要素数", "EPSG", "椭球面积 m²", "公顷"):
@@ -156,7 +161,16 @@ def info(
             f"{datasets.to_hectare(area):,.4f}" if area is not None else "—",
         )
     console.print(table)
+    for standard, source in (result.source_layers or {}).items():
+        console.print(f"{standard} ← {source.get('file')}（{source.get('source_layer')}）", highlight=False)
     dltb = result.layers.get("DLTB")
+    if dltb and dltb.area_method_difference:
+        d = dltb.area_method_difference
+        console.print(
+            f"DLTB 图斑椭球面积（国土调查办发〔2008〕32号，按节点）与精化面积（≈ 测地线面积）之差：最大 "
+            f"{d.max_abs_m2:+.4f} m²（图斑 {d.max_abs_feature}），最大相对 {d.max_rel:.2e}（图斑 {d.max_rel_feature}）",
+            highlight=False,
+        )
     if dltb and dltb.tbdlmj_by_dlbm_m2:
         by_class = Table(title="DLTB 图斑地类面积（TBDLMJ）按地类 / by land-use class")
         for column in ("DLBM", "m²", "亩"):

@@ -31,7 +31,7 @@ import pandas as pd
 import shapely
 
 from landcon.engine import codes
-from landcon.engine.area import DEFAULT_DENSIFY_M, ellipsoid_area
+from landcon.engine.area import ellipsoid_area
 from landcon.engine.crs import GEOGRAPHIC_EPSG
 from landcon.engine.indicators import PlanAnalysis
 from landcon.engine.layers import DLTB
@@ -133,18 +133,16 @@ def after_state(
     epsg: int,
     *,
     meta: Mapping[str, Any] | None = None,
-    densify_m: float = DEFAULT_DENSIFY_M,
 ) -> gpd.GeoDataFrame:
     """The 整治后地类图斑 layer (fields ``AFTER_FIELDS``) of a plan analysed on ``dltb``.
 
-    ``densify_m`` must be the value the analysis was made with (it decides the clip shares).
     ``meta`` (plan.yaml) names the sub-projects in XZGDLYXM and gives SJNF of changed pieces
     (``end_year``).
     """
     meta = meta or {}
     crs = dltb.crs
     geoms = np.asarray(dltb.geometry.array, dtype=object)
-    cut = clip(geoms, analysis.zzqy, epsg, densify_m=densify_m)
+    cut = clip(geoms, analysis.zzqy, epsg)
     base = dltb.iloc[cut.index].reset_index(drop=True)
     changed = analysis.after
     n = len(base)

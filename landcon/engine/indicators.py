@@ -27,7 +27,7 @@ import pandas as pd
 import shapely
 
 from landcon.engine import codes
-from landcon.engine.area import DEFAULT_DENSIFY_M, ellipsoid_area
+from landcon.engine.area import ellipsoid_area
 from landcon.engine.fragmentation import SIZE_CLASSES, components, shared_boundaries, size_class
 from landcon.engine.overlay import Pairs, clip, overlay_pairs, zone_parts, zone_shares
 from landcon.engine.plan import (
@@ -208,7 +208,6 @@ def analyse_plan(
     plan: Plan,
     epsg: int,
     *,
-    densify_m: float = DEFAULT_DENSIFY_M,
     kcxs_table: TiankanTable = DEFAULT_TABLE,
 ) -> PlanAnalysis:
     """The plan's after state and its indicators (docs/plan.md); ``kcxs_table`` is the county's
@@ -217,21 +216,21 @@ def analyse_plan(
     zzqy = _union(list(zzqy_frame.geometry.array))
     geoms = np.asarray(dltb.geometry.array, dtype=object)
     base = _attrs(dltb)
-    cut = clip(geoms, zzqy, epsg, densify_m=densify_m)
+    cut = clip(geoms, zzqy, epsg)
     inside = base.iloc[cut.index].reset_index(drop=True)
     for c in ("TBMJ", "KCMJ", "TBDLMJ"):
         inside[c] = inside[c].to_numpy() * cut.share
     piece_geoms = cut.geometry
     parcels = _parcels(plan)
     parcel_geoms = np.asarray([p.geometry for p in parcels], dtype=object)
-    pairs = overlay_pairs(piece_geoms, parcel_geoms, epsg, densify_m=densify_m)
+    pairs = overlay_pairs(piece_geoms, parcel_geoms, epsg)
     after = _after_table(inside, pairs, parcels, kcxs_table)
     changed_share = np.bincount(pairs.index, weights=pairs.share, minlength=len(inside)) if len(inside) else np.zeros(0)
     rest = np.clip(1.0 - changed_share, 0.0, 1.0)
     rest[rest < 1e-9] = 0.0
 
     ind: dict[str, Any] = {}
-    zzqy_area = float(ellipsoid_area(np.asarray(list(zzqy_frame.geometry.array), dtype=object), epsg, densify_m).sum())
+    zzqy_area = float(ellipsoid_area(np.asarray(list(zzqy_frame.geometry.array), dtype=object), epsg).sum())
     villages = sorted({z[:12] for z in inside["ZLDWDM"] if z})
     ind["area"] = {
         "zzqy_m2": _m2(zzqy_area),
@@ -354,9 +353,9 @@ def analyse_plan(
 
     analysis = PlanAnalysis(ind, after, parcels, zzqy=zzqy, epsg=epsg)
     analysis.zones = {k: (None if v is None else np.asarray(v, dtype=object)) for k, v in zones.items()}
-    ind["linkage"] = {"project_areas": _linkage(base, geoms, parcels, epsg, densify_m)}
+    ind["linkage"] = {"project_areas": _linkage(base, geoms, parcels, epsg)}
     ind["homesteads"] = _homesteads(after, parcels, ind["linkage"]["project_areas"])
-    ind["permanent_farmland"] = _permanent_farmland(analysis, plan, base, geoms, epsg, densify_m)
+    ind["permanent_farmland"] = _permanent_farmland(analysis, plan, base, geoms, epsg)
     return analysis
 
 
@@ -440,15 +439,15 @@ def _homesteads(
 
 
 def _linkage(
-    base: pd.DataFrame, geoms: npt.NDArray[np.object_], parcels: Sequence[Parcel], epsg: int, densify_m: float
+    base: pd.DataFrame, geoms: npt.NDArray[np.object_], parcels: Sequence[Parcel], epsg: int
 ) -> list[dict[str, Any]]:
     """Per 增减挂钩 项目区: 拆旧 and 建新 areas and the cultivated land each gains or takes."""
     linked = [p for p in parcels if p.layer == ZJGGTB]
     if not linked:
         return []
     pgeoms = np.asarray([p.geometry for p in linked], dtype=object)
-    area = ellipsoid_area(pgeoms, epsg, densify_m)
-    pairs = overlay_pairs(geoms, pgeoms, epsg, densify_m=densify_m)
+    area = ellipsoid_area(pgeoms, epsg)
+    pairs = overlay_pairs(geoms, pgeoms, epsg)
     under = base.iloc[pairs.index].reset_index(drop=True)
     cult = _is_cult(under["DLBM"].to_numpy(dtype=object))
     out: dict[str, dict[str, Any]] = {}
@@ -496,7 +495,6 @@ def _side_stats(
     grade_given: Floats,
     slope_given: Sequence[str],
     epsg: int,
-    densify_m: float,
 ) -> dict[str, Any]:
     """The review table's block for 调出 or 调入 parcels (domain reference §2.3).
 
@@ -504,7 +502,7 @@ def _side_stats(
     are known, the ZHPDJB alone where the survey has none; areas of unknown grade or slope are kept
     apart (``grade_unknown_m2``, ``slope_m2.unknown``)."""
     geoms = np.asarray([g for _, g in polys], dtype=object)
-    area = ellipsoid_area(geoms, epsg, densify_m) if len(geoms) else np.zeros(0)
+    area = ellipsoid_area(geoms, epsg) if len(geoms) else np.zeros(0)
     total = float(area.sum())
     count = len(geoms)
     # Grade: the given post-consolidation grade of the parcel, else the area-weighted GDDB under it.
@@ -551,19 +549,15 @@ def _side_stats(
 
 
 def _permanent_farmland(
-    analysis: PlanAnalysis, plan: Plan, base: pd.DataFrame, geoms: npt.NDArray[np.object_], epsg: int, densify_m: float
+    analysis: PlanAnalysis, plan: Plan, base: pd.DataFrame, geoms: npt.NDArray[np.object_], epsg: int
 ) -> dict[str, Any]:
     zone = analysis.zones.get(PERMANENT_FARMLAND)
     frame = plan.layer(YJJBNTTZTB)
     if zone is None:
         return {"available": False, "adjusted": frame is not None and bool(len(frame))}
     parts = zone_parts(zone)
-    in_zzqy = clip(parts, analysis.zzqy, epsg, densify_m=densify_m)
-    before = (
-        float((ellipsoid_area(parts[in_zzqy.index], epsg, densify_m) * in_zzqy.share).sum())
-        if len(in_zzqy.index)
-        else 0.0
-    )
+    in_zzqy = clip(parts, analysis.zzqy, epsg)
+    before = float((ellipsoid_area(parts[in_zzqy.index], epsg) * in_zzqy.share).sum()) if len(in_zzqy.index) else 0.0
     out: dict[str, Any] = {
         "available": True,
         "adjusted": frame is not None and bool(len(frame)),
@@ -584,7 +578,7 @@ def _permanent_farmland(
                     grade_given.append(float(grades[k]) if side == PLAN_IN else np.nan)
                     slope_given.append(slopes[k] if side == PLAN_IN else "")
         analysis.adjustment_parcels[key] = polys
-        pairs = overlay_pairs(geoms, np.asarray([g for _, g in polys], dtype=object), epsg, densify_m=densify_m)
+        pairs = overlay_pairs(geoms, np.asarray([g for _, g in polys], dtype=object), epsg)
         under = base.iloc[pairs.index].reset_index(drop=True)
         pieces = under.assign(
             parcel=pairs.area,
@@ -592,7 +586,7 @@ def _permanent_farmland(
             geometry=pairs.geometry,
         )
         analysis.adjustment[key] = pieces
-        sides[key] = _side_stats(pieces, polys, np.asarray(grade_given, dtype=np.float64), slope_given, epsg, densify_m)
+        sides[key] = _side_stats(pieces, polys, np.asarray(grade_given, dtype=np.float64), slope_given, epsg)
     out_m2, in_m2 = sides["out"]["area_m2"], sides["in"]["area_m2"]
     out_mean, in_mean = sides["out"]["mean_patch_m2"], sides["in"]["mean_patch_m2"]
     out_grade, in_grade = sides["out"]["mean_grade"], sides["in"]["mean_grade"]

@@ -7,7 +7,9 @@ STBHHX 生态保护红线, CZKFBJ 城镇开发边界.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import geopandas as gpd
@@ -42,25 +44,51 @@ FIELD_ALIASES: Mapping[str, str] = MappingProxyType({"GDZZSXDM": "ZZSXDM", "GDZZ
 def canonical_layer_name(name: str) -> str | None:
     """The standard name for a source layer or file stem (case-insensitive), or None.
 
-    ``dltb`` → ``DLTB``; ``YJJBNTTB`` and ``YJJBNT`` → ``YJJBNTBHTB``.
+    ``dltb`` → ``DLTB``; ``YJJBNTTB`` and ``YJJBNT`` → ``YJJBNTBHTB``. Names as counties export
+    them (``DLTB5301242023``) are recognised by ``recognise_layer_name``.
     """
     return _LAYER_ALIASES.get(name.strip().upper())
 
 
-def discover(names: Iterable[str]) -> dict[str, str]:
-    """Map standard layer name → source layer name for the names that are standard layers.
+_DECORATION = re.compile(r"[0-9_\-.\s]+")
 
-    When two source layers map to the same standard layer (e.g. both YJJBNTTB and YJJBNT), the
-    one whose name is the standard name wins, else the first.
+
+def recognise_layer_name(name: str) -> str | None:
+    """The standard layer a county's layer or file name stands for, or None.
+
+    Exports name layers with the county code, the year or both, joined by ``_`` / ``-`` or not:
+    ``DLTB5301242023``, ``530124XZQ``, ``DLTB_2023``, ``dltb-530124``. The name with digits and
+    those separators removed must be a standard name or alias (case-insensitive); other letters
+    make it another layer (``XZQJX`` 行政区界线, ``DLTBGX`` 更新层 are not XZQ or DLTB).
     """
-    found: dict[str, str] = {}
+    return canonical_layer_name(name) or _LAYER_ALIASES.get(_DECORATION.sub("", name.strip().upper()))
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Which source layers stand for which standard layers."""
+
+    found: dict[str, str]
+    """Standard name → the one source layer name recognised as it."""
+    ambiguous: dict[str, list[str]]
+    """Standard name → every source layer name recognised as it, where there is more than one."""
+
+
+def discover(names: Iterable[str]) -> Discovery:
+    """Recognise the standard layers among source layer names (``recognise_layer_name``).
+
+    A standard layer with two or more candidates (``DLTB2022`` and ``DLTB2023``, or ``YJJBNTTB``
+    and ``YJJBNT``) is ambiguous: it is listed in ``ambiguous`` and not in ``found``; the caller
+    refuses it rather than guess.
+    """
+    candidates: dict[str, list[str]] = {}
     for name in names:
-        canonical = canonical_layer_name(name)
-        if canonical is None:
-            continue
-        if canonical not in found or name.strip().upper() == canonical:
-            found[canonical] = name
-    return found
+        standard = recognise_layer_name(name)
+        if standard is not None:
+            candidates.setdefault(standard, []).append(name)
+    found = {standard: names[0] for standard, names in candidates.items() if len(names) == 1}
+    ambiguous = {standard: names for standard, names in candidates.items() if len(names) > 1}
+    return Discovery(found, ambiguous)
 
 
 def normalise_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from landcon.engine.area import DEFAULT_DENSIFY_M, ellipsoid_area
+from landcon.engine.area import ellipsoid_area
 from landcon.engine.segments import IndexedPolygons, origin_of, segments
 
 MAX_PIECE_VERTICES = 256
@@ -76,16 +76,14 @@ def subdivide(polygons: Geoms, max_vertices: int = MAX_PIECE_VERTICES) -> Geoms:
     return np.asarray(out, dtype=object)
 
 
-def known_areas(
-    geoms: Geoms, idx: npt.NDArray[np.intp], full_area: Floats | None, epsg: int, densify_m: float
-) -> Floats:
+def known_areas(geoms: Geoms, idx: npt.NDArray[np.intp], full_area: Floats | None, epsg: int) -> Floats:
     """Ellipsoid areas of ``geoms[idx]``: from ``full_area`` where given (not NaN), else computed."""
     if full_area is None:
-        return ellipsoid_area(geoms[idx], epsg, densify_m)
+        return ellipsoid_area(geoms[idx], epsg)
     out = np.array(full_area[idx], dtype=np.float64)
     missing = np.isnan(out)
     if missing.any():
-        out[missing] = ellipsoid_area(geoms[idx[missing]], epsg, densify_m)
+        out[missing] = ellipsoid_area(geoms[idx[missing]], epsg)
     return out
 
 
@@ -102,7 +100,6 @@ def zone_shares(
     epsg: int,
     *,
     full_area: Floats | None = None,
-    densify_m: float = DEFAULT_DENSIFY_M,
 ) -> Floats:
     """Share (0–1) of each polygon's ellipsoid area lying inside the union of ``zone``
     (zone polygons may overlap: nothing is counted twice).
@@ -161,8 +158,8 @@ def zone_shares(
         for k in np.flatnonzero(size > 1):
             inside[k] = shapely.union_all(cut[first[k] : first[k] + size[k]])
         total = np.zeros(len(cross_idx), dtype=np.float64)
-        total[g_local[first]] = ellipsoid_area(_polygonal(inside), epsg, densify_m)
-        whole = known_areas(arr, cross_idx, full_area, epsg, densify_m)
+        total[g_local[first]] = ellipsoid_area(_polygonal(inside), epsg)
+        whole = known_areas(arr, cross_idx, full_area, epsg)
         with np.errstate(divide="ignore", invalid="ignore"):
             share[cross_idx] = np.where(whole > 0, total / whole, 0.0)
     return _snap(share)
@@ -179,9 +176,7 @@ class Pairs:
     share: Floats
 
 
-def overlay_pairs(
-    geoms: Geoms, areas: Geoms, epsg: int, *, densify_m: float = DEFAULT_DENSIFY_M, tree: shapely.STRtree | None = None
-) -> Pairs:
+def overlay_pairs(geoms: Geoms, areas: Geoms, epsg: int, *, tree: shapely.STRtree | None = None) -> Pairs:
     """Intersect polygons with several area polygons (change parcels, adjustment parcels …).
 
     ``areas`` must not overlap each other for the shares of one polygon to add up to at most 1.
@@ -203,8 +198,8 @@ def overlay_pairs(
     cut = np.flatnonzero(~covered)
     if len(cut):
         cut_pieces = _polygonal(shapely.intersection(arr[g_idx[cut]], zones[a_idx[cut]]))
-        inside = ellipsoid_area(cut_pieces, epsg, densify_m)
-        whole = ellipsoid_area(arr[g_idx[cut]], epsg, densify_m)
+        inside = ellipsoid_area(cut_pieces, epsg)
+        whole = ellipsoid_area(arr[g_idx[cut]], epsg)
         with np.errstate(divide="ignore", invalid="ignore"):
             share[cut] = np.where(whole > 0, inside / whole, 0.0)
         pieces[cut] = cut_pieces
@@ -234,7 +229,6 @@ def clip(
     epsg: int,
     *,
     full_area: Floats | None = None,
-    densify_m: float = DEFAULT_DENSIFY_M,
 ) -> Clip:
     """The pieces of ``geoms`` inside the polygon ``area`` (e.g. a 整治区域), with their shares."""
     arr = np.asarray(geoms, dtype=object)
@@ -255,8 +249,8 @@ def clip(
         cut_pieces = shapely.intersection(arr[idx[cut]], area)
         # Keep the areal part only (a shared edge or corner gives lines and points).
         cut_pieces = _polygonal(cut_pieces)
-        inside = ellipsoid_area(cut_pieces, epsg, densify_m)
-        whole = known_areas(arr, idx[cut], full_area, epsg, densify_m)
+        inside = ellipsoid_area(cut_pieces, epsg)
+        whole = known_areas(arr, idx[cut], full_area, epsg)
         with np.errstate(divide="ignore", invalid="ignore"):
             share[cut] = np.where(whole > 0, inside / whole, 0.0)
         pieces[cut] = cut_pieces

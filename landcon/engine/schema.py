@@ -25,9 +25,10 @@ import pandas as pd
 import shapely
 
 from landcon.engine import codes
-from landcon.engine.area import DEFAULT_DENSIFY_M, ellipsoid_area
+from landcon.engine.area import ellipsoid_area
 from landcon.engine.coverage import overlapping_pairs
 from landcon.engine.crs import check_crs
+from landcon.engine.empty_values import blank_zeros
 from landcon.engine.layers import CJDCQ, CZKFBJ, DLTB, LAYER_TITLES, STBHHX, XZQ, YJJBNTBHTB
 from landcon.engine.rings import keep_only
 from landcon.engine.text import garbled_mask, looks_garbled
@@ -50,8 +51,8 @@ PROBLEM_CODES: Mapping[str, tuple[Severity, str]] = {
     "CRS_MISSING": (ERROR, "缺少坐标参考系"),
     "CRS_UNKNOWN": (ERROR, "无法识别的坐标参考系"),
     "CRS_NOT_CGCS2000": (ERROR, "坐标参考系不是 CGCS2000"),
-    "LAYER_MISSING": (WARNING, "缺少图层"),
-    "LAYER_EMPTY": (WARNING, "图层没有要素"),
+    "LAYER_MISSING": (WARNING, "缺少图层"),  # an error for a required layer (REQUIRED_LAYERS)
+    "LAYER_EMPTY": (WARNING, "图层没有要素"),  # likewise
     "FIELD_MISSING": (ERROR, "缺少必选字段"),
     "FIELD_MISSING_OPTIONAL": (WARNING, "缺少可选字段"),
     "FIELD_TYPE": (ERROR, "字段类型错误"),
@@ -187,6 +188,10 @@ SCHEMAS: Mapping[str, tuple[FieldSpec, ...]] = {
     ),
 }
 
+REQUIRED_LAYERS = frozenset({DLTB})
+"""Layers a dataset cannot do without (survey and plan start from DLTB): missing or without
+features is an error, not a warning."""
+
 STRICT_LAYERS = frozenset({DLTB, XZQ, CJDCQ})
 """Layers that follow the 三调 schema; the others only need valid polygons."""
 
@@ -205,8 +210,9 @@ class _Collector:
         self.ids = ids
         self.problems: list[Problem] = []
 
-    def layer_problem(self, code: str, field: str | None, message: str) -> None:
-        self.problems.append(Problem(self.layer, None, field, code, PROBLEM_CODES[code][0], message))
+    def layer_problem(self, code: str, field: str | None, message: str, severity: Severity | None = None) -> None:
+        sev = severity or PROBLEM_CODES[code][0]
+        self.problems.append(Problem(self.layer, None, field, code, sev, message))
 
     def rows(
         self,
@@ -288,39 +294,54 @@ def _fmt(value: object) -> str:
 def validate_layers(
     layers: Mapping[str, gpd.GeoDataFrame],
     *,
-    densify_m: float = DEFAULT_DENSIFY_M,
     expected: Iterable[str] = (DLTB,),
 ) -> list[Problem]:
     """Validate a set of standard layers (keys are standard names, see ``engine.layers``).
 
-    ``expected`` layers that are absent give a ``LAYER_MISSING`` warning. Returns every problem
-    found, errors and warnings, in layer order.
+    ``expected`` layers that are absent give ``LAYER_MISSING``: an error for a required layer
+    (``REQUIRED_LAYERS``: DLTB), else a warning. Returns every problem found, errors and warnings,
+    in layer order.
     """
     problems: list[Problem] = []
     for name in expected:
         if name not in layers:
+            required = name in REQUIRED_LAYERS
             problems.append(
-                Problem(name, None, None, "LAYER_MISSING", WARNING, f"未找到图层 {name} / layer {name} not found")
+                Problem(
+                    name,
+                    None,
+                    None,
+                    "LAYER_MISSING",
+                    ERROR if required else WARNING,
+                    f"未找到{'必需的' if required else ''}图层 {name}（{layer_title(name)}） / layer {name} not found",
+                )
             )
     for name, frame in layers.items():
-        problems.extend(validate_layer(name, frame, densify_m=densify_m))
+        problems.extend(validate_layer(name, frame))
     if DLTB in layers and CJDCQ in layers:
         problems.extend(_check_villages(layers[DLTB], layers[CJDCQ]))
     return problems
 
 
-def validate_layer(name: str, frame: gpd.GeoDataFrame, *, densify_m: float = DEFAULT_DENSIFY_M) -> list[Problem]:
+def validate_layer(name: str, frame: gpd.GeoDataFrame) -> list[Problem]:
     """Validate one standard layer (see module docstring).
 
     The geometry checks (validity, ellipsoid areas, overlaps) run in a worker thread beside the
     attribute checks: shapely, pyproj and pyarrow release the GIL, so the two halves share the
-    machine's cores.
+    machine's cores. Zeros that mean empty (``engine.empty_values``) are read as empty first.
     """
+    frame = blank_zeros(name, frame)
     texts = _TextColumns(frame)
     ids = _feature_ids(texts)
     out = _Collector(name, ids)
     if len(frame) == 0:
-        out.layer_problem("LAYER_EMPTY", None, f"图层 {name} 没有要素 / layer {name} has no features")
+        required = name in REQUIRED_LAYERS
+        out.layer_problem(
+            "LAYER_EMPTY",
+            None,
+            f"{'必需的' if required else ''}图层 {name}（{layer_title(name)}）没有要素 / layer {name} has no features",
+            ERROR if required else None,
+        )
     crs = check_crs(frame.crs)
     if not crs.ok:
         out.layer_problem(crs.code or "CRS_UNKNOWN", None, crs.message or "")
@@ -328,8 +349,8 @@ def validate_layer(name: str, frame: gpd.GeoDataFrame, *, densify_m: float = DEF
     with ThreadPoolExecutor(max_workers=2) as pool:
         # Areas of every polygon, valid or not (only valid ones are used), in parallel with the
         # validity and overlap checks and, in this thread, the attribute checks.
-        areas = pool.submit(ellipsoid_area, geoms, crs.epsg, densify_m) if crs.epsg is not None else None
-        geometry = pool.submit(_geometry_checks, name, ids, geoms, crs.epsg, densify_m)
+        areas = pool.submit(ellipsoid_area, geoms, crs.epsg) if crs.epsg is not None else None
+        geometry = pool.submit(_geometry_checks, name, ids, geoms, crs.epsg)
         attributes = _Collector(name, ids)
         present = _check_fields(attributes, name, texts)
         if name == DLTB:
@@ -360,7 +381,7 @@ def validate_layer(name: str, frame: gpd.GeoDataFrame, *, densify_m: float = DEF
 
 
 def _geometry_checks(
-    name: str, ids: np.ndarray, geoms: np.ndarray, epsg: int | None, densify_m: float
+    name: str, ids: np.ndarray, geoms: np.ndarray, epsg: int | None
 ) -> tuple[_Collector, np.ndarray, list[Problem]]:
     """Geometry problems, the usable-polygon mask and the overlap problems of DLTB (which need an
     accepted CRS for their areas)."""
@@ -368,7 +389,7 @@ def _geometry_checks(
     areal = _check_geometry(shapes, geoms)
     overlaps = _Collector(name, ids)
     if name == DLTB and epsg is not None and len(geoms):
-        _check_overlaps(overlaps, geoms, areal, epsg, densify_m)
+        _check_overlaps(overlaps, geoms, areal, epsg)
     return shapes, areal, overlaps.problems
 
 
@@ -550,7 +571,16 @@ def _check_dltb(out: _Collector, texts: _TextColumns, present: set[str]) -> None
     if "GDDB" in present:
         gddb = pd.to_numeric(frame["GDDB"], errors="coerce")
         bad = gddb.notna() & ((gddb < codes.GDDB_MIN) | (gddb > codes.GDDB_MAX))
-        out.rows("CODE_INVALID", "GDDB", bad, lambda r: f"耕地等别 GDDB={gddb.iat[r]} 不在 1–15 / GDDB not in 1–15")
+        out.rows(
+            "CODE_INVALID",
+            "GDDB",
+            bad,
+            lambda r: (
+                f"耕地等别 GDDB={gddb.iat[r]:g} 不在 1–15"
+                + ("（0 表示空值，耕地须填等别）" if gddb.iat[r] == 0 else "")
+                + " / GDDB not in 1–15"
+            ),
+        )
         on_other = non_cultivated & gddb.notna() & (gddb != 0)
         out.rows(
             "QUALITY_ON_NON_CULTIVATED",
@@ -695,11 +725,11 @@ def _check_area_field(
     )
 
 
-def _check_overlaps(out: _Collector, geoms: np.ndarray, areal: np.ndarray, epsg: int, densify_m: float) -> None:
+def _check_overlaps(out: _Collector, geoms: np.ndarray, areal: np.ndarray, epsg: int) -> None:
     i, j, inter = overlapping_pairs(keep_only(geoms, areal))
     if not len(i):
         return
-    area = ellipsoid_area(inter, epsg, densify_m)
+    area = ellipsoid_area(inter, epsg)
     keep = area > OVERLAP_TOLERANCE_M2
     for a, b, m2 in zip(i[keep], j[keep], area[keep], strict=True):
         out.problems.append(

@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from landcon.engine import codes
-from landcon.engine.area import DEFAULT_DENSIFY_M, ellipsoid_area
+from landcon.engine.area import ellipsoid_area
 from landcon.engine.fragmentation import (
     PATCH_KEYS,
     Patches,
@@ -87,7 +87,6 @@ class SurveyOptions:
     finest: str = "village"
     bridge_width_m: float | None = None
     merge_width_m: float = DEFAULT_MERGE_WIDTH_M
-    densify_m: float = DEFAULT_DENSIFY_M
 
 
 @dataclass
@@ -377,7 +376,7 @@ def _make_graph(
     return _Graph(parts, piece, share, edges, perimeter, width)
 
 
-def _graph(pieces: _Pieces, epsg: int, densify_m: float, indexed: IndexedPolygons | None = None) -> _Graph:
+def _graph(pieces: _Pieces, epsg: int, indexed: IndexedPolygons | None = None) -> _Graph:
     geoms = pieces.geometry
     multi = np.flatnonzero(shapely.get_type_id(geoms) == 6)
     if not len(multi):
@@ -386,7 +385,7 @@ def _graph(pieces: _Pieces, epsg: int, densify_m: float, indexed: IndexedPolygon
         return _make_graph(pieces, geoms, whole, np.ones(len(geoms)), shared_boundaries(layer))
     single = np.setdiff1d(np.arange(len(geoms)), multi)
     sub, sub_of = shapely.get_parts(geoms[multi], return_index=True)
-    sub_area = ellipsoid_area(sub, epsg, densify_m)
+    sub_area = ellipsoid_area(sub, epsg)
     whole = np.bincount(sub_of, weights=sub_area, minlength=len(multi))
     with np.errstate(divide="ignore", invalid="ignore"):
         sub_share = np.where(whole[sub_of] > 0, sub_area / whole[sub_of], 0.0)
@@ -511,14 +510,14 @@ def compute_survey(
         indexed.segment_index  # noqa: B018 - built once here, shared by the overlays and the graph
         tree.result()
         shares = {
-            layer: pool.submit(zone_shares, indexed, zone_geoms[layer], epsg, densify_m=options.densify_m)
+            layer: pool.submit(zone_shares, indexed, zone_geoms[layer], epsg)
             for layer in ZONE_LAYERS
             if layer in zone_geoms
         }
         attrs = attributes.result()
         progress("耕地连片", 0.0)
         # The patches need the graph but not the overlays: computed while those finish.
-        graph = _graph(_Pieces(geoms, attrs, {}), epsg, options.densify_m, indexed)
+        graph = _graph(_Pieces(geoms, attrs, {}), epsg, indexed)
         zl_index, zl_codes = pd.factorize(attrs["ZLDWDM"].to_numpy())
         keys = {level: _unit_keys((zl_index, np.asarray(zl_codes, dtype=object)), level) for level in levels}
         tbmj = attrs["TBMJ"].to_numpy(dtype=np.float64)
@@ -618,7 +617,7 @@ def _area_unit(
 ) -> dict[str, Any]:
     """One consolidation area: DLTB clipped to it, attribute areas apportioned by share."""
     head = {"level": "area", "code": area.code, "name": area.name, "parent": None}
-    cut = clip(base.geometry, area.geometry, epsg, densify_m=options.densify_m)
+    cut = clip(base.geometry, area.geometry, epsg)
     if not len(cut.index):
         empty = _Pieces(cut.geometry, base.attrs.iloc[:0], {k: None for k in ZONE_LAYERS})
         m = _measures(empty, idle_bsm)
@@ -637,12 +636,12 @@ def _area_unit(
         s = full[cut.index].copy()
         if split.any():
             zone_geoms = np.asarray(zones[layer], dtype=object)
-            s[split] = zone_shares(cut.geometry[split], zone_geoms, epsg, densify_m=options.densify_m)
+            s[split] = zone_shares(cut.geometry[split], zone_geoms, epsg)
         zone[layer] = s
     pieces = _Pieces(cut.geometry, attrs, zone)
     key = np.full(len(attrs), area.code, dtype=object)
     rec = _tabulate(_measures(pieces, idle_bsm), key, overlays, idle_bsm is not None)[area.code]
-    graph = _graph(pieces, epsg, options.densify_m)
+    graph = _graph(pieces, epsg)
     facts, _, _ = _patch_facts(pieces, graph, key, {area.code: rec["unit_area_m2"]}, options)
     return {**head, **rec, **facts[area.code]}
 

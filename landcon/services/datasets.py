@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -21,13 +21,13 @@ import pandas as pd
 
 from landcon import __version__, config
 from landcon.engine import codes
-from landcon.engine.area import ellipsoid_area
+from landcon.engine.area import ellipsoid_area, refined_ellipsoid_area
 from landcon.engine.crs import check_crs
 from landcon.engine.layers import DLTB, STANDARD_LAYERS
 from landcon.engine.schema import ERROR, Problem, summarise, validate_layers
 from landcon.errors import DatasetExists, DatasetNotFound, LandconError, ValidationFailed
 from landcon.store.datasets import DatasetStore, file_checksum
-from landcon.store.layers import SourceLayer, read_layers, write_layers
+from landcon.store.layers import NAMING_HINT, SourceLayer, list_source_layers, read_layers, write_layers
 from landcon.synth.county import generate_county
 
 Progress = Callable[[str, float], None]
@@ -99,8 +99,11 @@ class ImportRefused(ValidationFailed):
 
     def __init__(self, report: ValidationReport) -> None:
         self.report = report
+        first = report.errors[0]
+        where = " ".join(str(part) for part in (first.layer, first.feature, first.field) if part is not None)
         super().__init__(
-            f"数据有 {len(report.errors)} 个错误，未导入（运行 landcon data validate 查看详情） / "
+            f"数据有 {len(report.errors)} 个错误，未导入（运行 landcon data validate 查看详情）；"
+            f"第一个：{where} {first.code}：{first.message} / "
             f"{len(report.errors)} validation errors; nothing was imported",
             path=report.path,
         )
@@ -135,9 +138,26 @@ def _read(path: str | Path, encoding: str | None, progress: Progress) -> dict[st
 def _validate_read(path: str | Path, layers: Mapping[str, SourceLayer], progress: Progress) -> ValidationReport:
     progress("校验 / validating", 0.0)
     frames = {name: layer.frame for name, layer in layers.items()}
-    problems = validate_layers(frames, densify_m=config.area_densify_m())
+    problems = [_name_the_source(p, path, layers) for p in validate_layers(frames)]
     progress("校验 / validating", 1.0)
     return ValidationReport(str(path), _layer_facts(layers), problems)
+
+
+def _name_the_source(problem: Problem, path: str | Path, layers: Mapping[str, SourceLayer]) -> Problem:
+    """A missing or empty layer's problem, told with the file and the layers found there."""
+    if problem.code == "LAYER_MISSING":
+        found = "、".join(list_source_layers(path)[:20]) or "无"
+        taken = "；".join(f"{n} ← {layer.source_name}" for n, layer in layers.items())
+        return replace(
+            problem,
+            message=f"{problem.message}；{path} 中找到的图层或文件：{found}"
+            + (f"（已识别：{taken}）" if taken else "")
+            + f"。{NAMING_HINT}",
+        )
+    if problem.code == "LAYER_EMPTY" and problem.layer in layers:
+        layer = layers[problem.layer]
+        return replace(problem, message=f"{problem.message}：{layer.path}（{layer.source_name}）")
+    return problem
 
 
 def validate(path: str | Path, *, encoding: str | None = None, progress: Progress = _noop) -> ValidationReport:
@@ -179,7 +199,7 @@ def import_dataset(
                     "path": str(Path(path).resolve()),
                     "sha256": checksum.result(),
                     "layers": {
-                        n: {"source_layer": f["source_layer"], "encoding": f["encoding"]}
+                        n: {"source_layer": f["source_layer"], "file": f["file"], "encoding": f["encoding"]}
                         for n, f in report.layers.items()
                     },
                 },
@@ -195,11 +215,32 @@ def import_dataset(
 
 
 @dataclass
+class AreaMethodDifference:
+    """How far the legal 图斑椭球面积 (``engine.area.ellipsoid_area``, on the vertices) departs from
+    the refined area of the same polygons (``refined_ellipsoid_area``, ≈ the geodesic area) over a
+    layer: the largest absolute and the largest relative difference, and the features they occur on."""
+
+    max_abs_m2: float
+    max_abs_feature: str | None
+    max_rel: float
+    max_rel_feature: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "max_abs_m2": self.max_abs_m2,
+            "max_abs_feature": self.max_abs_feature,
+            "max_rel": self.max_rel,
+            "max_rel_feature": self.max_rel_feature,
+        }
+
+
+@dataclass
 class LayerInfo:
     features: int
     epsg: int | None
     ellipsoid_area_m2: float | None
     tbdlmj_by_dlbm_m2: dict[str, float] | None = None
+    area_method_difference: AreaMethodDifference | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -209,6 +250,8 @@ class LayerInfo:
         }
         if self.tbdlmj_by_dlbm_m2 is not None:
             out["tbdlmj_by_dlbm_m2"] = self.tbdlmj_by_dlbm_m2
+        if self.area_method_difference is not None:
+            out["area_method_difference"] = self.area_method_difference.as_dict()
         return out
 
 
@@ -217,32 +260,63 @@ class DatasetInfo:
     source: str
     kind: Literal["dataset", "path"]
     layers: dict[str, LayerInfo]
+    source_layers: dict[str, dict[str, Any]] | None = None
+    """Standard name → which file / layer of the source was taken as it (for a path)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "source": self.source,
             "kind": self.kind,
             "layers": {n: i.as_dict() for n, i in self.layers.items()},
         }
+        if self.source_layers is not None:
+            out["source_layers"] = self.source_layers
+        return out
 
 
-def _describe(frame: gpd.GeoDataFrame, with_classes: bool) -> LayerInfo:
+def _feature_label(frame: gpd.GeoDataFrame, row: int) -> str:
+    """BSM of a feature where the layer has one, else its 1-based row number."""
+    if "BSM" in frame.columns and pd.notna(frame["BSM"].iat[row]):
+        return str(frame["BSM"].iat[row])
+    return str(row + 1)
+
+
+def _area_method_difference(
+    frame: gpd.GeoDataFrame, geoms: np.ndarray, epsg: int, official: np.ndarray
+) -> AreaMethodDifference | None:
+    refined = refined_ellipsoid_area(geoms, epsg, config.area_densify_m())
+    usable = refined > 0
+    if not usable.any():
+        return None
+    diff = np.where(usable, official - refined, 0.0)
+    rel = np.where(usable, np.abs(diff) / np.where(usable, refined, 1.0), 0.0)
+    i, j = int(np.argmax(np.abs(diff))), int(np.argmax(rel))
+    return AreaMethodDifference(
+        round(float(diff[i]), 4), _feature_label(frame, i), float(f"{rel[j]:.3e}"), _feature_label(frame, j)
+    )
+
+
+def _describe(frame: gpd.GeoDataFrame, is_dltb: bool) -> LayerInfo:
     crs = check_crs(frame.crs)
     total: float | None = None
+    methods: AreaMethodDifference | None = None
     if crs.epsg is not None:
-        total = round(
-            float(ellipsoid_area(np.asarray(frame.geometry.array), crs.epsg, config.area_densify_m()).sum()),
-            2,
-        )
+        geoms = np.asarray(frame.geometry.array)
+        areas = ellipsoid_area(geoms, crs.epsg)
+        total = round(float(areas.sum()), 2)
+        if is_dltb:
+            methods = _area_method_difference(frame, geoms, crs.epsg, areas)
     by_class: dict[str, float] | None = None
-    if with_classes and "DLBM" in frame.columns and "TBDLMJ" in frame.columns:
+    if is_dltb and "DLBM" in frame.columns and "TBDLMJ" in frame.columns:
         sums = pd.to_numeric(frame["TBDLMJ"], errors="coerce").groupby(frame["DLBM"].astype(str)).sum()
         by_class = {str(k): round(float(v), 2) for k, v in sums.sort_index().items()}
-    return LayerInfo(len(frame), crs.epsg, total, by_class)
+    return LayerInfo(len(frame), crs.epsg, total, by_class, methods)
 
 
 def info(name_or_path: str, *, encoding: str | None = None) -> DatasetInfo:
-    """Per layer: feature count, EPSG, total ellipsoid area; for DLTB also ΣTBDLMJ by DLBM.
+    """Per layer: feature count, EPSG, total 图斑椭球面积 and which source file / layer it was read
+    from; for DLTB also ΣTBDLMJ by DLBM and the largest difference between the legal area and the
+    refined area of its polygons (``AreaMethodDifference``).
 
     ``name_or_path`` is a stored dataset's name, else a path readable by ``validate``.
     """
@@ -252,14 +326,20 @@ def info(name_or_path: str, *, encoding: str | None = None) -> DatasetInfo:
         names = [n for n in STANDARD_LAYERS if n in manifest.get("layers", {})]
         frames = {n: target.read_layer(name_or_path, n) for n in names}
         kind: Literal["dataset", "path"] = "dataset"
+        sources = {
+            n: {"source_layer": f.get("source_layer"), "file": f.get("file")}
+            for n, f in manifest.get("source", {}).get("layers", {}).items()
+        }
     elif Path(name_or_path).exists():
-        frames = {n: layer.frame for n, layer in read_layers(name_or_path, encoding=encoding).items()}
+        read = read_layers(name_or_path, encoding=encoding)
+        frames = {n: layer.frame for n, layer in read.items()}
         kind = "path"
+        sources = {n: {"source_layer": layer.source_name, "file": layer.path} for n, layer in read.items()}
     else:
         raise DatasetNotFound(
             f"既不是已导入的数据集，也不是存在的路径 / neither a stored dataset nor an existing path: {name_or_path}"
         )
-    return DatasetInfo(name_or_path, kind, {n: _describe(f, n == DLTB) for n, f in frames.items()})
+    return DatasetInfo(name_or_path, kind, {n: _describe(f, n == DLTB) for n, f in frames.items()}, sources)
 
 
 def manifest(name: str) -> dict[str, Any]:

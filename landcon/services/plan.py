@@ -259,7 +259,7 @@ def check_plan_against(
     }
     progress("叠加计算 / overlay", 0.3)
     table = rules[KCXS_TABLE_RULE]["threshold"]
-    analysis = analyse_plan(dltb, zones, plan, epsg, densify_m=config.area_densify_m(), kcxs_table=table)
+    analysis = analyse_plan(dltb, zones, plan, epsg, kcxs_table=table)
     progress("规则检查 / rules", 0.8)
     findings = check(analysis, rules)
     counts = status_counts(findings)
@@ -336,7 +336,7 @@ def _landuse_frame(geoms: np.ndarray, dlbm: np.ndarray, crs: object) -> gpd.GeoD
 
 def _after_state(result: CheckResult, dltb: gpd.GeoDataFrame, epsg: int) -> gpd.GeoDataFrame:
     """The 整治后地类图斑 (SDQYZZHDLTB) from the full base DLTB (``engine.after_state``)."""
-    return after_state(dltb, result.analysis, epsg, meta=result.plan.meta, densify_m=config.area_densify_m())
+    return after_state(dltb, result.analysis, epsg, meta=result.plan.meta)
 
 
 def _delivery_layers(

@@ -260,7 +260,7 @@ def run_survey(
     areas = read_areas(area, epsg) if area is not None else []
     idle = read_idle_homesteads(idle_homesteads) if idle_homesteads is not None else None
     progress("读取 / reading", 1.0)
-    options = SurveyOptions(finest=unit, bridge_width_m=bridge_width_m, densify_m=config.area_densify_m())
+    options = SurveyOptions(finest=unit, bridge_width_m=bridge_width_m)
     result = compute_survey(
         dltb,
         zones,

@@ -168,9 +168,11 @@ def problem_features(who: Actor, upload_id: str, *, limit: int = 500) -> dict[st
         if p["feature"] is not None:
             wanted.setdefault(p["layer"], set()).add(str(p["feature"]))
     features: list[dict[str, Any]] = []
-    layers = {n.upper(): n for n, _ in pyogrio.list_layers(str(source))} if source.suffix else {}
+    # the source layer or file each standard layer was read from (DLTB ← DLTB5301242023.shp)
+    taken = {n: str(f["source_layer"]) for n, f in report["layers"].items()}
     for layer, ids in wanted.items():
-        frame = _read_layer(source, layers.get(layer.upper(), layer))
+        name = taken.get(layer, layer)
+        frame = _read_layer(source, name if source.suffix else Path(name).stem)
         if frame is None or frame.crs is None:
             continue
         frame = frame.to_crs(4326)

@@ -3,14 +3,17 @@
 Sources (``read_layers``): a FileGDB folder (``.gdb``), a zipped FileGDB (``.gdb.zip``), a
 GeoPackage, a single Shapefile, a folder of Shapefiles named by layer (``DLTB.shp`` …), a folder
 of GeoParquet files named by layer (``DLTB.parquet`` …), a single GeoParquet file, or a ``.zip``
-of any of these. Layers are found by their standard names (``engine.layers.discover``);
-other layers are ignored.
+of any of these. Layers are found by their standard names, also as counties name them with the
+county code or year (``DLTB5301242023.shp``, ``530124XZQ.shp``, ``DLTB_2023``; see
+``engine.layers.recognise_layer_name``); two candidates for one standard layer are refused, naming
+both; other layers are ignored.
 
 Guarantees:
 
 - the frame's CRS is the source's CRS exactly (``None`` when a Shapefile has no ``.prj``); data
   is never reprojected;
 - single-part MultiPolygons (FileGDB, GeoPackage) become Polygons; true multi-parts stay;
+- 0 where the standard lets a number be empty is read as empty (``engine.empty_values``);
 - Shapefile text is decoded with, in this order: the ``encoding`` argument, the ``.cpg``, or the
   encoding detected from the DBF bytes (``detect_dbf_encoding``); bytes that do not decode, and
   decoded text that looks like mojibake (U+FFFD, C1 controls, runs of Latin-1 letters with no
@@ -47,7 +50,8 @@ import pyogrio
 import pyproj
 import shapely
 
-from landcon.engine.layers import canonical_layer_name, discover, normalise_columns
+from landcon.engine.empty_values import blank_zeros
+from landcon.engine.layers import canonical_layer_name, discover, normalise_columns, recognise_layer_name
 from landcon.engine.text import looks_garbled
 from landcon.errors import EncodingError, InputReadError, LandconError
 from landcon.store._atomic import remove, swap_in
@@ -246,19 +250,41 @@ def _candidates(path: Path, stack: contextlib.ExitStack) -> list[_Candidate]:
     return _ogr_candidates(str(path), display, is_gdb=False)
 
 
+def _shown(candidate: _Candidate) -> str:
+    """A candidate as users see it: the file, and the layer inside a FileGDB / GeoPackage."""
+    return f"{candidate.display}（图层 {candidate.source_name}）" if candidate.layer is not None else candidate.display
+
+
+NAMING_HINT = (
+    "请将图层或文件命名为 DLTB、XZQ、CJDCQ、YJJBNTBHTB（或 YJJBNTTB、YJJBNT）、STBHHX、CZKFBJ，"
+    "可带县级代码或年份，如 DLTB5301242023.shp、530124XZQ.shp、DLTB_2023 / name the layers or files "
+    "by their standard names, optionally with the county code or year (DLTB5301242023.shp, 530124XZQ.shp)"
+)
+
+
 def _select(candidates: list[_Candidate], display: str) -> dict[str, _Candidate]:
-    """Standard name → candidate, by ``engine.layers.discover``."""
+    """Standard name → candidate, by ``engine.layers.discover``; two candidates for one standard
+    layer are refused, naming both."""
     by_stem: dict[str, _Candidate] = {}
     for candidate in candidates:
         other = by_stem.get(candidate.stem)
-        if other is not None and canonical_layer_name(candidate.stem) is not None:
+        if other is not None and recognise_layer_name(candidate.stem) is not None:
             raise InputReadError(
-                f"图层 {candidate.stem} 出现多次（{other.display}，{candidate.display}），无法确定使用哪一个 / "
+                f"图层 {candidate.stem} 出现多次（{_shown(other)}，{_shown(candidate)}），无法确定使用哪一个 / "
                 f"layer {candidate.stem} found more than once; keep only one",
                 path=display,
             )
         by_stem.setdefault(candidate.stem, candidate)
-    return {standard: by_stem[stem] for standard, stem in discover(by_stem).items()}
+    discovery = discover(by_stem)
+    for standard, stems in discovery.ambiguous.items():
+        shown = "，".join(_shown(by_stem[stem]) for stem in stems)
+        raise InputReadError(
+            f"有 {len(stems)} 个图层都可作为 {standard}：{shown}；无法确定使用哪一个，请只保留一个 / "
+            f"{len(stems)} layers could be {standard} ({', '.join(stems)}); keep only one",
+            path=display,
+            layer=standard,
+        )
+    return {standard: by_stem[stem] for standard, stem in discovery.found.items()}
 
 
 def list_source_layers(path: str | Path) -> list[str]:
@@ -296,9 +322,9 @@ def read_layers(
         selected = _select(candidates, display)
         if not selected:
             found = "、".join(c.source_name for c in candidates[:20]) or "无 / none"
+            more = f" 等 {len(candidates)} 个" if len(candidates) > 20 else ""
             raise InputReadError(
-                f"未找到标准图层（DLTB、XZQ、CJDCQ、YJJBNTBHTB、STBHHX、CZKFBJ）；找到的图层：{found} / "
-                "no standard layer found",
+                f"未找到标准图层；找到的图层或文件：{found}{more}。{NAMING_HINT}; no standard layer found",
                 path=display,
             )
         if wanted is not None:
@@ -386,7 +412,7 @@ def _read_candidate(name: str, candidate: _Candidate, forced: str | None) -> Sou
         )
     if candidate.is_gdb:
         frame = frame.drop(columns=[c for c in frame.columns if str(c).upper() in _GDB_GEOMETRY_FIELDS])
-    frame = normalise_columns(frame)
+    frame = blank_zeros(name, normalise_columns(frame))
     frame = _single_part_polygons(frame)
     if candidate.kind == "shp":
         # Shapefiles are the one source whose text landcon decodes itself; text of the other
@@ -504,7 +530,7 @@ def _shapefile_encoding(candidate: _Candidate, forced: str | None) -> str:
             f"文本字节无法按 {codec} 解码（{raw[:24]!r}），请用 --encoding 指定正确编码 / "
             f"bytes do not decode as {codec}; pass the right --encoding",
             path=candidate.display,
-            layer=canonical_layer_name(candidate.stem),
+            layer=recognise_layer_name(candidate.stem),
             field=field.upper(),
             feature=row,
         )
