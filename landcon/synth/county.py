@@ -44,8 +44,7 @@ run only over villages, townships and the few tiny faces).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from types import MappingProxyType
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -57,6 +56,7 @@ from landcon.engine import codes
 from landcon.engine.area import ellipsoid_area
 from landcon.engine.crs import GK3_PLAIN, GK3_PREFIXED
 from landcon.engine.layers import CJDCQ, CZKFBJ, DLTB, STBHHX, XZQ, YJJBNTBHTB
+from landcon.engine.tiankan import DEFAULT_TABLE, TiankanTable
 from landcon.synth.admin_units import COUNTIES
 
 FloatArray = npt.NDArray[np.float64]
@@ -64,15 +64,9 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 ObjArray = npt.NDArray[np.object_]
 
-TIANKAN_COEFFICIENTS: Mapping[str, Mapping[str, float]] = MappingProxyType(
-    {
-        # Synthetic default 田坎系数 by 耕地类型 and 坡度级别 (grade 1 has none). Real values come from the
-        # province's 田坎系数 table, which differs by county and region.
-        codes.TERRACE: MappingProxyType({"2": 0.05, "3": 0.08, "4": 0.12, "5": 0.16}),
-        codes.SLOPE_FIELD: MappingProxyType({"2": 0.03, "3": 0.06, "4": 0.10, "5": 0.14}),
-    }
-)
-"""KCXS by GDLX (TT/PD) and GDPDJB "2"–"5" — a synthetic default, see the comment above."""
+TIANKAN_COEFFICIENTS: TiankanTable = DEFAULT_TABLE
+"""KCXS by GDLX (TT/PD) and GDPDJB: the rule pack's default 田坎系数 table (``engine.tiankan``), so the
+synthetic county's 耕地 and a plan's new 耕地 use the same coefficients."""
 
 SURVEY_YEAR = 2023
 MEAN_PARCEL_M2 = 4_000.0
