@@ -210,6 +210,9 @@ def test_version_diff_between_stored_versions(records_world, tmp_path):
     # Version 2 drops the orchard restoration (10 000 m² of new cultivated land → 500 m² from levelling).
     assert (changes["cultivated.new_m2"]["a"], changes["cultivated.new_m2"]["b"]) == (10000.0, 500.0)
     assert (diff["a"]["version"], diff["b"]["version"]) == (1, 2)
+    # A version compared with itself has no differences (both are exported side by side).
+    same = projects.diff_versions(author, CODE, 1, 1)
+    assert same["indicators"] == [] and same["findings"] == []
     out = projects.export_plan(author, CODE, 1, tmp_path / "v1")
     assert sorted(p.name for p in out.iterdir()) == ["plan.gpkg", "plan.yaml"]
     assert (out / "plan.yaml").read_bytes() == (tmp_path / "plan" / "plan.yaml").read_bytes()

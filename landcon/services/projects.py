@@ -527,8 +527,8 @@ def diff_versions(who: Actor, code: str, a: int, b: int) -> dict[str, Any]:
     if not dataset:
         raise TransitionRefused(f"项目 {code} 未关联基础数据集")
     with tempfile.TemporaryDirectory(prefix="landcon-diff-") as tmp:
-        pa = export_plan(who, code, a, Path(tmp) / f"v{a}")
-        pb = export_plan(who, code, b, Path(tmp) / f"v{b}")
+        pa = export_plan(who, code, a, Path(tmp) / "a")
+        pb = export_plan(who, code, b, Path(tmp) / "b")
         result = diff_plans(pa, pb, dataset, pack=pack_a or None)
     result["a"]["version"], result["b"]["version"] = a, b
     result["a"]["plan"], result["b"]["plan"] = f"{code} v{a}", f"{code} v{b}"
