@@ -152,7 +152,7 @@ def test_report_and_diff(grid, tmp_path):
     # The after state tiles the area: 8 cells, 80 000 m²; new farmland 10 000 m² with its source.
     assert round(after["TBMJ"].sum(), 2) == 80000.0
     assert round(after["XZGDMJ"].sum(), 2) == 10000.0
-    assert set(after.loc[after["XZGDMJ"] > 0, "XZGDLYDLBM"]) == {"0103", "0201"}
+    assert set(after.loc[after["XZGDMJ"] > 0, "XZGDLYDLBM"]) == {"1203", "0201"}
     assert set(gpd.list_layers(out / "入库成果.gpkg")["name"]) >= {"ZZQY", "SDQYZZHDLTB", "YJJBNTTZTB", "CZGHTB"}
     diff = invoke("plan", "diff", str(a), str(b), "--dataset", grid, "--json")
     assert diff.exit_code == 0, diff.output
