@@ -41,7 +41,7 @@ def test_ledger_commands(records_world, tmp_path):
     assert short.exit_code == 1
     assert json.loads(short.stdout)["error"] == {
         "type": "InsufficientBalance",
-        "message": "余额不足：富民县 补充耕地指标（可用） 现有 15.00 亩（10,000.00 m²），粮食产能 10,845 公斤，"
+        "message": "余额不足：富民县 补充耕地指标（可用） 现有 15.00 亩（10,000.00 m²），粮食产能 10,575 公斤，"
         "本次需要 16.00 亩（10,666.67 m²）",
     }
     both = run(

@@ -30,7 +30,7 @@ ENGINES = ("sqlite", "postgresql")
 A, B = "530124", "530102"
 CODE = "FM-2027-01"
 FARM_DOC = "云自然资核〔2027〕1号"
-X_M2, GRAIN_KG = 10_000.0, 10_845  # the project's 补充耕地指标 (ledger_fixtures)
+X_M2, GRAIN_KG = 10_000.0, 10_575  # the project's 补充耕地指标 (ledger_fixtures)
 ROUNDS = 3
 TIMEOUT_S = 180.0
 

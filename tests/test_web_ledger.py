@@ -216,7 +216,7 @@ def test_history_pages_with_before(client, issued, monkeypatch):
     monkeypatch.setattr(web_app, "LEDGER_HISTORY_PAGE", 2)
     sup = records.actor("fm_sup")
     for i in range(1, 4):
-        ledger.use(sup, COUNTY, "bcgd", f"富政土〔2027〕{i}号", area_m2=100)
+        ledger.use(sup, COUNTY, "bcgd", f"富政土〔2027〕{i}号", area_m2=100, paddy_m2=0, grain_kg=0)
     sign_in(client, "fm_sup")
     first = client.get("/ledger").text  # 4 postings: the newest two, then a link to the older ones
     assert "富政土〔2027〕3号" in first and "富政土〔2027〕2号" in first and "富政土〔2027〕1号" not in first
@@ -267,7 +267,7 @@ def test_a_use_in_the_browser(records_world, issued, server, browser):  # noqa: 
     page.fill("#use-doc", "富政土〔2027〕4号")
     page.click("#form-use button[type=submit]")
     page.wait_for_selector("#form-use .alert.error")
-    assert "余额不足：富民县 补充耕地指标（可用） 现有 12.00 亩" in page.inner_text("#form-use .alert.error")
+    assert "余额不足（面积）：富民县 补充耕地指标（可用） 现有 12.00 亩" in page.inner_text("#form-use .alert.error")
     assert page.input_value("#use-doc") == "富政土〔2027〕4号"
     assert page.inner_text("#avail-bcgd").startswith("12.00")
     page.screenshot(path=str(ARTIFACTS / "ledger-county-refused.png"), full_page=True)
