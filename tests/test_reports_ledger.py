@@ -9,7 +9,7 @@ The ledger (see ``ledger_fixtures`` for the project's figures):
 - 五华批〔2027〕1号: 五华区 uses 2,000 m² = 3 亩, leaving 4,000 m² = 6 亩 可用;
 - 周转指标 4,000 m² = 6 亩 to 项目区 G1 on 2020-01-01: due 2023-01-01, nothing returned, so 逾期;
 - 入市合同001 (富民县): 2,000 m² = 3 亩, price 1,000,000, cost 400,000 → 增值收益 600,000, 调节金 30 % =
-  180,000, net 820,000 → 集体留存 30 % = 246,000, 成员分配 574,000.
+  180,000, distributed = 成交价款 − 调节金 − 成本 = 420,000 → 集体留存 30 % = 126,000, 成员分配 294,000.
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ def build_ledger(tmp_path: Path) -> dict[str, int]:
             buyer="530102",
             received_yuan=100000,
         )["id"],
-        "use": ledger.use(who("wh_sup"), "530102", "bcgd", "五华批〔2027〕1号", area_m2=2000)["id"],
+        "use": ledger.use(who("wh_sup"), "530102", "bcgd", "五华批〔2027〕1号", area_m2=2000, paddy_m2=0, grain_kg=0)[
+            "id"
+        ],
         "zz": ledger.issue_revolving(who("yn_sup"), CODE, "G1", 4000, "云自然资周〔2027〕1号", on=date(2020, 1, 1))[
             "id"
         ],
@@ -155,8 +157,8 @@ def test_county_and_province_workbooks(records_world, tmp_path):
     ws = wb["入市"]
     assert data_rows(ws) == [
         ("入市合同001", "530124100201JA00001", "测试村股份经济合作社", "出让", "商服用地", 3, 40,
-         1000000, 400000, 600000, 30, 180000, 246000, 574000, "2027-03-01"),
-        ("合计", "1 宗", None, None, None, 3, None, 1000000, 400000, 600000, None, 180000, 246000, 574000, None),
+         1000000, 400000, 600000, 30, 180000, 126000, 294000, "2027-03-01"),
+        ("合计", "1 宗", None, None, None, 3, None, 1000000, 400000, 600000, None, 180000, 126000, 294000, None),
     ]  # fmt: skip
     assert "五华批" not in all_text(wb)
 
