@@ -86,7 +86,8 @@ def test_use_transfer_and_refusals_with_their_messages(accepted):
     before = state()
     with pytest.raises(
         ledger.InsufficientBalance,
-        match=r"余额不足（面积）：富民县 补充耕地指标（可用） 现有 9\.00 亩（6,000\.00 m²）.*需要 10\.50 亩（7,000\.00 m²）",
+        match=r"余额不足（面积）：富民县 补充耕地指标（可用） 现有 9\.00 亩（6,000\.00 m²）"
+        r".*需要 10\.50 亩（7,000\.00 m²）",
     ):
         ledger.use(fm, COUNTY, "bcgd", "富政批〔2027〕2号", area_m2=7000, paddy_m2=0, grain_kg=0)
     assert unchanged(before)
