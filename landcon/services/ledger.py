@@ -274,6 +274,10 @@ def _post(
                 return _duplicate(session, old, doc)
             holder_id = _unit_id(session, doc.holder)
             _lock(session, list(ids.values()))
+            # Someone may have posted the same document while this one waited for the locks (PostgreSQL,
+            # READ COMMITTED): it is a duplicate, not a posting to check against the balance it left.
+            if (old := _existing(session, doc)) is not None:
+                return _duplicate(session, old, doc)
 
             def balances(keys: Sequence[L.AccountKey]) -> dict[L.AccountKey, L.Qty]:
                 return _read_balances(session, keys, ids=ids)
