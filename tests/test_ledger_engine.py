@@ -7,6 +7,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from landcon.engine import ledger as L
 
@@ -253,3 +255,20 @@ def test_check_ledger_finds_paddy_above_area_and_capacity_on_nothing() -> None:
     assert [(f.code, f.posting) for f in findings] == [("INCOHERENT_BALANCE", 2)]
     assert "多于面积 0.00 亩" in findings[0].message
     assert balances[1] == L.Qty(0, 40, 6)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    parts=st.lists(st.integers(1, 10_000_00), min_size=1, max_size=12),  # 0.01 亩 … 10,000 亩 each
+    in_mu=st.lists(st.booleans(), min_size=12, max_size=12),
+)
+def test_any_split_of_a_balance_stated_in_mu_or_m2_leaves_exactly_zero(parts: list[int], in_mu: list[bool]) -> None:
+    """Uses stated in 0.01 亩 (or the same amounts in m² to 0.01 m² where that is exact) sum to the balance
+    they split, whatever the order: the last one is never refused for a rounding remainder."""
+    avail = L.AccountKey(C, "jsjg", "avail")
+    total = sum(parts)
+    balances = {avail: L.Qty(L.area_units_from_mu(total / 100))}
+    for part, mu in zip(parts, in_mu, strict=False):
+        stated = L.area_units_from_mu(part / 100) if mu or part % 3 else L.area_units(part / 100 * 2000 / 3)
+        balances.update(L.apply(L.use_lines(C, "jsjg", L.Qty(stated)), balances))
+    assert balances[avail] == L.ZERO
