@@ -226,6 +226,18 @@ def test_transfers_through_the_form(client, issued):
     )
     assert over.status_code == 400 and "超过合同总价" in over.text
     assert avail_mu(COUNTY) == 10.5
+    # The 粮食产能 goes with the area when stated: 1 亩 and 700 kg of the 10,575 kg.
+    with_grain = client.post(
+        f"/ledger/{COUNTY}/transfer",
+        data={**base, "buyer": OTHER, "contract_no": "调剂〔2027〕6号", "area_mu": "1", "grain_kg": "700"},
+        follow_redirects=False,
+    )
+    assert with_grain.status_code == 303, with_grain.text
+    assert ledger.history(records.actor("yn_sup"), OTHER)[0]["lines"][1]["grain_kg"] == 700
+    bad = client.post(
+        f"/ledger/{COUNTY}/transfer", data={**base, "buyer": OTHER, "contract_no": "调剂〔2027〕7号", "grain_kg": "inf"}
+    )
+    assert bad.status_code == 400 and "粮食产能（公斤）应为有限的数" in bad.text
 
 
 def test_history_pages_with_before(client, issued, monkeypatch):
