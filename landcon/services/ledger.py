@@ -32,6 +32,13 @@ from landcon.engine import workflow as wf
 from landcon.engine.org import COUNTY, PROVINCE
 from landcon.errors import InvalidRecord, LandconError, NotFound
 from landcon.services import records
+from landcon.services.ledger_amounts import (  # noqa: F401 - entry points read typed numbers through this module
+    m2_from_mu,
+    occupied_qty,
+    parse_number,
+    parse_optional,
+    stated_qty,
+)
 from landcon.services.projects import get_project, today
 from landcon.services.records import Actor
 from landcon.store.db import Database
@@ -692,8 +699,9 @@ def _prepare_use(
         area_m2=area_m2, area_mu=area_mu, paddy_m2=paddy_m2, paddy_mu=paddy_mu, grain_kg=grain_kg, what="使用面积"
     )
     if kind == L.BCGD:
-        q = _occupied(q, stated_paddy=paddy_m2 is not None or paddy_mu is not None, stated_grain=grain_kg is not None,
-                      grade=grade, dlbm=dlbm)  # fmt: skip
+        stated_paddy = paddy_m2 is not None or paddy_mu is not None
+        q = occupied_qty(q, stated_paddy=stated_paddy, stated_grain=grain_kg is not None, grade=grade, dlbm=dlbm,
+                         rules=load_rules())  # fmt: skip
     elif grade is not None or dlbm is not None:
         raise InvalidRecord("被占耕地的等别和地类只用于补充耕地指标（bcgd）")
     lines = L.use_lines(unit, kind, q, area_code=area_code, reserved=reserved)
@@ -713,30 +721,6 @@ def _prepare_use(
 
     doc = Doc(L.USE, doc_no, unit, kind, code, posted_on=on or today(), memo=memo, expected=tuple(lines))
     return Prepared("ledger.post", doc, build)
-
-
-def _occupied(q: L.Qty, *, stated_paddy: bool, stated_grain: bool, grade: Any, dlbm: Any) -> L.Qty:
-    """The 水田 and 粮食产能 a 补充耕地指标 use deducts: as stated, else from the occupied land's class and
-    等别; neither is refused (a use may not silently deduct 0 水田 and 0 kg)."""
-    blank = grade is None or str(grade).strip() == ""
-    if not stated_grain and blank:
-        raise InvalidRecord(
-            "使用补充耕地指标须写明粮食产能（公斤），或被占耕地的质量等别（1–15，按规则中的每亩产能计算）",
-            field="grain_kg",
-        )
-    if not stated_paddy and (dlbm is None or not str(dlbm).strip()):
-        raise InvalidRecord(
-            "使用补充耕地指标须写明其中水田面积（可为 0），或被占耕地地类（0101 水田 / 0102 水浇地 / 0103 旱地）",
-            field="paddy",
-        )
-    if stated_paddy and dlbm:
-        raise InvalidRecord("其中水田面积与被占耕地地类只能给一个")
-    if stated_grain and not blank:
-        raise InvalidRecord("粮食产能与被占耕地等别只能给一个")
-    rules = load_rules()
-    paddy = q.paddy if stated_paddy else L.occupied_paddy(q.area, str(dlbm))
-    grain = q.grain if stated_grain else L.occupied_capacity(q.area, grade, rules)
-    return L.Qty(q.area, paddy, grain)
 
 
 def _area_of(session: Session, unit: str, code: str, *, lock: bool = False) -> LedgerArea:
@@ -760,23 +744,6 @@ def _used_in_area(session: Session, unit: str, code: str) -> int:
     return int(value or 0)
 
 
-def parse_number(
-    text: str, label: str, *, required: bool = True, positive: bool = False, limit: float = L.MAX_YUAN
-) -> float:
-    """A number typed by a user ("1,234.5"), refused readably when it is not a finite number in
-    [0, limit] (forms, batch files): "nan", "inf", "1e309", "1e15" are one-line errors."""
-    if not text.strip():
-        if required:
-            raise InvalidRecord(f"请填写{label}")
-        return 0.0
-    return L.amount(text.strip(), label, limit=limit, positive=positive)
-
-
-def parse_optional(text: str, label: str, *, limit: float = L.MAX_YUAN) -> float | None:
-    """Like ``parse_number``, but an empty field is ``None`` (not stated), not 0."""
-    return parse_number(text, label, limit=limit) if text.strip() else None
-
-
 def parse_date(text: str | None, label: str) -> dt.date | None:
     """A date typed by a user (YYYY-MM-DD); empty means none (today, where the use case defaults)."""
     if text is None or not text.strip():
@@ -785,40 +752,6 @@ def parse_date(text: str | None, label: str) -> dt.date | None:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidRecord(f"{label}应为日期 YYYY-MM-DD（填写的是“{text.strip()}”）", field=label) from None
-
-
-def m2_from_mu(area_mu: float | None, label: str) -> float:
-    """A typed 亩 amount in m², refused readably when it is not a finite amount in range."""
-    return L.amount(area_mu, label, limit=L.MAX_AREA_M2 / M2_PER_MU) * M2_PER_MU
-
-
-def stated_qty(
-    *,
-    area_m2: float | None = None,
-    area_mu: float | None = None,
-    paddy_m2: float | None = None,
-    paddy_mu: float | None = None,
-    grain_kg: float | None = None,
-    what: str = "面积",
-) -> L.Qty:
-    """The quantity a document states, converted once to the ledger's exact units (engine.ledger):
-    area in 亩 or m² (exactly one), 水田 in 亩 or m² (at most one), 粮食产能 in kg; each refused
-    readably when it is not a finite amount in range."""
-    if (area_m2 is None) == (area_mu is None):
-        raise InvalidRecord(f"{what}须给出且只给出一个：亩 或 平方米")
-    if paddy_m2 is not None and paddy_mu is not None:
-        raise InvalidRecord("水田面积只能给一个：亩 或 平方米")
-    area = (
-        L.area_units(area_m2, f"{what}（m²）")
-        if area_m2 is not None
-        else L.area_units_from_mu(area_mu or 0.0, f"{what}（亩）")
-    )
-    paddy = (
-        L.area_units(paddy_m2, "其中水田（m²）")
-        if paddy_m2 is not None
-        else L.area_units_from_mu(paddy_mu or 0.0, "其中水田（亩）")
-    )
-    return L.Qty(area, paddy, L.grain(grain_kg))
 
 
 def _kind(kind: str) -> None:
