@@ -98,6 +98,10 @@ def test_amounts_out_of_range_are_refused_readably(records_world, typed):
             call()
         assert "\n" not in str(refused.value)
     assert avail("jsjg") == (10.0, 0.0, 0)
+    # Each amount in range, the product not: 1 亿亩 × 1 万亿元/亩.
+    with pytest.raises(LandconError, match=r"合同总价 .* 超出合理范围"):
+        ledger.transfer(who("yn_sup"), "jsjg", "合同10", area_mu=1e8, price_yuan_per_mu=1e12, buyer=COUNTY,
+                        counterparty="浙江省")  # fmt: skip
 
 
 def test_a_document_number_typed_two_ways_is_one_document(records_world):

@@ -907,6 +907,10 @@ def _prepare_transfer(
     lines = L.transfer_lines(seller, buyer, kind, q, province=_province_code(inside))
     price = L.fen(price_yuan_per_mu, "单价（元/亩）")
     total = L.transfer_total_fen(q.area, price)
+    if total > L.MAX_YUAN * 100:  # each amount in range, but together beyond any contract (and a BIGINT)
+        raise L.InvalidAmount(
+            f"合同总价 {L.yuan(total):,.0f} 元 超出合理范围（不超过 {L.MAX_YUAN:g} 元），请检查面积和单价"
+        )
     received = L.fen(received_yuan, "已收款（元）")
     if received > total:
         raise InvalidRecord(f"已收款 {received_yuan:,.2f} 元 超过合同总价 {L.yuan(total):,.2f} 元")
