@@ -282,7 +282,7 @@ def build_static(
                 }
             )
             issues.append(Issue(L.BCGD_ISSUE, ci, pid, "", (q.area, q.paddy, q.grain)))
-            issues.append(Issue(L.RECLAIM, ci, pid, area_code, (demolished_dm2, 0, 0)))
+            issues.append(Issue(L.RECLAIM, ci, pid, area_code, (L.units_from_dm2(demolished_dm2), 0, 0)))
     rows["ledger_accounts"] = [
         {"id": i, "unit_id": counties[ci].id, "kind": kind, "bucket": bucket, "area_code": area}
         for (ci, kind, bucket, area), i in accounts.items()
@@ -621,7 +621,7 @@ def post_uses(actors: dict[str, Any], jobs: Sequence[tuple[str, str, str]]) -> i
     """``ledger.use`` for each (county, kind, doc_no), 1 m² each; returns the postings made."""
     made = 0
     for county, kind, doc_no in jobs:
-        r = ledger.use(actors[county], county, kind, doc_no, area_m2=1.0, memo="基准测试")
+        r = ledger.use(actors[county], county, kind, doc_no, area_m2=1.0, paddy_m2=0.0, grain_kg=0, memo="基准测试")
         made += not r["duplicate"]
     return made
 
@@ -697,7 +697,16 @@ def measure_posting(codes: list[str], args: argparse.Namespace, backend: str) ->
     made_total = made + total
     # The same documents as one batch file would post them: ledger.post_many, one audited transaction.
     items = [
-        {"type": "use", "unit": c, "kind": k, "doc_no": d, "area_m2": 1.0, "memo": "基准测试"}
+        {
+            "type": "use",
+            "unit": c,
+            "kind": k,
+            "doc_no": d,
+            "area_m2": 1.0,
+            "paddy_m2": 0.0,
+            "grain_kg": 0,
+            "memo": "基准测试",
+        }
         for c, k, d in use_jobs(codes, args.posts, f"BENCH-{backend}-BATCH")
     ]
     t0 = time.perf_counter()

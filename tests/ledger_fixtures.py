@@ -4,8 +4,8 @@ The project's plan (``test_plan_cli.GOOD`` plus one 增减挂钩 项目区 G1) g
 
 - 可用于占补平衡 new farmland 10,000 m² = 15 亩: levelling cell (0,0) 10,000 × (0.10 − 0.05) = 500 m²
   at grade 8, and the 即可恢复 orchard cell (2,0) 10,000 × 0.95 = 9,500 m² at grade 9; no 水田;
-- 粮食产能 with the default 1,200 − 60 × (grade − 1) kg/亩: 500 m² × 780 + 9,500 m² × 720 per 666.67 m²
-  = 585 + 10,260 = 10,845 kg;
+- 粮食产能 with the default 1,500 − 100 × (grade − 1) kg/亩: 500 m² × 800 + 9,500 m² × 700 per 666.67 m²
+  = 600 + 9,975 = 10,575 kg;
 - 项目区 G1: 拆旧 the homestead cell (3,0) = 10,000 m² = 15 亩; 建新 half a cell = 5,000 m² = 7.5 亩.
 """
 
@@ -25,7 +25,7 @@ from landcon.services import projects, records
 
 CODE = "FM-2027-01"
 AREA = "G1"
-FARMLAND_M2, GRAIN_KG = 10_000.0, 10_845
+FARMLAND_M2, GRAIN_KG = 10_000.0, 10_575
 DEMOLISHED_M2, BUILD_M2 = 10_000.0, 5_000.0
 LINKAGE = [
     {"XMQBH": AREA, "GGLX": "拆旧", "FKDLBM": "0103", "CMTY": "是", "ZHPDJB": "1", "geometry": cell(3, 0)},

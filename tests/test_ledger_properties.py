@@ -42,6 +42,8 @@ A, B, P = "530124", "530102", "530000"  # the project's county, another county, 
 G1 = "G1"
 K = L.AccountKey
 Qty = L.Qty
+# The model counts areas in dm² (0.01 m²); every amount it posts is a whole number of dm², which the ledger
+# (1/300 m² units) stores exactly, so the service's m² figures (2 decimals) read back exactly.
 D = L.dm2(DEMOLISHED_M2)  # 拆旧 area of G1, dm²
 FARM = Qty(L.dm2(FARMLAND_M2), 0, GRAIN_KG)  # 补充耕地指标 of the accepted project
 FARM_DOC = "云自然资核〔2027〕1号"
@@ -272,6 +274,8 @@ class LedgerMachine(RuleBasedStateMachine):
         error: type[Exception] = L.LedgerRefused
         if refused is None and lines is not None and self._short(lines):
             refused, error = "余额不足", L.InsufficientBalance
+        elif refused is None and lines is not None and self._incoherent(lines):
+            refused = "须同时写明其中水田面积和粮食产能"  # it would leave more 水田 than area, or 产能 on 0 亩
         if refused is not None:
             with pytest.raises(L.LedgerRefused) as info:
                 call()
@@ -305,6 +309,15 @@ class LedgerMachine(RuleBasedStateMachine):
         for key, q in lines:
             after[key] = after.get(key, self.bal[key]) + q
         return any(key.bucket in L.HOLDING and q.negative() for key, q in after.items())
+
+    def _incoherent(self, lines: list[tuple[L.AccountKey, Qty]]) -> bool:
+        """A holding account left with more 水田 than area, or 产能 on 0 亩 (refused by the ledger)."""
+        after: dict[L.AccountKey, Qty] = {}
+        for key, q in lines:
+            after[key] = after.get(key, self.bal[key]) + q
+        return any(
+            key.bucket in L.HOLDING and (q.paddy > q.area or (q.area == 0 and q.grain > 0)) for key, q in after.items()
+        )
 
     def pick(self, data: st.DataObject, options: list[Any], source: Callable[[Any], L.AccountKey], label: str) -> Any:
         """One of the options, half the time among those whose source account holds something."""
@@ -536,6 +549,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 key, q = K(row["unit"], row["kind"], row["bucket"], row["area_code"]), qty_of(row)
                 assert key.unit == unit
                 assert not (key.bucket in L.HOLDING and q.negative()), f"negative holding balance {key}: {q}"
+                assert not (key.bucket in L.HOLDING and L.incoherent(q)), f"incoherent balance {key}: {q}"
                 if not q.is_zero():
                     got[key] = q
             want = {k: v for k, v in self.bal.items() if k.unit == unit and not v.is_zero()}

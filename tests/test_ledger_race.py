@@ -30,7 +30,7 @@ ENGINES = ("sqlite", "postgresql")
 A, B = "530124", "530102"
 CODE = "FM-2027-01"
 FARM_DOC = "云自然资核〔2027〕1号"
-X_M2, GRAIN_KG = 10_000.0, 10_845  # the project's 补充耕地指标 (ledger_fixtures)
+X_M2, GRAIN_KG = 10_000.0, 10_575  # the project's 补充耕地指标 (ledger_fixtures)
 ROUNDS = 3
 TIMEOUT_S = 180.0
 
@@ -235,7 +235,12 @@ def test_two_users_spend_the_last_quota(rounds: Rounds) -> None:
 
     def use(tag: str) -> Callable[[int], Call]:
         doc = "富政地批〔2027〕{}{}号"
-        return lambda i: ("fm_sup", "use", (A, "bcgd", doc.format(i, tag)), {"area_m2": X_M2, "grain_kg": GRAIN_KG})
+        return lambda i: (
+            "fm_sup",
+            "use",
+            (A, "bcgd", doc.format(i, tag)),
+            {"area_m2": X_M2, "paddy_m2": 0, "grain_kg": GRAIN_KG},
+        )
 
     for i, pair in enumerate(rounds.run(use("1"), use("2"))):
         one_refused(pair, "InsufficientBalance", "余额不足")
@@ -251,7 +256,12 @@ def test_the_same_document_posted_twice_at_once(rounds: Rounds) -> None:
     rounds.setup(issue_farmland)
 
     def use(i: int) -> Call:
-        return ("fm_sup", "use", (A, "bcgd", f"富政地批〔2027〕{i}号"), {"area_m2": X_M2 / 2})
+        return (
+            "fm_sup",
+            "use",
+            (A, "bcgd", f"富政地批〔2027〕{i}号"),
+            {"area_m2": X_M2 / 2, "paddy_m2": 0, "grain_kg": 0},
+        )
 
     for i, (a, b) in enumerate(rounds.run(use, use)):
         assert a["ok"] and b["ok"], (a, b)

@@ -79,25 +79,29 @@ def test_farmland_quota_only_from_the_accepted_project(records_world, tmp_path):
 
 def test_use_transfer_and_refusals_with_their_messages(accepted):
     fm, wh = who("fm_sup"), who("wh_sup")
-    ledger.use(fm, COUNTY, "bcgd", "富政批〔2027〕1号", area_m2=4000, grain_kg=1000)
+    ledger.use(fm, COUNTY, "bcgd", "富政批〔2027〕1号", area_m2=4000, grain_kg=1000, paddy_m2=0)
     assert bucket(COUNTY, "bcgd", "avail")["area_m2"] == 6000.0
     assert bucket(COUNTY, "bcgd", "used")["grain_kg"] == 1000
 
     before = state()
     with pytest.raises(
         ledger.InsufficientBalance,
-        match=r"余额不足：富民县 补充耕地指标（可用） 现有 9\.00 亩（6,000\.00 m²）.*需要 10\.50 亩（7,000\.00 m²）",
+        match=r"余额不足（面积）：富民县 补充耕地指标（可用） 现有 9\.00 亩（6,000\.00 m²）"
+        r".*需要 10\.50 亩（7,000\.00 m²）",
     ):
-        ledger.use(fm, COUNTY, "bcgd", "富政批〔2027〕2号", area_m2=7000)
+        ledger.use(fm, COUNTY, "bcgd", "富政批〔2027〕2号", area_m2=7000, paddy_m2=0, grain_kg=0)
     assert unchanged(before)
     with pytest.raises(NotFound, match="不存在或不在"):
-        ledger.use(wh, COUNTY, "bcgd", "五华批〔2027〕9号", area_m2=1)
+        ledger.use(wh, COUNTY, "bcgd", "五华批〔2027〕9号", area_m2=1, paddy_m2=0, grain_kg=0)
     with pytest.raises(PermissionDenied, match="无权登记指标使用"):
         ledger.use(who("fm_author"), COUNTY, "bcgd", "富政批〔2027〕3号", area_m2=1)
     # The same approval again: nothing posted twice; with another amount or kind: refused.
-    assert ledger.use(fm, COUNTY, "bcgd", "富政批〔2027〕1号", area_m2=4000, grain_kg=1000)["duplicate"] is True
+    assert (
+        ledger.use(fm, COUNTY, "bcgd", "富政批〔2027〕1号", area_m2=4000, grain_kg=1000, paddy_m2=0)["duplicate"]
+        is True
+    )
     with pytest.raises(ledger.LedgerRefused, match="数量或账户与本次不同：同一来源文件只能记账一次"):
-        ledger.use(fm, COUNTY, "bcgd", "富政批〔2027〕1号", area_m2=4500, grain_kg=1000)
+        ledger.use(fm, COUNTY, "bcgd", "富政批〔2027〕1号", area_m2=4500, grain_kg=1000, paddy_m2=0)
     with pytest.raises(ledger.LedgerRefused, match="内容与本次不同：同一来源文件只能记账一次"):
         ledger.use(fm, COUNTY, "jsjg", "富政批〔2027〕1号", area_m2=4000)
     # The same number under another document type is another document (here refused for its balance).
@@ -158,17 +162,17 @@ def test_freeze_unfreeze_and_correction(accepted):
     ledger.freeze(yn, COUNTY, "bcgd", "云冻〔2027〕1号", area_m2=8000, reason="疑似重复申报，核查中")
     assert bucket(COUNTY, "bcgd", "frozen")["area_m2"] == 8000.0
     with pytest.raises(ledger.InsufficientBalance, match="余额不足"):
-        ledger.use(fm, COUNTY, "bcgd", "富政批〔2027〕5号", area_m2=3000)
+        ledger.use(fm, COUNTY, "bcgd", "富政批〔2027〕5号", area_m2=3000, paddy_m2=0, grain_kg=0)
     # 核减: at most what was issued; what is frozen cannot be taken back until unfrozen.
     with pytest.raises(ledger.LedgerRefused, match="超过原核定"):
         ledger.correct(yn, "bcgd_issue", FARMLAND_DOC, "云核减〔2027〕1号", area_m2=10_001, reason="复核")
     with pytest.raises(ledger.InsufficientBalance, match="余额不足"):
         ledger.correct(yn, "bcgd_issue", FARMLAND_DOC, "云核减〔2027〕1号", area_m2=2500, reason="复核")
     ledger.freeze(yn, COUNTY, "bcgd", "云解冻〔2027〕1号", area_m2=8000, unfreeze=True, reason="核查无误")
-    c = ledger.correct(yn, "bcgd_issue", FARMLAND_DOC, "云核减〔2027〕1号", area_m2=2500, grain_kg=845, reason="复核")
+    c = ledger.correct(yn, "bcgd_issue", FARMLAND_DOC, "云核减〔2027〕1号", area_m2=2500, grain_kg=575, reason="复核")
     assert [(ln["bucket"], ln["area_m2"], ln["grain_kg"]) for ln in c["lines"]] == [
-        ("avail", -2500.0, -845),
-        ("source", 2500.0, 845),
+        ("avail", -2500.0, -575),
+        ("source", 2500.0, 575),
     ]
     assert bucket(COUNTY, "bcgd", "avail")["area_m2"] == 7500.0
     assert bucket(COUNTY, "bcgd", "source")["grain_kg"] == -10_000
@@ -239,15 +243,17 @@ def test_market_deal_levy_and_shares(records_world):
         mode="出让", land_use="工业", area_m2=6000, term_years=50, price_yuan=3_000_000, cost_yuan=1_000_000,
         rate=0.3, village="530124100201",
     )  # fmt: skip
-    # 增值收益 2,000,000; 调节金 30 % = 600,000; net 2,400,000; collective 30 % = 720,000; members 1,680,000.
+    # 增值收益 2,000,000; 调节金 30 % = 600,000; distributed = 成交价款 − 调节金 − 成本 = 3,000,000 − 600,000
+    # − 1,000,000 = 1,400,000 (before: price − 调节金 = 2,400,000); collective 30 % = 420,000; members 980,000.
     assert (d["area_mu"], d["increment_yuan"], d["levy_yuan"], d["collective_yuan"], d["members_yuan"]) == (
-        9.0, 2_000_000.0, 600_000.0, 720_000.0, 1_680_000.0,
+        9.0, 2_000_000.0, 600_000.0, 420_000.0, 980_000.0,
     )  # fmt: skip
+    assert d["distributed_yuan"] == 1_400_000.0
     with pytest.raises(ledger.LedgerRefused, match="调节金比例 60% 不在规定范围 20%–50% 内"):
         ledger.market_add(fm, COUNTY, "富民入市〔2027〕2号", parcel_code="X", collective="c", mode="出让",
                           land_use="商业", area_m2=1, term_years=40, price_yuan=1, rate=0.6)  # fmt: skip
-    with pytest.raises(ledger.LedgerRefused, match="已登记"):
-        ledger.market_add(fm, COUNTY, "富民入市〔2027〕1号", parcel_code="X", collective="c", mode="出租",
+    with pytest.raises(ledger.LedgerRefused, match="已登记"):  # the same contract typed another way
+        ledger.market_add(fm, COUNTY, " 富民入市[2027]１号", parcel_code="X", collective="c", mode="出租",
                           land_use="商业", area_m2=1, term_years=20, price_yuan=1)  # fmt: skip
     with pytest.raises(NotFound):
         ledger.market_add(who("wh_author"), COUNTY, "五华入市1", parcel_code="X", collective="c", mode="出让",
@@ -259,7 +265,7 @@ def test_market_deal_levy_and_shares(records_world):
 
 def test_check_finds_entries_changed_behind_its_back(accepted):
     yn = who("yn_sup")
-    ledger.use(who("fm_sup"), COUNTY, "bcgd", "富政批〔2027〕1号", area_m2=4000)
+    ledger.use(who("fm_sup"), COUNTY, "bcgd", "富政批〔2027〕1号", area_m2=4000, paddy_m2=0, grain_kg=0)
     db = records.database()
     with db.engine.begin() as conn:  # an edit outside landcon: the used line grows by 1 m²
         conn.execute(
@@ -281,10 +287,10 @@ def test_a_batch_file_posts_all_or_nothing(accepted, tmp_path):
     yn = who("yn_sup")
     good = tmp_path / "batch.csv"
     good.write_text(
-        "type,doc,unit,kind,area_mu,grain_kg,from,to,price,received,reason,memo\n"
-        "use,富政批〔2027〕21号,530124,bcgd,3,1000,,,,,,县城扩建\n"
-        "transfer,调剂合同021,,bcgd,4.5,,530124,530102,200000,100000,,\n"
-        "freeze,云冻〔2027〕21号,530102,bcgd,1.5,,,,,,核查中,\n",
+        "type,doc,unit,kind,area_mu,grain_kg,from,to,price,received,reason,memo,paddy_mu\n"
+        "use,富政批〔2027〕21号,530124,bcgd,3,1000,,,,,,县城扩建,0\n"
+        "transfer,调剂合同021,,bcgd,4.5,,530124,530102,200000,100000,,,\n"
+        "freeze,云冻〔2027〕21号,530102,bcgd,1.5,,,,,,核查中,,\n",
         encoding="gbk",  # as Excel saves it on Chinese Windows
     )
     r = ledger.post_file(yn, good)
@@ -300,7 +306,8 @@ def test_a_batch_file_posts_all_or_nothing(accepted, tmp_path):
     before = state()
     short = tmp_path / "short.csv"
     short.write_text(
-        "type,doc,unit,kind,area_m2\nuse,富政批〔2027〕22号,530124,bcgd,4000\nuse,富政批〔2027〕23号,530124,bcgd,1500\n",
+        "type,doc,unit,kind,area_m2,dlbm,grain_kg\nuse,富政批〔2027〕22号,530124,bcgd,4000,0103,0\n"
+        "use,富政批〔2027〕23号,530124,bcgd,1500,0103,0\n",
         encoding="utf-8",
     )
     with pytest.raises(ledger.InsufficientBalance, match=r"第 2 条（建设用地审批使用 富政批〔2027〕23号）：余额不足"):
@@ -308,8 +315,20 @@ def test_a_batch_file_posts_all_or_nothing(accepted, tmp_path):
     assert unchanged(before)  # the first row (within the balance) was not written either
     bad = tmp_path / "bad.csv"
     bad.write_text("type,doc,unit,kind,area_mu\nuse,x,530124,bcgd,三亩\n", encoding="utf-8")
-    with pytest.raises(InvalidRecord, match=r"bad\.csv.*要素 1：第 1 行：area_mu 应为数字"):
+    with pytest.raises(InvalidRecord, match=r"bad\.csv.*要素 1：第 1 行：area_mu应为数字"):
         ledger.post_file(yn, bad)
+    for typed, why in (
+        ("nan", "有限的数"),
+        ("inf", "有限的数"),
+        ("1e309", "有限的数"),
+        ("1e15", "超出合理范围"),
+        ("-2", "不小于零"),
+    ):
+        bad.write_text(
+            f"type,doc,unit,kind,area_mu,paddy_mu,grain_kg\nuse,x,530124,bcgd,1,0,{typed}\n", encoding="utf-8"
+        )
+        with pytest.raises(InvalidRecord, match=rf"第 1 行：grain_kg.*{why}"):
+            ledger.post_file(yn, bad)
     denied = tmp_path / "denied.csv"
     denied.write_text("type,doc,unit,kind,area_mu,reason\nfreeze,云冻1,530124,bcgd,1,核查\n", encoding="utf-8")
     with pytest.raises(PermissionDenied, match="第 1 条"):

@@ -3,13 +3,13 @@ with openpyxl and checked cell by cell against figures computed by hand.
 
 The ledger (see ``ledger_fixtures`` for the project's figures):
 
-- 补充耕地指标核定 for FM-2027-01: 10,000 m² = 15 亩, 粮食产能 10,845 kg, to 富民县 (530124);
+- 补充耕地指标核定 for FM-2027-01: 10,000 m² = 15 亩, 粮食产能 10,575 kg, to 富民县 (530124);
 - 调剂合同001: 富民县 → 五华区 (530102) 6,000 m² = 9 亩 at 200,000 元/亩 = 1,800,000 元, received 100,000,
-  outstanding 1,700,000; no 粮食产能 moves, so 富民县 keeps 4,000 m² = 6 亩 with 10,845 kg;
+  outstanding 1,700,000; no 粮食产能 moves, so 富民县 keeps 4,000 m² = 6 亩 with 10,575 kg;
 - 五华批〔2027〕1号: 五华区 uses 2,000 m² = 3 亩, leaving 4,000 m² = 6 亩 可用;
 - 周转指标 4,000 m² = 6 亩 to 项目区 G1 on 2020-01-01: due 2023-01-01, nothing returned, so 逾期;
 - 入市合同001 (富民县): 2,000 m² = 3 亩, price 1,000,000, cost 400,000 → 增值收益 600,000, 调节金 30 % =
-  180,000, net 820,000 → 集体留存 30 % = 246,000, 成员分配 574,000.
+  180,000, distributed = 成交价款 − 调节金 − 成本 = 420,000 → 集体留存 30 % = 126,000, 成员分配 294,000.
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ def build_ledger(tmp_path: Path) -> dict[str, int]:
             buyer="530102",
             received_yuan=100000,
         )["id"],
-        "use": ledger.use(who("wh_sup"), "530102", "bcgd", "五华批〔2027〕1号", area_m2=2000)["id"],
+        "use": ledger.use(who("wh_sup"), "530102", "bcgd", "五华批〔2027〕1号", area_m2=2000, paddy_m2=0, grain_kg=0)[
+            "id"
+        ],
         "zz": ledger.issue_revolving(who("yn_sup"), CODE, "G1", 4000, "云自然资周〔2027〕1号", on=date(2020, 1, 1))[
             "id"
         ],
@@ -118,12 +120,12 @@ def test_county_and_province_workbooks(records_world, tmp_path):
     ws = wb["余额"]
     assert ws["A1"].value == f"富民县指标台账（截至 {as_of}）"
     assert block(ws, "一、指标汇总") == [
-        ("补充耕地指标", "可用", 6, 4000, 0, 10845, None),
+        ("补充耕地指标", "可用", 6, 4000, 0, 10575, None),
         ("增减挂钩周转指标", "可用", 6, 4000, 0, 0, None),
     ]
     assert block(ws, "二、账户余额") == [
-        (None, "补充耕地指标", "可用", 6, 4000, 0, 10845),
-        (None, "补充耕地指标", "核定来源", -15, -10000, 0, -10845),
+        (None, "补充耕地指标", "可用", 6, 4000, 0, 10575),
+        (None, "补充耕地指标", "核定来源", -15, -10000, 0, -10575),
         ("G1", "增减挂钩周转指标", "可用", 6, 4000, 0, 0),
         ("G1", "增减挂钩周转指标", "应归还", -6, -4000, 0, 0),
     ]
@@ -136,7 +138,7 @@ def test_county_and_province_workbooks(records_world, tmp_path):
     assert {r[3] for r in lines} == {"云自然资核〔2027〕1号", "调剂合同001", "云自然资周〔2027〕1号"}
     assert lines[0] == (
         ids["issue"], as_of, "补充耕地指标核定", "云自然资核〔2027〕1号", "补充耕地指标", "富民县 核定来源",
-        None, -15, -10000, 0, -10845, "yn_sup", None,
+        None, -15, -10000, 0, -10575, "yn_sup", None,
     )  # fmt: skip
     assert lines[2][4:11] == ("补充耕地指标", "富民县 可用", None, -9, -6000, 0, 0)
     assert lines[3][4:11] == ("补充耕地指标", "五华区 可用", None, 9, 6000, 0, 0)
@@ -155,8 +157,8 @@ def test_county_and_province_workbooks(records_world, tmp_path):
     ws = wb["入市"]
     assert data_rows(ws) == [
         ("入市合同001", "530124100201JA00001", "测试村股份经济合作社", "出让", "商服用地", 3, 40,
-         1000000, 400000, 600000, 30, 180000, 246000, 574000, "2027-03-01"),
-        ("合计", "1 宗", None, None, None, 3, None, 1000000, 400000, 600000, None, 180000, 246000, 574000, None),
+         1000000, 400000, 600000, 30, 180000, 126000, 294000, "2027-03-01"),
+        ("合计", "1 宗", None, None, None, 3, None, 1000000, 400000, 600000, None, 180000, 126000, 294000, None),
     ]  # fmt: skip
     assert "五华批" not in all_text(wb)
 
@@ -196,7 +198,7 @@ def test_county_and_province_workbooks(records_world, tmp_path):
     assert trim(data_rows(wb["入市"])[0], 1) == NONE
     assert list(wb["周转指标"].conditional_formatting) == []
     text = all_text(wb)
-    for private in ("云自然资核", "云自然资周", "入市合同001", "G1", "10845", "测试村"):
+    for private in ("云自然资核", "云自然资周", "入市合同001", "G1", "10575", "测试村"):
         assert private not in text, private
 
     # 云南省: every county ------------------------------------------------------------------------
@@ -207,14 +209,14 @@ def test_county_and_province_workbooks(records_world, tmp_path):
     ws = wb["余额"]
     assert ws["A1"].value == f"云南省指标台账（截至 {as_of}）"
     assert block(ws, "一、指标汇总") == [
-        ("补充耕地指标", "可用", 12, 8000, 0, 10845, None),
+        ("补充耕地指标", "可用", 12, 8000, 0, 10575, None),
         ("补充耕地指标", "已使用", 3, 2000, 0, 0, None),
         ("增减挂钩周转指标", "可用", 6, 4000, 0, 0, None),
     ]
     assert trim(block(ws, "二、账户余额")[0], 1) == NONE  # the province holds no account itself
     assert block(ws, "三、各县可用指标") == [
         ("530102", "五华区", "补充耕地指标", 6, 4000, 0, 0),
-        ("530124", "富民县", "补充耕地指标", 6, 4000, 0, 10845),
+        ("530124", "富民县", "补充耕地指标", 6, 4000, 0, 10575),
         ("530124", "富民县", "增减挂钩周转指标", 6, 4000, 0, 0),
     ]
     assert [r[0] for r in data_rows(wb["明细"])] == [ids[k] for k in ("issue", "transfer", "use", "zz") for _ in (1, 2)]

@@ -69,7 +69,7 @@ def county_cell(html: str, county: str, kind: str) -> str:
 
 
 def use(client: TestClient, token: str | None, area_mu: str, doc_no: str, unit: str = COUNTY, **extra):
-    data = {"kind": "bcgd", "area_mu": area_mu, "doc_no": doc_no, **extra}
+    data = {"kind": "bcgd", "area_mu": area_mu, "doc_no": doc_no, "dlbm": "0103", "grade": "8", **extra}
     if token is not None:
         data["csrf_token"] = token
     return client.post(f"/ledger/{unit}/use", data=data, follow_redirects=False)
@@ -138,11 +138,27 @@ def test_a_use_posted_through_the_form(client, issued):
     assert avail_mu(COUNTY) == 12.0 and postings() == before
     bad = use(client, token, "三亩", "富政土〔2027〕5号")
     assert bad.status_code == 400 and "使用面积（亩）应为数字" in bad.text and postings() == before
+    for typed, why in (
+        ("nan", "应为有限的数"),
+        ("inf", "应为有限的数"),
+        ("1e309", "应为有限的数"),
+        ("1e15", "超出合理范围"),
+    ):
+        bad = use(client, token, typed, "富政土〔2027〕5号")
+        assert bad.status_code == 400 and why in bad.text and postings() == before, typed
+    bad = use(client, token, "1", "富政土〔2027〕5号", grade="", grain_kg="1e309")
+    assert bad.status_code == 400 and "粮食产能（公斤）应为有限的数" in bad.text
+    # A 补充耕地指标 use states 水田 and 产能 or the occupied land's class and grade: never a silent 0.
+    bad = use(client, token, "1", "富政土〔2027〕5号", dlbm="", grade="")
+    assert bad.status_code == 400 and "须写明粮食产能（公斤），或被占耕地的质量等别" in bad.text
+    three = use(client, token, "1", "富政土〔2027〕5号", dlbm="", paddy_mu="0", grade="", grain_kg="500")
+    assert three.status_code == 303 and avail_mu(COUNTY) == 11.0
+    before = postings()
 
     # Without the CSRF token, or with a forged one: refused, nothing written.
     assert use(client, None, "1", "富政土〔2027〕6号").status_code == 403
     assert use(client, "forged", "1", "富政土〔2027〕6号").status_code == 403
-    assert avail_mu(COUNTY) == 12.0 and postings() == before
+    assert avail_mu(COUNTY) == 11.0 and postings() == before
 
 
 def test_forms_follow_the_roles(client, issued):
@@ -210,13 +226,25 @@ def test_transfers_through_the_form(client, issued):
     )
     assert over.status_code == 400 and "超过合同总价" in over.text
     assert avail_mu(COUNTY) == 10.5
+    # The 粮食产能 goes with the area when stated: 1 亩 and 700 kg of the 10,575 kg.
+    with_grain = client.post(
+        f"/ledger/{COUNTY}/transfer",
+        data={**base, "buyer": OTHER, "contract_no": "调剂〔2027〕6号", "area_mu": "1", "grain_kg": "700"},
+        follow_redirects=False,
+    )
+    assert with_grain.status_code == 303, with_grain.text
+    assert ledger.history(records.actor("yn_sup"), OTHER)[0]["lines"][1]["grain_kg"] == 700
+    bad = client.post(
+        f"/ledger/{COUNTY}/transfer", data={**base, "buyer": OTHER, "contract_no": "调剂〔2027〕7号", "grain_kg": "inf"}
+    )
+    assert bad.status_code == 400 and "粮食产能（公斤）应为有限的数" in bad.text
 
 
 def test_history_pages_with_before(client, issued, monkeypatch):
     monkeypatch.setattr(web_app, "LEDGER_HISTORY_PAGE", 2)
     sup = records.actor("fm_sup")
     for i in range(1, 4):
-        ledger.use(sup, COUNTY, "bcgd", f"富政土〔2027〕{i}号", area_m2=100)
+        ledger.use(sup, COUNTY, "bcgd", f"富政土〔2027〕{i}号", area_m2=100, paddy_m2=0, grain_kg=0)
     sign_in(client, "fm_sup")
     first = client.get("/ledger").text  # 4 postings: the newest two, then a link to the older ones
     assert "富政土〔2027〕3号" in first and "富政土〔2027〕2号" in first and "富政土〔2027〕1号" not in first
@@ -252,6 +280,8 @@ def test_a_use_in_the_browser(records_world, issued, server, browser):  # noqa: 
     assert page.inner_text("#avail-bcgd").startswith("15.00")
     page.select_option("#use-kind", "bcgd")
     page.fill("#use-area", "3")
+    page.select_option("#use-dlbm", "0103")
+    page.fill("#use-grade", "8")
     page.fill("#use-doc", "富政土〔2027〕3号")
     page.fill("#use-memo", "县医院迁建")
     page.click("#form-use button[type=submit]")
@@ -264,10 +294,14 @@ def test_a_use_in_the_browser(records_world, issued, server, browser):  # noqa: 
     # Too much: the message shows on the page, the balance stays.
     page.select_option("#use-kind", "bcgd")
     page.fill("#use-area", "20")
+    page.select_option("#use-dlbm", "0103")
+    page.fill("#use-grade", "8")
     page.fill("#use-doc", "富政土〔2027〕4号")
     page.click("#form-use button[type=submit]")
     page.wait_for_selector("#form-use .alert.error")
-    assert "余额不足：富民县 补充耕地指标（可用） 现有 12.00 亩" in page.inner_text("#form-use .alert.error")
+    assert "余额不足（面积、粮食产能）：富民县 补充耕地指标（可用） 现有 12.00 亩" in page.inner_text(
+        "#form-use .alert.error"
+    )
     assert page.input_value("#use-doc") == "富政土〔2027〕4号"
     assert page.inner_text("#avail-bcgd").startswith("12.00")
     page.screenshot(path=str(ARTIFACTS / "ledger-county-refused.png"), full_page=True)

@@ -37,19 +37,35 @@ UnitOpt = Annotated[str | None, typer.Option("--unit", help="单位代码（县 
 DocOpt = Annotated[str, typer.Option("--doc", help="来源文件编号（文号、验收文件号、合同号）")]
 AreaMuOpt = Annotated[float | None, typer.Option("--area-mu", help="面积（亩）")]
 AreaM2Opt = Annotated[float | None, typer.Option("--area-m2", help="面积（平方米）")]
-PaddyMuOpt = Annotated[float, typer.Option("--paddy-mu", help="其中水田（亩）")]
-GrainOpt = Annotated[int, typer.Option("--grain-kg", help="粮食产能（公斤）")]
+PaddyMuOpt = Annotated[
+    float | None, typer.Option("--paddy-mu", help="其中水田（亩）；bcgd 使用须给出（可为 0），或给 --dlbm")
+]
+GrainOpt = Annotated[
+    float | None,
+    typer.Option("--capacity-kg", "--grain-kg", help="粮食产能（公斤）；bcgd 使用须给出，或给 --grade"),
+]
+GradeOpt = Annotated[
+    str | None, typer.Option("--grade", help="被占耕地质量等别 1–15：按规则中的每亩产能计算粮食产能（bcgd 使用）")
+]
+DlbmOpt = Annotated[
+    str | None, typer.Option("--dlbm", help="被占耕地地类 0101 水田 / 0102 水浇地 / 0103 旱地：定其中水田（bcgd 使用）")
+]
 OnOpt = Annotated[str | None, typer.Option("--on", help="记账日期 YYYY-MM-DD（默认今天）")]
 
 
-def _m2(area_mu: float | None, area_m2: float | None, *, required: bool = True) -> float:
+def _area(area_mu: float | None, area_m2: float | None) -> dict[str, float | None]:
+    """The area as stated (亩 or m², exactly one); the service converts it once."""
     if area_mu is not None and area_m2 is not None:
         raise InvalidRecord("--area-mu 与 --area-m2 只能给一个")
     if area_mu is None and area_m2 is None:
-        if required:
-            raise InvalidRecord("须给出面积：--area-mu 或 --area-m2")
-        return 0.0
-    return float(area_m2) if area_m2 is not None else float(area_mu or 0.0) * ledger.M2_PER_MU
+        raise InvalidRecord("须给出面积：--area-mu 或 --area-m2")
+    return {"area_mu": area_mu, "area_m2": area_m2}
+
+
+def _market_m2(area_mu: float | None, area_m2: float | None) -> float:
+    """The area in m² for services that take m² (周转指标下达, 入市 parcels); 亩 checked before converting."""
+    _area(area_mu, area_m2)
+    return float(area_m2) if area_m2 is not None else ledger.m2_from_mu(area_mu, "--area-mu")
 
 
 def _need(value: Any, option: str) -> Any:
@@ -131,8 +147,10 @@ def post(
     kind: KindOpt = None,
     area_mu: AreaMuOpt = None,
     area_m2: AreaM2Opt = None,
-    paddy_mu: PaddyMuOpt = 0.0,
-    grain_kg: GrainOpt = 0,
+    paddy_mu: PaddyMuOpt = None,
+    grain_kg: GrainOpt = None,
+    grade: GradeOpt = None,
+    dlbm: DlbmOpt = None,
     project: Annotated[str | None, typer.Option("--project", help="项目编号（zz-issue、reclaim、farmland）")] = None,
     project_area: Annotated[str | None, typer.Option("--project-area", help="增减挂钩项目区编号 XMQBH")] = None,
     reserved: Annotated[bool, typer.Option("--reserved", help="使用本村建房预留指标")] = False,
@@ -153,33 +171,34 @@ def post(
     def call() -> dict[str, Any]:
         who = acting(as_user)
         when = ledger.parse_date(on, "--on")
-        paddy = paddy_mu * ledger.M2_PER_MU
         if doc_type is PostType.use:
             return ledger.use(
                 who, _need(unit or who.unit_code, "--unit"), _need(kind, "--kind"), doc,
-                area_m2=_m2(area_mu, area_m2), paddy_m2=paddy, grain_kg=grain_kg, area_code=project_area or "",
-                reserved=reserved, on=when, memo=memo,
+                **_area(area_mu, area_m2), paddy_mu=paddy_mu, grain_kg=grain_kg, grade=grade, dlbm=dlbm,
+                area_code=project_area or "", reserved=reserved, on=when, memo=memo,
             )  # fmt: skip
+        if grade is not None or dlbm is not None:
+            raise InvalidRecord("--grade 与 --dlbm 只用于 use（补充耕地指标使用）")
         if doc_type is PostType.zz_issue:
             return ledger.issue_revolving(
                 who,
                 _need(project, "--project"),
                 _need(project_area, "--project-area"),
-                _m2(area_mu, area_m2),
+                _market_m2(area_mu, area_m2),
                 doc,
                 on=when,
             )
         if doc_type is PostType.reclaim:
             return ledger.reclaim(
                 who, _need(project, "--project"), _need(project_area, "--project-area"), doc,
-                reserve_m2=_need(reserve_mu, "--reserve-mu") * ledger.M2_PER_MU, on=when,
+                reserve_m2=ledger.m2_from_mu(_need(reserve_mu, "--reserve-mu"), "--reserve-mu"), on=when,
             )  # fmt: skip
         if doc_type is PostType.farmland:
             return ledger.issue_farmland(who, _need(project, "--project"), doc, on=when)
         if doc_type in (PostType.freeze, PostType.unfreeze):
             return ledger.freeze(
-                who, _need(unit, "--unit"), _need(kind, "--kind"), doc, area_m2=_m2(area_mu, area_m2),
-                paddy_m2=paddy, grain_kg=grain_kg, area_code=project_area or "",
+                who, _need(unit, "--unit"), _need(kind, "--kind"), doc, **_area(area_mu, area_m2),
+                paddy_mu=paddy_mu, grain_kg=grain_kg, area_code=project_area or "",
                 unfreeze=doc_type is PostType.unfreeze, reason=reason, on=when,
             )  # fmt: skip
         target = _need(of, "--of")
@@ -190,7 +209,7 @@ def post(
         if original_type not in types:
             raise InvalidRecord("--of 的类型应为 farmland、zz-issue 或 reclaim", field="--of")
         return ledger.correct(
-            who, types[original_type], original_doc, doc, area_m2=_m2(area_mu, area_m2), paddy_m2=paddy,
+            who, types[original_type], original_doc, doc, **_area(area_mu, area_m2), paddy_mu=paddy_mu,
             grain_kg=grain_kg, reason=reason, on=when,
         )  # fmt: skip
 
@@ -211,8 +230,8 @@ def transfer(
     counterparty: Annotated[str, typer.Option("--counterparty", help="省外对方，如 浙江省绍兴市")] = "",
     area_mu: AreaMuOpt = None,
     area_m2: AreaM2Opt = None,
-    paddy_mu: PaddyMuOpt = 0.0,
-    grain_kg: GrainOpt = 0,
+    paddy_mu: PaddyMuOpt = None,
+    grain_kg: GrainOpt = None,
     received: Annotated[float, typer.Option("--received", help="已收款（元）")] = 0.0,
     on: OnOpt = None,
     as_user: AsOpt = None,
@@ -221,8 +240,8 @@ def transfer(
     """指标调剂（省内或跨省）：面积、单价、总价、收款 / transfer quota."""
     result = run_service(
         lambda: ledger.transfer(
-            acting(as_user), kind, contract, area_m2=_m2(area_mu, area_m2), price_yuan_per_mu=price, seller=seller,
-            buyer=buyer, counterparty=counterparty, received_yuan=received, paddy_m2=paddy_mu * ledger.M2_PER_MU,
+            acting(as_user), kind, contract, **_area(area_mu, area_m2), price_yuan_per_mu=price, seller=seller,
+            buyer=buyer, counterparty=counterparty, received_yuan=received, paddy_mu=paddy_mu,
             grain_kg=grain_kg, on=ledger.parse_date(on, "--on"),
         ),
         as_json=as_json,
@@ -350,7 +369,7 @@ def market_add(
         who = acting(as_user)
         return ledger.market_add(
             who, _need(unit or who.unit_code, "--unit"), contract, parcel_code=parcel, collective=collective,
-            mode=mode, land_use=land_use, area_m2=_m2(area_mu, area_m2), term_years=term, price_yuan=price,
+            mode=mode, land_use=land_use, area_m2=_market_m2(area_mu, area_m2), term_years=term, price_yuan=price,
             cost_yuan=cost, rate=rate, village=village, signed_on=ledger.parse_date(on, "--on"),
         )  # fmt: skip
 

@@ -1,7 +1,10 @@
 """Quota ledgers: 增减挂钩节余指标, 周转指标 and 补充耕地指标 as double-entry postings; 入市 sums.
 
-Domain reference §5. Every quantity is an integer: area in dm² (0.01 m²), 粮食产能 in kg, money in
-fen (0.01 元), so sums are exact and a ledger balances to the last unit.
+Domain reference §5. Every quantity is an integer, so sums are exact and a ledger balances to the
+last unit: area in units of 1/300 m² (``AREA_UNITS_PER_M2``: 0.01 m² is 3 units and 1 亩 is 200,000, so
+an amount stated in 亩 or in m² is stored exactly as the document states it — 100 + 100 + 93 亩 is
+exactly 293 亩), 粮食产能 in kg, money in fen (0.01 元); conversions, bounds on typed amounts and
+document numbers live in ``engine.ledger_amounts``.
 
 Accounts are (holder unit, kind, bucket, 项目区). A *posting* (one source document) is a set of
 lines whose area, 水田 and 粮食产能 each sum to zero. Holding buckets (可用, 预留, 冻结, 已使用) may
@@ -14,6 +17,7 @@ type and checks them; ``check_ledger`` re-derives every balance and invariant fr
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +25,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from landcon.engine.codes import SQM_PER_MU
+from landcon.engine.ledger_amounts import (  # noqa: F401 - the ledger's amounts, used through this module too
+    AREA_UNITS_PER_DM2,
+    AREA_UNITS_PER_M2,
+    AREA_UNITS_PER_MU,
+    DM2_PER_M2,
+    M2_PER_MU,
+    MAX_AREA_M2,
+    MAX_GRAIN_KG,
+    MAX_YUAN,
+    InvalidAmount,
+    amount,
+    area_units,
+    area_units_from_mu,
+    dm2,
+    fen,
+    grain,
+    half_up,
+    m2,
+    mu,
+    normalise_doc_no,
+    units_from_dm2,
+    yuan,
+)
 from landcon.errors import LandconError
 
 # Kinds and buckets ------------------------------------------------------------------------------
@@ -64,9 +90,6 @@ DOC_TYPES: dict[str, str] = {
 }
 ISSUING = (ZZ_ISSUE, RECLAIM, BCGD_ISSUE)
 
-M2_PER_MU = SQM_PER_MU  # 1 亩 = 10000/15 m²
-DM2_PER_M2 = 100
-
 
 class LedgerRefused(LandconError):
     """A posting breaks a ledger rule (nothing is written)."""
@@ -83,7 +106,7 @@ class InsufficientBalance(LedgerRefused):
 
 @dataclass(frozen=True, order=True)
 class Qty:
-    """Area (dm²), of which 水田 (dm²), and 粮食产能 (kg)."""
+    """Area and, of it, 水田 (both in 1/300 m², ``AREA_UNITS_PER_M2``), and 粮食产能 (kg)."""
 
     area: int = 0
     paddy: int = 0
@@ -120,36 +143,8 @@ class Qty:
 ZERO = Qty()
 
 
-def dm2(area_m2: float) -> int:
-    """m² → dm² integer, rounded half away from zero at 0.01 m² (the precision areas are reported to)."""
-    value = round(abs(float(area_m2)) * DM2_PER_M2 + 1e-9)
-    return int(value) if area_m2 >= 0 else -int(value)
-
-
-def dm2_from_mu(area_mu: float) -> int:
-    """亩 → dm² (1 亩 = 10000/15 m²)."""
-    return dm2(float(area_mu) * M2_PER_MU)
-
-
-def m2(area_dm2: int) -> float:
-    return area_dm2 / DM2_PER_M2
-
-
-def mu(area_dm2: int) -> float:
-    """dm² → 亩, 2 decimals (1 亩 = 10000/15 m²)."""
-    return round(area_dm2 * 15 / 1_000_000 + 0.0, 2)
-
-
-def yuan(fen: int) -> float:
-    return fen / 100
-
-
-def fen(amount_yuan: float) -> int:
-    return round(float(amount_yuan) * 100)
-
-
 def describe(q: Qty) -> str:
-    """``1.50 亩（1000.00 m²）`` plus 水田 and 粮食产能 when present."""
+    """``1.50 亩（1,000.00 m²）`` plus 水田 and 粮食产能 when present."""
     text = f"{mu(q.area):,.2f} 亩（{m2(q.area):,.2f} m²）"
     if q.paddy:
         text += f"，其中水田 {mu(q.paddy):,.2f} 亩"
@@ -174,9 +169,11 @@ class LedgerRules:
     market_rate: float = 0.20
     #: Share of the net 入市 income kept by the collective; the rest goes to its members [U].
     collective_share: float = 0.30
-    #: 粮食产能 of new farmland, kg per 亩 by 耕地质量等别 (1 best … 15) [U]: 1,200 at grade 1, −60 per grade.
+    #: 粮食产能 (kg per 亩 per year) by 耕地质量等别 (1 best … 15), for farmland added (核定) and farmland
+    #: occupied (使用) alike. Grade 1 ≈ 1,500 kg and grade 15 ≈ 100 kg [C] (domain §4.3: news.china.com
+    #: 2018-01-07, 耕地质量等别); the grades between, 100 kg per grade, are a linear reading [U].
     grain_kg_per_mu: Mapping[int, float] = field(
-        default_factory=lambda: {g: 1200.0 - 60.0 * (g - 1) for g in range(1, 16)}
+        default_factory=lambda: {g: 1500.0 - 100.0 * (g - 1) for g in range(1, 16)}
     )
     #: 等别 assumed for new farmland without one [U].
     default_grade: int = 10
@@ -192,6 +189,8 @@ def rules_from_dict(data: Mapping[str, Any]) -> LedgerRules:
     if "grain_kg_per_mu" in values:
         values["grain_kg_per_mu"] = {int(k): float(v) for k, v in values["grain_kg_per_mu"].items()}
     rules = LedgerRules(**values)
+    if any(not math.isfinite(v) or v < 0 for v in rules.grain_kg_per_mu.values()):
+        raise ValueError("粮食产能标准（grain_kg_per_mu）应为不小于零的数")
     if not 0 < rules.market_rate_min <= rules.market_rate_max < 1:
         raise ValueError("调节金比例上下限应在 0 与 1 之间，且下限不大于上限")
     if not rules.market_rate_min <= rules.market_rate <= rules.market_rate_max:
@@ -211,6 +210,38 @@ def due_date(issued: dt.date, rules: LedgerRules) -> dt.date:
         return issued.replace(year=issued.year + rules.revolving_years)
     except ValueError:
         return issued.replace(year=issued.year + rules.revolving_years, day=28)
+
+
+def kg_per_mu(grade: int | str, rules: LedgerRules) -> float:
+    """粮食产能 per 亩 of a 耕地质量等别 (``grain_kg_per_mu``); an unknown grade is refused."""
+    try:
+        g = int(str(grade).strip())
+    except ValueError:
+        raise InvalidAmount(f"耕地质量等别应为 1–15 的整数（填写的是“{grade}”）") from None
+    if g not in rules.grain_kg_per_mu:
+        raise InvalidAmount(
+            f"耕地质量等别 {g} 没有粮食产能标准（有：{'、'.join(map(str, sorted(rules.grain_kg_per_mu)))}）"
+        )
+    return rules.grain_kg_per_mu[g]
+
+
+def occupied_capacity(area: int, grade: int | str, rules: LedgerRules) -> int:
+    """粮食产能 (kg) of occupied farmland = area (亩) × kg per 亩 of its 等别, half up (``grain_kg_per_mu``)."""
+    return half_up(area / AREA_UNITS_PER_MU * kg_per_mu(grade, rules))
+
+
+#: 三调 codes of 耕地: 0101 水田 is paddy, 0102 水浇地 and 0103 旱地 are not (domain §4.2).
+FARMLAND_CLASSES: dict[str, str] = {"0101": "水田", "0102": "水浇地", "0103": "旱地"}
+
+
+def occupied_paddy(area: int, dlbm: str) -> int:
+    """水田 part of occupied farmland of one class: all of it for 0101 水田, none for 0102/0103."""
+    code = dlbm.strip()
+    if code not in FARMLAND_CLASSES:
+        raise InvalidAmount(
+            f"被占耕地地类应为 {'、'.join(f'{k} {v}' for k, v in FARMLAND_CLASSES.items())}（填写的是“{dlbm}”）"
+        )
+    return area if code == "0101" else 0
 
 
 def grain_capacity(new_by_grade_m2: Mapping[str, float], rules: LedgerRules) -> int:
@@ -270,15 +301,15 @@ def _move(src: AccountKey, dst: AccountKey, q: Qty) -> list[Line]:
 # Document types: each returns the posting's lines -----------------------------------------------
 
 
-def zz_issue_lines(county: str, area_code: str, q: Qty, *, cap_dm2: int, issued_dm2: int) -> list[Line]:
+def zz_issue_lines(county: str, area_code: str, q: Qty, *, cap: int, issued: int) -> list[Line]:
     """周转指标下达 to a 项目区: 可用 +q against 应归还 −q. Cumulative issue ≤ the 项目区's 拆旧 area."""
     _positive(q, "周转指标下达")
     if q.paddy or q.grain:
         raise LedgerRefused("周转指标只计面积")
-    if issued_dm2 + q.area > cap_dm2:
+    if issued + q.area > cap:
         raise LedgerRefused(
-            f"项目区 {area_code} 周转指标累计将达 {mu(issued_dm2 + q.area):,.2f} 亩，"
-            f"超过其拆旧面积 {mu(cap_dm2):,.2f} 亩（建新不得超过拆旧）"
+            f"项目区 {area_code} 周转指标累计将达 {mu(issued + q.area):,.2f} 亩，"
+            f"超过其拆旧面积 {mu(cap):,.2f} 亩（建新不得超过拆旧）"
         )
     return [Line(AccountKey(county, ZZ, AVAIL, area_code), q), Line(AccountKey(county, ZZ, OWED, area_code), -q)]
 
@@ -291,27 +322,25 @@ class ReclaimSplit:
     surplus: int
 
 
-def reclaim_split(reclaimed_dm2: int, owed_dm2: int, reserve_dm2: int, unused_dm2: int = 0) -> ReclaimSplit:
+def reclaim_split(reclaimed: int, owed: int, reserve: int, unused: int = 0) -> ReclaimSplit:
     """At 拆旧复垦验收 the 项目区's cycle closes: 周转指标 lent but never used lapses (cancelled against
     what is owed); the 拆旧 area then returns the rest of the 周转指标, next goes to the village's own
     housing (宅基地腾退指标优先保障本村农民住宅建设, §1.4 item 9), and only the rest becomes 节余指标."""
-    cancelled = max(min(unused_dm2, owed_dm2), 0)
-    repaid = min(reclaimed_dm2, owed_dm2 - cancelled)
-    reserved = min(reclaimed_dm2 - repaid, reserve_dm2)
-    return ReclaimSplit(cancelled, repaid, reserved, reclaimed_dm2 - repaid - reserved)
+    cancelled = max(min(unused, owed), 0)
+    repaid = min(reclaimed, owed - cancelled)
+    reserved = min(reclaimed - repaid, reserve)
+    return ReclaimSplit(cancelled, repaid, reserved, reclaimed - repaid - reserved)
 
 
-def reclaim_lines(
-    county: str, area_code: str, reclaimed_dm2: int, owed_dm2: int, reserve_dm2: int, unused_dm2: int = 0
-) -> list[Line]:
+def reclaim_lines(county: str, area_code: str, reclaimed: int, owed: int, reserve: int, unused: int = 0) -> list[Line]:
     """拆旧复垦验收: 核定来源 −R; unused 周转可用 −cancelled; 应归还 +(cancelled + repaid);
     本村建房预留 +reserved; 节余可用 +surplus."""
-    if reclaimed_dm2 <= 0:
+    if reclaimed <= 0:
         raise LedgerRefused(f"项目区 {area_code} 没有拆旧复垦面积，不能核定指标")
-    if reserve_dm2 < 0:
+    if reserve < 0:
         raise LedgerRefused("本村建房预留面积不能为负")
-    split = reclaim_split(reclaimed_dm2, owed_dm2, reserve_dm2, unused_dm2)
-    lines = [Line(AccountKey(county, JSJG, SOURCE, area_code), Qty(-reclaimed_dm2))]
+    split = reclaim_split(reclaimed, owed, reserve, unused)
+    lines = [Line(AccountKey(county, JSJG, SOURCE, area_code), Qty(-reclaimed))]
     if split.cancelled:
         lines.append(Line(AccountKey(county, ZZ, AVAIL, area_code), Qty(-split.cancelled)))
     if split.cancelled or split.repaid:
@@ -383,13 +412,27 @@ def correct_lines(original: Iterable[Line], q: Qty, *, corrected: Qty) -> list[L
 # Validation -------------------------------------------------------------------------------------
 
 
+QUANTITY_NAMES = {"area": "面积", "paddy": "水田", "grain": "粮食产能"}
+
+
+def incoherent(q: Qty) -> str | None:
+    """Why a holding balance cannot exist, or None: 水田 ≤ area, 粮食产能 ≥ 0, and no 水田 or 产能
+    left on 0 亩 (a balance of "0 亩 of which 4 亩 水田" is impossible)."""
+    if q.paddy > q.area:
+        return f"水田 {mu(q.paddy):,.2f} 亩 多于面积 {mu(q.area):,.2f} 亩"
+    if q.area == 0 and q.grain > 0:
+        return f"面积为 0 而粮食产能还有 {q.grain:,} 公斤"
+    return None
+
+
 def apply(
     lines: list[Line], balances: Mapping[AccountKey, Qty], unit_names: Mapping[str, str] | None = None
 ) -> dict[AccountKey, Qty]:
     """Check a posting against the current balances; return the new balances of the touched accounts.
 
-    Refused when it does not balance or a holding account would go negative (InsufficientBalance
-    names the account, the amount needed and what is there)."""
+    Refused when it does not balance, a holding account would go negative in area, 水田 or 粮食产能
+    (InsufficientBalance names the account, which quantity is short, what is there and what is
+    needed), or would be left incoherent (``incoherent``: more 水田 than area, 产能 on 0 亩)."""
     if not lines:
         raise LedgerRefused("记账没有分录")
     if not balanced(lines):
@@ -398,11 +441,20 @@ def apply(
     for line in lines:
         after[line.account] = after.get(line.account, balances.get(line.account, ZERO)) + line.qty
     for key, value in sorted(after.items()):
-        if key.bucket in HOLDING and value.negative():
-            have = balances.get(key, ZERO)
+        if key.bucket not in HOLDING:
+            continue
+        have = balances.get(key, ZERO)
+        if value.negative():
             need = have - value
+            short = "、".join(QUANTITY_NAMES[k] for k in ("area", "paddy", "grain") if getattr(value, k) < 0)
             raise InsufficientBalance(
-                f"余额不足：{account_label(key, unit_names)} 现有 {describe(have)}，本次需要 {describe(need)}"
+                f"余额不足（{short}）：{account_label(key, unit_names)} 现有 {describe(have)}，"
+                f"本次需要 {describe(need)}"
+            )
+        if (why := incoherent(value)) is not None and incoherent(have) is None:
+            raise LedgerRefused(
+                f"{account_label(key, unit_names)} 记账后将剩余 {describe(value)}：{why}。"
+                "使用或调出补充耕地指标须同时写明其中水田面积和粮食产能"
             )
     return after
 
@@ -410,11 +462,11 @@ def apply(
 # 调剂 and 入市 sums -------------------------------------------------------------------------------
 
 
-def transfer_total_fen(area_dm2: int, price_fen_per_mu: int) -> int:
+def transfer_total_fen(area: int, price_fen_per_mu: int) -> int:
     """Contract total = area in 亩 as the contract states it (2 decimals) × price per 亩, in fen, half up.
 
-    亩 × 100 = round(dm² × 15 / 10⁴), so 5 亩 entered as 3,333.33 m² is 5.00 亩 and totals exactly 5 × price."""
-    centi_mu = (area_dm2 * 15 + 5_000) // 10_000
+    亩 × 100 = round(units / 2,000), so 5 亩 entered as 3,333.33 m² is 5.00 亩 and totals exactly 5 × price."""
+    centi_mu = (area + AREA_UNITS_PER_MU // 200) // (AREA_UNITS_PER_MU // 100)
     return (centi_mu * price_fen_per_mu + 50) // 100
 
 
@@ -429,7 +481,9 @@ class MarketSums:
 
 def market_sums(price_fen: int, cost_fen: int, rate: float, rules: LedgerRules) -> MarketSums:
     """集体经营性建设用地入市: 增值收益 = price − cost; 调节金 = 增值收益 × rate (rate within the
-    configured 20–50 % [C]); net = price − 调节金, split into the collective's share and its members'."""
+    configured 20–50 % [C]); the income distributed = 成交价款 − 调节金 − 成本 (= 增值收益 − 调节金: the
+    acquisition and development cost is repaid first, it is not income), split into the collective's
+    share (``collective_share``) and its members'."""
     if price_fen <= 0:
         raise LedgerRefused("成交价款应大于零")
     if cost_fen < 0 or cost_fen > price_fen:
@@ -440,7 +494,7 @@ def market_sums(price_fen: int, cost_fen: int, rate: float, rules: LedgerRules) 
         )
     increment = price_fen - cost_fen
     levy = round(increment * rate)
-    net = price_fen - levy
+    net = price_fen - levy - cost_fen
     collective = round(net * rules.collective_share)
     return MarketSums(increment, levy, net, collective, net - collective)
 
@@ -462,6 +516,7 @@ class Finding:
 CHECKS: dict[str, str] = {
     "UNBALANCED": "记账借贷不平衡",
     "NEGATIVE_BALANCE": "持有账户出现负余额",
+    "INCOHERENT_BALANCE": "持有账户水田多于面积或 0 亩仍有粮食产能",
     "DUPLICATE_DOCUMENT": "同一来源文件重复记账",
     "TRANSFER_NOT_CONSERVED": "调剂双方数量不等或种类不同",
     "ISSUE_WITHOUT_SOURCE": "指标核定无验收来源或与引擎计算面积不符",
@@ -487,7 +542,7 @@ def check_ledger(
     ``postings``: id, doc_type, doc_no, due_date (or None), and project_id, area_code when
     known. ``expected_issue``: posting id → the
     quantity the engine's stored indicators give for that issuing posting (missing = no accepted
-    source). ``demolished``: (county, 项目区) → 拆旧 area (dm²). Returns findings and the balance of
+    source). ``demolished``: (county, 项目区) → 拆旧 area (ledger area units). Returns findings and the balance of
     every account (account id → Qty)."""
     findings: list[Finding] = []
     e = entries.merge(accounts.rename(columns={"id": "account_id"}), on="account_id", how="left")
@@ -540,6 +595,23 @@ def check_ledger(
                     "NEGATIVE_BALANCE",
                     "error",
                     f"{account_label(key)} 在记账 {row['posting_id']} 后为负",
+                    int(row["posting_id"]),
+                )
+            )
+
+    # 水田 ≤ area and no 产能 on 0 亩, at every moment, in every holding account.
+    paddy_over = (running["paddy"] > running["area"]) & (running["area"] >= 0)
+    grain_on_nothing = (running["area"] == 0) & (running["grain"] > 0)
+    bad = holding & (paddy_over | grain_on_nothing).to_numpy()
+    if bad.any():
+        for idx, row in e[bad].drop_duplicates("account_id").iterrows():
+            key = AccountKey(row["unit"], row["kind"], row["bucket"], row["area_code"])
+            q = Qty(*(int(running.loc[idx, c]) for c in qcols))
+            findings.append(
+                Finding(
+                    "INCOHERENT_BALANCE",
+                    "error",
+                    f"{account_label(key)} 在记账 {row['posting_id']} 后为 {describe(q)}：{incoherent(q)}",
                     int(row["posting_id"]),
                 )
             )
@@ -615,9 +687,9 @@ def revolving_status(e: pd.DataFrame, due: Mapping[int, dt.date | None], today: 
                     "unit": str(unit),
                     "area_code": str(code),
                     "posting": int(pid),
-                    "issued_dm2": issued,
-                    "returned_dm2": repaid,
-                    "outstanding_dm2": outstanding,
+                    "issued": issued,
+                    "returned": repaid,
+                    "outstanding": outstanding,
                     "due_date": deadline.isoformat() if deadline else None,
                     "overdue": late,
                     "message": (

@@ -226,7 +226,7 @@ def revolving_status(row: Mapping[str, Any]) -> str:
     """逾期 (outstanding past the deadline), 已归还 (nothing outstanding) or 未到期."""
     if row["overdue"]:
         return OVERDUE
-    return NOT_DUE if row["outstanding_dm2"] > 0 else RETURNED
+    return NOT_DUE if row["outstanding"] > 0 else RETURNED
 
 
 def revolving_table(

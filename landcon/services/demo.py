@@ -194,9 +194,15 @@ def _accepted_project(
         )
     issued = ledger.issue_farmland(province, code, f"云自然资补核〔{today.year}〕1号")
     available = next(ln for ln in issued["lines"] if ln["bucket"] == "avail")
-    ledger.use(sup, county, "bcgd", f"{county}占补批〔{today.year}〕1号", area_m2=round(available["area_m2"] / 4, 2))
+    # A quarter is used and a quarter sold, each with its share of 水田 and 粮食产能 (占补平衡 is three-fold).
+    quarter = {
+        "area_m2": round(available["area_m2"] / 4, 2),
+        "paddy_m2": round(available["paddy_m2"] / 4, 2),
+        "grain_kg": available["grain_kg"] // 4,
+    }
+    ledger.use(sup, county, "bcgd", f"{county}占补批〔{today.year}〕1号", **quarter)
     ledger.transfer(
-        sup, "bcgd", f"云指标调剂〔{today.year}〕1号", area_m2=round(available["area_m2"] / 4, 2),
+        sup, "bcgd", f"云指标调剂〔{today.year}〕1号", **quarter,
         price_yuan_per_mu=200_000, seller=county, buyer=_neighbour(county), received_yuan=0,
     )  # fmt: skip
     ledger.market_add(

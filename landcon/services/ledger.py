@@ -14,7 +14,6 @@ once the project has passed 验收.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import time
 import weakref
 from collections.abc import Callable, Sequence
@@ -33,6 +32,13 @@ from landcon.engine import workflow as wf
 from landcon.engine.org import COUNTY, PROVINCE
 from landcon.errors import InvalidRecord, LandconError, NotFound
 from landcon.services import records
+from landcon.services.ledger_amounts import (  # noqa: F401 - entry points read typed numbers through this module
+    m2_from_mu,
+    occupied_qty,
+    parse_number,
+    parse_optional,
+    stated_qty,
+)
 from landcon.services.projects import get_project, today
 from landcon.services.records import Actor
 from landcon.store.db import Database
@@ -50,7 +56,7 @@ from landcon.store.models import (
 )
 
 #: Names for entry points (which may not import the engine): kinds, buckets, document types.
-KINDS, BUCKETS, DOC_TYPES = L.KINDS, L.BUCKETS, L.DOC_TYPES
+KINDS, BUCKETS, DOC_TYPES, FARMLAND_CLASSES = L.KINDS, L.BUCKETS, L.DOC_TYPES, L.FARMLAND_CLASSES
 M2_PER_MU = L.M2_PER_MU  # 亩 typed by users are converted with this one factor
 LedgerRefused, InsufficientBalance = L.LedgerRefused, L.InsufficientBalance
 
@@ -214,6 +220,10 @@ class Doc:
     #: document must carry the same lines; issuing documents are compared by holder and 项目区 only.
     expected: tuple[L.Line, ...] | None = None
 
+    def __post_init__(self) -> None:
+        # One document typed two ways (full-width digits, [2027] for 〔2027〕, spaces) is one document.
+        object.__setattr__(self, "doc_no", L.normalise_doc_no(self.doc_no))
+
 
 Builder = Callable[[Session, Callable[[Sequence[L.AccountKey]], dict[L.AccountKey, L.Qty]]], list[L.Line]]
 
@@ -271,6 +281,10 @@ def _post(
                 return _duplicate(session, old, doc)
             holder_id = _unit_id(session, doc.holder)
             _lock(session, list(ids.values()))
+            # Someone may have posted the same document while this one waited for the locks (PostgreSQL,
+            # READ COMMITTED): it is a duplicate, not a posting to check against the balance it left.
+            if (old := _existing(session, doc)) is not None:
+                return _duplicate(session, old, doc)
 
             def balances(keys: Sequence[L.AccountKey]) -> dict[L.AccountKey, L.Qty]:
                 return _read_balances(session, keys, ids=ids)
@@ -310,7 +324,7 @@ def _new_posting(
 ) -> LedgerPosting:
     posting = LedgerPosting(
         doc_type=doc.doc_type,
-        doc_no=doc.doc_no.strip(),
+        doc_no=doc.doc_no,
         unit_id=holder_id,
         kind=doc.kind,
         area_code=doc.area_code,
@@ -525,8 +539,8 @@ def farmland_quantity(indicators: dict[str, Any], rules: L.LedgerRules) -> L.Qty
     if "supplementary_m2" not in c:
         raise L.LedgerRefused("该方案版本的指标早于“可用于占补平衡面积”的计算：请重新检查并提交方案")
     return L.Qty(
-        L.dm2(c["supplementary_m2"]),
-        L.dm2(c["supplementary_paddy_m2"]),
+        L.area_units(c["supplementary_m2"]),
+        L.area_units(c["supplementary_paddy_m2"]),
         L.grain_capacity(c["supplementary_by_grade_m2"], rules),
     )
 
@@ -549,7 +563,7 @@ def issue_revolving(
         project = _project(session, who, project_code)
         _require_stage(project, APPROVED_STAGE, past=False, what="下达周转指标")
         county, pid = project.county.code, project.id
-    q = L.Qty(L.dm2(area_m2))
+    q = L.Qty(L.area_units(area_m2, "周转指标下达面积（m²）"))
 
     def build(session: Session, balances: Any) -> list[L.Line]:
         project = session.get(Project, pid)
@@ -561,7 +575,7 @@ def issue_revolving(
                 "周转指标周期已结束，不能再下达"
             )
         lent = _issued_revolving(session, county, area_code)
-        return L.zz_issue_lines(county, area_code, q, cap_dm2=snap.demolished_dm2, issued_dm2=lent)
+        return L.zz_issue_lines(county, area_code, q, cap=L.units_from_dm2(snap.demolished_dm2), issued=lent)
 
     doc = Doc(L.ZZ_ISSUE, doc_no, county, L.ZZ, area_code, pid, posted_on=on, due_date=L.due_date(on, rules))
     return _post(who, "ledger.issue", doc, build)
@@ -595,7 +609,7 @@ def reclaim(
         project = _project(session, who, project_code)
         _require_stage(project, ACCEPTANCE_STAGE, past=True, what="核定拆旧复垦指标")
         county, pid = project.county.code, project.id
-    reserve = L.dm2(reserve_m2)
+    reserve = L.area_units(reserve_m2, "本村建房预留（m²）")
 
     def build(session: Session, balances: Any) -> list[L.Line]:
         project = session.get(Project, pid)
@@ -611,7 +625,7 @@ def reclaim(
         )
         now = balances([owed_key, unused_key])
         owed, unused = max(-now[owed_key].area, 0), now[unused_key].area
-        return L.reclaim_lines(county, area_code, snap.demolished_dm2, owed, reserve, unused)
+        return L.reclaim_lines(county, area_code, L.units_from_dm2(snap.demolished_dm2), owed, reserve, unused)
 
     doc = Doc(
         L.RECLAIM,
@@ -659,20 +673,37 @@ def _prepare_use(
     kind: str,
     doc_no: str,
     *,
-    area_m2: float,
-    paddy_m2: float = 0.0,
-    grain_kg: int = 0,
+    area_m2: float | None = None,
+    area_mu: float | None = None,
+    paddy_m2: float | None = None,
+    paddy_mu: float | None = None,
+    grain_kg: float | None = None,
+    grade: int | str | None = None,
+    dlbm: str | None = None,
     area_code: str = "",
     reserved: bool = False,
     on: dt.date | None = None,
     memo: str = "",
 ) -> Prepared:
-    """建设用地审批使用 (批准文号): 可用 or 本村建房预留 → 已使用."""
+    """建设用地审批使用 (批准文号): 可用 or 本村建房预留 → 已使用.
+
+    A use of 补充耕地指标 deducts area, 水田 and 粮食产能 together (占补平衡 is 数量、水田、产能 three-fold,
+    domain §5.3): the document states the 水田 part and the capacity, or they follow from the occupied
+    farmland — 水田 from its class ``dlbm`` (0101 all, 0102/0103 none), capacity = area (亩) × kg per 亩 of
+    its 等别 ``grade`` (``LedgerRules.grain_kg_per_mu``)."""
     _kind(kind)
     _holder(session, who, unit, "ledger.post")
     if area_code:
         _area_of(session, unit, area_code)
-    q = L.Qty(L.dm2(area_m2), L.dm2(paddy_m2), int(grain_kg))
+    q = stated_qty(
+        area_m2=area_m2, area_mu=area_mu, paddy_m2=paddy_m2, paddy_mu=paddy_mu, grain_kg=grain_kg, what="使用面积"
+    )
+    if kind == L.BCGD:
+        stated_paddy = paddy_m2 is not None or paddy_mu is not None
+        q = occupied_qty(q, stated_paddy=stated_paddy, stated_grain=grain_kg is not None, grade=grade, dlbm=dlbm,
+                         rules=load_rules())  # fmt: skip
+    elif grade is not None or dlbm is not None:
+        raise InvalidRecord("被占耕地的等别和地类只用于补充耕地指标（bcgd）")
     lines = L.use_lines(unit, kind, q, area_code=area_code, reserved=reserved)
     code = lines[0].account.area
 
@@ -681,10 +712,10 @@ def _prepare_use(
             snap = _area_of(session, unit, code, lock=True)
             L.apply(lines, balances([ln.account for ln in lines]))  # a short balance is named first
             used = _used_in_area(session, unit, code)
-            if used + q.area > snap.demolished_dm2:
+            if used + q.area > L.units_from_dm2(snap.demolished_dm2):
                 raise L.LedgerRefused(
                     f"项目区 {code} 建新使用累计将达 {L.mu(used + q.area):,.2f} 亩，超过其拆旧面积 "
-                    f"{L.mu(snap.demolished_dm2):,.2f} 亩（建新不得超过拆旧）"
+                    f"{L.mu(L.units_from_dm2(snap.demolished_dm2)):,.2f} 亩（建新不得超过拆旧）"
                 )
         return lines
 
@@ -713,22 +744,6 @@ def _used_in_area(session: Session, unit: str, code: str) -> int:
     return int(value or 0)
 
 
-def parse_number(text: str, label: str, *, required: bool = True, positive: bool = False) -> float:
-    """A number typed by a user ("1,234.5"), refused readably when it is not one (forms, batch files)."""
-    value = text.strip().replace(",", "").replace("，", "")
-    if not value:
-        if required:
-            raise InvalidRecord(f"请填写{label}")
-        return 0.0
-    try:
-        number = float(value)
-    except ValueError:
-        raise InvalidRecord(f"{label}应为数字（填写的是“{text.strip()}”）") from None
-    if not math.isfinite(number) or number < 0 or (positive and number == 0):
-        raise InvalidRecord(f"{label}应{'大于零' if positive else '不小于零'}（填写的是“{text.strip()}”）")
-    return number
-
-
 def parse_date(text: str | None, label: str) -> dt.date | None:
     """A date typed by a user (YYYY-MM-DD); empty means none (today, where the use case defaults)."""
     if text is None or not text.strip():
@@ -753,9 +768,11 @@ def _prepare_freeze(
     kind: str,
     doc_no: str,
     *,
-    area_m2: float,
-    paddy_m2: float = 0.0,
-    grain_kg: int = 0,
+    area_m2: float | None = None,
+    area_mu: float | None = None,
+    paddy_m2: float | None = None,
+    paddy_mu: float | None = None,
+    grain_kg: float | None = None,
     area_code: str = "",
     unfreeze: bool = False,
     reason: str = "",
@@ -767,7 +784,7 @@ def _prepare_freeze(
     if not reason.strip():
         raise InvalidRecord("冻结或解冻须写明原因", field="reason")
     _holder(session, who, unit, "ledger.issue")
-    q = L.Qty(L.dm2(area_m2), L.dm2(paddy_m2), int(grain_kg))
+    q = stated_qty(area_m2=area_m2, area_mu=area_mu, paddy_m2=paddy_m2, paddy_mu=paddy_mu, grain_kg=grain_kg)
     lines = L.freeze_lines(unit, kind, q, area_code=area_code, unfreeze=unfreeze)
     doc = Doc(
         L.UNFREEZE if unfreeze else L.FREEZE, doc_no, unit, kind, area_code, posted_on=on or today(), memo=reason,
@@ -782,9 +799,11 @@ def correct(
     original_doc: str,
     doc_no: str,
     *,
-    area_m2: float,
-    paddy_m2: float = 0.0,
-    grain_kg: int = 0,
+    area_m2: float | None = None,
+    area_mu: float | None = None,
+    paddy_m2: float | None = None,
+    paddy_mu: float | None = None,
+    grain_kg: float | None = None,
     reason: str,
     on: dt.date | None = None,
 ) -> dict[str, Any]:
@@ -794,7 +813,8 @@ def correct(
         raise InvalidRecord(f"只能核减 {'、'.join(L.DOC_TYPES[t] for t in L.ISSUING)}", field="doc_type")
     if not reason.strip():
         raise InvalidRecord("核减须写明原因", field="reason")
-    q = L.Qty(L.dm2(area_m2), L.dm2(paddy_m2), int(grain_kg))
+    original_doc = L.normalise_doc_no(original_doc)
+    q = stated_qty(area_m2=area_m2, area_mu=area_mu, paddy_m2=paddy_m2, paddy_mu=paddy_mu, grain_kg=grain_kg)
     with records.read() as session:
         original = session.scalars(
             select(LedgerPosting).where(LedgerPosting.doc_type == doc_type, LedgerPosting.doc_no == original_doc)
@@ -852,14 +872,16 @@ def _prepare_transfer(
     kind: str,
     contract_no: str,
     *,
-    area_m2: float,
     price_yuan_per_mu: float,
+    area_m2: float | None = None,
+    area_mu: float | None = None,
     seller: str | None = None,
     buyer: str | None = None,
     counterparty: str = "",
     received_yuan: float = 0.0,
-    paddy_m2: float = 0.0,
-    grain_kg: int = 0,
+    paddy_m2: float | None = None,
+    paddy_mu: float | None = None,
+    grain_kg: float | None = None,
     on: dt.date | None = None,
 ) -> Prepared:
     """调剂 within the province (seller and buyer both units) or across provinces (one side is
@@ -872,8 +894,6 @@ def _prepare_transfer(
     party = counterparty.strip()
     if cross and not party:
         raise InvalidRecord("跨省调剂须写明省外对方（如 浙江省绍兴市）", field="counterparty")
-    if price_yuan_per_mu < 0 or received_yuan < 0:
-        raise InvalidRecord("单价和已收款不能为负")
     inside = seller or buyer
     assert inside is not None
     _holder(session, who, inside, "ledger.transfer")
@@ -883,11 +903,15 @@ def _prepare_transfer(
             raise InvalidRecord(f"{other.name}（{buyer}）不是县级或省级单位，不能持有指标", feature=buyer)
         if _province_code(buyer) != _province_code(seller):
             raise InvalidRecord("省内调剂双方须在同一省；跨省调剂请用 --counterparty 写明省外对方")
-    q = L.Qty(L.dm2(area_m2), L.dm2(paddy_m2), int(grain_kg))
+    q = stated_qty(area_m2=area_m2, area_mu=area_mu, paddy_m2=paddy_m2, paddy_mu=paddy_mu, grain_kg=grain_kg)
     lines = L.transfer_lines(seller, buyer, kind, q, province=_province_code(inside))
-    price = L.fen(price_yuan_per_mu)
+    price = L.fen(price_yuan_per_mu, "单价（元/亩）")
     total = L.transfer_total_fen(q.area, price)
-    received = L.fen(received_yuan)
+    if total > L.MAX_YUAN * 100:  # each amount in range, but together beyond any contract (and a BIGINT)
+        raise L.InvalidAmount(
+            f"合同总价 {L.yuan(total):,.0f} 元 超出合理范围（不超过 {L.MAX_YUAN:g} 元），请检查面积和单价"
+        )
+    received = L.fen(received_yuan, "已收款（元）")
     if received > total:
         raise InvalidRecord(f"已收款 {received_yuan:,.2f} 元 超过合同总价 {L.yuan(total):,.2f} 元")
 
@@ -966,11 +990,11 @@ def post_many(who: Actor, items: Sequence[dict[str, Any]], *, source: str = "") 
         _lock(session, list(ids.values()))
         balances = _read_balances(session, list(ids), ids=ids)
         names = _unit_names(session, {k.unit for k in ids})
-        stored = _stored_ids(session, [(p.doc.doc_type, p.doc.doc_no.strip()) for p in prepared])
+        stored = _stored_ids(session, [(p.doc.doc_type, p.doc.doc_no) for p in prepared])
         seen: set[tuple[str, str]] = set()
         pending: list[tuple[LedgerPosting, Prepared]] = []
         for n, p in enumerate(prepared, start=1):
-            key = (p.doc.doc_type, p.doc.doc_no.strip())
+            key = (p.doc.doc_type, p.doc.doc_no)
             try:
                 if key in seen:
                     raise L.LedgerRefused(f"{L.DOC_TYPES[key[0]]} {key[1]} 在本批中出现两次")
@@ -1017,8 +1041,11 @@ BATCH_COLUMNS: dict[str, str] = {
     "kind": "指标种类 jsjg / bcgd（zz 只能逐条在项目区内使用）",
     "area_mu": "面积（亩；或用 area_m2 列给平方米）",
     "area_m2": "面积（平方米）",
-    "paddy_mu": "其中水田（亩，可空）",
-    "grain_kg": "粮食产能（公斤，可空）",
+    "paddy_mu": "其中水田（亩；bcgd 使用须给此列或 dlbm）",
+    "grain_kg": "粮食产能（公斤；bcgd 使用须给此列或 grade）",
+    "capacity_kg": "同 grain_kg",
+    "grade": "被占耕地质量等别 1–15（bcgd 使用，按每亩产能计算粮食产能）",
+    "dlbm": "被占耕地地类 0101 水田 / 0102 水浇地 / 0103 旱地（bcgd 使用，定其中水田面积）",
     "from": "调出单位代码（transfer）",
     "to": "调入单位代码（transfer）",
     "counterparty": "省外对方（跨省 transfer）",
@@ -1048,46 +1075,48 @@ def post_file(who: Actor, path: str | Path) -> dict[str, Any]:
             items.append(_batch_item(cell))
         except ValueError as error:
             raise InvalidRecord(f"第 {n} 行：{error}", path=source, feature=n) from error
-        except InvalidRecord as error:
+        except LandconError as error:
             raise InvalidRecord(f"第 {n} 行：{error.message}", path=source, field=error.field, feature=n) from error
     return post_many(who, items, source=source)
 
 
 def _batch_item(cell: dict[str, str]) -> dict[str, Any]:
-    def number(column: str, default: float | None = None) -> float:
-        if column not in cell:
-            if default is None:
-                raise ValueError(f"缺少 {column}")
-            return default
-        try:
-            return float(cell[column].replace(",", ""))
-        except ValueError:
-            raise ValueError(f"{column} 应为数字（“{cell[column]}”）") from None
+    def number(column: str, limit: float) -> float | None:
+        return L.amount(cell[column], column, limit=limit) if column in cell else None
 
     if ("area_mu" in cell) == ("area_m2" in cell):
         raise ValueError("area_mu 与 area_m2 须给且只给一个")
-    area = number("area_m2") if "area_m2" in cell else number("area_mu") * M2_PER_MU
+    if "grain_kg" in cell and "capacity_kg" in cell:
+        raise ValueError("grain_kg 与 capacity_kg 是同一列，只给一个")
     when = parse_date(cell.get("on"), "on")
     item: dict[str, Any] = {
         "type": cell.get("type", ""),
         "kind": cell.get("kind", ""),
-        "area_m2": area,
-        "paddy_m2": number("paddy_mu", 0.0) * M2_PER_MU,
-        "grain_kg": int(number("grain_kg", 0.0)),
+        "area_m2": number("area_m2", L.MAX_AREA_M2),
+        "area_mu": number("area_mu", L.MAX_AREA_M2 / M2_PER_MU),
+        "paddy_mu": number("paddy_mu", L.MAX_AREA_M2 / M2_PER_MU),
+        "grain_kg": number("capacity_kg" if "capacity_kg" in cell else "grain_kg", L.MAX_GRAIN_KG),
         "on": when,
     }
     if item["type"] == "transfer":
+        price = number("price", L.MAX_YUAN)
+        if price is None:
+            raise ValueError("缺少 price")
         item.update(
             contract_no=cell.get("doc", ""), seller=cell.get("from"), buyer=cell.get("to"),
-            counterparty=cell.get("counterparty", ""), price_yuan_per_mu=number("price"),
-            received_yuan=number("received", 0.0),
+            counterparty=cell.get("counterparty", ""), price_yuan_per_mu=price,
+            received_yuan=number("received", L.MAX_YUAN) or 0.0,
         )  # fmt: skip
     else:
         item.update(unit=cell.get("unit", ""), doc_no=cell.get("doc", ""))
         if item["type"] in ("freeze", "unfreeze"):
             item["reason"] = cell.get("reason", "")
-        elif "memo" in cell:
-            item["memo"] = cell["memo"]
+        else:
+            if "memo" in cell:
+                item["memo"] = cell["memo"]
+            for column in ("grade", "dlbm"):
+                if column in cell:
+                    item[column] = cell[column]
     return item
 
 
@@ -1274,9 +1303,9 @@ def revolving(who: Actor, unit: str | None = None) -> list[dict[str, Any]]:
     out = L.revolving_status(e, due, today())
     for item in out:
         item["unit_name"] = names.get(item["unit"], item["unit"])
-        item["state"] = "逾期" if item["overdue"] else ("未到期" if item["outstanding_dm2"] > 0 else "已归还")
+        item["state"] = "逾期" if item["overdue"] else ("未到期" if item["outstanding"] > 0 else "已归还")
         for key in ("issued", "returned", "outstanding"):
-            item[f"{key}_mu"] = L.mu(item[f"{key}_dm2"])
+            item[f"{key}_mu"] = L.mu(item[key])
     return out
 
 
@@ -1373,7 +1402,7 @@ def check(who: Actor) -> dict[str, Any]:
         postings["due_date"] = [_as_date(d) for d in postings["due_date"]]
         expected = _expected_issues(session, postings, rules)
         demolished = {
-            (code, a.code): a.demolished_dm2
+            (code, a.code): L.units_from_dm2(a.demolished_dm2)
             for a, code in session.execute(select(LedgerArea, Unit.code).join(Unit, Unit.id == LedgerArea.unit_id))
         }
         transfers_df = pd.DataFrame(
@@ -1429,7 +1458,7 @@ def _expected_issues(session: Session, postings: pd.DataFrame, rules: L.LedgerRu
         if _stage_reached(p, ACCEPTANCE_STAGE, past=True)
     }
     demolished = {
-        (a.project_id, a.code): a.demolished_dm2
+        (a.project_id, a.code): L.units_from_dm2(a.demolished_dm2)
         for a in session.scalars(select(LedgerArea).where(LedgerArea.project_id.in_(list(accepted))))
     }
     farmland: dict[int, L.Qty | None] = {}
@@ -1481,11 +1510,16 @@ def market_add(
     rules = load_rules()
     if mode not in MARKET_MODES:
         raise InvalidRecord(f"入市方式应为 {'或'.join(MARKET_MODES)}", field="mode")
-    if area_m2 <= 0 or term_years <= 0:
-        raise InvalidRecord("面积和年限应大于零")
-    if not contract_no.strip() or not parcel_code.strip() or not collective.strip():
+    area = L.amount(area_m2, "宗地面积（m²）", limit=L.MAX_AREA_M2, positive=True)
+    if not 0 < term_years <= 70:  # 出让年限最高 70 年 (居住用地), 工业 50, 商业 40
+        raise InvalidRecord(f"年限应为 1–70 年（填写的是 {term_years}）", field="term_years")
+    contract_no = L.normalise_doc_no(contract_no)
+    if not contract_no or not parcel_code.strip() or not collective.strip():
         raise InvalidRecord("须填写合同编号、宗地代码和集体经济组织名称")
-    sums = L.market_sums(L.fen(price_yuan), L.fen(cost_yuan), rules.market_rate if rate is None else rate, rules)
+    price, cost = L.fen(price_yuan, "成交价款（元）"), L.fen(cost_yuan, "土地取得和开发成本（元）")
+    if rate is not None:
+        rate = L.amount(rate, "调节金比例", limit=1.0)
+    sums = L.market_sums(price, cost, rules.market_rate if rate is None else rate, rules)
     with records.write(who, "ledger.market") as session:
         unit = _holder(session, who, county, "ledger.market")
         if unit.level != COUNTY:
@@ -1496,21 +1530,21 @@ def market_add(
             if not v.path.startswith(unit.path):
                 raise InvalidRecord(f"{v.name}（{village}）不在 {unit.name} 内", feature=village)
             village_id = v.id
-        existing = session.scalars(select(MarketDeal).where(MarketDeal.contract_no == contract_no.strip())).first()
+        existing = session.scalars(select(MarketDeal).where(MarketDeal.contract_no == contract_no)).first()
         if existing is not None:
             raise L.LedgerRefused(f"入市合同 {contract_no} 已登记（{existing.signed_on.isoformat()}），不能重复登记")
         deal = MarketDeal(
             unit_id=unit.id,
             village_id=village_id,
-            contract_no=contract_no.strip(),
+            contract_no=contract_no,
             parcel_code=parcel_code.strip(),
             collective=collective.strip(),
             mode=mode,
             use=land_use,
-            area_dm2=L.dm2(area_m2),
+            area_dm2=L.dm2(area),
             term_years=term_years,
-            price_fen=L.fen(price_yuan),
-            cost_fen=L.fen(cost_yuan),
+            price_fen=price,
+            cost_fen=cost,
             rate=rules.market_rate if rate is None else rate,
             levy_fen=sums.levy_fen,
             collective_fen=sums.collective_fen,
@@ -1532,12 +1566,13 @@ def _deal_dict(d: MarketDeal, county_name: str) -> dict[str, Any]:
         "collective": d.collective,
         "mode": d.mode,
         "use": d.use,
-        "area_m2": L.m2(d.area_dm2),
-        "area_mu": L.mu(d.area_dm2),
+        "area_m2": L.m2(L.units_from_dm2(d.area_dm2)),
+        "area_mu": L.mu(L.units_from_dm2(d.area_dm2)),
         "term_years": d.term_years,
         "price_yuan": L.yuan(d.price_fen),
         "cost_yuan": L.yuan(d.cost_fen),
         "increment_yuan": L.yuan(d.price_fen - d.cost_fen),
+        "distributed_yuan": L.yuan(d.collective_fen + d.members_fen),  # 成交价款 − 调节金 − 成本
         "rate": d.rate,
         "levy_yuan": L.yuan(d.levy_fen),
         "collective_yuan": L.yuan(d.collective_fen),

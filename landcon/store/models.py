@@ -433,7 +433,8 @@ class LedgerPosting(Base):
 
 
 class LedgerEntry(Base):
-    """One line of a posting: area and 水田 in dm² (0.01 m²), 粮食产能 in kg — integers, exact sums."""
+    """One line of a posting: area and 水田 in 1/300 m² (engine.ledger.AREA_UNITS_PER_M2: 亩 and 0.01 m²
+    are both whole numbers of it), 粮食产能 in kg — integers, exact sums."""
 
     __tablename__ = "ledger_entries"
     __table_args__ = (Index("ix_ledger_entries_account_amounts", "account_id", "area", "paddy", "grain"),)
@@ -446,7 +447,7 @@ class LedgerEntry(Base):
 
 
 class LedgerTransfer(Base):
-    """调剂 contract of a transfer posting: parties, area, price per 亩, total and money received (fen)."""
+    """调剂 contract of a transfer posting: parties, area (1/300 m²), price per 亩, total and money received (fen)."""
 
     __tablename__ = "ledger_transfers"
     posting_id: Mapped[int] = mapped_column(ForeignKey("ledger_postings.id"), primary_key=True)
