@@ -66,7 +66,7 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
     def c(good: tuple[str, ...], *bad: tuple[str, ...]) -> Case:
         return Case(good, bad)
 
-    use = ("use", "--kind", "bcgd", "--as", sup)
+    use = ("use", "--kind", "bcgd", "--paddy-mu", "0", "--grade", "8", "--as", sup)
     transfer = ("--kind", "bcgd", "--from", COUNTY, "--to", "530102", "--price", "200000", "--as", sup)
     deal = ("--collective", "测试村股份经济合作社", "--use", "工业", "--term", "50", "--as", author)
 
@@ -220,7 +220,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
             "meeting", "add", "--unit", COUNTY, "--title", "会商", "--date", "2027-01-05", "--as", "demo_author"
         )
         batch = root / "batch.csv"
-        batch.write_text("type,doc,unit,kind,area_mu\nuse,富政批〔JSON〕9号,530124,bcgd,0.5\n", encoding="utf-8")
+        batch.write_text(
+            "type,doc,unit,kind,area_mu,paddy_mu,grade\nuse,富政批〔JSON〕9号,530124,bcgd,0.5,0,8\n", encoding="utf-8"
+        )
         write_instance(root / "inst")
         yield {
             "tmp": str(root / "out"),
