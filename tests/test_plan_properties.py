@@ -81,7 +81,7 @@ def test_plan_invariants(county: dict[str, gpd.GeoDataFrame], variant: str) -> N
     _invariants(analysis, findings)
     if variant == "compliant":
         # Every rule checked and passed — but for the 5 % rule: without 田坎 to gain by lowering the
-        # coefficient, a small county may not have enough land to restore (seed 2: below 5 %).
+        # coefficient, a small 整治区域 may lack land to restore or reclaim (seed 2: 4.63 %).
         failed = {r: f["status"] for r, f in findings.items() if f["status"] != "pass"}
         assert failed in ({}, {"NEW_FARMLAND_MIN_5PCT": "fail"})
         assert findings["NEW_FARMLAND_SLOPE_MAX_25"]["status"] == "pass"

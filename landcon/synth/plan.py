@@ -794,15 +794,21 @@ class _PlanBuilder:
         return gain
 
     def _reclaim(self, target: float, *, start: float) -> float:
-        """宜耕后备资源 (0404 / 1206 next to 耕地, not steeper than 25°) developed into 旱地."""
-        cand = np.isin(self.base, ["0404", "1206"]) & ~self.used & (self.red == 0.0)
+        """宜耕后备资源 (0404 / 1206, not steeper than 25°) developed into 旱地: plots next to 耕地 first,
+        then, where a small 整治区域 is still short of the target, the other such plots in it, and last
+        园地 beside 耕地 turned back into 耕地 (the 进出平衡 direction)."""
+        reserve = np.isin(self.base, ["0404", "1206"]) & ~self.used & (self.red == 0.0)
+        orchard = np.isin(self.base, ["0201", "0202", "0204"]) & ~self.used & (self.red == 0.0)
         gain = start
-        for k in self.rng.permutation(np.flatnonzero(cand)).tolist():
-            if gain >= target:
-                break
-            if not self.cultivated[self._neighbours(k)].any() or self._slope_near(k) == "5":
-                continue
-            gain += self._new_field(k, "0103", "restore")
+        for cand, beside_farmland in ((reserve, True), (reserve, False), (orchard, True)):
+            for k in self.rng.permutation(np.flatnonzero(cand & ~self.used)).tolist():
+                if gain >= target:
+                    return gain
+                if beside_farmland and not self.cultivated[self._neighbours(k)].any():
+                    continue
+                if self._slope_near(k) == "5":
+                    continue
+                gain += self._new_field(k, "0103", "restore")
         return gain
 
     # -- deliberate violations -----------------------------------------------------------------
