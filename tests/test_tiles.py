@@ -19,15 +19,17 @@ import numpy as np
 import pytest
 import shapely
 from conftest import X0, Y0, cell, grid_dltb
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.testclient import TestClient
 from pyproj import Transformer
 
 from landcon.engine import tiles as tm
 from landcon.errors import DatasetNotFound, InvalidRecord
 from landcon.reports.mvt import Attributes, TileLayer, encode
+from landcon.services import records
 from landcon.services import tiles as service
 from landcon.services.datasets import import_dataset
+from landcon.services.webauth import Current
 from landcon.web.tiles import router
 
 HALF = 20037508.342789244  # πR
@@ -384,9 +386,14 @@ def test_concurrent_requests_agree(grid):
 # --------------------------------------------------------------------------- router
 
 
+def _as_system_admin(request: Request) -> None:
+    """What the app's sign-in dependency leaves for the router: here the command line's administrator."""
+    request.state.current = Current(records.system_actor(), "")
+
+
 @pytest.fixture
 def client(grid):
-    app = FastAPI()
+    app = FastAPI(dependencies=[Depends(_as_system_admin)])
     app.include_router(router)
     return TestClient(app)
 

@@ -10,6 +10,7 @@ user can neither read nor change county-B's records; a prefecture user sees its 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 PROVINCE, PREFECTURE, COUNTY, TOWNSHIP, VILLAGE = "province", "prefecture", "county", "township", "village"
@@ -57,6 +58,27 @@ def unit_path(code: str) -> str:
 def in_subtree(actor_path: str, target_path: str) -> bool:
     """True when the target unit is the actor's unit or below it."""
     return target_path.startswith(actor_path)
+
+
+def counties_of(codes: Iterable[object]) -> frozenset[str]:
+    """County codes (first 6 digits) of administrative codes such as ZLDWDM (12/19 digits) or XZQDM
+    (9/12 digits); values that are not digit strings of at least 6 digits are skipped."""
+    return frozenset(s[:6] for s in (str(c).strip() for c in codes if c is not None) if len(s) >= 6 and s[:6].isdigit())
+
+
+def covering_unit(counties: Iterable[str]) -> str:
+    """Smallest unit covering every county: the county itself, else their 州/市 (``5301`` + ``00``),
+    else their province (``53`` + ``0000``). ``ValueError`` for none or several provinces."""
+    found = sorted(set(counties))
+    if not found:
+        raise ValueError("没有行政区划代码")
+    if len(found) == 1:
+        return found[0]
+    if len({c[:4] for c in found}) == 1:
+        return found[0][:4] + "00"
+    if len({c[:2] for c in found}) == 1:
+        return found[0][:2] + "0000"
+    raise ValueError(f"数据跨多个省：{'、'.join(found)}")
 
 
 @dataclass(frozen=True)
@@ -136,6 +158,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "attachment.add": frozenset({ADMIN, AUTHOR, REVIEWER, SUPERVISOR, REPORTER}),
     "audit.verify": frozenset({ADMIN, SUPERVISOR}),
     "backup": frozenset({ADMIN}),
+    "dataset.read": frozenset(ROLES),
+    "dataset.import": frozenset({ADMIN, AUTHOR}),
+    "dataset.replace": frozenset({ADMIN, AUTHOR}),
+    "dataset.survey": frozenset({ADMIN, AUTHOR}),
 }
 ACTION_NAMES: dict[str, str] = {
     "unit.manage": "管理行政单位",
@@ -163,6 +189,10 @@ ACTION_NAMES: dict[str, str] = {
     "attachment.add": "上传附件",
     "audit.verify": "核验审计日志",
     "backup": "备份与恢复",
+    "dataset.read": "查看数据集及其成果",
+    "dataset.import": "导入数据集",
+    "dataset.replace": "替换数据集",
+    "dataset.survey": "运行摸底调查",
 }
 
 

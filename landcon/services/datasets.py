@@ -26,6 +26,9 @@ from landcon.engine.crs import check_crs
 from landcon.engine.layers import DLTB, STANDARD_LAYERS
 from landcon.engine.schema import ERROR, Problem, summarise, validate_layers
 from landcon.errors import DatasetExists, DatasetNotFound, LandconError, ValidationFailed
+from landcon.services import dataset_access, records
+from landcon.services.records import Actor, require, system_actor
+from landcon.store import audit as store_audit
 from landcon.store.datasets import DatasetStore, file_checksum
 from landcon.store.layers import NAMING_HINT, SourceLayer, list_source_layers, read_layers, write_layers
 from landcon.synth.county import generate_county
@@ -174,17 +177,28 @@ def import_dataset(
     encoding: str | None = None,
     replace: bool = False,
     progress: Progress = _noop,
+    who: Actor | None = None,
 ) -> ImportResult:
-    """Validate and store ``path`` as dataset ``name``. Data with errors is refused
-    (``ImportRefused``, nothing written); warnings are kept in the manifest."""
+    """Validate and store ``path`` as dataset ``name`` for ``who`` (``None``: the command line's
+    system administrator). Data with errors is refused (``ImportRefused``, nothing written);
+    warnings are kept in the manifest. The owner unit comes from the data's codes and must be in
+    ``who``'s subtree; replacing needs ``dataset.replace`` over the stored dataset's owner
+    (``services.dataset_access``)."""
+    who = who or system_actor()
+    require(who, "dataset.import")
     target = store()
-    if target.exists(name) and not replace:
-        # Fail before the expensive read; the store re-checks atomically.
-        raise DatasetExists(f"数据集 {name} 已存在（用 --replace 替换） / dataset {name} exists", path=str(path))
+    previous: dict[str, Any] | None = None
+    if target.exists(name):
+        if not replace:
+            # Fail before the expensive read; the store re-checks atomically.
+            raise DatasetExists(f"数据集 {name} 已存在（用 --replace 替换） / dataset {name} exists", path=str(path))
+        previous = target.manifest(name)
+        dataset_access.require_write(who, "dataset.replace", name, previous)
     with ThreadPoolExecutor(max_workers=1) as pool:
         checksum = pool.submit(file_checksum, Path(path))
         layers = _read(path, encoding, progress)
         frames = {n: layer.frame for n, layer in layers.items()}
+        owner = dataset_access.owner_of(frames, who, str(path))
         # The GeoParquet files are written into a hidden folder while validation runs; a refused
         # import discards them, so nothing ever becomes visible.
         with target.stage(name, frames, replace=replace) as staged:
@@ -193,11 +207,14 @@ def import_dataset(
                 raise ImportRefused(report)
             progress("写入 / storing", 0.0)
             warnings = [p for p in report.problems if p.severity != ERROR]
-            manifest = {
+            sha256 = checksum.result()
+            manifest: dict[str, Any] = {
                 "name": name,
+                "owner": owner,
+                "imported_by": who.username,
                 "source": {
                     "path": str(Path(path).resolve()),
-                    "sha256": checksum.result(),
+                    "sha256": sha256,
                     "layers": {
                         n: {"source_layer": f["source_layer"], "file": f["file"], "encoding": f["encoding"]}
                         for n, f in report.layers.items()
@@ -209,7 +226,28 @@ def import_dataset(
                 "landcon_version": __version__,
                 "validation": summarise(report.problems) | {"warnings_list": [p.as_dict() for p in warnings[:1000]]},
             }
-            stored = staged.commit(manifest)
+            # One audit row per import or replacement, in the transaction around the swap: a swap
+            # that fails rolls the row back.
+            action = "dataset.replace" if previous is not None else "dataset.import"
+            with records.write(who, action) as session:
+                store_audit.append(
+                    session,
+                    [
+                        {
+                            "actor": who.username,
+                            "action": action,
+                            "object_type": "datasets",
+                            "object_id": name,
+                            "changes": {
+                                "owner": owner["code"],
+                                "sha256": sha256,
+                                "counts": {n: f["features"] for n, f in report.layers.items()},
+                                "previous_sha256": (previous or {}).get("source", {}).get("sha256"),
+                            },
+                        }
+                    ],
+                )
+                stored = staged.commit(manifest)
     progress("写入 / storing", 1.0)
     return ImportResult(name, stored, target.manifest(name), warnings)
 
@@ -313,16 +351,17 @@ def _describe(frame: gpd.GeoDataFrame, is_dltb: bool) -> LayerInfo:
     return LayerInfo(len(frame), crs.epsg, total, by_class, methods)
 
 
-def info(name_or_path: str, *, encoding: str | None = None) -> DatasetInfo:
+def info(name_or_path: str, *, encoding: str | None = None, who: Actor | None = None) -> DatasetInfo:
     """Per layer: feature count, EPSG, total 图斑椭球面积 and which source file / layer it was read
     from; for DLTB also ΣTBDLMJ by DLBM and the largest difference between the legal area and the
     refined area of its polygons (``AreaMethodDifference``).
 
-    ``name_or_path`` is a stored dataset's name, else a path readable by ``validate``.
+    ``name_or_path`` is a stored dataset's name (readable by ``who``), else a path readable by ``validate``.
     """
     target = store()
     if target.exists(name_or_path):
         manifest = target.manifest(name_or_path)
+        dataset_access.require_read(who or system_actor(), name_or_path, manifest)
         names = [n for n in STANDARD_LAYERS if n in manifest.get("layers", {})]
         frames = {n: target.read_layer(name_or_path, n) for n in names}
         kind: Literal["dataset", "path"] = "dataset"
@@ -342,21 +381,36 @@ def info(name_or_path: str, *, encoding: str | None = None) -> DatasetInfo:
     return DatasetInfo(name_or_path, kind, {n: _describe(f, n == DLTB) for n, f in frames.items()}, sources)
 
 
-def manifest(name: str) -> dict[str, Any]:
-    """A stored dataset's manifest (``DatasetNotFound`` when there is no such dataset)."""
+def manifest(name: str, who: Actor | None = None) -> dict[str, Any]:
+    """A stored dataset's manifest (``DatasetNotFound`` when there is no such dataset or ``who``,
+    default the system administrator, may not read it)."""
     target = store()
     if not target.exists(name):
         raise DatasetNotFound(f"数据集 {name} 不存在 / no such dataset")
-    return target.manifest(name)
+    found = target.manifest(name)
+    dataset_access.require_read(who or system_actor(), name, found)
+    return found
 
 
-def list_datasets() -> list[dict[str, Any]]:
-    """Stored datasets with their counts and import time."""
+def require_survey(who: Actor, name: str) -> dict[str, Any]:
+    """The manifest of dataset ``name`` when ``who`` may run its survey (``dataset.survey`` over its owner)."""
+    found = manifest(name, who)
+    dataset_access.require_write(who, "dataset.survey", name, found)
+    return found
+
+
+def list_datasets(who: Actor | None = None) -> list[dict[str, Any]]:
+    """Stored datasets ``who`` (default the system administrator) may read, with owner, counts and import time."""
+    who = who or system_actor()
     target = store()
     out = []
     for name in target.names():
         m = target.manifest(name)
-        out.append({"name": name, "imported_at": m.get("imported_at"), "counts": m.get("counts", {})})
+        if dataset_access.may_read(who, m):
+            owner = (m.get("owner") or {}).get("code")
+            out.append(
+                {"name": name, "owner": owner, "imported_at": m.get("imported_at"), "counts": m.get("counts", {})}
+            )
     return out
 
 

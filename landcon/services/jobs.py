@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from landcon import config
 from landcon.errors import InvalidRecord, LandconError, NotFound
-from landcon.services import records
+from landcon.services import datasets, records
 from landcon.services.records import Actor
 from landcon.store.models import Job, Unit, utcnow
 
@@ -84,7 +84,7 @@ def _tempdir() -> Any:
 
 #: kind → (handler, action required to submit it, name)
 KINDS: dict[str, tuple[Handler, str, str]] = {
-    "survey": (_survey, "project.edit", "摸底调查"),
+    "survey": (_survey, "dataset.survey", "摸底调查"),
     "plan_report": (_plan_report, "plan.upload", "方案成果（附表、文本、图件）"),
 }
 
@@ -113,6 +113,8 @@ def submit(who: Actor, kind: str, params: dict[str, Any]) -> dict[str, Any]:
     if kind not in KINDS:
         raise InvalidRecord(f"未知任务类型 {kind}", field="kind")
     records.require(who, KINDS[kind][1])
+    if kind == "survey":  # a survey's results belong to its dataset's owner
+        datasets.require_survey(who, str(params.get("dataset", "")))
     with records.write(who, f"job.{kind}") as session:
         job = Job(kind=kind, params={**params, "user": who.username}, created_by=who.username, unit_id=who.unit_id)
         session.add(job)
@@ -132,11 +134,19 @@ def get(who: Actor, job_id: int) -> dict[str, Any]:
 
 
 def latest(who: Actor, kind: str, key: str, value: str) -> dict[str, Any] | None:
-    """The newest job of ``kind`` whose params[key] == value, visible to the actor."""
+    """The newest job of ``kind`` whose params[key] == value that the actor may see; for a survey
+    only when the actor may read the dataset (``DatasetNotFound`` otherwise)."""
+    if kind == "survey" and key == "dataset":
+        datasets.manifest(value, who)
     with records.read() as session:
         recent = session.scalars(select(Job).where(Job.kind == kind).order_by(Job.id.desc()).limit(200))
-        found = next((j.id for j in recent if str(j.params.get(key)) == value), None)
-    return get(who, found) if found is not None else None
+        ids = [j.id for j in recent if str(j.params.get(key)) == value]
+    for job_id in ids:
+        try:
+            return get(who, job_id)
+        except NotFound:
+            continue
+    return None
 
 
 def recover() -> dict[str, int]:

@@ -34,10 +34,12 @@ from landcon import config
 from landcon.engine.crs import check_crs
 from landcon.engine.layers import DLTB
 from landcon.engine.survey import LEVELS, ZONE_LAYERS, AreaUnit, SurveyOptions, SurveyResult, compute_survey
-from landcon.errors import CRSError, DatasetNotFound, InputReadError, LandconError
+from landcon.errors import CRSError, DatasetNotFound, InputReadError, LandconError, NotFound
 from landcon.reports.survey_maps import render_landuse_map, render_patch_map, render_potential_map
 from landcon.reports.survey_xlsx import write_province_xlsx, write_survey_xlsx
+from landcon.services import datasets
 from landcon.services.jobs import results_dir
+from landcon.services.records import Actor
 from landcon.store._atomic import publish, remove
 from landcon.store.datasets import DatasetStore
 from landcon.store.layers import read_any_layer, write_layers
@@ -81,13 +83,24 @@ def result_dir(dataset: str, data_dir: str | Path | None = None) -> Path:
     return results_dir("survey", dataset, data_dir).resolve()
 
 
-def latest_result(dataset: str) -> dict[str, Any] | None:
-    """The dataset's latest ``survey.json`` (from the CLI or a web job), or None when never surveyed."""
+def latest_result(who: Actor, dataset: str) -> dict[str, Any] | None:
+    """The dataset's latest ``survey.json`` (from the CLI or a web job), or None when never surveyed.
+    The results carry the dataset's owner: ``DatasetNotFound`` unless ``who`` may read the dataset."""
+    datasets.manifest(dataset, who)
     path = result_dir(dataset) / "survey.json"
     if not path.is_file():
         return None
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+def result_file(who: Actor, dataset: str, filename: str) -> Path:
+    """One file of the dataset's latest survey (a bare file name), for a user who may read the dataset."""
+    datasets.manifest(dataset, who)
+    path = result_dir(dataset) / Path(filename).name
+    if not path.is_file():
+        raise NotFound(f"文件 {Path(filename).name} 不存在", feature=dataset)
+    return path
 
 
 def _names(store: DatasetStore, dataset: str, layers: Sequence[str], dltb: pd.DataFrame) -> dict[tuple[str, str], str]:

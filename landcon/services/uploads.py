@@ -204,7 +204,7 @@ def import_upload(who: Actor, upload_id: str, name: str, *, replace: bool = Fals
     """Import a validated upload as dataset ``name`` (refused when it has errors); the upload is then removed."""
     require(who, "project.edit")
     folder = _folder(upload_id)
-    result = datasets.import_dataset(_source(folder), name, replace=replace)
+    result = datasets.import_dataset(_source(folder), name, replace=replace, who=who)
     shutil.rmtree(folder, ignore_errors=True)
     return result.as_dict()
 

@@ -264,7 +264,7 @@ def _pages() -> APIRouter:
 
     @r.get("/data", response_class=HTMLResponse, include_in_schema=False)
     def data_page(request: Request, cur: webauth.Current = User) -> Response:
-        return page(request, "data.html", cur, datasets=datasets.list_datasets())
+        return page(request, "data.html", cur, datasets=datasets.list_datasets(cur.actor))
 
     @r.post("/data/upload", response_class=HTMLResponse, include_in_schema=False, dependencies=[Csrf])
     def data_upload(request: Request, file: UploadFile, cur: webauth.Current = User) -> Response:
@@ -284,27 +284,22 @@ def _pages() -> APIRouter:
 
     @r.get("/data/{name}", response_class=HTMLResponse, include_in_schema=False)
     def dataset_page(request: Request, name: str, cur: webauth.Current = User) -> Response:
-        return page(request, "dataset.html", cur, name=name, manifest=datasets.manifest(name))
+        return page(request, "dataset.html", cur, name=name, manifest=datasets.manifest(name, cur.actor))
 
     @r.get("/survey/{dataset}", response_class=HTMLResponse, include_in_schema=False)
     def survey_page(request: Request, dataset: str, cur: webauth.Current = User) -> Response:
         job = jobs.latest(cur.actor, "survey", "dataset", dataset)
-        result = survey.latest_result(dataset)  # from a web job or `landcon survey run`
+        result = survey.latest_result(cur.actor, dataset)  # from a web job or `landcon survey run`
         return page(request, "survey.html", cur, dataset=dataset, job=job, result=result)
 
     @r.post("/survey/{dataset}/run", response_class=HTMLResponse, include_in_schema=False, dependencies=[Csrf])
     def survey_run(request: Request, dataset: str, cur: webauth.Current = User) -> Response:
-        datasets.manifest(dataset)  # refuses an unknown dataset
         job = jobs.submit(cur.actor, "survey", {"dataset": dataset})
         return page(request, "job.html", cur, job=job)
 
     @r.get("/survey/{dataset}/files/{filename}", include_in_schema=False)
     def survey_file(dataset: str, filename: str, cur: webauth.Current = User) -> Response:
-        records.require(cur.actor, "project.read")
-        folder = survey.result_dir(dataset)
-        path = folder / Path(filename).name
-        if not path.is_file():
-            raise NotFound(f"文件 {filename} 不存在")
+        path = survey.result_file(cur.actor, dataset, filename)
         return FileResponse(path, filename=path.name)
 
     @r.get("/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -318,7 +313,7 @@ def _pages() -> APIRouter:
             "projects.html",
             cur,
             projects=projects.list_projects(cur.actor),
-            datasets=datasets.list_datasets(),
+            datasets=datasets.list_datasets(cur.actor),
             counties=org.list_units(cur.actor, level="county"),
         )
 
@@ -564,7 +559,7 @@ def _api() -> APIRouter:
 
     @r.get("/datasets")
     def api_datasets(cur: webauth.Current = User) -> Any:
-        return datasets.list_datasets()
+        return datasets.list_datasets(cur.actor)
 
     @r.get("/jobs/{job_id}")
     def api_job(job_id: int, cur: webauth.Current = User) -> Any:
@@ -581,15 +576,12 @@ def _api() -> APIRouter:
 
     @r.post("/survey/{dataset}", dependencies=[Csrf])
     def api_survey(dataset: str, cur: webauth.Current = User) -> Any:
-        datasets.manifest(dataset)
         return jobs.submit(cur.actor, "survey", {"dataset": dataset})
 
     @r.get("/survey/{dataset}")
     def api_survey_result(dataset: str, cur: webauth.Current = User) -> Any:
         """The dataset's latest survey.json, whether a web job or ``landcon survey run`` produced it."""
-        records.require(cur.actor, "project.read")
-        datasets.manifest(dataset)
-        result = survey.latest_result(dataset)
+        result = survey.latest_result(cur.actor, dataset)
         if result is None:
             raise NotFound(f"数据集 {dataset} 还没有摸底调查结果", feature=dataset)
         return result

@@ -1,5 +1,6 @@
 """Vector-tile endpoints of the web map (FastAPI router; the app adds authentication when it
-includes the router).
+includes the router, which leaves the signed-in user in ``request.state.current``). A dataset the
+user may not read (``services.dataset_access``) answers 404 like a missing one.
 
 - ``GET /tiles/{dataset}/{layer}/{z}/{x}/{y}.mvt`` — one Mapbox Vector Tile
   (``application/vnd.mapbox-vector-tile``); 204 when the tile has no feature.
@@ -13,11 +14,12 @@ pool (its geometry work releases the GIL); cached tiles are answered directly.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from landcon.errors import DatasetNotFound, LandconError, NotFound
+from landcon.services import datasets
 from landcon.services import tiles as tile_service
 
 __all__ = ["CACHE_CONTROL", "MEDIA_TYPE", "router"]
@@ -40,10 +42,16 @@ def _integer(name: str, value: str) -> int:
         raise LandconError(f"瓦片坐标 {name} 应为整数 / tile {name} must be an integer: {value!r}") from None
 
 
+def _may_read(request: Request, dataset: str) -> None:
+    """Refuse (``DatasetNotFound``) a dataset outside the signed-in user's reach."""
+    datasets.manifest(dataset, request.state.current.actor)
+
+
 @router.get("/tiles/{dataset}/layers.json")
-def tile_layers(dataset: str) -> Response:
+def tile_layers(request: Request, dataset: str) -> Response:
     """Layers of ``dataset`` for the map page (see module docstring)."""
     try:
+        _may_read(request, dataset)
         info = tile_service.layer_info(dataset)
     except LandconError as exc:
         return _error(exc)
@@ -51,10 +59,11 @@ def tile_layers(dataset: str) -> Response:
 
 
 @router.get("/tiles/{dataset}/{layer}/{z}/{x}/{y}.mvt")
-async def vector_tile(dataset: str, layer: str, z: str, x: str, y: str) -> Response:
+async def vector_tile(request: Request, dataset: str, layer: str, z: str, x: str, y: str) -> Response:
     """Tile z/x/y of ``layer`` of ``dataset`` (204 when it is empty). A cached tile is answered on
     the event loop; one that must be built goes to the thread pool."""
     try:
+        _may_read(request, dataset)
         zi, xi, yi = _integer("z", z), _integer("x", x), _integer("y", y)
         content = tile_service.cached_tile(dataset, layer, zi, xi, yi)
         if content is None:

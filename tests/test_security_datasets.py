@@ -1,0 +1,149 @@
+"""Datasets and their results belong to a unit (issue 16 §1): another county's users can neither
+replace, survey nor read them, through the real app on SQLite and PostgreSQL (``records_world``:
+the 530124 dataset ``grid``, a user per role in 530124 and 530102)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import cell, dltb_row, grid_dltb
+from fastapi.testclient import TestClient
+from records_fixtures import PASSWORD
+from sqlalchemy import select
+from test_web_api import csrf_of, sign_in, upload
+
+from landcon.engine import org as org_engine
+from landcon.services import datasets, jobs, org, records
+from landcon.store.models import AuditEntry
+from landcon.web.app import create_app
+
+OTHER_VILLAGE = "5301020010010000000"  # a village of 530102 (五华区), 19-char ZLDWDM
+
+
+@pytest.fixture
+def client(records_world):
+    with TestClient(create_app(worker=False), base_url="http://testserver") as c:
+        yield c
+
+
+def _gpkg(tmp_path, name: str, villages: list[str]) -> bytes:
+    path = tmp_path / name
+    rows = [dltb_row(str(i + 1), "0103", cell(i, 0), ZLDWDM=v, QSDWDM=v) for i, v in enumerate(villages)]
+    grid_dltb(rows).to_file(path, layer="DLTB")
+    return path.read_bytes()
+
+
+def _import(client: TestClient, payload: bytes, name: str, *, replace: bool = False):
+    report = upload(client, "data.gpkg", payload)
+    assert report.status_code == 200, report.text
+    token = csrf_of(client)
+    return client.post(
+        f"/api/v1/uploads/{report.json()['upload']}/import",
+        json={"name": name, "replace": replace},
+        headers={"X-CSRF-Token": token},
+    )
+
+
+def _audit(action: str) -> list[AuditEntry]:
+    with records.read() as session:
+        return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+
+
+def test_owner_is_the_county_of_the_codes_or_the_unit_covering_them():
+    assert org_engine.counties_of(["5301241002010000000", "530124100", None, "", "abc"]) == {"530124"}
+    assert org_engine.covering_unit({"530124"}) == "530124"
+    assert org_engine.covering_unit({"530124", "530102"}) == "530100"
+    assert org_engine.covering_unit({"530124", "532301"}) == "530000"
+    with pytest.raises(ValueError):
+        org_engine.covering_unit({"530124", "520102"})
+    with pytest.raises(ValueError):
+        org_engine.covering_unit(set())
+
+
+def test_the_stored_dataset_carries_its_owner(client):
+    assert datasets.manifest("grid")["owner"] == {
+        "code": "530124",
+        "path": "/530000/530100/530124/",
+        "counties": ["530124"],
+    }
+
+
+def test_another_county_cannot_replace_survey_or_read_a_dataset(client, tmp_path):
+    before = datasets.manifest("grid")["source"]["sha256"]
+    sign_in(client, "fm_author")  # the owner county surveys its data first
+    token = csrf_of(client)
+    job = client.post("/api/v1/survey/grid", headers={"X-CSRF-Token": token}).json()
+    assert jobs.run_one() is True
+    client.cookies.clear()
+
+    sign_in(client, "wh_author")
+    own_county_data = _gpkg(tmp_path, "fm.gpkg", [OTHER_VILLAGE.replace("530102", "530124", 1)])
+    replaced = _import(client, own_county_data, "grid", replace=True)
+    assert replaced.status_code in (403, 404) and datasets.manifest("grid")["source"]["sha256"] == before
+    taken = _import(client, own_county_data, "fm_copy")
+    assert taken.status_code == 403 and "530124" in taken.json()["error"]
+    token = csrf_of(client)
+    assert client.post("/api/v1/survey/grid", headers={"X-CSRF-Token": token}).status_code == 404
+    assert client.post("/survey/grid/run", data={"csrf_token": token}).status_code == 404
+    for url in (
+        "/data/grid",
+        "/survey/grid",
+        "/api/v1/survey/grid",
+        "/survey/grid/files/survey.json",
+        "/survey/grid/files/survey.xlsx",
+        "/tiles/grid/layers.json",
+        "/tiles/grid/DLTB/14/13034/7052.mvt",
+        f"/api/v1/jobs/{job['id']}",
+        f"/jobs/{job['id']}",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert "grid" not in [d["name"] for d in client.get("/api/v1/datasets").json()]
+    assert "/data/grid" not in client.get("/data").text and "0 个" in client.get("/data").text
+    client.cookies.clear()
+
+    sign_in(client, "fm_town")  # a township of the owner county still sees its county's data
+    assert [d["name"] for d in client.get("/api/v1/datasets").json()] == ["grid"]
+    assert client.get("/api/v1/survey/grid").status_code == 200
+    assert client.get("/tiles/grid/layers.json").status_code == 200
+    token = csrf_of(client)
+    assert client.post("/api/v1/survey/grid", headers={"X-CSRF-Token": token}).status_code == 403
+
+
+def test_a_township_user_of_another_county_sees_no_dataset(client):
+    org.add_user(
+        records.system_actor(), "wh_town", password=PASSWORD, unit="530102001", roles=("reporter",), department="xzf"
+    )
+    sign_in(client, "wh_town")
+    assert client.get("/api/v1/datasets").json() == []
+    assert client.get("/data/grid").status_code == 404
+    client.cookies.clear()
+    sign_in(client, "km_sup")  # the prefecture sees its counties' data
+    assert [d["name"] for d in client.get("/api/v1/datasets").json()] == ["grid"]
+
+
+def test_data_spanning_counties_is_imported_only_by_a_prefecture_or_province(client, tmp_path):
+    both = _gpkg(tmp_path, "both.gpkg", ["5301241002010000000", OTHER_VILLAGE])
+    sign_in(client, "fm_author")
+    refused = _import(client, both, "both")
+    assert refused.status_code == 403 and "跨 2 个县" in refused.json()["error"]
+    assert "both" not in [d["name"] for d in datasets.list_datasets()]
+    result = datasets.import_dataset(tmp_path / "both.gpkg", "both")  # the command line's administrator
+    assert result.manifest["owner"]["code"] == "530100"
+    assert [d["name"] for d in client.get("/api/v1/datasets").json()] == ["grid"]
+
+
+def test_imports_replacements_and_survey_runs_are_audited(client, tmp_path):
+    sign_in(client, "fm_author")
+    data = _gpkg(tmp_path, "fm.gpkg", ["5301241002010000000"])
+    assert _import(client, data, "fm_new").status_code == 200
+    assert _import(client, data, "fm_new", replace=True).status_code == 200
+    token = csrf_of(client)
+    assert client.post("/api/v1/survey/fm_new", headers={"X-CSRF-Token": token}).status_code == 200
+    imported = [e for e in _audit("dataset.import") if e.object_id == "fm_new"]
+    replaced = [e for e in _audit("dataset.replace") if e.object_id == "fm_new"]
+    assert len(imported) == 1 and len(replaced) == 1
+    assert imported[0].actor == "fm_author" and json.loads(replaced[0].changes)["owner"] == "530124"
+    assert json.loads(replaced[0].changes)["previous_sha256"] == json.loads(imported[0].changes)["sha256"]
+    surveyed = [e for e in _audit("job.survey/create") if '"fm_new"' in e.changes]
+    assert len(surveyed) == 1 and surveyed[0].actor == "fm_author"
