@@ -147,3 +147,13 @@ def test_imports_replacements_and_survey_runs_are_audited(client, tmp_path):
     assert json.loads(replaced[0].changes)["previous_sha256"] == json.loads(imported[0].changes)["sha256"]
     surveyed = [e for e in _audit("job.survey/create") if '"fm_new"' in e.changes]
     assert len(surveyed) == 1 and surveyed[0].actor == "fm_author"
+
+
+def test_a_project_cannot_be_based_on_another_countys_dataset(client):
+    from landcon.errors import NotFound
+    from landcon.services import projects
+
+    with pytest.raises(NotFound, match="grid"):
+        projects.create_project(records.actor("wh_author"), "WH-01", "五华区整治", county="530102", dataset="grid")
+    author = records.actor("fm_author")
+    assert projects.create_project(author, "FM-01", "款庄镇整治", county="530124", dataset="grid")["dataset"] == "grid"

@@ -14,7 +14,7 @@ from test_web_api import sign_in
 from typer.testing import CliRunner
 
 from landcon.cli.main import app
-from landcon.services import survey
+from landcon.services import records, survey
 from landcon.web.app import create_app
 
 runner = CliRunner()
@@ -59,5 +59,5 @@ def test_a_survey_without_out_writes_the_standard_folder(client, records_world, 
     printed = json.loads(result.stdout)
     assert printed["out_dir"] == printed["result_dir"] == str(survey.result_dir("grid"))
     assert not (tmp_path / "survey-grid").exists()
-    assert (survey.latest_result("grid") or {})["units"] == printed["units"]
+    assert (survey.latest_result(records.system_actor(), "grid") or {})["units"] == printed["units"]
     assert EMPTY not in client.get("/survey/grid").text

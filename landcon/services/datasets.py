@@ -392,6 +392,12 @@ def manifest(name: str, who: Actor | None = None) -> dict[str, Any]:
     return found
 
 
+def readable(who: Actor, name: str) -> bool:
+    """Whether dataset ``name`` exists and ``who`` may read it (``services.dataset_access``)."""
+    target = store()
+    return target.exists(name) and dataset_access.may_read(who, target.manifest(name))
+
+
 def require_survey(who: Actor, name: str) -> dict[str, Any]:
     """The manifest of dataset ``name`` when ``who`` may run its survey (``dataset.survey`` over its owner)."""
     found = manifest(name, who)

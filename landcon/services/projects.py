@@ -31,6 +31,7 @@ from landcon.engine.org import DEPARTMENTS, LEVELS
 from landcon.engine.rules import ERROR, WARNING
 from landcon.errors import InvalidRecord, NotFound, PermissionDenied, TransitionRefused
 from landcon.services import attachments, records
+from landcon.services.datasets import readable as dataset_readable
 from landcon.services.datasets import store as dataset_store
 from landcon.services.org import unit_by_code
 from landcon.services.plan import check_plan_against, diff_plans
@@ -102,7 +103,7 @@ def create_project(
 ) -> dict[str, Any]:
     """A new project of ``county`` covering townships/villages ``units``; it starts in the chain's first stage."""
     the_chain = load_chain(chain)
-    if dataset is not None and not dataset_store().exists(dataset):
+    if dataset is not None and not dataset_readable(who, dataset):
         raise NotFound(f"数据集 {dataset} 不存在（先运行 landcon data import）", feature=dataset)
     with records.write(who, "project.create") as session:
         c = unit_by_code(session, county)
@@ -143,7 +144,7 @@ def update_project(
     expected_version: int | None = None,
 ) -> dict[str, Any]:
     """Change the project's name or base dataset; ``expected_version`` is the version the user read."""
-    if dataset is not None and not dataset_store().exists(dataset):
+    if dataset is not None and not dataset_readable(who, dataset):
         raise NotFound(f"数据集 {dataset} 不存在（先运行 landcon data import）", feature=dataset)
     with records.write(who, "project.edit") as session:
         project = get_project(session, who, code)
