@@ -15,6 +15,7 @@ import re
 import secrets
 import shutil
 import stat
+import time
 import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
@@ -24,7 +25,7 @@ import shapely
 
 from landcon import config
 from landcon.errors import InputReadError, NotFound
-from landcon.services import datasets
+from landcon.services import datasets, records
 from landcon.services.records import Actor, require
 
 MAX_ENTRIES = 20_000
@@ -123,38 +124,112 @@ def _source(folder: Path) -> Path:
     raise UploadRefused("上传中没有找到 .gdb、.gpkg 或 .shp", path=folder.name)
 
 
-def receive(who: Actor, filename: str, stream: BinaryIO) -> dict[str, Any]:
-    """Store an upload (streamed, size-limited), unpack it safely and validate it."""
+def authorise(who: Actor) -> None:
+    """Whether ``who`` may upload datasets at all: checked before a byte of the body is read."""
     require(who, "project.edit")
-    name = Path(filename or "").name
-    suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
-    if suffix not in ("zip", "gpkg"):
-        raise UploadRefused(
-            "只接受 .zip（.gdb、Shapefile 或 GeoPackage 打包）或 .gpkg 文件", path=name or "（无文件名）"
-        )
-    limit = max_bytes()
-    upload_id = secrets.token_hex(16)
-    folder = _root() / upload_id
-    (folder / "data").mkdir(parents=True)
+
+
+def authorise_plan(who: Actor, code: str) -> None:
+    """Whether ``who`` may upload a plan to project ``code``: checked before the body is read."""
+    from landcon.services import projects
+
+    with records.read() as session:
+        project = projects.get_project(session, who, code)
+        require(who, "plan.upload", project.county)
+
+
+class Incoming:
+    """One upload being streamed into its staging folder, refused at the size limit.
+
+    ``write`` counts bytes as they arrive and raises ``UploadRefused`` (HTTP 413) past
+    ``LANDCON_UPLOAD_MAX_MB``; ``discard`` removes the folder and what was written so far.
+    """
+
+    def __init__(self, filename: str, suffixes: tuple[str, ...] = ("zip", "gpkg")) -> None:
+        self.name = Path(filename or "").name
+        self.suffix = self.name.lower().rsplit(".", 1)[-1] if "." in self.name else ""
+        if self.suffix not in suffixes:
+            raise UploadRefused(
+                "只接受 .zip（.gdb、Shapefile 或 GeoPackage 打包）或 .gpkg 文件"
+                if "gpkg" in suffixes
+                else "方案须为 .zip 压缩包（plan.gpkg + plan.yaml）",
+                path=self.name or "（无文件名）",
+            )
+        expire()
+        self.limit = max_bytes()
+        self.id = secrets.token_hex(16)
+        self.folder = _root() / self.id
+        (self.folder / "data").mkdir(parents=True)
+        self.raw = self.folder / ("upload.zip" if self.suffix == "zip" else "data/upload.gpkg")
+        self.size = 0
+        self._out: BinaryIO | None = open(self.raw, "wb")  # closed by close() / discard()
+
+    def write(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise TooLarge(f"文件超过上传上限 {self.limit / 2**20:g} MB（LANDCON_UPLOAD_MAX_MB）", path=self.name)
+        assert self._out is not None
+        self._out.write(data)
+
+    def close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+
+    def discard(self) -> None:
+        self.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class TooLarge(UploadRefused):
+    """The upload passed the size limit while streaming in (HTTP 413)."""
+
+
+def finish(incoming: Incoming) -> dict[str, Any]:
+    """Unpack the streamed upload safely and validate it (the folder is removed on any failure)."""
     try:
-        raw = folder / ("upload.zip" if suffix == "zip" else "data/upload.gpkg")
-        size = 0
-        with open(raw, "wb") as out:
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise UploadRefused(f"文件超过上传上限 {limit / 2**20:g} MB（LANDCON_UPLOAD_MAX_MB）", path=name)
-                out.write(chunk)
-        if suffix == "zip":
-            _extract(raw, folder / "data", limit)
-            raw.unlink()
+        incoming.close()
+        folder = incoming.folder
+        if incoming.suffix == "zip":
+            _extract(incoming.raw, folder / "data", incoming.limit)
+            incoming.raw.unlink()
         source = _source(folder)
         report = datasets.validate(source)
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        incoming.discard()
         raise
-    (folder / "name.txt").write_text(name, encoding="utf-8")
-    return {"upload": upload_id, "filename": name, "source": source.name, "report": report.as_dict()}
+    (folder / "name.txt").write_text(incoming.name, encoding="utf-8")
+    return {"upload": incoming.id, "filename": incoming.name, "source": source.name, "report": report.as_dict()}
+
+
+def receive(who: Actor, filename: str, stream: BinaryIO) -> dict[str, Any]:
+    """Store an upload (streamed, size-limited), unpack it safely and validate it."""
+    authorise(who)
+    incoming = Incoming(filename)
+    try:
+        while chunk := stream.read(CHUNK):
+            incoming.write(chunk)
+    except BaseException:
+        incoming.discard()
+        raise
+    return finish(incoming)
+
+
+def expire(now: float | None = None) -> int:
+    """Delete uploads and staging folders older than ``LANDCON_UPLOAD_EXPIRY_HOURS``; how many went."""
+    root = _root()
+    if not root.is_dir():
+        return 0
+    cutoff = (time.time() if now is None else now) - config.upload_expiry_seconds()
+    gone = 0
+    for entry in root.iterdir():
+        try:
+            if entry.stat().st_mtime < cutoff:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+                gone += 1
+        except FileNotFoundError:
+            continue
+    return gone
 
 
 def problem_features(who: Actor, upload_id: str, *, limit: int = 500) -> dict[str, Any]:

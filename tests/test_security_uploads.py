@@ -1,0 +1,203 @@
+"""Uploads cannot exhaust the server (issue 16 §2): authentication and permission before the body,
+the size limit while streaming, a request-size cap, zip bombs and broken zips, expiry, tile cache.
+
+Large bodies go through the real ASGI application with a ``receive`` that hands out 1 MiB chunks
+and records how much of the body the server took and how much it had written to disk meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from test_web_api import csrf_of, project_in_plan_stage, sign_in
+
+from landcon import config
+from landcon.web.app import COOKIE, create_app
+
+MiB = 1 << 20
+BOUNDARY = "landconboundary7d3"
+
+
+@pytest.fixture
+def client(records_world, tmp_path, monkeypatch):
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))  # where Starlette would spool form files
+    with TestClient(create_app(worker=False), base_url="http://testserver") as c:
+        yield c
+
+
+def _disk_bytes(*folders: Path) -> int:
+    return sum(f.stat().st_size for d in folders if d.exists() for f in d.rglob("*") if f.is_file())
+
+
+def raw_post(
+    client: TestClient,
+    path: str,
+    *,
+    body_mib: int,
+    csrf: str | None = None,
+    fields: dict[str, str] | None = None,
+    filename: str = "big.zip",
+    declare_length: bool = False,
+) -> dict[str, Any]:
+    """POST a multipart body of ``body_mib`` MiB of zeros in 1 MiB messages straight to the ASGI app.
+
+    Returns the status, how many body bytes the app consumed, and the most bytes it held on disk
+    (upload staging + temp dir) while it was consuming them."""
+    head = "".join(
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in (fields or {}).items()
+    )
+    head += f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+    head += "Content-Type: application/octet-stream\r\n\r\n"
+    tail = f"\r\n--{BOUNDARY}--\r\n".encode()
+    chunks = [head.encode()] + [b"\0" * MiB] * body_mib + [tail]
+    total = sum(len(c) for c in chunks)
+    watched = (config.data_dir() / "uploads", Path(tempfile.gettempdir()))
+    seen = {"consumed": 0, "disk": 0, "i": 0}
+
+    async def receive() -> dict[str, Any]:
+        seen["disk"] = max(seen["disk"], _disk_bytes(*watched))
+        i = seen["i"]
+        if i >= len(chunks):
+            await asyncio.sleep(0)
+            return {"type": "http.disconnect"}
+        seen["i"] = i + 1
+        seen["consumed"] += len(chunks[i])
+        return {"type": "http.request", "body": chunks[i], "more_body": i + 1 < len(chunks)}
+
+    status: list[int] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+
+    headers = [(b"content-type", f"multipart/form-data; boundary={BOUNDARY}".encode()), (b"host", b"testserver")]
+    if declare_length:
+        headers.append((b"content-length", str(total).encode()))
+    cookie = client.cookies.get(COOKIE)
+    if cookie:
+        headers.append((b"cookie", f"{COOKIE}={cookie}".encode()))
+    if csrf:
+        headers.append((b"x-csrf-token", csrf.encode()))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+        "state": {},
+    }
+    asyncio.run(client.app(scope, receive, send))  # type: ignore[arg-type]
+    return {"status": status[0], "consumed": seen["consumed"], "disk": seen["disk"], "total": total}
+
+
+def _left_behind() -> list[Path]:
+    roots = (config.data_dir() / "uploads", Path(tempfile.gettempdir()))
+    return [f for r in roots if r.exists() for f in r.rglob("*") if f.is_file()]
+
+
+def test_unauthenticated_upload_is_refused_before_the_body_is_read(client):
+    r = raw_post(client, "/api/v1/uploads", body_mib=48)
+    assert r["status"] == 401
+    assert r["consumed"] == 0 and r["disk"] == 0
+    assert _left_behind() == []
+
+
+def test_upload_limit_is_enforced_while_streaming_and_the_partial_file_removed(client, monkeypatch):
+    monkeypatch.setenv("LANDCON_UPLOAD_MAX_MB", "5")
+    sign_in(client, "fm_author")
+    token = csrf_of(client)
+    r = raw_post(client, "/api/v1/uploads", body_mib=48, csrf=token)
+    assert r["status"] == 413
+    assert r["consumed"] <= 7 * MiB  # stopped at the limit (+ the chunk that crossed it), not 48 MiB
+    assert r["disk"] <= 5 * MiB
+    assert _left_behind() == []
+
+
+def test_forged_upload_without_csrf_writes_nothing(client):
+    sign_in(client, "fm_author")
+    r = raw_post(client, "/api/v1/uploads", body_mib=8, csrf="wrong")
+    assert r["status"] == 403
+    assert r["disk"] == 0 and _left_behind() == []
+
+
+def test_reporter_cannot_upload_and_the_body_is_not_read(client):
+    sign_in(client, "fm_town")
+    token = csrf_of(client)
+    r = raw_post(client, "/api/v1/uploads", body_mib=32, csrf=token)
+    assert r["status"] == 403 and r["consumed"] == 0
+
+
+def test_plan_upload_by_another_county_is_403_before_the_body(client, tmp_path):
+    project_in_plan_stage(tmp_path)
+    sign_in(client, "wh_author")
+    token = csrf_of(client)
+    r = raw_post(client, "/projects/FM-WEB-01/plan", body_mib=48, fields={"csrf_token": token})
+    assert r["status"] in (403, 404) and r["consumed"] == 0 and r["disk"] == 0
+
+
+def test_plan_upload_is_streamed_with_the_limit(client, tmp_path, monkeypatch):
+    project_in_plan_stage(tmp_path)
+    monkeypatch.setenv("LANDCON_UPLOAD_MAX_MB", "5")
+    sign_in(client, "fm_author")
+    token = csrf_of(client)
+    r = raw_post(client, "/projects/FM-WEB-01/plan", body_mib=48, fields={"csrf_token": token})
+    assert r["status"] == 413 and r["consumed"] <= 7 * MiB and r["disk"] <= 5 * MiB
+    assert _left_behind() == []
+
+
+def test_request_size_cap_refuses_a_declared_large_body_unread(client, monkeypatch):
+    monkeypatch.setenv("LANDCON_UPLOAD_MAX_MB", "5")
+    r = raw_post(client, "/api/v1/uploads", body_mib=48, declare_length=True)
+    assert r["status"] == 413 and r["consumed"] == 0
+    r = raw_post(client, "/login", body_mib=32)  # an ordinary form: LANDCON_REQUEST_MAX_MB (16)
+    assert r["status"] == 413 and r["consumed"] <= 17 * MiB and r["disk"] <= 16 * MiB
+    assert _left_behind() == []
+
+
+def test_plan_and_dataset_uploads_still_work_through_the_pages(client, tmp_path):
+    import io
+    import zipfile
+
+    from test_plan_cli import GOOD, write_plan
+
+    from landcon.services import projects, records
+
+    project_in_plan_stage(tmp_path)
+    folder = write_plan(tmp_path / "v2", GOOD[:1])
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in folder.rglob("*"):
+            if f.is_file():
+                zf.write(f, f"plan/{f.relative_to(folder)}")
+    sign_in(client, "fm_author")
+    token = csrf_of(client)
+    r = client.post(
+        "/projects/FM-WEB-01/plan",
+        data={"csrf_token": token},
+        files={"file": ("plan.zip", buf.getvalue())},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    versions = projects.show_project(records.actor("fm_author"), "FM-WEB-01")["plan_versions"]
+    assert len(versions) == 1  # the draft was replaced by the uploaded plan
+    r = client.post("/projects/FM-WEB-01/plan", data={"csrf_token": token, "example": "true"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    r = client.post(
+        "/projects/FM-WEB-01/plan", data={"csrf_token": "forged"}, files={"file": ("plan.zip", buf.getvalue())}
+    )
+    assert r.status_code == 403
+    assert _left_behind() == []
