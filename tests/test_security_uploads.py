@@ -201,3 +201,130 @@ def test_plan_and_dataset_uploads_still_work_through_the_pages(client, tmp_path)
     )
     assert r.status_code == 403
     assert _left_behind() == []
+
+
+# Zip bombs and broken zips: one check (store.zipsafe) for the web and the command line -------------
+
+
+def bomb_zip(entries: int, size: int = MiB, name: str = "DLTB{}.dbf") -> bytes:
+    """A zip of ``entries`` members of ``size`` zero bytes, deflated once and repeated (built by hand:
+    compressing 8 GiB would take minutes)."""
+    import struct
+    import zlib
+
+    zeros = b"\0" * size
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    data = packer.compress(zeros) + packer.flush()
+    crc = zlib.crc32(zeros)
+    body, central = bytearray(), bytearray()
+    for i in range(entries):
+        fname = name.format(i).encode()
+        offset = len(body)
+        body += struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(data), size, len(fname), 0)
+        body += fname + data
+        central += struct.pack(
+            "<4sHHHHHHIIIHHHHHII",
+            b"PK\x01\x02",
+            20,
+            20,
+            0,
+            8,
+            0,
+            0x21,
+            crc,
+            len(data),
+            size,
+            len(fname),
+            0,
+            0,
+            0,
+            0,
+            0,
+            offset,
+        )
+        central += fname
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, entries, entries, len(central), len(body), 0)
+    return bytes(body + central + end)
+
+
+def corrupt_zip(method: int) -> bytes:
+    """A one-member zip whose data no longer matches its CRC (stored) or is no deflate stream (deflated)."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as zf:
+        zf.writestr("DLTB.parquet", bytes(range(256)) * 64)
+    raw = bytearray(buf.getvalue())
+    start = 30 + len("DLTB.parquet")  # the member's data follows its local header
+    for i in range(start + 10, start + 40):
+        raw[i] ^= 0x5A
+    return bytes(raw)
+
+
+def post_zip(client: TestClient, name: str, payload: bytes):
+    token = csrf_of(client)
+    return client.post("/api/v1/uploads", files={"file": (name, payload)}, headers={"X-CSRF-Token": token})
+
+
+def test_zip_bomb_of_8192_one_mib_entries_is_refused_before_extracting(client):
+    payload = bomb_zip(8192)  # 8 GiB declared in ~9 MB: exactly 4 × the default 2048 MB limit
+    assert len(payload) < 12 * MiB
+    sign_in(client, "fm_author")
+    r = post_zip(client, "bomb.zip", payload)
+    assert r.status_code == 400 and "压缩炸弹" in r.json()["error"]
+    assert _left_behind() == []
+
+
+def test_zip_bomb_within_the_old_total_is_refused_by_the_ratio_of_every_entry(client, monkeypatch):
+    monkeypatch.setenv("LANDCON_UPLOAD_MAX_MB", "64")  # 200 × 1 MiB declared < 4 × 64 MiB
+    sign_in(client, "fm_author")
+    r = post_zip(client, "bomb.zip", bomb_zip(200))
+    assert r.status_code == 400 and "压缩比异常" in r.json()["error"]
+    assert _left_behind() == []
+
+
+def test_declared_total_and_entry_count_are_checked(tmp_path):
+    from landcon.store import zipsafe
+
+    archive = tmp_path / "many.zip"
+    archive.write_bytes(bomb_zip(50, size=100))
+    with pytest.raises(zipsafe.UnsafeArchive, match="条目过多"):
+        zipsafe.check(archive, zipsafe.Limits(max_total=MiB, max_entries=49))
+    with pytest.raises(zipsafe.UnsafeArchive, match="总大小 0 MB 超过上限"):
+        zipsafe.check(archive, zipsafe.Limits(max_total=4999))
+    assert len(zipsafe.check(archive, zipsafe.Limits(max_total=5000))) == 50
+
+
+@pytest.mark.parametrize("method", [0, 8], ids=["bad-crc", "broken-deflate"])
+def test_broken_zip_is_a_clear_error_on_the_web(client, method):
+    import zipfile
+
+    sign_in(client, "fm_author")
+    r = post_zip(client, "broken.zip", corrupt_zip(zipfile.ZIP_STORED if method == 0 else zipfile.ZIP_DEFLATED))
+    assert r.status_code == 400 and "压缩包已损坏" in r.json()["error"], r.text
+    assert _left_behind() == []
+
+
+@pytest.mark.parametrize("method", [0, 8], ids=["bad-crc", "broken-deflate"])
+def test_broken_zip_is_a_clear_error_on_the_command_line(tmp_path, method):
+    import zipfile
+
+    from landcon.errors import InputReadError
+    from landcon.store.layers import read_layers
+
+    archive = tmp_path / "broken.zip"
+    archive.write_bytes(corrupt_zip(zipfile.ZIP_STORED if method == 0 else zipfile.ZIP_DEFLATED))
+    with pytest.raises(InputReadError, match="压缩包已损坏") as info:
+        read_layers(archive)
+    assert "broken.zip" in str(info.value)
+
+
+def test_cli_reader_refuses_the_zip_bomb(tmp_path):
+    from landcon.errors import InputReadError
+    from landcon.store.layers import read_layers
+
+    archive = tmp_path / "bomb.zip"
+    archive.write_bytes(bomb_zip(300, name="DLTB{}.parquet"))
+    with pytest.raises(InputReadError, match="压缩炸弹"):
+        read_layers(archive)

@@ -3,9 +3,9 @@
 Accepted: a ``.gpkg`` or a ``.zip`` holding a ``.gdb`` folder, shapefiles or a GeoPackage. Refused
 with a message naming the file and entry:
 - larger than ``LANDCON_UPLOAD_MAX_MB`` (default 2048) while streaming in;
-- zip entries with absolute paths, ``..``, drive letters or symlinks (path traversal);
-- zip bombs: more than ``MAX_ENTRIES`` entries, a total uncompressed size above 4 × the upload
-  limit, or an entry whose compression ratio exceeds ``MAX_RATIO``;
+- zip archives failing ``store.zipsafe`` (the one check shared with the command line): paths
+  outside the folder or symlinks, too many entries, a declared or actual uncompressed total above
+  4 × the upload limit, an entry compressed beyond 200:1, a bad CRC or broken deflate stream;
 - files of unexpected types inside the archive (only GIS parts and text sidecars are extracted).
 """
 
@@ -14,10 +14,8 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
-import stat
 import time
-import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import pyogrio
@@ -27,9 +25,9 @@ from landcon import config
 from landcon.errors import InputReadError, NotFound
 from landcon.services import datasets, records
 from landcon.services.records import Actor, require
+from landcon.store import zipsafe
 
-MAX_ENTRIES = 20_000
-MAX_RATIO = 200
+UNZIP_FACTOR = 4
 CHUNK = 1 << 20
 GIS_PARTS = {
     ".gpkg", ".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".xml", ".parquet",
@@ -59,54 +57,19 @@ def _folder(upload_id: str) -> Path:
     return folder
 
 
-def _safe_member(info: zipfile.ZipInfo, archive: str, allowed: set[str] = GIS_PARTS) -> PurePosixPath | None:
-    name = info.filename.replace("\\", "/")
-    path = PurePosixPath(name)
-    mode = info.external_attr >> 16
-    if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in path.parts:
-        raise UploadRefused(f"压缩包条目 {info.filename!r} 指向包外（路径穿越），已拒绝", path=archive)
-    if stat.S_ISLNK(mode):
-        raise UploadRefused(f"压缩包条目 {info.filename!r} 是符号链接，已拒绝", path=archive)
-    if info.is_dir():
-        return None
-    suffix = path.suffix.lower()
-    in_gdb = any(p.lower().endswith(".gdb") for p in path.parts[:-1])
-    if suffix not in allowed and not in_gdb:
-        raise UploadRefused(
-            f"压缩包中有不接受的文件 {info.filename!r}（只接受 .gdb、Shapefile、GeoPackage）", path=archive
-        )
-    return path
-
-
 def _extract(archive: Path, target: Path, limit: int, allowed: set[str] = GIS_PARTS) -> None:
-    try:
-        zf = zipfile.ZipFile(archive)
-    except zipfile.BadZipFile as error:
-        raise UploadRefused("不是有效的 zip 压缩包", path=archive.name) from error
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_ENTRIES:
-            raise UploadRefused(f"压缩包条目过多（{len(infos)} > {MAX_ENTRIES}），疑似压缩炸弹", path=archive.name)
-        total = sum(i.file_size for i in infos)
-        if total > 4 * limit:
-            raise UploadRefused(f"解压后过大（{total / 2**20:.0f} MB），疑似压缩炸弹", path=archive.name)
-        for info in infos:
-            member = _safe_member(info, archive.name, allowed)
-            if member is None:
-                continue
-            if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 1 << 20:
-                raise UploadRefused(
-                    f"条目 {info.filename!r} 压缩比异常（>{MAX_RATIO}），疑似压缩炸弹", path=archive.name
-                )
-            out = target.joinpath(*member.parts)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            written = 0
-            with zf.open(info) as src, open(out, "wb") as dst:
-                while chunk := src.read(CHUNK):
-                    written += len(chunk)
-                    if written > info.file_size:  # the header lied about the size
-                        raise UploadRefused(f"条目 {info.filename!r} 实际大小与声明不符", path=archive.name)
-                    dst.write(chunk)
+    """Unpack through ``store.zipsafe`` (paths, count, declared total ≤ 4 × the upload limit, ratio of
+    every member, bytes counted) after refusing members of unexpected types."""
+    limits = zipsafe.Limits(max_total=UNZIP_FACTOR * limit)
+    infos = zipsafe.check(archive, limits)
+    for info in infos:
+        path = zipsafe.member_path(info, archive.name)
+        in_gdb = any(p.lower().endswith(".gdb") for p in path.parts[:-1])
+        if not info.is_dir() and path.suffix.lower() not in allowed and not in_gdb:
+            raise UploadRefused(
+                f"压缩包中有不接受的文件 {info.filename!r}（只接受 .gdb、Shapefile、GeoPackage）", path=archive.name
+            )
+    zipsafe.extract(archive, infos, target, limits)
 
 
 def _source(folder: Path) -> Path:
