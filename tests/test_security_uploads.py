@@ -328,3 +328,98 @@ def test_cli_reader_refuses_the_zip_bomb(tmp_path):
     archive.write_bytes(bomb_zip(300, name="DLTB{}.parquet"))
     with pytest.raises(InputReadError, match="压缩炸弹"):
         read_layers(archive)
+
+
+# Expiry of uploads and staging folders; the tile cache's bound ---------------------------------------
+
+
+def test_uploads_and_staging_folders_expire(client, monkeypatch):
+    import os
+    import time
+
+    from landcon.services import uploads
+
+    root = config.data_dir() / "uploads"
+    old, fresh, staging = root / ("a" * 32), root / ("b" * 32), root / ("c" * 32 + ".unpack")
+    for folder in (old, fresh, staging):
+        (folder / "data").mkdir(parents=True)
+        (folder / "data" / "x.gpkg").write_bytes(b"x" * 100)
+    day_ago = time.time() - 25 * 3600
+    os.utime(old, (day_ago, day_ago))
+    os.utime(staging, (day_ago, day_ago))
+    sign_in(client, "fm_author")
+    token = csrf_of(client)
+    client.post("/api/v1/uploads", files={"file": ("x.exe", b"MZ")}, headers={"X-CSRF-Token": token})
+    assert sorted(p.name for p in root.iterdir()) == [fresh.name]  # swept at the (refused) upload
+    r = client.post(f"/api/v1/uploads/{old.name}/import", json={"name": "x"}, headers={"X-CSRF-Token": token})
+    assert r.status_code == 404 and "已过期" in r.json()["error"]
+    monkeypatch.setenv("LANDCON_UPLOAD_EXPIRY_HOURS", "0")
+    assert uploads.expire(time.time() + 1) == 1
+    assert not any(root.iterdir())
+
+
+def test_expired_uploads_are_removed_when_the_server_starts(records_world):
+    import os
+    import time
+
+    old = config.data_dir() / "uploads" / ("d" * 32)
+    old.mkdir(parents=True)
+    os.utime(old, (time.time() - 48 * 3600,) * 2)
+    with TestClient(create_app(worker=False)):
+        assert not old.exists()
+
+
+@pytest.fixture
+def tiled(tmp_path, monkeypatch):
+    from test_tiles import write_grid
+
+    from landcon.services.datasets import import_dataset
+
+    monkeypatch.setenv("LANDCON_DATA_DIR", str(tmp_path / "data"))
+    import_dataset(write_grid(tmp_path / "grid.gpkg"), "grid")
+    return tmp_path / "data" / "tiles"
+
+
+def _entries(folder: Path) -> int:
+    return sum(1 for _ in folder.rglob("*")) if folder.exists() else 0
+
+
+def test_random_far_tiles_create_no_files(tiled):
+    import random
+
+    from landcon.services import tiles
+
+    rng = random.Random(16)
+    for _ in range(1500):
+        assert tiles.tile("grid", "DLTB", 22, rng.randrange(1 << 22), rng.randrange(1 << 22)) == b""
+    assert _entries(tiled) == 0
+
+
+def test_deep_tiles_inside_the_data_are_built_but_not_cached(tiled):
+    from landcon.engine import tiles as tm
+    from landcon.services import tiles
+
+    x, y = tm.tile_for_lonlat(102.0015, 25.3058, 16)
+    assert tiles.tile("grid", "DLTB", 16, x, y) != b""  # cached: the map's deepest zoom
+    cached = _entries(tiled)
+    for dx in range(4):
+        for dy in range(4):
+            tiles.tile("grid", "DLTB", 18, 4 * x + dx, 4 * y + dy)
+    assert _entries(tiled) == cached
+
+
+def test_tile_cache_stays_within_its_bound(tiled, monkeypatch):
+    from landcon.engine import tiles as tm
+    from landcon.services import tiles
+    from landcon.store import tilecache
+
+    monkeypatch.setenv("LANDCON_TILE_CACHE_MB", str(5 * 4096 / 2**20))  # five 4 KiB blocks
+    written = 0
+    for layer, z0 in (("DLTB", 13), ("YJJBNTBHTB", 11)):
+        for z in range(z0, 17):
+            x, y = tm.tile_for_lonlat(102.0015, 25.3058, z)
+            for dx in (-1, 0, 1):
+                tiles.tile("grid", layer, z, x + dx, y)
+                written += 1
+                assert tilecache.size_on_disk(tiled) <= 5 * 4096
+    assert written > 5 and 0 < tilecache.size_on_disk(tiled)

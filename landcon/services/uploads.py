@@ -109,6 +109,7 @@ class Incoming:
     """
 
     def __init__(self, filename: str, suffixes: tuple[str, ...] = ("zip", "gpkg")) -> None:
+        expire()
         self.name = Path(filename or "").name
         self.suffix = self.name.lower().rsplit(".", 1)[-1] if "." in self.name else ""
         if self.suffix not in suffixes:
@@ -118,7 +119,6 @@ class Incoming:
                 else "方案须为 .zip 压缩包（plan.gpkg + plan.yaml）",
                 path=self.name or "（无文件名）",
             )
-        expire()
         self.limit = max_bytes()
         self.id = secrets.token_hex(16)
         self.folder = _root() / self.id
