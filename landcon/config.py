@@ -10,6 +10,11 @@
 | ``LANDCON_ATTACHMENT_MAX_MB`` | ``50`` | largest attachment accepted |
 | ``LANDCON_TIMEZONE`` | ``Asia/Shanghai`` | time zone of "today" for deadlines and overdue tasks |
 | ``LANDCON_UPLOAD_MAX_MB`` | ``2048`` | largest dataset or plan upload accepted by the web application |
+| ``LANDCON_REQUEST_MAX_MB`` | ``16`` | largest request body of any other web route (forms, JSON); |
+|   |   | larger ones get 413 before they are read (docs/security.md) |
+| ``LANDCON_UPLOAD_EXPIRY_HOURS`` | ``24`` | unimported uploads and plan staging folders are deleted after |
+|   |   | this long (at start and at each upload) |
+| ``LANDCON_TILE_CACHE_MB`` | ``512`` | size bound of the vector-tile cache; oldest tiles go first |
 | ``LANDCON_SESSION_HOURS`` | ``8`` | how long a web sign-in lasts |
 | ``LANDCON_LEDGER_RULES`` | (built-in values) | YAML file of quota-ledger rule values (docs/ledger.md) |
 """
@@ -50,6 +55,21 @@ def timezone() -> str:
 def upload_max_bytes() -> int:
     """Largest web upload (``LANDCON_UPLOAD_MAX_MB``, default 2048 MB)."""
     return int(float(os.environ.get("LANDCON_UPLOAD_MAX_MB", "2048")) * 1024 * 1024)
+
+
+def request_max_bytes() -> int:
+    """Largest body of a web request other than an upload (``LANDCON_REQUEST_MAX_MB``, default 16 MB)."""
+    return int(float(os.environ.get("LANDCON_REQUEST_MAX_MB", "16")) * 1024 * 1024)
+
+
+def upload_expiry_seconds() -> float:
+    """Age after which unimported uploads and staging folders are deleted (``LANDCON_UPLOAD_EXPIRY_HOURS``)."""
+    return float(os.environ.get("LANDCON_UPLOAD_EXPIRY_HOURS", "24")) * 3600
+
+
+def tile_cache_max_bytes() -> int:
+    """Size bound of the vector-tile cache (``LANDCON_TILE_CACHE_MB``, default 512 MB)."""
+    return int(float(os.environ.get("LANDCON_TILE_CACHE_MB", "512")) * 1024 * 1024)
 
 
 def session_hours() -> float:

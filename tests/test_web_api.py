@@ -142,7 +142,7 @@ def test_uploads_refuse_oversize_wrong_type_traversal_and_bombs(client, monkeypa
     assert r.status_code == 400 and "压缩炸弹" in r.json()["error"]
     monkeypatch.setenv("LANDCON_UPLOAD_MAX_MB", "0.01")
     r = upload(client, "big.gpkg", b"SQLite format 3\0" + b"\0" * 20_000)
-    assert r.status_code == 400 and "上传上限" in r.json()["error"]
+    assert r.status_code == 413 and "上传上限" in r.json()["error"]
     assert not list((records_world_dir(client) / "uploads").glob("*/data/*"))  # nothing left behind
 
 

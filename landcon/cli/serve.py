@@ -8,6 +8,9 @@ import typer
 
 from landcon.cli._common import console
 
+LIMIT_CONCURRENCY = 100
+"""Connections served at once; more get 503 (slow uploads cannot take every worker)."""
+
 
 def serve_cmd(
     host: Annotated[str, typer.Option("--host", help="监听地址 / address")] = "127.0.0.1",
@@ -20,4 +23,12 @@ def serve_cmd(
     from landcon.web.app import create_app
 
     console.print(f"landcon Web：http://{host}:{port}/  （Ctrl+C 停止；API 文档 /api/docs）")
-    uvicorn.run(create_app(worker=not workers_off), host=host, port=port, log_level="warning")
+    # Uvicorn has no body-size option: the app's BodyLimit middleware caps every request body.
+    uvicorn.run(
+        create_app(worker=not workers_off),
+        host=host,
+        port=port,
+        log_level="warning",
+        limit_concurrency=LIMIT_CONCURRENCY,
+        timeout_keep_alive=5,
+    )

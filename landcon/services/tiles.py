@@ -11,7 +11,10 @@ How a tile is made:
    ``version`` is a hash of the manifest's ``imported_at`` and layer checksums: a re-imported
    dataset gets a new folder, so stale tiles are never served (the old folder is removed when
    the new version is first seen). Tiles are written atomically (temporary file +
-   ``os.replace``); empty tiles are cached as empty files.
+   ``os.replace``); empty tiles are cached as empty files. The cache is bounded
+   (``LANDCON_TILE_CACHE_MB``; oldest tiles deleted first, ``store.tilecache``); tiles outside
+   the layer's extent (GeoParquet bbox) are answered empty without building or writing anything,
+   and tiles above ``OVERZOOM_FROM`` are built but not cached.
 2. **Layer index** — built once per (dataset, layer, version) and kept in memory in a small LRU
    (``INDEX_CACHE_SIZE`` = 4 entries): the layer is read from GeoParquet (geometry + the tile
    fields only), transformed once to EPSG:3857 (pyproj, vectorised with ``shapely.transform``),
@@ -49,7 +52,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import threading
 import time
 import uuid
@@ -73,6 +75,7 @@ from landcon.engine.schema import SCHEMAS
 from landcon.engine.tiles import EXTENT, PolygonSource, tile_bounds, tile_polygons, validate_tile
 from landcon.errors import DatasetNotFound, InvalidRecord
 from landcon.reports.mvt import Attributes, TileLayer, encode
+from landcon.store import tilecache
 from landcon.store.datasets import MANIFEST, DatasetStore
 
 __all__ = [
@@ -394,20 +397,43 @@ def _read_cached(path: Path) -> bytes | None:
         return None
 
 
-def _write_cached(path: Path, content: bytes) -> None:
-    """Write atomically; the cache is best effort (a failed write only costs a rebuild)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(content)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+def _write_cached(root: Path, path: Path, content: bytes) -> None:
+    """Write atomically, within the cache's size bound (``store.tilecache``); best effort."""
+    tilecache.write(root / "tiles", path, content, config.tile_cache_max_bytes())
+
+
+_EXTENTS: dict[tuple[str, str, str, str], tuple[float, float, float, float] | None] = {}
+_EXTENTS_LOCK = threading.Lock()
+
+
+def _mercator_extent(root: Path, store: DatasetStore, dataset: str, layer: str, facts: _DatasetFacts) -> Any:
+    """The layer's bounds in EPSG:3857 from its GeoParquet metadata (``None``: unknown), per version."""
+    key = (str(root), dataset, layer, facts.version)
+    with _EXTENTS_LOCK:
+        if key in _EXTENTS:
+            return _EXTENTS[key]
+    lonlat = _lonlat_bounds(store.layer_path(dataset, layer), facts.crs.get(layer))
+    extent = None
+    if lonlat is not None:
+        to_merc = Transformer.from_crs(4326, 3857, always_xy=True)
+        lat = max(-85.05112878, min(85.05112878, lonlat[1])), max(-85.05112878, min(85.05112878, lonlat[3]))
+        x0, y0 = to_merc.transform(lonlat[0], lat[0])
+        x1, y1 = to_merc.transform(lonlat[2], lat[1])
+        extent = (float(x0), float(y0), float(x1), float(y1))
+    with _EXTENTS_LOCK:
+        if len(_EXTENTS) > 256:
+            _EXTENTS.clear()
+        _EXTENTS[key] = extent
+    return extent
+
+
+def _outside(extent: Any, z: int, x: int, y: int) -> bool:
+    """Whether tile z/x/y, grown by its buffer, misses the layer's extent (then it is empty)."""
+    if extent is None:
+        return False
+    minx, miny, maxx, maxy = tile_bounds(z, x, y)
+    pad = BUFFER * (maxx - minx) / EXTENT
+    return bool(maxx + pad < extent[0] or minx - pad > extent[2] or maxy + pad < extent[1] or miny - pad > extent[3])
 
 
 # --------------------------------------------------------------------------- public API
@@ -465,12 +491,15 @@ def tile(dataset: str, layer: str, z: int, x: int, y: int) -> bytes:
     cached = _read_cached(path)
     if cached is not None:
         return cached
+    if _outside(_mercator_extent(root, store, dataset, layer, facts), z, x, y):
+        return b""  # nothing to draw and nothing written: random far-away requests cost no disk
 
     def build() -> bytes:
         index = _layer_index(root, store, dataset, layer, facts)
         with _RENDER_SLOTS:
             content = render_tile(index, layer, z, x, y)
-        _write_cached(path, content)
+        if z <= OVERZOOM_FROM:  # the map overzooms beyond: deeper tiles are built, not cached
+            _write_cached(root, path, content)
         return content
 
     return _STATE.render_once(path, build)

@@ -3,9 +3,9 @@
 Accepted: a ``.gpkg`` or a ``.zip`` holding a ``.gdb`` folder, shapefiles or a GeoPackage. Refused
 with a message naming the file and entry:
 - larger than ``LANDCON_UPLOAD_MAX_MB`` (default 2048) while streaming in;
-- zip entries with absolute paths, ``..``, drive letters or symlinks (path traversal);
-- zip bombs: more than ``MAX_ENTRIES`` entries, a total uncompressed size above 4 × the upload
-  limit, or an entry whose compression ratio exceeds ``MAX_RATIO``;
+- zip archives failing ``store.zipsafe`` (the one check shared with the command line): paths
+  outside the folder or symlinks, too many entries, a declared or actual uncompressed total above
+  4 × the upload limit, an entry compressed beyond 200:1, a bad CRC or broken deflate stream;
 - files of unexpected types inside the archive (only GIS parts and text sidecars are extracted).
 """
 
@@ -14,9 +14,8 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
-import stat
-import zipfile
-from pathlib import Path, PurePosixPath
+import time
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import pyogrio
@@ -24,11 +23,11 @@ import shapely
 
 from landcon import config
 from landcon.errors import InputReadError, NotFound
-from landcon.services import datasets
+from landcon.services import datasets, records
 from landcon.services.records import Actor, require
+from landcon.store import zipsafe
 
-MAX_ENTRIES = 20_000
-MAX_RATIO = 200
+UNZIP_FACTOR = 4
 CHUNK = 1 << 20
 GIS_PARTS = {
     ".gpkg", ".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".xml", ".parquet",
@@ -58,54 +57,19 @@ def _folder(upload_id: str) -> Path:
     return folder
 
 
-def _safe_member(info: zipfile.ZipInfo, archive: str, allowed: set[str] = GIS_PARTS) -> PurePosixPath | None:
-    name = info.filename.replace("\\", "/")
-    path = PurePosixPath(name)
-    mode = info.external_attr >> 16
-    if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in path.parts:
-        raise UploadRefused(f"压缩包条目 {info.filename!r} 指向包外（路径穿越），已拒绝", path=archive)
-    if stat.S_ISLNK(mode):
-        raise UploadRefused(f"压缩包条目 {info.filename!r} 是符号链接，已拒绝", path=archive)
-    if info.is_dir():
-        return None
-    suffix = path.suffix.lower()
-    in_gdb = any(p.lower().endswith(".gdb") for p in path.parts[:-1])
-    if suffix not in allowed and not in_gdb:
-        raise UploadRefused(
-            f"压缩包中有不接受的文件 {info.filename!r}（只接受 .gdb、Shapefile、GeoPackage）", path=archive
-        )
-    return path
-
-
 def _extract(archive: Path, target: Path, limit: int, allowed: set[str] = GIS_PARTS) -> None:
-    try:
-        zf = zipfile.ZipFile(archive)
-    except zipfile.BadZipFile as error:
-        raise UploadRefused("不是有效的 zip 压缩包", path=archive.name) from error
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_ENTRIES:
-            raise UploadRefused(f"压缩包条目过多（{len(infos)} > {MAX_ENTRIES}），疑似压缩炸弹", path=archive.name)
-        total = sum(i.file_size for i in infos)
-        if total > 4 * limit:
-            raise UploadRefused(f"解压后过大（{total / 2**20:.0f} MB），疑似压缩炸弹", path=archive.name)
-        for info in infos:
-            member = _safe_member(info, archive.name, allowed)
-            if member is None:
-                continue
-            if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 1 << 20:
-                raise UploadRefused(
-                    f"条目 {info.filename!r} 压缩比异常（>{MAX_RATIO}），疑似压缩炸弹", path=archive.name
-                )
-            out = target.joinpath(*member.parts)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            written = 0
-            with zf.open(info) as src, open(out, "wb") as dst:
-                while chunk := src.read(CHUNK):
-                    written += len(chunk)
-                    if written > info.file_size:  # the header lied about the size
-                        raise UploadRefused(f"条目 {info.filename!r} 实际大小与声明不符", path=archive.name)
-                    dst.write(chunk)
+    """Unpack through ``store.zipsafe`` (paths, count, declared total ≤ 4 × the upload limit, ratio of
+    every member, bytes counted) after refusing members of unexpected types."""
+    limits = zipsafe.Limits(max_total=UNZIP_FACTOR * limit)
+    infos = zipsafe.check(archive, limits)
+    for info in infos:
+        path = zipsafe.member_path(info, archive.name)
+        in_gdb = any(p.lower().endswith(".gdb") for p in path.parts[:-1])
+        if not info.is_dir() and path.suffix.lower() not in allowed and not in_gdb:
+            raise UploadRefused(
+                f"压缩包中有不接受的文件 {info.filename!r}（只接受 .gdb、Shapefile、GeoPackage）", path=archive.name
+            )
+    zipsafe.extract(archive, infos, target, limits)
 
 
 def _source(folder: Path) -> Path:
@@ -123,38 +87,112 @@ def _source(folder: Path) -> Path:
     raise UploadRefused("上传中没有找到 .gdb、.gpkg 或 .shp", path=folder.name)
 
 
-def receive(who: Actor, filename: str, stream: BinaryIO) -> dict[str, Any]:
-    """Store an upload (streamed, size-limited), unpack it safely and validate it."""
+def authorise(who: Actor) -> None:
+    """Whether ``who`` may upload datasets at all: checked before a byte of the body is read."""
     require(who, "project.edit")
-    name = Path(filename or "").name
-    suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
-    if suffix not in ("zip", "gpkg"):
-        raise UploadRefused(
-            "只接受 .zip（.gdb、Shapefile 或 GeoPackage 打包）或 .gpkg 文件", path=name or "（无文件名）"
-        )
-    limit = max_bytes()
-    upload_id = secrets.token_hex(16)
-    folder = _root() / upload_id
-    (folder / "data").mkdir(parents=True)
+
+
+def authorise_plan(who: Actor, code: str) -> None:
+    """Whether ``who`` may upload a plan to project ``code``: checked before the body is read."""
+    from landcon.services import projects
+
+    with records.read() as session:
+        project = projects.get_project(session, who, code)
+        require(who, "plan.upload", project.county)
+
+
+class Incoming:
+    """One upload being streamed into its staging folder, refused at the size limit.
+
+    ``write`` counts bytes as they arrive and raises ``UploadRefused`` (HTTP 413) past
+    ``LANDCON_UPLOAD_MAX_MB``; ``discard`` removes the folder and what was written so far.
+    """
+
+    def __init__(self, filename: str, suffixes: tuple[str, ...] = ("zip", "gpkg")) -> None:
+        expire()
+        self.name = Path(filename or "").name
+        self.suffix = self.name.lower().rsplit(".", 1)[-1] if "." in self.name else ""
+        if self.suffix not in suffixes:
+            raise UploadRefused(
+                "只接受 .zip（.gdb、Shapefile 或 GeoPackage 打包）或 .gpkg 文件"
+                if "gpkg" in suffixes
+                else "方案须为 .zip 压缩包（plan.gpkg + plan.yaml）",
+                path=self.name or "（无文件名）",
+            )
+        self.limit = max_bytes()
+        self.id = secrets.token_hex(16)
+        self.folder = _root() / self.id
+        (self.folder / "data").mkdir(parents=True)
+        self.raw = self.folder / ("upload.zip" if self.suffix == "zip" else "data/upload.gpkg")
+        self.size = 0
+        self._out: BinaryIO | None = open(self.raw, "wb")  # closed by close() / discard()
+
+    def write(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise TooLarge(f"文件超过上传上限 {self.limit / 2**20:g} MB（LANDCON_UPLOAD_MAX_MB）", path=self.name)
+        assert self._out is not None
+        self._out.write(data)
+
+    def close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+
+    def discard(self) -> None:
+        self.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class TooLarge(UploadRefused):
+    """The upload passed the size limit while streaming in (HTTP 413)."""
+
+
+def finish(incoming: Incoming) -> dict[str, Any]:
+    """Unpack the streamed upload safely and validate it (the folder is removed on any failure)."""
     try:
-        raw = folder / ("upload.zip" if suffix == "zip" else "data/upload.gpkg")
-        size = 0
-        with open(raw, "wb") as out:
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise UploadRefused(f"文件超过上传上限 {limit / 2**20:g} MB（LANDCON_UPLOAD_MAX_MB）", path=name)
-                out.write(chunk)
-        if suffix == "zip":
-            _extract(raw, folder / "data", limit)
-            raw.unlink()
+        incoming.close()
+        folder = incoming.folder
+        if incoming.suffix == "zip":
+            _extract(incoming.raw, folder / "data", incoming.limit)
+            incoming.raw.unlink()
         source = _source(folder)
         report = datasets.validate(source)
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        incoming.discard()
         raise
-    (folder / "name.txt").write_text(name, encoding="utf-8")
-    return {"upload": upload_id, "filename": name, "source": source.name, "report": report.as_dict()}
+    (folder / "name.txt").write_text(incoming.name, encoding="utf-8")
+    return {"upload": incoming.id, "filename": incoming.name, "source": source.name, "report": report.as_dict()}
+
+
+def receive(who: Actor, filename: str, stream: BinaryIO) -> dict[str, Any]:
+    """Store an upload (streamed, size-limited), unpack it safely and validate it."""
+    authorise(who)
+    incoming = Incoming(filename)
+    try:
+        while chunk := stream.read(CHUNK):
+            incoming.write(chunk)
+    except BaseException:
+        incoming.discard()
+        raise
+    return finish(incoming)
+
+
+def expire(now: float | None = None) -> int:
+    """Delete uploads and staging folders older than ``LANDCON_UPLOAD_EXPIRY_HOURS``; how many went."""
+    root = _root()
+    if not root.is_dir():
+        return 0
+    cutoff = (time.time() if now is None else now) - config.upload_expiry_seconds()
+    gone = 0
+    for entry in root.iterdir():
+        try:
+            if entry.stat().st_mtime < cutoff:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+                gone += 1
+        except FileNotFoundError:
+            continue
+    return gone
 
 
 def problem_features(who: Actor, upload_id: str, *, limit: int = 500) -> dict[str, Any]:

@@ -18,8 +18,9 @@ Guarantees:
   encoding detected from the DBF bytes (``detect_dbf_encoding``); bytes that do not decode, and
   decoded text that looks like mojibake (U+FFFD, C1 controls, runs of Latin-1 letters with no
   Chinese, e.g. ``Ë®Ìï`` for 水田), raise ``EncodingError`` naming file, layer, field and feature;
-- zip archives are checked before use: every member path must stay inside the archive (no
-  ``..``, no absolute paths) and the total uncompressed size is limited (``MAX_ZIP_BYTES``).
+- zip archives are checked before use by ``store.zipsafe`` (paths inside, no symlinks, member
+  count, declared total ≤ ``MAX_ZIP_BYTES``, compression ratio of every member; bytes counted
+  while extracting; a bad CRC or broken deflate stream is an ``InputReadError``).
   FileGDB / GeoPackage members are read in place through GDAL ``/vsizip/``; archives holding
   Shapefiles or GeoParquet are extracted to a temporary folder that is always removed.
 
@@ -33,7 +34,6 @@ import codecs
 import contextlib
 import os
 import re
-import shutil
 import struct
 import tempfile
 import uuid
@@ -54,6 +54,7 @@ from landcon.engine.empty_values import blank_zeros
 from landcon.engine.layers import canonical_layer_name, discover, normalise_columns, recognise_layer_name
 from landcon.engine.text import looks_garbled
 from landcon.errors import EncodingError, InputReadError, LandconError
+from landcon.store import zipsafe
 from landcon.store._atomic import remove, swap_in
 
 __all__ = [
@@ -143,54 +144,14 @@ def _directory_candidates(folder: Path, display: str) -> list[_Candidate]:
     return found
 
 
-def _check_zip(archive: Path, display: str) -> list[zipfile.ZipInfo]:
-    """The members of a zip archive, after checking that every path stays inside and the total
-    uncompressed size is acceptable."""
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            members = zf.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InputReadError(f"无法读取 zip 压缩包 / cannot read the zip archive: {_short(exc)}", path=display) from exc
-    total = 0
-    for member in members:
-        name = member.filename.replace("\\", "/")
-        parts = PurePosixPath(name).parts
-        if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts or "\x00" in name:
-            raise InputReadError(
-                f"zip 压缩包含有不安全的路径 {member.filename!r}，已拒绝 / "
-                f"unsafe member path {member.filename!r} in the zip archive; refused",
-                path=display,
-            )
-        total += member.file_size
-    if total > MAX_ZIP_BYTES:
-        raise InputReadError(
-            f"zip 解压后总大小 {total / 1024**3:.1f} GiB 超过上限 {MAX_ZIP_BYTES / 1024**3:.0f} GiB / "
-            "the archive's uncompressed size exceeds the limit",
-            path=display,
-        )
-    return members
-
-
-def _extract_zip(archive: Path, members: list[zipfile.ZipInfo], target: Path) -> None:
-    """Extract checked members, verifying each final path stays inside ``target``."""
-    root = target.resolve()
-    with zipfile.ZipFile(archive) as zf:
-        for member in members:
-            out = (root / member.filename.replace("\\", "/")).resolve()
-            if out != root and root not in out.parents:
-                raise InputReadError(f"zip 成员路径越界 / member escapes the archive: {member.filename}")
-            if member.is_dir():
-                out.mkdir(parents=True, exist_ok=True)
-                continue
-            out.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(member) as src, open(out, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1024 * 1024)
+def _zip_limits() -> zipsafe.Limits:
+    return zipsafe.Limits(max_total=MAX_ZIP_BYTES)
 
 
 def _zip_candidates(archive: Path, display: str, stack: contextlib.ExitStack) -> list[_Candidate]:
     """FileGDB and GeoPackage members are read in place (GDAL ``/vsizip/``); Shapefiles (which
     need their sidecars and DBF bytes) and GeoParquet files are extracted to a temporary folder."""
-    members = _check_zip(archive, display)
+    members = zipsafe.check(archive, _zip_limits(), display)
     gdb_roots: list[str] = []
     flat_gdb = False  # the FileGDB's files at the archive's root (zipped from inside the .gdb)
     gpkgs: list[str] = []
@@ -222,7 +183,7 @@ def _zip_candidates(archive: Path, display: str, stack: contextlib.ExitStack) ->
         found += _ogr_candidates(f"{vsi}/{name}", f"{display}/{name}", is_gdb=False)
     if files:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="landcon-zip-")))
-        _extract_zip(archive, extract, tmp)
+        zipsafe.extract(archive, extract, tmp, _zip_limits(), display)
         for name in sorted(files):
             candidate = _file_candidate(tmp / name, f"{display}/{name}")
             if candidate is not None:

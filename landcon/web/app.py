@@ -14,12 +14,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 
 from landcon import __version__
@@ -48,6 +49,7 @@ from landcon.services import (
 )
 from landcon.services import plan as plans
 from landcon.web import tiles
+from landcon.web.bodylimit import BodyLimit, stream_form
 
 HERE = Path(__file__).parent
 COOKIE = "landcon_session"
@@ -65,6 +67,8 @@ def status_of(error: LandconError) -> int:
         return 404
     if isinstance(error, PermissionDenied):
         return 403
+    if isinstance(error, uploads.TooLarge):
+        return 413
     if isinstance(error, Conflict | TransitionRefused):
         return 409
     return 400
@@ -145,6 +149,7 @@ def create_app(*, worker: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> Any:
         records.database()
+        uploads.expire()
         if runner is not None:
             runner.start()
         yield
@@ -160,6 +165,7 @@ def create_app(*, worker: bool = True) -> FastAPI:
         redoc_url=None,
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(NeedLogin)
@@ -196,6 +202,61 @@ def create_app(*, worker: bool = True) -> FastAPI:
     app.include_router(_api(), prefix="/api/v1")
     app.include_router(_ledger_api(), prefix="/api/v1")
     return app
+
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            }
+        },
+    }
+}
+
+
+class _Discard:
+    def write(self, data: bytes) -> None:
+        pass
+
+
+async def receive_upload(request: Request, cur: webauth.Current) -> dict[str, Any]:
+    """A dataset upload: permission first, then the body streamed into staging with the size limit."""
+    await run_in_threadpool(uploads.authorise, cur.actor)
+    held: list[uploads.Incoming] = []
+
+    def open_file(filename: str, _fields: dict[str, str]) -> uploads.Incoming:
+        held.append(uploads.Incoming(filename))
+        return held[-1]
+
+    try:
+        await stream_form(request, cur, open_file)
+        if not held:
+            raise uploads.UploadRefused("请选择要上传的文件（字段 file）")
+    except BaseException:
+        for incoming in held:
+            incoming.discard()
+        raise
+    return await run_in_threadpool(uploads.finish, held[0])
+
+
+def _save_plan(cur: webauth.Current, code: str, example: bool, held: list[uploads.Incoming]) -> None:
+    with tempfile.TemporaryDirectory(prefix="landcon-plan-") as tmp:
+        folder = Path(tmp) / "plan"
+        if example:
+            p = projects.show_project(cur.actor, code)
+            plans.synthesise_plan(str(p["dataset"]), folder)
+        elif held:
+            held[0].close()
+            uploads.extract_plan(held[0].raw, folder)
+        else:
+            raise uploads.UploadRefused("请选择方案压缩包（plan.gpkg + plan.yaml）或使用示例方案")
+        projects.save_plan(cur.actor, code, folder)
 
 
 def _escape(text: str) -> str:
@@ -266,9 +327,9 @@ def _pages() -> APIRouter:
     def data_page(request: Request, cur: webauth.Current = User) -> Response:
         return page(request, "data.html", cur, datasets=datasets.list_datasets(cur.actor))
 
-    @r.post("/data/upload", response_class=HTMLResponse, include_in_schema=False, dependencies=[Csrf])
-    def data_upload(request: Request, file: UploadFile, cur: webauth.Current = User) -> Response:
-        result = uploads.receive(cur.actor, file.filename or "", file.file)
+    @r.post("/data/upload", response_class=HTMLResponse, include_in_schema=False)
+    async def data_upload(request: Request, cur: webauth.Current = User) -> Response:
+        result = await receive_upload(request, cur)
         return page(request, "upload_report.html", cur, result=result)
 
     @r.get("/data/uploads/{upload_id}/problems.geojson", include_in_schema=False)
@@ -403,26 +464,24 @@ def _pages() -> APIRouter:
             reports[v["number"]] = sorted(f.name for f in folder.iterdir() if f.is_file()) if folder.is_dir() else []
         return page(request, "project.html", cur, p=p, detail=detail, reports=reports)
 
-    @r.post("/projects/{code}/plan", include_in_schema=False, dependencies=[Csrf])
-    def project_plan(
-        code: str, example: bool = Form(False), file: UploadFile | None = None, cur: webauth.Current = User
-    ) -> Response:
-        import tempfile
+    @r.post("/projects/{code}/plan", include_in_schema=False)
+    async def project_plan(request: Request, code: str, cur: webauth.Current = User) -> Response:
+        """The plan zip is streamed to a staging file (size-limited) after the permission check."""
+        await run_in_threadpool(uploads.authorise_plan, cur.actor, code)
+        held: list[uploads.Incoming] = []
 
-        with tempfile.TemporaryDirectory(prefix="landcon-plan-") as tmp:
-            folder = Path(tmp) / "plan"
-            if example:
-                p = projects.show_project(cur.actor, code)
-                plans.synthesise_plan(str(p["dataset"]), folder)
-            elif file is not None and file.filename:
-                raw = Path(tmp) / "plan.zip"
-                raw.write_bytes(file.file.read(uploads.max_bytes() + 1)[: uploads.max_bytes() + 1])
-                if raw.stat().st_size > uploads.max_bytes():
-                    raise uploads.UploadRefused("方案文件过大", path=file.filename)
-                uploads.extract_plan(raw, folder)
-            else:
-                raise uploads.UploadRefused("请选择方案压缩包（plan.gpkg + plan.yaml）或使用示例方案")
-            projects.save_plan(cur.actor, code, folder)
+        def open_file(filename: str, _fields: dict[str, str]) -> uploads.Incoming:
+            if not filename:  # the file input left empty
+                return _Discard()  # type: ignore[return-value]
+            held.append(uploads.Incoming(filename, ("zip",)))
+            return held[-1]
+
+        try:
+            fields = await stream_form(request, cur, open_file)
+            await run_in_threadpool(_save_plan, cur, code, fields.get("example") in ("true", "on", "1"), held)
+        finally:
+            for incoming in held:
+                incoming.discard()
         return RedirectResponse(f"/projects/{code}", status_code=303)
 
     @r.post("/projects/{code}/versions/{number}/report", include_in_schema=False, dependencies=[Csrf])
@@ -565,10 +624,11 @@ def _api() -> APIRouter:
     def api_job(job_id: int, cur: webauth.Current = User) -> Any:
         return jobs.get(cur.actor, job_id)
 
-    @r.post("/uploads", dependencies=[Csrf])
-    def api_upload(file: UploadFile, cur: webauth.Current = User) -> Any:
-        """Upload a dataset (.zip of a .gdb / shapefiles / GeoPackage, or a .gpkg): validation report."""
-        return uploads.receive(cur.actor, file.filename or "", file.file)
+    @r.post("/uploads", openapi_extra=UPLOAD_BODY)
+    async def api_upload(request: Request, cur: webauth.Current = User) -> Any:
+        """Upload a dataset (.zip of a .gdb / shapefiles / GeoPackage, or a .gpkg) as multipart field
+        ``file`` with the ``X-CSRF-Token`` header: validation report."""
+        return await receive_upload(request, cur)
 
     @r.post("/uploads/{upload_id}/import", dependencies=[Csrf])
     def api_import(upload_id: str, body: dict[str, Any], cur: webauth.Current = User) -> Any:
