@@ -1,0 +1,54 @@
+"""The audit chain's HMAC key, kept outside the database.
+
+``LANDCON_AUDIT_KEY`` (any text, used as UTF-8 bytes; at least 16 characters) when set; otherwise
+the file ``<data dir>/audit.key`` (32 random bytes, hex), created with mode 0600 by the first writer.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from landcon import config
+from landcon.errors import LandconError
+
+MIN_ENV_KEY = 16
+
+
+class AuditKeyError(LandconError):
+    """The audit key setting or file is unusable."""
+
+
+def key_file() -> Path:
+    return config.data_dir() / "audit.key"
+
+
+def load(*, create: bool) -> bytes | None:
+    """The key; ``None`` when none is set and ``create`` is false (readers never create one)."""
+    env = os.environ.get("LANDCON_AUDIT_KEY", "")
+    if env:
+        if len(env) < MIN_ENV_KEY:
+            raise AuditKeyError(f"LANDCON_AUDIT_KEY 过短：至少 {MIN_ENV_KEY} 个字符")
+        return env.encode("utf-8")
+    path = key_file()
+    if not path.exists():
+        if not create:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it first
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+    text = path.read_text(encoding="ascii").strip()
+    if len(text) < 2 * MIN_ENV_KEY:
+        raise AuditKeyError(f"审计密钥文件 {path.name} 内容不完整（应为 64 位十六进制）")
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise AuditKeyError(f"审计密钥文件 {path.name} 不是十六进制文本") from None
