@@ -26,7 +26,7 @@ def key_file() -> Path:
 
 def load(*, create: bool) -> bytes | None:
     """The key; ``None`` when none is set and ``create`` is false (readers never create one)."""
-    env = os.environ.get("LANDCON_AUDIT_KEY", "")
+    env = config.audit_key_text()
     if env:
         if len(env) < MIN_ENV_KEY:
             raise AuditKeyError(f"LANDCON_AUDIT_KEY 过短：至少 {MIN_ENV_KEY} 个字符")
