@@ -1,18 +1,24 @@
-"""Issue 16 §5: the keyed audit chain, its anchor, and the crash-safe dataset swap, on both engines."""
+"""Issue 16 §5: the keyed audit chain and its anchor (on both engines), and the crash-safe swap."""
 
 from __future__ import annotations
 
 import json
 import os
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
 from landcon.cli.main import app
 from landcon.engine import audit as chain
 from landcon.services import audit, org, records
-from landcon.store import audit_key
+from landcon.store import _atomic, audit_key
+from landcon.store._atomic import staged_folder
+from landcon.store.datasets import DatasetStore, file_checksum
 
 runner = CliRunner()
 
@@ -146,3 +152,89 @@ def test_missing_key_file_is_reported_not_ignored(records_db):
     os.remove(audit_key.key_file())
     result = _verify()
     assert not result["ok"] and result["breaks"][0] == {"seq": 1, "problem": "缺少审计密钥：本条起的记录无法核验"}
+
+
+# --- crash-safe swap (issue 16 §5) ------------------------------------------------------------------------
+
+_CHILD = """
+import sys
+from pathlib import Path
+import geopandas as gpd
+from shapely.geometry import box
+from landcon.store.datasets import DatasetStore
+
+root, version = Path(sys.argv[1]), sys.argv[2]
+frame = gpd.GeoDataFrame({"BSM": [version]}, geometry=[box(0, 0, 1, 1)], crs="EPSG:4543")
+DatasetStore(root).create("demo", {"DLTB": frame}, {"source": version}, replace=True)
+"""
+
+
+def _write_version(root: Path, version: str, crash: str | None = None) -> int:
+    """Store dataset ``demo`` at ``version`` in a child process that is killed at ``crash`` (swap stage)."""
+    env = {k: v for k, v in os.environ.items() if k != "LANDCON_TEST_SWAP_CRASH"}
+    if crash:
+        env["LANDCON_TEST_SWAP_CRASH"] = crash
+    return subprocess.run([sys.executable, "-c", _CHILD, str(root), version], env=env, timeout=120).returncode
+
+
+def _whole(root: Path) -> str:
+    """The stored version of ``demo``, after checking the manifest's checksums against the files."""
+    store = DatasetStore(root)
+    manifest = store.manifest("demo")
+    for layer, entry in manifest["layers"].items():
+        assert file_checksum(store.layer_path("demo", layer)) == entry["sha256"]
+    assert list(store.read_layer("demo", "DLTB")["BSM"]) == [manifest["source"]]
+    return str(manifest["source"])
+
+
+def _leftovers(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "datasets").iterdir() if p.name != "demo")
+
+
+@pytest.mark.parametrize(("crash", "expected"), [("1", "v1"), ("2", "v2")])
+def test_a_replacement_killed_between_or_after_its_renames_leaves_a_whole_dataset(tmp_path, crash, expected):
+    assert _write_version(tmp_path, "v1") == 0
+    assert _write_version(tmp_path, "v2", crash=crash) == 70  # killed inside swap_in
+    names = _leftovers(tmp_path)
+    assert any(n.startswith(".swap-") for n in names)
+    if crash == "1":
+        assert not (tmp_path / "datasets" / "demo").exists()  # what was lost before: only .old-/.tmp- remain
+    # Opening the store settles the interrupted swap: rolled back before the second rename, completed after.
+    assert _whole(tmp_path) == expected
+    assert _leftovers(tmp_path) == []
+    assert _write_version(tmp_path, "v3") == 0 and _whole(tmp_path) == "v3"
+
+
+def test_the_next_swap_in_the_folder_settles_an_interrupted_one(tmp_path):
+    """Result folders (survey, plan exports) are published with the same swap; the next publish in the
+    folder recovers an interrupted one."""
+    out = tmp_path / "results" / "a"
+    out.mkdir(parents=True)
+    (out / "x.txt").write_text("old", encoding="utf-8")
+    code = (
+        "import sys; from pathlib import Path; from landcon.store._atomic import staged_folder\n"
+        "with staged_folder(Path(sys.argv[1])) as tmp: (tmp / 'x.txt').write_text('new', encoding='utf-8')\n"
+    )
+    env = os.environ | {"LANDCON_TEST_SWAP_CRASH": "1"}
+    assert subprocess.run([sys.executable, "-c", code, str(out)], env=env, timeout=60).returncode == 70
+    assert not out.exists()
+    other = tmp_path / "results" / "b"
+    with staged_folder(other) as tmp:
+        (tmp / "y.txt").write_text("b", encoding="utf-8")
+    assert (out / "x.txt").read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["a", "b"]
+
+
+def test_a_running_swap_is_not_touched_by_recovery(tmp_path):
+    """A journal whose writer still holds its lock belongs to a swap in progress: recovery skips it."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    target, tmp, aside = folder / "t", folder / ".t.tmp", folder / ".t.old"
+    target.write_text("old", encoding="utf-8")
+    tmp.write_text("new", encoding="utf-8")
+    with _atomic._journal(tmp, target, aside):
+        os.rename(target, aside)  # the swap is between its renames
+        assert _atomic.recover(folder) == []
+        assert aside.exists() and not target.exists()
+        os.rename(tmp, target)
+    assert sorted(p.name for p in folder.iterdir()) == [".t.old", "t"]
