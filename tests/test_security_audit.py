@@ -154,6 +154,15 @@ def test_missing_key_file_is_reported_not_ignored(records_db):
     assert not result["ok"] and result["breaks"][0] == {"seq": 1, "problem": "缺少审计密钥：本条起的记录无法核验"}
 
 
+def test_unusable_key_settings_are_one_line_errors(records_db, monkeypatch):
+    audit_key.key_file().write_text("not hex at all, but long enough to pass the length check\n", encoding="ascii")
+    bad = runner.invoke(app, ["audit", "verify"])
+    assert bad.exit_code == 2 and "不是十六进制文本" in bad.output and "Traceback" not in bad.output
+    monkeypatch.setenv("LANDCON_AUDIT_KEY", "short")
+    short = runner.invoke(app, ["audit", "verify"])
+    assert short.exit_code == 2 and "LANDCON_AUDIT_KEY 过短" in short.output
+
+
 # --- crash-safe swap (issue 16 §5) ------------------------------------------------------------------------
 
 _CHILD = """

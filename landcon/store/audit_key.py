@@ -6,6 +6,7 @@ the file ``<data dir>/audit.key`` (32 random bytes, hex), created with mode 0600
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -35,20 +36,31 @@ def load(*, create: bool) -> bytes | None:
     if not path.exists():
         if not create:
             return None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process made it first
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-    text = path.read_text(encoding="ascii").strip()
+        _create(path)
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise AuditKeyError(f"无法读取审计密钥文件 {path.name}：{getattr(error, 'strerror', None) or error}") from None
     if len(text) < 2 * MIN_ENV_KEY:
         raise AuditKeyError(f"审计密钥文件 {path.name} 内容不完整（应为 64 位十六进制）")
     try:
         return bytes.fromhex(text)
     except ValueError:
         raise AuditKeyError(f"审计密钥文件 {path.name} 不是十六进制文本") from None
+
+
+def _create(path: Path) -> None:
+    """Write a new random key to ``path`` (mode 0600) unless another process made one first: the key is
+    written under a temporary name and linked into place, so no reader sees a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secrets.token_hex(32) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
+            os.link(tmp, path)
+    finally:
+        tmp.unlink()
