@@ -17,6 +17,8 @@
 | ``LANDCON_TILE_CACHE_MB`` | ``512`` | size bound of the vector-tile cache; oldest tiles go first |
 | ``LANDCON_SESSION_HOURS`` | ``8`` | how long a web sign-in lasts |
 | ``LANDCON_LEDGER_RULES`` | (built-in values) | YAML file of quota-ledger rule values (docs/ledger.md) |
+| ``LANDCON_AUDIT_KEY`` | ``<data dir>/audit.key`` | HMAC key of the audit chain (≥ 16 characters); when unset, |
+|   |   | a random key file created 0600 by the first write (store.audit_key, docs/records.md) |
 """
 
 from __future__ import annotations
@@ -81,3 +83,8 @@ def ledger_rules_file() -> Path | None:
     """YAML file overriding the quota-ledger rule values (``LANDCON_LEDGER_RULES``), if any."""
     value = os.environ.get("LANDCON_LEDGER_RULES", "").strip()
     return Path(value) if value else None
+
+
+def audit_key_text() -> str:
+    """The audit chain's HMAC key as given in ``LANDCON_AUDIT_KEY`` ("" when unset: a key file is used)."""
+    return os.environ.get("LANDCON_AUDIT_KEY", "")

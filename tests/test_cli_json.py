@@ -183,6 +183,7 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         ),
         "ledger market list": c(("--as", prov), ("--unit", NOPE, "--as", prov)),
         "audit verify": c((), ("--as", NOPE)),
+        "audit anchor": c((), ("--as", NOPE)),
         "backup": c((f"{tmp}/backup",), (w["src"],)),
         "restore": c((f"{tmp}/backup",), (f"{tmp}/missing",)),
         "db downgrade": c((w["head"],), (NOPE,)),

@@ -8,17 +8,34 @@ has sorted keys, no whitespace and UTF-8 text::
 with ``hash_0 = GENESIS``. Editing any field of an entry changes its hash; deleting an entry breaks
 the link of the next one (its ``prev_hash`` no longer matches) and leaves a gap in ``seq``; deleting
 the newest entries is caught by the head record (count and last hash) kept beside the log.
+
+Keyed chain: from the marker entry (action ``audit.key``) on, every hash is an HMAC with a key kept
+outside the database, ``hash_n = HMAC-SHA256(key, hash_{n-1} + "\\n" + json(...))`` (RFC 2104), so
+entries cannot be edited and re-hashed without the key. Entries before the marker (written before
+the key existed) keep plain SHA-256; the first keyed entry's hash covers them all through the chain.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 GENESIS = "0" * 64
+KEY_MARKER = "audit.key"  # action of the entry from which the chain is keyed
+
+
+def key_id(key: bytes) -> str:
+    """Public fingerprint of a key (first 16 hex digits of its SHA-256), stored in the marker entry."""
+    return hashlib.sha256(key).hexdigest()[:16]
+
+
+def _digest(text: str, key: bytes | None) -> str:
+    data = text.encode("utf-8")
+    return hmac.new(key, data, hashlib.sha256).hexdigest() if key else hashlib.sha256(data).hexdigest()
 
 
 def canonical(value: Any) -> str:
@@ -26,17 +43,25 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str)
 
 
-def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
-    """Hash of one entry given the previous entry's hash (fields: see module docstring)."""
+def entry_hash(prev_hash: str, entry: Mapping[str, Any], key: bytes | None = None) -> str:
+    """Hash of one entry given the previous entry's hash (fields: see module docstring); HMAC when keyed."""
     body = {k: entry[k] for k in ("seq", "at", "actor", "action", "object_type", "object_id", "changes")}
-    return hashlib.sha256((prev_hash + "\n" + canonical(body)).encode("utf-8")).hexdigest()
+    return _digest(prev_hash + "\n" + canonical(body), key)
 
 
 _string = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 
 def stored_entry_hash(
-    prev_hash: str, seq: int, at: str, actor: str, action: str, object_type: str, object_id: str, changes_text: str
+    prev_hash: str,
+    seq: int,
+    at: str,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    changes_text: str,
+    key: bytes | None = None,
 ) -> str:
     """``entry_hash`` computed from the stored canonical ``changes`` text without parsing it.
 
@@ -49,7 +74,7 @@ def stored_entry_hash(
         + ',"changes":' + changes_text + ',"object_id":' + _string(object_id)
         + ',"object_type":' + _string(object_type) + ',"seq":' + str(int(seq)) + "}"
     )  # fmt: skip
-    return hashlib.sha256((prev_hash + "\n" + body).encode("utf-8")).hexdigest()
+    return _digest(prev_hash + "\n" + body, key)
 
 
 @dataclass(frozen=True)
@@ -65,6 +90,8 @@ class ChainState:
     prev_hash: str = GENESIS
     prev_seq: int = 0
     count: int = 0
+    key: bytes | None = None  # the HMAC key, when available
+    keyed_from: int | None = None  # seq of the marker entry, once seen
 
 
 def _check_links(state: ChainState, seq: int, prev_hash: str, breaks: list[Break]) -> None:
@@ -95,7 +122,13 @@ def verify_stored(state: ChainState, rows: Iterable[Sequence[Any]], breaks: list
     for seq, at, actor, action, object_type, object_id, changes_text, prev_hash, hash_ in rows:
         seq = int(seq)
         _check_links(state, seq, prev_hash, breaks)
-        if hash_ != stored_entry_hash(prev_hash, seq, at, actor, action, object_type, object_id, changes_text):
+        if action == KEY_MARKER and state.keyed_from is None:
+            state.keyed_from = seq
+        key = state.key if state.keyed_from is not None else None
+        if state.keyed_from is not None and key is None:
+            if state.keyed_from == seq:
+                breaks.append(Break(seq, "缺少审计密钥：本条起的记录无法核验"))
+        elif hash_ != stored_entry_hash(prev_hash, seq, at, actor, action, object_type, object_id, changes_text, key):
             try:
                 changes = json.loads(changes_text)
             except ValueError:
@@ -110,7 +143,7 @@ def verify_stored(state: ChainState, rows: Iterable[Sequence[Any]], breaks: list
                     "object_id": object_id,
                     "changes": changes,
                 }
-                if hash_ != entry_hash(prev_hash, entry):
+                if hash_ != entry_hash(prev_hash, entry, key):
                     breaks.append(Break(seq, "内容与哈希不符（本条记录被修改）"))
         state.prev_hash = str(hash_)
         state.prev_seq = seq

@@ -7,18 +7,33 @@ refused. ``session.info["action"]`` (e.g. ``project.advance``) labels the entrie
 
 Writers are serialised by locking the ``audit_head`` row (``SELECT … FOR UPDATE`` on PostgreSQL;
 SQLite transactions are ``BEGIN IMMEDIATE`` already), so the chain has no forks.
+
+Hashes are keyed (HMAC, ``engine.audit``) with the key of ``store.audit_key``; the first write after
+the key exists appends the marker entry ``audit.key`` (with the key's fingerprint) from which on
+every entry is keyed. Older entries keep their plain SHA-256 hashes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
-from landcon.engine.audit import GENESIS, Break, ChainState, canonical, entry_hash, verify_stored
+from landcon.engine.audit import (
+    GENESIS,
+    KEY_MARKER,
+    Break,
+    ChainState,
+    canonical,
+    entry_hash,
+    key_id,
+    verify_stored,
+)
+from landcon.store import audit_key
 from landcon.store.models import AuditEntry, AuditHead, Base
 
 _SKIP = {AuditEntry.__tablename__, AuditHead.__tablename__}
@@ -80,14 +95,48 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _marker_seq(conn: Any) -> int | None:
+    """Sequence number of the marker entry from which the chain is keyed, if any."""
+    found = conn.execute(
+        select(AuditEntry.seq)
+        .where(AuditEntry.object_type == "audit_log", AuditEntry.object_id == "key", AuditEntry.action == KEY_MARKER)
+        .order_by(AuditEntry.seq)
+        .limit(1)
+    ).first()
+    return int(found[0]) if found else None
+
+
 def append(session: Session, entries: list[dict[str, Any]]) -> None:
-    """Append entries (``actor``, ``action``, ``object_type``, ``object_id``, ``changes``) to the chain."""
+    """Append entries (``actor``, ``action``, ``object_type``, ``object_id``, ``changes``) to the chain.
+
+    Creates the key on first use; the first keyed append is preceded by the marker entry."""
     if not entries:
         return
+    _append(session, entries)
+
+
+def ensure_keyed(session: Session, actor: str) -> None:
+    """Append the key marker if the chain has none yet (e.g. a database from before the key)."""
+    _append(session, [], marker_actor=actor)
+
+
+def _append(session: Session, entries: list[dict[str, Any]], marker_actor: str | None = None) -> None:
+    key = audit_key.load(create=True)
     conn = session.connection()
     head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()).first()
     seq, prev = (int(head[0]), str(head[1])) if head else (0, GENESIS)
     at = now_iso()
+    if _marker_seq(conn) is None:
+        marker = {
+            "actor": marker_actor or entries[0]["actor"],
+            "action": KEY_MARKER,
+            "object_type": "audit_log",
+            "object_id": "key",
+            "changes": {"key_id": key_id(key)} if key else {},
+        }
+        entries = [marker, *entries]
+    if not entries:
+        return
     rows = []
     for e in entries:
         seq += 1
@@ -101,7 +150,7 @@ def append(session: Session, entries: list[dict[str, Any]]) -> None:
             "changes": e["changes"],
         }
         row["prev_hash"] = prev
-        row["hash"] = prev = entry_hash(prev, row)
+        row["hash"] = prev = entry_hash(prev, row, key)
         row["changes"] = canonical(row["changes"])
         rows.append(row)
     conn.execute(insert(AuditEntry), rows)
@@ -147,9 +196,20 @@ def install(sessionmaker_or_session: Any) -> None:
     event.listen(sessionmaker_or_session, "do_orm_execute", _refuse_bulk)
 
 
-def verify(session: Session, *, batch: int = 50_000) -> dict[str, Any]:
-    """Recompute the whole chain; report every break (edited, deleted or reordered entries)."""
-    state = ChainState()
+def head(session: Session) -> tuple[int, str]:
+    """The chain's newest entry ``(seq, hash)``; ``(0, GENESIS)`` when empty."""
+    row = session.connection().execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+
+
+def verify(session: Session, *, batch: int = 50_000, anchor: tuple[int, str] | None = None) -> dict[str, Any]:
+    """Recompute the whole chain; report every break (edited, deleted or reordered entries).
+
+    Entries from the marker on are checked as HMACs with the key; a chain with entries but no marker
+    while a key exists is a break (its keyed part may have been rewritten without the key). ``anchor``
+    ``(seq, hash)``, a head exported earlier by ``audit anchor``, must still be in the chain."""
+    key = audit_key.load(create=False)
+    state = ChainState(key=key)
     breaks: list[Break] = []
     conn = session.connection()
     cols = (
@@ -181,8 +241,32 @@ def verify(session: Session, *, batch: int = 50_000) -> dict[str, Any]:
                 "（末尾记录被删除或修改）",
             )
         )
+    if state.keyed_from is None and key is not None and state.count:
+        breaks.append(
+            Break(
+                state.prev_seq,
+                "日志中没有密钥标记（audit.key）：带密钥的记录可能被删除或改写为无密钥的哈希；"
+                "若刚启用密钥、其后尚无写入，运行 landcon audit anchor 写入标记",
+            )
+        )
+    if state.keyed_from is not None and key is not None:
+        stored = conn.execute(select(AuditEntry.changes).where(AuditEntry.seq == state.keyed_from)).scalar_one()
+        try:
+            marked = json.loads(stored).get("key_id")
+        except (ValueError, AttributeError):
+            marked = None  # an edited marker: its hash check has already reported it
+        if marked != key_id(key):
+            breaks.append(Break(state.keyed_from, "审计密钥与标记中的密钥指纹不符（密钥被更换或丢失）"))
+    if anchor is not None:
+        a_seq, a_hash = anchor
+        found = conn.execute(select(AuditEntry.hash).where(AuditEntry.seq == a_seq)).scalar_one_or_none()
+        if found is None:
+            breaks.append(Break(a_seq, f"锚点所记的第 {a_seq} 条不在日志中（日志被截断或删除）"))
+        elif found != a_hash:
+            breaks.append(Break(a_seq, f"第 {a_seq} 条的哈希与锚点不符（锚点之前的日志被改写）"))
     return {
         "entries": state.count,
+        "keyed_from": state.keyed_from,
         "head_seq": head_seq,
         "head_hash": head_hash,
         "ok": not breaks,

@@ -7,7 +7,8 @@ counts, import time, validation summary); ``create`` adds ``format_version`` and
 
 Writes are atomic: everything is written in ``ROOT/datasets/.tmp-…`` and renamed into place;
 on any error the temporary folder is removed and nothing is left behind. ``replace=True``
-renames the old dataset aside, renames the new one in, then deletes the old one.
+renames the old dataset aside, renames the new one in, then deletes the old one (``_atomic.swap_in``,
+journaled: a replacement killed between the renames is rolled back when the store is next opened).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 import geopandas as gpd
 
 from landcon.errors import DatasetExists, DatasetNotFound, InputReadError, LandconError
-from landcon.store._atomic import remove, swap_in
+from landcon.store._atomic import recover, remove, swap_in
 
 __all__ = ["FORMAT_VERSION", "NAME_PATTERN", "DatasetStore", "file_checksum", "write_parquet"]
 
@@ -92,6 +93,7 @@ class DatasetStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.folder = self.root / "datasets"
+        recover(self.folder)  # settle a replacement whose process was killed between its renames
 
     def _path(self, name: str) -> Path:
         _check_name(name)
