@@ -23,15 +23,7 @@ from starlette.background import BackgroundTask
 from starlette.middleware.gzip import GZipMiddleware
 
 from landcon import __version__
-from landcon.errors import (
-    Conflict,
-    DatasetNotFound,
-    InvalidRecord,
-    LandconError,
-    NotFound,
-    PermissionDenied,
-    TransitionRefused,
-)
+from landcon.errors import InvalidRecord, LandconError, NotFound, PermissionDenied, TransitionRefused
 from landcon.services import (
     datasets,
     jobs,
@@ -47,7 +39,8 @@ from landcon.services import (
     webauth,
 )
 from landcon.services import plan as plans
-from landcon.web import tiles
+from landcon.web import errors, tiles
+from landcon.web.errors import OptionalId, QueryId, RecordId, status_of
 
 HERE = Path(__file__).parent
 COOKIE = "landcon_session"
@@ -58,16 +51,6 @@ templates.env.globals["version"] = __version__
 
 class NeedLogin(Exception):
     pass
-
-
-def status_of(error: LandconError) -> int:
-    if isinstance(error, NotFound | DatasetNotFound):
-        return 404
-    if isinstance(error, PermissionDenied):
-        return 403
-    if isinstance(error, Conflict | TransitionRefused):
-        return 409
-    return 400
 
 
 async def current(request: Request) -> webauth.Current:
@@ -168,15 +151,7 @@ def create_app(*, worker: bool = True) -> FastAPI:
             return JSONResponse({"error": "请先登录"}, status_code=401, headers={"HX-Redirect": "/login"})
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
-    @app.exception_handler(LandconError)
-    async def landcon_error(request: Request, exc: LandconError) -> Response:
-        code = status_of(exc)
-        if request.url.path.startswith(("/api/", "/tiles/")):
-            return JSONResponse({"error": str(exc), "type": type(exc).__name__}, status_code=code)
-        cur = getattr(request.state, "current", None)
-        if request.headers.get("hx-request"):
-            return HTMLResponse(f'<div class="alert error" role="alert">{_escape(str(exc))}</div>', status_code=code)
-        return page(request, "error.html", cur, message=str(exc), status=code, status_code=code)
+    errors.install(app, page)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
@@ -196,12 +171,6 @@ def create_app(*, worker: bool = True) -> FastAPI:
     app.include_router(_api(), prefix="/api/v1")
     app.include_router(_ledger_api(), prefix="/api/v1")
     return app
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
 
 
 def _address(request: Request) -> str:
@@ -308,7 +277,7 @@ def _pages() -> APIRouter:
         return FileResponse(path, filename=path.name)
 
     @r.get("/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
-    def job_page(request: Request, job_id: int, cur: webauth.Current = User) -> Response:
+    def job_page(request: Request, job_id: RecordId, cur: webauth.Current = User) -> Response:
         return page(request, "job.html", cur, job=jobs.get(cur.actor, job_id))
 
     @r.get("/projects", response_class=HTMLResponse, include_in_schema=False)
@@ -338,7 +307,7 @@ def _pages() -> APIRouter:
         return page(request, "meetings.html", cur, items=meetings.list_meetings(cur.actor))
 
     @r.get("/meetings/{meeting_id}", response_class=HTMLResponse, include_in_schema=False)
-    def meeting_page(request: Request, meeting_id: int, cur: webauth.Current = User) -> Response:
+    def meeting_page(request: Request, meeting_id: RecordId, cur: webauth.Current = User) -> Response:
         return page(request, "meeting.html", cur, m=meetings.show_meeting(cur.actor, meeting_id))
 
     @r.post("/meetings", include_in_schema=False, dependencies=[Csrf])
@@ -431,13 +400,13 @@ def _pages() -> APIRouter:
         return RedirectResponse(f"/projects/{code}", status_code=303)
 
     @r.post("/projects/{code}/versions/{number}/report", include_in_schema=False, dependencies=[Csrf])
-    def project_report(request: Request, code: str, number: int, cur: webauth.Current = User) -> Response:
+    def project_report(request: Request, code: str, number: RecordId, cur: webauth.Current = User) -> Response:
         p = projects.show_project(cur.actor, code)
         params = {"project": code, "version": number, "dataset": p["dataset"]}
         return page(request, "job.html", cur, job=jobs.submit(cur.actor, "plan_report", params))
 
     @r.get("/projects/{code}/versions/{number}/files/{filename}", include_in_schema=False)
-    def project_report_file(code: str, number: int, filename: str, cur: webauth.Current = User) -> Response:
+    def project_report_file(code: str, number: RecordId, filename: str, cur: webauth.Current = User) -> Response:
         projects.show_project(cur.actor, code)  # scope check
         folder = jobs.plan_report_dir(code, number)
         path = folder / Path(filename).name
@@ -446,11 +415,11 @@ def _pages() -> APIRouter:
         return FileResponse(path, filename=path.name)
 
     @r.get("/projects/{code}/versions/{number}/plan.geojson", include_in_schema=False)
-    def project_plan_geojson(code: str, number: int, cur: webauth.Current = User) -> Response:
+    def project_plan_geojson(code: str, number: RecordId, cur: webauth.Current = User) -> Response:
         return JSONResponse(projects.plan_geojson(cur.actor, code, number))
 
     @r.get("/projects/{code}/diff", response_class=HTMLResponse, include_in_schema=False)
-    def project_diff(request: Request, code: str, a: int, b: int, cur: webauth.Current = User) -> Response:
+    def project_diff(request: Request, code: str, a: QueryId, b: QueryId, cur: webauth.Current = User) -> Response:
         return page(request, "diff.html", cur, code=code, diff=projects.diff_versions(cur.actor, code, a, b))
 
     @r.post("/projects/{code}/advance", include_in_schema=False, dependencies=[Csrf])
@@ -500,7 +469,7 @@ def _pages() -> APIRouter:
         )
 
     @r.post("/tasks/{task_id}/done", include_in_schema=False, dependencies=[Csrf])
-    def task_done(task_id: int, note: str = Form(""), cur: webauth.Current = User) -> Response:
+    def task_done(task_id: RecordId, note: str = Form(""), cur: webauth.Current = User) -> Response:
         tasks.complete_task(cur.actor, task_id, note=note)
         return RedirectResponse("/tasks", status_code=303)
 
@@ -567,7 +536,7 @@ def _api() -> APIRouter:
         return datasets.list_datasets()
 
     @r.get("/jobs/{job_id}")
-    def api_job(job_id: int, cur: webauth.Current = User) -> Any:
+    def api_job(job_id: RecordId, cur: webauth.Current = User) -> Any:
         return jobs.get(cur.actor, job_id)
 
     @r.post("/uploads", dependencies=[Csrf])
@@ -702,7 +671,7 @@ def _ledger_pages() -> APIRouter:
 
     @r.get("/ledger", response_class=HTMLResponse, include_in_schema=False)
     def ledger_home(
-        request: Request, before: int | None = None, kind: str = "", doc_type: str = "", cur: webauth.Current = User
+        request: Request, before: OptionalId = None, kind: str = "", doc_type: str = "", cur: webauth.Current = User
     ) -> Response:
         code = cur.actor.unit_code or "530000"
         return _ledger_page(request, cur, code, before=before, kind=kind, doc_type=doc_type)
@@ -711,7 +680,7 @@ def _ledger_pages() -> APIRouter:
     def ledger_unit(
         request: Request,
         code: str,
-        before: int | None = None,
+        before: OptionalId = None,
         kind: str = "",
         doc_type: str = "",
         cur: webauth.Current = User,
@@ -928,7 +897,7 @@ def _ledger_api() -> APIRouter:
         kind: str | None = None,
         doc_type: str | None = None,
         limit: int = 100,
-        before: int | None = None,
+        before: OptionalId = None,
         cur: webauth.Current = User,
     ) -> Any:
         """Postings touching the unit's accounts, newest first (page with ``before`` = the last id)."""
