@@ -22,6 +22,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from landcon.errors import (
     Conflict,
@@ -35,9 +36,10 @@ from landcon.errors import (
 
 log = logging.getLogger("landcon.web")
 
-#: Record ids and version numbers are positive 64-bit integers (SQLite's INTEGER, PostgreSQL's bigint);
-#: anything outside is refused while the request is validated and never reaches the database.
-MAX_ID = 2**63 - 1
+#: Record ids and version numbers are ``Integer`` columns: PostgreSQL's 32-bit ``integer`` is the narrower
+#: of the two engines, so anything outside 1 … 2³¹−1 is refused while the request is validated and never
+#: reaches the database (where SQLite overflows past 2⁶³ and PostgreSQL past 2³¹).
+MAX_ID = 2**31 - 1
 RecordId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 OptionalId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 QueryId = Annotated[int, Query(ge=1, le=MAX_ID)]
@@ -59,6 +61,8 @@ REASONS = {
     "list_type": "应为列表",
     "float_parsing": "应为数字",
 }
+#: Starlette's own refusals (no such route, wrong method …) in Chinese.
+HTTP_MESSAGES = {404: "页面或接口不存在", 405: "不支持该请求方法", 413: "请求内容过大", 415: "不支持的请求内容类型"}
 WHERE = {"path": "路径参数", "query": "查询参数", "body": "请求体", "header": "请求头", "cookie": "Cookie"}
 
 
@@ -98,10 +102,10 @@ def _is_api(request: Request) -> bool:
 def install(app: FastAPI, page: Callable[..., HTMLResponse]) -> None:
     """Register the handlers; ``page`` renders ``error.html`` for browsers."""
 
-    def answer(request: Request, message: str, code: int, kind: str) -> Response:
+    def answer(request: Request, message: str, code: int, kind: str, headers: dict[str, str] | None = None) -> Response:
         message = public_message(message)
         if _is_api(request):
-            return JSONResponse({"error": message, "type": kind}, status_code=code)
+            return JSONResponse({"error": message, "type": kind}, status_code=code, headers=headers)
         if request.headers.get("hx-request"):
             import html
 
@@ -112,6 +116,14 @@ def install(app: FastAPI, page: Callable[..., HTMLResponse]) -> None:
     @app.exception_handler(LandconError)
     async def landcon_error(request: Request, exc: LandconError) -> Response:
         return answer(request, str(exc), status_of(exc), type(exc).__name__)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        from http import HTTPStatus
+
+        default = HTTPStatus(exc.status_code).phrase if exc.status_code in HTTPStatus._value2member_map_ else ""
+        message = HTTP_MESSAGES.get(exc.status_code, "请求未能完成") if exc.detail == default else str(exc.detail)
+        return answer(request, message, exc.status_code, "HTTPError", exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
