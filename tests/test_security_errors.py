@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from test_web_api import csrf_of, sign_in
 
+from landcon.errors import public_message
+from landcon.services import jobs
 from landcon.web.app import create_app
 
 HUGE = "99999999999999999999"  # past SQLite's 64-bit INTEGER (and PostgreSQL's 32-bit integer)
@@ -232,3 +234,68 @@ def test_a_zip_with_a_bad_crc_or_deflate_stream_is_a_readable_400(author, payloa
     token = csrf_of(author)
     r = author.post("/api/v1/uploads", files={"file": ("a.zip", payload())}, headers={"X-CSRF-Token": token})
     assert r.status_code == 400 and "压缩包" in r.json()["error"], r.text
+
+
+# No server paths, build paths or tracebacks reach users; attendee lookups stay in scope -------------------
+
+
+def test_a_failed_job_shows_neither_server_paths_nor_a_traceback(author, records_world):
+    import os
+
+    token = csrf_of(author)
+    done = author.post("/api/v1/survey/grid", headers={"X-CSRF-Token": token}).json()
+    assert jobs.run_one() is True
+    result = author.get(f"/api/v1/jobs/{done['id']}").json()
+    assert result["status"] == "done" and "survey.json" in result["result"]["files"]
+    data_dir = os.environ["LANDCON_DATA_DIR"]
+    assert data_dir not in json.dumps(result, ensure_ascii=False)  # the result folder is not shown
+
+    broken = next((records_world.data_dir / "datasets" / "grid").glob("DLTB*.parquet"))
+    broken.write_bytes(b"PAR1 this is not a parquet file")  # a real failure, deep inside pyarrow
+    failed = author.post("/api/v1/survey/grid", headers={"X-CSRF-Token": token}).json()
+    assert jobs.run_one() is True
+    shown = author.get(f"/api/v1/jobs/{failed['id']}").json()
+    assert shown["status"] == "failed" and shown["error"]
+    page = author.get(f"/jobs/{failed['id']}").text
+    for text in (shown["error"], page):
+        assert data_dir not in text and str(records_world.data_dir) not in text
+        assert "Traceback" not in text and 'File "' not in text and "site-packages" not in text
+
+
+def test_public_message_cuts_paths_and_tracebacks_but_keeps_urls_and_file_names():
+    assert public_message("文件 /tmp/landcon-upload-1a2b/data/DLTB.gdb：无法读取") == "文件 DLTB.gdb：无法读取"
+    assert public_message("GDAL: /build/gdal-3.8/ogr/ogrsf_frmts/gpkg/ogr_gpkg.cpp(123): bad") == (
+        "GDAL: ogr_gpkg.cpp(123): bad"
+    )
+    assert public_message('内部错误：boom\nTraceback (most recent call last):\n  File "/usr/x.py", line 3') == (
+        "内部错误：boom"
+    )
+    assert public_message(r"C:\Users\me\DLTB.gpkg 打不开") == "DLTB.gpkg 打不开"
+    assert public_message("见 http://example.org/a/b 与 /login") == "见 http://example.org/a/b 与 /login"
+
+
+def test_an_error_page_cuts_the_server_path_of_an_upload(author):
+    token = csrf_of(author)
+    r = author.post(
+        "/api/v1/uploads", files={"file": ("a.gpkg", b"SQLite format 3\x00garbage")}, headers={"X-CSRF-Token": token}
+    )
+    assert r.status_code == 400
+    assert "/tmp" not in r.text and "/work" not in r.text and "landcon-data" not in r.text
+
+
+def _record_meeting(client: TestClient, attendee: str):
+    token = csrf_of(client)
+    form = {"csrf_token": token, "title": "会商", "held_on": "2025-03-10", "unit": "530124", "attendees": attendee}
+    return client.post("/meetings", data=form, follow_redirects=False)
+
+
+def test_a_meeting_attendee_lookup_does_not_reveal_users_of_another_county(author):
+    other = _record_meeting(author, "wh_author")  # a user of 530102 五华区
+    missing = _record_meeting(author, "nobody")
+    assert other.status_code == missing.status_code == 404
+    assert "五华" not in other.text and "530102" not in other.text
+    assert other.text.replace("wh_author", "nobody") == missing.text  # indistinguishable from no such user
+    linked = _record_meeting(author, "fm_leader")  # a colleague in the same county is linked as before
+    assert linked.status_code == 303
+    meeting = author.get(linked.headers["location"]).text
+    assert "fm_leader" in meeting
