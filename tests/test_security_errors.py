@@ -6,6 +6,7 @@ Runs against the real app on SQLite and PostgreSQL (``records_world``), signed i
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -165,8 +166,6 @@ def _value(draw, schema: dict) -> str:
 
 
 def _request(client: TestClient, draw, method: str, path: str, op: dict, token: str) -> None:
-    from urllib.parse import quote
-
     url, query = path, {}
     for param in op.get("parameters", []):
         value = _value(draw, param.get("schema", {}))
@@ -299,3 +298,34 @@ def test_a_meeting_attendee_lookup_does_not_reveal_users_of_another_county(autho
     assert linked.status_code == 303
     meeting = author.get(linked.headers["location"]).text
     assert "fm_leader" in meeting
+
+
+def _page_routes(app) -> list[tuple[str, list[tuple[str, object]]]]:
+    """GET pages left out of the OpenAPI document, with their path parameters and declared types."""
+    found = []
+
+    def walk(routes) -> None:
+        for route in routes:
+            if hasattr(route, "effective_candidates"):  # an included router
+                walk(route.effective_candidates())
+            elif hasattr(route, "dependant") and "GET" in route.methods and not route.include_in_schema:
+                params = [(p.name, p.field_info.annotation) for p in route.dependant.path_params]
+                if params:
+                    found.append((route.path, params))
+
+    walk(app.routes)
+    return found
+
+
+def test_no_page_answers_hostile_path_values_with_a_5xx(author):
+    """The pages outside the OpenAPI document too: every path parameter with every hostile value."""
+    routes = _page_routes(author.app)
+    assert len(routes) >= 10, routes
+    for path, params in routes:
+        for text in HOSTILE_TEXT + HOSTILE_NUMBERS:
+            url = path
+            for name, _kind in params:
+                url = url.replace("{" + name + "}", quote(text, safe="") or "%20")
+            r = author.get(url)
+            assert r.status_code < 500, (url, r.status_code, r.text[:300])
+            assert "Traceback" not in r.text, url

@@ -143,6 +143,7 @@ def create_app(*, worker: bool = True) -> FastAPI:
         redoc_url=None,
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.add_middleware(errors.RefuseNul)
     app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(NeedLogin)
@@ -257,6 +258,7 @@ def _pages() -> APIRouter:
 
     @r.get("/survey/{dataset}", response_class=HTMLResponse, include_in_schema=False)
     def survey_page(request: Request, dataset: str, cur: webauth.Current = User) -> Response:
+        datasets.manifest(dataset)  # refuses an unknown or invalid name before any file is looked at
         job = jobs.latest(cur.actor, "survey", "dataset", dataset)
         result = survey.latest_result(dataset)  # from a web job or `landcon survey run`
         return page(request, "survey.html", cur, dataset=dataset, job=job, result=result)
@@ -270,6 +272,7 @@ def _pages() -> APIRouter:
     @r.get("/survey/{dataset}/files/{filename}", include_in_schema=False)
     def survey_file(dataset: str, filename: str, cur: webauth.Current = User) -> Response:
         records.require(cur.actor, "project.read")
+        datasets.manifest(dataset)  # refuses an unknown or invalid name before any file is looked at
         folder = survey.result_dir(dataset)
         path = folder / Path(filename).name
         if not path.is_file():

@@ -134,3 +134,29 @@ def install(app: FastAPI, page: Callable[..., HTMLResponse]) -> None:
         incident = secrets.token_hex(4)
         log.error("incident %s on %s %s", incident, request.method, request.url.path, exc_info=exc)
         return answer(request, f"服务器内部错误（事件编号 {incident}），详情已记入服务器日志", 500, "InternalError")
+
+
+class RefuseNul:
+    """Pure ASGI middleware: a NUL character in the path or query is refused with 400 before routing.
+
+    No name, code or number of landcon can contain one, and it breaks file names (``embedded null
+    byte``) and PostgreSQL text alike; refusing it here covers every route at once.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            from urllib.parse import unquote_to_bytes
+
+            query = unquote_to_bytes(scope.get("query_string", b""))
+            if "\x00" in scope.get("path", "") or b"\x00" in query:
+                message = "请求地址中含有空字符（NUL），已拒绝"
+                if scope["path"].startswith(("/api/", "/tiles/")):
+                    response: Response = JSONResponse({"error": message, "type": "InvalidRequest"}, status_code=400)
+                else:
+                    response = HTMLResponse(f'<div class="alert error" role="alert">{message}</div>', status_code=400)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
