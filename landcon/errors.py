@@ -5,6 +5,8 @@ The CLI prints ``str(error)`` on one line and exits with ``error.exit_code``; th
 
 from __future__ import annotations
 
+import re
+
 
 class LandconError(Exception):
     """Base class: a problem with the user's input or request (never a bug)."""
@@ -99,3 +101,27 @@ class DatabaseError(LandconError):
 
 class BackupError(LandconError):
     """A backup cannot be written, or a backup folder is incomplete, altered or does not fit (nothing changed)."""
+
+
+#: An absolute file-system path: POSIX with at least two parts (``/tmp/x/a.gpkg``, a GDAL build path
+#: ``/build/gdal/ogr/ogr_geometry.cpp``) or a Windows drive path; URLs (``scheme://``) are left alone.
+_ABSOLUTE_PATH = re.compile(
+    r"(?<![\w.:/~])(?:/[^\s/\"'“”‘’（）()：:，,；;]+){2,}/?"  # POSIX
+    r"|\b[A-Za-z]:\\[^\s\"'“”（）()：，,；;]+"  # Windows
+)
+_TRACEBACK = re.compile(r"Traceback \(most recent call last\):.*", re.DOTALL)
+
+
+def public_message(text: str) -> str:
+    """``text`` as a user may see it: tracebacks cut off, absolute server paths reduced to the file name.
+
+    Applied wherever a message reaches the web (error pages, JSON errors, job pages); the server log
+    keeps the full text. The CLI shows the user's own paths unchanged.
+    """
+    text = _TRACEBACK.sub("", text).rstrip()
+
+    def name_only(match: re.Match[str]) -> str:
+        parts = [p for p in re.split(r"[/\\]", match.group(0)) if p]
+        return parts[-1] if parts else ""
+
+    return _ABSOLUTE_PATH.sub(name_only, text)

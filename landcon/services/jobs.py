@@ -10,9 +10,10 @@ A server that stops mid-job leaves it ``running``; at start ``recover`` puts it 
 
 from __future__ import annotations
 
+import logging
+import secrets
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,12 @@ from typing import Any
 from sqlalchemy import select, update
 
 from landcon import config
-from landcon.errors import InvalidRecord, LandconError, NotFound
+from landcon.errors import InvalidRecord, LandconError, NotFound, public_message
 from landcon.services import datasets, records
 from landcon.services.records import Actor
 from landcon.store.models import Job, Unit, utcnow
+
+log = logging.getLogger("landcon.jobs")
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 MAX_ATTEMPTS = 2
@@ -99,8 +102,9 @@ def _dict(job: Job) -> dict[str, Any]:
         "status_name": STATUS_NAMES.get(job.status, job.status),
         "progress": round(job.progress, 3),
         "stage": job.stage,
-        "result": job.result,
-        "error": job.error,
+        # the result folder is a server path: users get the file names and the download routes only
+        "result": {k: v for k, v in job.result.items() if k != "out"} if isinstance(job.result, dict) else job.result,
+        "error": public_message(job.error) if job.error else job.error,
         "attempts": job.attempts,
         "created_by": job.created_by,
         "created_at": job.created_at.isoformat(timespec="seconds"),
@@ -214,9 +218,12 @@ def run_one() -> bool:
         result = handler(dict(job.params), out, progress)
         _set(job.id, status=DONE, progress=1.0, result=result, finished_at=utcnow(), stage="完成")
     except LandconError as error:
-        _set(job.id, status=FAILED, error=str(error), finished_at=utcnow())
-    except Exception as error:  # a bug: keep the trace for the administrator
-        _set(job.id, status=FAILED, error=f"内部错误：{error}\n{traceback.format_exc()[-2000:]}", finished_at=utcnow())
+        _set(job.id, status=FAILED, error=public_message(str(error)), finished_at=utcnow())
+    except Exception:  # a bug: the trace goes to the server log, the user gets an incident number
+        incident = secrets.token_hex(4)
+        log.exception("job %s (%s) failed: incident %s", job.id, job.kind, incident)
+        message = f"内部错误（事件编号 {incident}）：详情已记入服务器日志"
+        _set(job.id, status=FAILED, error=message, finished_at=utcnow())
     return True
 
 

@@ -28,11 +28,15 @@ Attendee = str | tuple[str, str] | Sequence[str]
 FOLLOW_UP_KEYS = ("title", "unit", "deadline", "department", "note")
 
 
-def _attendee(session: Session, item: Attendee, index: int) -> MeetingAttendee:
-    """``(name, department text)`` or a user name (linked to the user, its department filled in)."""
+def _attendee(session: Session, who: Actor, item: Attendee, index: int) -> MeetingAttendee:
+    """``(name, department text)`` or a user name (linked to the user, its department filled in).
+
+    Only users of units in the recorder's own subtree are looked up: anyone else is answered exactly
+    like a user name that does not exist, so the form cannot be used to probe other counties' staff.
+    """
     if isinstance(item, str):
         user = session.scalars(select(User).where(User.username == item.strip())).first()
-        if user is None:
+        if user is None or not records.in_scope(who, user.unit.path):
             raise NotFound(
                 f"第 {index} 位参会人：用户 {item} 不存在（非系统用户请写成 姓名/部门）",
                 field="attendees",
@@ -128,7 +132,7 @@ def record_meeting(
             topics=(topics or "").strip(),
             decisions=(decisions or "").strip(),
             created_by=who.username,
-            attendees=[_attendee(session, a, i) for i, a in enumerate(attendees, start=1)],
+            attendees=[_attendee(session, who, a, i) for i, a in enumerate(attendees, start=1)],
         )
         session.add(meeting)
         session.flush()

@@ -186,13 +186,23 @@ def write(who: Actor, action: str, db: store_db.Database | None = None) -> Itera
         ) from error
     except sa_exc.IntegrityError as error:
         raise InvalidRecord(f"记录不符合数据库约束，未保存：{error.orig}") from error
+    except (sa_exc.DataError, OverflowError) as error:
+        raise InvalidRecord(f"{UNSTORABLE}，未保存") from error
+
+
+#: A value the database cannot hold: a number past its integer range (SQLite 2⁶³, PostgreSQL 2³¹) or
+#: text with a NUL character (PostgreSQL) — the user's input, never a bug.
+UNSTORABLE = "输入值无效：数字超出数据库允许的范围，或文字中含有空字符（NUL）"
 
 
 @contextmanager
 def read(db: store_db.Database | None = None) -> Iterator[Session]:
     db = db or database()
-    with db.sessions() as session:
-        yield session
+    try:
+        with db.sessions() as session:
+            yield session
+    except (sa_exc.DataError, OverflowError) as error:
+        raise InvalidRecord(UNSTORABLE) from error
 
 
 def expect_version(record: Any, expected: int | None, what: str) -> None:

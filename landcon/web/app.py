@@ -24,15 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 
 from landcon import __version__
-from landcon.errors import (
-    Conflict,
-    DatasetNotFound,
-    InvalidRecord,
-    LandconError,
-    NotFound,
-    PermissionDenied,
-    TransitionRefused,
-)
+from landcon.errors import InvalidRecord, LandconError, NotFound, PermissionDenied, TransitionRefused
 from landcon.services import (
     datasets,
     jobs,
@@ -48,8 +40,9 @@ from landcon.services import (
     webauth,
 )
 from landcon.services import plan as plans
-from landcon.web import tiles
+from landcon.web import errors, tiles
 from landcon.web.bodylimit import BodyLimit, stream_form
+from landcon.web.errors import OptionalId, QueryId, RecordId, status_of
 
 HERE = Path(__file__).parent
 COOKIE = "landcon_session"
@@ -60,18 +53,6 @@ templates.env.globals["version"] = __version__
 
 class NeedLogin(Exception):
     pass
-
-
-def status_of(error: LandconError) -> int:
-    if isinstance(error, NotFound | DatasetNotFound):
-        return 404
-    if isinstance(error, PermissionDenied):
-        return 403
-    if isinstance(error, uploads.TooLarge):
-        return 413
-    if isinstance(error, Conflict | TransitionRefused):
-        return 409
-    return 400
 
 
 async def current(request: Request) -> webauth.Current:
@@ -166,6 +147,7 @@ def create_app(*, worker: bool = True) -> FastAPI:
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_middleware(BodyLimit)
+    app.add_middleware(errors.RefuseNul)
     app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(NeedLogin)
@@ -174,15 +156,7 @@ def create_app(*, worker: bool = True) -> FastAPI:
             return JSONResponse({"error": "请先登录"}, status_code=401, headers={"HX-Redirect": "/login"})
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
-    @app.exception_handler(LandconError)
-    async def landcon_error(request: Request, exc: LandconError) -> Response:
-        code = status_of(exc)
-        if request.url.path.startswith(("/api/", "/tiles/")):
-            return JSONResponse({"error": str(exc), "type": type(exc).__name__}, status_code=code)
-        cur = getattr(request.state, "current", None)
-        if request.headers.get("hx-request"):
-            return HTMLResponse(f'<div class="alert error" role="alert">{_escape(str(exc))}</div>', status_code=code)
-        return page(request, "error.html", cur, message=str(exc), status=code, status_code=code)
+    errors.install(app, page)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
@@ -364,7 +338,7 @@ def _pages() -> APIRouter:
         return FileResponse(path, filename=path.name)
 
     @r.get("/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
-    def job_page(request: Request, job_id: int, cur: webauth.Current = User) -> Response:
+    def job_page(request: Request, job_id: RecordId, cur: webauth.Current = User) -> Response:
         return page(request, "job.html", cur, job=jobs.get(cur.actor, job_id))
 
     @r.get("/projects", response_class=HTMLResponse, include_in_schema=False)
@@ -394,7 +368,7 @@ def _pages() -> APIRouter:
         return page(request, "meetings.html", cur, items=meetings.list_meetings(cur.actor))
 
     @r.get("/meetings/{meeting_id}", response_class=HTMLResponse, include_in_schema=False)
-    def meeting_page(request: Request, meeting_id: int, cur: webauth.Current = User) -> Response:
+    def meeting_page(request: Request, meeting_id: RecordId, cur: webauth.Current = User) -> Response:
         return page(request, "meeting.html", cur, m=meetings.show_meeting(cur.actor, meeting_id))
 
     @r.post("/meetings", include_in_schema=False, dependencies=[Csrf])
@@ -485,13 +459,13 @@ def _pages() -> APIRouter:
         return RedirectResponse(f"/projects/{code}", status_code=303)
 
     @r.post("/projects/{code}/versions/{number}/report", include_in_schema=False, dependencies=[Csrf])
-    def project_report(request: Request, code: str, number: int, cur: webauth.Current = User) -> Response:
+    def project_report(request: Request, code: str, number: RecordId, cur: webauth.Current = User) -> Response:
         p = projects.show_project(cur.actor, code)
         params = {"project": code, "version": number, "dataset": p["dataset"]}
         return page(request, "job.html", cur, job=jobs.submit(cur.actor, "plan_report", params))
 
     @r.get("/projects/{code}/versions/{number}/files/{filename}", include_in_schema=False)
-    def project_report_file(code: str, number: int, filename: str, cur: webauth.Current = User) -> Response:
+    def project_report_file(code: str, number: RecordId, filename: str, cur: webauth.Current = User) -> Response:
         projects.show_project(cur.actor, code)  # scope check
         folder = jobs.plan_report_dir(code, number)
         path = folder / Path(filename).name
@@ -500,11 +474,11 @@ def _pages() -> APIRouter:
         return FileResponse(path, filename=path.name)
 
     @r.get("/projects/{code}/versions/{number}/plan.geojson", include_in_schema=False)
-    def project_plan_geojson(code: str, number: int, cur: webauth.Current = User) -> Response:
+    def project_plan_geojson(code: str, number: RecordId, cur: webauth.Current = User) -> Response:
         return JSONResponse(projects.plan_geojson(cur.actor, code, number))
 
     @r.get("/projects/{code}/diff", response_class=HTMLResponse, include_in_schema=False)
-    def project_diff(request: Request, code: str, a: int, b: int, cur: webauth.Current = User) -> Response:
+    def project_diff(request: Request, code: str, a: QueryId, b: QueryId, cur: webauth.Current = User) -> Response:
         return page(request, "diff.html", cur, code=code, diff=projects.diff_versions(cur.actor, code, a, b))
 
     @r.post("/projects/{code}/advance", include_in_schema=False, dependencies=[Csrf])
@@ -554,7 +528,7 @@ def _pages() -> APIRouter:
         )
 
     @r.post("/tasks/{task_id}/done", include_in_schema=False, dependencies=[Csrf])
-    def task_done(task_id: int, note: str = Form(""), cur: webauth.Current = User) -> Response:
+    def task_done(task_id: RecordId, note: str = Form(""), cur: webauth.Current = User) -> Response:
         tasks.complete_task(cur.actor, task_id, note=note)
         return RedirectResponse("/tasks", status_code=303)
 
@@ -621,7 +595,7 @@ def _api() -> APIRouter:
         return datasets.list_datasets(cur.actor)
 
     @r.get("/jobs/{job_id}")
-    def api_job(job_id: int, cur: webauth.Current = User) -> Any:
+    def api_job(job_id: RecordId, cur: webauth.Current = User) -> Any:
         return jobs.get(cur.actor, job_id)
 
     @r.post("/uploads", openapi_extra=UPLOAD_BODY)
@@ -754,7 +728,7 @@ def _ledger_pages() -> APIRouter:
 
     @r.get("/ledger", response_class=HTMLResponse, include_in_schema=False)
     def ledger_home(
-        request: Request, before: int | None = None, kind: str = "", doc_type: str = "", cur: webauth.Current = User
+        request: Request, before: OptionalId = None, kind: str = "", doc_type: str = "", cur: webauth.Current = User
     ) -> Response:
         code = cur.actor.unit_code or "530000"
         return _ledger_page(request, cur, code, before=before, kind=kind, doc_type=doc_type)
@@ -763,7 +737,7 @@ def _ledger_pages() -> APIRouter:
     def ledger_unit(
         request: Request,
         code: str,
-        before: int | None = None,
+        before: OptionalId = None,
         kind: str = "",
         doc_type: str = "",
         cur: webauth.Current = User,
@@ -980,7 +954,7 @@ def _ledger_api() -> APIRouter:
         kind: str | None = None,
         doc_type: str | None = None,
         limit: int = 100,
-        before: int | None = None,
+        before: OptionalId = None,
         cur: webauth.Current = User,
     ) -> Any:
         """Postings touching the unit's accounts, newest first (page with ``before`` = the last id)."""
