@@ -26,7 +26,7 @@ from landcon.errors import DatasetNotFound, InvalidRecord, NotFound, PermissionD
 from landcon.services import records
 from landcon.services.records import Actor
 from landcon.store.datasets import DatasetStore
-from landcon.store.models import Department, LeadingGroup, LeadingGroupMember, Unit, User, UserRole
+from landcon.store.models import Department, LeadingGroup, LeadingGroupMember, Unit, User, UserRole, WebSession
 
 _HASHER = PasswordHasher()
 MIN_PASSWORD = 8
@@ -232,6 +232,7 @@ def authenticate(username: str, password: str) -> Actor:
 
 
 def set_password(who: Actor, username: str, password: str) -> None:
+    """Set a password; every open web session of the user ends."""
     pw_hash = hash_password(password)
     with records.write(who, "user.password") as session:
         user = session.scalars(select(User).where(User.username == username)).first()
@@ -240,6 +241,17 @@ def set_password(who: Actor, username: str, password: str) -> None:
         if user.username != who.username:
             records.require(who, "user.manage", user.unit)
         user.password_hash = pw_hash
+        revoke_sessions(session, user.id)
+
+
+def revoke_sessions(session: Session, user_id: int) -> int:
+    """Revoke every open web session of a user (password change, disabling, enabling, new roles)."""
+    rows = session.scalars(select(WebSession).where(WebSession.user_id == user_id, WebSession.revoked.is_(False)))
+    n = 0
+    for row in rows:
+        row.revoked = True
+        n += 1
+    return n
 
 
 def _managed_user(session: Session, who: Actor, username: str) -> User:
@@ -251,13 +263,15 @@ def _managed_user(session: Session, who: Actor, username: str) -> User:
 
 
 def set_active(who: Actor, username: str, active: bool, *, expected_version: int | None = None) -> dict[str, Any]:
-    """Disable (or re-enable) a user: a disabled user can neither sign in nor act."""
+    """Disable (or re-enable) a user: a disabled user can neither sign in nor act. Either way the user's
+    web sessions end, so re-enabling never revives a session opened before the disabling."""
     with records.write(who, "user.enable" if active else "user.disable") as session:
         user = _managed_user(session, who, username)
         records.expect_version(user, expected_version, f"用户 {username}")
         if user.username == who.username and not active:
             raise InvalidRecord("不能停用自己的账号", feature=username)
         user.active = active
+        revoke_sessions(session, user.id)  # re-enabling never brings an old session back
         session.flush()
         return _user_dict(user)
 
@@ -265,12 +279,13 @@ def set_active(who: Actor, username: str, active: bool, *, expected_version: int
 def set_roles(
     who: Actor, username: str, roles: Sequence[str], *, expected_version: int | None = None
 ) -> dict[str, Any]:
-    """Replace a user's roles."""
+    """Replace a user's roles; the user's web sessions end (sign in again to act with the new roles)."""
     _check_roles(roles)
     with records.write(who, "user.roles") as session:
         user = _managed_user(session, who, username)
         records.expect_version(user, expected_version, f"用户 {username}")
         user.roles = [UserRole(role=r) for r in sorted(set(roles))]
+        revoke_sessions(session, user.id)  # a session never keeps roles the user no longer holds
         flag_modified(user, "display_name")  # roles live in their own rows: bump the user's version with them
         session.flush()
         session.refresh(user)

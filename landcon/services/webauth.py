@@ -14,8 +14,6 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -92,45 +90,14 @@ class Current:
     csrf_token: str
 
 
-_CACHE: dict[str, tuple[float, Current]] = {}
-_CACHE_LOCK = threading.Lock()
-CACHE_SECONDS = 10.0  # a tile-heavy map page makes dozens of requests a second: one lookup per 10 s
-
-
-def _forget(token: str | None = None) -> None:
-    with _CACHE_LOCK:
-        if token is None:
-            _CACHE.clear()
-        else:
-            _CACHE.pop(_digest(token), None)
-
-
 def resolve(token: str | None) -> Current | None:
     """The signed-in user for a cookie token (``None``: no, expired, revoked or disabled).
 
-    Answers are cached for ``CACHE_SECONDS`` in this process; logging out, disabling a user or
-    revoking sessions clears the cache at once.
+    Looked up in the database on every request (one primary-key read and the user): nothing is cached,
+    so logging out, a password change, disabling or new roles end a session at once, in every process.
     """
     if not token:
         return None
-    key = _digest(token)
-    now = time.monotonic()
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-    if hit is not None and now - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    found = _lookup(token)
-    with _CACHE_LOCK:
-        if found is None:
-            _CACHE.pop(key, None)
-        else:
-            if len(_CACHE) > 10_000:
-                _CACHE.clear()
-            _CACHE[key] = (now, found)
-    return found
-
-
-def _lookup(token: str) -> Current | None:
     with records.read() as session:
         row = session.get(WebSession, _digest(token))
         if row is None or row.revoked or row.expires_at < utcnow():
@@ -146,31 +113,26 @@ def check_csrf(current: Current, presented: str | None) -> bool:
 
 
 def logout(token: str | None) -> None:
+    """Revoke the cookie's session (audited as its user); an unknown or ended session is a no-op."""
     if not token:
         return
-    _forget(token)
-    current = resolve(token)
-    if current is None:
+    with records.read() as session:
+        row = session.get(WebSession, _digest(token))
+        user = session.get(User, row.user_id) if row is not None and not row.revoked else None
+        who = records.actor_from_user(user) if user is not None else None
+    if who is None:
         return
-    with records.write(current.actor, "user.logout") as session:
+    with records.write(who, "user.logout") as session:
         row = session.get(WebSession, _digest(token))
         if row is not None:
             row.revoked = True
 
 
 def revoke_all(who: Actor, username: str) -> int:
-    """End every session of a user (after a password change or disabling)."""
-    _forget()
+    """End every session of a user."""
     with records.write(who, "user.sessions.revoke") as session:
         user_id = session.scalars(select(User.id).where(User.username == username)).first()
-        if user_id is None:
-            return 0
-        rows = session.scalars(select(WebSession).where(WebSession.user_id == user_id, WebSession.revoked.is_(False)))
-        n = 0
-        for row in rows:
-            row.revoked = True
-            n += 1
-        return n
+        return 0 if user_id is None else org.revoke_sessions(session, user_id)
 
 
 __all__ = [

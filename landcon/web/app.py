@@ -392,9 +392,7 @@ def _pages() -> APIRouter:
 
     @r.post("/admin/users/{username}/active", include_in_schema=False, dependencies=[Csrf])
     def admin_active(username: str, active: bool = Form(...), cur: webauth.Current = User) -> Response:
-        org.set_active(cur.actor, username, active)
-        if not active:
-            webauth.revoke_all(cur.actor, username)
+        org.set_active(cur.actor, username, active)  # ends the user's sessions
         return RedirectResponse("/admin", status_code=303)
 
     @r.get("/projects/{code}", response_class=HTMLResponse, include_in_schema=False)
