@@ -6,12 +6,17 @@ counted, not audited one row each; password policy; no CSRF token in the audit l
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from fastapi.testclient import TestClient
 from records_fixtures import PASSWORD
+from sqlalchemy import func, select, update
 from test_web_api import csrf_of, sign_in
 
-from landcon.services import org, records
+from landcon.errors import PermissionDenied
+from landcon.services import org, records, webauth
+from landcon.store.models import AuditEntry, LoginFailure
 from landcon.web.app import COOKIE, create_app
 
 
@@ -75,3 +80,90 @@ def test_passwd_through_the_cli_ends_the_web_session(client):
     client.cookies.clear()
     assert sign_in(client, "fm_author", PASSWORD).status_code == 401
     assert sign_in(client, "fm_author", "another-passphrase").status_code == 303
+
+
+def _audit_rows() -> int:
+    with records.read() as s:
+        return int(s.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+
+
+def _age_failures(seconds: float) -> None:
+    """Move every failure counter ``seconds`` into the past (the wait it asks for has then passed)."""
+    with records.read() as s:
+        rows = s.execute(select(LoginFailure.username, LoginFailure.address, LoginFailure.last_at)).all()
+        for user, address, at in rows:  # computed here: SQLite has no datetime arithmetic in SQL
+            key = (LoginFailure.username == user) & (LoginFailure.address == address)
+            s.execute(update(LoginFailure).where(key).values(last_at=at - dt.timedelta(seconds=seconds)))
+        s.commit()
+
+
+def _failures() -> list[tuple[str, str, int]]:
+    with records.read() as s:
+        rows = s.execute(select(LoginFailure.username, LoginFailure.address, LoginFailure.failures)).all()
+        return sorted((u, a, n) for u, a, n in rows)
+
+
+def test_backoff_doubles_up_to_its_cap():
+    free, cap = webauth.PAIR
+    assert [webauth.backoff(n, free, cap) for n in range(free + 8)] == [0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]
+
+
+def test_sign_in_waits_after_three_failures_then_the_right_password_works(client):
+    for _ in range(3):
+        r = sign_in(client, "fm_author", "wrong-password")
+        assert r.status_code == 401 and "用户名或密码错误" in r.text
+    _age_failures(-5)  # the last failure 5 s in the future: the 1 s wait holds however slow this machine is
+    throttled = sign_in(client, "fm_author")  # the right password is not checked during the wait
+    assert throttled.status_code == 401 and "登录失败次数过多，请 6 秒后再试" in throttled.text
+    assert _failures() == [("fm_author", "testclient", 3)]
+    _age_failures(7)
+    assert sign_in(client, "fm_author").status_code == 303 and _me(client) == 200
+
+
+def test_200_bad_posts_are_counted_not_audited_and_do_not_lock_the_user_out(client):
+    before = _audit_rows()
+    answers = [sign_in(client, "no_such_user", "wrong-password")]  # an unknown name is counted the same way
+    answers += [sign_in(client, "fm_zrzy", "wrong-password") for _ in range(200)]
+    assert {r.status_code for r in answers} == {401}
+    assert _audit_rows() == before  # before: one audit row per post
+    rows = _failures()
+    assert [(u, a) for u, a, _n in rows] == [("fm_zrzy", "testclient"), ("no_such_user", "testclient")]
+    counted = dict((u, n) for u, _a, n in rows)
+    assert counted["no_such_user"] == 1
+    # 3 free failures, then waits of 1, 2, 4, 8 s: a post refused during a wait is not counted, so the
+    # 200 posts (a few seconds) count 3 + the waits that had passed, far from 200
+    assert 3 <= counted["fm_zrzy"] <= 7
+    # the real user, from another address, right away (the account's own backoff is at most 30 s)
+    assert webauth.wait_seconds("fm_zrzy", "10.0.0.9") == 0
+    assert webauth.login("fm_zrzy", PASSWORD, "10.0.0.9").actor.username == "fm_zrzy"
+    # and from the attacker's address once the pair's wait (≤ 60 s) has passed — never a 15-minute lock
+    _age_failures(61)
+    assert sign_in(client, "fm_zrzy").status_code == 303 and _me(client) == 200
+    assert ("fm_zrzy", "testclient") not in {(u, a) for u, a, _n in _failures()}  # signing in clears it
+
+
+def test_a_distributed_attack_delays_the_real_user_by_at_most_30_seconds(client):
+    for i in range(40):  # 40 addresses, one wrong password each
+        with pytest.raises(PermissionDenied):
+            webauth.login("fm_cz", "wrong-password", f"10.1.0.{i}")
+    counted = sum(n for u, _a, n in _failures() if u == "fm_cz")
+    assert 10 <= counted <= 11  # after 10 the account waits 1 s, 2 s …: the other tries were refused uncounted
+    for i in range(40, 70):  # a patient attacker waits out each backoff (aged here instead of slept)
+        _age_failures(31)
+        with pytest.raises(PermissionDenied, match="用户名或密码错误"):
+            webauth.login("fm_cz", "wrong-password", f"10.1.0.{i}")
+    wait = webauth.wait_seconds("fm_cz", "192.168.1.5")
+    assert 29 < wait <= 30  # ACCOUNT cap: 40 failures over 10 free would be 2**30 s uncapped
+    with pytest.raises(webauth.LoginThrottled, match="秒后再试"):
+        webauth.login("fm_cz", PASSWORD, "192.168.1.5")
+    assert sum(n for u, _a, n in _failures() if u == "fm_cz") == counted + 30  # the refused try was not counted
+    _age_failures(31)
+    assert webauth.login("fm_cz", PASSWORD, "192.168.1.5").actor.username == "fm_cz"
+
+
+def test_one_address_spraying_many_accounts_is_slowed(client):
+    for i in range(webauth.ADDRESS[0]):
+        with pytest.raises(PermissionDenied):
+            webauth.login(f"nobody{i}", "wrong-password", "10.2.0.1")
+    assert webauth.wait_seconds("fm_sl", "10.2.0.1") > 0  # a fresh user name from the same address waits
+    assert webauth.wait_seconds("fm_sl", "10.2.0.2") == 0

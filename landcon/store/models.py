@@ -346,19 +346,16 @@ class WebSession(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
-class LoginAttempt(Base):
-    """Sign-in attempts, for throttling (failures per user name and per address in a time window)."""
+class LoginFailure(Base):
+    """Failed sign-ins counted per user name and client address (one row each, not one per attempt);
+    the row of a pair is deleted when that pair signs in. Written without audit entries."""
 
-    __tablename__ = "login_attempts"
-    __table_args__ = (
-        Index("ix_login_attempts_user_at", "username", "at"),
-        Index("ix_login_attempts_addr_at", "address", "at"),
-    )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), nullable=False)
-    address: Mapped[str] = mapped_column(String(64), nullable=False)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
-    ok: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    __tablename__ = "login_failures"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False)
+    first_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    last_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
 
 
 class Job(Base):
