@@ -11,6 +11,8 @@
 | ``LANDCON_TIMEZONE`` | ``Asia/Shanghai`` | time zone of "today" for deadlines and overdue tasks |
 | ``LANDCON_UPLOAD_MAX_MB`` | ``2048`` | largest dataset or plan upload accepted by the web application |
 | ``LANDCON_SESSION_HOURS`` | ``8`` | how long a web sign-in lasts |
+| ``LANDCON_COOKIE_SECURE`` | ``0`` | ``1``: sign-in cookies carry ``Secure`` (always set for HTTPS requests) |
+| ``LANDCON_PASSWORD_MIN_LENGTH`` | ``8`` | shortest password accepted (common passwords are refused too) |
 | ``LANDCON_LEDGER_RULES`` | (built-in values) | YAML file of quota-ledger rule values (docs/ledger.md) |
 """
 
@@ -55,6 +57,16 @@ def upload_max_bytes() -> int:
 def session_hours() -> float:
     """Length of a web session (``LANDCON_SESSION_HOURS``, default 8)."""
     return float(os.environ.get("LANDCON_SESSION_HOURS", "8"))
+
+
+def cookie_secure() -> bool:
+    """Mark sign-in cookies ``Secure`` (``LANDCON_COOKIE_SECURE=1``; HTTPS requests get it regardless)."""
+    return os.environ.get("LANDCON_COOKIE_SECURE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def password_min_length() -> int:
+    """Shortest password accepted (``LANDCON_PASSWORD_MIN_LENGTH``, default 8)."""
+    return int(os.environ.get("LANDCON_PASSWORD_MIN_LENGTH", "8"))
 
 
 def ledger_rules_file() -> Path | None:

@@ -14,9 +14,9 @@ from records_fixtures import PASSWORD
 from sqlalchemy import func, select, update
 from test_web_api import csrf_of, sign_in
 
-from landcon.errors import PermissionDenied
+from landcon.errors import InvalidRecord, PermissionDenied
 from landcon.services import org, records, webauth
-from landcon.store.models import AuditEntry, LoginFailure
+from landcon.store.models import AuditEntry, LoginFailure, User
 from landcon.web.app import COOKIE, create_app
 
 
@@ -167,3 +167,67 @@ def test_one_address_spraying_many_accounts_is_slowed(client):
             webauth.login(f"nobody{i}", "wrong-password", "10.2.0.1")
     assert webauth.wait_seconds("fm_sl", "10.2.0.1") > 0  # a fresh user name from the same address waits
     assert webauth.wait_seconds("fm_sl", "10.2.0.2") == 0
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short7!", "密码至少 8 位"),
+        ("password123", "密码过于常见"),
+        ("Woaini1314", "密码过于常见"),
+        ("fm_author", "与用户名相同"),
+    ],
+)
+def test_password_policy(records_world, password, message):
+    with pytest.raises(InvalidRecord, match=message):
+        org.set_password(records.actor("fm_admin"), "fm_author", password)
+    org.set_password(records.actor("fm_admin"), "fm_author", "landcon-demo")  # the demo password passes
+
+
+def test_minimum_length_comes_from_config(records_world, monkeypatch):
+    monkeypatch.setenv("LANDCON_PASSWORD_MIN_LENGTH", "14")
+    with pytest.raises(InvalidRecord, match="密码至少 14 位"):
+        org.add_user(records.actor("fm_admin"), "x14", password="landcon-demo", unit="530124", roles=["leader"])
+
+
+def test_argon2_parameters_are_the_documented_ones(records_world):
+    with records.read() as s:
+        stored = s.scalars(select(User.password_hash).where(User.username == "fm_author")).one()
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_csrf_tokens_never_reach_the_audit_log(client):
+    sign_in(client, "fm_author")
+    token = csrf_of(client)
+    assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    with records.read() as s:
+        logged = [str(c) for c in s.scalars(select(AuditEntry.changes))]
+    assert any("web_sessions" in str(c) or "expires_at" in c for c in logged)  # the sign-in was audited
+    assert not any(token in c for c in logged)
+    assert not any("csrf" in c for c in logged[-5:])
+
+
+def test_secure_cookie_when_configured_or_over_https(client, monkeypatch):
+    assert "secure" not in sign_in(client, "fm_author").headers["set-cookie"].lower()
+    monkeypatch.setenv("LANDCON_COOKIE_SECURE", "1")  # behind a proxy that ends TLS, the app sees http
+    client.cookies.clear()
+    assert "; secure" in client.get("/login").headers["set-cookie"].lower()
+    with TestClient(create_app(worker=False), base_url="https://testserver") as tls:
+        assert "; secure" in sign_in(tls, "fm_author").headers["set-cookie"].lower()
+    monkeypatch.delenv("LANDCON_COOKIE_SECURE")
+    with TestClient(create_app(worker=False), base_url="https://testserver") as tls:
+        assert "; secure" in sign_in(tls, "fm_author").headers["set-cookie"].lower()
+
+
+def test_content_security_policy_with_a_nonce_per_response(client):
+    sign_in(client, "fm_author")
+    page = client.get("/")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self' 'nonce-" in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
+    assert "worker-src 'self' blob:" in policy and "frame-ancestors 'none'" in policy
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in page.text  # the page's inline module script carries it
+    assert nonce not in client.get("/").headers["content-security-policy"]  # a new one each response
+    docs = client.get("/api/docs")
+    assert docs.text.count("<script nonce=") == 1
+    assert "hx-on" not in client.get("/survey/grid").text  # no inline handlers

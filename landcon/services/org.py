@@ -3,7 +3,8 @@
 Units: ``seed_yunnan`` loads the province, its 16 prefectures and 129 counties from the packaged
 reference list (GB/T 2260); ``import_units`` adds townships (XZQ) and villages (CJDCQ) from an
 imported dataset. Every unit gets its departments (``engine.org.DEPARTMENT_KINDS``). Passwords are
-hashed with Argon2id (argon2-cffi defaults, RFC 9106 low-memory profile).
+hashed with Argon2id, RFC 9106 low-memory profile (``ARGON2``: t=3, m=64 MiB, p=4, 32-byte hash,
+16-byte salt); a password must pass ``engine.passwords.problem`` (length, common passwords).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from landcon import config
-from landcon.engine import org
+from landcon.engine import org, passwords
 from landcon.engine.layers import CJDCQ, XZQ
 from landcon.errors import DatasetNotFound, InvalidRecord, NotFound, PermissionDenied
 from landcon.services import records
@@ -28,8 +29,8 @@ from landcon.services.records import Actor
 from landcon.store.datasets import DatasetStore
 from landcon.store.models import Department, LeadingGroup, LeadingGroupMember, Unit, User, UserRole, WebSession
 
-_HASHER = PasswordHasher()
-MIN_PASSWORD = 8
+ARGON2 = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4, "hash_len": 32, "salt_len": 16}
+_HASHER = PasswordHasher(**ARGON2)  # type: ignore[arg-type]
 
 
 def reference_units() -> list[dict[str, str]]:
@@ -142,9 +143,11 @@ def list_units(who: Actor, *, parent: str | None = None, level: str | None = Non
         return [{"code": u.code, "name": u.name, "level": u.level} for u in session.scalars(q)]
 
 
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise InvalidRecord(f"密码至少 {MIN_PASSWORD} 位", field="password")
+def hash_password(password: str, username: str = "") -> str:
+    """Argon2id hash of an acceptable password (``engine.passwords.problem``, ``LANDCON_PASSWORD_MIN_LENGTH``)."""
+    why = passwords.problem(password, username=username, min_length=config.password_min_length())
+    if why:
+        raise InvalidRecord(why, field="password", feature=username or None)
     return _HASHER.hash(password)
 
 
@@ -184,7 +187,7 @@ def add_user(
     _check_roles(roles)
     if not username or len(username) > 64 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise InvalidRecord("用户名须为 1–64 位字母、数字、-、_ 或 .", field="username", feature=username)
-    pw_hash = hash_password(password)
+    pw_hash = hash_password(password, username)
     with records.write(who, "user.add") as session:
         u = unit_by_code(session, unit)
         records.require(who, "user.manage", u)
@@ -233,7 +236,7 @@ def authenticate(username: str, password: str) -> Actor:
 
 def set_password(who: Actor, username: str, password: str) -> None:
     """Set a password; every open web session of the user ends."""
-    pw_hash = hash_password(password)
+    pw_hash = hash_password(password, username)
     with records.write(who, "user.password") as session:
         user = session.scalars(select(User).where(User.username == username)).first()
         if user is None:

@@ -1,9 +1,10 @@
 """Web sign-in: sessions, CSRF tokens and login throttling.
 
 - A session is a random 256-bit token in an HttpOnly, SameSite=Strict cookie; the database keeps
-  only its SHA-256, the user, a CSRF token and the expiry (``LANDCON_SESSION_HOURS``, default 8).
-- Every state-changing request must echo the session's CSRF token (form field ``csrf_token`` or
-  header ``X-CSRF-Token``); ``check_csrf`` compares in constant time.
+  only its SHA-256, the user and the expiry (``LANDCON_SESSION_HOURS``, default 8).
+- Every state-changing request must echo the session's CSRF token (form field ``csrf_token`` or header
+  ``X-CSRF-Token``); ``check_csrf`` compares in constant time. The token is derived from the cookie token
+  (``csrf_for``), never stored, so it never reaches the audit log.
 - Throttling, never locking: failed sign-ins are counted per (user name, client address) in
   ``login_failures``; after a few failures the next attempt must wait 1, 2, 4 … seconds, capped per user
   name + address (60 s), per address (300 s) and per user name over all addresses (30 s). An attempt
@@ -42,6 +43,16 @@ class LoginThrottled(PermissionDenied):
 
 def session_hours() -> float:
     return config.session_hours()
+
+
+def cookie_secure() -> bool:
+    return config.cookie_secure()
+
+
+def csrf_for(token: str) -> str:
+    """The session's CSRF token, derived from the cookie token (SHA-256 with its own prefix): it is never
+    stored, so it never reaches the database or the audit log, and cannot be computed from ``token_hash``."""
+    return hashlib.sha256(b"landcon-csrf\x00" + token.encode("utf-8")).hexdigest()
 
 
 def _digest(token: str) -> str:
@@ -107,15 +118,15 @@ def login(username: str, password: str, address: str) -> SignedIn:
     except PermissionDenied:
         _count_failure(username, address)
         raise
-    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    token = secrets.token_urlsafe(32)
     expires = utcnow() + dt.timedelta(hours=session_hours())
     with records.read() as session:  # the counter is not audited (see _count_failure)
         session.execute(delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.address == address))
         session.commit()
     with records.write(actor, "user.login") as session:
         user_id = session.scalars(select(User.id).where(User.username == actor.username)).one()
-        session.add(WebSession(token_hash=_digest(token), user_id=user_id, csrf_token=csrf, expires_at=expires))
-    return SignedIn(actor, token, csrf, expires)
+        session.add(WebSession(token_hash=_digest(token), user_id=user_id, expires_at=expires))
+    return SignedIn(actor, token, csrf_for(token), expires)
 
 
 def _count_failure(username: str, address: str) -> None:
@@ -163,7 +174,7 @@ def resolve(token: str | None) -> Current | None:
         user = session.get(User, row.user_id)
         if user is None or not user.active:
             return None
-        return Current(records.actor_from_user(user), row.csrf_token)
+        return Current(records.actor_from_user(user), csrf_for(token))
 
 
 def check_csrf(current: Current, presented: str | None) -> bool:

@@ -335,12 +335,12 @@ class AuditHead(Base):
 
 
 class WebSession(Base):
-    """A signed-in browser session: the cookie holds a random token, the table its SHA-256."""
+    """A signed-in browser session: the cookie holds a random token, the table its SHA-256 (the CSRF token
+    is derived from the cookie token, never stored: services.webauth.csrf_for)."""
 
     __tablename__ = "web_sessions"
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
-    csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     revoked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

@@ -1,8 +1,11 @@
-"""sign-in failures counted per user name and address instead of one row (and audit entry) per attempt
+"""sign-in failures counted per user name and address instead of one row (and audit entry) per attempt;
+web sessions no longer store a CSRF token
 
 ``login_attempts`` kept a row per attempt, and each was audited, so anyone could fill the audit log and,
 with 5 failures in 15 minutes, lock any account (issue 16). ``login_failures`` holds one counter per
 (user name, client address), written without audit entries; services.webauth derives the backoff from it.
+``web_sessions.csrf_token`` went into the audit log with every sign-in; the CSRF token is now derived
+from the cookie token (services.webauth.csrf_for). Open sessions stay valid.
 
 Revision ID: 0006
 Revises: 0005
@@ -36,9 +39,13 @@ def upgrade() -> None:
         batch_op.drop_index("ix_login_attempts_addr_at")
         batch_op.drop_index("ix_login_attempts_user_at")
     op.drop_table("login_attempts")
+    with op.batch_alter_table("web_sessions", schema=None) as batch_op:
+        batch_op.drop_column("csrf_token")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("web_sessions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("csrf_token", sa.String(length=64), nullable=False, server_default=""))
     op.create_table(
         "login_attempts",
         sa.Column("id", sa.Integer(), nullable=False),
