@@ -16,6 +16,8 @@
 |   |   | this long (at start and at each upload) |
 | ``LANDCON_TILE_CACHE_MB`` | ``512`` | size bound of the vector-tile cache; oldest tiles go first |
 | ``LANDCON_SESSION_HOURS`` | ``8`` | how long a web sign-in lasts |
+| ``LANDCON_COOKIE_SECURE`` | ``0`` | ``1``: sign-in cookies carry ``Secure`` (always set for HTTPS requests) |
+| ``LANDCON_PASSWORD_MIN_LENGTH`` | ``8`` | shortest password accepted (common passwords are refused too) |
 | ``LANDCON_LEDGER_RULES`` | (built-in values) | YAML file of quota-ledger rule values (docs/ledger.md) |
 | ``LANDCON_AUDIT_KEY`` | ``<data dir>/audit.key`` | HMAC key of the audit chain (≥ 16 characters); when unset, |
 |   |   | a random key file created 0600 by the first write (store.audit_key, docs/records.md) |
@@ -77,6 +79,16 @@ def tile_cache_max_bytes() -> int:
 def session_hours() -> float:
     """Length of a web session (``LANDCON_SESSION_HOURS``, default 8)."""
     return float(os.environ.get("LANDCON_SESSION_HOURS", "8"))
+
+
+def cookie_secure() -> bool:
+    """Mark sign-in cookies ``Secure`` (``LANDCON_COOKIE_SECURE=1``; HTTPS requests get it regardless)."""
+    return os.environ.get("LANDCON_COOKIE_SECURE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def password_min_length() -> int:
+    """Shortest password accepted (``LANDCON_PASSWORD_MIN_LENGTH``, default 8)."""
+    return int(os.environ.get("LANDCON_PASSWORD_MIN_LENGTH", "8"))
 
 
 def ledger_rules_file() -> Path | None:

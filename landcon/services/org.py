@@ -3,7 +3,8 @@
 Units: ``seed_yunnan`` loads the province, its 16 prefectures and 129 counties from the packaged
 reference list (GB/T 2260); ``import_units`` adds townships (XZQ) and villages (CJDCQ) from an
 imported dataset. Every unit gets its departments (``engine.org.DEPARTMENT_KINDS``). Passwords are
-hashed with Argon2id (argon2-cffi defaults, RFC 9106 low-memory profile).
+hashed with Argon2id, RFC 9106 low-memory profile (``ARGON2``: t=3, m=64 MiB, p=4, 32-byte hash,
+16-byte salt); a password must pass ``engine.passwords.problem`` (length, common passwords).
 """
 
 from __future__ import annotations
@@ -20,16 +21,16 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from landcon import config
-from landcon.engine import org
+from landcon.engine import org, passwords
 from landcon.engine.layers import CJDCQ, XZQ
 from landcon.errors import DatasetNotFound, InvalidRecord, NotFound, PermissionDenied
 from landcon.services import records
 from landcon.services.records import Actor
 from landcon.store.datasets import DatasetStore
-from landcon.store.models import Department, LeadingGroup, LeadingGroupMember, Unit, User, UserRole
+from landcon.store.models import Department, LeadingGroup, LeadingGroupMember, Unit, User, UserRole, WebSession
 
-_HASHER = PasswordHasher()
-MIN_PASSWORD = 8
+ARGON2 = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4, "hash_len": 32, "salt_len": 16}
+_HASHER = PasswordHasher(**ARGON2)  # type: ignore[arg-type]
 
 
 def reference_units() -> list[dict[str, str]]:
@@ -142,9 +143,11 @@ def list_units(who: Actor, *, parent: str | None = None, level: str | None = Non
         return [{"code": u.code, "name": u.name, "level": u.level} for u in session.scalars(q)]
 
 
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise InvalidRecord(f"密码至少 {MIN_PASSWORD} 位", field="password")
+def hash_password(password: str, username: str = "") -> str:
+    """Argon2id hash of an acceptable password (``engine.passwords.problem``, ``LANDCON_PASSWORD_MIN_LENGTH``)."""
+    why = passwords.problem(password, username=username, min_length=config.password_min_length())
+    if why:
+        raise InvalidRecord(why, field="password", feature=username or None)
     return _HASHER.hash(password)
 
 
@@ -184,7 +187,7 @@ def add_user(
     _check_roles(roles)
     if not username or len(username) > 64 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise InvalidRecord("用户名须为 1–64 位字母、数字、-、_ 或 .", field="username", feature=username)
-    pw_hash = hash_password(password)
+    pw_hash = hash_password(password, username)
     with records.write(who, "user.add") as session:
         u = unit_by_code(session, unit)
         records.require(who, "user.manage", u)
@@ -232,7 +235,8 @@ def authenticate(username: str, password: str) -> Actor:
 
 
 def set_password(who: Actor, username: str, password: str) -> None:
-    pw_hash = hash_password(password)
+    """Set a password; every open web session of the user ends."""
+    pw_hash = hash_password(password, username)
     with records.write(who, "user.password") as session:
         user = session.scalars(select(User).where(User.username == username)).first()
         if user is None:
@@ -240,6 +244,17 @@ def set_password(who: Actor, username: str, password: str) -> None:
         if user.username != who.username:
             records.require(who, "user.manage", user.unit)
         user.password_hash = pw_hash
+        revoke_sessions(session, user.id)
+
+
+def revoke_sessions(session: Session, user_id: int) -> int:
+    """Revoke every open web session of a user (password change, disabling, enabling, new roles)."""
+    rows = session.scalars(select(WebSession).where(WebSession.user_id == user_id, WebSession.revoked.is_(False)))
+    n = 0
+    for row in rows:
+        row.revoked = True
+        n += 1
+    return n
 
 
 def _managed_user(session: Session, who: Actor, username: str) -> User:
@@ -251,13 +266,15 @@ def _managed_user(session: Session, who: Actor, username: str) -> User:
 
 
 def set_active(who: Actor, username: str, active: bool, *, expected_version: int | None = None) -> dict[str, Any]:
-    """Disable (or re-enable) a user: a disabled user can neither sign in nor act."""
+    """Disable (or re-enable) a user: a disabled user can neither sign in nor act. Either way the user's
+    web sessions end, so re-enabling never revives a session opened before the disabling."""
     with records.write(who, "user.enable" if active else "user.disable") as session:
         user = _managed_user(session, who, username)
         records.expect_version(user, expected_version, f"用户 {username}")
         if user.username == who.username and not active:
             raise InvalidRecord("不能停用自己的账号", feature=username)
         user.active = active
+        revoke_sessions(session, user.id)  # re-enabling never brings an old session back
         session.flush()
         return _user_dict(user)
 
@@ -265,12 +282,13 @@ def set_active(who: Actor, username: str, active: bool, *, expected_version: int
 def set_roles(
     who: Actor, username: str, roles: Sequence[str], *, expected_version: int | None = None
 ) -> dict[str, Any]:
-    """Replace a user's roles."""
+    """Replace a user's roles; the user's web sessions end (sign in again to act with the new roles)."""
     _check_roles(roles)
     with records.write(who, "user.roles") as session:
         user = _managed_user(session, who, username)
         records.expect_version(user, expected_version, f"用户 {username}")
         user.roles = [UserRole(role=r) for r in sorted(set(roles))]
+        revoke_sessions(session, user.id)  # a session never keeps roles the user no longer holds
         flag_modified(user, "display_name")  # roles live in their own rows: bump the user's version with them
         session.flush()
         session.refresh(user)

@@ -335,30 +335,27 @@ class AuditHead(Base):
 
 
 class WebSession(Base):
-    """A signed-in browser session: the cookie holds a random token, the table its SHA-256."""
+    """A signed-in browser session: the cookie holds a random token, the table its SHA-256 (the CSRF token
+    is derived from the cookie token, never stored: services.webauth.csrf_for)."""
 
     __tablename__ = "web_sessions"
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
-    csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     revoked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
-class LoginAttempt(Base):
-    """Sign-in attempts, for throttling (failures per user name and per address in a time window)."""
+class LoginFailure(Base):
+    """Failed sign-ins counted per user name and client address (one row each, not one per attempt);
+    the row of a pair is deleted when that pair signs in. Written without audit entries."""
 
-    __tablename__ = "login_attempts"
-    __table_args__ = (
-        Index("ix_login_attempts_user_at", "username", "at"),
-        Index("ix_login_attempts_addr_at", "address", "at"),
-    )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), nullable=False)
-    address: Mapped[str] = mapped_column(String(64), nullable=False)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
-    ok: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    __tablename__ = "login_failures"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False)
+    first_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    last_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
 
 
 class Job(Base):

@@ -8,6 +8,7 @@ every state-changing request carries the session's CSRF token (form field ``csrf
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import tempfile
 from contextlib import asynccontextmanager
@@ -90,6 +91,20 @@ def page(
     return templates.TemplateResponse(request, template, ctx, status_code=status_code)
 
 
+#: Content-Security-Policy: only this site's scripts and nonce-marked inline scripts run; MapLibre needs
+#: blob: workers and images; inline ``style`` attributes are allowed (styles cannot run code).
+CSP = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; worker-src 'self' blob:; child-src blob:; connect-src 'self'; "
+    "font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def secure_cookies(request: Request) -> bool:
+    """Cookies get ``Secure`` when configured (``LANDCON_COOKIE_SECURE``) or the request came over HTTPS."""
+    return webauth.cookie_secure() or request.url.scheme == "https"
+
+
 class SecurityHeaders:
     """Pure ASGI middleware: security headers on every response, ``no-store`` on pages and API,
     and gzip for HTML/JSON (not for tiles and static files, which are small or already compressed)."""
@@ -109,12 +124,16 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         cached = scope["path"].startswith(("/static", "/tiles"))
+        nonce = secrets.token_urlsafe(18)  # templates put it on their inline <script> (request.state.csp_nonce)
+        scope.setdefault("state", {})["csp_nonce"] = nonce
+        policy = CSP.format(nonce=nonce).encode("ascii")
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
                 headers += [(k, v) for k, v in self.HEADERS if k not in names]
+                headers.append((b"content-security-policy", policy))
                 if not cached and b"cache-control" not in names:
                     headers.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": headers}
@@ -159,14 +178,17 @@ def create_app(*, worker: bool = True) -> FastAPI:
     errors.install(app, page)
 
     @app.get("/api/docs", include_in_schema=False)
-    def api_docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+    def api_docs(request: Request) -> HTMLResponse:
+        html = get_swagger_ui_html(
             openapi_url="/api/openapi.json",
             title="landcon API",
             swagger_js_url="/static/vendor/swagger-ui-bundle.js",
             swagger_css_url="/static/vendor/swagger-ui.css",
             swagger_favicon_url="/static/favicon.svg",
         )
+        nonce = request.state.csp_nonce  # its one inline script runs under the Content-Security-Policy
+        body = bytes(html.body).decode("utf-8").replace("<script>", f'<script nonce="{nonce}">')
+        return HTMLResponse(body)
 
     tiles_router = APIRouter(dependencies=[User])
     tiles_router.include_router(tiles.router)
@@ -248,11 +270,12 @@ def _pages() -> APIRouter:
 
     @r.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_form(request: Request, next: str = "/") -> Response:
-        import secrets
 
         token = secrets.token_urlsafe(24)
         response = page(request, "login.html", None, next=next if next.startswith("/") else "/", login_csrf=token)
-        response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", max_age=1800)
+        response.set_cookie(
+            LOGIN_CSRF, token, httponly=True, samesite="strict", max_age=1800, secure=secure_cookies(request)
+        )
         return response
 
     @r.post("/login", include_in_schema=False)
@@ -276,7 +299,12 @@ def _pages() -> APIRouter:
             next if next.startswith("/") and not next.startswith("//") else "/", status_code=303
         )
         response.set_cookie(
-            COOKIE, signed.token, httponly=True, samesite="strict", max_age=int(webauth.session_hours() * 3600)
+            COOKIE,
+            signed.token,
+            httponly=True,
+            samesite="strict",
+            max_age=int(webauth.session_hours() * 3600),
+            secure=secure_cookies(request),
         )
         response.delete_cookie(LOGIN_CSRF)
         return response
@@ -422,9 +450,7 @@ def _pages() -> APIRouter:
 
     @r.post("/admin/users/{username}/active", include_in_schema=False, dependencies=[Csrf])
     def admin_active(username: str, active: bool = Form(...), cur: webauth.Current = User) -> Response:
-        org.set_active(cur.actor, username, active)
-        if not active:
-            webauth.revoke_all(cur.actor, username)
+        org.set_active(cur.actor, username, active)  # ends the user's sessions
         return RedirectResponse("/admin", status_code=303)
 
     @r.get("/projects/{code}", response_class=HTMLResponse, include_in_schema=False)

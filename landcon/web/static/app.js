@@ -3,6 +3,16 @@
 (function () {
   "use strict";
 
+  // A button marked data-once stays disabled after a successful HTMX request and removes the element
+  // named by data-remove-after (no inline handlers: the Content-Security-Policy allows no inline code).
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var el = event.target;
+    if (!(el instanceof HTMLElement) || !el.hasAttribute("data-once") || !event.detail.successful) return;
+    el.setAttribute("disabled", "");
+    var gone = document.getElementById(el.getAttribute("data-remove-after") || "");
+    if (gone) gone.remove();
+  });
+
   // A form marked data-busy shows that it is working and cannot be sent twice (uploads take a while).
   document.addEventListener("submit", function (event) {
     var form = event.target;
