@@ -520,7 +520,7 @@ def version_detail(who: Actor, code: str, number: int) -> dict[str, Any]:
 
 
 def diff_versions(who: Actor, code: str, a: int, b: int) -> dict[str, Any]:
-    """Indicator and finding differences between two stored versions (issue 4's plan diff)."""
+    """Indicator and finding differences between two stored versions."""
     with records.read() as session:
         project = get_project(session, who, code)
         dataset = project.dataset

@@ -2,7 +2,7 @@
 web sessions no longer store a CSRF token
 
 ``login_attempts`` kept a row per attempt, and each was audited, so anyone could fill the audit log and,
-with 5 failures in 15 minutes, lock any account (issue 16). ``login_failures`` holds one counter per
+with 5 failures in 15 minutes, lock any account. ``login_failures`` holds one counter per
 (user name, client address), written without audit entries; services.webauth derives the backoff from it.
 ``web_sessions.csrf_token`` went into the audit log with every sign-in; the CSRF token is now derived
 from the cookie token (services.webauth.csrf_for). Open sessions stay valid.
