@@ -171,6 +171,10 @@ MATRIX: dict[str, set[str]] = {
     "task.add": {A, U, S},
     "task.done": {U, S, P},
     "attachment.add": {A, U, R, S, P},
+    "dataset.read": {A, U, R, S, P, L},
+    "dataset.import": {A, U},
+    "dataset.replace": {A, U},
+    "dataset.survey": {A, U},
     "audit.verify": {A, S},
     "backup": {A},
 }
@@ -184,7 +188,13 @@ def test_permission_matrix(role: str, action: str) -> None:
 
 def test_matrix_covers_every_action_and_leader_is_read_only() -> None:
     assert set(MATRIX) == set(org.PERMISSIONS) == set(org.ACTION_NAMES)
-    assert {a for a, roles in MATRIX.items() if L in roles} == {"user.read", "project.read", "task.read", "ledger.read"}
+    assert {a for a, roles in MATRIX.items() if L in roles} == {
+        "user.read",
+        "project.read",
+        "task.read",
+        "ledger.read",
+        "dataset.read",
+    }
 
 
 def test_unit_codes() -> None:
