@@ -20,8 +20,8 @@ from test_web_browser import sign_in as browser_sign_in
 
 from landcon.services import ledger, records
 from landcon.store.models import LedgerPosting
-from landcon.web import app as web_app
 from landcon.web.app import create_app
+from landcon.web.routes import ledger as ledger_routes
 
 COUNTY, OTHER, PROVINCE = "530124", "530102", "530000"
 ISSUE_DOC = "云自然资核〔2027〕1号"
@@ -241,7 +241,7 @@ def test_transfers_through_the_form(client, issued):
 
 
 def test_history_pages_with_before(client, issued, monkeypatch):
-    monkeypatch.setattr(web_app, "LEDGER_HISTORY_PAGE", 2)
+    monkeypatch.setattr(ledger_routes, "LEDGER_HISTORY_PAGE", 2)
     sup = records.actor("fm_sup")
     for i in range(1, 4):
         ledger.use(sup, COUNTY, "bcgd", f"富政土〔2027〕{i}号", area_m2=100, paddy_m2=0, grain_kg=0)

@@ -605,12 +605,7 @@ def reject(who: Actor, code: str, *, comment: str, expected_version: int | None 
 def _transition(who: Actor, code: str, action: str, comment: str, expected_version: int | None) -> dict[str, Any]:
     with records.write(who, f"project.{action}") as session:
         project = get_project(session, who, code)
-        records.require(who, "project.advance", project.county)
-        stage_now = _chain(project).stage(project.stage)
-        if stage_now.kind == wf.REVIEW:
-            records.require(who, "review.close", project.county)
-        elif action == wf.ADVANCE and project.stage == _chain(project).submit_from:
-            records.require(who, "plan.submit", project.county)
+        require_transition(who, project, action)
         records.expect_version(project, expected_version, f"项目 {code}")
         chain = _chain(project)
         stage = chain.stage(project.stage)
@@ -705,17 +700,7 @@ def give_opinion(
         raise InvalidRecord("“修改后同意”须写明修改条件", field="conditions")
     with records.write(who, "review.give") as session:
         project = get_project(session, who, code)
-        rnd = _open_round(session, project)
-        if rnd is None:
-            raise TransitionRefused(f"项目 {code} 当前不在审查阶段")
-        unit = session.get(Unit, rnd.unit_id)
-        assert unit is not None
-        records.require(who, "review.give", unit)
-        mine = [o for o in rnd.opinions if o.department_id == who.department_id]
-        if not mine:
-            needed = "、".join(o.department.name for o in rnd.opinions)
-            raise PermissionDenied(f"用户 {who.label()} 的部门不在本轮审查部门之列（{needed}）")
-        o = mine[0]
+        rnd, unit, o = require_opinion(session, who, project)
         records.expect_version(o, expected_version, f"{o.department.name}的审查意见")
         o.opinion, o.conditions, o.comments = opinion, conditions.strip(), comments.strip()
         o.reviewer, o.given_at = who.username, utcnow()
@@ -766,3 +751,32 @@ def plan_geojson(who: Actor, code: str, number: int) -> dict[str, Any]:
                     props[name] = str(wgs[name].iloc[i])
             features.append({"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)})
     return {"type": "FeatureCollection", "features": features}
+
+
+# Role checks of the stage actions, also asked by services.abilities without acting ----------------
+
+
+def require_transition(who: Actor, project: Project, action: str) -> None:
+    """The role checks of advancing or rejecting: ``project.advance``, plus ``review.close`` in a review
+    stage or ``plan.submit`` when leaving 方案编制 (the stage's preconditions are checked separately)."""
+    records.require(who, "project.advance", project.county)
+    if _chain(project).stage(project.stage).kind == wf.REVIEW:
+        records.require(who, "review.close", project.county)
+    elif action == wf.ADVANCE and project.stage == _chain(project).submit_from:
+        records.require(who, "plan.submit", project.county)
+
+
+def require_opinion(session: Session, who: Actor, project: Project) -> tuple[ReviewRound, Unit, ReviewOpinion]:
+    """The open review round, its unit and the opinion the actor's department gives in it: refused when no
+    round is open, the actor may not give opinions at that unit, or the department is not asked."""
+    rnd = _open_round(session, project)
+    if rnd is None:
+        raise TransitionRefused(f"项目 {project.code} 当前不在审查阶段")
+    unit = session.get(Unit, rnd.unit_id)
+    assert unit is not None
+    records.require(who, "review.give", unit)
+    mine = [o for o in rnd.opinions if o.department_id == who.department_id]
+    if not mine:
+        needed = "、".join(o.department.name for o in rnd.opinions)
+        raise PermissionDenied(f"用户 {who.label()} 的部门不在本轮审查部门之列（{needed}）")
+    return rnd, unit, mine[0]

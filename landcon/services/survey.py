@@ -412,3 +412,14 @@ def survey_batch(
             cluster.close()
         remove(tmp)
     return SurveyRun(target, province, ["province.json", "province.xlsx", *datasets])
+
+
+# The latest result for an entry point that answers "not found" when there is none ----------------
+
+
+def require_result(who: Actor, dataset: str) -> dict[str, Any]:
+    """The dataset's latest ``survey.json`` (``latest_result``), or ``NotFound`` when never surveyed."""
+    result = latest_result(who, dataset)
+    if result is None:
+        raise NotFound(f"数据集 {dataset} 还没有摸底调查结果", feature=dataset)
+    return result
