@@ -193,6 +193,21 @@ def test_forms_follow_the_roles(client, issued):
     assert "富民县 · 指标台账" in page and "form-use" not in page and "form-market" not in page
 
 
+def test_the_transfer_form_shows_the_services_own_message(client, records_world):
+    """The form reads its fields and lets the ledger service judge the parties: a 跨省 contract (调入 from
+    outside the province, or no 调入方 at all) without its 省外对方 is refused in the service's words."""
+    sign_in(client, "fm_sup")
+    token = csrf_of(client)
+    base = {"csrf_token": token, "kind": "bcgd", "area_mu": "1", "price": "30000", "contract_no": "调剂〔2027〕9号"}
+    bought = client.post(f"/ledger/{COUNTY}/transfer", data={**base, "direction": "in"})
+    neither = client.post(f"/ledger/{COUNTY}/transfer", data=base)
+    for refused in (bought, neither):
+        assert refused.status_code == 400
+        assert "跨省调剂须写明省外对方（如 浙江省绍兴市）" in refused.text
+        assert 'value="调剂〔2027〕9号"' in refused.text
+    assert postings() == 0
+
+
 def test_transfers_through_the_form(client, issued):
     sign_in(client, "fm_sup")
     token = csrf_of(client)

@@ -118,11 +118,13 @@ def ledger_transfer(
         # The form's 调入方 is one of two fields; which parties the contract has, and whether a 跨省 one
         # names its 省外对方, the ledger service checks and explains.
         other, party = buyer.strip(), counterparty.strip()
+        seller: str | None
+        to: str | None
         if direction == "in":  # bought from outside the province
             seller, to = None, code
+        elif other and party:  # the form cannot tell which of the two the user meant
+            raise InvalidRecord("调入方只填一项：省内单位代码，或省外对方名称")
         else:
-            if other and party:  # the form cannot tell which of the two the user meant
-                raise InvalidRecord("调入方只填一项：省内单位代码，或省外对方名称")
             seller, to = code, other or None
         return ledger.transfer(
             cur.actor,
