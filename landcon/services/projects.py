@@ -13,7 +13,6 @@ open tasks), asks ``check_transition`` and applies the effects in one audited tr
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,6 +50,7 @@ from landcon.store.models import (
     Unit,
     utcnow,
 )
+from landcon.store.staging import staged_folder
 
 DRAFT, SUBMITTED = "draft", "submitted"
 
@@ -485,16 +485,9 @@ def export_plan(who: Actor, code: str, number: int, out: str | Path) -> Path:
         v = _get_version(session, project, number)
         files = [(f.path, f.blob_sha) for f in v.files]
     store = attachments.blob_store()
-    tmp = Path(tempfile.mkdtemp(prefix=".plan-", dir=out.parent if out.parent.exists() else None))
-    try:
+    with staged_folder(out) as tmp:  # an empty ``out`` (checked above) is replaced
         for rel, sha in files:
             store.copy_to(sha, tmp / rel)
-        if out.exists():
-            out.rmdir()  # empty, checked above
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 
