@@ -17,8 +17,8 @@ from landcon.cli.main import app
 from landcon.engine import audit as chain
 from landcon.services import audit, org, records
 from landcon.store import _atomic, audit_key
-from landcon.store._atomic import staged_folder
 from landcon.store.datasets import DatasetStore, file_checksum
+from landcon.store.staging import staged_folder
 
 runner = CliRunner()
 
@@ -221,7 +221,7 @@ def test_the_next_swap_in_the_folder_settles_an_interrupted_one(tmp_path):
     out.mkdir(parents=True)
     (out / "x.txt").write_text("old", encoding="utf-8")
     code = (
-        "import sys; from pathlib import Path; from landcon.store._atomic import staged_folder\n"
+        "import sys; from pathlib import Path; from landcon.store.staging import staged_folder\n"
         "with staged_folder(Path(sys.argv[1])) as tmp: (tmp / 'x.txt').write_text('new', encoding='utf-8')\n"
     )
     env = os.environ | {"LANDCON_TEST_SWAP_CRASH": "1"}

@@ -301,16 +301,22 @@ def _move(src: AccountKey, dst: AccountKey, q: Qty) -> list[Line]:
 # Document types: each returns the posting's lines -----------------------------------------------
 
 
+def within_demolished(area_code: str, what: str, total: int, cap: int) -> None:
+    """建新 ≤ 拆旧 in a 项目区: the cumulative ``total`` (周转指标 issued, or 建新 used) may not exceed the
+    项目区's 拆旧 area ``cap`` (both in area units) [C2]."""
+    if total > cap:
+        raise LedgerRefused(
+            f"项目区 {area_code} {what}累计将达 {mu(total):,.2f} 亩，"
+            f"超过其拆旧面积 {mu(cap):,.2f} 亩（建新不得超过拆旧）"
+        )
+
+
 def zz_issue_lines(county: str, area_code: str, q: Qty, *, cap: int, issued: int) -> list[Line]:
     """周转指标下达 to a 项目区: 可用 +q against 应归还 −q. Cumulative issue ≤ the 项目区's 拆旧 area."""
     _positive(q, "周转指标下达")
     if q.paddy or q.grain:
         raise LedgerRefused("周转指标只计面积")
-    if issued + q.area > cap:
-        raise LedgerRefused(
-            f"项目区 {area_code} 周转指标累计将达 {mu(issued + q.area):,.2f} 亩，"
-            f"超过其拆旧面积 {mu(cap):,.2f} 亩（建新不得超过拆旧）"
-        )
+    within_demolished(area_code, "周转指标", issued + q.area, cap)
     return [Line(AccountKey(county, ZZ, AVAIL, area_code), q), Line(AccountKey(county, ZZ, OWED, area_code), -q)]
 
 

@@ -188,6 +188,11 @@ SCHEMAS: Mapping[str, tuple[FieldSpec, ...]] = {
     ),
 }
 
+#: The DLTB attributes the survey and the plan check read from an imported dataset (those it has).
+DLTB_COLUMNS: tuple[str, ...] = (
+    "BSM", "DLBM", "ZLDWDM", "ZLDWMC", "TBMJ", "KCXS", "KCMJ", "TBDLMJ", "GDPDJB", "GDLX", "ZZSXDM", "GDDB",
+)  # fmt: skip
+
 REQUIRED_LAYERS = frozenset({DLTB})
 """Layers a dataset cannot do without (survey and plan start from DLTB): missing or without
 features is an error, not a warning."""

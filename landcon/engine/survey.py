@@ -34,6 +34,7 @@ from landcon.engine.fragmentation import (
     size_class,
 )
 from landcon.engine.overlay import clip, zone_shares
+from landcon.engine.progress import NO_PROGRESS, Progress
 from landcon.engine.segments import IndexedPolygons, origin_of
 
 PERMANENT_FARMLAND = "YJJBNTBHTB"
@@ -65,12 +66,6 @@ POTENTIAL_CATEGORIES: Mapping[str, str] = {
     "idle_construction": "闲置建设用地",
 }
 """Potential categories (layers of potential.gpkg) and their Chinese names."""
-
-Progress = Callable[[str, float], None]
-
-
-def _noop(stage: str, fraction: float) -> None:
-    return None
 
 
 @dataclass(frozen=True)
@@ -483,7 +478,7 @@ def compute_survey(
     areas: Sequence[AreaUnit] = (),
     idle_bsm: frozenset[str] | None = None,
     options: SurveyOptions | None = None,
-    progress: Progress = _noop,
+    progress: Progress = NO_PROGRESS,
 ) -> SurveyResult:
     """The baseline survey of every unit (docs/survey.md lists the keys of each unit).
 
@@ -506,7 +501,7 @@ def compute_survey(
     with ThreadPoolExecutor(max_workers=2) as pool:
         attributes = pool.submit(_attributes, dltb)
         tree = pool.submit(lambda: indexed.tree)
-        progress("三区三线叠加", 0.0)
+        progress.report("三区三线叠加", 0.0)
         indexed.segment_index  # noqa: B018 - built once here, shared by the overlays and the graph
         tree.result()
         shares = {
@@ -515,7 +510,7 @@ def compute_survey(
             if layer in zone_geoms
         }
         attrs = attributes.result()
-        progress("耕地连片", 0.0)
+        progress.report("耕地连片", 0.0)
         # The patches need the graph but not the overlays: computed while those finish.
         graph = _graph(_Pieces(geoms, attrs, {}), epsg, indexed)
         zl_index, zl_codes = pd.factorize(attrs["ZLDWDM"].to_numpy())
@@ -537,7 +532,7 @@ def compute_survey(
     potential_mask = _potential_masks(attrs, idle_bsm)
     patch_layer: gpd.GeoDataFrame | None = None
     for k, level in enumerate(levels):
-        progress("统计汇总", k / (len(levels) + len(areas)))
+        progress.report("统计汇总", k / (len(levels) + len(areas)))
         tables = _tabulate(measures, keys[level], overlays, idle_bsm is not None)
         facts, plain, mergeable = patch_facts[level]
         if level == "county":
@@ -568,9 +563,9 @@ def compute_survey(
                 }
             )
     for k, area in enumerate(areas):
-        progress("整治区域", (len(levels) + k) / (len(levels) + len(areas)))
+        progress.report("整治区域", (len(levels) + k) / (len(levels) + len(areas)))
         units.append(_area_unit(area, pieces, idle_bsm, overlays, zones, epsg, options))
-    progress("统计汇总", 1.0)
+    progress.report("统计汇总", 1.0)
     units = [_ordered(u) for u in units]
     potential = {
         cat: gpd.GeoDataFrame(

@@ -4,6 +4,10 @@ A job is queued by ``submit`` (audited), claimed by the worker (``queued`` → `
 its progress, and ends ``done`` (with a result) or ``failed`` (with the error message). Progress and
 status updates are bookkeeping, written outside the audit trail.
 
+``cancel`` (audited) stops a job: a queued one is ``cancelled`` at once; a running one is marked
+``cancelling`` and its handler stops at its next progress report or check (``engine.progress``), its
+staged results removed; it then ends ``cancelled`` with the message 已取消.
+
 A server that stops mid-job leaves it ``running``; at start ``recover`` puts it back in the queue
 (``attempts`` < ``MAX_ATTEMPTS``) or marks it failed with the reason — never silently lost.
 """
@@ -19,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from landcon import config
+from landcon.engine.progress import CANCELLED_MESSAGE, Cancelled, Feedback, Progress
 from landcon.errors import InvalidRecord, LandconError, NotFound, public_message
 from landcon.services import datasets, records
 from landcon.services.records import Actor
@@ -29,10 +35,19 @@ from landcon.store.models import Job, Unit, utcnow
 log = logging.getLogger("landcon.jobs")
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+CANCELLING, CANCELLED = "cancelling", "cancelled"
 MAX_ATTEMPTS = 2
-STATUS_NAMES = {QUEUED: "排队中", RUNNING: "运行中", DONE: "已完成", FAILED: "失败"}
+STATUS_NAMES = {
+    QUEUED: "排队中",
+    RUNNING: "运行中",
+    DONE: "已完成",
+    FAILED: "失败",
+    CANCELLING: "正在取消",
+    CANCELLED: "已取消",
+}
+#: How often a running job's progress is written and its cancellation looked up (seconds).
+POLL_S = 0.3
 
-Progress = Callable[[str, float], None]
 Handler = Callable[[dict[str, Any], Path, Progress], dict[str, Any]]
 
 
@@ -126,14 +141,36 @@ def submit(who: Actor, kind: str, params: dict[str, Any]) -> dict[str, Any]:
         return _dict(job)
 
 
+def _visible(session: Session, who: Actor, job_id: int, *, lock: bool = False) -> Job:
+    """The job, if the actor submitted it or it belongs to a unit in the actor's scope; ``lock``: its row
+    is locked until the transaction ends (PostgreSQL; SQLite write transactions hold the database)."""
+    job = session.get(Job, job_id, with_for_update=lock)
+    if job is None:
+        raise NotFound(f"任务 {job_id} 不存在", feature=job_id)
+    unit = session.get(Unit, job.unit_id) if job.unit_id is not None else None
+    if job.created_by != who.username and (unit is None or not records.in_scope(who, unit.path)):
+        raise NotFound(f"任务 {job_id} 不存在或不在 {who.unit_name} 的管辖范围内", feature=job_id)
+    return job
+
+
 def get(who: Actor, job_id: int) -> dict[str, Any]:
     with records.read() as session:
-        job = session.get(Job, job_id)
-        if job is None:
-            raise NotFound(f"任务 {job_id} 不存在", feature=job_id)
-        unit = session.get(Unit, job.unit_id) if job.unit_id is not None else None
-        if job.created_by != who.username and (unit is None or not records.in_scope(who, unit.path)):
-            raise NotFound(f"任务 {job_id} 不存在或不在 {who.unit_name} 的管辖范围内", feature=job_id)
+        return _dict(_visible(session, who, job_id))
+
+
+def cancel(who: Actor, job_id: int) -> dict[str, Any]:
+    """Cancel a job the actor may read (``get``'s scope): a queued job ends ``cancelled`` now, a running
+    one is marked ``cancelling`` and stops at its next check. A finished job is refused."""
+    with records.write(who, "job.cancel") as session:
+        job = _visible(session, who, job_id, lock=True)  # the worker may be claiming or finishing it
+        if job.status == QUEUED:
+            job.status, job.stage, job.error = CANCELLED, CANCELLED_MESSAGE, CANCELLED_MESSAGE
+            job.finished_at = utcnow()
+        elif job.status == RUNNING:
+            job.status, job.stage = CANCELLING, "正在取消"
+        elif job.status != CANCELLING:
+            raise InvalidRecord(f"任务 {job_id} {STATUS_NAMES.get(job.status, job.status)}，不能取消", feature=job_id)
+        session.flush()
         return _dict(job)
 
 
@@ -154,9 +191,15 @@ def latest(who: Actor, kind: str, key: str, value: str) -> dict[str, Any] | None
 
 
 def recover() -> dict[str, int]:
-    """Jobs left running by a stopped server: re-queued, or failed after ``MAX_ATTEMPTS``."""
+    """Jobs left running by a stopped server: re-queued, or failed after ``MAX_ATTEMPTS``; a job being
+    cancelled ends cancelled."""
     db = records.database()
     with db.engine.begin() as conn:
+        conn.execute(
+            update(Job)
+            .where(Job.status == CANCELLING)
+            .values(status=CANCELLED, stage=CANCELLED_MESSAGE, error=CANCELLED_MESSAGE, finished_at=utcnow())
+        )
         retried = conn.execute(
             update(Job)
             .where(Job.status == RUNNING, Job.attempts < MAX_ATTEMPTS)
@@ -203,20 +246,14 @@ def run_one() -> bool:
     if job is None:
         return False
     handler = KINDS[job.kind][0] if job.kind in KINDS else None
-    last = [0.0]
-
-    def progress(stage: str, fraction: float) -> None:
-        now = time.monotonic()
-        if now - last[0] >= 0.3 or fraction >= 1.0:
-            last[0] = now
-            _set(job.id, stage=stage[:100], progress=max(0.0, min(1.0, float(fraction))))
-
     try:
         if handler is None:
             raise InvalidRecord(f"未知任务类型 {job.kind}")
         out = results_dir(job.kind, result_key(job.kind, job.params))
-        result = handler(dict(job.params), out, progress)
+        result = handler(dict(job.params), out, _JobFeedback(job.id))
         _set(job.id, status=DONE, progress=1.0, result=result, finished_at=utcnow(), stage="完成")
+    except Cancelled:
+        _set(job.id, status=CANCELLED, stage=CANCELLED_MESSAGE, error=CANCELLED_MESSAGE, finished_at=utcnow())
     except LandconError as error:
         _set(job.id, status=FAILED, error=public_message(str(error)), finished_at=utcnow())
     except Exception:  # a bug: the trace goes to the server log, the user gets an incident number
@@ -225,6 +262,32 @@ def run_one() -> bool:
         message = f"内部错误（事件编号 {incident}）：详情已记入服务器日志"
         _set(job.id, status=FAILED, error=message, finished_at=utcnow())
     return True
+
+
+class _JobFeedback(Feedback):
+    """A running job's ``Progress``: reports are written at most every ``POLL_S`` seconds (and at 100 %);
+    a check looks the job's status up at most as often, and ``cancelling`` stops it."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(self._write, self._stopped)
+        self.job_id = job_id
+        self._written = self._looked = -POLL_S
+        self._cancelled = False
+
+    def _write(self, stage: str, fraction: float) -> None:
+        now = time.monotonic()
+        if now - self._written >= POLL_S or fraction >= 1.0:
+            self._written = now
+            _set(self.job_id, stage=stage[:100], progress=max(0.0, min(1.0, float(fraction))))
+
+    def _stopped(self) -> bool:
+        now = time.monotonic()
+        if not self._cancelled and now - self._looked >= POLL_S:
+            self._looked = now
+            with records.database().engine.connect() as conn:
+                status = conn.execute(select(Job.status).where(Job.id == self.job_id)).scalar()
+            self._cancelled = status == CANCELLING
+        return self._cancelled
 
 
 class Worker:

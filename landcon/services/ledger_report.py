@@ -12,7 +12,7 @@ from typing import Any
 
 from landcon.reports.ledger_xlsx import write_ledger_xlsx
 from landcon.services import ledger
-from landcon.services.projects import today
+from landcon.services.clock import today
 from landcon.services.records import Actor
 
 PAGE = 1000

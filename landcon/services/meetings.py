@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from landcon.errors import InvalidRecord, LandconError, NotFound
 from landcon.services import records, tasks
 from landcon.services.org import unit_by_code
-from landcon.services.projects import get_project
+from landcon.services.project_access import get_project
 from landcon.services.records import Actor
 from landcon.store.models import Meeting, MeetingAttendee, Project, Unit, User
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
-import pyogrio
 import yaml
 
 from landcon import config
@@ -47,22 +44,21 @@ from landcon.engine.plan import (
     template_meta,
     texts,
 )
+from landcon.engine.progress import Progress, ProgressCallback, as_progress
 from landcon.engine.rules import ERROR, KCXS_TABLE_RULE, UNKNOWN, check, status_counts
 from landcon.engine.rules import STATUS_NAMES as STATUS_NAMES  # for the CLI and web: 通过 / 不通过 / 无法检查
 from landcon.engine.rules.packs import PACKS, resolve
+from landcon.engine.schema import DLTB_COLUMNS
 from landcon.errors import CRSError, DatasetNotFound, InputReadError, LandconError
 from landcon.reports.coordinate_file import write_coordinate_file
 from landcon.reports.plan_docx import write_plan_docx
 from landcon.reports.plan_xlsx import write_plan_xlsx
 from landcon.reports.survey_maps import MapClass, render_category_map, render_landuse_map
-from landcon.store._atomic import publish, remove
 from landcon.store.datasets import DatasetStore
-from landcon.store.layers import write_layers
+from landcon.store.layers import read_vector_layer, stored_columns, vector_layer_names, write_layers
+from landcon.store.staging import staged_folder
 from landcon.synth.plan import generate_plan
 
-Progress = Callable[[str, float], None]
-
-DLTB_COLUMNS = ["BSM", "DLBM", "ZLDWDM", "ZLDWMC", "TBMJ", "KCXS", "KCMJ", "TBDLMJ", "GDPDJB", "GDLX", "GDDB"]
 ZONES = ("YJJBNTBHTB", "STBHHX", "CZKFBJ")
 DELIVERY_FILES = (
     "入库成果.gpkg",
@@ -79,10 +75,6 @@ coordinate files (docs/plan.md)."""
 
 class PlanInvalid(InputReadError):
     """The plan cannot be read: a missing layer, a bad field value, an unknown sub-project …"""
-
-
-def _noop(stage: str, fraction: float) -> None:
-    return None
 
 
 def _store() -> DatasetStore:
@@ -119,14 +111,14 @@ def read_plan(path: str | Path, epsg: int | None = None) -> Plan:
     if not isinstance(meta, dict):
         raise PlanInvalid("plan.yaml 应为键值映射 / plan.yaml must be a mapping", path=str(meta_path))
     try:
-        found = {str(name).upper(): str(name) for name, _ in pyogrio.list_layers(str(layers_path))}
+        found = {name.upper(): name for name in vector_layer_names(layers_path)}
     except Exception as exc:
         raise PlanInvalid(f"无法打开 / cannot open: {exc}", path=str(layers_path)) from exc
     frames: dict[str, gpd.GeoDataFrame] = {}
     for name in PLAN_LAYERS:
         if name not in found:
             continue
-        frame = pyogrio.read_dataframe(str(layers_path), layer=found[name])
+        frame = read_vector_layer(layers_path, found[name])
         if len(frame):
             crs = check_crs(frame.crs)
             if crs.epsg is None:
@@ -155,16 +147,10 @@ def read_plan(path: str | Path, epsg: int | None = None) -> Plan:
 
 def _write_plan(folder: Path, layers: Mapping[str, gpd.GeoDataFrame], meta: Mapping[str, Any], notes: str) -> None:
     """Write a plan folder atomically (plan.gpkg + plan.yaml)."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.with_name(f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}")
-    tmp.mkdir()
-    try:
+    with staged_folder(folder) as tmp:
         write_layers(dict(layers), tmp / "plan.gpkg", "gpkg")
         text = yaml.safe_dump(dict(meta), allow_unicode=True, sort_keys=False)
         (tmp / "plan.yaml").write_text(notes + text, encoding="utf-8")
-        publish(tmp, folder)
-    finally:
-        remove(tmp)
 
 
 def _field_notes() -> str:
@@ -186,7 +172,7 @@ def write_template(out: str | Path, *, epsg: int = 4543) -> Path:
 
 def _read_dltb(store: DatasetStore, dataset: str) -> gpd.GeoDataFrame:
     """DLTB with the fields the plan needs (those the dataset has)."""
-    available = set(pq.read_schema(store.layer_path(dataset, DLTB)).names)
+    available = set(stored_columns(store.layer_path(dataset, DLTB)))
     return store.read_layer(dataset, DLTB, columns=[c for c in DLTB_COLUMNS if c in available])
 
 
@@ -244,11 +230,12 @@ class CheckResult:
 
 
 def check_plan_against(
-    plan_path: str | Path, dataset: str, *, pack: str | None = None, progress: Progress = _noop
+    plan_path: str | Path, dataset: str, *, pack: str | None = None, progress: Progress | ProgressCallback | None = None
 ) -> CheckResult:
     """Overlay the plan on the dataset, compute the indicators and run the rule pack."""
+    progress = as_progress(progress)
     store, manifest, epsg = _dataset_layers(dataset)
-    progress("读取方案 / reading", 0.0)
+    progress.report("读取方案 / reading", 0.0)
     plan = read_plan(plan_path, epsg)
     pack_name, rules = load_pack(pack or str(plan.meta.get("rule_pack") or "yunnan"))
     available = manifest.get("layers", {})
@@ -257,10 +244,10 @@ def check_plan_against(
         z: (np.asarray(store.read_layer(dataset, z, columns=[]).geometry.array) if z in available else None)
         for z in ZONES
     }
-    progress("叠加计算 / overlay", 0.3)
+    progress.report("叠加计算 / overlay", 0.3)
     table = rules[KCXS_TABLE_RULE]["threshold"]
     analysis = analyse_plan(dltb, zones, plan, epsg, kcxs_table=table)
-    progress("规则检查 / rules", 0.8)
+    progress.report("规则检查 / rules", 0.8)
     findings = check(analysis, rules)
     counts = status_counts(findings)
     data = {
@@ -276,7 +263,7 @@ def check_plan_against(
         "indicators": analysis.indicators,
         "findings": findings,
     }
-    progress("规则检查 / rules", 1.0)
+    progress.report("规则检查 / rules", 1.0)
     return CheckResult(plan, analysis, data)
 
 
@@ -396,24 +383,22 @@ def write_report(
     *,
     pack: str | None = None,
     maps: bool = True,
-    progress: Progress = _noop,
+    progress: Progress | ProgressCallback | None = None,
 ) -> dict[str, Any]:
     """附表 xlsx, draft 实施方案 docx, maps, the 入库 layers (GeoPackage, FileGDB, GBK Shapefile) and
     the 部标 coordinate files, written atomically into ``out``."""
+    progress = as_progress(progress)
     result = check_plan_against(plan_path, dataset, pack=pack, progress=progress)
     store, manifest, epsg = _dataset_layers(dataset)
     crs = f"EPSG:{epsg}"
     dltb = store.read_layer(dataset, DLTB)
-    progress("入库成果 / delivery layers", 0.0)
+    progress.report("入库成果 / delivery layers", 0.0)
     after = _after_state(result, dltb, epsg)
     township = str((result.plan.meta.get("townships") or [""])[0])
     delivered = _delivery_layers(result, after, dltb, epsg, _township_name(store, dataset, manifest, township))
     target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
-    tmp.mkdir()
     files = ["plan_check.json", "附表.xlsx", "实施方案.docx", *DELIVERY_FILES]
-    try:
+    with staged_folder(target) as tmp:
         (tmp / "plan_check.json").write_text(json.dumps(result.data, ensure_ascii=False, indent=1), encoding="utf-8")
         write_plan_xlsx(result.plan.meta, result.data["indicators"], result.data["findings"], tmp / "附表.xlsx")
         write_layers(delivered, tmp / "入库成果.gpkg", "gpkg")
@@ -424,7 +409,7 @@ def write_report(
         _write_coordinate_files(result, delivered, epsg, tmp)
         figures: dict[str, Path] = {}
         if maps:
-            progress("专题图 / maps", 0.0)
+            progress.report("专题图 / maps", 0.0)
             cut = clip(np.asarray(dltb.geometry.array, dtype=object), result.analysis.zzqy, epsg)
             before = _landuse_frame(cut.geometry, np.asarray(texts(dltb.iloc[cut.index], "DLBM"), dtype=object), crs)
             name = str(result.plan.meta.get("name") or "整治区域")
@@ -471,7 +456,5 @@ def write_report(
         write_plan_docx(
             result.plan.meta, result.data["indicators"], result.data["findings"], tmp / "实施方案.docx", maps=figures
         )
-        publish(tmp, target)
-    finally:
-        remove(tmp)
+        progress.check()  # the last check: a cancelled run publishes nothing
     return {"out_dir": str(target.resolve()), "files": files, "passed": result.passed}

@@ -13,29 +13,29 @@ open tasks), asks ``check_transition`` and applies the effects in one audited tr
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import shapely
 import shapely.geometry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from landcon import config
 from landcon.engine import workflow as wf
 from landcon.engine.org import DEPARTMENTS, LEVELS
 from landcon.engine.rules import ERROR, WARNING
 from landcon.errors import InvalidRecord, NotFound, PermissionDenied, TransitionRefused
 from landcon.services import attachments, records
+from landcon.services.clock import today
 from landcon.services.datasets import readable as dataset_readable
 from landcon.services.datasets import store as dataset_store
 from landcon.services.org import unit_by_code
 from landcon.services.plan import check_plan_against, diff_plans
+from landcon.services.project_access import get_project
 from landcon.services.records import Actor
+from landcon.services.tasks import OPEN
 from landcon.store.models import (
     Department,
     OpinionAttachment,
@@ -50,14 +50,9 @@ from landcon.store.models import (
     Unit,
     utcnow,
 )
+from landcon.store.staging import staged_folder
 
-OPEN, DONE = "open", "done"
 DRAFT, SUBMITTED = "draft", "submitted"
-
-
-def today() -> dt.date:
-    """Today's date where the work happens (``LANDCON_TIMEZONE``, default Asia/Shanghai): deadlines are local dates."""
-    return dt.datetime.now(ZoneInfo(config.timezone())).date()
 
 
 def _chain(project: Project) -> wf.Chain:
@@ -80,15 +75,6 @@ def load_chain(name_or_path: str) -> wf.Chain:
         return wf.Chain.from_dict(data)
     except (yaml.YAMLError, KeyError, TypeError, ValueError) as error:
         raise InvalidRecord(f"审批链文件无效：{error}", path=str(path)) from error
-
-
-def get_project(session: Session, who: Actor, code: str) -> Project:
-    project = session.scalars(select(Project).where(Project.code == code)).first()
-    if project is None:
-        raise NotFound(f"项目 {code} 不存在", feature=code)
-    records.visible(who, project.county, f"项目 {code}")
-    records.require(who, "project.read", project.county)
-    return project
 
 
 def create_project(
@@ -499,16 +485,9 @@ def export_plan(who: Actor, code: str, number: int, out: str | Path) -> Path:
         v = _get_version(session, project, number)
         files = [(f.path, f.blob_sha) for f in v.files]
     store = attachments.blob_store()
-    tmp = Path(tempfile.mkdtemp(prefix=".plan-", dir=out.parent if out.parent.exists() else None))
-    try:
+    with staged_folder(out) as tmp:  # an empty ``out`` (checked above) is replaced
         for rel, sha in files:
             store.copy_to(sha, tmp / rel)
-        if out.exists():
-            out.rmdir()  # empty, checked above
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 

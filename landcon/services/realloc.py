@@ -27,6 +27,7 @@ from sqlalchemy import select
 from landcon import config
 from landcon.engine.crs import GEOGRAPHIC_EPSG, check_crs
 from landcon.engine.layers import CJDCQ, DLTB
+from landcon.engine.progress import Progress, ProgressCallback, as_progress
 from landcon.engine.realloc.geocheck import GeoCheck, check_allocation, locked_in_blocks
 from landcon.engine.realloc.indices import INDICATOR_LABELS
 from landcon.engine.realloc.params import Params, params_from_dict
@@ -35,12 +36,13 @@ from landcon.engine.realloc.values import valuate
 from landcon.errors import DatasetNotFound, InputReadError, LandconError, ValidationFailed
 from landcon.reports.realloc_xlsx import write_household_xlsx, write_publicity_xlsx
 from landcon.services import attachments, records
-from landcon.services.projects import get_project, today
+from landcon.services.clock import today
+from landcon.services.project_access import get_project
 from landcon.services.records import Actor
-from landcon.store._atomic import staged_folder
 from landcon.store.datasets import DatasetStore
 from landcon.store.layers import SourceLayer, read_all_layers, read_csv_table, write_layers
 from landcon.store.models import ReallocFile, ReallocVersion
+from landcon.store.staging import staged_folder
 from landcon.synth.realloc import generate_realloc, pick_village
 
 PARCELS_LAYER, BLOCKS_LAYER, ROADS_LAYER, ALLOCATION_LAYER = "CBDK", "TK", "DL", "CBDK"
@@ -331,13 +333,15 @@ def run(
     overrides: Mapping[str, Any] | None = None,
     method: str = "optimise",
     name: str = "",
+    progress: Progress | ProgressCallback | None = None,
 ) -> dict[str, Any]:
     """Reallocate and write ``out``: allocation.gpkg (layer CBDK, CBFBM on every polygon), households.xlsx
     (internal table), publicity.xlsx (公示表, masked names), result.json (parameters, solver figures,
-    indicators, the independent check). Raises ReallocInfeasible (exit 1) with the amounts."""
+    indicators, the independent check). Raises ReallocInfeasible (exit 1) with the amounts; a cancelled
+    ``progress`` stops the solver between its phases (``engine.progress.Cancelled``), writing nothing."""
     params = load_params(params_file, overrides)
     inp, sources = read_input(parcels, households, blocks, params)
-    result = reallocate(inp, params, method=method)
+    result = reallocate(inp, params, method=method, progress=as_progress(progress))
     if result.assignment.status in ("infeasible", "no_solution"):
         raise ReallocInfeasible(result.assignment.message)
     payload = {

@@ -13,11 +13,11 @@ CLI and the web always show the same, latest survey of a dataset.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,12 +27,13 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 import shapely
 
 from landcon import config
 from landcon.engine.crs import check_crs
 from landcon.engine.layers import DLTB
+from landcon.engine.progress import Progress, ProgressCallback, as_progress
+from landcon.engine.schema import DLTB_COLUMNS
 from landcon.engine.survey import LEVELS, ZONE_LAYERS, AreaUnit, SurveyOptions, SurveyResult, compute_survey
 from landcon.errors import CRSError, DatasetNotFound, InputReadError, LandconError, NotFound
 from landcon.reports.survey_maps import render_landuse_map, render_patch_map, render_potential_map
@@ -40,22 +41,15 @@ from landcon.reports.survey_xlsx import write_province_xlsx, write_survey_xlsx
 from landcon.services import datasets
 from landcon.services.jobs import results_dir
 from landcon.services.records import Actor
-from landcon.store._atomic import publish, remove
 from landcon.store.datasets import DatasetStore
-from landcon.store.layers import read_any_layer, write_layers
+from landcon.store.layers import read_any_layer, read_stored_columns, stored_columns, write_layers
+from landcon.store.staging import staged_folder
 from landcon.synth.admin_units import COUNTIES
 
-Progress = Callable[[str, float], None]
-
-DLTB_COLUMNS = ["BSM", "DLBM", "ZLDWDM", "ZLDWMC", "TBMJ", "KCMJ", "TBDLMJ", "GDPDJB", "GDLX", "ZZSXDM", "GDDB"]
 """The DLTB fields the survey reads."""
 
 AREA_CODE_FIELDS = ("ZZQYBH", "BSM", "CODE", "BH")
 AREA_NAME_FIELDS = ("ZZQYMC", "MC", "NAME", "SDMC")
-
-
-def _noop(stage: str, fraction: float) -> None:
-    return None
 
 
 @dataclass
@@ -112,10 +106,10 @@ def _names(store: DatasetStore, dataset: str, layers: Sequence[str], dltb: pd.Da
         village_names = dltb["ZLDWMC"].to_numpy(dtype=object, na_value="")[first]
         names.update({("village", str(c)[:12]): str(n) for c, n in zip(codes, village_names, strict=True)})
     if "CJDCQ" in layers:
-        cj = pq.read_table(store.layer_path(dataset, "CJDCQ"), columns=["ZLDWDM", "ZLDWMC"]).to_pydict()
+        cj = read_stored_columns(store.layer_path(dataset, "CJDCQ"), ["ZLDWDM", "ZLDWMC"])
         names.update({("village", str(c)[:12]): str(n) for c, n in zip(cj["ZLDWDM"], cj["ZLDWMC"], strict=True)})
     if "XZQ" in layers:
-        xzq = pq.read_table(store.layer_path(dataset, "XZQ"), columns=["XZQDM", "XZQMC"]).to_pydict()
+        xzq = read_stored_columns(store.layer_path(dataset, "XZQ"), ["XZQDM", "XZQMC"])
         names.update({("township", str(c)[:9]): str(n) for c, n in zip(xzq["XZQDM"], xzq["XZQMC"], strict=True)})
     for code in {str(c)[:6] for c in codes}:
         if code in COUNTIES:
@@ -235,7 +229,7 @@ def run_survey(
     maps: bool = True,
     write: bool = True,
     data_dir: str | Path | None = None,
-    progress: Progress = _noop,
+    progress: Progress | ProgressCallback | None = None,
 ) -> SurveyRun:
     """Survey ``dataset`` (an imported dataset's name) and write the results to ``out`` and to the
     dataset's standard folder ``result_dir(dataset)`` (only there when ``out`` is None).
@@ -244,6 +238,7 @@ def run_survey(
     polygon file of consolidation areas; ``bridge_width_m`` turns on bridging of narrow linear
     land for the patch metrics; ``idle_homesteads`` a table of BSM. ``write=False`` only computes.
     """
+    progress = as_progress(progress)
     if unit not in LEVELS:
         raise LandconError(f"--unit 应为 village、township 或 county / unknown unit level: {unit}")
     if bridge_width_m is not None and not bridge_width_m > 0:
@@ -262,8 +257,8 @@ def run_survey(
                 path=str(store.layer_path(dataset, layer)),
                 layer=layer,
             )
-    progress("读取 / reading", 0.0)
-    available = set(pq.read_schema(store.layer_path(dataset, DLTB)).names)
+    progress.report("读取 / reading", 0.0)
+    available = set(stored_columns(store.layer_path(dataset, DLTB)))
     columns = [c for c in DLTB_COLUMNS if c in available]
     dltb = store.read_layer(dataset, DLTB, columns=columns)
     zones = {
@@ -272,7 +267,7 @@ def run_survey(
     }
     areas = read_areas(area, epsg) if area is not None else []
     idle = read_idle_homesteads(idle_homesteads) if idle_homesteads is not None else None
-    progress("读取 / reading", 1.0)
+    progress.report("读取 / reading", 1.0)
     options = SurveyOptions(finest=unit, bridge_width_m=bridge_width_m)
     result = compute_survey(
         dltb,
@@ -318,22 +313,14 @@ def run_survey(
         if "XZQ" in layers:
             frames["background"] = store.read_layer(dataset, "XZQ", columns=[])
     folders = [target] if target == standard else [target, standard]
-    staged = []
-    try:
-        for folder in folders:
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            staged.append(folder.with_name(f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"))
-        progress("写出结果 / writing", 0.0)
-        staged[0].mkdir()
+    with contextlib.ExitStack() as stack:
+        # entered last, published first: ``target`` appears before the dataset's standard copy
+        staged = [stack.enter_context(staged_folder(folder)) for folder in reversed(folders)][::-1]
+        progress.report("写出结果 / writing", 0.0)
         run.files = _write_outputs(staged[0], survey, result, frames, maps)
         for copy in staged[1:]:
-            shutil.copytree(staged[0], copy, copy_function=_link_or_copy)
-        for tmp, folder in zip(staged, folders, strict=True):
-            publish(tmp, folder)
-        progress("写出结果 / writing", 1.0)
-    finally:
-        for tmp in staged:
-            remove(tmp)
+            shutil.copytree(staged[0], copy, copy_function=_link_or_copy, dirs_exist_ok=True)
+        progress.report("写出结果 / writing", 1.0)  # the last check: a cancelled run publishes nothing
     return run
 
 
@@ -357,7 +344,7 @@ def survey_batch(
     unit: str = "village",
     maps: bool = False,
     workers: int | None = None,
-    progress: Progress = _noop,
+    progress: Progress | ProgressCallback | None = None,
 ) -> SurveyRun:
     """Survey many county datasets in parallel on Dask distributed and write a province summary.
 
@@ -365,6 +352,7 @@ def survey_batch(
     an existing cluster whose workers see the same data directory. Each county's results go to
     ``out/DATASET/``; ``province.json`` and ``province.xlsx`` hold one row per county.
     """
+    progress = as_progress(progress)
     from dask.distributed import Client, LocalCluster, as_completed
 
     if not datasets:
@@ -374,15 +362,12 @@ def survey_batch(
         if not store.exists(name):
             raise DatasetNotFound(f"数据集不存在 / no such dataset: {name}")
     target = (Path(out) if out is not None else Path.cwd() / "survey-province").resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
-    tmp.mkdir()
     data_dir = str(config.data_dir().resolve())
-    cluster = None
-    try:
+    with staged_folder(target) as tmp, contextlib.ExitStack() as cleanup:
         if scheduler is None:
             n = workers or max(1, min(len(datasets), os.cpu_count() or 1))
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+            cleanup.callback(cluster.close)
             client = Client(cluster)
         else:
             client = Client(scheduler)
@@ -395,7 +380,7 @@ def survey_batch(
             for k, future in enumerate(as_completed(futures)):
                 row = future.result()
                 rows[row["dataset"]] = row
-                progress("全省汇总 / province batch", (k + 1) / len(futures))
+                progress.report("全省汇总 / province batch", (k + 1) / len(futures))
         finally:
             client.close()
         ordered = [rows[name] for name in datasets]
@@ -406,11 +391,6 @@ def survey_batch(
         }
         (tmp / "province.json").write_text(json.dumps(province, ensure_ascii=False, indent=1), encoding="utf-8")
         write_province_xlsx(ordered, tmp / "province.xlsx")
-        publish(tmp, target)
-    finally:
-        if cluster is not None:
-            cluster.close()
-        remove(tmp)
     return SurveyRun(target, province, ["province.json", "province.xlsx", *datasets])
 
 

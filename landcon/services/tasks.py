@@ -4,7 +4,7 @@ A task belongs to one unit (省 … 村) and optionally to one of its department
 会商 that decided it. Who may do what follows ``engine.org.PERMISSIONS``: ``task.add`` to assign,
 ``task.done`` to complete, ``task.read`` to list — always inside the actor's unit subtree. A task
 outside the actor's subtree is reported as not found. A task is overdue when it is still open and
-its deadline is before today (``projects.today()``, UTC).
+its deadline is before today (``clock.today()``: the date in ``LANDCON_TIMEZONE``, default Asia/Shanghai).
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session
 from landcon.engine.org import LEVEL_NAMES, LEVELS
 from landcon.errors import InvalidRecord, NotFound
 from landcon.services import records
+from landcon.services.clock import today
 from landcon.services.org import department_of, unit_by_code
-from landcon.services.projects import DONE, OPEN, get_project, today
+from landcon.services.project_access import get_project
 from landcon.services.records import Actor
 from landcon.store.models import Meeting, Project, Task, Unit, utcnow
 
+OPEN, DONE = "open", "done"  # a task's states
 STATUSES = {OPEN: "未办结", DONE: "已办结"}
 MAX_TITLE = 200
 

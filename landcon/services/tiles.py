@@ -65,7 +65,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 import shapely
 from pyproj import CRS, Transformer
 
@@ -77,6 +76,7 @@ from landcon.errors import DatasetNotFound, InvalidRecord
 from landcon.reports.mvt import Attributes, TileLayer, encode
 from landcon.store import tilecache
 from landcon.store.datasets import MANIFEST, DatasetStore
+from landcon.store.layers import stored_columns, stored_geo_metadata
 
 __all__ = [
     "BUFFER",
@@ -223,7 +223,7 @@ def _attributes(layer: str, frame: pd.DataFrame, fields: list[str]) -> Attribute
 
 def _build_index(store: DatasetStore, dataset: str, layer: str) -> _LayerIndex:
     started = time.perf_counter()
-    fields = _select_fields(layer, pq.read_schema(store.layer_path(dataset, layer)).names)
+    fields = _select_fields(layer, stored_columns(store.layer_path(dataset, layer)))
     frame = store.read_layer(dataset, layer, columns=fields)
     geoms = np.asarray(frame.geometry.array, dtype=object)
     if frame.crs is not None:
@@ -545,8 +545,7 @@ def _ordered(layers: Iterable[str]) -> list[str]:
 
 def _lonlat_bounds(path: Path, crs: str | None) -> list[float] | None:
     """The layer's bounds in degrees (west, south, east, north) from its GeoParquet metadata."""
-    schema = pq.read_schema(path)
-    meta = json.loads((schema.metadata or {}).get(b"geo", b"{}"))
+    meta: dict[str, Any] = stored_geo_metadata(path)
     column = meta.get("columns", {}).get(meta.get("primary_column", "geometry"), {})
     bbox = column.get("bbox")
     source = crs or column.get("crs")
@@ -573,7 +572,7 @@ def layer_info(dataset: str) -> dict[str, Any]:
     union: list[float] | None = None
     for name in _ordered(facts.layers):
         path = store.layer_path(dataset, name)
-        fields = _select_fields(name, pq.read_schema(path).names)
+        fields = _select_fields(name, stored_columns(path))
         bounds = _lonlat_bounds(path, facts.crs.get(name))
         if bounds is not None:
             union = (

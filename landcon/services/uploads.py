@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import pyogrio
 import shapely
 
 from landcon import config
@@ -26,6 +25,7 @@ from landcon.errors import InputReadError, NotFound
 from landcon.services import datasets, records
 from landcon.services.records import Actor, require
 from landcon.store import zipsafe
+from landcon.store.layers import read_vector_layer
 
 UNZIP_FACTOR = 4
 CHUNK = 1 << 20
@@ -232,8 +232,8 @@ def _read_layer(source: Path, layer: str) -> Any:
     try:
         if source.is_dir() and not source.suffix:
             shp = next((p for p in source.glob("*.shp") if p.stem.upper() == layer.upper()), None)
-            return pyogrio.read_dataframe(str(shp)) if shp else None
-        return pyogrio.read_dataframe(str(source), layer=layer)
+            return read_vector_layer(shp) if shp else None
+        return read_vector_layer(source, layer)
     except Exception:
         return None
 

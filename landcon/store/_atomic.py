@@ -154,17 +154,3 @@ def publish(tmp: Path, out: Path) -> None:
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
         os.rename(tmp, out)
-
-
-@contextlib.contextmanager
-def staged_folder(out: Path) -> Iterator[Path]:
-    """A temporary sibling of ``out`` to write into; published as ``out`` when the block succeeds, removed
-    either way — so ``out`` is never half-written."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:8]}")
-    tmp.mkdir()
-    try:
-        yield tmp
-        publish(tmp, out)
-    finally:
-        remove(tmp)

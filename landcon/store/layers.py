@@ -807,3 +807,43 @@ def read_csv_table(path: str | Path) -> pd.DataFrame:
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise InputReadError(f"无法读取 CSV: {str(exc).splitlines()[0]}", path=str(source)) from exc
     raise InputReadError("文本既不是 UTF-8 也不是 GBK 编码", path=str(source))
+
+
+# Reading files landcon wrote itself: plan folders, uploads' previews and stored GeoParquet layers -------
+
+
+def vector_layer_names(path: str | Path) -> list[str]:
+    """The layer names of a vector file (GeoPackage, FileGDB, Shapefile) as stored; no features read."""
+    return [str(name) for name, _ in pyogrio.list_layers(str(path))]
+
+
+def read_vector_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    """One layer of a vector file as written (no renaming, encoding detection or checks: ``read_layers``
+    does those for source data); the first layer when ``layer`` is None."""
+    if layer is None:
+        return pyogrio.read_dataframe(str(path))
+    return pyogrio.read_dataframe(str(path), layer=layer)
+
+
+def stored_columns(path: str | Path) -> list[str]:
+    """The column names of a stored GeoParquet layer (its schema; no rows read)."""
+    import pyarrow.parquet as pq  # imported when first used: the CLI starts without pyarrow
+
+    return [str(name) for name in pq.read_schema(path).names]
+
+
+def read_stored_columns(path: str | Path, columns: Iterable[str]) -> dict[str, list[object]]:
+    """Plain (non-geometry) columns of a stored GeoParquet layer, as lists."""
+    import pyarrow.parquet as pq
+
+    return dict(pq.read_table(path, columns=list(columns)).to_pydict())
+
+
+def stored_geo_metadata(path: str | Path) -> dict[str, object]:
+    """The GeoParquet ``geo`` metadata of a stored layer (per geometry column its crs and bbox); {} if none."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    return dict(json.loads((schema.metadata or {}).get(b"geo", b"{}")))

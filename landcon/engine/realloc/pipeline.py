@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from landcon.engine.progress import NO_PROGRESS, Progress
 from landcon.engine.realloc import geocheck, indices, layout
 from landcon.engine.realloc.assign import Assignment, Block, Household, assign, block_priority
 from landcon.engine.realloc.params import Params
@@ -104,8 +105,12 @@ def _new_codes(parcels: gpd.GeoDataFrame, count: int) -> list[str]:
     return [f"XDK{n + 1:05d}" for n in range(count)]
 
 
-def reallocate(inp: ReallocInput, params: Params, *, method: str = "optimise") -> ReallocResult:
-    """Run the whole adjustment (module docstring); ``method``: "optimise" or "block_priority" (baseline)."""
+def reallocate(
+    inp: ReallocInput, params: Params, *, method: str = "optimise", progress: Progress = NO_PROGRESS
+) -> ReallocResult:
+    """Run the whole adjustment (module docstring); ``method``: "optimise" or "block_priority" (baseline).
+    ``progress`` is reported to (and may cancel the run) between the phases."""
+    progress.report("估价 / valuation", 0.0)
     locked = inp.locked()
     val = valuate(inp.parcels, inp.blocks, locked, params)
     homes = _homes(inp.households)
@@ -130,6 +135,7 @@ def reallocate(inp: ReallocInput, params: Params, *, method: str = "optimise") -
         for code, entitled in sorted(val.entitled_pool.items())
         if entitled > 0
     ]
+    progress.report("分配 / assignment", 0.2)
     if method == "block_priority":
         pieces = block_priority(households, blocks)
         result = Assignment("baseline", pieces=pieces, piece_count=len(pieces), method=["土耳其块优先规则（基准）"])
@@ -148,6 +154,7 @@ def reallocate(inp: ReallocInput, params: Params, *, method: str = "optimise") -
         )
 
     # Lay out each block: strips in the order of the homesteads along the road.
+    progress.report("布局 / layout", 0.6)
     rows: list[dict[str, Any]] = []
     by_block: dict[str, list[tuple[str, float]]] = {}
     for h, b, v in result.pieces:
@@ -182,6 +189,7 @@ def reallocate(inp: ReallocInput, params: Params, *, method: str = "optimise") -
     allocation["SCMJ"] = np.round(shapely.area(np.asarray(allocation.geometry.array)), 2)
     allocation["JZ"] = np.round(land_values(allocation, params), 2)
 
+    progress.report("核查 / check", 0.8)
     check = geocheck.check_allocation(
         inp.parcels, inp.blocks, allocation[["CBFBM", "DKBM", "TKBM", "geometry"]], locked, params
     )
@@ -203,6 +211,7 @@ def reallocate(inp: ReallocInput, params: Params, *, method: str = "optimise") -
             "TKBM": allocation["TKBM"].to_numpy(),
         }
     )
+    progress.report("指标 / indices", 0.9)
     codes = sorted(set(before["CBFBM"]))
     people = pd.DataFrame(
         {"CBFBM": codes, "CBFMC": [names.get(c, "") for c in codes], "entitled": [val.entitled(c) for c in codes]}

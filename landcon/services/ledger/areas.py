@@ -1,0 +1,154 @@
+"""Quota sources computed by the engine: 项目区 of a project's submitted plan and its 补充耕地 indicators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from landcon.engine import ledger as L
+from landcon.engine import workflow as wf
+from landcon.services import records
+from landcon.services.ledger._accounts import _for_update
+from landcon.services.project_access import get_project
+from landcon.services.records import Actor
+from landcon.store.models import (
+    LedgerAccount,
+    LedgerArea,
+    LedgerEntry,
+    PlanVersion,
+    Project,
+    Unit,
+)
+
+
+def _stage_reached(project: Project, stage: str, *, past: bool) -> bool:
+    chain = wf.Chain.from_dict(project.chain)
+    codes = [s.code for s in chain.stages]
+    if stage not in codes:
+        return False
+    here, target = codes.index(project.stage), codes.index(stage)
+    return here > target if past else here >= target
+
+
+def _approved_version(session: Session, project: Project) -> PlanVersion:
+    version = session.scalars(
+        select(PlanVersion)
+        .where(PlanVersion.project_id == project.id, PlanVersion.status == "submitted")
+        .order_by(PlanVersion.number.desc())
+        .limit(1)
+    ).first()
+    if version is None:
+        raise L.LedgerRefused(f"项目 {project.code} 没有已提交的实施方案版本")
+    return version
+
+
+def _require_stage(project: Project, stage: str, *, past: bool, what: str) -> None:
+    if not _stage_reached(project, stage, past=past):
+        need = "通过验收" if past else "方案获批（进入实施阶段）"
+        raise L.LedgerRefused(f"项目 {project.code} 当前处于“{project.stage_name}”阶段：{what}须在项目{need}之后")
+
+
+def _area(session: Session, project: Project, code: str) -> LedgerArea:
+    """The 项目区 snapshot (created from the approved plan's engine indicators on first use)."""
+    found = session.scalars(
+        _for_update(session, select(LedgerArea).where(LedgerArea.unit_id == project.county_id, LedgerArea.code == code))
+    ).first()
+    if found is not None:
+        if found.project_id != project.id:
+            raise L.LedgerRefused(f"项目区 {code} 属于另一个项目")
+        return found
+    version = _approved_version(session, project)
+    areas = {a["code"]: a for a in (version.indicators.get("linkage") or {}).get("project_areas", [])}
+    if code not in areas:
+        known = "、".join(sorted(areas)) or "无"
+        raise L.LedgerRefused(
+            f"项目区 {code} 不在项目 {project.code} 已提交方案（版本 {version.number}）的增减挂钩图斑中；"
+            f"方案中的项目区：{known}"
+        )
+    a = areas[code]
+    snap = LedgerArea(
+        unit_id=project.county_id,
+        code=code,
+        project_id=project.id,
+        plan_version_id=version.id,
+        demolished_dm2=L.dm2(a["demolished_m2"]),
+        reclaimed_cultivated_dm2=L.dm2(a["reclaimed_cultivated_m2"]),
+        new_construction_dm2=L.dm2(a["new_construction_m2"]),
+    )
+    if session.info.get("actor"):  # stored by the posting's transaction; a draft only reads it
+        session.add(snap)
+        session.flush()
+    return snap
+
+
+def project_areas(who: Actor, project_code: str) -> list[dict[str, Any]]:
+    """The 增减挂钩 项目区 of a project's submitted plan, with the engine's areas (what quota may follow)."""
+    with records.read() as session:
+        project = _project(session, who, project_code)
+        version = _approved_version(session, project)
+        return [
+            {
+                "code": a["code"],
+                "plan_version": version.number,
+                "demolished_m2": a["demolished_m2"],
+                "reclaimed_cultivated_m2": a["reclaimed_cultivated_m2"],
+                "new_construction_m2": a["new_construction_m2"],
+            }
+            for a in (version.indicators.get("linkage") or {}).get("project_areas", [])
+        ]
+
+
+def farmland_quantity(indicators: dict[str, Any], rules: L.LedgerRules) -> L.Qty:
+    """补充耕地指标 of a plan version: 可用于占补平衡 area, its 水田 and 粮食产能 (engine indicators)."""
+    c = indicators.get("cultivated") or {}
+    if "supplementary_m2" not in c:
+        raise L.LedgerRefused("该方案版本的指标早于“可用于占补平衡面积”的计算：请重新检查并提交方案")
+    return L.Qty(
+        L.area_units(c["supplementary_m2"]),
+        L.area_units(c["supplementary_paddy_m2"]),
+        L.grain_capacity(c["supplementary_by_grade_m2"], rules),
+    )
+
+
+def _project(session: Session, who: Actor, code: str) -> Project:
+    return get_project(session, who, code)
+
+
+def _area_of(session: Session, unit: str, code: str, *, lock: bool = False) -> LedgerArea:
+    stmt = (
+        select(LedgerArea).join(Unit, Unit.id == LedgerArea.unit_id).where(Unit.code == unit, LedgerArea.code == code)
+    )
+    found = session.scalars(_for_update(session, stmt) if lock else stmt).first()
+    if found is None:
+        raise L.LedgerRefused(f"{unit} 没有项目区 {code} 的指标记录")
+    return found
+
+
+def _used_in_area(session: Session, unit: str, code: str) -> int:
+    """建新 used so far in a 项目区: its 已使用 accounts (周转指标 and 本村建房预留)."""
+    value = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.area), 0))
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .join(Unit, Unit.id == LedgerAccount.unit_id)
+        .where(Unit.code == unit, LedgerAccount.bucket == L.USED, LedgerAccount.area_code == code)
+    )
+    return int(value or 0)
+
+
+def _issued_revolving(session: Session, county: str, area_code: str) -> int:
+    """Total 周转指标 ever lent to a 项目区 (Σ of the negative lines of its 应归还 account)."""
+    value = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.area), 0))
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .join(Unit, Unit.id == LedgerAccount.unit_id)
+        .where(
+            Unit.code == county,
+            LedgerAccount.kind == L.ZZ,
+            LedgerAccount.bucket == L.OWED,
+            LedgerAccount.area_code == area_code,
+            LedgerEntry.area < 0,
+        )
+    )
+    return -int(value or 0)
