@@ -22,11 +22,9 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
 
 import pandas as pd
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from landcon import config
 from landcon.engine import ledger as L
 from landcon.engine import workflow as wf
 from landcon.engine.org import COUNTY, PROVINCE
@@ -39,6 +37,7 @@ from landcon.services.ledger_amounts import (  # noqa: F401 - entry points read 
     parse_optional,
     stated_qty,
 )
+from landcon.services.profile import get_profile, province_code
 from landcon.services.projects import get_project, today
 from landcon.services.records import Actor
 from landcon.store.db import Database
@@ -62,20 +61,10 @@ LedgerRefused, InsufficientBalance = L.LedgerRefused, L.InsufficientBalance
 
 P = ParamSpec("P")
 
-APPROVED_STAGE = "implementation"  # a project at or past this stage has an approved plan
-ACCEPTANCE_STAGE = "acceptance"  # a project past this stage has been accepted (验收)
-
 
 def load_rules() -> L.LedgerRules:
-    """The ledger rules: built-in values, overridden by ``LANDCON_LEDGER_RULES`` (YAML)."""
-    path = config.ledger_rules_file()
-    if path is None:
-        return L.LedgerRules()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return L.rules_from_dict(data)
-    except (OSError, yaml.YAMLError, ValueError, TypeError) as error:
-        raise InvalidRecord(f"台账规则文件无法使用：{error}", path=str(path)) from error
+    """The ledger rules: the profile's values, overridden by ``LANDCON_LEDGER_RULES`` (docs/profile.md)."""
+    return get_profile().ledger_rules
 
 
 # Units, accounts, balances ----------------------------------------------------------------------
@@ -456,13 +445,9 @@ def _posting_dict(p: LedgerPosting, lines: Sequence[L.Line], names: dict[str, st
 # Sources computed by the engine ------------------------------------------------------------------
 
 
-def _stage_reached(project: Project, stage: str, *, past: bool) -> bool:
-    chain = wf.Chain.from_dict(project.chain)
-    codes = [s.code for s in chain.stages]
-    if stage not in codes:
-        return False
-    here, target = codes.index(project.stage), codes.index(stage)
-    return here > target if past else here >= target
+def _stage_reached(project: Project, milestone: str) -> bool:
+    """Whether the project has reached a milestone of its chain (``wf.APPROVED``, ``wf.ACCEPTED``)."""
+    return wf.Chain.from_dict(project.chain).reached(project.stage, milestone)
 
 
 def _approved_version(session: Session, project: Project) -> PlanVersion:
@@ -477,9 +462,9 @@ def _approved_version(session: Session, project: Project) -> PlanVersion:
     return version
 
 
-def _require_stage(project: Project, stage: str, *, past: bool, what: str) -> None:
-    if not _stage_reached(project, stage, past=past):
-        need = "通过验收" if past else "方案获批（进入实施阶段）"
+def _require_stage(project: Project, milestone: str, *, what: str) -> None:
+    if not _stage_reached(project, milestone):
+        need = "通过验收" if milestone == wf.ACCEPTED else "方案获批（进入实施阶段）"
         raise L.LedgerRefused(f"项目 {project.code} 当前处于“{project.stage_name}”阶段：{what}须在项目{need}之后")
 
 
@@ -561,7 +546,7 @@ def issue_revolving(
     on = on or today()
     with records.read() as session:
         project = _project(session, who, project_code)
-        _require_stage(project, APPROVED_STAGE, past=False, what="下达周转指标")
+        _require_stage(project, wf.APPROVED, what="下达周转指标")
         county, pid = project.county.code, project.id
     q = L.Qty(L.area_units(area_m2, "周转指标下达面积（m²）"))
 
@@ -607,7 +592,7 @@ def reclaim(
     records.require_province(who, "ledger.issue")
     with records.read() as session:
         project = _project(session, who, project_code)
-        _require_stage(project, ACCEPTANCE_STAGE, past=True, what="核定拆旧复垦指标")
+        _require_stage(project, wf.ACCEPTED, what="核定拆旧复垦指标")
         county, pid = project.county.code, project.id
     reserve = L.area_units(reserve_m2, "本村建房预留（m²）")
 
@@ -646,7 +631,7 @@ def issue_farmland(who: Actor, project_code: str, doc_no: str, *, on: dt.date | 
     rules = load_rules()
     with records.read() as session:
         project = _project(session, who, project_code)
-        _require_stage(project, ACCEPTANCE_STAGE, past=True, what="核定补充耕地指标")
+        _require_stage(project, wf.ACCEPTED, what="核定补充耕地指标")
         county, pid = project.county.code, project.id
         q = farmland_quantity(_approved_version(session, project).indicators, rules)
         if q.area <= 0:
@@ -1149,7 +1134,7 @@ def balance(who: Actor, unit: str | None = None, *, kind: str | None = None) -> 
     if kind is not None:
         _kind(kind)
     with records.read() as session:
-        u = _readable(session, who, unit or who.unit_code or "530000")
+        u = _readable(session, who, unit or who.unit_code or province_code())
         q = (
             select(
                 LedgerAccount.id,
@@ -1224,7 +1209,7 @@ def history(
     if doc_type is not None and doc_type not in L.DOC_TYPES:
         raise InvalidRecord(f"未知记账类型 {doc_type}", field="doc_type")
     with records.read() as session:
-        u = _readable(session, who, unit or who.unit_code or "530000")
+        u = _readable(session, who, unit or who.unit_code or province_code())
         touching = (
             select(LedgerEntry.posting_id)
             .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
@@ -1272,7 +1257,7 @@ def _transfer_dict(session: Session, t: LedgerTransfer) -> dict[str, Any]:
 def transfers(who: Actor, unit: str | None = None) -> list[dict[str, Any]]:
     """调剂 contracts where the unit (or a unit below it) sells or buys, newest first."""
     with records.read() as session:
-        u = _readable(session, who, unit or who.unit_code or "530000")
+        u = _readable(session, who, unit or who.unit_code or province_code())
         ids = select(Unit.id).where(Unit.path.startswith(u.path))
         rows = session.execute(
             select(LedgerTransfer, LedgerPosting)
@@ -1296,7 +1281,7 @@ def transfers(who: Actor, unit: str | None = None) -> list[dict[str, Any]]:
 def revolving(who: Actor, unit: str | None = None) -> list[dict[str, Any]]:
     """周转指标 per issue: issued, returned (first in, first out), outstanding, deadline, overdue."""
     with records.read() as session:
-        u = _readable(session, who, unit or who.unit_code or "530000")
+        u = _readable(session, who, unit or who.unit_code or province_code())
         e, postings = _frames(session, where_path=u.path, kinds=(L.ZZ,))
         names = _unit_names(session, set(e["unit"]))
     due = {int(i): d for i, d in zip(postings["id"], postings["due_date"], strict=True) if d is not None}
@@ -1363,7 +1348,7 @@ def check(who: Actor) -> dict[str, Any]:
     start = time.perf_counter()
     rules = load_rules()
     with records.read() as session:
-        u = _readable(session, who, who.unit_code or "530000")
+        u = _readable(session, who, who.unit_code or province_code())
         conn = session.connection()
         entries = pd.DataFrame(
             conn.execute(
@@ -1453,9 +1438,7 @@ def _expected_issues(session: Session, postings: pd.DataFrame, rules: L.LedgerRu
     issuing = postings[postings["doc_type"].isin([L.RECLAIM, L.BCGD_ISSUE])].dropna(subset=["project_id"])
     ids = {int(p) for p in issuing["project_id"]}
     accepted = {
-        p.id: p
-        for p in session.scalars(select(Project).where(Project.id.in_(ids)))
-        if _stage_reached(p, ACCEPTANCE_STAGE, past=True)
+        p.id: p for p in session.scalars(select(Project).where(Project.id.in_(ids))) if _stage_reached(p, wf.ACCEPTED)
     }
     demolished = {
         (a.project_id, a.code): L.units_from_dm2(a.demolished_dm2)
@@ -1583,7 +1566,7 @@ def _deal_dict(d: MarketDeal, county_name: str) -> dict[str, Any]:
 
 def market_list(who: Actor, unit: str | None = None) -> list[dict[str, Any]]:
     with records.read() as session:
-        u = _readable(session, who, unit or who.unit_code or "530000")
+        u = _readable(session, who, unit or who.unit_code or province_code())
         rows = session.execute(
             select(MarketDeal, Unit.name)
             .join(Unit, Unit.id == MarketDeal.unit_id)

@@ -9,7 +9,6 @@ hashed with Argon2id, RFC 9106 low-memory profile (``ARGON2``: t=3, m=64 MiB, p=
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from typing import Any
@@ -25,6 +24,7 @@ from landcon.engine import org, passwords
 from landcon.engine.layers import CJDCQ, XZQ
 from landcon.errors import DatasetNotFound, InvalidRecord, NotFound, PermissionDenied
 from landcon.services import records
+from landcon.services.profile import get_profile
 from landcon.services.records import Actor
 from landcon.store.datasets import DatasetStore
 from landcon.store.models import Department, LeadingGroup, LeadingGroupMember, Unit, User, UserRole, WebSession
@@ -34,9 +34,8 @@ _HASHER = PasswordHasher(**ARGON2)  # type: ignore[arg-type]
 
 
 def reference_units() -> list[dict[str, str]]:
-    """Yunnan's province, prefectures and counties from the packaged reference list."""
-    text = resources.files("landcon").joinpath("data/reference/yunnan_admin_units.csv").read_text("utf-8")
-    return list(csv.DictReader(text.splitlines()))
+    """The profile's province, prefectures and counties (docs/profile.md: ``reference_units``)."""
+    return [{"code": u.code, "level": u.level, "name": u.name} for u in get_profile().units]
 
 
 def _ensure_departments(session: Session, unit: Unit) -> int:

@@ -39,11 +39,11 @@ from landcon.reports.survey_maps import render_landuse_map, render_patch_map, re
 from landcon.reports.survey_xlsx import write_province_xlsx, write_survey_xlsx
 from landcon.services import datasets
 from landcon.services.jobs import results_dir
+from landcon.services.profile import get_profile
 from landcon.services.records import Actor
 from landcon.store._atomic import publish, remove
 from landcon.store.datasets import DatasetStore
 from landcon.store.layers import read_any_layer, write_layers
-from landcon.synth.admin_units import COUNTIES
 
 Progress = Callable[[str, float], None]
 
@@ -117,9 +117,10 @@ def _names(store: DatasetStore, dataset: str, layers: Sequence[str], dltb: pd.Da
     if "XZQ" in layers:
         xzq = pq.read_table(store.layer_path(dataset, "XZQ"), columns=["XZQDM", "XZQMC"]).to_pydict()
         names.update({("township", str(c)[:9]): str(n) for c, n in zip(xzq["XZQDM"], xzq["XZQMC"], strict=True)})
+    counties = get_profile().counties
     for code in {str(c)[:6] for c in codes}:
-        if code in COUNTIES:
-            names[("county", code)] = COUNTIES[code][0]
+        if code in counties:
+            names[("county", code)] = counties[code].name
     return names
 
 

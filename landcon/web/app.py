@@ -33,6 +33,7 @@ from landcon.services import (
     meetings,
     org,
     overview,
+    profile,
     projects,
     records,
     survey,
@@ -756,7 +757,7 @@ def _ledger_pages() -> APIRouter:
     def ledger_home(
         request: Request, before: OptionalId = None, kind: str = "", doc_type: str = "", cur: webauth.Current = User
     ) -> Response:
-        code = cur.actor.unit_code or "530000"
+        code = cur.actor.unit_code or profile.province_code()
         return _ledger_page(request, cur, code, before=before, kind=kind, doc_type=doc_type)
 
     @r.get("/ledger/{code}", response_class=HTMLResponse, include_in_schema=False)
