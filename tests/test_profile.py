@@ -156,6 +156,8 @@ def test_one_county_table_for_the_profile_and_the_generator() -> None:
     assert dict(packaged.counties()) == dict(profile.get_profile().counties)
     with pytest.raises(ModuleNotFoundError):
         __import__("landcon.synth.admin_units")
+    outlines = json.loads(org.reference_outlines())  # the overview map's outlines, read by the same module
+    assert profile.province_code() in {f["properties"]["code"] for f in outlines["features"]}
 
 
 def test_profile_show_prints_each_value_with_its_source(tmp_path, monkeypatch) -> None:

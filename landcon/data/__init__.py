@@ -28,6 +28,11 @@ def text(name: str) -> str:
     return resources.files("landcon").joinpath("data", name).read_text("utf-8")
 
 
+def binary(name: str) -> bytes:
+    """A packaged file's bytes (e.g. ``reference/yunnan_admin_units.geojson``, the overview map's outlines)."""
+    return resources.files("landcon").joinpath("data", name).read_bytes()
+
+
 def location(name: str) -> str:
     """How a packaged file is named to users (the source of a profile value)."""
     return f"landcon/data/{name}"

@@ -10,7 +10,6 @@ hashed with Argon2id, RFC 9106 low-memory profile (``ARGON2``: t=3, m=64 MiB, p=
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from importlib import resources
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from landcon import config
+from landcon import data as packaged
 from landcon.engine import org, passwords
 from landcon.engine.layers import CJDCQ, XZQ
 from landcon.errors import DatasetNotFound, InvalidRecord, NotFound, PermissionDenied
@@ -322,7 +322,7 @@ def _member_id(session: Session, unit: Unit, username: str) -> int:
 
 def reference_outlines() -> bytes:
     """Yunnan's province, prefecture and county outlines (WGS84 GeoJSON, ~100 m; see its README)."""
-    return resources.files("landcon").joinpath("data/reference/yunnan_admin_units.geojson").read_bytes()
+    return packaged.binary("reference/yunnan_admin_units.geojson")
 
 
 #: (kind code, name) of department kinds and (code, name) of roles, for forms.

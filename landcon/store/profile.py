@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -211,11 +212,11 @@ def load_profile() -> Profile:
             province_name=str(values.get("province_name", "")),
             units=units,
             rule_pack=pack_name,
-            rules=rules,
+            rules=MappingProxyType(rules),
             chain=chain,
             ledger_rules=ledger_rules,
             realloc=params,
-            sources=sources,
+            sources=MappingProxyType(sources),
         )
     except ValueError as error:
         raise InvalidRecord(f"档案配置无效：{error}", path=layers[-1].source) from error
