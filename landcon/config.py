@@ -18,7 +18,10 @@
 | ``LANDCON_SESSION_HOURS`` | ``8`` | how long a web sign-in lasts |
 | ``LANDCON_COOKIE_SECURE`` | ``0`` | ``1``: sign-in cookies carry ``Secure`` (always set for HTTPS requests) |
 | ``LANDCON_PASSWORD_MIN_LENGTH`` | ``8`` | shortest password accepted (common passwords are refused too) |
-| ``LANDCON_LEDGER_RULES`` | (built-in values) | YAML file of quota-ledger rule values (docs/ledger.md) |
+| ``LANDCON_PROFILE`` | (Yunnan, packaged) | YAML file of the province profile: province, reference units, rule |
+|   |   | pack, approval chain, ledger rules, realloc defaults (docs/profile.md) |
+| ``LANDCON_LEDGER_RULES`` | (profile's values) | YAML file of quota-ledger rule values, overriding the profile's |
+|   |   | ``ledger_rules`` value by value (docs/ledger.md, docs/profile.md) |
 | ``LANDCON_AUDIT_KEY`` | ``<data dir>/audit.key`` | HMAC key of the audit chain (≥ 16 characters); when unset, |
 |   |   | a random key file created 0600 by the first write (store.audit_key, docs/records.md) |
 """
@@ -91,8 +94,14 @@ def password_min_length() -> int:
     return int(os.environ.get("LANDCON_PASSWORD_MIN_LENGTH", "8"))
 
 
+def profile_file() -> Path | None:
+    """YAML file of the province profile (``LANDCON_PROFILE``), if any; else the packaged Yunnan profile."""
+    value = os.environ.get("LANDCON_PROFILE", "").strip()
+    return Path(value).resolve() if value else None
+
+
 def ledger_rules_file() -> Path | None:
-    """YAML file overriding the quota-ledger rule values (``LANDCON_LEDGER_RULES``), if any."""
+    """YAML file overriding the profile's quota-ledger rule values (``LANDCON_LEDGER_RULES``), if any."""
     value = os.environ.get("LANDCON_LEDGER_RULES", "").strip()
     return Path(value) if value else None
 

@@ -72,6 +72,7 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
 
     return {
         "data list": c((), ("--no-such-option",)),
+        "profile show": c((), ("--no-such-option",)),
         "data synth": c(
             ("--county", COUNTY, "--features", "300", "--out", f"{tmp}/s.gpkg"), ("--county", "999999", "--out", "x")
         ),

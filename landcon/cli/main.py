@@ -15,6 +15,7 @@ from landcon.cli import (
     ledger,
     meeting,
     plan,
+    profile,
     project,
     realloc,
     review,
@@ -45,6 +46,7 @@ app.add_typer(meeting.app, name="meeting", help="会商 / consultation meetings"
 app.add_typer(task.app, name="task", help="责任清单 / responsibility lists")
 app.add_typer(group.app, name="group", help="领导小组 / leading groups")
 app.add_typer(audit.app, name="audit", help="审计日志 / audit trail")
+app.add_typer(profile.app, name="profile", help="省份档案 / province profile")
 app.command("backup")(backup.backup_cmd)
 app.command("restore")(backup.restore_cmd)
 app.command("serve")(serve.serve_cmd)

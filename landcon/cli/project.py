@@ -54,7 +54,9 @@ def create(
     county: Annotated[str, typer.Option("--county", help="县级行政区划代码 / county code")],
     unit: Annotated[list[str] | None, typer.Option("--unit", help="涉及的乡镇或村代码（可重复）")] = None,
     dataset: Annotated[str | None, typer.Option("--dataset", help="基础数据集 / base dataset")] = None,
-    chain: Annotated[str, typer.Option("--chain", help="审批链：yunnan、national 或 YAML 文件")] = "yunnan",
+    chain: Annotated[
+        str | None, typer.Option("--chain", help="审批链：yunnan、national 或 YAML 文件（默认随省份档案）")
+    ] = None,
     as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

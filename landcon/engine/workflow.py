@@ -41,6 +41,14 @@ OPINIONS = (AGREE, AGREE_WITH_CONDITIONS, DISAGREE)
 
 ADVANCE, REJECT = "advance", "reject"
 
+APPROVED, ACCEPTED, ACHIEVED = "approved", "accepted", "achieved"
+MILESTONES: dict[str, str] = {
+    APPROVED: "方案获批：项目处于该阶段或其后",
+    ACCEPTED: "通过验收：项目处于该阶段之后",
+    ACHIEVED: "成效已实现：项目处于所列阶段之一",
+}
+"""The milestones a chain names, and when a project has reached each (shown by ``landcon profile show``)."""
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -66,11 +74,31 @@ PRECONDITIONS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class Milestones:
+    """Stages that mark how far a project has come, so services never name a stage code themselves.
+
+    ``approved``: at or past it the project has an approved plan (周转指标 may be issued);
+    ``accepted``: past it the project has passed 验收 (拆旧复垦 / 补充耕地 quota may be 核定);
+    ``achieved``: in one of these stages the planned 新增耕地 counts as achieved (总览).
+    ``None`` / empty: the chain has no such stage, so no project ever reaches the milestone."""
+
+    approved: str | None = None
+    accepted: str | None = None
+    achieved: tuple[str, ...] = ()
+
+
+#: The milestones of the built-in chains: 实施 (approved), 验收 (accepted), 后期管护 (achieved). A stored
+#: chain written before chains named their milestones gets those of them that its stages contain.
+STANDARD_MILESTONES = Milestones(approved="implementation", accepted="acceptance", achieved=("aftercare",))
+
+
+@dataclass(frozen=True)
 class Chain:
     name: str
     stages: tuple[Stage, ...]
     rejection_target: str = "plan"  # where a rejected review sends the project
     submit_from: str = "plan"  # the stage whose advance submits (and freezes) a plan version
+    milestones: Milestones = Milestones()
 
     def stage(self, code: str) -> Stage:
         for s in self.stages:
@@ -81,6 +109,17 @@ class Chain:
     @property
     def first(self) -> Stage:
         return self.stages[0]
+
+    def reached(self, current: str, milestone: str) -> bool:
+        """Whether a project in stage ``current`` has reached ``milestone`` (APPROVED, ACCEPTED, ACHIEVED)."""
+        codes = [s.code for s in self.stages]
+        if milestone == ACHIEVED:
+            return current in self.milestones.achieved
+        target = {APPROVED: self.milestones.approved, ACCEPTED: self.milestones.accepted}[milestone]
+        if target is None or current not in codes:
+            return False
+        here, there = codes.index(current), codes.index(target)
+        return here >= there if milestone == APPROVED else here > there
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,6 +132,7 @@ class Chain:
             stages=stages,
             rejection_target=str(data.get("rejection_target", "plan")),
             submit_from=str(data.get("submit_from", "plan")),
+            milestones=_milestones_from_dict(data.get("milestones"), {s.code for s in stages}),
         )
         validate_chain(chain)
         return chain
@@ -105,6 +145,28 @@ def _stage_from_dict(data: Mapping[str, Any]) -> Stage:
         raise ValueError(f"阶段 {data.get('code')}：未知键 {', '.join(sorted(unknown))}")
     values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
     return Stage(**values)
+
+
+def _milestones_from_dict(data: Any, codes: set[str]) -> Milestones:
+    """``milestones: {approved: …, accepted: …, achieved: [...]}``; when absent, the standard ones the chain has."""
+    if data is None:
+        m = STANDARD_MILESTONES
+        return Milestones(
+            approved=m.approved if m.approved in codes else None,
+            accepted=m.accepted if m.accepted in codes else None,
+            achieved=tuple(c for c in m.achieved if c in codes),
+        )
+    if not isinstance(data, Mapping):
+        raise ValueError("milestones 应为 {approved: 阶段, accepted: 阶段, achieved: [阶段…]}")
+    unknown = set(data) - set(MILESTONES)
+    if unknown:
+        raise ValueError(f"milestones：未知键 {', '.join(sorted(map(str, unknown)))}")
+    achieved = data.get(ACHIEVED) or ()
+    return Milestones(
+        approved=None if data.get(APPROVED) is None else str(data[APPROVED]),
+        accepted=None if data.get(ACCEPTED) is None else str(data[ACCEPTED]),
+        achieved=(str(achieved),) if isinstance(achieved, str) else tuple(str(c) for c in achieved),
+    )
 
 
 _REVIEW_DEPTS_COUNTY = ("zrzy", "cz", "fg", "nync", "lc", "sl", "sthj", "zjj")
@@ -130,9 +192,10 @@ YUNNAN = Chain(
         Stage("acceptance", "验收", WORK, PREFECTURE, roles=(SUPERVISOR,)),
         Stage("aftercare", "后期管护", WORK, COUNTY, roles=()),
     ),
+    milestones=STANDARD_MILESTONES,
 )
 #: National default: the same stages; provinces override it with a chain file.
-NATIONAL = Chain(name="national", stages=YUNNAN.stages)
+NATIONAL = Chain(name="national", stages=YUNNAN.stages, milestones=STANDARD_MILESTONES)
 CHAINS: dict[str, Chain] = {c.name: c for c in (YUNNAN, NATIONAL)}
 
 
@@ -143,6 +206,10 @@ def validate_chain(chain: Chain) -> None:
         raise ValueError(f"审批链 {chain.name}：阶段代码重复")
     if chain.rejection_target not in codes or chain.submit_from not in codes:
         raise ValueError(f"审批链 {chain.name}：退回阶段或提交阶段不在链中")
+    m = chain.milestones
+    for name, code in ((APPROVED, m.approved), (ACCEPTED, m.accepted), *((ACHIEVED, c) for c in m.achieved)):
+        if code is not None and code not in codes:
+            raise ValueError(f"审批链 {chain.name}：里程碑 {name} 的阶段 {code} 不在链中")
     for s in chain.stages:
         if s.kind not in (WORK, REVIEW):
             raise ValueError(f"审批链 {chain.name} 阶段 {s.code}：类型应为 work 或 review")
@@ -278,17 +345,23 @@ def consolidated(stage: Stage, opinions: Sequence[Opinion]) -> dict[str, Any]:
 
 
 __all__ = [
+    "ACCEPTED",
+    "ACHIEVED",
     "ADVANCE",
     "AGREE",
     "AGREE_WITH_CONDITIONS",
+    "APPROVED",
     "CHAINS",
     "DISAGREE",
+    "MILESTONES",
     "NATIONAL",
     "OPINIONS",
     "REJECT",
+    "STANDARD_MILESTONES",
     "YUNNAN",
     "Chain",
     "Facts",
+    "Milestones",
     "Opinion",
     "Stage",
     "check_transition",

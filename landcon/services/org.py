@@ -9,9 +9,7 @@ hashed with Argon2id, RFC 9106 low-memory profile (``ARGON2``: t=3, m=64 MiB, p=
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
-from importlib import resources
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -21,10 +19,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from landcon import config
+from landcon import data as packaged
 from landcon.engine import org, passwords
 from landcon.engine.layers import CJDCQ, XZQ
 from landcon.errors import DatasetNotFound, InvalidRecord, NotFound, PermissionDenied
 from landcon.services import records
+from landcon.services.profile import get_profile
 from landcon.services.records import Actor
 from landcon.store.datasets import DatasetStore
 from landcon.store.models import Department, LeadingGroup, LeadingGroupMember, Unit, User, UserRole, WebSession
@@ -34,9 +34,8 @@ _HASHER = PasswordHasher(**ARGON2)  # type: ignore[arg-type]
 
 
 def reference_units() -> list[dict[str, str]]:
-    """Yunnan's province, prefectures and counties from the packaged reference list."""
-    text = resources.files("landcon").joinpath("data/reference/yunnan_admin_units.csv").read_text("utf-8")
-    return list(csv.DictReader(text.splitlines()))
+    """The profile's province, prefectures and counties (docs/profile.md: ``reference_units``)."""
+    return [{"code": u.code, "level": u.level, "name": u.name} for u in get_profile().units]
 
 
 def _ensure_departments(session: Session, unit: Unit) -> int:
@@ -323,7 +322,7 @@ def _member_id(session: Session, unit: Unit, username: str) -> int:
 
 def reference_outlines() -> bytes:
     """Yunnan's province, prefecture and county outlines (WGS84 GeoJSON, ~100 m; see its README)."""
-    return resources.files("landcon").joinpath("data/reference/yunnan_admin_units.geojson").read_bytes()
+    return packaged.binary("reference/yunnan_admin_units.geojson")
 
 
 #: (kind code, name) of department kinds and (code, name) of roles, for forms.

@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 
 from landcon.engine import workflow as wf
 from landcon.services import records
+from landcon.services.profile import get_profile
 from landcon.services.records import Actor
 from landcon.store.models import PlanVersion, Project, Unit
 
-ACHIEVED_STAGES = ("aftercare",)
 MU = 10_000 / 15
 
 
@@ -54,7 +54,8 @@ def overview(who: Actor) -> dict[str, Any]:
             .where(Unit.path.startswith(who.unit_path))
             .order_by(Unit.code, Project.code)
         ).all()
-    stage_names = {s.code: s.name for s in wf.YUNNAN.stages}
+    profile = get_profile()
+    stage_names = {s.code: s.name for s in profile.chain.stages}
     by_stage: Counter[str] = Counter()
     counties: dict[str, dict[str, Any]] = {}
     kpi = {"projects": 0, "area_m2": 0.0, "new_farmland_planned_m2": 0.0, "new_farmland_achieved_m2": 0.0}
@@ -68,7 +69,7 @@ def overview(who: Actor) -> dict[str, Any]:
         kpi["area_m2"] += _num(ind, "area.zzqy_m2")
         new = _num(ind, "cultivated.new_m2")
         kpi["new_farmland_planned_m2"] += new
-        if stage in ACHIEVED_STAGES:
+        if profile.chain.reached(stage, wf.ACHIEVED):
             kpi["new_farmland_achieved_m2"] += new
         kpi["pbf_out_m2"] += _num(ind, "permanent_farmland.out_m2")
         kpi["pbf_in_m2"] += _num(ind, "permanent_farmland.in_m2")
@@ -82,7 +83,12 @@ def overview(who: Actor) -> dict[str, Any]:
     kpi["new_farmland_planned_mu"] = round(kpi["new_farmland_planned_m2"] / MU, 2)
     kpi["new_farmland_achieved_mu"] = round(kpi["new_farmland_achieved_m2"] / MU, 2)
     return {
-        "scope": {"unit": who.unit_code, "name": who.unit_name, "level": who.unit_level},
+        "scope": {
+            "unit": who.unit_code,
+            "name": who.unit_name,
+            "level": who.unit_level,
+            "province": profile.province_code,
+        },
         "by_stage": [{"stage": s, "name": stage_names.get(s, s), "projects": by_stage.get(s, 0)} for s in stage_names],
         "kpi": kpi,
         "counties": list(counties.values()),

@@ -47,15 +47,16 @@ from landcon.engine.plan import (
 from landcon.engine.progress import Progress, ProgressCallback, as_progress
 from landcon.engine.rules import ERROR, KCXS_TABLE_RULE, UNKNOWN, check, status_counts
 from landcon.engine.rules import STATUS_NAMES as STATUS_NAMES  # for the CLI and web: 通过 / 不通过 / 无法检查
-from landcon.engine.rules.packs import PACKS, resolve
 from landcon.engine.schema import DLTB_COLUMNS
 from landcon.errors import CRSError, DatasetNotFound, InputReadError, LandconError
 from landcon.reports.coordinate_file import write_coordinate_file
 from landcon.reports.plan_docx import write_plan_docx
 from landcon.reports.plan_xlsx import write_plan_xlsx
 from landcon.reports.survey_maps import MapClass, render_category_map, render_landuse_map
+from landcon.services.profile import get_profile
 from landcon.store.datasets import DatasetStore
 from landcon.store.layers import read_vector_layer, stored_columns, vector_layer_names, write_layers
+from landcon.store.profile import read_rule_pack
 from landcon.store.staging import staged_folder
 from landcon.synth.plan import generate_plan
 
@@ -202,20 +203,13 @@ def synthesise_plan(dataset: str, out: str | Path, *, variant: str = "compliant"
 # ---------------------------------------------------------------------------------------------
 
 
-def load_pack(name_or_path: str) -> tuple[str, dict[str, dict[str, Any]]]:
-    """A rule pack by name (national, yunnan) or from a YAML file (``extends`` + ``rules``)."""
-    if name_or_path in PACKS:
-        return name_or_path, resolve(name_or_path)
-    path = Path(name_or_path)
-    if not path.is_file():
-        raise InputReadError(
-            f"规则包不存在：应为 {'、'.join(PACKS)} 或 YAML 文件 / unknown rule pack", path=name_or_path
-        )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return str(path), resolve(str(data.get("extends", "national")), data.get("rules") or {})
-    except (yaml.YAMLError, KeyError, AttributeError, ValueError, TypeError) as exc:
-        raise InputReadError(f"规则包无法读取：{exc}", path=str(path)) from exc
+def load_pack(name_or_path: str | None = None) -> tuple[str, dict[str, dict[str, Any]]]:
+    """A rule pack by name (national, yunnan) or from a YAML file (``extends`` + ``rules``); ``None``:
+    the profile's pack (docs/profile.md)."""
+    if name_or_path is None:
+        profile = get_profile()
+        return profile.rule_pack, {rule: dict(values) for rule, values in profile.rules.items()}
+    return read_rule_pack(name_or_path)
 
 
 @dataclass
@@ -237,7 +231,7 @@ def check_plan_against(
     store, manifest, epsg = _dataset_layers(dataset)
     progress.report("读取方案 / reading", 0.0)
     plan = read_plan(plan_path, epsg)
-    pack_name, rules = load_pack(pack or str(plan.meta.get("rule_pack") or "yunnan"))
+    pack_name, rules = load_pack(pack or str(plan.meta.get("rule_pack") or "") or None)
     available = manifest.get("layers", {})
     dltb = _read_dltb(store, dataset)
     zones = {

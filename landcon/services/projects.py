@@ -33,6 +33,7 @@ from landcon.services.datasets import readable as dataset_readable
 from landcon.services.datasets import store as dataset_store
 from landcon.services.org import unit_by_code
 from landcon.services.plan import check_plan_against, diff_plans
+from landcon.services.profile import get_profile
 from landcon.services.project_access import get_project
 from landcon.services.records import Actor
 from landcon.services.tasks import OPEN
@@ -50,6 +51,7 @@ from landcon.store.models import (
     Unit,
     utcnow,
 )
+from landcon.store.profile import read_chain
 from landcon.store.staging import staged_folder
 
 DRAFT, SUBMITTED = "draft", "submitted"
@@ -59,22 +61,10 @@ def _chain(project: Project) -> wf.Chain:
     return wf.Chain.from_dict(project.chain)
 
 
-def load_chain(name_or_path: str) -> wf.Chain:
-    """A built-in chain (``yunnan``, ``national``) or a YAML/JSON chain file (docs/records.md)."""
-    if name_or_path in wf.CHAINS:
-        return wf.CHAINS[name_or_path]
-    path = Path(name_or_path)
-    if not path.is_file():
-        raise InvalidRecord(
-            f"审批链 {name_or_path} 不存在；内置：{'、'.join(wf.CHAINS)}，或给出 YAML 文件", path=str(path)
-        )
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-        return wf.Chain.from_dict(data)
-    except (yaml.YAMLError, KeyError, TypeError, ValueError) as error:
-        raise InvalidRecord(f"审批链文件无效：{error}", path=str(path)) from error
+def load_chain(name_or_path: str | None = None) -> wf.Chain:
+    """A built-in chain (``yunnan``, ``national``) or a YAML/JSON chain file (docs/records.md); ``None``: the
+    profile's chain (docs/profile.md)."""
+    return get_profile().chain if name_or_path is None else read_chain(name_or_path)
 
 
 def create_project(
@@ -85,7 +75,7 @@ def create_project(
     county: str,
     units: Sequence[str] = (),
     dataset: str | None = None,
-    chain: str = "yunnan",
+    chain: str | None = None,
 ) -> dict[str, Any]:
     """A new project of ``county`` covering townships/villages ``units``; it starts in the chain's first stage."""
     the_chain = load_chain(chain)

@@ -37,6 +37,7 @@ from landcon.errors import DatasetNotFound, InputReadError, LandconError, Valida
 from landcon.reports.realloc_xlsx import write_household_xlsx, write_publicity_xlsx
 from landcon.services import attachments, records
 from landcon.services.clock import today
+from landcon.services.profile import get_profile
 from landcon.services.project_access import get_project
 from landcon.services.records import Actor
 from landcon.store.datasets import DatasetStore
@@ -209,7 +210,8 @@ def read_input(
 
 
 def load_params(path: str | Path | None, overrides: Mapping[str, Any] | None = None) -> Params:
-    """Defaults (engine/realloc/params.py), then a YAML file's keys, then command-line overrides."""
+    """The profile's defaults (engine/realloc/params.py, then the profile's ``realloc``), then a YAML
+    file's keys, then command-line overrides."""
     data: dict[str, Any] = {}
     if path is not None:
         source = Path(path)
@@ -224,7 +226,7 @@ def load_params(path: str | Path | None, overrides: Mapping[str, Any] | None = N
         data.update(loaded)
     data.update({k: v for k, v in (overrides or {}).items() if v is not None})
     try:
-        return params_from_dict(data)
+        return params_from_dict(data, base=get_profile().realloc)
     except (TypeError, ValueError) as exc:
         raise ValidationFailed(str(exc), path=None if path is None else str(path)) from exc
 
@@ -261,7 +263,7 @@ def synthesise(
         write_layers({PARCELS_LAYER: inst.parcels}, tmp / "parcels.gpkg", "gpkg")
         write_layers({BLOCKS_LAYER: inst.blocks, ROADS_LAYER: inst.roads}, tmp / "blocks.gpkg", "gpkg")
         inst.households.to_csv(tmp / "households.csv", index=False, encoding="utf-8-sig")
-        (tmp / "params.yaml").write_text(_params_text(Params()), encoding="utf-8")
+        (tmp / "params.yaml").write_text(_params_text(get_profile().realloc), encoding="utf-8")
     return {
         "path": str(folder.resolve()),
         "scope": inst.village,

@@ -40,11 +40,11 @@ from landcon.reports.survey_maps import render_landuse_map, render_patch_map, re
 from landcon.reports.survey_xlsx import write_province_xlsx, write_survey_xlsx
 from landcon.services import datasets
 from landcon.services.jobs import results_dir
+from landcon.services.profile import get_profile
 from landcon.services.records import Actor
 from landcon.store.datasets import DatasetStore
 from landcon.store.layers import read_any_layer, read_stored_columns, stored_columns, write_layers
 from landcon.store.staging import staged_folder
-from landcon.synth.admin_units import COUNTIES
 
 """The DLTB fields the survey reads."""
 
@@ -111,9 +111,10 @@ def _names(store: DatasetStore, dataset: str, layers: Sequence[str], dltb: pd.Da
     if "XZQ" in layers:
         xzq = read_stored_columns(store.layer_path(dataset, "XZQ"), ["XZQDM", "XZQMC"])
         names.update({("township", str(c)[:9]): str(n) for c, n in zip(xzq["XZQDM"], xzq["XZQMC"], strict=True)})
+    counties = get_profile().counties
     for code in {str(c)[:6] for c in codes}:
-        if code in COUNTIES:
-            names[("county", code)] = COUNTIES[code][0]
+        if code in counties:
+            names[("county", code)] = counties[code].name
     return names
 
 

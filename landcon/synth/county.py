@@ -52,12 +52,12 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from landcon.data import counties
 from landcon.engine import codes
 from landcon.engine.area import ellipsoid_area
 from landcon.engine.crs import GK3_PLAIN, GK3_PREFIXED
 from landcon.engine.layers import CJDCQ, CZKFBJ, DLTB, STBHHX, XZQ, YJJBNTBHTB
 from landcon.engine.tiankan import DEFAULT_TABLE, TiankanTable
-from landcon.synth.admin_units import COUNTIES
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -139,7 +139,7 @@ def generate_county(
     output reproducible; ``epsg`` is a CGCS2000 3° Gauss–Krüger zone (4513–4554; with the zone
     prefix for 4513–4533). ``progress`` is called with fractions in [0, 1].
     """
-    if county_code not in COUNTIES:
+    if county_code not in counties():
         raise ValueError(f"{county_code!r} is not a Yunnan county code (GB/T 2260, 53xxxx)")
     if epsg not in GK3_PLAIN and epsg not in GK3_PREFIXED:
         raise ValueError(f"EPSG:{epsg} is not a CGCS2000 3° Gauss–Krüger zone (4513–4554)")
@@ -260,7 +260,7 @@ def _none(n: int) -> pd.Series:
 class _CountyBuilder:
     def __init__(self, county: str, features: int, seed: int, epsg: int, report: Callable[[float], None]) -> None:
         self.county = county
-        self.county_name = COUNTIES[county][0]
+        self.county_name = counties()[county].name
         self.features = features
         self.epsg = epsg
         self.report = report

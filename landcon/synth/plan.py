@@ -34,13 +34,13 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from landcon.data import counties
 from landcon.engine import codes
 from landcon.engine.fragmentation import shared_boundaries
 from landcon.engine.layers import CJDCQ, CZKFBJ, DLTB, STBHHX, XZQ, YJJBNTBHTB
 from landcon.engine.overlay import clip, zone_shares
 from landcon.engine.plan import CZGHTB, FUNDING_SOURCES, PLAN_FIELDS, YJJBNTTZTB, ZJGGTB, ZZQY
 from landcon.engine.tiankan import DEFAULT_TABLE, coefficients
-from landcon.synth.admin_units import COUNTIES
 
 Variant = Literal["compliant", "violating"]
 ObjArray = npt.NDArray[np.object_]
@@ -276,7 +276,7 @@ class _PlanBuilder:
         self.town_name = town_name or f"{self.township}乡镇"
         county = self.township[:6]
         self.county = county
-        self.county_name = COUNTIES[county][0] if county in COUNTIES else f"{county}县"
+        self.county_name = counties()[county].name if county in counties() else f"{county}县"
 
     def _zone_pieces(self) -> None:
         """DLTB of the township clipped to the 整治区域, with their attributes and overlay shares."""

@@ -26,8 +26,6 @@ from landcon.services.ledger.issue import correct, issue_farmland, issue_revolvi
 from landcon.services.ledger.market import MARKET_MODES, market_add, market_list
 from landcon.services.ledger.parsing import parse_date
 from landcon.services.ledger.rules import (
-    ACCEPTANCE_STAGE,
-    APPROVED_STAGE,
     BUCKETS,
     DOC_TYPES,
     FARMLAND_CLASSES,
@@ -43,8 +41,6 @@ from landcon.services.ledger.views import balance, history, revolving, transfers
 from landcon.services.ledger_amounts import m2_from_mu, occupied_qty, parse_number, parse_optional, stated_qty
 
 __all__ = [
-    "ACCEPTANCE_STAGE",
-    "APPROVED_STAGE",
     "BATCH_COLUMNS",
     "BATCH_TYPES",
     "BUCKETS",

@@ -23,13 +23,9 @@ from landcon.store.models import (
 )
 
 
-def _stage_reached(project: Project, stage: str, *, past: bool) -> bool:
-    chain = wf.Chain.from_dict(project.chain)
-    codes = [s.code for s in chain.stages]
-    if stage not in codes:
-        return False
-    here, target = codes.index(project.stage), codes.index(stage)
-    return here > target if past else here >= target
+def _stage_reached(project: Project, milestone: str) -> bool:
+    """Whether the project has reached a milestone of its chain (``wf.APPROVED``, ``wf.ACCEPTED``)."""
+    return wf.Chain.from_dict(project.chain).reached(project.stage, milestone)
 
 
 def _approved_version(session: Session, project: Project) -> PlanVersion:
@@ -44,9 +40,9 @@ def _approved_version(session: Session, project: Project) -> PlanVersion:
     return version
 
 
-def _require_stage(project: Project, stage: str, *, past: bool, what: str) -> None:
-    if not _stage_reached(project, stage, past=past):
-        need = "通过验收" if past else "方案获批（进入实施阶段）"
+def _require_stage(project: Project, milestone: str, *, what: str) -> None:
+    if not _stage_reached(project, milestone):
+        need = "通过验收" if milestone == wf.ACCEPTED else "方案获批（进入实施阶段）"
         raise L.LedgerRefused(f"项目 {project.code} 当前处于“{project.stage_name}”阶段：{what}须在项目{need}之后")
 
 

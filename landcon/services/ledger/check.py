@@ -10,12 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from landcon.engine import ledger as L
+from landcon.engine import workflow as wf
 from landcon.services import records
 from landcon.services.clock import today
 from landcon.services.ledger._accounts import _readable
 from landcon.services.ledger.areas import _approved_version, _stage_reached, farmland_quantity
-from landcon.services.ledger.rules import ACCEPTANCE_STAGE, load_rules
+from landcon.services.ledger.rules import load_rules
 from landcon.services.ledger.views import _as_date
+from landcon.services.profile import province_code
 from landcon.services.records import Actor
 from landcon.store.models import (
     LedgerAccount,
@@ -37,7 +39,7 @@ def check(who: Actor) -> dict[str, Any]:
     start = time.perf_counter()
     rules = load_rules()
     with records.read() as session:
-        u = _readable(session, who, who.unit_code or "530000")
+        u = _readable(session, who, who.unit_code or province_code())
         conn = session.connection()
         entries = pd.DataFrame(
             conn.execute(
@@ -127,9 +129,7 @@ def _expected_issues(session: Session, postings: pd.DataFrame, rules: L.LedgerRu
     issuing = postings[postings["doc_type"].isin([L.RECLAIM, L.BCGD_ISSUE])].dropna(subset=["project_id"])
     ids = {int(p) for p in issuing["project_id"]}
     accepted = {
-        p.id: p
-        for p in session.scalars(select(Project).where(Project.id.in_(ids)))
-        if _stage_reached(p, ACCEPTANCE_STAGE, past=True)
+        p.id: p for p in session.scalars(select(Project).where(Project.id.in_(ids))) if _stage_reached(p, wf.ACCEPTED)
     }
     demolished = {
         (a.project_id, a.code): L.units_from_dm2(a.demolished_dm2)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from landcon.engine import ledger as L
+from landcon.engine import workflow as wf
 from landcon.errors import InvalidRecord, NotFound
 from landcon.services import records
 from landcon.services.clock import today
@@ -22,7 +23,7 @@ from landcon.services.ledger.areas import (
     _require_stage,
     farmland_quantity,
 )
-from landcon.services.ledger.rules import ACCEPTANCE_STAGE, APPROVED_STAGE, load_rules
+from landcon.services.ledger.rules import load_rules
 from landcon.services.ledger_amounts import stated_qty
 from landcon.services.records import Actor
 from landcon.store.models import (
@@ -41,7 +42,7 @@ def issue_revolving(
     on = on or today()
     with records.read() as session:
         project = _project(session, who, project_code)
-        _require_stage(project, APPROVED_STAGE, past=False, what="下达周转指标")
+        _require_stage(project, wf.APPROVED, what="下达周转指标")
         county, pid = project.county.code, project.id
     q = L.Qty(L.area_units(area_m2, "周转指标下达面积（m²）"))
 
@@ -70,7 +71,7 @@ def reclaim(
     records.require_province(who, "ledger.issue")
     with records.read() as session:
         project = _project(session, who, project_code)
-        _require_stage(project, ACCEPTANCE_STAGE, past=True, what="核定拆旧复垦指标")
+        _require_stage(project, wf.ACCEPTED, what="核定拆旧复垦指标")
         county, pid = project.county.code, project.id
     reserve = L.area_units(reserve_m2, "本村建房预留（m²）")
 
@@ -109,7 +110,7 @@ def issue_farmland(who: Actor, project_code: str, doc_no: str, *, on: dt.date | 
     rules = load_rules()
     with records.read() as session:
         project = _project(session, who, project_code)
-        _require_stage(project, ACCEPTANCE_STAGE, past=True, what="核定补充耕地指标")
+        _require_stage(project, wf.ACCEPTED, what="核定补充耕地指标")
         county, pid = project.county.code, project.id
         q = farmland_quantity(_approved_version(session, project).indicators, rules)
         if q.area <= 0:

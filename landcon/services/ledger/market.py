@@ -14,6 +14,7 @@ from landcon.services import records
 from landcon.services.clock import today
 from landcon.services.ledger._accounts import _holder, _readable, _unit
 from landcon.services.ledger.rules import load_rules
+from landcon.services.profile import province_code
 from landcon.services.records import Actor
 from landcon.store.models import (
     MarketDeal,
@@ -117,7 +118,7 @@ def _deal_dict(d: MarketDeal, county_name: str) -> dict[str, Any]:
 
 def market_list(who: Actor, unit: str | None = None) -> list[dict[str, Any]]:
     with records.read() as session:
-        u = _readable(session, who, unit or who.unit_code or "530000")
+        u = _readable(session, who, unit or who.unit_code or province_code())
         rows = session.execute(
             select(MarketDeal, Unit.name)
             .join(Unit, Unit.id == MarketDeal.unit_id)

@@ -18,6 +18,7 @@ from landcon.services.clock import today
 from landcon.services.ledger._accounts import _readable, _sums, _unit_names
 from landcon.services.ledger._posting import _lines_of, _posting_dict
 from landcon.services.ledger.parsing import _kind
+from landcon.services.profile import province_code
 from landcon.services.records import Actor
 from landcon.store.models import (
     LedgerAccount,
@@ -33,7 +34,7 @@ def balance(who: Actor, unit: str | None = None, *, kind: str | None = None) -> 
     if kind is not None:
         _kind(kind)
     with records.read() as session:
-        u = _readable(session, who, unit or who.unit_code or "530000")
+        u = _readable(session, who, unit or who.unit_code or province_code())
         q = (
             select(
                 LedgerAccount.id,
@@ -108,7 +109,7 @@ def history(
     if doc_type is not None and doc_type not in L.DOC_TYPES:
         raise InvalidRecord(f"未知记账类型 {doc_type}", field="doc_type")
     with records.read() as session:
-        u = _readable(session, who, unit or who.unit_code or "530000")
+        u = _readable(session, who, unit or who.unit_code or province_code())
         touching = (
             select(LedgerEntry.posting_id)
             .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
@@ -156,7 +157,7 @@ def _transfer_dict(session: Session, t: LedgerTransfer) -> dict[str, Any]:
 def transfers(who: Actor, unit: str | None = None) -> list[dict[str, Any]]:
     """调剂 contracts where the unit (or a unit below it) sells or buys, newest first."""
     with records.read() as session:
-        u = _readable(session, who, unit or who.unit_code or "530000")
+        u = _readable(session, who, unit or who.unit_code or province_code())
         ids = select(Unit.id).where(Unit.path.startswith(u.path))
         rows = session.execute(
             select(LedgerTransfer, LedgerPosting)
@@ -180,7 +181,7 @@ def transfers(who: Actor, unit: str | None = None) -> list[dict[str, Any]]:
 def revolving(who: Actor, unit: str | None = None) -> list[dict[str, Any]]:
     """周转指标 per issue: issued, returned (first in, first out), outstanding, deadline, overdue."""
     with records.read() as session:
-        u = _readable(session, who, unit or who.unit_code or "530000")
+        u = _readable(session, who, unit or who.unit_code or province_code())
         e, postings = _frames(session, where_path=u.path, kinds=(L.ZZ,))
         names = _unit_names(session, set(e["unit"]))
     due = {int(i): d for i, d in zip(postings["id"], postings["due_date"], strict=True) if d is not None}

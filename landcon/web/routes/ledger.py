@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.background import BackgroundTask
 
 from landcon.errors import LandconError
-from landcon.services import abilities, ledger, org, projects, records, webauth
+from landcon.services import abilities, ledger, org, profile, projects, records, webauth
 from landcon.web.common import User, page
 from landcon.web.errors import OptionalId, status_of
 
@@ -117,7 +117,7 @@ def ledger_page(
 def ledger_home(
     request: Request, before: OptionalId = None, kind: str = "", doc_type: str = "", cur: webauth.Current = User
 ) -> Response:
-    code = cur.actor.unit_code or "530000"
+    code = cur.actor.unit_code or profile.province_code()
     return ledger_page(request, cur, code, before=before, kind=kind, doc_type=doc_type)
 
 

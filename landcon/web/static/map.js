@@ -586,8 +586,9 @@ export function overviewMap(el, data) {
     }
     const scope = data.scope || {};
     const scopeCode = scope.unit || "";
-    const scopeFeature = byCode.get(scopeCode) || (scope.level === "county" ? null : byCode.get("530000"));
-    const fitBox = bboxOf([(scopeFeature || byCode.get("530000") || outlines.features[0]).geometry]);
+    const province = byCode.get(scope.province || ""); // the profile's province, passed by the page
+    const scopeFeature = byCode.get(scopeCode) || (scope.level === "county" ? null : province);
+    const fitBox = bboxOf([(scopeFeature || province || outlines.features[0]).geometry]);
 
     const map = createMap(el, {
       bounds: fitBox ? [[fitBox[0], fitBox[1]], [fitBox[2], fitBox[3]]] : YUNNAN_BOUNDS,

@@ -1,0 +1,111 @@
+"""A province's profile: every setting that differs between provinces, in one value.
+
+The profile names the province (GB/T 2260 code and name), its reference administrative units (省,
+州/市, 县), the plan rule pack (resolved rule values, including the county 田坎系数 table of
+``engine.tiankan``), the approval chain with its milestones (``engine.workflow.Milestones``), the
+quota-ledger rule values (``engine.ledger.LedgerRules``) and the defaults of the reallocation solver
+(``engine.realloc.params.Params``). ``store.profile`` builds it from the packaged defaults and the
+optional files named in ``landcon.config``; ``services.profile.get_profile()`` hands it out.
+
+Each value remembers where it came from (``Profile.sources``: setting → source), so
+``landcon profile show`` can say which file or built-in default set it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from landcon.engine.ledger import LedgerRules
+from landcon.engine.org import COUNTY, LEVELS, PREFECTURE, PROVINCE, level_of
+from landcon.engine.realloc.params import Params
+from landcon.engine.rules.packs import KCXS_TABLE_RULE
+from landcon.engine.tiankan import TiankanTable
+from landcon.engine.workflow import Chain, Milestones
+
+BUILT_IN = "内置默认值"
+"""Source of a value nobody overrode: the engine's own default (the dataclass or built-in table)."""
+
+
+@dataclass(frozen=True)
+class AdminUnit:
+    """One reference administrative unit (GB/T 2260 code, level, name, its 州/市 name)."""
+
+    code: str
+    level: str
+    name: str
+    prefecture: str = ""
+
+
+def admin_units_from_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[AdminUnit, ...]:
+    """Units from table rows with ``code``, ``level``, ``name`` and optional ``prefecture``.
+
+    Raises ``ValueError`` naming the row when a code is malformed or its level disagrees with the
+    code (``engine.org.level_of``), or a code repeats."""
+    units: list[AdminUnit] = []
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        code, level = str(row.get("code") or "").strip(), str(row.get("level") or "").strip()
+        if level not in LEVELS or level_of(code) != level:
+            raise ValueError(f"第 {number} 行：单位代码 {code} 与层级 {level} 不符")
+        if code in seen:
+            raise ValueError(f"第 {number} 行：单位代码 {code} 重复")
+        seen.add(code)
+        units.append(AdminUnit(code, level, str(row.get("name") or "").strip(), str(row.get("prefecture") or "")))
+    return tuple(units)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The effective settings of one province (see the module docstring); build with ``store.profile``."""
+
+    name: str
+    province_code: str
+    province_name: str
+    units: tuple[AdminUnit, ...]
+    rule_pack: str  # the pack's name or file
+    rules: Mapping[str, Mapping[str, Any]]  # resolved rule values (engine.rules.packs.resolve)
+    chain: Chain
+    ledger_rules: LedgerRules
+    realloc: Params
+    sources: Mapping[str, str]  # setting ("province_code", "ledger_rules.market_rate", …) → where it came from
+
+    def __post_init__(self) -> None:
+        if level_of(self.province_code) != PROVINCE:
+            raise ValueError(f"省级代码应为 6 位且以 0000 结尾，不是 {self.province_code}")
+        stray = [u.code for u in self.units if u.code[:2] != self.province_code[:2]]
+        if stray:
+            raise ValueError(f"参考行政单位 {', '.join(stray[:5])} 不属于 {self.province_code}")
+
+    @property
+    def milestones(self) -> Milestones:
+        return self.chain.milestones
+
+    @property
+    def tiankan_table(self) -> TiankanTable:
+        """The 田坎系数 table of the rule pack (rule ``NEW_FARMLAND_KCXS_TABLE``)."""
+        table: TiankanTable = self.rules[KCXS_TABLE_RULE]["threshold"]
+        return table
+
+    @property
+    def counties(self) -> Mapping[str, AdminUnit]:
+        """County-level reference units by code."""
+        return MappingProxyType({u.code: u for u in self.units if u.level == COUNTY})
+
+    @property
+    def prefectures(self) -> Mapping[str, AdminUnit]:
+        return MappingProxyType({u.code: u for u in self.units if u.level == PREFECTURE})
+
+    def source(self, setting: str) -> str:
+        """Where ``setting`` (or the group it belongs to, e.g. ``ledger_rules``) came from."""
+        key = setting
+        while key:
+            if key in self.sources:
+                return self.sources[key]
+            key = key.rpartition(".")[0]
+        return BUILT_IN
+
+
+__all__ = ["BUILT_IN", "AdminUnit", "Profile", "admin_units_from_rows"]
