@@ -22,6 +22,8 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from landcon.engine import codes, tiankan
+from landcon.engine.indicators.registry import label
+from landcon.engine.indicators.registry import value as indicator
 from landcon.engine.rules import STATUS_NAMES
 from landcon.reports.survey_xlsx import (
     DASH,
@@ -138,19 +140,6 @@ def format_cell(value: Any, fmt: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def indicator(indicators: Mapping[str, Any], key: str) -> Any:
-    """Value of a dotted indicator key, from a flat (``"cultivated.new_m2"``) or nested dict; None if absent."""
-    if key in indicators:
-        return indicators[key]
-    parts = key.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        head = ".".join(parts[:i])
-        sub = indicators.get(head)
-        if isinstance(sub, Mapping):
-            return indicator(sub, ".".join(parts[i:]))
-    return None
-
-
 def _m2(value: Any) -> float | None:
     """An m² value rounded to 0.01 (the source of every conversion and sum), None for null."""
     return None if value is None else round(float(value), M2_DIGITS)
@@ -250,43 +239,46 @@ def summary_table(plan: Mapping[str, Any], ind: Mapping[str, Any]) -> Table:
         ],
     )
 
-    def area(label: str, key: str) -> None:
-        t.add(label, *area_cells(indicator(ind, key)), None, None)
+    def area(key: str) -> None:
+        t.add(label(key), *area_cells(indicator(ind, key)), None, None)
 
-    def value(label: str, v: Any, unit: str) -> None:
-        t.add(label, None, None, v, unit)
+    def value(key: str, v: Any, unit: str) -> None:
+        t.add(label(key), None, None, v, unit)
+
+    def pct(key: str) -> None:
+        value(key, _num(_pct_value(indicator(ind, key)), PCT, 2), "%")
 
     villages = indicator(ind, "area.villages")
     townships = indicator(ind, "area.townships")
-    area("整治区域面积", "area.zzqy_m2")
-    value("涉及乡镇", DASH if townships is None else len(townships), "个")
-    value("涉及行政村", DASH if villages is None else len(villages), "个")
-    value("实施期限", _text(indicator(ind, "years")), "年")
-    area("整治前耕地面积", "cultivated.before_net_m2")
-    area("整治后耕地面积", "cultivated.after_net_m2")
-    area("新增耕地面积", "cultivated.new_m2")
-    value("新增耕地率", _num(_pct_value(indicator(ind, "cultivated.new_rate")), PCT, 2), "%")
-    area("新增水田面积", "cultivated.new_paddy_m2")
-    area("整治前建设用地面积", "construction.before_m2")
-    area("整治后建设用地面积", "construction.after_m2")
-    area("建设用地增减（整治后 − 整治前）", "construction.change_m2")
-    area("节余建设用地", "construction.surplus_m2")
-    area("整治区域原永久基本农田面积", "permanent_farmland.before_m2")
-    area("调出永久基本农田面积", "permanent_farmland.out_m2")
-    area("调入永久基本农田面积", "permanent_farmland.in_m2")
-    area("永久基本农田净增面积", "permanent_farmland.net_m2")
-    value("调出永久基本农田比例", _num(_pct_value(indicator(ind, "permanent_farmland.out_ratio")), PCT, 2), "%")
-    value("新增永久基本农田比例", _num(_pct_value(indicator(ind, "permanent_farmland.gain_ratio")), PCT, 2), "%")
-    value("整治前田块数", _num(indicator(ind, "fields.before"), COUNT, 0), "块")
-    value("整治后田块数", _num(indicator(ind, "fields.after"), COUNT, 0), "块")
-    value("田块归并度", _num(_pct_value(indicator(ind, "fields.merge_degree")), PCT, 2), "%")
-    area("生态保护修复面积", "ecology.restoration_m2")
-    value("投资总额", _num(indicator(ind, "investment.total_wan"), WAN, 2), "万元")
-    value("资金筹措总额", _num(indicator(ind, "investment.funding_total_wan"), WAN, 2), "万元")
+    area("area.zzqy_m2")
+    value("area.townships", DASH if townships is None else len(townships), "个")
+    value("area.villages", DASH if villages is None else len(villages), "个")
+    value("years", _text(indicator(ind, "years")), "年")
+    area("cultivated.before_net_m2")
+    area("cultivated.after_net_m2")
+    area("cultivated.new_m2")
+    pct("cultivated.new_rate")
+    area("cultivated.new_paddy_m2")
+    area("construction.before_m2")
+    area("construction.after_m2")
+    area("construction.change_m2")
+    area("construction.surplus_m2")
+    area("permanent_farmland.before_m2")
+    area("permanent_farmland.out_m2")
+    area("permanent_farmland.in_m2")
+    area("permanent_farmland.net_m2")
+    pct("permanent_farmland.out_ratio")
+    pct("permanent_farmland.gain_ratio")
+    value("fields.before", _num(indicator(ind, "fields.before"), COUNT, 0), "块")
+    value("fields.after", _num(indicator(ind, "fields.after"), COUNT, 0), "块")
+    pct("fields.merge_degree")
+    area("ecology.restoration_m2")
+    value("investment.total_wan", _num(indicator(ind, "investment.total_wan"), WAN, 2), "万元")
+    value("investment.funding_total_wan", _num(indicator(ind, "investment.funding_total_wan"), WAN, 2), "万元")
     households = indicator(ind, "households_benefited")
     if households is None:
         households = plan.get("households_benefited")
-    value("受益农户", _num(households, COUNT, 0), "户")
+    value("households_benefited", _num(households, COUNT, 0), "户")
     return t
 
 
@@ -405,19 +397,20 @@ def _breakdown(
 def new_farmland_tables(plan: Mapping[str, Any], ind: Mapping[str, Any]) -> list[Table]:
     """新增耕地来源统计表: composition (conversion vs levelling, new paddy), by source class, grade, sub-project."""
     comp = Table("一、新增耕地构成", [TableColumn("项目", width=36), TableColumn("公顷", HA), TableColumn("亩", MU)])
-    for label, key in (
+    for name, key in (
         ("整治前耕地面积（净）", "cultivated.before_net_m2"),
         ("整治后耕地面积（净）", "cultivated.after_net_m2"),
-        ("新增耕地面积", "cultivated.new_m2"),
+        (label("cultivated.new_m2"), "cultivated.new_m2"),
         ("其中：地类调整（非耕地整治为耕地）", "cultivated.new_from_conversion_m2"),
         ("其中：田坎（1203）减少（按县级田坎系数表）", "cultivated.new_from_levelling_m2"),
         ("新增耕地中缺少坡度级别（田坎系数无法按系数表确定）", "cultivated.new_slope_unknown_m2"),
-        ("新增水田面积", "cultivated.new_paddy_m2"),
-        ("耕地转为其他地类面积", "cultivated.lost_m2"),
-        ("田坎系数提高减少的耕地面积", "cultivated.tiankan_loss_m2"),
+        (label("cultivated.new_paddy_m2"), "cultivated.new_paddy_m2"),
+        (label("cultivated.lost_m2"), "cultivated.lost_m2"),
+        (label("cultivated.tiankan_loss_m2"), "cultivated.tiankan_loss_m2"),
     ):
-        comp.add(label, *area_cells(indicator(ind, key)), bold=key == "cultivated.new_m2")
-    comp.add("新增耕地率（%）", _num(_pct_value(indicator(ind, "cultivated.new_rate")), PCT, 2), None)
+        comp.add(name, *area_cells(indicator(ind, key)), bold=key == "cultivated.new_m2")
+    rate = _num(_pct_value(indicator(ind, "cultivated.new_rate")), PCT, 2)
+    comp.add(f"{label('cultivated.new_rate')}（%）", rate, None)
 
     by_class: Mapping[str, Any] | None = indicator(ind, "cultivated.new_by_source_class_m2")
     source = _breakdown(
@@ -538,7 +531,7 @@ def investment_tables(plan: Mapping[str, Any], ind: Mapping[str, Any]) -> list[T
     invest.add("合计", "", "", "", total_inv, _share_wan(total_inv, total_inv), bold=True)
 
     funding = Table(
-        "二、资金筹措（按来源）",
+        f"二、{label('investment.by_source_wan')}",
         [
             TableColumn("序号", COUNT, width=6),
             TableColumn("资金来源", width=16),
@@ -564,7 +557,7 @@ def investment_tables(plan: Mapping[str, Any], ind: Mapping[str, Any]) -> list[T
     inv_value = _wan(inv) if inv is not None else total_inv
     fund_value = _wan(fund) if fund is not None else total_fund
     balance.add("投资估算总额", inv_value)
-    balance.add("资金筹措总额", fund_value)
+    balance.add(label("investment.funding_total_wan"), fund_value)
     if isinstance(inv_value, float | int) and isinstance(fund_value, float | int):
         diff = round(float(fund_value) - float(inv_value), 2)
         balance.add("差额（筹措 − 投资）", diff, bold=True)
@@ -690,11 +683,13 @@ def review_table(plan: Mapping[str, Any], ind: Mapping[str, Any]) -> Table:
     gain = _num(_pct_value(indicator(ind, "permanent_farmland.gain_ratio")), PCT, 2)
     t.add(result, "永农数量有增加", "比例", gain, "%", "（调入 − 调出）/ 调出")
     grade_up = _num(indicator(ind, "permanent_farmland.grade_improvement"), GRADE, 2)
-    t.add(result, "质量有提升", "平均提升等别", grade_up, "等", "调出平均等别 − 调入平均等别")
+    grade_label = label("permanent_farmland.grade_improvement")
+    t.add(result, "质量有提升", grade_label, grade_up, "等", "调出平均等别 − 调入平均等别")
     t.add(result, "生态有改善", "", DASH, None, TO_FILL)
     t.add(result, "布局有优化", "平均单个图斑面积增加亩数", mu(_diff_m2(in_mean, out_mean)), "亩", "调入 − 调出")
     contiguity = _num(_pct_value(indicator(ind, "permanent_farmland.contiguity_improvement")), PCT, 2)
-    t.add(result, "布局有优化", "集中连片度提升", contiguity, "%", "（调入 − 调出）/ 调出 平均单个图斑面积")
+    contiguity_label = label("permanent_farmland.contiguity_improvement")
+    t.add(result, "布局有优化", contiguity_label, contiguity, "%", "（调入 − 调出）/ 调出 平均单个图斑面积")
     t.add(result, "其他审查意见", "", DASH, None, TO_FILL)
     return t
 

@@ -41,7 +41,7 @@ from landcon.services import (
     webauth,
 )
 from landcon.services import plan as plans
-from landcon.web import errors, tiles
+from landcon.web import errors, indicator_labels, tiles
 from landcon.web.bodylimit import BodyLimit, stream_form
 from landcon.web.errors import OptionalId, QueryId, RecordId, status_of
 
@@ -50,6 +50,7 @@ COOKIE = "landcon_session"
 LOGIN_CSRF = "landcon_login_csrf"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["version"] = __version__
+indicator_labels.register(templates.env)
 
 
 class NeedLogin(Exception):
