@@ -76,7 +76,7 @@ def test_labels_and_values_by_key() -> None:
     assert value(stored, "permanent_farmland.out.count") == stored["permanent_farmland"]["out"]["count"]
     assert value({}, "cultivated.new_m2") is None
     assert number({"cultivated": {"new_rate": None}}, "cultivated.new_rate") == 0.0
-    with pytest.raises(KeyError, match="unregistered indicator: cultivated.nope"):
+    with pytest.raises(KeyError, match=r"unregistered indicator: cultivated\.nope"):
         label("cultivated.nope")
 
 
