@@ -30,6 +30,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from landcon.engine.indicators.registry import label
+from landcon.reports.plan_table_model import format_cell
 from landcon.reports.plan_xlsx import (
     DASH,
     HA,
@@ -37,7 +38,6 @@ from landcon.reports.plan_xlsx import (
     Table,
     balance_text,
     findings_table,
-    format_cell,
     hectares,
     indicator,
     investment_tables,

@@ -11,6 +11,7 @@ plan version (docs/plan.md, docs/indicators.md).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +42,7 @@ from landcon.engine.indicators.permanent_farmland import (
 )
 from landcon.engine.indicators.restoration import RestorationIndicators, restoration_indicators
 from landcon.engine.indicators.states import AfterState, BeforeState, Parcel, after_state_of, before_state, plan_parcels
-from landcon.engine.overlay import zone_shares
+from landcon.engine.overlay import Clip, clip, zone_shares
 from landcon.engine.plan import YJJBNTTZTB, ZZQY, Plan
 from landcon.engine.tiankan import DEFAULT_TABLE, TiankanTable
 
@@ -132,6 +133,15 @@ class PlanAnalysis:
     epsg: int = 4490
     result: PlanIndicators | None = None
     before: BeforeState | None = None
+
+    def clip_of(self, dltb: pd.DataFrame) -> Clip:
+        """The pieces of ``dltb`` inside the 整治区域: the analysis' own clip when ``dltb`` is the frame
+        it analysed (same rows), so DLTB is clipped once per report; else a new clip."""
+        geoms = np.asarray(dltb.geometry.array, dtype=object)
+        mine = self.before
+        if mine is not None and len(geoms) == len(mine.geoms) and all(map(operator.is_, geoms, mine.geoms)):
+            return mine.cut
+        return clip(geoms, self.zzqy, self.epsg)
 
 
 def analyse_plan(
