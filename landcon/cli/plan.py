@@ -87,12 +87,14 @@ def check(
     if as_json:
         print_json(result.data)
     else:
+        from landcon.services import indicators as ind_reg
+
         ind = result.data["indicators"]
-        c = ind["cultivated"]
-        rate = c["new_rate"]
+        rate = ind_reg.value(ind, "cultivated.new_rate")
         console.print(
-            f"{result.data['name']}：整治区域 {ind['area']['zzqy_m2'] / 10000:,.4f} 公顷，"
-            f"新增耕地 {c['new_m2'] / 10000:,.4f} 公顷，新增耕地率 {'—' if rate is None else f'{rate * 100:.2f}%'}"
+            f"{result.data['name']}：整治区域 {ind_reg.number(ind, 'area.zzqy_m2') / 10000:,.4f} 公顷，"
+            f"{ind_reg.short_label('cultivated.new_m2')} {ind_reg.number(ind, 'cultivated.new_m2') / 10000:,.4f} 公顷，"
+            f"{ind_reg.label('cultivated.new_rate')} {'—' if rate is None else f'{rate * 100:.2f}%'}"
         )
         console.print(_findings_table(result.data["findings"]))
         counts = result.data["status_counts"]

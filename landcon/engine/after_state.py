@@ -35,7 +35,6 @@ from landcon.engine.area import ellipsoid_area
 from landcon.engine.crs import GEOGRAPHIC_EPSG
 from landcon.engine.indicators import PlanAnalysis
 from landcon.engine.layers import DLTB
-from landcon.engine.overlay import clip
 from landcon.engine.plan import texts
 from landcon.engine.schema import SCHEMAS
 
@@ -141,8 +140,7 @@ def after_state(
     """
     meta = meta or {}
     crs = dltb.crs
-    geoms = np.asarray(dltb.geometry.array, dtype=object)
-    cut = clip(geoms, analysis.zzqy, epsg)
+    cut = analysis.clip_of(dltb)
     base = dltb.iloc[cut.index].reset_index(drop=True)
     changed = analysis.after
     n = len(base)

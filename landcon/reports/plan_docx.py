@@ -29,6 +29,8 @@ from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from landcon.engine.indicators.registry import label
+from landcon.reports.plan_table_model import format_cell
 from landcon.reports.plan_xlsx import (
     DASH,
     HA,
@@ -36,7 +38,6 @@ from landcon.reports.plan_xlsx import (
     Table,
     balance_text,
     findings_table,
-    format_cell,
     hectares,
     indicator,
     investment_tables,
@@ -276,11 +277,11 @@ def _general(b: _Builder, plan: Mapping[str, Any], ind: Mapping[str, Any]) -> No
     townships = plan.get("townships") or indicator(ind, "area.townships")
     villages = indicator(ind, "area.villages")
     b.para(
-        f"整治区域位于县级行政区 {plan.get('county', DASH)}，涉及乡镇 {_codes_text(townships)}，"
-        f"涉及行政村 {len(villages) if villages is not None else DASH} 个（{_codes_text(villages)}），"
-        f"整治区域面积 {area_text(indicator(ind, 'area.zzqy_m2'))}。"
+        f"整治区域位于县级行政区 {plan.get('county', DASH)}，{label('area.townships')} {_codes_text(townships)}，"
+        f"{label('area.villages')} {len(villages) if villages is not None else DASH} 个（{_codes_text(villages)}），"
+        f"{label('area.zzqy_m2')} {area_text(indicator(ind, 'area.zzqy_m2'))}。"
     )
-    b.section_heading("实施期限")
+    b.section_heading(label("years"))
     years = indicator(ind, "years")
     b.para(
         f"实施期限为 {plan.get('start_year', DASH)} 年至 {plan.get('end_year', DASH)} 年，"
@@ -325,11 +326,11 @@ def _targets(
     b.section_heading("主要指标")
     new_m2 = indicator(ind, "cultivated.new_m2")
     b.para(
-        f"整治区域面积 {_ha(indicator(ind, 'area.zzqy_m2'))} 公顷"
+        f"{label('area.zzqy_m2')} {_ha(indicator(ind, 'area.zzqy_m2'))} 公顷"
         f"（{_mu_text(indicator(ind, 'area.zzqy_m2'))} 亩），"
         f"新增耕地 {_ha(new_m2)} 公顷（{_mu_text(new_m2)} 亩），"
-        f"新增耕地率 {percent_text(indicator(ind, 'cultivated.new_rate'))}。"
-        f"整治后耕地面积 {area_text(indicator(ind, 'cultivated.after_net_m2'))}，"
+        f"{label('cultivated.new_rate')} {percent_text(indicator(ind, 'cultivated.new_rate'))}。"
+        f"{label('cultivated.after_net_m2')} {area_text(indicator(ind, 'cultivated.after_net_m2'))}，"
         f"其中新增水田 {area_text(indicator(ind, 'cultivated.new_paddy_m2'))}。"
     )
     change = indicator(ind, "construction.change_m2")
@@ -342,21 +343,22 @@ def _targets(
     b.para(
         f"整治区域建设用地由 {area_text(indicator(ind, 'construction.before_m2'))}调整为 "
         f"{area_text(indicator(ind, 'construction.after_m2'))}，{change_text}，"
-        f"节余建设用地 {area_text(indicator(ind, 'construction.surplus_m2'))}。"
+        f"{label('construction.surplus_m2')} {area_text(indicator(ind, 'construction.surplus_m2'))}。"
     )
     if indicator(ind, "permanent_farmland.available") is not False:
+        gain = percent_text(indicator(ind, "permanent_farmland.gain_ratio"))
         b.para(
             f"调出永久基本农田 {area_text(indicator(ind, 'permanent_farmland.out_m2'))}，"
             f"调入 {area_text(indicator(ind, 'permanent_farmland.in_m2'))}，"
             f"净增 {area_text(indicator(ind, 'permanent_farmland.net_m2'))}；"
             f"调出比例 {percent_text(indicator(ind, 'permanent_farmland.out_ratio'))}，"
-            f"新增永久基本农田比例 {percent_text(indicator(ind, 'permanent_farmland.gain_ratio'))}。"
+            f"{label('permanent_farmland.gain_ratio')} {gain}。"
         )
     b.para(
         f"耕地田块由 {_count_text(indicator(ind, 'fields.before'))} 块归并为 "
-        f"{_count_text(indicator(ind, 'fields.after'))} 块，田块归并度 "
+        f"{_count_text(indicator(ind, 'fields.after'))} 块，{label('fields.merge_degree')} "
         f"{percent_text(indicator(ind, 'fields.merge_degree'))}；"
-        f"生态保护修复面积 {area_text(indicator(ind, 'ecology.restoration_m2'))}。"
+        f"{label('ecology.restoration_m2')} {area_text(indicator(ind, 'ecology.restoration_m2'))}。"
     )
     b.table(summary_table(plan, ind), "主要指标表")
     b.section_heading("规则符合性检查")
@@ -422,12 +424,14 @@ def _farmland(
     else:
         grade = indicator(ind, "permanent_farmland.grade_improvement")
         grade_text = "平均质量等别变化无法计算（等别缺失）" if grade is None else f"平均质量等别提升 {grade:.2f} 等"
+        gain = percent_text(indicator(ind, "permanent_farmland.gain_ratio"))
+        contiguity = percent_text(indicator(ind, "permanent_farmland.contiguity_improvement"))
         b.para(
             f"调出永久基本农田 {area_text(indicator(ind, 'permanent_farmland.out_m2'))}，"
             f"调入 {area_text(indicator(ind, 'permanent_farmland.in_m2'))}，"
-            f"新增永久基本农田比例 {percent_text(indicator(ind, 'permanent_farmland.gain_ratio'))}；"
+            f"{label('permanent_farmland.gain_ratio')} {gain}；"
             f"{grade_text}，"
-            f"集中连片度提升 {percent_text(indicator(ind, 'permanent_farmland.contiguity_improvement'))}。"
+            f"{label('permanent_farmland.contiguity_improvement')} {contiguity}。"
         )
     b.table(review_table(plan, ind), "全域土地综合整治所涉永久基本农田布局调整事项审查情况汇总表")
     _figure(b, maps, "farmland_adjustment", used)
@@ -476,9 +480,9 @@ def _benefits(b: _Builder, plan: Mapping[str, Any], ind: Mapping[str, Any]) -> N
         households = plan.get("households_benefited")
     b.para(
         f"通过整治新增耕地 {area_text(indicator(ind, 'cultivated.new_m2'))}，"
-        f"节余建设用地 {area_text(indicator(ind, 'construction.surplus_m2'))}，"
+        f"{label('construction.surplus_m2')} {area_text(indicator(ind, 'construction.surplus_m2'))}，"
         f"实施生态保护修复 {area_text(indicator(ind, 'ecology.restoration_m2'))}，"
-        f"受益农户 {_count_text(households)} 户。"
+        f"{label('households_benefited')} {_count_text(households)} 户。"
     )
     b.placeholder("经济效益、社会效益、生态效益的定量分析及风险分析")
 

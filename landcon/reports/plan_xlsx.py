@@ -13,8 +13,7 @@ a table form asks for (增减, 资金差额). The tables are built as plain ``Ta
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,215 +21,46 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from landcon.engine import codes, tiankan
+from landcon.engine.indicators.registry import label
+from landcon.engine.indicators.registry import value as indicator
 from landcon.engine.rules import STATUS_NAMES
-from landcon.reports.survey_xlsx import (
-    DASH,
-    M2_DIGITS,
-    _area_cells,
-    _atomic_write,
-    _display_width,
-    _dlbm_order,
-    _Formats,
+from landcon.reports.plan_table_model import (
+    CONTIGUITY_CLASSES,
+    COUNT,
+    GENERAL,
+    GRADE,
+    HA,
+    MU,
+    PCT,
+    SEVERITY_NAMES,
+    SEVERITY_ORDER,
+    SLOPE_CLASSES,
+    STATUS_ORDER,
+    TEXT,
+    TO_FILL,
+    WAN,
+    Num,
+    Sheet,
+    Table,
+    TableColumn,
+    _area_columns,
+    _diff_m2,
+    _dlbm_name,
+    _m2,
+    _num,
+    _ordered_subprojects,
+    _pct_value,
+    _share,
+    _subproject_names,
+    _sum_m2,
+    _sum_wan,
+    _text,
+    _wan,
+    area_cells,
+    hectares,
+    mu,
 )
-
-HA = "0.0000"
-MU = "0.00"
-PCT = "0.00"
-WAN = "0.00"
-GRADE = "0.00"
-COUNT = "0"
-TEXT = "@"
-GENERAL = "General"
-
-SEVERITY_NAMES: Mapping[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
-SEVERITY_ORDER: tuple[str, ...] = ("error", "warning", "info")
-STATUS_ORDER: tuple[str, ...] = ("pass", "fail", "unknown")
-
-SLOPE_CLASSES: tuple[tuple[str, str], ...] = (("le15", "≤15°"), ("15_25", "15°–25°"), ("gt25", ">25°"))
-CONTIGUITY_CLASSES: tuple[tuple[str, str], ...] = (
-    ("le5", "≤5亩"),
-    ("5_10", "5–10亩"),
-    ("10_20", "10–20亩"),
-    ("gt20", ">20亩"),
-)
-TO_FILL = "待填写"
-"""Written where the review form asks for something landcon has no data for."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Table model (shared with plan_docx)
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Num:
-    """A number with its own display format (for form-like tables whose value column mixes units)."""
-
-    value: float
-    fmt: str
-
-
-@dataclass(frozen=True)
-class TableColumn:
-    """One sheet column: ``group`` is the merged header above it (e.g. 整治前 over 公顷/亩)."""
-
-    label: str
-    fmt: str = TEXT
-    group: str | None = None
-    width: float = 12.0
-
-
-@dataclass
-class TableRow:
-    """Cells: None (blank), str (text, "—" for null), int/float (column format) or ``Num``."""
-
-    cells: list[Any]
-    bold: bool = False
-
-
-@dataclass
-class Table:
-    """A titled block of rows; a sheet holds one or more tables stacked vertically."""
-
-    title: str | None
-    columns: list[TableColumn]
-    rows: list[TableRow] = field(default_factory=list)
-
-    def add(self, *cells: Any, bold: bool = False) -> None:
-        if len(cells) != len(self.columns):
-            raise ValueError(f"row of {len(cells)} cells for {len(self.columns)} columns in {self.title}")
-        self.rows.append(TableRow(list(cells), bold))
-
-    @property
-    def grouped(self) -> bool:
-        return any(c.group is not None for c in self.columns)
-
-
-@dataclass
-class Sheet:
-    """One worksheet: a title, a note line and its tables."""
-
-    name: str
-    note: str
-    tables: list[Table]
-
-
-def format_cell(value: Any, fmt: str) -> str:
-    """Display text of a cell (the docx rendering of what the xlsx cell shows)."""
-    if value is None:
-        return ""
-    if isinstance(value, Num):
-        return format_cell(value.value, value.fmt)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, int | float):
-        if fmt in (TEXT, GENERAL):
-            return f"{value:g}" if isinstance(value, float) else str(value)
-        digits = len(fmt.split(".", 1)[1]) if "." in fmt else 0
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-# ---------------------------------------------------------------------------------------------
-# Indicator access and conversions
-# ---------------------------------------------------------------------------------------------
-
-
-def indicator(indicators: Mapping[str, Any], key: str) -> Any:
-    """Value of a dotted indicator key, from a flat (``"cultivated.new_m2"``) or nested dict; None if absent."""
-    if key in indicators:
-        return indicators[key]
-    parts = key.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        head = ".".join(parts[:i])
-        sub = indicators.get(head)
-        if isinstance(sub, Mapping):
-            return indicator(sub, ".".join(parts[i:]))
-    return None
-
-
-def _m2(value: Any) -> float | None:
-    """An m² value rounded to 0.01 (the source of every conversion and sum), None for null."""
-    return None if value is None else round(float(value), M2_DIGITS)
-
-
-def _sum_m2(values: Iterable[Any]) -> float | None:
-    """Sum of rounded m² values; None when any is None."""
-    rounded = [_m2(v) for v in values]
-    if any(v is None for v in rounded):
-        return None
-    return round(sum(v for v in rounded if v is not None), M2_DIGITS)
-
-
-def _diff_m2(after: Any, before: Any) -> float | None:
-    if after is None or before is None:
-        return None
-    return round(float(after) - float(before), M2_DIGITS)
-
-
-def area_cells(m2: Any) -> list[Any]:
-    """[公顷 (4 dp), 亩 (2 dp)] of an m² value, ["—", "—"] for None."""
-    return _area_cells(_m2(m2))
-
-
-def percent(fraction: Any) -> Any:
-    """A fraction as a percentage rounded to 2 dp; "—" for None."""
-    return DASH if fraction is None else round(float(fraction) * 100.0, 2)
-
-
-def _share(part: float | None, total: float | None) -> Any:
-    """part / total as % (a 占比 column); "—" when unknown or the total is 0."""
-    if part is None or total is None or total == 0:
-        return DASH
-    return round(part / total * 100.0, 2)
-
-
-def hectares(m2: Any) -> Any:
-    return area_cells(m2)[0]
-
-
-def mu(m2: Any) -> Any:
-    return area_cells(m2)[1]
-
-
-def _num(value: Any, fmt: str, digits: int) -> Any:
-    return DASH if value is None else Num(round(float(value), digits), fmt)
-
-
-def _text(value: Any) -> str:
-    return DASH if value is None or value == "" else str(value)
-
-
-def _wan(value: Any) -> Any:
-    return DASH if value is None else round(float(value), 2)
-
-
-def _sum_wan(values: Iterable[Any]) -> Any:
-    items = list(values)
-    if any(v is None for v in items):
-        return DASH
-    return round(sum(float(v) for v in items), 2)
-
-
-def _area_columns(group: str) -> list[TableColumn]:
-    return [TableColumn("公顷", HA, group), TableColumn("亩", MU, group)]
-
-
-def _dlbm_name(code: str) -> str:
-    return codes.LAND_USE_NAMES.get(code, "未知地类")
-
-
-def _subproject_names(plan: Mapping[str, Any]) -> dict[str, str]:
-    return {str(sp.get("code")): str(sp.get("name", "")) for sp in plan.get("sub_projects") or []}
-
-
-def _ordered_subprojects(plan: Mapping[str, Any], extra: Iterable[str]) -> list[str]:
-    """Sub-project codes in plan.yaml order, then codes only the indicators know (sorted)."""
-    order = [str(sp.get("code")) for sp in plan.get("sub_projects") or []]
-    return order + sorted(set(extra).difference(order))
-
+from landcon.reports.survey_xlsx import DASH, _atomic_write, _display_width, _dlbm_order, _Formats
 
 # ---------------------------------------------------------------------------------------------
 # The tables
@@ -250,48 +80,47 @@ def summary_table(plan: Mapping[str, Any], ind: Mapping[str, Any]) -> Table:
         ],
     )
 
-    def area(label: str, key: str) -> None:
-        t.add(label, *area_cells(indicator(ind, key)), None, None)
+    def area(key: str) -> None:
+        t.add(label(key), *area_cells(indicator(ind, key)), None, None)
 
-    def value(label: str, v: Any, unit: str) -> None:
-        t.add(label, None, None, v, unit)
+    def value(key: str, v: Any, unit: str) -> None:
+        t.add(label(key), None, None, v, unit)
+
+    def pct(key: str) -> None:
+        value(key, _num(_pct_value(indicator(ind, key)), PCT, 2), "%")
 
     villages = indicator(ind, "area.villages")
     townships = indicator(ind, "area.townships")
-    area("整治区域面积", "area.zzqy_m2")
-    value("涉及乡镇", DASH if townships is None else len(townships), "个")
-    value("涉及行政村", DASH if villages is None else len(villages), "个")
-    value("实施期限", _text(indicator(ind, "years")), "年")
-    area("整治前耕地面积", "cultivated.before_net_m2")
-    area("整治后耕地面积", "cultivated.after_net_m2")
-    area("新增耕地面积", "cultivated.new_m2")
-    value("新增耕地率", _num(_pct_value(indicator(ind, "cultivated.new_rate")), PCT, 2), "%")
-    area("新增水田面积", "cultivated.new_paddy_m2")
-    area("整治前建设用地面积", "construction.before_m2")
-    area("整治后建设用地面积", "construction.after_m2")
-    area("建设用地增减（整治后 − 整治前）", "construction.change_m2")
-    area("节余建设用地", "construction.surplus_m2")
-    area("整治区域原永久基本农田面积", "permanent_farmland.before_m2")
-    area("调出永久基本农田面积", "permanent_farmland.out_m2")
-    area("调入永久基本农田面积", "permanent_farmland.in_m2")
-    area("永久基本农田净增面积", "permanent_farmland.net_m2")
-    value("调出永久基本农田比例", _num(_pct_value(indicator(ind, "permanent_farmland.out_ratio")), PCT, 2), "%")
-    value("新增永久基本农田比例", _num(_pct_value(indicator(ind, "permanent_farmland.gain_ratio")), PCT, 2), "%")
-    value("整治前田块数", _num(indicator(ind, "fields.before"), COUNT, 0), "块")
-    value("整治后田块数", _num(indicator(ind, "fields.after"), COUNT, 0), "块")
-    value("田块归并度", _num(_pct_value(indicator(ind, "fields.merge_degree")), PCT, 2), "%")
-    area("生态保护修复面积", "ecology.restoration_m2")
-    value("投资总额", _num(indicator(ind, "investment.total_wan"), WAN, 2), "万元")
-    value("资金筹措总额", _num(indicator(ind, "investment.funding_total_wan"), WAN, 2), "万元")
+    area("area.zzqy_m2")
+    value("area.townships", DASH if townships is None else len(townships), "个")
+    value("area.villages", DASH if villages is None else len(villages), "个")
+    value("years", _text(indicator(ind, "years")), "年")
+    area("cultivated.before_net_m2")
+    area("cultivated.after_net_m2")
+    area("cultivated.new_m2")
+    pct("cultivated.new_rate")
+    area("cultivated.new_paddy_m2")
+    area("construction.before_m2")
+    area("construction.after_m2")
+    area("construction.change_m2")
+    area("construction.surplus_m2")
+    area("permanent_farmland.before_m2")
+    area("permanent_farmland.out_m2")
+    area("permanent_farmland.in_m2")
+    area("permanent_farmland.net_m2")
+    pct("permanent_farmland.out_ratio")
+    pct("permanent_farmland.gain_ratio")
+    value("fields.before", _num(indicator(ind, "fields.before"), COUNT, 0), "块")
+    value("fields.after", _num(indicator(ind, "fields.after"), COUNT, 0), "块")
+    pct("fields.merge_degree")
+    area("ecology.restoration_m2")
+    value("investment.total_wan", _num(indicator(ind, "investment.total_wan"), WAN, 2), "万元")
+    value("investment.funding_total_wan", _num(indicator(ind, "investment.funding_total_wan"), WAN, 2), "万元")
     households = indicator(ind, "households_benefited")
     if households is None:
         households = plan.get("households_benefited")
-    value("受益农户", _num(households, COUNT, 0), "户")
+    value("households_benefited", _num(households, COUNT, 0), "户")
     return t
-
-
-def _pct_value(fraction: Any) -> float | None:
-    return None if fraction is None else float(fraction) * 100.0
 
 
 def landuse_table(ind: Mapping[str, Any]) -> Table:
@@ -405,19 +234,20 @@ def _breakdown(
 def new_farmland_tables(plan: Mapping[str, Any], ind: Mapping[str, Any]) -> list[Table]:
     """新增耕地来源统计表: composition (conversion vs levelling, new paddy), by source class, grade, sub-project."""
     comp = Table("一、新增耕地构成", [TableColumn("项目", width=36), TableColumn("公顷", HA), TableColumn("亩", MU)])
-    for label, key in (
+    for name, key in (
         ("整治前耕地面积（净）", "cultivated.before_net_m2"),
         ("整治后耕地面积（净）", "cultivated.after_net_m2"),
-        ("新增耕地面积", "cultivated.new_m2"),
+        (label("cultivated.new_m2"), "cultivated.new_m2"),
         ("其中：地类调整（非耕地整治为耕地）", "cultivated.new_from_conversion_m2"),
         ("其中：田坎（1203）减少（按县级田坎系数表）", "cultivated.new_from_levelling_m2"),
         ("新增耕地中缺少坡度级别（田坎系数无法按系数表确定）", "cultivated.new_slope_unknown_m2"),
-        ("新增水田面积", "cultivated.new_paddy_m2"),
-        ("耕地转为其他地类面积", "cultivated.lost_m2"),
-        ("田坎系数提高减少的耕地面积", "cultivated.tiankan_loss_m2"),
+        (label("cultivated.new_paddy_m2"), "cultivated.new_paddy_m2"),
+        (label("cultivated.lost_m2"), "cultivated.lost_m2"),
+        (label("cultivated.tiankan_loss_m2"), "cultivated.tiankan_loss_m2"),
     ):
-        comp.add(label, *area_cells(indicator(ind, key)), bold=key == "cultivated.new_m2")
-    comp.add("新增耕地率（%）", _num(_pct_value(indicator(ind, "cultivated.new_rate")), PCT, 2), None)
+        comp.add(name, *area_cells(indicator(ind, key)), bold=key == "cultivated.new_m2")
+    rate = _num(_pct_value(indicator(ind, "cultivated.new_rate")), PCT, 2)
+    comp.add(f"{label('cultivated.new_rate')}（%）", rate, None)
 
     by_class: Mapping[str, Any] | None = indicator(ind, "cultivated.new_by_source_class_m2")
     source = _breakdown(
@@ -538,7 +368,7 @@ def investment_tables(plan: Mapping[str, Any], ind: Mapping[str, Any]) -> list[T
     invest.add("合计", "", "", "", total_inv, _share_wan(total_inv, total_inv), bold=True)
 
     funding = Table(
-        "二、资金筹措（按来源）",
+        f"二、{label('investment.by_source_wan')}",
         [
             TableColumn("序号", COUNT, width=6),
             TableColumn("资金来源", width=16),
@@ -564,7 +394,7 @@ def investment_tables(plan: Mapping[str, Any], ind: Mapping[str, Any]) -> list[T
     inv_value = _wan(inv) if inv is not None else total_inv
     fund_value = _wan(fund) if fund is not None else total_fund
     balance.add("投资估算总额", inv_value)
-    balance.add("资金筹措总额", fund_value)
+    balance.add(label("investment.funding_total_wan"), fund_value)
     if isinstance(inv_value, float | int) and isinstance(fund_value, float | int):
         diff = round(float(fund_value) - float(inv_value), 2)
         balance.add("差额（筹措 − 投资）", diff, bold=True)
@@ -690,11 +520,13 @@ def review_table(plan: Mapping[str, Any], ind: Mapping[str, Any]) -> Table:
     gain = _num(_pct_value(indicator(ind, "permanent_farmland.gain_ratio")), PCT, 2)
     t.add(result, "永农数量有增加", "比例", gain, "%", "（调入 − 调出）/ 调出")
     grade_up = _num(indicator(ind, "permanent_farmland.grade_improvement"), GRADE, 2)
-    t.add(result, "质量有提升", "平均提升等别", grade_up, "等", "调出平均等别 − 调入平均等别")
+    grade_label = label("permanent_farmland.grade_improvement")
+    t.add(result, "质量有提升", grade_label, grade_up, "等", "调出平均等别 − 调入平均等别")
     t.add(result, "生态有改善", "", DASH, None, TO_FILL)
     t.add(result, "布局有优化", "平均单个图斑面积增加亩数", mu(_diff_m2(in_mean, out_mean)), "亩", "调入 − 调出")
     contiguity = _num(_pct_value(indicator(ind, "permanent_farmland.contiguity_improvement")), PCT, 2)
-    t.add(result, "布局有优化", "集中连片度提升", contiguity, "%", "（调入 − 调出）/ 调出 平均单个图斑面积")
+    contiguity_label = label("permanent_farmland.contiguity_improvement")
+    t.add(result, "布局有优化", contiguity_label, contiguity, "%", "（调入 − 调出）/ 调出 平均单个图斑面积")
     t.add(result, "其他审查意见", "", DASH, None, TO_FILL)
     return t
 

@@ -13,21 +13,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from landcon.engine import workflow as wf
+from landcon.engine.indicators.registry import number as _num
 from landcon.services import records
 from landcon.services.profile import get_profile
 from landcon.services.records import Actor
 from landcon.store.models import PlanVersion, Project, Unit
 
 MU = 10_000 / 15
-
-
-def _num(data: dict[str, Any], path: str) -> float:
-    value: Any = data
-    for key in path.split("."):
-        if not isinstance(value, dict):
-            return 0.0
-        value = value.get(key)
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
 def overview(who: Actor) -> dict[str, Any]:

@@ -28,7 +28,6 @@ from landcon.engine.crs import ACCEPTED_EPSG, check_crs
 from landcon.engine.delivery import delivery_layers
 from landcon.engine.indicators import PlanAnalysis, analyse_plan
 from landcon.engine.layers import DLTB, XZQ
-from landcon.engine.overlay import clip
 from landcon.engine.plan import (
     CZGHTB,
     LAYER_NAMES,
@@ -229,11 +228,27 @@ def check_plan_against(
     """Overlay the plan on the dataset, compute the indicators and run the rule pack."""
     progress = as_progress(progress)
     store, manifest, epsg = _dataset_layers(dataset)
+    return _check(plan_path, dataset, store, manifest, epsg, None, pack=pack, progress=progress)
+
+
+def _check(
+    plan_path: str | Path,
+    dataset: str,
+    store: DatasetStore,
+    manifest: Mapping[str, Any],
+    epsg: int,
+    dltb: gpd.GeoDataFrame | None,
+    *,
+    pack: str | None,
+    progress: Progress,
+) -> CheckResult:
+    """``check_plan_against`` on a DLTB already read (``None``: read the fields the plan needs)."""
     progress.report("读取方案 / reading", 0.0)
     plan = read_plan(plan_path, epsg)
     pack_name, rules = load_pack(pack or str(plan.meta.get("rule_pack") or "") or None)
     available = manifest.get("layers", {})
-    dltb = _read_dltb(store, dataset)
+    if dltb is None:
+        dltb = _read_dltb(store, dataset)
     zones = {
         z: (np.asarray(store.read_layer(dataset, z, columns=[]).geometry.array) if z in available else None)
         for z in ZONES
@@ -315,18 +330,6 @@ def _landuse_frame(geoms: np.ndarray, dlbm: np.ndarray, crs: object) -> gpd.GeoD
     return gpd.GeoDataFrame({"DLBM": pd.Series(dlbm, dtype=object)}, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
 
 
-def _after_state(result: CheckResult, dltb: gpd.GeoDataFrame, epsg: int) -> gpd.GeoDataFrame:
-    """The 整治后地类图斑 (SDQYZZHDLTB) from the full base DLTB (``engine.after_state``)."""
-    return after_state(dltb, result.analysis, epsg, meta=result.plan.meta)
-
-
-def _delivery_layers(
-    result: CheckResult, after: gpd.GeoDataFrame, dltb: gpd.GeoDataFrame, epsg: int, township_name: str
-) -> dict[str, gpd.GeoDataFrame]:
-    """The national 入库 layers (domain reference §2.4): ZZQY, SDQYZZHDLTB, YJJBNTTZTB, CZGHTB."""
-    return delivery_layers(result.plan, after, dltb, epsg, township_name=township_name)
-
-
 def _township_name(store: DatasetStore, dataset: str, manifest: Mapping[str, Any], township: str) -> str:
     if XZQ not in manifest.get("layers", {}):
         return ""
@@ -382,14 +385,16 @@ def write_report(
     """附表 xlsx, draft 实施方案 docx, maps, the 入库 layers (GeoPackage, FileGDB, GBK Shapefile) and
     the 部标 coordinate files, written atomically into ``out``."""
     progress = as_progress(progress)
-    result = check_plan_against(plan_path, dataset, pack=pack, progress=progress)
     store, manifest, epsg = _dataset_layers(dataset)
-    crs = f"EPSG:{epsg}"
+    # DLTB is read once (every field: the 入库 layers keep them) and clipped once, by the analysis.
     dltb = store.read_layer(dataset, DLTB)
+    result = _check(plan_path, dataset, store, manifest, epsg, dltb, pack=pack, progress=progress)
+    crs = f"EPSG:{epsg}"
     progress.report("入库成果 / delivery layers", 0.0)
-    after = _after_state(result, dltb, epsg)
+    after = after_state(dltb, result.analysis, epsg, meta=result.plan.meta)
     township = str((result.plan.meta.get("townships") or [""])[0])
-    delivered = _delivery_layers(result, after, dltb, epsg, _township_name(store, dataset, manifest, township))
+    township_name = _township_name(store, dataset, manifest, township)
+    delivered = delivery_layers(result.plan, after, dltb, epsg, township_name=township_name)
     target = Path(out)
     files = ["plan_check.json", "附表.xlsx", "实施方案.docx", *DELIVERY_FILES]
     with staged_folder(target) as tmp:
@@ -404,7 +409,7 @@ def write_report(
         figures: dict[str, Path] = {}
         if maps:
             progress.report("专题图 / maps", 0.0)
-            cut = clip(np.asarray(dltb.geometry.array, dtype=object), result.analysis.zzqy, epsg)
+            cut = result.analysis.clip_of(dltb)
             before = _landuse_frame(cut.geometry, np.asarray(texts(dltb.iloc[cut.index], "DLBM"), dtype=object), crs)
             name = str(result.plan.meta.get("name") or "整治区域")
             figures["before"] = render_landuse_map(before, tmp / "map_before.png", title=f"{name} 整治前土地利用")

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from landcon.engine import workflow as wf
+from landcon.engine.indicators import registry as indicators_reg
 from landcon.engine.org import DEPARTMENTS, LEVELS
 from landcon.engine.rules import ERROR, WARNING
 from landcon.errors import InvalidRecord, NotFound, PermissionDenied, TransitionRefused
@@ -385,8 +386,10 @@ def save_plan(
         dataset = project.dataset
     result = check_plan_against(folder, dataset, pack=pack).data
     findings = result["findings"]
-    pbf = result["indicators"].get("permanent_farmland", {})
-    adjusted = bool((pbf.get("out_m2") or 0) > 0 or (pbf.get("in_m2") or 0) > 0)
+    ind = result["indicators"]
+    adjusted = indicators_reg.number(ind, "permanent_farmland.out_m2") > 0 or (
+        indicators_reg.number(ind, "permanent_farmland.in_m2") > 0
+    )
     files = _plan_files(folder)
     with records.write(who, "plan.save") as session:
         project = get_project(session, who, code)

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from landcon import __version__
 from landcon.errors import PermissionDenied
 from landcon.services import uploads, webauth
+from landcon.web import indicator_labels
 from landcon.web.bodylimit import stream_form
 
 HERE = Path(__file__).parent
@@ -26,6 +27,7 @@ COOKIE = "landcon_session"
 LOGIN_CSRF = "landcon_login_csrf"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["version"] = __version__
+indicator_labels.register(templates.env)
 
 
 class NeedLogin(Exception):

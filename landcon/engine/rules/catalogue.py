@@ -30,6 +30,7 @@ import numpy as np
 from landcon.engine import codes
 from landcon.engine.area import ellipsoid_area
 from landcon.engine.indicators import RED_LINE, URBAN_BOUNDARY, PlanAnalysis, zone_share_of
+from landcon.engine.indicators.registry import label
 from landcon.engine.rules.packs import KCXS_TABLE_RULE
 
 
@@ -79,10 +80,11 @@ def _new_farmland(a: PlanAnalysis, t: float) -> Verdict:
     c = a.indicators["cultivated"]
     rate = c["new_rate"]
     if rate is None:
-        return Verdict(None, "整治区域内无原有耕地，无法计算新增耕地率")
+        return Verdict(None, f"整治区域内无原有耕地，无法计算{label('cultivated.new_rate')}")
     return Verdict(
         rate >= t - 1e-12,
-        f"新增耕地率 {_pct(rate)}（整治前 {_ha(c['before_net_m2'])}，整治后 {_ha(c['after_net_m2'])}），"
+        f"{label('cultivated.new_rate')} {_pct(rate)}"
+        f"（整治前 {_ha(c['before_net_m2'])}，整治后 {_ha(c['after_net_m2'])}），"
         f"要求 ≥ {_pct(t)}",
         rate,
         unknown_m2=c["new_slope_unknown_m2"],
@@ -239,7 +241,8 @@ def _pfl_contiguity(a: PlanAnalysis, t: float) -> Verdict:
     value = pfl["contiguity_improvement"]
     if value is None:
         return Verdict(False, "调出永农而无调入地块")
-    return Verdict(value > t, f"集中连片度提升 {_pct(value)}（调入/调出平均单个图斑面积）", value)
+    name = label("permanent_farmland.contiguity_improvement")
+    return Verdict(value > t, f"{name} {_pct(value)}（调入/调出平均单个图斑面积）", value)
 
 
 def _construction(a: PlanAnalysis, t: float) -> Verdict:
@@ -333,7 +336,7 @@ def _slope25(a: PlanAnalysis, t: str) -> Verdict:
         _pairs(after["layer"].to_numpy()[mask], after["parcel_id"].to_numpy()[mask]),
         unknown_m2=c["new_slope_unknown_m2"],
         scope_m2=c["new_m2"],
-        unknown_what="缺少坡度级别的新增耕地",
+        unknown_what=label("cultivated.new_slope_unknown_m2"),
         scope_name="新增耕地",
     )
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from landcon.engine import ledger as L
 from landcon.engine import workflow as wf
+from landcon.engine.indicators import registry as indicators_reg
 from landcon.services import records
 from landcon.services.ledger._accounts import _for_update
 from landcon.services.project_access import get_project
@@ -98,13 +99,13 @@ def project_areas(who: Actor, project_code: str) -> list[dict[str, Any]]:
 
 def farmland_quantity(indicators: dict[str, Any], rules: L.LedgerRules) -> L.Qty:
     """补充耕地指标 of a plan version: 可用于占补平衡 area, its 水田 and 粮食产能 (engine indicators)."""
-    c = indicators.get("cultivated") or {}
-    if "supplementary_m2" not in c:
-        raise L.LedgerRefused("该方案版本的指标早于“可用于占补平衡面积”的计算：请重新检查并提交方案")
+    if indicators_reg.value(indicators, "cultivated.supplementary_m2") is None:
+        name = indicators_reg.label("cultivated.supplementary_m2")
+        raise L.LedgerRefused(f"该方案版本的指标早于“{name}”的计算：请重新检查并提交方案")
     return L.Qty(
-        L.area_units(c["supplementary_m2"]),
-        L.area_units(c["supplementary_paddy_m2"]),
-        L.grain_capacity(c["supplementary_by_grade_m2"], rules),
+        L.area_units(indicators_reg.value(indicators, "cultivated.supplementary_m2")),
+        L.area_units(indicators_reg.value(indicators, "cultivated.supplementary_paddy_m2")),
+        L.grain_capacity(indicators_reg.value(indicators, "cultivated.supplementary_by_grade_m2"), rules),
     )
 
 
