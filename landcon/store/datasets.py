@@ -36,7 +36,7 @@ from typing import Any
 import geopandas as gpd
 
 from landcon.errors import DatasetExists, DatasetNotFound, InputReadError, LandconError
-from landcon.store._atomic import recover, remove, swap_in
+from landcon.store._atomic import recover, remove, swap_in, sync_dir
 
 __all__ = ["FORMAT_VERSION", "NAME_PATTERN", "DatasetStore", "file_checksum", "write_parquet"]
 
@@ -313,6 +313,7 @@ class DatasetStore:
                     _link_or_copy(file, tmp / file.name)
             _write_manifest(tmp / MANIFEST, manifest)
             os.rename(tmp, kept)
+            sync_dir(archive)  # the kept version is on disk before the swap starts
         except BaseException:
             remove(tmp)
             raise
