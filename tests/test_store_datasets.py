@@ -96,8 +96,9 @@ def test_replace_swaps(store, layers):
     manifest = store.manifest("grid")
     assert manifest["version"] == 2 and list(manifest["layers"]) == ["DLTB"]
     assert len(store.read_layer("grid", "DLTB")) == 2
-    assert entries(store) == ["grid"]
+    assert entries(store) == [".versions", "grid"]  # the replaced data is kept as version 1
     assert sorted(p.name for p in (store.folder / "grid").iterdir()) == ["DLTB.parquet", "manifest.json"]
+    assert len(store.read_layer("grid", "DLTB", version=1)) == len(layers["DLTB"])
 
 
 def test_failure_mid_write_leaves_nothing(store, layers, monkeypatch):

@@ -139,14 +139,18 @@ def import_(
 def info(
     name_or_path: Annotated[str, typer.Argument(help="数据集名称或路径 / dataset name or path")],
     encoding: EncodingOpt = None,
+    version: Annotated[
+        int | None, typer.Option("--version", help="已保留的历史版本号（默认当前版本） / a kept version")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """每个图层的要素数、坐标系与椭球面积；DLTB 按地类汇总 / per-layer summary."""
-    result = run_service(lambda: datasets.info(name_or_path, encoding=encoding), as_json=as_json)
+    """每个图层的要素数、坐标系与椭球面积；DLTB 按地类汇总；已导入数据集的各版本 / per-layer summary."""
+    result = run_service(lambda: datasets.info(name_or_path, encoding=encoding, version=version), as_json=as_json)
     if as_json:
-        print_json(
-            {"layers": {n: i.as_dict() for n, i in result.layers.items()}, "source_layers": result.source_layers}
-        )
+        out = {"layers": {n: i.as_dict() for n, i in result.layers.items()}, "source_layers": result.source_layers}
+        if result.versions is not None:
+            out |= {"version": result.version, "versions": result.versions}
+        print_json(out)
         return
     table = Table(title=f"数据集 / dataset — {result.source}")
     for column in ("图层", "要素数", "EPSG", "椭球面积 m²", "公顷"):
@@ -178,6 +182,20 @@ def info(
         for code, m2 in dltb.tbdlmj_by_dlbm_m2.items():
             by_class.add_row(code, f"{m2:,.2f}", f"{datasets.to_mu(m2):,.2f}")
         console.print(by_class)
+    if result.versions:
+        history = Table(title=f"版本 / versions（显示的是版本 {result.version}）")
+        for column in ("版本", "导入时间", "导入人", "要素数", ""):
+            history.add_column(column, justify="right")
+        for v in result.versions:
+            mark = "当前" if v["current"] else ""
+            history.add_row(
+                str(v["version"]),
+                str(v["imported_at"] or "—"),
+                str(v["imported_by"] or "—"),
+                f"{v['features']:,}",
+                mark,
+            )
+        console.print(history)
 
 
 @app.command("list")

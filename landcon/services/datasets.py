@@ -243,6 +243,8 @@ def import_dataset(
                                 "sha256": sha256,
                                 "counts": {n: f["features"] for n, f in report.layers.items()},
                                 "previous_sha256": (previous or {}).get("source", {}).get("sha256"),
+                                # the replaced data stays readable as this version (DatasetStore.versions)
+                                "previous_version": (previous or {}).get("version"),
                             },
                         }
                     ],
@@ -300,6 +302,10 @@ class DatasetInfo:
     layers: dict[str, LayerInfo]
     source_layers: dict[str, dict[str, Any]] | None = None
     """Standard name → which file / layer of the source was taken as it (for a path)."""
+    version: int | None = None
+    """The version described (a stored dataset)."""
+    versions: list[dict[str, Any]] | None = None
+    """Every version of a stored dataset (``DatasetStore.versions``)."""
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -309,6 +315,9 @@ class DatasetInfo:
         }
         if self.source_layers is not None:
             out["source_layers"] = self.source_layers
+        if self.versions is not None:
+            out["version"] = self.version
+            out["versions"] = self.versions
         return out
 
 
@@ -351,24 +360,32 @@ def _describe(frame: gpd.GeoDataFrame, is_dltb: bool) -> LayerInfo:
     return LayerInfo(len(frame), crs.epsg, total, by_class, methods)
 
 
-def info(name_or_path: str, *, encoding: str | None = None, who: Actor | None = None) -> DatasetInfo:
+def info(
+    name_or_path: str, *, encoding: str | None = None, who: Actor | None = None, version: int | None = None
+) -> DatasetInfo:
     """Per layer: feature count, EPSG, total 图斑椭球面积 and which source file / layer it was read
     from; for DLTB also ΣTBDLMJ by DLBM and the largest difference between the legal area and the
     refined area of its polygons (``AreaMethodDifference``).
 
-    ``name_or_path`` is a stored dataset's name (readable by ``who``), else a path readable by ``validate``.
+    ``name_or_path`` is a stored dataset's name (readable by ``who``; ``version``: a kept version,
+    ``None`` the current one; the result then lists every version), else a path readable by ``validate``.
     """
     target = store()
+    versions: list[dict[str, Any]] | None = None
     if target.exists(name_or_path):
         manifest = target.manifest(name_or_path)
         dataset_access.require_read(who or system_actor(), name_or_path, manifest)
+        if version is not None:
+            manifest = target.manifest(name_or_path, version)
+            dataset_access.require_read(who or system_actor(), name_or_path, manifest)
         names = [n for n in STANDARD_LAYERS if n in manifest.get("layers", {})]
-        frames = {n: target.read_layer(name_or_path, n) for n in names}
+        frames = {n: target.read_layer(name_or_path, n, version=version) for n in names}
         kind: Literal["dataset", "path"] = "dataset"
         sources = {
             n: {"source_layer": f.get("source_layer"), "file": f.get("file")}
             for n, f in manifest.get("source", {}).get("layers", {}).items()
         }
+        versions = target.versions(name_or_path)
     elif Path(name_or_path).exists():
         read = read_layers(name_or_path, encoding=encoding)
         frames = {n: layer.frame for n, layer in read.items()}
@@ -378,18 +395,23 @@ def info(name_or_path: str, *, encoding: str | None = None, who: Actor | None = 
         raise DatasetNotFound(
             f"既不是已导入的数据集，也不是存在的路径 / neither a stored dataset nor an existing path: {name_or_path}"
         )
-    return DatasetInfo(name_or_path, kind, {n: _describe(f, n == DLTB) for n, f in frames.items()}, sources)
+    layers = {n: _describe(f, n == DLTB) for n, f in frames.items()}
+    return DatasetInfo(name_or_path, kind, layers, sources, manifest.get("version") if versions else None, versions)
 
 
-def manifest(name: str, who: Actor | None = None) -> dict[str, Any]:
-    """A stored dataset's manifest (``DatasetNotFound`` when there is no such dataset or ``who``,
-    default the system administrator, may not read it)."""
+def manifest(name: str, who: Actor | None = None, version: int | None = None) -> dict[str, Any]:
+    """A stored dataset's manifest (``version``: a kept version, ``None`` the current one) with
+    ``versions``, the list of its versions (``store.datasets.DatasetStore.versions``).
+    ``DatasetNotFound`` when there is no such dataset or version, or ``who`` (default the system
+    administrator) may not read the dataset or that version."""
     target = store()
     if not target.exists(name):
         raise DatasetNotFound(f"数据集 {name} 不存在 / no such dataset")
-    found = target.manifest(name)
-    dataset_access.require_read(who or system_actor(), name, found)
-    return found
+    actor = who or system_actor()
+    dataset_access.require_read(actor, name, target.manifest(name))
+    found = target.manifest(name, version)
+    dataset_access.require_read(actor, name, found)
+    return found | {"versions": target.versions(name)}
 
 
 def readable(who: Actor, name: str) -> bool:
@@ -415,7 +437,13 @@ def list_datasets(who: Actor | None = None) -> list[dict[str, Any]]:
         if dataset_access.may_read(who, m):
             owner = (m.get("owner") or {}).get("code")
             out.append(
-                {"name": name, "owner": owner, "imported_at": m.get("imported_at"), "counts": m.get("counts", {})}
+                {
+                    "name": name,
+                    "owner": owner,
+                    "version": m.get("version"),
+                    "imported_at": m.get("imported_at"),
+                    "counts": m.get("counts", {}),
+                }
             )
     return out
 

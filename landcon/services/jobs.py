@@ -82,7 +82,8 @@ def _plan_report(params: dict[str, Any], out: Path, progress: Progress) -> dict[
     who = records.actor(str(params["user"]))
     with _tempdir() as tmp:
         folder = projects.export_plan(who, str(params["project"]), int(params["version"]), tmp / "plan")
-        write_report(folder, str(params["dataset"]), out, progress=progress)
+        pinned = projects.plan_dataset_version(who, str(params["project"]), int(params["version"]))
+        write_report(folder, str(params["dataset"]), out, progress=progress, dataset_version=pinned)
     return {"out": str(out), "files": sorted(p.name for p in out.iterdir())}
 
 

@@ -170,19 +170,35 @@ def write_template(out: str | Path, *, epsg: int = 4543) -> Path:
     return folder.resolve()
 
 
-def _read_dltb(store: DatasetStore, dataset: str) -> gpd.GeoDataFrame:
+def _read_dltb(store: DatasetStore, dataset: str, version: int | None = None) -> gpd.GeoDataFrame:
     """DLTB with the fields the plan needs (those the dataset has)."""
-    available = set(stored_columns(store.layer_path(dataset, DLTB)))
-    return store.read_layer(dataset, DLTB, columns=[c for c in DLTB_COLUMNS if c in available])
+    available = set(stored_columns(store.layer_path(dataset, DLTB, version)))
+    return store.read_layer(dataset, DLTB, columns=[c for c in DLTB_COLUMNS if c in available], version=version)
 
 
-def _dataset_layers(dataset: str) -> tuple[DatasetStore, dict[str, Any], int]:
+def _dataset_layers(dataset: str, version: int | None = None) -> tuple[DatasetStore, dict[str, Any], int]:
+    """The store, the manifest of ``version`` of ``dataset`` (``None``: the current one) and its EPSG;
+    the manifest's ``version`` pins every later read to the same data."""
     store = _store()
     if not store.exists(dataset):
         raise DatasetNotFound(f"数据集不存在 / no such dataset: {dataset}")
-    manifest = store.manifest(dataset)
+    manifest = store.manifest(dataset, version)
     epsg = int(str(manifest["crs"][DLTB]).split(":")[-1])
     return store, manifest, epsg
+
+
+def pinned_dataset_version(dataset: str, recorded: int | None) -> int | None:
+    """The dataset version a stored plan version reads: the one it recorded; none recorded (saved
+    before dataset versions existed, when every dataset counted as version 1) → version 1 while
+    it is stored, else the current version (``None``)."""
+    if recorded is not None:
+        return recorded
+    store = _store()
+    try:
+        store.manifest(dataset, 1)
+    except DatasetNotFound:
+        return None
+    return 1
 
 
 def synthesise_plan(dataset: str, out: str | Path, *, variant: str = "compliant", seed: int = 0) -> dict[str, Any]:
@@ -223,11 +239,17 @@ class CheckResult:
 
 
 def check_plan_against(
-    plan_path: str | Path, dataset: str, *, pack: str | None = None, progress: Progress | ProgressCallback | None = None
+    plan_path: str | Path,
+    dataset: str,
+    *,
+    pack: str | None = None,
+    progress: Progress | ProgressCallback | None = None,
+    dataset_version: int | None = None,
 ) -> CheckResult:
-    """Overlay the plan on the dataset, compute the indicators and run the rule pack."""
+    """Overlay the plan on the dataset (``dataset_version``: a kept version, ``None`` the current
+    one; the result names the version read), compute the indicators and run the rule pack."""
     progress = as_progress(progress)
-    store, manifest, epsg = _dataset_layers(dataset)
+    store, manifest, epsg = _dataset_layers(dataset, dataset_version)
     return _check(plan_path, dataset, store, manifest, epsg, None, pack=pack, progress=progress)
 
 
@@ -242,15 +264,21 @@ def _check(
     pack: str | None,
     progress: Progress,
 ) -> CheckResult:
-    """``check_plan_against`` on a DLTB already read (``None``: read the fields the plan needs)."""
+    """``check_plan_against`` on the dataset version of ``manifest``, with DLTB already read (``None``:
+    read the fields the plan needs)."""
+    version = int(manifest["version"])
     progress.report("读取方案 / reading", 0.0)
     plan = read_plan(plan_path, epsg)
     pack_name, rules = load_pack(pack or str(plan.meta.get("rule_pack") or "") or None)
     available = manifest.get("layers", {})
     if dltb is None:
-        dltb = _read_dltb(store, dataset)
+        dltb = _read_dltb(store, dataset, version)
     zones = {
-        z: (np.asarray(store.read_layer(dataset, z, columns=[]).geometry.array) if z in available else None)
+        z: (
+            np.asarray(store.read_layer(dataset, z, columns=[], version=version).geometry.array)
+            if z in available
+            else None
+        )
         for z in ZONES
     }
     progress.report("叠加计算 / overlay", 0.3)
@@ -263,6 +291,7 @@ def _check(
         "plan": str(Path(plan_path).resolve()),
         "name": plan.meta.get("name"),
         "dataset": dataset,
+        "dataset_version": version,
         "pack": pack_name,
         # passed: no finding of severity error (a required input that is unknown is one);
         # complete: every rule could be checked (none 无法检查).
@@ -287,10 +316,18 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
         out[prefix] = value
 
 
-def diff_plans(plan_a: str | Path, plan_b: str | Path, dataset: str, *, pack: str | None = None) -> dict[str, Any]:
-    """Indicator and finding differences between two versions of a plan."""
-    a = check_plan_against(plan_a, dataset, pack=pack).data
-    b = check_plan_against(plan_b, dataset, pack=pack).data
+def diff_plans(
+    plan_a: str | Path,
+    plan_b: str | Path,
+    dataset: str,
+    *,
+    pack: str | None = None,
+    dataset_versions: tuple[int | None, int | None] = (None, None),
+) -> dict[str, Any]:
+    """Indicator and finding differences between two versions of a plan, each checked against its
+    dataset version (``None``: the current one)."""
+    a = check_plan_against(plan_a, dataset, pack=pack, dataset_version=dataset_versions[0]).data
+    b = check_plan_against(plan_b, dataset, pack=pack, dataset_version=dataset_versions[1]).data
     fa: dict[str, Any] = {}
     fb: dict[str, Any] = {}
     _flatten("", a["indicators"], fa)
@@ -333,7 +370,7 @@ def _landuse_frame(geoms: np.ndarray, dlbm: np.ndarray, crs: object) -> gpd.GeoD
 def _township_name(store: DatasetStore, dataset: str, manifest: Mapping[str, Any], township: str) -> str:
     if XZQ not in manifest.get("layers", {}):
         return ""
-    xzq = store.read_layer(dataset, XZQ)
+    xzq = store.read_layer(dataset, XZQ, version=int(manifest["version"]))
     names = dict(zip(texts(xzq, "XZQDM"), texts(xzq, "XZQMC"), strict=True))
     return names.get(township, "")
 
@@ -381,13 +418,15 @@ def write_report(
     pack: str | None = None,
     maps: bool = True,
     progress: Progress | ProgressCallback | None = None,
+    dataset_version: int | None = None,
 ) -> dict[str, Any]:
     """附表 xlsx, draft 实施方案 docx, maps, the 入库 layers (GeoPackage, FileGDB, GBK Shapefile) and
-    the 部标 coordinate files, written atomically into ``out``."""
+    the 部标 coordinate files, written atomically into ``out``, all from one dataset version
+    (``dataset_version``; ``None``: the current one)."""
     progress = as_progress(progress)
-    store, manifest, epsg = _dataset_layers(dataset)
+    store, manifest, epsg = _dataset_layers(dataset, dataset_version)
     # DLTB is read once (every field: the 入库 layers keep them) and clipped once, by the analysis.
-    dltb = store.read_layer(dataset, DLTB)
+    dltb = store.read_layer(dataset, DLTB, version=int(manifest["version"]))
     result = _check(plan_path, dataset, store, manifest, epsg, dltb, pack=pack, progress=progress)
     crs = f"EPSG:{epsg}"
     progress.report("入库成果 / delivery layers", 0.0)

@@ -33,7 +33,7 @@ from landcon.services.clock import today
 from landcon.services.datasets import readable as dataset_readable
 from landcon.services.datasets import store as dataset_store
 from landcon.services.org import unit_by_code
-from landcon.services.plan import check_plan_against, diff_plans
+from landcon.services.plan import check_plan_against, diff_plans, pinned_dataset_version
 from landcon.services.profile import get_profile
 from landcon.services.project_access import get_project
 from landcon.services.records import Actor
@@ -235,6 +235,7 @@ def _version_dict(v: PlanVersion) -> dict[str, Any]:
         "errors": v.errors,
         "warnings": v.warnings,
         "pbf_adjusted": v.pbf_adjusted,
+        "dataset_version": v.dataset_version,
         "based_on": v.based_on.number if v.based_on is not None else None,
         "created_by": v.created_by,
         "created_at": v.created_at.isoformat(timespec="seconds"),
@@ -419,6 +420,7 @@ def save_plan(
         version.errors = sum(1 for f in findings if f["severity"] == ERROR)
         version.warnings = sum(1 for f in findings if f["severity"] == WARNING)
         version.pbf_adjusted = adjusted
+        version.dataset_version = result["dataset_version"]
         version.files = [PlanFile(path=rel, blob_sha=b.sha256) for rel, b in blobs]
         session.flush()
         return _version_dict(version)
@@ -451,6 +453,7 @@ def new_draft(who: Actor, code: str) -> dict[str, Any]:
             errors=latest.errors,
             warnings=latest.warnings,
             pbf_adjusted=latest.pbf_adjusted,
+            dataset_version=latest.dataset_version,
             created_by=who.username,
             files=[PlanFile(path=f.path, blob_sha=f.blob_sha) for f in latest.files],
         )
@@ -491,18 +494,30 @@ def version_detail(who: Actor, code: str, number: int) -> dict[str, Any]:
         return {**_version_dict(v), "indicators": v.indicators, "findings": v.findings}
 
 
+def plan_dataset_version(who: Actor, code: str, number: int) -> int | None:
+    """The version of the project's dataset that plan version ``number`` was checked against (what
+    its diff and report read; ``services.plan.pinned_dataset_version``)."""
+    with records.read() as session:
+        project = get_project(session, who, code)
+        recorded = _get_version(session, project, number).dataset_version
+        dataset = project.dataset
+    return pinned_dataset_version(dataset, recorded) if dataset else None
+
+
 def diff_versions(who: Actor, code: str, a: int, b: int) -> dict[str, Any]:
-    """Indicator and finding differences between two stored versions."""
+    """Indicator and finding differences between two stored versions, each against the dataset
+    version it was checked against."""
     with records.read() as session:
         project = get_project(session, who, code)
         dataset = project.dataset
         pack_a = _get_version(session, project, a).pack
     if not dataset:
         raise TransitionRefused(f"项目 {code} 未关联基础数据集")
+    pinned = (plan_dataset_version(who, code, a), plan_dataset_version(who, code, b))
     with tempfile.TemporaryDirectory(prefix="landcon-diff-") as tmp:
         pa = export_plan(who, code, a, Path(tmp) / "a")
         pb = export_plan(who, code, b, Path(tmp) / "b")
-        result = diff_plans(pa, pb, dataset, pack=pack_a or None)
+        result = diff_plans(pa, pb, dataset, pack=pack_a or None, dataset_versions=pinned)
     result["a"]["version"], result["b"]["version"] = a, b
     result["a"]["plan"], result["b"]["plan"] = f"{code} v{a}", f"{code} v{b}"
     return result

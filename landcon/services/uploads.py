@@ -7,10 +7,16 @@ with a message naming the file and entry:
   outside the folder or symlinks, too many entries, a declared or actual uncompressed total above
   4 × the upload limit, an entry compressed beyond 200:1, a bad CRC or broken deflate stream;
 - files of unexpected types inside the archive (only GIS parts and text sidecars are extracted).
+
+An upload belongs to the user who sent it: ``owner.json`` in its staging folder (user name, unit
+code and path) is written before the first byte. Reading its problem features or importing it is
+allowed to that user and to an administrator whose subtree covers the uploader's unit; anyone else,
+like a request for an expired upload, gets "上传 … 不存在或已过期" (the id's existence is not revealed).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import shutil
@@ -21,6 +27,7 @@ from typing import Any, BinaryIO
 import shapely
 
 from landcon import config
+from landcon.engine.org import ADMIN
 from landcon.errors import InputReadError, NotFound
 from landcon.services import datasets, records
 from landcon.services.records import Actor, require
@@ -34,6 +41,7 @@ GIS_PARTS = {
     ".gdbtable", ".gdbtablx", ".gdbindexes", ".atx", ".spx", ".freelist", ".horizon", ".txt", ".json",
 }  # fmt: skip
 _ID = re.compile(r"^[0-9a-f]{32}$")
+OWNER = "owner.json"
 
 
 class UploadRefused(InputReadError):
@@ -48,13 +56,40 @@ def _root() -> Path:
     return config.data_dir() / "uploads"
 
 
-def _folder(upload_id: str) -> Path:
-    if not _ID.match(upload_id):
-        raise NotFound(f"上传 {upload_id} 不存在")
+def _folder(who: Actor, upload_id: str) -> Path:
+    """The staging folder of upload ``upload_id`` when ``who`` sent it or administers the sender's
+    unit; missing, expired (``LANDCON_UPLOAD_EXPIRY_HOURS``) and someone else's uploads all raise the
+    same ``NotFound``."""
+    gone = NotFound(f"上传 {upload_id} 不存在或已过期")
+    if not isinstance(upload_id, str) or not _ID.match(upload_id):
+        raise gone
     folder = _root() / upload_id
-    if not folder.is_dir():
-        raise NotFound(f"上传 {upload_id} 不存在或已过期")
+    try:
+        expired = folder.stat().st_mtime < time.time() - config.upload_expiry_seconds()
+    except FileNotFoundError:
+        raise gone from None
+    if expired:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise gone
+    if not _may_use(who, _owner(folder)):
+        raise gone
     return folder
+
+
+def _owner(folder: Path) -> dict[str, str]:
+    """Who sent the upload in ``folder`` (an upload without the record belongs to nobody: ``/``)."""
+    try:
+        data = json.loads((folder / OWNER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"username": "", "unit_path": "/"}
+    return {"username": str(data.get("username", "")), "unit_path": str(data.get("unit_path") or "/")}
+
+
+def _may_use(who: Actor, owner: dict[str, str]) -> bool:
+    """The uploader, or an administrator whose subtree covers the uploader's unit."""
+    if owner["username"] and who.username == owner["username"]:
+        return True
+    return ADMIN in who.roles and records.in_scope(who, owner["unit_path"])
 
 
 def _extract(archive: Path, target: Path, limit: int, allowed: set[str] = GIS_PARTS) -> None:
@@ -108,7 +143,9 @@ class Incoming:
     ``LANDCON_UPLOAD_MAX_MB``; ``discard`` removes the folder and what was written so far.
     """
 
-    def __init__(self, filename: str, suffixes: tuple[str, ...] = ("zip", "gpkg")) -> None:
+    def __init__(
+        self, filename: str, suffixes: tuple[str, ...] = ("zip", "gpkg"), *, owner: Actor | None = None
+    ) -> None:
         expire()
         self.name = Path(filename or "").name
         self.suffix = self.name.lower().rsplit(".", 1)[-1] if "." in self.name else ""
@@ -123,6 +160,9 @@ class Incoming:
         self.id = secrets.token_hex(16)
         self.folder = _root() / self.id
         (self.folder / "data").mkdir(parents=True)
+        if owner is not None:  # a dataset upload, kept for a later import by its sender
+            record = {"username": owner.username, "unit_code": owner.unit_code, "unit_path": owner.unit_path}
+            (self.folder / OWNER).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
         self.raw = self.folder / ("upload.zip" if self.suffix == "zip" else "data/upload.gpkg")
         self.size = 0
         self._out: BinaryIO | None = open(self.raw, "wb")  # closed by close() / discard()
@@ -168,7 +208,7 @@ def finish(incoming: Incoming) -> dict[str, Any]:
 def receive(who: Actor, filename: str, stream: BinaryIO) -> dict[str, Any]:
     """Store an upload (streamed, size-limited), unpack it safely and validate it."""
     authorise(who)
-    incoming = Incoming(filename)
+    incoming = Incoming(filename, owner=who)
     try:
         while chunk := stream.read(CHUNK):
             incoming.write(chunk)
@@ -198,7 +238,7 @@ def expire(now: float | None = None) -> int:
 def problem_features(who: Actor, upload_id: str, *, limit: int = 500) -> dict[str, Any]:
     """GeoJSON (WGS84) of the features named by the validation problems, for the map."""
     require(who, "project.edit")
-    folder = _folder(upload_id)
+    folder = _folder(who, upload_id)
     source = _source(folder)
     report = datasets.validate(source).as_dict()
     wanted: dict[str, set[str]] = {}
@@ -239,9 +279,10 @@ def _read_layer(source: Path, layer: str) -> Any:
 
 
 def import_upload(who: Actor, upload_id: str, name: str, *, replace: bool = False) -> dict[str, Any]:
-    """Import a validated upload as dataset ``name`` (refused when it has errors); the upload is then removed."""
+    """Import a validated upload as dataset ``name`` (refused when it has errors); the upload is then removed.
+    Only its sender or an administrator over the sender's unit may (``_folder``)."""
     require(who, "project.edit")
-    folder = _folder(upload_id)
+    folder = _folder(who, upload_id)
     result = datasets.import_dataset(_source(folder), name, replace=replace, who=who)
     shutil.rmtree(folder, ignore_errors=True)
     return result.as_dict()

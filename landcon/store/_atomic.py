@@ -38,7 +38,8 @@ def remove(path: Path) -> None:
             path.unlink()
 
 
-def _sync_dir(folder: Path) -> None:
+def sync_dir(folder: Path) -> None:
+    """Flush a folder's entries (renames, new names) to disk."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -66,7 +67,7 @@ def _journal(tmp: Path, target: Path, aside: Path) -> Iterator[None]:
         stream.flush()
         os.fsync(stream.fileno())
         os.rename(staging, path)  # visible only when complete and locked
-        _sync_dir(folder)
+        sync_dir(folder)
         try:
             yield
         finally:
@@ -86,7 +87,7 @@ def swap_in(tmp: Path, target: Path, aside: Path) -> None:
         except BaseException:
             os.rename(aside, target)
             raise
-        _sync_dir(target.parent)
+        sync_dir(target.parent)
         _crash_point("2")
         remove(aside)
 
@@ -127,7 +128,7 @@ def recover(folder: Path) -> list[str]:
                 remove(path)  # never written completely: no rename happened
                 continue
             _settle(tmp, target, aside)
-            _sync_dir(folder)
+            sync_dir(folder)
             remove(path)
             settled.append(target.name)
     return settled

@@ -6,9 +6,15 @@ counts, import time, validation summary); ``create`` adds ``format_version`` and
 ``layers: {NAME: {"file", "features", "sha256"}}``.
 
 Writes are atomic: everything is written in ``ROOT/datasets/.tmp-…`` and renamed into place;
-on any error the temporary folder is removed and nothing is left behind. ``replace=True``
-renames the old dataset aside, renames the new one in, then deletes the old one (``_atomic.swap_in``,
-journaled: a replacement killed between the renames is rolled back when the store is next opened).
+on any error the temporary folder is removed and nothing is left behind.
+
+Versions: the manifest's ``version`` is 1 on the first import and +1 per replacement (a manifest
+without one is version 1). ``replace=True`` first keeps the current dataset as an immutable version
+``ROOT/datasets/.versions/NAME/<n>/`` (its files hard-linked, else copied, into a hidden folder that is
+renamed into place, so the archive is complete or absent), then swaps the new one in
+(``_atomic.swap_in``, journaled: a replacement killed between the renames is rolled back when the store
+is next opened; the archive written before the swap stays valid either way). ``.versions`` starts with
+a dot, so ``names()`` never lists it. Readers take ``version=None`` (current) or a version number.
 """
 
 from __future__ import annotations
@@ -30,13 +36,14 @@ from typing import Any
 import geopandas as gpd
 
 from landcon.errors import DatasetExists, DatasetNotFound, InputReadError, LandconError
-from landcon.store._atomic import recover, remove, swap_in
+from landcon.store._atomic import recover, remove, swap_in, sync_dir
 
 __all__ = ["FORMAT_VERSION", "NAME_PATTERN", "DatasetStore", "file_checksum", "write_parquet"]
 
 FORMAT_VERSION = 1
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_\-\u4e00-\u9fff]{1,64}$")
 MANIFEST = "manifest.json"
+VERSIONS = ".versions"
 _CHUNK = 1024 * 1024
 
 
@@ -83,6 +90,35 @@ def _check_layer(layer: str) -> None:
         raise LandconError(f"图层名不合法 / invalid layer name: {layer!r}", layer=str(layer))
 
 
+def _version_of(manifest: Mapping[str, Any]) -> int:
+    """A manifest's version number; manifests from before versions existed are version 1."""
+    version = manifest.get("version")
+    return version if isinstance(version, int) and not isinstance(version, bool) and version >= 1 else 1
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    with open(folder / MANIFEST, encoding="utf-8") as stream:
+        data: dict[str, Any] = json.load(stream)
+    data["version"] = _version_of(data)
+    return data
+
+
+def _write_manifest(path: Path, content: Mapping[str, Any]) -> None:
+    with open(path, "w", encoding="utf-8") as stream:
+        json.dump(dict(content), stream, ensure_ascii=False, indent=2, default=str)
+        stream.write("\n")
+        stream.flush()
+        os.fsync(stream.fileno())
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link (the stored files are never modified in place), or a copy where links fail."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 STALE_AFTER_S = 24 * 3600.0
 """Hidden temporary folders older than this belong to an interrupted process."""
 
@@ -121,16 +157,56 @@ class DatasetStore:
             return False
         return (self.folder / name / MANIFEST).is_file()
 
-    def manifest(self, name: str) -> dict[str, Any]:
-        path = self._existing(name) / MANIFEST
-        with open(path, encoding="utf-8") as stream:
-            data: dict[str, Any] = json.load(stream)
-        return data
+    def manifest(self, name: str, version: int | None = None) -> dict[str, Any]:
+        """The manifest of dataset ``name`` (``version``: a kept version, ``None`` the current one);
+        ``version`` is filled in (1) for manifests written before versions existed."""
+        return _read_manifest(self._version_folder(name, version))
 
-    def layer_path(self, name: str, layer: str) -> Path:
-        """The GeoParquet file of ``layer`` in dataset ``name``."""
-        path = self._existing(name)
-        layers = self.manifest(name).get("layers", {})
+    def version(self, name: str) -> int:
+        """The current version number of dataset ``name``."""
+        return _version_of(self.manifest(name))
+
+    def versions(self, name: str) -> list[dict[str, Any]]:
+        """Every version of dataset ``name``, oldest first: number, import time and actor, feature
+        counts, whether it is the current one."""
+        current = self.manifest(name)
+        found = {int(p.name): p for p in self._archive(name).glob("[0-9]*") if p.name.isdigit()}
+        manifests = {n: _read_manifest(p) for n, p in found.items() if (p / MANIFEST).is_file()}
+        manifests[_version_of(current)] = current
+        return [
+            {
+                "version": n,
+                "imported_at": m.get("imported_at"),
+                "imported_by": m.get("imported_by"),
+                "counts": m.get("counts", {}),
+                "features": sum(int(c) for c in m.get("counts", {}).values()),
+                "current": m is current,
+            }
+            for n, m in sorted(manifests.items())
+        ]
+
+    def _archive(self, name: str) -> Path:
+        """Where the earlier versions of ``name`` are kept (``.versions/NAME``)."""
+        return self.folder / VERSIONS / name
+
+    def _version_folder(self, name: str, version: int | None) -> Path:
+        current = self._existing(name)
+        if version is None:
+            return current
+        if isinstance(version, int) and not isinstance(version, bool) and version >= 1:
+            kept = self._archive(name) / str(version)
+            if (kept / MANIFEST).is_file():
+                return kept
+            if _version_of(_read_manifest(current)) == version:
+                return current
+        raise DatasetNotFound(
+            f"数据集 {name} 没有版本 {version} / dataset {name} has no version {version}", path=str(current)
+        )
+
+    def layer_path(self, name: str, layer: str, version: int | None = None) -> Path:
+        """The GeoParquet file of ``layer`` in dataset ``name`` (``version``: see ``manifest``)."""
+        path = self._version_folder(name, version)
+        layers = _read_manifest(path).get("layers", {})
         if layer not in layers:
             raise DatasetNotFound(
                 f"数据集 {name} 中没有图层 {layer} / dataset {name} has no layer {layer}",
@@ -139,12 +215,25 @@ class DatasetStore:
             )
         return path / layers[layer]["file"]
 
-    def read_layer(self, name: str, layer: str, columns: list[str] | None = None) -> gpd.GeoDataFrame:
-        """Read one layer; ``columns`` restricts the attributes (the geometry is always read)."""
-        path = self.layer_path(name, layer)
+    def read_layer(
+        self, name: str, layer: str, columns: list[str] | None = None, *, version: int | None = None
+    ) -> gpd.GeoDataFrame:
+        """Read one layer; ``columns`` restricts the attributes (the geometry is always read);
+        ``version`` reads a kept version (``None``: the current one)."""
+        path = self.layer_path(name, layer, version)
         if columns is not None:
             columns = list(dict.fromkeys([*columns, "geometry"]))
-        return gpd.read_parquet(path, columns=columns)
+        frame = gpd.read_parquet(path, columns=columns)
+        if version is not None and path.parent == self.folder / name and not self._still(name, version):
+            # Replaced while being read: the version was kept before the swap, read it from there.
+            return self.read_layer(name, layer, columns, version=version)
+        return frame
+
+    def _still(self, name: str, version: int) -> bool:
+        try:
+            return _version_of(_read_manifest(self.folder / name)) == version
+        except OSError:
+            return False
 
     def create(
         self,
@@ -184,6 +273,7 @@ class DatasetStore:
         if target.exists():
             if not replace:
                 raise DatasetExists(f"数据集 {name} 已存在 / dataset {name} exists", path=str(target))
+            self._keep(name, target)
             swap_in(tmp, target, self.folder / f".old-{name}-{uuid.uuid4().hex[:12]}")
             return
         try:
@@ -191,10 +281,52 @@ class DatasetStore:
         except OSError as exc:  # a dataset of that name appeared meanwhile
             raise DatasetExists(f"数据集 {name} 已存在 / dataset {name} exists", path=str(target)) from exc
 
+    def _next_version(self, name: str) -> int:
+        """1 + the highest version stored (current or kept); 1 for a new dataset."""
+        numbers = [int(p.name) for p in self._archive(name).glob("[0-9]*") if p.name.isdigit()]
+        if self.exists(name):
+            numbers.append(self.version(name))
+        return max(numbers, default=0) + 1
+
+    def _keep(self, name: str, current: Path) -> None:
+        """Keep the current dataset as ``.versions/NAME/<n>`` before it is replaced: its files
+        hard-linked (copied where links are not possible) into a hidden folder renamed into place,
+        so a kept version is complete or absent. Already kept (a replacement interrupted after this
+        step): nothing to do."""
+        manifest = _read_manifest(current)
+        number = _version_of(manifest)
+        archive = self._archive(name)
+        kept = archive / str(number)
+        if (kept / MANIFEST).is_file():
+            return
+        archive.mkdir(parents=True, exist_ok=True)
+        now = time.time()
+        for entry in archive.glob(".tmp-*"):
+            if now - entry.stat().st_mtime > STALE_AFTER_S:
+                remove(entry)
+        if kept.exists():
+            remove(kept)  # a folder without manifest: never completed
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{number}-", dir=archive))
+        try:
+            for file in current.iterdir():
+                if file.is_file() and file.name != MANIFEST:
+                    _link_or_copy(file, tmp / file.name)
+            _write_manifest(tmp / MANIFEST, manifest)
+            os.rename(tmp, kept)
+            sync_dir(archive)  # the kept version is on disk before the swap starts
+        except BaseException:
+            remove(tmp)
+            raise
+
     def delete(self, name: str) -> None:
-        """Remove dataset ``name`` (renamed aside first, so it disappears at once)."""
+        """Remove dataset ``name`` and its kept versions (renamed aside first, so it disappears at once)."""
         path = self._existing(name)
         aside = self.folder / f".del-{name}-{uuid.uuid4().hex[:12]}"
+        archive = self._archive(name)
+        if archive.exists():
+            kept_aside = self.folder / f".del-{name}-versions-{uuid.uuid4().hex[:12]}"
+            os.rename(archive, kept_aside)
+            remove(kept_aside)
         os.rename(path, aside)
         shutil.rmtree(aside, ignore_errors=True)
         with contextlib.suppress(OSError):
@@ -230,12 +362,9 @@ class StagedDataset:
     def commit(self, manifest: Mapping[str, Any]) -> Path:
         """Wait for the layers, write the manifest and rename the folder into place."""
         entries = self._written.result()
-        content = dict(manifest) | {"format_version": FORMAT_VERSION, "layers": entries}
-        with open(self.tmp / MANIFEST, "w", encoding="utf-8") as stream:
-            json.dump(content, stream, ensure_ascii=False, indent=2, default=str)
-            stream.write("\n")
-            stream.flush()
-            os.fsync(stream.fileno())
+        version = self.store._next_version(self.name)
+        content = dict(manifest) | {"format_version": FORMAT_VERSION, "version": version, "layers": entries}
+        _write_manifest(self.tmp / MANIFEST, content)
         self.store._swap_in(self.tmp, self.target, self.name, self.replace)
         self.committed = True
         return self.target

@@ -175,6 +175,9 @@ class PlanVersion(Versioned, Base):
     errors: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     warnings: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     pbf_adjusted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The version of the project's dataset the plan was checked against (store.datasets keeps every
+    # version). NULL: saved before versions existed, i.e. the version current then, which is version 1.
+    dataset_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_by: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

@@ -107,7 +107,7 @@ async def receive_upload(request: Request, cur: webauth.Current) -> dict[str, An
     held: list[uploads.Incoming] = []
 
     def open_file(filename: str, _fields: dict[str, str]) -> uploads.Incoming:
-        held.append(uploads.Incoming(filename))
+        held.append(uploads.Incoming(filename, owner=cur.actor))
         return held[-1]
 
     try:
