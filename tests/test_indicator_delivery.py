@@ -60,9 +60,9 @@ def test_report_reads_and_clips_dltb_once(dataset, tmp_path, monkeypatch) -> Non
     clips: list[int] = []
     read_layer = DatasetStore.read_layer
 
-    def counting_read(self, name, layer, columns=None):  # type: ignore[no-untyped-def]
+    def counting_read(self, name, layer, columns=None, **kw):  # type: ignore[no-untyped-def]
         reads.append(layer)
-        return read_layer(self, name, layer, columns)
+        return read_layer(self, name, layer, columns, **kw)
 
     def counting(clip):  # type: ignore[no-untyped-def]
         def wrapper(geoms, area, epsg, **kw):  # type: ignore[no-untyped-def]
