@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from realloc_fixtures import write_instance
+from test_web_api import sign_in
 
 from landcon.engine.progress import NO_PROGRESS, Cancelled, Feedback, as_progress
-from landcon.errors import InvalidRecord, LandconError, NotFound
+from landcon.errors import InvalidRecord, LandconError, NotFound, PermissionDenied
 from landcon.services import jobs, realloc, records
+from landcon.web.app import create_app
 
 
 def test_a_plain_callback_reports_and_never_cancels():
@@ -86,3 +90,30 @@ def test_cancelling_needs_the_scope_of_reading_the_job(records_world):
         jobs.cancel(records.actor("wh_author"), job["id"])  # another county's user does not see it
     assert jobs.get(records.actor("fm_admin"), job["id"])["status"] == "queued"
     assert jobs.cancel(records.actor("fm_admin"), job["id"])["status"] == "cancelled"  # same county
+
+
+def test_only_the_submitter_or_an_administrator_may_cancel(records_world):
+    job = jobs.submit(records.actor("fm_author"), "survey", {"dataset": "grid"})
+    leader = records.actor("fm_leader")  # same county: sees the job, did not submit it, not an administrator
+    assert jobs.get(leader, job["id"])["status"] == "queued"
+    assert jobs.may_cancel(leader, job) is False
+    with pytest.raises(PermissionDenied, match="提交人"):
+        jobs.cancel(leader, job["id"])
+    assert jobs.get(leader, job["id"])["status"] == "queued"
+    assert jobs.may_cancel(records.actor("fm_author"), job) is True
+
+
+def test_the_job_page_offers_cancel_and_the_post_cancels(records_world):
+    client = TestClient(create_app(worker=False))
+    assert sign_in(client, "fm_author").status_code == 303
+    job = jobs.submit(records.actor("fm_author"), "survey", {"dataset": "grid"})
+    html = client.get(f"/jobs/{job['id']}").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert token and f'action="/jobs/{job["id"]}/cancel"' in html
+    done = client.post(f"/jobs/{job['id']}/cancel", data={"csrf_token": token.group(1)}, follow_redirects=True)
+    assert done.status_code == 200 and "任务已取消" in done.text and "取消任务</button>" not in done.text
+    assert jobs.get(records.actor("fm_author"), job["id"])["status"] == "cancelled"
+    other = TestClient(create_app(worker=False))
+    assert sign_in(other, "fm_leader").status_code == 303
+    job2 = jobs.submit(records.actor("fm_author"), "survey", {"dataset": "grid"})
+    assert "取消任务</button>" not in other.get(f"/jobs/{job2['id']}").text  # not offered to a mere reader

@@ -18,7 +18,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from landcon import config
+from landcon.engine.org import ADMIN
 from landcon.engine.progress import CANCELLED_MESSAGE, Cancelled, Feedback, Progress
-from landcon.errors import InvalidRecord, LandconError, NotFound, public_message
+from landcon.errors import InvalidRecord, LandconError, NotFound, PermissionDenied, public_message
 from landcon.services import datasets, records
 from landcon.services.records import Actor
 from landcon.store.models import Job, Unit, utcnow
@@ -159,11 +160,19 @@ def get(who: Actor, job_id: int) -> dict[str, Any]:
         return _dict(_visible(session, who, job_id))
 
 
+def may_cancel(who: Actor, job: Mapping[str, Any]) -> bool:
+    """Whether ``who`` may cancel a job it can read (``get``): the user who submitted it, or an
+    administrator whose scope covers it, and only while it is queued or running."""
+    return job.get("status") in (QUEUED, RUNNING) and (job.get("created_by") == who.username or ADMIN in who.roles)
+
+
 def cancel(who: Actor, job_id: int) -> dict[str, Any]:
-    """Cancel a job the actor may read (``get``'s scope): a queued job ends ``cancelled`` now, a running
-    one is marked ``cancelling`` and stops at its next check. A finished job is refused."""
+    """Cancel a job (``may_cancel``): a queued job ends ``cancelled`` now, a running one is marked
+    ``cancelling`` and stops at its next check. A finished job is refused."""
     with records.write(who, "job.cancel") as session:
         job = _visible(session, who, job_id, lock=True)  # the worker may be claiming or finishing it
+        if job.created_by != who.username and ADMIN not in who.roles:
+            raise PermissionDenied(f"任务 {job_id} 只能由提交人（{job.created_by}）或管理员取消", feature=job_id)
         if job.status == QUEUED:
             job.status, job.stage, job.error = CANCELLED, CANCELLED_MESSAGE, CANCELLED_MESSAGE
             job.finished_at = utcnow()

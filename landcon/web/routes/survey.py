@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from landcon.services import jobs, survey, webauth
 from landcon.web.common import Csrf, User, page
@@ -16,13 +16,14 @@ router = APIRouter()
 def survey_page(request: Request, dataset: str, cur: webauth.Current = User) -> Response:
     job = jobs.latest(cur.actor, "survey", "dataset", dataset)
     result = survey.latest_result(cur.actor, dataset)  # from a web job or `landcon survey run`
-    return page(request, "survey.html", cur, dataset=dataset, job=job, result=result)
+    can_cancel = job is not None and jobs.may_cancel(cur.actor, job)
+    return page(request, "survey.html", cur, dataset=dataset, job=job, result=result, can_cancel=can_cancel)
 
 
 @router.post("/survey/{dataset}/run", response_class=HTMLResponse, include_in_schema=False, dependencies=[Csrf])
 def survey_run(request: Request, dataset: str, cur: webauth.Current = User) -> Response:
     job = jobs.submit(cur.actor, "survey", {"dataset": dataset})
-    return page(request, "job.html", cur, job=job)
+    return page(request, "job.html", cur, job=job, can_cancel=jobs.may_cancel(cur.actor, job))
 
 
 @router.get("/survey/{dataset}/files/{filename}", include_in_schema=False)
@@ -33,4 +34,11 @@ def survey_file(dataset: str, filename: str, cur: webauth.Current = User) -> Res
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
 def job_page(request: Request, job_id: RecordId, cur: webauth.Current = User) -> Response:
-    return page(request, "job.html", cur, job=jobs.get(cur.actor, job_id))
+    job = jobs.get(cur.actor, job_id)
+    return page(request, "job.html", cur, job=job, can_cancel=jobs.may_cancel(cur.actor, job))
+
+
+@router.post("/jobs/{job_id}/cancel", include_in_schema=False, dependencies=[Csrf])
+def job_cancel(job_id: RecordId, cur: webauth.Current = User) -> Response:
+    jobs.cancel(cur.actor, job_id)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
