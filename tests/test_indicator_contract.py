@@ -93,3 +93,20 @@ def test_result_families_are_frozen(county) -> None:
     assert analysis.result is not None
     with pytest.raises(AttributeError):
         analysis.result.cultivated.new_rate = 1.0  # type: ignore[misc]
+
+
+def regenerate() -> None:
+    """Rewrite the golden file from the current code: run after adding an indicator, then check that
+    ``git diff tests/data/plan_indicators_golden.json`` adds the new keys and changes nothing else."""
+    county = generate_county("530124", features=1500, seed=3, epsg=EPSG)
+    out: dict[str, Any] = {}
+    for variant in ("compliant", "violating"):
+        for with_zones in (True, False):
+            analysis = analyse_plan(county[DLTB], _zones(county, with_zones), _plan(county, variant), EPSG)
+            assert analysis.result is not None
+            out[f"{variant}{'' if with_zones else '_no_zones'}"] = analysis.result.to_dict()
+    GOLDEN.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    regenerate()
