@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from typer.core import TyperGroup
 
-from landcon.cli.main import app
+from landcon.cli.main import command_tree
 from landcon.engine import org, workflow
 from landcon.services.projects import load_chain
 
@@ -76,7 +75,7 @@ def test_permission_matrix_matches_the_code(records_md: str) -> None:
 
 def _records_commands() -> dict[str, list[str]]:
     """``landcon <group> <cmd>`` (and ``landcon backup``/``restore``) → its long option names."""
-    root = typer.main.get_command(app)
+    root = command_tree()
     assert isinstance(root, TyperGroup)
     commands: dict[str, Any] = {}
     for group in RECORDS_GROUPS:

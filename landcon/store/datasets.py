@@ -25,12 +25,13 @@ import uuid
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
-
-import geopandas as gpd
+from typing import TYPE_CHECKING, Any
 
 from landcon.errors import DatasetExists, DatasetNotFound, InputReadError, LandconError
 from landcon.store._atomic import recover, remove, swap_in
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["FORMAT_VERSION", "NAME_PATTERN", "DatasetStore", "file_checksum", "write_parquet"]
 
@@ -144,6 +145,8 @@ class DatasetStore:
         path = self.layer_path(name, layer)
         if columns is not None:
             columns = list(dict.fromkeys([*columns, "geometry"]))
+        import geopandas as gpd
+
         return gpd.read_parquet(path, columns=columns)
 
     def create(
