@@ -309,9 +309,11 @@ def test_disk_cache(grid, data_dir):
     assert not path.exists()
     first = service.tile(grid, "DLTB", 16, WEST, ROW)
     assert path.read_bytes() == first
-    started = time.perf_counter()
-    second = service.tile(grid, "DLTB", 16, WEST, ROW)
-    assert second == first and time.perf_counter() - started < 0.05
+    assert service.tile(grid, "DLTB", 16, WEST, ROW) == first
+    # Served from the file, not built again (how fast: bench/bench_tiles.py, the "cached" figures).
+    path.write_bytes(b"from the disk cache")
+    assert service.tile(grid, "DLTB", 16, WEST, ROW) == b"from the disk cache"
+    path.write_bytes(first)
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
     empty = service.cache_path(grid, "DLTB", 16, WEST + 5, ROW)
     service.tile(grid, "DLTB", 16, WEST + 5, ROW)
