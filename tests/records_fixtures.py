@@ -159,6 +159,14 @@ def records_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pyte
     yield from _fresh(request, tmp_path, monkeypatch, "seeded")
 
 
+@pytest.fixture(scope="module", params=ENGINES)
+def records_world_once(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RecordsDB]:
+    """``records_world`` set up once per test module and engine, for a scenario whose results the
+    module's tests then only read."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        yield from _fresh(request, tmp_path_factory.mktemp("world"), monkeypatch, "world")
+
+
 @pytest.fixture(params=ENGINES)
 def records_world(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
