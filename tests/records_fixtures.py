@@ -61,7 +61,7 @@ def _populate_world(data_dir: Path) -> None:
     """Townships, a village, the 100 m grid dataset ``grid`` and one user per role and department."""
     import geopandas as gpd
     from conftest import cell
-    from test_plan_engine import base, box
+    from plan_fixtures import base, box
 
     from landcon.services.datasets import import_dataset
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 import math
 import time
 
-import geopandas as gpd
 import mapbox_vector_tile
 import numpy as np
 import pytest
 import shapely
-from conftest import X0, Y0, cell, grid_dltb
+from conftest import X0, Y0, cell, grid_dltb, write_grid
 from fastapi import Depends, FastAPI, Request
 from fastapi.testclient import TestClient
 from pyproj import Transformer
@@ -251,13 +250,6 @@ def test_empty_tile_is_empty_bytes():
 def data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("LANDCON_DATA_DIR", str(tmp_path / "data"))
     return tmp_path / "data"
-
-
-def write_grid(path, dltb=None):
-    (dltb if dltb is not None else grid_dltb()).to_file(path, layer="DLTB", engine="pyogrio")
-    zone = gpd.GeoDataFrame({"BSM": ["1"], "DLBM": ["0101"]}, geometry=[cell(0, 0)], crs="EPSG:4543")
-    zone.to_file(path, layer="YJJBNTBHTB", engine="pyogrio")
-    return path
 
 
 @pytest.fixture
