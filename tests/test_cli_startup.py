@@ -1,5 +1,5 @@
 """The command line starts without the heavy libraries: ``landcon --help`` and ``landcon data list``
-import none of pandas, geopandas, SQLAlchemy …, and a command loads only its own group's module.
+import none of pandas, geopandas, SQLAlchemy, pydantic …, and a command loads only its own group's module.
 
 Each check runs the command in a fresh interpreter and compares the set of loaded modules (no
 wall-clock assertion; the timing is ``bench/cli_startup.py``).
@@ -28,6 +28,7 @@ HEAVY = frozenset(
         "numpy",
         "openpyxl",
         "pandas",
+        "pydantic",
         "pyarrow",
         "pyogrio",
         "pyproj",

@@ -48,7 +48,16 @@ class LazyGroup(TyperGroup):
         name, command, rest = super().resolve_command(ctx, args)
         if isinstance(command, _Unloaded) and name is not None:
             command = self.load(name)
+            _help_flags_off(command, ctx)
         return name, command, rest
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None and option.default is None:
+            option.default = False  # see _help_flags_off
+            for command in self.commands.values():
+                _help_flags_off(command, ctx)
+        return option
 
     def load(self, name: str) -> TyperGroup:
         """Import group ``name`` and put its real command in place of the stand-in."""
@@ -69,6 +78,22 @@ class LazyGroup(TyperGroup):
         for name in self.groups:
             self.load(name)
         return self
+
+
+def _help_flags_off(command: Any, ctx: Any) -> None:
+    """Give the ``--help`` flag of ``command`` and of every command below it the default False.
+
+    Typer coerces a parameter whose value is not yet of its type through a pydantic validator,
+    importing pydantic (~0.1 s) the first time; an absent ``--help`` is None, so every command paid
+    for it. With a boolean default that step is skipped; the flag behaves the same.
+    """
+    if isinstance(command, _Unloaded):
+        return
+    option = command.get_help_option(ctx)
+    if option is not None and option.default is None:
+        option.default = False
+    for sub in getattr(command, "commands", {}).values():
+        _help_flags_off(sub, ctx)
 
 
 def lazy_group(groups: Mapping[str, Group]) -> type[LazyGroup]:
