@@ -74,3 +74,10 @@ def grid_dltb(rows: list[dict[str, object]] | None = None, crs: object = "EPSG:4
 @pytest.fixture
 def dltb() -> gpd.GeoDataFrame:
     return grid_dltb()
+
+
+def write_grid(path, dltb=None):
+    (dltb if dltb is not None else grid_dltb()).to_file(path, layer="DLTB", engine="pyogrio")
+    zone = gpd.GeoDataFrame({"BSM": ["1"], "DLBM": ["0101"]}, geometry=[cell(0, 0)], crs="EPSG:4543")
+    zone.to_file(path, layer="YJJBNTBHTB", engine="pyogrio")
+    return path

@@ -1,6 +1,6 @@
 """Quota-ledger fixtures on the 100 m grid (``records_world``: SQLite and PostgreSQL).
 
-The project's plan (``test_plan_cli.GOOD`` plus one 增减挂钩 项目区 G1) gives, by hand:
+The project's plan (``plan_fixtures.GOOD`` plus one 增减挂钩 项目区 G1) gives, by hand:
 
 - 可用于占补平衡 new farmland 10,000 m² = 15 亩: levelling cell (0,0) 10,000 × (0.10 − 0.05) = 500 m²
   at grade 8, and the 即可恢复 orchard cell (2,0) 10,000 × 0.95 = 9,500 m² at grade 9; no 水田;
@@ -11,14 +11,20 @@ The project's plan (``test_plan_cli.GOOD`` plus one 增减挂钩 项目区 G1) g
 
 from __future__ import annotations
 
+import itertools
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import psycopg
+import pytest
 import yaml
 from conftest import cell
-from records_fixtures import COUNTY_REVIEW, PREFECTURE_REVIEW, PROVINCE_REVIEW, TOWNSHIP
-from test_plan_cli import GOOD
-from test_plan_engine import META, box
+from plan_fixtures import GOOD, META, box
+from records_fixtures import COUNTY_REVIEW, PREFECTURE_REVIEW, PROVINCE_REVIEW, TOWNSHIP, _template
 
 from landcon.errors import NotFound
 from landcon.services import projects, records
@@ -83,3 +89,80 @@ def _agree_and_close(code: str, prefix: str, kinds: tuple[str, ...]) -> None:
     for kind in kinds:
         projects.give_opinion(records.actor(f"{prefix}_{kind}"), code, "同意")
     projects.advance(records.actor(f"{prefix}_zrzy"), code)
+
+
+ACTORS = ("yn_sup", "fm_sup", "wh_sup")
+
+
+_names = itertools.count()
+
+
+@dataclass(frozen=True)
+class Template:
+    engine: str
+    where: str  # SQLite file or PostgreSQL database name
+    data_dir: Path
+    actors: dict[str, records.Actor]
+
+
+@dataclass
+class Copy:
+    engine: str
+    url: str
+    data_dir: Path
+    drop: Callable[[], None]
+
+
+def ledger_template(request: pytest.FixtureRequest, engine: str) -> Template:
+    """World template + project FM-2027-01 at 验收后管护 (accepted), built once per session and backend."""
+    cache = request.getfixturevalue("_templates")
+    if (engine, "ledger-accepted") not in cache:
+        world, world_dir = _template(request, engine, "world")
+        factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
+        data_dir = factory.mktemp(f"{engine}-ledger")
+        shutil.copytree(world_dir, data_dir, dirs_exist_ok=True)
+        if engine == "sqlite":
+            where = str(data_dir / "landcon.db")
+            url = f"sqlite:///{where}"
+        else:
+            where = "landcon_ledger"
+            cluster = request.getfixturevalue("pg_cluster")
+            with psycopg.connect(cluster.conninfo, autocommit=True) as conn:
+                conn.execute(f"CREATE DATABASE {where} TEMPLATE {world}")
+            url = cluster.url(where)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("LANDCON_DATABASE_URL", url)
+            mp.setenv("LANDCON_DATA_DIR", str(data_dir))
+            try:
+                project_to(factory.mktemp(f"{engine}-ledger-plan"), "aftercare")
+                actors = {name: records.actor(name) for name in ACTORS}
+            finally:
+                records.close_all()
+        cache[(engine, "ledger-accepted")] = Template(engine, where, data_dir, actors)
+    return cache[(engine, "ledger-accepted")]
+
+
+def ledger_copy(request: pytest.FixtureRequest, engine: str, dest: Path) -> Copy:
+    """A fresh copy of the ledger template; the caller points LANDCON_* at it and calls ``drop`` after."""
+    tpl = ledger_template(request, engine)
+    data_dir = dest / f"data{next(_names)}"
+    shutil.copytree(tpl.data_dir, data_dir)
+    if engine == "sqlite":
+        return Copy(engine, f"sqlite:///{data_dir / 'landcon.db'}", data_dir, lambda: shutil.rmtree(data_dir, True))
+    cluster = request.getfixturevalue("pg_cluster")
+    name = f"lg{os.getpid()}_{next(_names)}"
+    with psycopg.connect(cluster.conninfo, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {tpl.where}")
+
+    def drop() -> None:
+        with psycopg.connect(cluster.conninfo, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        shutil.rmtree(data_dir, True)
+
+    return Copy(engine, cluster.url(name), data_dir, drop)
+
+
+def use_copy(monkeypatch: pytest.MonkeyPatch, copy: Copy) -> None:
+    records.close_all()
+    monkeypatch.setenv("LANDCON_DATABASE_URL", copy.url)
+    monkeypatch.setenv("LANDCON_DATA_DIR", str(copy.data_dir))

@@ -15,9 +15,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from conftest import X0, Y0
+
+from landcon.engine.realloc.layout import layout_block, order_along, road_side
 
 CRS = "EPSG:4543"
 HOUSEHOLDS = ["530124100201000001", "530124100201000002", "530124100201000003", "530124100201000004"]
@@ -83,3 +86,43 @@ def write_instance(folder: Path, *, prefs: list[str] | None = None) -> dict[str,
     roads().to_file(paths["blocks"], layer="DL", driver="GPKG", mode="a")
     households(prefs).to_csv(paths["households"], index=False, encoding="utf-8-sig")
     return paths
+
+
+def large_village() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, dict[str, str]]:
+    """(parcels, blocks, allocation, locked) of a village at full scale: 300 households × 6 parcels of
+    700 m², 20 blocks of 400 × 150 m laid out by ``layout_block``, 10 locked parcels.
+
+    Pooled 1800 × 700 = 1 260 000 m², blocks 1 200 000: d = 1/21, every household entitled to
+    4000 m² = 26.67 × 150 m. Used by the geometry check's scale test and by bench/bench_smoke.py.
+    """
+    households = [f"5301240010{i:06d}" for i in range(300)]
+    parcel_rows = []
+    for k in range(1800):
+        x, y = (k % 60) * 20.0, 2000.0 + (k // 60) * 35.0
+        parcel_rows.append((f"DK{k:04d}", households[k // 6], shapely.box(x, y, x + 20, y + 35)))
+    locked_rows = [
+        (f"LK{i:02d}", households[i * 30], shapely.box(5000 + i * 40, 0, 5030 + i * 40, 30)) for i in range(10)
+    ]
+    parcels = gpd.GeoDataFrame(
+        {"DKBM": [r[0] for r in parcel_rows + locked_rows], "CBFBM": [r[1] for r in parcel_rows + locked_rows]},
+        geometry=[r[2] for r in parcel_rows + locked_rows],
+    )
+    parcels["DLDJ"] = "01"
+    block_geoms = [
+        shapely.box((b % 5) * 410.0, (b // 5) * 170.0, (b % 5) * 410.0 + 400, (b // 5) * 170.0 + 150) for b in range(20)
+    ]
+    roads = [shapely.box(-10, (b // 5) * 170.0 - 10, 2100, (b // 5) * 170.0) for b in range(0, 20, 5)]
+    blocks = gpd.GeoDataFrame({"TKBM": [f"TK{b:03d}" for b in range(20)], "DLDJ": "01"}, geometry=block_geoms)
+    alloc_hh: list[str] = []
+    alloc_geom: list[shapely.Geometry] = []
+    for b, geom in enumerate(block_geoms):
+        road = road_side(geom, roads)
+        members = households[b * 15 : (b + 1) * 15]
+        homes = [(float(np.sin(i) * 1000), 0.0) for i in range(15)]
+        order = order_along(road, geom, homes)
+        alloc_hh += [members[i] for i in order]
+        alloc_geom += layout_block(geom, road, [4000.0] * 15)
+    alloc_hh += [r[1] for r in locked_rows]
+    alloc_geom += [r[2] for r in locked_rows]
+    allocation = gpd.GeoDataFrame({"CBFBM": alloc_hh}, geometry=alloc_geom)
+    return parcels, blocks, allocation, {r[0]: r[1] for r in locked_rows}

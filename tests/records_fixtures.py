@@ -61,7 +61,7 @@ def _populate_world(data_dir: Path) -> None:
     """Townships, a village, the 100 m grid dataset ``grid`` and one user per role and department."""
     import geopandas as gpd
     from conftest import cell
-    from test_plan_engine import base, box
+    from plan_fixtures import base, box
 
     from landcon.services.datasets import import_dataset
 
@@ -157,6 +157,14 @@ def _fresh(
 def records_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordsDB]:
     """A fresh records database (Yunnan seeded) on each engine; data directory in ``tmp_path``."""
     yield from _fresh(request, tmp_path, monkeypatch, "seeded")
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def records_world_once(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RecordsDB]:
+    """``records_world`` set up once per test module and engine, for a scenario whose results the
+    module's tests then only read."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        yield from _fresh(request, tmp_path_factory.mktemp("world"), monkeypatch, "world")
 
 
 @pytest.fixture(params=ENGINES)

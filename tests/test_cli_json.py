@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer.main
 from realloc_fixtures import write_instance
 from typer.testing import CliRunner
 
-from landcon.cli.main import app
+from landcon.cli.main import app, command_tree
 
 runner = CliRunner()
 COUNTY = "530124"
@@ -44,7 +43,7 @@ def json_commands() -> list[str]:
         elif any("--json" in p.opts for p in command.params):
             found.append(" ".join(path))
 
-    walk(typer.main.get_command(app), [])
+    walk(command_tree(), [])
     return found
 
 

@@ -16,11 +16,10 @@ import geopandas as gpd
 import pytest
 from conftest import grid_dltb
 from fastapi.testclient import TestClient
+from plan_fixtures import GOOD, base, box, write_plan
 from sqlalchemy import select, update
-from test_plan_cli import GOOD, write_plan
-from test_plan_engine import base, box
-from test_web_api import csrf_of, sign_in
 from typer.testing import CliRunner
+from web_fixtures import csrf_of, sign_in
 
 from landcon.cli.main import app
 from landcon.errors import DatasetNotFound

@@ -11,7 +11,7 @@ import pytest
 import shapely
 from conftest import CELL, X0, Y0, cell, dltb_row, grid_dltb
 from delivery_invariants import check_after_state, check_layer_areas
-from test_plan_engine import box, layer
+from plan_fixtures import box, layer
 
 from landcon.engine.after_state import AFTER_FIELDS, after_state, next_ids, single_polygons
 from landcon.engine.area import ellipsoid_area

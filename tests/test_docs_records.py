@@ -13,17 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
+from doc_tables import permission_table
 from typer.core import TyperGroup
 
-from landcon.cli.main import app
+from landcon.cli.main import command_tree
 from landcon.engine import org, workflow
 from landcon.services.projects import load_chain
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 RECORDS_GROUPS = ("db", "admin", "user", "project", "review", "meeting", "task", "group", "audit", "realloc", "ledger")
 TOP_LEVEL = ("backup", "restore")
-TICK = "✓"
 
 
 @pytest.fixture(scope="module")
@@ -51,32 +50,18 @@ def test_actions_roles_departments_stages_and_preconditions_are_documented(recor
         assert name in records_md, name
 
 
-def _cells(line: str) -> list[str]:
-    return [c.strip() for c in line.strip().strip("|").split("|")]
-
-
 def test_permission_matrix_matches_the_code(records_md: str) -> None:
-    lines = records_md.splitlines()
-    header = next(i for i, line in enumerate(lines) if line.startswith("| 动作 action |"))
-    columns = [re.search(r"`(\w+)`", c) for c in _cells(lines[header])[2:]]
-    roles = [m.group(1) if m else "" for m in columns]
-    assert roles == list(org.ROLES), "matrix columns must be the roles, in engine.org.ROLES order"
-    rows: dict[str, list[str]] = {}
-    for line in lines[header + 2 :]:
-        if not line.startswith("|"):
-            break
-        cells = _cells(line)
-        rows[cells[0].strip("`")] = cells
-    assert list(rows) == list(org.PERMISSIONS), "one row per action, in engine.org.PERMISSIONS order"
-    for action, cells in rows.items():
-        assert cells[1] == org.ACTION_NAMES[action], action
-        ticked = {role for role, cell in zip(roles, cells[2:], strict=True) if cell == TICK}
-        assert ticked == set(org.PERMISSIONS[action]), action
+    table = permission_table(records_md)
+    assert table.roles == list(org.ROLES), "matrix columns must be the roles, in engine.org.ROLES order"
+    assert list(table.allowed) == list(org.PERMISSIONS), "one row per action, in engine.org.PERMISSIONS order"
+    for action, roles in table.allowed.items():
+        assert table.names[action] == org.ACTION_NAMES[action], action
+        assert roles == set(org.PERMISSIONS[action]), action
 
 
 def _records_commands() -> dict[str, list[str]]:
     """``landcon <group> <cmd>`` (and ``landcon backup``/``restore``) → its long option names."""
-    root = typer.main.get_command(app)
+    root = command_tree()
     assert isinstance(root, TyperGroup)
     commands: dict[str, Any] = {}
     for group in RECORDS_GROUPS:

@@ -11,27 +11,25 @@ so every run is the same; the outcome counts are printed (``-s``).
 
 One template database per backend (project FM-2027-01 driven to 验收后管护, no posting yet) is built
 once per test session; each hypothesis example runs on a fresh copy (SQLite: the data directory is
-copied; PostgreSQL: ``CREATE DATABASE … TEMPLATE``). ``ledger_copy`` is shared with the race tests.
+copied; PostgreSQL: ``CREATE DATABASE … TEMPLATE``), made by ``ledger_fixtures.ledger_copy``, which the
+race tests share.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
-import shutil
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-import psycopg
 import pytest
 from hypothesis import HealthCheck, event, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
-from ledger_fixtures import CODE, DEMOLISHED_M2, FARMLAND_M2, GRAIN_KG, project_to
-from records_fixtures import ENGINES, _template
+from ledger_fixtures import CODE, DEMOLISHED_M2, FARMLAND_M2, GRAIN_KG, Copy, ledger_copy, ledger_template, use_copy
+from records_fixtures import ENGINES
 from sqlalchemy import func, select
 
 from landcon.services import ledger, records
@@ -48,82 +46,6 @@ D = L.dm2(DEMOLISHED_M2)  # 拆旧 area of G1, dm²
 FARM = Qty(L.dm2(FARMLAND_M2), 0, GRAIN_KG)  # 补充耕地指标 of the accepted project
 FARM_DOC = "云自然资核〔2027〕1号"
 SUPERVISOR = {A: "fm_sup", B: "wh_sup"}
-ACTORS = ("yn_sup", "fm_sup", "wh_sup")
-_names = itertools.count()
-
-
-# Template and copies (shared with test_ledger_race) ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class Template:
-    engine: str
-    where: str  # SQLite file or PostgreSQL database name
-    data_dir: Path
-    actors: dict[str, records.Actor]
-
-
-@dataclass
-class Copy:
-    engine: str
-    url: str
-    data_dir: Path
-    drop: Callable[[], None]
-
-
-def ledger_template(request: pytest.FixtureRequest, engine: str) -> Template:
-    """World template + project FM-2027-01 at 验收后管护 (accepted), built once per session and backend."""
-    cache = request.getfixturevalue("_templates")
-    if (engine, "ledger-accepted") not in cache:
-        world, world_dir = _template(request, engine, "world")
-        factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
-        data_dir = factory.mktemp(f"{engine}-ledger")
-        shutil.copytree(world_dir, data_dir, dirs_exist_ok=True)
-        if engine == "sqlite":
-            where = str(data_dir / "landcon.db")
-            url = f"sqlite:///{where}"
-        else:
-            where = "landcon_ledger"
-            cluster = request.getfixturevalue("pg_cluster")
-            with psycopg.connect(cluster.conninfo, autocommit=True) as conn:
-                conn.execute(f"CREATE DATABASE {where} TEMPLATE {world}")
-            url = cluster.url(where)
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("LANDCON_DATABASE_URL", url)
-            mp.setenv("LANDCON_DATA_DIR", str(data_dir))
-            try:
-                project_to(factory.mktemp(f"{engine}-ledger-plan"), "aftercare")
-                actors = {name: records.actor(name) for name in ACTORS}
-            finally:
-                records.close_all()
-        cache[(engine, "ledger-accepted")] = Template(engine, where, data_dir, actors)
-    return cache[(engine, "ledger-accepted")]
-
-
-def ledger_copy(request: pytest.FixtureRequest, engine: str, dest: Path) -> Copy:
-    """A fresh copy of the ledger template; the caller points LANDCON_* at it and calls ``drop`` after."""
-    tpl = ledger_template(request, engine)
-    data_dir = dest / f"data{next(_names)}"
-    shutil.copytree(tpl.data_dir, data_dir)
-    if engine == "sqlite":
-        return Copy(engine, f"sqlite:///{data_dir / 'landcon.db'}", data_dir, lambda: shutil.rmtree(data_dir, True))
-    cluster = request.getfixturevalue("pg_cluster")
-    name = f"lg{os.getpid()}_{next(_names)}"
-    with psycopg.connect(cluster.conninfo, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {tpl.where}")
-
-    def drop() -> None:
-        with psycopg.connect(cluster.conninfo, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        shutil.rmtree(data_dir, True)
-
-    return Copy(engine, cluster.url(name), data_dir, drop)
-
-
-def use_copy(monkeypatch: pytest.MonkeyPatch, copy: Copy) -> None:
-    records.close_all()
-    monkeypatch.setenv("LANDCON_DATABASE_URL", copy.url)
-    monkeypatch.setenv("LANDCON_DATA_DIR", str(copy.data_dir))
 
 
 @pytest.fixture(params=ENGINES)

@@ -1,7 +1,7 @@
 """Two OS processes posting to the quota ledger at the same moment, on SQLite and PostgreSQL.
 
 Each race runs a few rounds, every round on a fresh copy of the ledger template (project FM-2027-01
-accepted; ``test_ledger_properties.ledger_copy``). Two processes are spawned (``spawn`` start method)
+accepted; ``ledger_fixtures.ledger_copy``). Two processes are spawned (``spawn`` start method)
 once for the module; in each round both connect first, meet at a ``multiprocessing.Barrier`` and
 then post. The parent waits with a timeout (a deadlock fails the test instead of hanging it) and
 checks the outcome on the database: balances, postings, ``ledger.check`` and the audit chain.
@@ -146,7 +146,7 @@ class Rounds:
     def __init__(
         self, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: Workers
     ) -> None:
-        from test_ledger_properties import ledger_copy  # not at module level: the workers import this module
+        from ledger_fixtures import ledger_copy  # not at module level: the workers import this module
 
         self.engine: str = request.param
         self.monkeypatch = monkeypatch

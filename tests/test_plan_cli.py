@@ -8,10 +8,9 @@ from pathlib import Path
 import geopandas as gpd
 import openpyxl
 import pytest
-import yaml
 from conftest import cell
 from docx import Document
-from test_plan_engine import META, base, box
+from plan_fixtures import GOOD, META, base, box, write_plan
 from typer.testing import CliRunner
 
 from landcon.cli.main import app
@@ -39,29 +38,6 @@ def grid(tmp_path) -> str:
     result = invoke("data", "import", str(path), "--name", "grid")
     assert result.exit_code == 0, result.output
     return "grid"
-
-
-def write_plan(folder: Path, cz: list[dict[str, object]], meta: dict[str, object] | None = None) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    gpkg = folder / "plan.gpkg"
-    frames = {
-        "ZZQY": [{"ZZQYBH": "Q1", "ZZQYMC": "测试区", "geometry": box(0, 0, 4, 2)}],
-        "CZGHTB": cz,
-        "YJJBNTTZTB": [
-            {"TZLX": "调出", "TZYNDKBH": "O1", "geometry": box(1, 0, 1.05, 1)},
-            {"TZLX": "调入", "TZYNDKBH": "I1", "ZHGDDB": 9, "ZHPDJB": "2", "geometry": cell(2, 0)},
-        ],
-    }
-    for name, rows in frames.items():
-        gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4543").to_file(gpkg, layer=name, engine="pyogrio")
-    (folder / "plan.yaml").write_text(yaml.safe_dump(meta or META, allow_unicode=True), encoding="utf-8")
-    return folder
-
-
-GOOD = [
-    {"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.05, "geometry": cell(0, 0)},
-    {"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.05, "ZHGDDB": 9, "ZHPDJB": "2", "geometry": cell(2, 0)},
-]
 
 
 def test_check_passes_with_hand_computed_indicators(grid, tmp_path):

@@ -8,60 +8,19 @@ grade 1 (0), so levelling a field to 0.05 gains 500 m² per cell.
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from conftest import CELL, X0, Y0, cell, dltb_row, grid_dltb
+from conftest import cell
+from plan_fixtures import META, base, box, layer
 
 from landcon.engine.indicators import analyse_plan
-from landcon.engine.plan import CZGHTB, YJJBNTTZTB, ZJGGTB, ZZQY, Plan, check_plan, normalise
+from landcon.engine.plan import CZGHTB, YJJBNTTZTB, ZJGGTB, ZZQY, Plan, check_plan
 from landcon.engine.rules import KCXS_TABLE_RULE, check, resolve
 
 EPSG = 4543
 CRS = "EPSG:4543"
 TABLE = {t: {"1": 0.0, "2": 0.05, "3": 0.05, "4": 0.05, "5": 0.05} for t in ("TT", "PD")}
-
-
-def box(x0: float, y0: float, x1: float, y1: float) -> shapely.Polygon:
-    return shapely.box(X0 + x0 * CELL, Y0 + y0 * CELL, X0 + x1 * CELL, Y0 + y1 * CELL)
-
-
-def base() -> gpd.GeoDataFrame:
-    rows = [
-        dltb_row("1", "0103", cell(0, 0), GDPDJB="2", GDDB=8),
-        dltb_row("2", "0103", cell(1, 0), GDPDJB="5", GDDB=12),
-        dltb_row("3", "0201", cell(2, 0), ZZSXDM="JKHF", ZZSXMC="即可恢复"),
-        dltb_row("4", "0702", cell(3, 0)),
-        dltb_row("5", "0301", cell(0, 1)),
-        dltb_row("6", "0301", cell(1, 1)),
-        dltb_row("7", "0404", cell(2, 1)),
-        dltb_row("8", "0404", cell(3, 1)),
-    ]
-    frame = grid_dltb(rows)
-    frame["KCXS"] = [0.1, 0.1, None, None, None, None, None, None]
-    return frame
-
-
-def layer(name: str, rows: list[dict[str, object]]) -> gpd.GeoDataFrame:
-    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS) if rows else None
-    if frame is None:
-        from landcon.engine.plan import empty_layers
-
-        frame = empty_layers(CRS)[name]
-    return normalise(name, frame)
-
-
-META = {
-    "name": "测试方案",
-    "start_year": 2025,
-    "end_year": 2027,
-    "sub_projects": [
-        {"code": "Z1", "name": "农用地整理", "type": "农用地整理", "investment": 600},
-        {"code": "Z2", "name": "挂钩", "type": "建设用地整理", "investment": 400},
-    ],
-    "funding": [{"source": "中央财政", "amount": 700}, {"source": "县级财政", "amount": 300}],
-}
 
 
 def make_plan(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from realloc_fixtures import write_instance
-from test_web_api import sign_in
+from web_fixtures import sign_in
 
 from landcon.engine.progress import NO_PROGRESS, Cancelled, Feedback, as_progress
 from landcon.errors import InvalidRecord, LandconError, NotFound, PermissionDenied

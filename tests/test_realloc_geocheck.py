@@ -13,16 +13,14 @@ Fixture (all numbers by hand):
 
 from __future__ import annotations
 
-import time
-
 import geopandas as gpd
-import numpy as np
 import pytest
 import shapely
+from realloc_fixtures import large_village
 from shapely import MultiPolygon, Polygon, box
 
 from landcon.engine.realloc.geocheck import GeoCheck, check_allocation
-from landcon.engine.realloc.layout import layout_block, order_along, road_side
+from landcon.engine.realloc.layout import layout_block, road_side
 from landcon.engine.realloc.params import Params
 
 H1, H2, H3, H4 = (f"53012400100100{i:02d}" for i in range(1, 5))
@@ -312,45 +310,12 @@ def test_invalid_block_is_reported() -> None:
 
 
 @pytest.mark.slow
-def test_village_scale_is_fast() -> None:
-    """300 households × 6 parcels of 700 m², 20 blocks of 400 × 150 m laid out by layout_block, 10 locked."""
-    households = [f"5301240010{i:06d}" for i in range(300)]
-    parcel_rows = []
-    for k in range(1800):
-        x, y = (k % 60) * 20.0, 2000.0 + (k // 60) * 35.0
-        parcel_rows.append((f"DK{k:04d}", households[k // 6], box(x, y, x + 20, y + 35)))
-    locked_rows = [(f"LK{i:02d}", households[i * 30], box(5000 + i * 40, 0, 5030 + i * 40, 30)) for i in range(10)]
-    parcels = gpd.GeoDataFrame(
-        {"DKBM": [r[0] for r in parcel_rows + locked_rows], "CBFBM": [r[1] for r in parcel_rows + locked_rows]},
-        geometry=[r[2] for r in parcel_rows + locked_rows],
-    )
-    parcels["DLDJ"] = "01"
-    block_geoms = [
-        box((b % 5) * 410.0, (b // 5) * 170.0, (b % 5) * 410.0 + 400, (b // 5) * 170.0 + 150) for b in range(20)
-    ]
-    roads = [box(-10, (b // 5) * 170.0 - 10, 2100, (b // 5) * 170.0) for b in range(0, 20, 5)]
-    blocks = gpd.GeoDataFrame({"TKBM": [f"TK{b:03d}" for b in range(20)], "DLDJ": "01"}, geometry=block_geoms)
-    # Pooled 1800 × 700 = 1 260 000, blocks 1 200 000: d = 1/21, every household entitled to 4000 = 26.67 × 150 m.
-    alloc_hh: list[str] = []
-    alloc_geom: list[shapely.Geometry] = []
-    for b, geom in enumerate(block_geoms):
-        road = road_side(geom, roads)
-        members = households[b * 15 : (b + 1) * 15]
-        homes = [(float(np.sin(i) * 1000), 0.0) for i in range(15)]
-        order = order_along(road, geom, homes)
-        alloc_hh += [members[i] for i in order]
-        alloc_geom += layout_block(geom, road, [4000.0] * 15)
-    alloc_hh += [r[1] for r in locked_rows]
-    alloc_geom += [r[2] for r in locked_rows]
-    allocation = gpd.GeoDataFrame({"CBFBM": alloc_hh}, geometry=alloc_geom)
-    locked = {r[0]: r[1] for r in locked_rows}
-
-    start = time.perf_counter()
+def test_village_scale_plan_is_valid_and_a_moved_strip_is_found() -> None:
+    """A full village (``large_village``); its check's speed is bench/bench_smoke.py's business."""
+    parcels, blocks, allocation, locked = large_village()
     check = check_allocation(parcels, blocks, allocation, locked, Params())
-    elapsed = time.perf_counter() - start
     assert check.violations == []
     assert check.deduction == pytest.approx(1 / 21)
-    assert elapsed < 3.0
 
     # The same plan with one strip moved 1 m into its neighbour: exactly one overlap and one gap.
     moved = allocation.copy()

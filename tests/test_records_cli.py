@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
+from plan_fixtures import GOOD, write_plan
 from records_fixtures import COUNTY_REVIEW
 from sqlalchemy import text
-from test_plan_cli import GOOD, write_plan
 from typer.testing import CliRunner
 
 from landcon.cli.main import app

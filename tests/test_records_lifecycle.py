@@ -10,10 +10,9 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import yaml
+from plan_fixtures import GOOD, META, box, write_plan
 from records_fixtures import COUNTY_REVIEW, PREFECTURE_REVIEW, PROVINCE_REVIEW, TOWNSHIP
 from sqlalchemy import func, select, text, update
-from test_plan_cli import GOOD, write_plan
-from test_plan_engine import META, box
 
 from landcon.errors import Conflict, InvalidRecord, NotFound, PermissionDenied, TransitionRefused
 from landcon.services import audit, org, projects, records, tasks

@@ -9,7 +9,7 @@ from typing import Any
 import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
-from test_realloc_indices import H1, H2, H3, PREFERENCES, PRICE, village
+from realloc_village_fixtures import H1, H2, H3, PREFERENCES, PRICE, village
 
 from landcon.engine.realloc import Params
 from landcon.engine.realloc.indices import INDICATOR_LABELS, household_table, village_indicators

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from records_fixtures import PASSWORD
 from sqlalchemy import func, select, update
-from test_web_api import csrf_of, sign_in
+from web_fixtures import csrf_of, sign_in
 
 from landcon.errors import InvalidRecord, PermissionDenied
 from landcon.services import org, records, webauth

@@ -11,7 +11,7 @@ from conftest import cell, dltb_row, grid_dltb
 from fastapi.testclient import TestClient
 from records_fixtures import PASSWORD
 from sqlalchemy import select
-from test_web_api import csrf_of, sign_in, upload
+from web_fixtures import csrf_of, sign_in, upload
 
 from landcon.engine import org as org_engine
 from landcon.services import datasets, jobs, org, records

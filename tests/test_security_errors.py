@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from test_web_api import csrf_of, sign_in
+from web_fixtures import csrf_of, sign_in
 
 from landcon.errors import public_message
 from landcon.services import jobs

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from test_web_api import csrf_of, project_in_plan_stage, sign_in
+from web_fixtures import csrf_of, project_in_plan_stage, sign_in
 
 from landcon import config
 from landcon.web.app import COOKIE, create_app
@@ -172,7 +172,7 @@ def test_plan_and_dataset_uploads_still_work_through_the_pages(client, tmp_path)
     import io
     import zipfile
 
-    from test_plan_cli import GOOD, write_plan
+    from plan_fixtures import GOOD, write_plan
 
     from landcon.services import projects, records
 
@@ -371,7 +371,7 @@ def test_expired_uploads_are_removed_when_the_server_starts(records_world):
 
 @pytest.fixture
 def tiled(tmp_path, monkeypatch):
-    from test_tiles import write_grid
+    from conftest import write_grid
 
     from landcon.services.datasets import import_dataset
 

@@ -10,8 +10,8 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
-from test_web_api import sign_in
 from typer.testing import CliRunner
+from web_fixtures import sign_in
 
 from landcon.cli.main import app
 from landcon.services import records, survey

@@ -5,8 +5,6 @@ the base layers."""
 
 from __future__ import annotations
 
-import time
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -555,9 +553,3 @@ def test_deterministic_per_seed(county: Layers, instance: ReallocInstance) -> No
     assert len(instance.parcels) != len(other.parcels) or not np.allclose(
         instance.parcels["SCMJ"].to_numpy(), other.parcels["SCMJ"].to_numpy()
     )
-
-
-def test_village_speed(county: Layers) -> None:
-    start = time.perf_counter()
-    generate_realloc(county[DLTB], county[CJDCQ], seed=9)
-    assert time.perf_counter() - start < 5.0

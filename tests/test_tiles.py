@@ -13,12 +13,11 @@ from __future__ import annotations
 import math
 import time
 
-import geopandas as gpd
 import mapbox_vector_tile
 import numpy as np
 import pytest
 import shapely
-from conftest import X0, Y0, cell, grid_dltb
+from conftest import X0, Y0, cell, grid_dltb, write_grid
 from fastapi import Depends, FastAPI, Request
 from fastapi.testclient import TestClient
 from pyproj import Transformer
@@ -253,13 +252,6 @@ def data_dir(tmp_path, monkeypatch):
     return tmp_path / "data"
 
 
-def write_grid(path, dltb=None):
-    (dltb if dltb is not None else grid_dltb()).to_file(path, layer="DLTB", engine="pyogrio")
-    zone = gpd.GeoDataFrame({"BSM": ["1"], "DLBM": ["0101"]}, geometry=[cell(0, 0)], crs="EPSG:4543")
-    zone.to_file(path, layer="YJJBNTBHTB", engine="pyogrio")
-    return path
-
-
 @pytest.fixture
 def grid(data_dir, tmp_path):
     import_dataset(write_grid(tmp_path / "grid.gpkg"), "grid")
@@ -309,9 +301,11 @@ def test_disk_cache(grid, data_dir):
     assert not path.exists()
     first = service.tile(grid, "DLTB", 16, WEST, ROW)
     assert path.read_bytes() == first
-    started = time.perf_counter()
-    second = service.tile(grid, "DLTB", 16, WEST, ROW)
-    assert second == first and time.perf_counter() - started < 0.05
+    assert service.tile(grid, "DLTB", 16, WEST, ROW) == first
+    # Served from the file, not built again (how fast: bench/bench_tiles.py, the "cached" figures).
+    path.write_bytes(b"from the disk cache")
+    assert service.tile(grid, "DLTB", 16, WEST, ROW) == b"from the disk cache"
+    path.write_bytes(first)
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
     empty = service.cache_path(grid, "DLTB", 16, WEST + 5, ROW)
     service.tile(grid, "DLTB", 16, WEST + 5, ROW)

@@ -11,7 +11,7 @@ import pytest
 from conftest import cell, dltb_row, grid_dltb
 from fastapi.testclient import TestClient
 from records_fixtures import PASSWORD
-from test_web_api import csrf_of, sign_in, upload
+from web_fixtures import csrf_of, sign_in, upload
 
 from landcon import config
 from landcon.services import datasets, org, records, uploads

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from ledger_fixtures import CODE, project_to
 from records_fixtures import COUNTY, PREFECTURE, PROVINCE
-from test_web_api import sign_in
+from web_fixtures import sign_in
 
 from landcon.errors import PermissionDenied
 from landcon.services import abilities, ledger, meetings, org, records

@@ -11,46 +11,22 @@ import zipfile
 
 import pytest
 from fastapi.testclient import TestClient
+from plan_fixtures import GOOD, write_plan
 from records_fixtures import PASSWORD
 from sqlalchemy import update
-from test_plan_cli import GOOD, write_plan
+from web_fixtures import WEB_PROJECT, csrf_of, project_in_plan_stage, sign_in, upload
 
 from landcon.services import jobs, projects, records
 from landcon.store.models import Job
-from landcon.web.app import COOKIE, LOGIN_CSRF, create_app
+from landcon.web.app import COOKIE, create_app
 
-CODE = "FM-WEB-01"
+CODE = WEB_PROJECT
 
 
 @pytest.fixture
 def client(records_world):
     with TestClient(create_app(worker=False), base_url="http://testserver") as c:
         yield c
-
-
-def sign_in(client: TestClient, username: str, password: str = PASSWORD):
-    client.get("/login")
-    token = client.cookies.get(LOGIN_CSRF)
-    return client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token, "next": "/"},
-        follow_redirects=False,
-    )
-
-
-def csrf_of(client: TestClient) -> str:
-    """The session's CSRF token as the pages give it to the browser."""
-    html = client.get("/projects").text
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(r'"X-CSRF-Token": "([^"]+)"', html)
-    assert match, "the page carries the CSRF token"
-    return match.group(1)
-
-
-def project_in_plan_stage(tmp_path) -> None:
-    author = records.actor("fm_author")
-    projects.create_project(author, CODE, "款庄镇整治", county="530124", dataset="grid")
-    projects.advance(author, CODE)
-    projects.save_plan(author, CODE, write_plan(tmp_path / "plan", GOOD))
 
 
 def test_no_session_is_refused_everywhere(client):
@@ -108,11 +84,6 @@ def test_csrf_roles_and_scopes_on_the_api(client, tmp_path):
     given = client.post(f"/api/v1/reviews/{CODE}", json={"opinion": "同意"}, headers={"X-CSRF-Token": token})
     assert given.status_code == 200 and given.json()["department_name"] == "富民县财政局"
     assert [r["project"] for r in client.get("/api/v1/reviews").json()] == []  # nothing pending any more
-
-
-def upload(client: TestClient, name: str, payload: bytes):
-    token = csrf_of(client)
-    return client.post("/api/v1/uploads", files={"file": (name, payload)}, headers={"X-CSRF-Token": token})
 
 
 def zipped(entries: dict[str, bytes]) -> bytes:

@@ -9,25 +9,17 @@ step are kept in ``test-artifacts/browser/`` (``LANDCON_TEST_ARTIFACTS`` to put 
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pyogrio
 import pytest
-import uvicorn
+from browser_fixtures import ARTIFACTS, browser, server, sign_in  # noqa: F401 - fixtures
 from PIL import Image
-from records_fixtures import PASSWORD
 
 from landcon.services import datasets, projects, records
-from landcon.web.app import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("LANDCON_TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts")) / "browser"
 CODE = "FM-BROWSER-01"
 
 
@@ -43,37 +35,6 @@ def county_files(tmp_path_factory) -> tuple[Path, Path]:
     frame.loc[frame.index[10], "DLBM"] = "9999"
     pyogrio.write_dataframe(frame, bad, layer="DLTB")
     return good, bad
-
-
-@pytest.fixture
-def server(records_world):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(worker=True), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        yield b
-        b.close()
 
 
 class Steps:
@@ -101,16 +62,8 @@ def map_drawn(page, selector: str) -> bool:
     return len(colours) > 8
 
 
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 @pytest.mark.parametrize("records_world", ["sqlite"], indirect=True)
-def test_planner_reviewer_and_province_in_the_browser(records_world, server, browser, county_files):
+def test_planner_reviewer_and_province_in_the_browser(records_world, server, browser, county_files):  # noqa: F811
     good, bad = county_files
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     page.on("dialog", lambda d: d.accept())

@@ -10,13 +10,13 @@ import io
 import re
 
 import pytest
+from browser_fixtures import ARTIFACTS, browser, server  # noqa: F401 - fixtures for the browser test
+from browser_fixtures import sign_in as browser_sign_in
 from fastapi.testclient import TestClient
 from ledger_fixtures import CODE, project_to
 from openpyxl import load_workbook
 from sqlalchemy import func, select
-from test_web_api import sign_in
-from test_web_browser import ARTIFACTS, browser, server  # noqa: F401 - fixtures for the browser test
-from test_web_browser import sign_in as browser_sign_in
+from web_fixtures import sign_in
 
 from landcon.services import ledger, records
 from landcon.store.models import LedgerPosting

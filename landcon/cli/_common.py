@@ -7,13 +7,15 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from landcon.errors import LandconError
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 # Piped output (files, CI logs) is not cut at 80 columns: problem codes and feature ids stay whole.
 console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200)
@@ -42,6 +44,8 @@ def run_service(call: Callable[[], T], *, as_json: bool) -> T:
 @contextmanager
 def progress_bar(enabled: bool) -> Iterator[Callable[[str, float], None]]:
     """A Rich progress bar on stderr fed by the services' ``(stage, fraction)`` callback."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     show = enabled and err_console.is_terminal
     progress = Progress(
         TextColumn("{task.description}"),

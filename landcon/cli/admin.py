@@ -11,7 +11,7 @@ from rich.table import Table
 from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, run_service
 from landcon.services import demo, org
 
-app = typer.Typer(help="行政单位与部门 / units and departments", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("seed-yunnan")

@@ -11,7 +11,7 @@ import typer
 from landcon.cli._common import AsOpt, acting, console, print_json, run_service
 from landcon.services import audit
 
-app = typer.Typer(help="审计日志 / audit trail", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command()

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from landcon.cli._common import AsOpt, JsonOpt, acting, console, err_console, print_json, run_service
-from landcon.services import database
 
 
 def backup_cmd(
@@ -17,6 +16,8 @@ def backup_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """备份记录数据库与数据目录（附件、数据集）到一个新文件夹 / back up records and data."""
+    from landcon.services import database
+
     result = run_service(lambda: database.backup(acting(as_user), out_dir), as_json=as_json)
     if as_json:
         print_json(result)
@@ -37,6 +38,8 @@ def restore_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """从备份恢复记录数据库与数据目录（先校验全部文件；当前内容被替换） / restore a backup."""
+    from landcon.services import database
+
     result = run_service(lambda: database.restore(acting(as_user), in_dir), as_json=as_json)
     if as_json:
         print_json(result)

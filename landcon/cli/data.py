@@ -12,7 +12,7 @@ from rich.table import Table
 from landcon.cli._common import JsonOpt, console, print_json, progress_bar, run_service
 from landcon.services import datasets
 
-app = typer.Typer(help="三调数据：生成示例县、校验、导入、查看 / survey datasets", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 EncodingOpt = Annotated[
     str | None,

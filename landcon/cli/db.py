@@ -9,7 +9,7 @@ import typer
 from landcon.cli._common import JsonOpt, console, print_json, run_service
 from landcon.services import database
 
-app = typer.Typer(help="记录数据库：迁移与状态 / records database", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 
 def _revision(rev: str | None) -> str:

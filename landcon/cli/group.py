@@ -11,7 +11,7 @@ from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, run
 from landcon.errors import InvalidRecord
 from landcon.services import groups
 
-app = typer.Typer(help="领导小组：组建、查看 / leading groups", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 
 def parse_member(text: str) -> tuple[str, str]:

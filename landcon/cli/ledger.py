@@ -13,7 +13,7 @@ from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, run
 from landcon.errors import InvalidRecord
 from landcon.services import ledger, ledger_report
 
-app = typer.Typer(help="指标台账：余额、记账、调剂、明细、核查、入市 / quota ledgers", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 market_app = typer.Typer(
     help="集体经营性建设用地入市 / collective construction land market deals", no_args_is_help=True
 )

@@ -1,52 +1,44 @@
-"""``landcon`` command line. Each command group lives in its own module."""
+"""``landcon`` command line. Each command group lives in its own module, imported when it runs.
+
+A new command group is one line in ``GROUPS``: its name, its module (holding a Typer ``app``) and
+the help shown in ``landcon --help``. Nothing else here imports a command module, so the start-up
+of every command pays only for its own group.
+"""
 
 from __future__ import annotations
 
 import typer
 
 from landcon import __version__
-from landcon.cli import (
-    admin,
-    audit,
-    backup,
-    data,
-    db,
-    group,
-    ledger,
-    meeting,
-    plan,
-    profile,
-    project,
-    realloc,
-    review,
-    serve,
-    survey,
-    task,
-    user,
-)
+from landcon.cli import backup, serve
+from landcon.cli._lazy import Group, LazyGroup, lazy_group
+
+GROUPS: dict[str, Group] = {
+    "data": Group("landcon.cli.data", "三调数据：生成示例县、校验、导入、查看 / survey datasets"),
+    "survey": Group("landcon.cli.survey", "摸底调查：现状统计、三区三线叠加、耕地连片、整治潜力 / baseline survey"),
+    "plan": Group("landcon.cli.plan", "实施方案：模板、示例、规则检查、附表与文本、版本比较 / implementation plans"),
+    "realloc": Group("landcon.cli.realloc", "权属调整 / tenure adjustment"),
+    "ledger": Group("landcon.cli.ledger", "指标台账：增减挂钩、占补平衡、入市 / quota ledgers"),
+    "db": Group("landcon.cli.db", "记录数据库：迁移与状态 / records database"),
+    "admin": Group("landcon.cli.admin", "行政单位与部门 / units and departments"),
+    "user": Group("landcon.cli.user", "用户与角色 / users and roles"),
+    "project": Group("landcon.cli.project", "整治项目与生命周期 / projects and lifecycle"),
+    "review": Group("landcon.cli.review", "联合审查 / joint review"),
+    "meeting": Group("landcon.cli.meeting", "会商 / consultation meetings"),
+    "task": Group("landcon.cli.task", "责任清单 / responsibility lists"),
+    "group": Group("landcon.cli.group", "领导小组 / leading groups"),
+    "audit": Group("landcon.cli.audit", "审计日志 / audit trail"),
+    "profile": Group("landcon.cli.profile", "省份档案 / province profile"),
+}
 
 app = typer.Typer(
     name="landcon",
     help="landcon — 全域土地综合整治平台（云南） / whole-region land consolidation platform",
+    cls=lazy_group(GROUPS),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(data.app, name="data")
-app.add_typer(survey.app, name="survey")
-app.add_typer(plan.app, name="plan")
-app.add_typer(realloc.app, name="realloc", help="权属调整 / tenure adjustment")
-app.add_typer(ledger.app, name="ledger", help="指标台账：增减挂钩、占补平衡、入市 / quota ledgers")
-app.add_typer(db.app, name="db", help="记录数据库：迁移与状态 / records database")
-app.add_typer(admin.app, name="admin", help="行政单位与部门 / units and departments")
-app.add_typer(user.app, name="user", help="用户与角色 / users and roles")
-app.add_typer(project.app, name="project", help="整治项目与生命周期 / projects and lifecycle")
-app.add_typer(review.app, name="review", help="联合审查 / joint review")
-app.add_typer(meeting.app, name="meeting", help="会商 / consultation meetings")
-app.add_typer(task.app, name="task", help="责任清单 / responsibility lists")
-app.add_typer(group.app, name="group", help="领导小组 / leading groups")
-app.add_typer(audit.app, name="audit", help="审计日志 / audit trail")
-app.add_typer(profile.app, name="profile", help="省份档案 / province profile")
 app.command("backup")(backup.backup_cmd)
 app.command("restore")(backup.restore_cmd)
 app.command("serve")(serve.serve_cmd)
@@ -56,6 +48,13 @@ app.command("serve")(serve.serve_cmd)
 def version() -> None:
     """显示版本 / show the version."""
     typer.echo(__version__)
+
+
+def command_tree() -> LazyGroup:
+    """The whole command tree with every group loaded (documentation checks and tests walk it)."""
+    root = typer.main.get_command(app)
+    assert isinstance(root, LazyGroup)
+    return root.load_all()
 
 
 if __name__ == "__main__":  # pragma: no cover

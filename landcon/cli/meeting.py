@@ -10,7 +10,7 @@ from rich.table import Table
 from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, run_service
 from landcon.services import meetings
 
-app = typer.Typer(help="会商：记录、查看，会商决定的后续任务进入责任清单 / consultation meetings", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 parse_attendee, parse_follow_up = meetings.parse_attendee, meetings.parse_follow_up
 FOLLOW_UP_FORMAT = meetings.FOLLOW_UP_FORMAT

@@ -11,9 +11,7 @@ from rich.table import Table
 from landcon.cli._common import JsonOpt, console, print_json, progress_bar, run_service
 from landcon.services import plan as plans
 
-app = typer.Typer(
-    help="实施方案：模板、示例、规则检查、附表与文本、版本比较 / implementation plans", no_args_is_help=True
-)
+app = typer.Typer(no_args_is_help=True)
 
 DatasetOpt = Annotated[str, typer.Option("--dataset", help="方案所依据的已导入数据集 / base dataset")]
 PackOpt = Annotated[

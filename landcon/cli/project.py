@@ -11,7 +11,7 @@ from rich.table import Table
 from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, progress_bar, run_service
 from landcon.services import projects
 
-app = typer.Typer(help="整治项目与生命周期 / projects and lifecycle", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 CodeArg = Annotated[str, typer.Argument(help="项目编号 / project code")]
 VersionOpt = Annotated[
     int | None, typer.Option("--expected-version", help="读取时的记录版本号（乐观锁） / version read")

@@ -11,7 +11,7 @@ from rich.table import Table
 from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, run_service
 from landcon.services import realloc
 
-app = typer.Typer(help="权属调整：示例、分配优化、核查、保存 / tenure adjustment", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 ParcelsOpt = Annotated[Path, typer.Option("--parcels", help="调整前承包地块（农经权 DK 图层：DKBM、CBFBM、DLDJ）")]
 HouseholdsOpt = Annotated[

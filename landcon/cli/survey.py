@@ -12,7 +12,7 @@ from landcon.cli._common import JsonOpt, console, print_json, progress_bar, run_
 from landcon.services import survey
 from landcon.services.datasets import to_hectare, to_mu
 
-app = typer.Typer(help="摸底调查：现状统计、三区三线叠加、耕地连片、整治潜力 / baseline survey", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 LEVEL_NAMES = {"county": "县", "township": "乡镇", "village": "村", "area": "整治区域"}
 

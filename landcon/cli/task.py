@@ -10,7 +10,7 @@ from rich.table import Table
 from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, run_service
 from landcon.services import tasks
 
-app = typer.Typer(help="责任清单：下达、查看、逾期统计、办结 / responsibility lists", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 ExpectedVersion = Annotated[
     int | None,

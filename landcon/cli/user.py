@@ -10,7 +10,7 @@ from rich.table import Table
 from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, run_service
 from landcon.services import org
 
-app = typer.Typer(help="用户与角色 / users and roles", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 ROLE_HELP = (
     "角色（可重复）：admin 系统管理员、author 编制人员、reviewer 审查人员、"
     "supervisor 监管人员、reporter 乡镇/村填报员、leader 领导"

@@ -17,13 +17,14 @@ A manifest without ``owner`` (imported before owners existed) is reachable only 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from landcon.engine import org
 from landcon.errors import DatasetNotFound, PermissionDenied
 from landcon.services.records import Actor, require
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: (layer, field) holding administrative codes whose first 6 digits name the county.
 CODE_FIELDS: tuple[tuple[str, str], ...] = (("DLTB", "ZLDWDM"), ("CJDCQ", "ZLDWDM"), ("XZQ", "XZQDM"))

@@ -13,25 +13,23 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
-
-import geopandas as gpd
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal
 
 from landcon import __version__, config
 from landcon.engine import codes
-from landcon.engine.area import ellipsoid_area, refined_ellipsoid_area
-from landcon.engine.crs import check_crs
-from landcon.engine.layers import DLTB, STANDARD_LAYERS
-from landcon.engine.schema import ERROR, Problem, summarise, validate_layers
 from landcon.errors import DatasetExists, DatasetNotFound, LandconError, ValidationFailed
 from landcon.services import dataset_access, records
 from landcon.services.records import Actor, require, system_actor
-from landcon.store import audit as store_audit
 from landcon.store.datasets import DatasetStore, file_checksum
-from landcon.store.layers import NAMING_HINT, SourceLayer, list_source_layers, read_layers, write_layers
-from landcon.synth.county import generate_county
+
+# Listing datasets (``landcon data list``) reads manifests only: the geospatial stack is imported by
+# the functions that read, check or describe layers.
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import numpy as np
+
+    from landcon.engine.schema import Problem
+    from landcon.store.layers import SourceLayer
 
 Progress = Callable[[str, float], None]
 """Progress callback: (stage description, fraction done 0–1)."""
@@ -63,6 +61,8 @@ class ValidationReport:
 
     @property
     def errors(self) -> list[Problem]:
+        from landcon.engine.schema import ERROR
+
         return [p for p in self.problems if p.severity == ERROR]
 
     @property
@@ -70,6 +70,8 @@ class ValidationReport:
         return not self.errors
 
     def as_dict(self) -> dict[str, Any]:
+        from landcon.engine.schema import summarise
+
         return {
             "valid": self.valid,
             "path": self.path,
@@ -118,6 +120,8 @@ def store() -> DatasetStore:
 
 
 def _layer_facts(layers: Mapping[str, SourceLayer]) -> dict[str, dict[str, Any]]:
+    from landcon.engine.crs import check_crs
+
     facts: dict[str, dict[str, Any]] = {}
     for name, layer in layers.items():
         crs = check_crs(layer.frame.crs)
@@ -132,6 +136,8 @@ def _layer_facts(layers: Mapping[str, SourceLayer]) -> dict[str, dict[str, Any]]
 
 
 def _read(path: str | Path, encoding: str | None, progress: Progress) -> dict[str, SourceLayer]:
+    from landcon.store.layers import read_layers
+
     progress("读取 / reading", 0.0)
     layers = read_layers(path, encoding=encoding)
     progress("读取 / reading", 1.0)
@@ -139,6 +145,8 @@ def _read(path: str | Path, encoding: str | None, progress: Progress) -> dict[st
 
 
 def _validate_read(path: str | Path, layers: Mapping[str, SourceLayer], progress: Progress) -> ValidationReport:
+    from landcon.engine.schema import validate_layers
+
     progress("校验 / validating", 0.0)
     frames = {name: layer.frame for name, layer in layers.items()}
     problems = [_name_the_source(p, path, layers) for p in validate_layers(frames)]
@@ -148,6 +156,8 @@ def _validate_read(path: str | Path, layers: Mapping[str, SourceLayer], progress
 
 def _name_the_source(problem: Problem, path: str | Path, layers: Mapping[str, SourceLayer]) -> Problem:
     """A missing or empty layer's problem, told with the file and the layers found there."""
+    from landcon.store.layers import NAMING_HINT, list_source_layers
+
     if problem.code == "LAYER_MISSING":
         found = "、".join(list_source_layers(path)[:20]) or "无"
         taken = "；".join(f"{n} ← {layer.source_name}" for n, layer in layers.items())
@@ -184,6 +194,9 @@ def import_dataset(
     warnings are kept in the manifest. The owner unit comes from the data's codes and must be in
     ``who``'s subtree; replacing needs ``dataset.replace`` over the stored dataset's owner
     (``services.dataset_access``)."""
+    from landcon.engine.schema import ERROR, summarise
+    from landcon.store import audit as store_audit
+
     who = who or system_actor()
     require(who, "dataset.import")
     target = store()
@@ -323,6 +336,8 @@ class DatasetInfo:
 
 def _feature_label(frame: gpd.GeoDataFrame, row: int) -> str:
     """BSM of a feature where the layer has one, else its 1-based row number."""
+    import pandas as pd
+
     if "BSM" in frame.columns and pd.notna(frame["BSM"].iat[row]):
         return str(frame["BSM"].iat[row])
     return str(row + 1)
@@ -331,6 +346,10 @@ def _feature_label(frame: gpd.GeoDataFrame, row: int) -> str:
 def _area_method_difference(
     frame: gpd.GeoDataFrame, geoms: np.ndarray, epsg: int, official: np.ndarray
 ) -> AreaMethodDifference | None:
+    import numpy as np
+
+    from landcon.engine.area import refined_ellipsoid_area
+
     refined = refined_ellipsoid_area(geoms, epsg, config.area_densify_m())
     usable = refined > 0
     if not usable.any():
@@ -344,6 +363,12 @@ def _area_method_difference(
 
 
 def _describe(frame: gpd.GeoDataFrame, is_dltb: bool) -> LayerInfo:
+    import numpy as np
+    import pandas as pd
+
+    from landcon.engine.area import ellipsoid_area
+    from landcon.engine.crs import check_crs
+
     crs = check_crs(frame.crs)
     total: float | None = None
     methods: AreaMethodDifference | None = None
@@ -370,6 +395,9 @@ def info(
     ``name_or_path`` is a stored dataset's name (readable by ``who``; ``version``: a kept version,
     ``None`` the current one; the result then lists every version), else a path readable by ``validate``.
     """
+    from landcon.engine.layers import DLTB, STANDARD_LAYERS
+    from landcon.store.layers import read_layers
+
     target = store()
     versions: list[dict[str, Any]] | None = None
     if target.exists(name_or_path):
@@ -460,6 +488,9 @@ def synthesise(
     progress: Progress = _noop,
 ) -> dict[str, Any]:
     """Generate the synthetic county and write it to ``out`` in format ``fmt``."""
+    from landcon.store.layers import write_layers
+    from landcon.synth.county import generate_county
+
     if features < 100:
         raise LandconError("--features 至少 100 / --features must be at least 100")
     progress("生成 / generating", 0.0)

@@ -15,18 +15,17 @@ import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import exc as sa_exc
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
+from typing import TYPE_CHECKING, Any
 
 from landcon import config
 from landcon.engine.org import ACTION_NAMES, ADMIN, LEVELS, PROVINCE, ROLES, may
 from landcon.errors import Conflict, DatabaseError, InvalidRecord, NotFound, PermissionDenied
-from landcon.store import db as store_db
-from landcon.store.models import Unit, User
+
+if TYPE_CHECKING:  # SQLAlchemy is imported by the functions that open the database (fast CLI start)
+    from sqlalchemy.orm import Session
+
+    from landcon.store import db as store_db
+    from landcon.store.models import Unit, User
 
 _DATABASES: dict[str, store_db.Database] = {}
 
@@ -37,6 +36,10 @@ def database(url: str | None = None) -> store_db.Database:
     A new, empty database is migrated to the current schema at once; one at an older schema
     version is refused with the command that upgrades it.
     """
+    from sqlalchemy import exc as sa_exc
+
+    from landcon.store import db as store_db
+
     url = store_db.normalise_url(url or config.database_url())
     if url in _DATABASES:
         return _DATABASES[url]
@@ -129,6 +132,10 @@ def actor(username: str | None, *, db: store_db.Database | None = None) -> Actor
     """The actor for a user name; ``None`` is the command-line system administrator."""
     if username is None:
         return system_actor()
+    from sqlalchemy import select
+
+    from landcon.store.models import User
+
     db = db or database()
     with db.sessions() as session:
         user = session.scalars(select(User).where(User.username == username)).first()
@@ -176,6 +183,9 @@ def level_rank(level: str) -> int:
 @contextmanager
 def write(who: Actor, action: str, db: store_db.Database | None = None) -> Iterator[Session]:
     """A transaction audited as ``who`` doing ``action``; conflicts and constraint errors are explained."""
+    from sqlalchemy import exc as sa_exc
+    from sqlalchemy.orm.exc import StaleDataError
+
     db = db or database()
     try:
         with db.transaction(actor=who.username, action=action) as session:
@@ -197,6 +207,8 @@ UNSTORABLE = "输入值无效：数字超出数据库允许的范围，或文字
 
 @contextmanager
 def read(db: store_db.Database | None = None) -> Iterator[Session]:
+    from sqlalchemy import exc as sa_exc
+
     db = db or database()
     try:
         with db.sessions() as session:

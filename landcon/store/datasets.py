@@ -31,12 +31,13 @@ import uuid
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
-
-import geopandas as gpd
+from typing import TYPE_CHECKING, Any
 
 from landcon.errors import DatasetExists, DatasetNotFound, InputReadError, LandconError
 from landcon.store._atomic import recover, remove, swap_in, sync_dir
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["FORMAT_VERSION", "NAME_PATTERN", "DatasetStore", "file_checksum", "write_parquet"]
 
@@ -223,6 +224,8 @@ class DatasetStore:
         path = self.layer_path(name, layer, version)
         if columns is not None:
             columns = list(dict.fromkeys([*columns, "geometry"]))
+        import geopandas as gpd
+
         frame = gpd.read_parquet(path, columns=columns)
         if version is not None and path.parent == self.folder / name and not self._still(name, version):
             # Replaced while being read: the version was kept before the swap, read it from there.
