@@ -101,6 +101,8 @@ bench: setup
 	$(BIN)/python bench/bench_records.py
 	$(BIN)/python bench/bench_realloc.py
 	$(BIN)/python bench/bench_ledger.py
+	$(BIN)/python bench/cli_startup.py
+	$(BIN)/python bench/bench_smoke.py
 
 clean:
 	rm -rf $(VENV) landcon-data .pytest_cache .mypy_cache .ruff_cache

@@ -8,7 +8,7 @@ nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from landcon import __version__, config
 from landcon.engine import codes
+from landcon.engine.progress import Progress, ProgressCallback, as_progress
 from landcon.errors import DatasetExists, DatasetNotFound, LandconError, ValidationFailed
 from landcon.services import dataset_access, records
 from landcon.services.records import Actor, require, system_actor
@@ -31,9 +32,6 @@ if TYPE_CHECKING:
     from landcon.engine.schema import Problem
     from landcon.store.layers import SourceLayer
 
-Progress = Callable[[str, float], None]
-"""Progress callback: (stage description, fraction done 0–1)."""
-
 SourceFormat = Literal["gpkg", "gdb", "shp", "parquet"]
 
 
@@ -45,10 +43,6 @@ def to_mu(m2: float) -> float:
 def to_hectare(m2: float) -> float:
     """m² → 公顷."""
     return m2 / codes.SQM_PER_HECTARE
-
-
-def _noop(stage: str, fraction: float) -> None:
-    return None
 
 
 @dataclass
@@ -138,19 +132,19 @@ def _layer_facts(layers: Mapping[str, SourceLayer]) -> dict[str, dict[str, Any]]
 def _read(path: str | Path, encoding: str | None, progress: Progress) -> dict[str, SourceLayer]:
     from landcon.store.layers import read_layers
 
-    progress("读取 / reading", 0.0)
+    progress.report("读取 / reading", 0.0)
     layers = read_layers(path, encoding=encoding)
-    progress("读取 / reading", 1.0)
+    progress.report("读取 / reading", 1.0)
     return layers
 
 
 def _validate_read(path: str | Path, layers: Mapping[str, SourceLayer], progress: Progress) -> ValidationReport:
     from landcon.engine.schema import validate_layers
 
-    progress("校验 / validating", 0.0)
+    progress.report("校验 / validating", 0.0)
     frames = {name: layer.frame for name, layer in layers.items()}
     problems = [_name_the_source(p, path, layers) for p in validate_layers(frames)]
-    progress("校验 / validating", 1.0)
+    progress.report("校验 / validating", 1.0)
     return ValidationReport(str(path), _layer_facts(layers), problems)
 
 
@@ -173,9 +167,12 @@ def _name_the_source(problem: Problem, path: str | Path, layers: Mapping[str, So
     return problem
 
 
-def validate(path: str | Path, *, encoding: str | None = None, progress: Progress = _noop) -> ValidationReport:
+def validate(
+    path: str | Path, *, encoding: str | None = None, progress: Progress | ProgressCallback | None = None
+) -> ValidationReport:
     """Read every standard layer at ``path`` and validate it. Raises ``LandconError`` when the
     input cannot be read at all; data problems are in the report."""
+    progress = as_progress(progress)
     layers = _read(path, encoding, progress)
     return _validate_read(path, layers, progress)
 
@@ -186,7 +183,7 @@ def import_dataset(
     *,
     encoding: str | None = None,
     replace: bool = False,
-    progress: Progress = _noop,
+    progress: Progress | ProgressCallback | None = None,
     who: Actor | None = None,
 ) -> ImportResult:
     """Validate and store ``path`` as dataset ``name`` for ``who`` (``None``: the command line's
@@ -194,6 +191,7 @@ def import_dataset(
     warnings are kept in the manifest. The owner unit comes from the data's codes and must be in
     ``who``'s subtree; replacing needs ``dataset.replace`` over the stored dataset's owner
     (``services.dataset_access``)."""
+    progress = as_progress(progress)
     from landcon.engine.schema import ERROR, summarise
     from landcon.store import audit as store_audit
 
@@ -218,7 +216,7 @@ def import_dataset(
             report = _validate_read(path, layers, progress)
             if not report.valid:
                 raise ImportRefused(report)
-            progress("写入 / storing", 0.0)
+            progress.report("写入 / storing", 0.0)
             warnings = [p for p in report.problems if p.severity != ERROR]
             sha256 = checksum.result()
             manifest: dict[str, Any] = {
@@ -263,7 +261,7 @@ def import_dataset(
                     ],
                 )
                 stored = staged.commit(manifest)
-    progress("写入 / storing", 1.0)
+    progress.report("写入 / storing", 1.0)
     return ImportResult(name, stored, target.manifest(name), warnings)
 
 
@@ -485,22 +483,25 @@ def synthesise(
     fmt: SourceFormat = "gpkg",
     epsg: int = 4543,
     overwrite: bool = False,
-    progress: Progress = _noop,
+    progress: Progress | ProgressCallback | None = None,
 ) -> dict[str, Any]:
     """Generate the synthetic county and write it to ``out`` in format ``fmt``."""
+    progress = as_progress(progress)
     from landcon.store.layers import write_layers
     from landcon.synth.county import generate_county
 
     if features < 100:
         raise LandconError("--features 至少 100 / --features must be at least 100")
-    progress("生成 / generating", 0.0)
+    progress.report("生成 / generating", 0.0)
     try:
-        layers = generate_county(county, features, seed, epsg, progress=lambda f: progress("生成 / generating", f))
+        layers = generate_county(
+            county, features, seed, epsg, progress=lambda f: progress.report("生成 / generating", f)
+        )
     except ValueError as exc:  # an unknown county code or zone, named by the generator
         raise LandconError(f"无法生成示例县 / cannot generate the county: {exc}") from exc
-    progress("写出 / writing", 0.0)
+    progress.report("写出 / writing", 0.0)
     path = write_layers(layers, out, fmt, overwrite=overwrite)
-    progress("写出 / writing", 1.0)
+    progress.report("写出 / writing", 1.0)
     return {
         "path": str(path),
         "format": fmt,

@@ -7,6 +7,7 @@ from landcon.services.profile import get_profile
 
 #: Names for entry points (which may not import the engine): kinds, buckets, document types.
 KINDS, BUCKETS, DOC_TYPES, FARMLAND_CLASSES = L.KINDS, L.BUCKETS, L.DOC_TYPES, L.FARMLAND_CLASSES
+TRADABLE_KINDS = {k: KINDS[k] for k in L.TRADABLE}  # kinds a 调剂 may carry (周转指标 never)
 M2_PER_MU = L.M2_PER_MU  # 亩 typed by users are converted with this one factor
 LedgerRefused, InsufficientBalance = L.LedgerRefused, L.InsufficientBalance
 

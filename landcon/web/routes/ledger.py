@@ -71,8 +71,7 @@ def ledger_view(
         "filters": {"kind": kind, "doc_type": doc_type, "before": before},
         "areas": sorted({a["area_code"] for a in data["accounts"] if a["area_code"]}),
         "kinds": ledger.KINDS,
-        # 周转指标 is never traded (only 建新 in its own 项目区 uses it); the service refuses it too.
-        "tradable": {k: v for k, v in ledger.KINDS.items() if k != "zz"},
+        "tradable": ledger.TRADABLE_KINDS,
         "doc_types": ledger.DOC_TYPES,
         "market_modes": ledger.MARKET_MODES,
         "farmland_classes": ledger.FARMLAND_CLASSES,
