@@ -55,7 +55,7 @@ def accepted(records_world, tmp_path):
 def test_farmland_quota_only_from_the_accepted_project(records_world, tmp_path):
     sup = who("yn_sup")
     project_to(tmp_path, "acceptance")
-    with pytest.raises(ledger.LedgerRefused, match="“验收”阶段：核定补充耕地指标须在项目通过验收之后"):
+    with pytest.raises(ledger.LedgerRefused, match="“验收”阶段：核定补充耕地指标须在项目通过“验收”之后"):
         ledger.issue_farmland(sup, CODE, FARMLAND_DOC)
     with pytest.raises(PermissionDenied, match="只有省级用户"):
         ledger.issue_farmland(who("fm_sup"), CODE, FARMLAND_DOC)
@@ -209,7 +209,7 @@ def test_revolving_quota_reclamation_and_the_village_reservation(records_world, 
     assert check["ok"] and [f["code"] for f in check["findings"]] == ["REVOLVING_OVERDUE"]
     assert "周转指标 3.00 亩 应于 2023-01-01 前归还，已逾期" in check["findings"][0]["message"]
 
-    with pytest.raises(ledger.LedgerRefused, match="通过验收"):
+    with pytest.raises(ledger.LedgerRefused, match="通过“验收”"):
         ledger.reclaim(yn, CODE, AREA, "云复垦验〔2028〕1号", reserve_m2=1000)
     project_to(tmp_path, "aftercare")
     # 拆旧 10,000 m²: the 1,000 m² of 周转指标 never used lapses, 5,000 returns what was used, 1,000 is kept

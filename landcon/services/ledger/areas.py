@@ -43,7 +43,10 @@ def _approved_version(session: Session, project: Project) -> PlanVersion:
 
 def _require_stage(project: Project, milestone: str, *, what: str) -> None:
     if not _stage_reached(project, milestone):
-        need = "通过验收" if milestone == wf.ACCEPTED else "方案获批（进入实施阶段）"
+        chain = wf.Chain.from_dict(project.chain)
+        target = chain.milestones.accepted if milestone == wf.ACCEPTED else chain.milestones.approved
+        name = chain.stage(target).name if target is not None else "（审批链无此阶段）"
+        need = f"通过“{name}”" if milestone == wf.ACCEPTED else f"方案获批（进入“{name}”阶段）"
         raise L.LedgerRefused(f"项目 {project.code} 当前处于“{project.stage_name}”阶段：{what}须在项目{need}之后")
 
 
