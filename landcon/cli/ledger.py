@@ -33,7 +33,7 @@ class PostType(StrEnum):
 KindOpt = Annotated[
     str | None, typer.Option("--kind", help="指标种类：jsjg 节余指标 / zz 周转指标 / bcgd 补充耕地指标")
 ]
-UnitOpt = Annotated[str | None, typer.Option("--unit", help="单位代码（县 6 位或省 530000；默认本人单位）")]
+UnitOpt = Annotated[str | None, typer.Option("--unit", help="单位代码（县 6 位或省级代码；默认本人单位）")]
 DocOpt = Annotated[str, typer.Option("--doc", help="来源文件编号（文号、验收文件号、合同号）")]
 AreaMuOpt = Annotated[float | None, typer.Option("--area-mu", help="面积（亩）")]
 AreaM2Opt = Annotated[float | None, typer.Option("--area-m2", help="面积（平方米）")]
