@@ -182,6 +182,22 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
             (*deal, "--contract", "入市JSON3", "--parcel", "530124100201JA00011", "--price", "nan", "--area-mu", "9"),
         ),
         "ledger market list": c(("--as", prov), ("--unit", NOPE, "--as", prov)),
+        "supervise subproject from-plan": c((ACCEPTED, "--as", author), (NOPE, "--as", author)),
+        "supervise subproject create": c(
+            (ACCEPTED, "JSONZ9", "--name", "命令行子项目", "--type", "其他", "--as", author),
+            (ACCEPTED, "JSONZ8", "--name", "x", "--type", NOPE, "--as", author),
+        ),
+        "supervise subproject edit": c(
+            (ACCEPTED, "JSONZ9", "--budget", '{"中央财政": 1}', "--as", author),
+            (ACCEPTED, "JSONZ9", "--budget", '{"x": 1}', "--as", author),
+        ),
+        "supervise subproject list": c((ACCEPTED, "--as", author), (NOPE, "--as", author)),
+        "supervise report add": c(
+            (ACCEPTED, "JSONZ9", "--period", "2027-01", "--date", "2027-01-31", "--percent", "10", "--as", sup),
+            (ACCEPTED, "JSONZ9", "--period", "2027-01", "--date", "2027-01-31", "--percent", "120", "--as", sup),
+        ),
+        "supervise report list": c((ACCEPTED, "--as", author), (NOPE, "--as", author)),
+        "supervise funds": c((ACCEPTED, "--as", author), (NOPE, "--as", author)),
         "audit verify": c((), ("--as", NOPE)),
         "audit anchor": c((), ("--as", NOPE)),
         "backup": c((f"{tmp}/backup",), (w["src"],)),

@@ -29,6 +29,7 @@ GROUPS: dict[str, Group] = {
     "group": Group("landcon.cli.group", "领导小组 / leading groups"),
     "audit": Group("landcon.cli.audit", "审计日志 / audit trail"),
     "profile": Group("landcon.cli.profile", "省份档案 / province profile"),
+    "supervise": Group("landcon.cli.supervise", "实施监管：子项目、进度填报、资金 / implementation supervision"),
 }
 
 app = typer.Typer(

@@ -162,6 +162,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "dataset.import": frozenset({ADMIN, AUTHOR}),
     "dataset.replace": frozenset({ADMIN, AUTHOR}),
     "dataset.survey": frozenset({ADMIN, AUTHOR}),
+    "supervision.manage": frozenset({ADMIN, AUTHOR, SUPERVISOR}),
+    "supervision.report": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
 }
 ACTION_NAMES: dict[str, str] = {
     "unit.manage": "管理行政单位",
@@ -193,6 +195,8 @@ ACTION_NAMES: dict[str, str] = {
     "dataset.import": "导入数据集",
     "dataset.replace": "替换数据集",
     "dataset.survey": "运行摸底调查",
+    "supervision.manage": "登记子项目",
+    "supervision.report": "填报实施进度",
 }
 
 

@@ -484,3 +484,45 @@ class MarketDeal(Base):
     signed_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     created_by: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class SubProject(Base):
+    """子项目 of a project under implementation: type, responsible department and unit, planned dates,
+    budget by fund source (万元), planned 工程量 (``engine.supervision.QUANTITIES``) and its outline
+    (GeoJSON geometry in the coordinates of ``epsg``)."""
+
+    __tablename__ = "sub_projects"
+    __table_args__ = (UniqueConstraint("project_id", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), nullable=False, index=True)
+    code: Mapped[str] = mapped_column(String(40), nullable=False)  # ZXMBH
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    department: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)  # responsible unit
+    start_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    end_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    investment: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)  # 万元, plan.yaml
+    budget: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)  # source → 万元
+    quantities: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)  # key → planned amount
+    geometry: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # GeoJSON
+    epsg: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+
+class ProgressReport(Base):
+    """进度填报 of a sub-project: period, percent complete, 工程量 done, funds disbursed by source."""
+
+    __tablename__ = "progress_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sub_project_id: Mapped[int] = mapped_column(ForeignKey("sub_projects.id"), nullable=False, index=True)
+    period: Mapped[str] = mapped_column(String(20), nullable=False)  # e.g. 2026-06 or 2026Q2
+    reported_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    percent: Mapped[float] = mapped_column(Float, nullable=False)
+    quantities: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)  # key → amount done
+    disbursed: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)  # source → 万元 in the period
+    issues: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    reporter: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
