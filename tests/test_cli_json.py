@@ -196,6 +196,10 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
             (ACCEPTED, "JSONZ9", "--period", "2027-01", "--date", "2027-01-31", "--percent", "10", "--as", sup),
             (ACCEPTED, "JSONZ9", "--period", "2027-01", "--date", "2027-01-31", "--percent", "120", "--as", sup),
         ),
+        "supervise template": c(("--out", f"{tmp}/progress.xlsx"), ("--out", f"{tmp}/progress.txt")),
+        "supervise report import": c(
+            (ACCEPTED, w["progress"], "--as", sup), (ACCEPTED, f"{tmp}/missing.xlsx", "--as", sup)
+        ),
         "supervise report list": c((ACCEPTED, "--as", author), (NOPE, "--as", author)),
         "supervise funds": c((ACCEPTED, "--as", author), (NOPE, "--as", author)),
         "audit verify": c((), ("--as", NOPE)),
@@ -240,6 +244,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         batch.write_text(
             "type,doc,unit,kind,area_mu,paddy_mu,grade\nuse,富政批〔JSON〕9号,530124,bcgd,0.5,0,8\n", encoding="utf-8"
         )
+        progress = root / "progress.csv"
+        progress.write_text("子项目编号,期次,填报日期,完成百分比\nJSONZ9,2027-02,2027-02-28,20\n", encoding="utf-8")
         write_instance(root / "inst")
         yield {
             "tmp": str(root / "out"),
@@ -247,6 +253,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
             "plan": str(plan),
             "inst": str(root / "inst"),
             "batch": str(batch),
+            "progress": str(progress),
             "task": str(task["id"]),
             "meeting": str(meeting["id"]),
             "head": str(head["head_revision"]),

@@ -268,3 +268,35 @@ def funds(project: Project, as_user: AsOpt = None, as_json: JsonOpt = False) -> 
     console.print(dept)
     if not f["reconciles"]:
         console.print("[yellow]子项目资金安排与方案资金筹措不一致（见“未安排”列）[/]")
+
+
+@report_app.command("import")
+def import_reports(
+    project: Project,
+    path: Annotated[str, typer.Argument(help="进度填报表 .xlsx 或 .csv（UTF-8/GBK） / xlsx or csv file")],
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """从模板表格导入进度填报；任一行有误则整批不导入 / import progress reports, all or nothing."""
+    from landcon.services import supervision_import
+
+    rows = run_service(lambda: supervision_import.import_reports(acting(as_user), project, path), as_json=as_json)
+    if as_json:
+        print_json(rows)
+    else:
+        console.print(f"已导入 {len(rows)} 条进度填报")
+
+
+@app.command()
+def template(
+    out: Annotated[str, typer.Option("--out", help="输出 .xlsx 文件 / output file")],
+    as_json: JsonOpt = False,
+) -> None:
+    """写出进度填报导入模板 / write the progress-report import template."""
+    from landcon.services import supervision_import
+
+    path = run_service(lambda: supervision_import.write_template(out), as_json=as_json)
+    if as_json:
+        print_json({"template": str(path), "columns": list(supervision_import.REPORT_COLUMNS)})
+    else:
+        console.print(f"已写出模板 {path}")

@@ -304,7 +304,7 @@ def list_subprojects(who: Actor, project_code: str) -> list[dict[str, Any]]:
         return [sub_dict(s, _reports(session, s)) for s in subs]
 
 
-def _reportable(session: Session, who: Actor, project_code: str, sub_code: str) -> tuple[Project, SubProject]:
+def reportable_sub(session: Session, who: Actor, project_code: str, sub_code: str) -> tuple[Project, SubProject]:
     """The sub-project if the actor may report on it: ``supervision.report`` on its responsible unit
     (the project's county when none is named); outside the actor's subtree it does not exist."""
     project = session.scalars(select(Project).where(Project.code == project_code)).first()
@@ -342,16 +342,16 @@ def add_report(
 ) -> dict[str, Any]:
     """Record one progress report (percent 0–100, 工程量 done by key, funds disbursed by source)."""
     records.require(who, "supervision.report")
-    values = _checked_report(period, reported_on, percent, quantities, disbursed, issues)
+    values = checked_report(period, reported_on, percent, quantities, disbursed, issues)
     with records.write(who, "supervision.report") as session:
-        _, sub = _reportable(session, who, project_code, sub_code)
+        _, sub = reportable_sub(session, who, project_code, sub_code)
         report = ProgressReport(sub_project_id=sub.id, reporter=who.username, **values)
         session.add(report)
         session.flush()
         return report_dict(report, sub.code)
 
 
-def _checked_report(
+def checked_report(
     period: str,
     reported_on: dt.date | str,
     percent: object,
