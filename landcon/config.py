@@ -24,6 +24,8 @@
 |   |   | ``ledger_rules`` value by value (docs/ledger.md, docs/profile.md) |
 | ``LANDCON_AUDIT_KEY`` | ``<data dir>/audit.key`` | HMAC key of the audit chain (≥ 16 characters); when unset, |
 |   |   | a random key file created 0600 by the first write (store.audit_key, docs/records.md) |
+| ``LANDCON_PHOTO_BUFFER_M`` | ``50`` | a site photo farther than this from its sub-project's outline |
+|   |   | is flagged (docs/supervision.md) |
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ def database_url() -> str:
     """Records database URL (``LANDCON_DATABASE_URL``, default a SQLite file in the data directory)."""
     url = os.environ.get("LANDCON_DATABASE_URL", "").strip()
     return url or f"sqlite:///{data_dir() / 'landcon.db'}"
+
+
+def photo_buffer_m() -> float:
+    """How far (m) outside its sub-project's outline a site photo may be taken (``LANDCON_PHOTO_BUFFER_M``)."""
+    return float(os.environ.get("LANDCON_PHOTO_BUFFER_M", "50"))
 
 
 def attachment_max_bytes() -> int:

@@ -200,6 +200,10 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "supervise report import": c(
             (ACCEPTED, w["progress"], "--as", sup), (ACCEPTED, f"{tmp}/missing.xlsx", "--as", sup)
         ),
+        "supervise photo add": c(
+            (ACCEPTED, "JSONZ9", w["photo"], "--as", sup), (ACCEPTED, "JSONZ9", w["src"], "--as", sup)
+        ),
+        "supervise photo list": c((ACCEPTED, "--as", author), (NOPE, "--as", author)),
         "supervise report list": c((ACCEPTED, "--as", author), (NOPE, "--as", author)),
         "supervise funds": c((ACCEPTED, "--as", author), (NOPE, "--as", author)),
         "audit verify": c((), ("--as", NOPE)),
@@ -246,6 +250,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         )
         progress = root / "progress.csv"
         progress.write_text("子项目编号,期次,填报日期,完成百分比\nJSONZ9,2027-02,2027-02-28,20\n", encoding="utf-8")
+        photo = root / "site.jpg"
+        from PIL import Image
+
+        Image.new("RGB", (8, 8)).save(photo, format="JPEG")
         write_instance(root / "inst")
         yield {
             "tmp": str(root / "out"),
@@ -254,6 +262,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
             "inst": str(root / "inst"),
             "batch": str(batch),
             "progress": str(progress),
+            "photo": str(photo),
             "task": str(task["id"]),
             "meeting": str(meeting["id"]),
             "head": str(head["head_revision"]),

@@ -15,7 +15,9 @@ app = typer.Typer(no_args_is_help=True)
 subproject_app = typer.Typer(no_args_is_help=True, help="子项目 / sub-projects")
 report_app = typer.Typer(no_args_is_help=True, help="进度填报 / progress reports")
 app.add_typer(subproject_app, name="subproject")
+photo_app = typer.Typer(no_args_is_help=True, help="现场照片 / site photos")
 app.add_typer(report_app, name="report")
+app.add_typer(photo_app, name="photo")
 
 Project = Annotated[str, typer.Argument(help="项目编号 / project code")]
 SubCode = Annotated[str, typer.Argument(help="子项目编号 ZXMBH / sub-project code")]
@@ -300,3 +302,55 @@ def template(
         print_json({"template": str(path), "columns": list(supervision_import.REPORT_COLUMNS)})
     else:
         console.print(f"已写出模板 {path}")
+
+
+def _photo_line(p: dict[str, Any]) -> str:
+    where = f"{p['lon']:.6f}, {p['lat']:.6f}" if p["lon"] is not None else "—"
+    distance = f"，距范围 {p['distance_m']:g} 米" if p["distance_m"] else ""
+    mark = "[yellow]⚠ [/]" if p["flagged"] else ""
+    return f"{mark}#{p['id']} {p['sub_project']} {p['filename']}（{where}{distance}）：{p['status_name']}"
+
+
+@photo_app.command("add")
+def add_photo(
+    project: Project,
+    code: SubCode,
+    files: Annotated[list[str], typer.Argument(help="JPEG 照片 / JPEG files")],
+    report: Annotated[int | None, typer.Option("--report", help="所属进度填报编号 / report id")] = None,
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """上传现场照片并核对拍摄位置 / add site photos and check where they were taken."""
+    from landcon.services import supervision_photos
+
+    rows = [
+        run_service(
+            lambda f=f: supervision_photos.add_photo(acting(as_user), project, code, f, report_id=report),
+            as_json=as_json,
+        )
+        for f in files
+    ]
+    if as_json:
+        print_json(rows)
+    else:
+        for p in rows:
+            console.print(_photo_line(p))
+
+
+@photo_app.command("list")
+def list_photos(
+    project: Project,
+    code: Annotated[str | None, typer.Option("--sub", help="只看该子项目 / one sub-project")] = None,
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """现场照片及位置核对结果 / site photos with their position check."""
+    from landcon.services import supervision_photos
+
+    rows = run_service(lambda: supervision_photos.list_photos(acting(as_user), project, code), as_json=as_json)
+    if as_json:
+        print_json(rows)
+    else:
+        for p in rows:
+            console.print(_photo_line(p))
+        console.print(f"共 {len(rows)} 张，其中 {sum(p['flagged'] for p in rows)} 张需核实")

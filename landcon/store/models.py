@@ -526,3 +526,25 @@ class ProgressReport(Base):
     issues: Mapped[str] = mapped_column(Text, nullable=False, default="")
     reporter: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class SitePhoto(Base):
+    """现场照片 of a sub-project (optionally of one progress report): the JPEG and its thumbnail
+    (content-addressed blobs), EXIF position (CGCS2000 lon/lat) and time, and the position check
+    against the sub-project's outline (``engine.photos``)."""
+
+    __tablename__ = "site_photos"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sub_project_id: Mapped[int] = mapped_column(ForeignKey("sub_projects.id"), nullable=False, index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("progress_reports.id"), nullable=True)
+    blob_sha: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), nullable=False)
+    thumb_sha: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), nullable=False)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # engine.photos.STATUS_NAMES
+    distance_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    buffer_m: Mapped[float] = mapped_column(Float, nullable=False)
+    uploaded_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)

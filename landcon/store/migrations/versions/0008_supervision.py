@@ -2,7 +2,8 @@
 
 ``sub_projects`` holds the 子项目 of a project under implementation (type, responsible department and
 unit, planned dates, budget by fund source, planned 工程量, outline as GeoJSON with its EPSG);
-``progress_reports`` the 进度填报 of each (period, percent complete, 工程量 done, funds disbursed).
+``progress_reports`` the 进度填报 of each (period, percent complete, 工程量 done, funds disbursed);
+``site_photos`` their site photos (JPEG and thumbnail blobs, EXIF position and time, position check).
 
 Revision ID: 0008
 Revises: 0007
@@ -63,9 +64,36 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("progress_reports", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_progress_reports_sub_project_id"), ["sub_project_id"], unique=False)
+    op.create_table(
+        "site_photos",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sub_project_id", sa.Integer(), nullable=False),
+        sa.Column("report_id", sa.Integer(), nullable=True),
+        sa.Column("blob_sha", sa.String(length=64), nullable=False),
+        sa.Column("thumb_sha", sa.String(length=64), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("taken_at", sa.DateTime(), nullable=True),
+        sa.Column("lon", sa.Float(), nullable=True),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("distance_m", sa.Float(), nullable=True),
+        sa.Column("buffer_m", sa.Float(), nullable=False),
+        sa.Column("uploaded_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["sub_project_id"], ["sub_projects.id"]),
+        sa.ForeignKeyConstraint(["report_id"], ["progress_reports.id"]),
+        sa.ForeignKeyConstraint(["blob_sha"], ["blobs.sha256"]),
+        sa.ForeignKeyConstraint(["thumb_sha"], ["blobs.sha256"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("site_photos", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_site_photos_sub_project_id"), ["sub_project_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("site_photos", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_site_photos_sub_project_id"))
+    op.drop_table("site_photos")
     with op.batch_alter_table("progress_reports", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_progress_reports_sub_project_id"))
     op.drop_table("progress_reports")

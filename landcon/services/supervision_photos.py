@@ -1,0 +1,124 @@
+"""Site photos of sub-projects: stored content-addressed with a thumbnail, their EXIF position checked.
+
+Who may add a photo is who may report on the sub-project (``supervision.report`` on its responsible
+unit, ``services.supervision.reportable_sub``); the size and type limits are the attachments' own
+(``services.attachments``: ``.jpg``/``.jpeg`` starting with the JPEG signature, at most
+``LANDCON_ATTACHMENT_MAX_MB``). A photo farther than ``LANDCON_PHOTO_BUFFER_M`` (default 50 m) from
+the sub-project's outline, or without a position, is flagged (``engine.photos.position_check``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from landcon import config
+from landcon.engine import photos as P
+from landcon.errors import InvalidRecord, NotFound
+from landcon.services import attachments, records
+from landcon.services.project_access import get_project
+from landcon.services.records import Actor
+from landcon.services.supervision import reportable_sub
+from landcon.store.models import Blob, ProgressReport, SitePhoto, SubProject
+
+
+def photo_dict(photo: SitePhoto, sub_code: str) -> dict[str, Any]:
+    return {
+        "id": photo.id,
+        "sub_project": sub_code,
+        "report_id": photo.report_id,
+        "filename": photo.filename,
+        "sha256": photo.blob_sha,
+        "thumbnail_sha256": photo.thumb_sha,
+        "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
+        "lon": photo.lon,
+        "lat": photo.lat,
+        "status": photo.status,
+        "status_name": P.STATUS_NAMES[photo.status],
+        "flagged": photo.status != P.ON_SITE,
+        "distance_m": photo.distance_m,
+        "buffer_m": photo.buffer_m,
+        "uploaded_by": photo.uploaded_by,
+    }
+
+
+def add_photo(
+    who: Actor, project_code: str, sub_code: str, path: str | Path, *, report_id: int | None = None
+) -> dict[str, Any]:
+    """Store one JPEG of a sub-project (and optionally of one of its progress reports) and check
+    where it was taken."""
+    records.require(who, "supervision.report")
+    path = Path(path)
+    if not path.is_file():
+        raise attachments.AttachmentRefused("文件不存在", path=str(path))
+    if path.suffix.lower() not in (".jpg", ".jpeg"):
+        raise attachments.AttachmentRefused("现场照片应为 JPEG（.jpg/.jpeg）", path=str(path))
+    if path.stat().st_size > config.attachment_max_bytes():
+        raise attachments.AttachmentRefused("照片超过附件大小上限（LANDCON_ATTACHMENT_MAX_MB）", path=str(path))
+    data = path.read_bytes()
+    meta = P.read_photo(data, str(path))
+    small = P.thumbnail(data)
+    buffer_m = config.photo_buffer_m()
+    with records.write(who, "supervision.report") as session:
+        _, sub = reportable_sub(session, who, project_code, sub_code)
+        if report_id is not None:
+            report = session.get(ProgressReport, report_id)
+            if report is None or report.sub_project_id != sub.id:
+                raise NotFound(f"子项目 {sub_code} 没有进度填报 #{report_id}", field="report", feature=report_id)
+        check = P.position_check(meta.lon, meta.lat, sub.geometry, sub.epsg, buffer_m)
+        blob = attachments.store_file(session, path)
+        thumb_sha, thumb_size = attachments.blob_store().put_bytes(small)
+        if session.get(Blob, thumb_sha) is None:
+            session.add(Blob(sha256=thumb_sha, size=thumb_size, media_type="image/jpeg"))
+        photo = SitePhoto(
+            sub_project_id=sub.id,
+            report_id=report_id,
+            blob_sha=blob.sha256,
+            thumb_sha=thumb_sha,
+            filename=path.name[:255],
+            taken_at=meta.taken_at,
+            lon=meta.lon,
+            lat=meta.lat,
+            status=check.status,
+            distance_m=check.distance_m,
+            buffer_m=buffer_m,
+            uploaded_by=who.username,
+        )
+        session.add(photo)
+        session.flush()
+        return photo_dict(photo, sub.code)
+
+
+def list_photos(who: Actor, project_code: str, sub_code: str | None = None) -> list[dict[str, Any]]:
+    """The project's site photos (of one sub-project), oldest first, flagged ones marked."""
+    with records.read() as session:
+        project = get_project(session, who, project_code)
+        q = (
+            select(SitePhoto, SubProject.code)
+            .join(SubProject, SitePhoto.sub_project_id == SubProject.id)
+            .where(SubProject.project_id == project.id)
+            .order_by(SitePhoto.id)
+        )
+        if sub_code is not None:
+            q = q.where(SubProject.code == sub_code)
+        return [photo_dict(p, code) for p, code in session.execute(q)]
+
+
+def photo_file(who: Actor, project_code: str, photo_id: int, *, thumbnail: bool = False) -> Path:
+    """Where the stored photo (or its thumbnail) is, if the actor may read the project."""
+    with records.read() as session:
+        project = get_project(session, who, project_code)
+        row = session.execute(
+            select(SitePhoto)
+            .join(SubProject, SitePhoto.sub_project_id == SubProject.id)
+            .where(SitePhoto.id == photo_id, SubProject.project_id == project.id)
+        ).first()
+        if row is None:
+            raise NotFound(f"项目 {project_code} 没有照片 #{photo_id}", feature=photo_id)
+        sha = row[0].thumb_sha if thumbnail else row[0].blob_sha
+    found = attachments.blob_store().path(sha)
+    if not found.is_file():
+        raise InvalidRecord(f"照片 #{photo_id} 的文件缺失", feature=photo_id)
+    return found
