@@ -8,26 +8,15 @@ import io
 from pathlib import Path
 
 import pytest
-import shapely
-import shapely.geometry
-from conftest import X0, Y0, cell
 from ledger_fixtures import CODE, project_to
 from PIL import Image
-from pyproj import Transformer
 from records_fixtures import RecordsDB
+from supervision_fixtures import OUTLINE, jpeg, lonlat
 
 from landcon.engine import photos as P
 from landcon.errors import InvalidRecord, NotFound
 from landcon.services import attachments, records, supervision
 from landcon.services import supervision_photos as SP
-
-TO_LONLAT = Transformer.from_crs(4543, 4490, always_xy=True)
-OUTLINE = dict(shapely.geometry.mapping(cell(0, 0)))  # the 100 m cell (0,0) in EPSG:4543
-
-
-def lonlat(x: float, y: float) -> tuple[float, float]:
-    lon, lat = TO_LONLAT.transform(X0 + x, Y0 + y)
-    return float(lon), float(lat)
 
 
 @pytest.mark.parametrize(
@@ -50,24 +39,6 @@ def test_photo_without_position_or_outline_is_flagged() -> None:
     assert P.position_check(None, None, OUTLINE, 4543, 50) == P.PositionCheck(P.NO_POSITION, None)
     check = P.position_check(*lonlat(50, 50), None, None, 50)
     assert (check.status, check.flagged) == (P.NO_OUTLINE, True)
-
-
-def _dms(value: float) -> tuple[float, float, float]:
-    d = int(value)
-    m = int((value - d) * 60)
-    return (float(d), float(m), round((value - d - m / 60) * 3600, 4))
-
-
-def jpeg(path: Path, where: tuple[float, float] | None, *, taken: str = "2026:06:30 10:15:00") -> Path:
-    """A 640 × 480 JPEG with EXIF time and, when ``where`` (lon, lat) is given, GPS position."""
-    image = Image.new("RGB", (640, 480), (90, 140, 60))
-    exif = Image.Exif()
-    exif.get_ifd(0x8769)[0x9003] = taken
-    if where is not None:
-        lon, lat = where
-        exif.get_ifd(0x8825).update({1: "N", 2: _dms(lat), 3: "E", 4: _dms(lon)})
-    image.save(path, format="JPEG", exif=exif)
-    return path
 
 
 def test_exif_position_and_time_are_read(tmp_path: Path) -> None:

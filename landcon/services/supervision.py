@@ -34,6 +34,9 @@ from landcon.services.tasks import parse_date
 from landcon.store.models import PlanVersion, ProgressReport, Project, SubProject, Unit
 
 PLAN_PARCEL_LAYERS = ("CZGHTB", "ZJGGTB")  # plan layers whose parcels carry ZXMBH
+#: Form field names of the progress-report form (web): ``q_<key>`` → 工程量 key, ``f_<n>`` → fund source.
+QUANTITY_FIELDS = {f"q_{key}": key for key in S.QUANTITIES}
+SOURCE_FIELDS = {f"f_{n}": source for n, source in enumerate(S.FUNDING_SOURCES)}
 
 
 def _approved_version(session: Session, project: Project) -> PlanVersion:
@@ -283,10 +286,10 @@ def update_subproject(
         if unit is not None:
             sub.unit = _responsible(session, project, unit)
         session.flush()
-        return sub_dict(sub, _reports(session, sub))
+        return sub_dict(sub, reports_of(session, sub))
 
 
-def _reports(session: Session, sub: SubProject) -> list[ProgressReport]:
+def reports_of(session: Session, sub: SubProject) -> list[ProgressReport]:
     return list(
         session.scalars(
             select(ProgressReport)
@@ -301,7 +304,7 @@ def list_subprojects(who: Actor, project_code: str) -> list[dict[str, Any]]:
     with records.read() as session:
         project = get_project(session, who, project_code)
         subs = session.scalars(select(SubProject).where(SubProject.project_id == project.id).order_by(SubProject.code))
-        return [sub_dict(s, _reports(session, s)) for s in subs]
+        return [sub_dict(s, reports_of(session, s)) for s in subs]
 
 
 def reportable_sub(session: Session, who: Actor, project_code: str, sub_code: str) -> tuple[Project, SubProject]:
@@ -375,7 +378,7 @@ def list_reports(who: Actor, project_code: str, sub_code: str | None = None) -> 
         subs = session.scalars(select(SubProject).where(SubProject.project_id == project.id)).all()
         if sub_code is not None:
             subs = [_sub(session, project, sub_code)]
-        out = [report_dict(r, s.code) for s in subs for r in _reports(session, s)]
+        out = [report_dict(r, s.code) for s in subs for r in reports_of(session, s)]
         return sorted(out, key=lambda r: (r["reported_on"], r["id"]))
 
 
@@ -388,7 +391,7 @@ def funds(who: Actor, project_code: str) -> dict[str, Any]:
         planned = dict((version.indicators.get("investment") or {}).get("by_source_wan") or {})
         subs = session.scalars(select(SubProject).where(SubProject.project_id == project.id)).all()
         budgets = [(s.department or "（未指定部门）", dict(s.budget)) for s in subs]
-        paid = [(s.department or "（未指定部门）", dict(r.disbursed)) for s in subs for r in _reports(session, s)]
+        paid = [(s.department or "（未指定部门）", dict(r.disbursed)) for s in subs for r in reports_of(session, s)]
     summary = S.funds_summary(planned, budgets, paid)
     return {
         "project": project_code,

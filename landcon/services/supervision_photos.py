@@ -9,10 +9,13 @@ the sub-project's outline, or without a position, is flagged (``engine.photos.po
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from landcon import config
 from landcon.engine import photos as P
@@ -20,7 +23,7 @@ from landcon.errors import InvalidRecord, NotFound
 from landcon.services import attachments, records
 from landcon.services.project_access import get_project
 from landcon.services.records import Actor
-from landcon.services.supervision import reportable_sub
+from landcon.services.supervision import checked_report, report_dict, reportable_sub
 from landcon.store.models import Blob, ProgressReport, SitePhoto, SubProject
 
 
@@ -44,12 +47,15 @@ def photo_dict(photo: SitePhoto, sub_code: str) -> dict[str, Any]:
     }
 
 
-def add_photo(
-    who: Actor, project_code: str, sub_code: str, path: str | Path, *, report_id: int | None = None
-) -> dict[str, Any]:
-    """Store one JPEG of a sub-project (and optionally of one of its progress reports) and check
-    where it was taken."""
-    records.require(who, "supervision.report")
+@dataclass(frozen=True)
+class _Prepared:
+    path: Path
+    meta: P.PhotoMeta
+    thumbnail: bytes
+
+
+def _prepare(path: str | Path) -> _Prepared:
+    """Type, size and EXIF of one photo, checked before any transaction."""
     path = Path(path)
     if not path.is_file():
         raise attachments.AttachmentRefused("文件不存在", path=str(path))
@@ -58,37 +64,79 @@ def add_photo(
     if path.stat().st_size > config.attachment_max_bytes():
         raise attachments.AttachmentRefused("照片超过附件大小上限（LANDCON_ATTACHMENT_MAX_MB）", path=str(path))
     data = path.read_bytes()
-    meta = P.read_photo(data, str(path))
-    small = P.thumbnail(data)
+    return _Prepared(path, P.read_photo(data, str(path)), P.thumbnail(data))
+
+
+def _save(
+    session: Session, who: Actor, sub: SubProject, photo: _Prepared, report_id: int | None, filename: str | None
+) -> SitePhoto:
     buffer_m = config.photo_buffer_m()
+    check = P.position_check(photo.meta.lon, photo.meta.lat, sub.geometry, sub.epsg, buffer_m)
+    blob = attachments.store_file(session, photo.path)
+    thumb_sha, thumb_size = attachments.blob_store().put_bytes(photo.thumbnail)
+    if session.get(Blob, thumb_sha) is None:
+        session.add(Blob(sha256=thumb_sha, size=thumb_size, media_type="image/jpeg"))
+    row = SitePhoto(
+        sub_project_id=sub.id,
+        report_id=report_id,
+        blob_sha=blob.sha256,
+        thumb_sha=thumb_sha,
+        filename=(filename or photo.path.name)[:255],
+        taken_at=photo.meta.taken_at,
+        lon=photo.meta.lon,
+        lat=photo.meta.lat,
+        status=check.status,
+        distance_m=check.distance_m,
+        buffer_m=buffer_m,
+        uploaded_by=who.username,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_photo(
+    who: Actor, project_code: str, sub_code: str, path: str | Path, *, report_id: int | None = None
+) -> dict[str, Any]:
+    """Store one JPEG of a sub-project (and optionally of one of its progress reports) and check
+    where it was taken."""
+    records.require(who, "supervision.report")
+    prepared = _prepare(path)
     with records.write(who, "supervision.report") as session:
         _, sub = reportable_sub(session, who, project_code, sub_code)
         if report_id is not None:
             report = session.get(ProgressReport, report_id)
             if report is None or report.sub_project_id != sub.id:
                 raise NotFound(f"子项目 {sub_code} 没有进度填报 #{report_id}", field="report", feature=report_id)
-        check = P.position_check(meta.lon, meta.lat, sub.geometry, sub.epsg, buffer_m)
-        blob = attachments.store_file(session, path)
-        thumb_sha, thumb_size = attachments.blob_store().put_bytes(small)
-        if session.get(Blob, thumb_sha) is None:
-            session.add(Blob(sha256=thumb_sha, size=thumb_size, media_type="image/jpeg"))
-        photo = SitePhoto(
-            sub_project_id=sub.id,
-            report_id=report_id,
-            blob_sha=blob.sha256,
-            thumb_sha=thumb_sha,
-            filename=path.name[:255],
-            taken_at=meta.taken_at,
-            lon=meta.lon,
-            lat=meta.lat,
-            status=check.status,
-            distance_m=check.distance_m,
-            buffer_m=buffer_m,
-            uploaded_by=who.username,
-        )
-        session.add(photo)
+        return photo_dict(_save(session, who, sub, prepared, report_id, None), sub.code)
+
+
+def add_report_with_photos(
+    who: Actor,
+    project_code: str,
+    sub_code: str,
+    photos: Sequence[tuple[Path, str]],
+    **report: Any,
+) -> dict[str, Any]:
+    """One progress report and its photos ((stored file, name the user gave) pairs), all or nothing
+    (the web form). ``report`` takes the arguments of ``supervision.add_report``."""
+    records.require(who, "supervision.report")
+    values = checked_report(
+        report["period"],
+        report["reported_on"],
+        report["percent"],
+        report.get("quantities"),
+        report.get("disbursed"),
+        report.get("issues", ""),
+    )
+    prepared = [(_prepare(path), name) for path, name in photos]
+    with records.write(who, "supervision.report") as session:
+        _, sub = reportable_sub(session, who, project_code, sub_code)
+        row = ProgressReport(sub_project_id=sub.id, reporter=who.username, **values)
+        session.add(row)
         session.flush()
-        return photo_dict(photo, sub.code)
+        saved = [photo_dict(_save(session, who, sub, p, row.id, name), sub.code) for p, name in prepared]
+        return {**report_dict(row, sub.code), "photos": saved}
 
 
 def list_photos(who: Actor, project_code: str, sub_code: str | None = None) -> list[dict[str, Any]]:

@@ -37,6 +37,7 @@ from landcon.web.routes import (
     overview,
     projects,
     review,
+    supervision,
     survey,
     tasks,
 )
@@ -44,7 +45,7 @@ from landcon.web.routes import (
 __all__ = ["COOKIE", "LOGIN_CSRF", "create_app"]
 
 #: The page routers, in the order they are matched (the API follows under /api/v1).
-PAGES = (auth, overview, data, survey, projects, meetings, admin, review, tasks, ledger, ledger_forms)
+PAGES = (auth, overview, data, survey, projects, meetings, admin, review, tasks, ledger, ledger_forms, supervision)
 
 #: Content-Security-Policy: only this site's scripts and nonce-marked inline scripts run; MapLibre needs
 #: blob: workers and images; inline ``style`` attributes are allowed (styles cannot run code).
