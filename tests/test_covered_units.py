@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from plan_fixtures import GOOD, base, box, write_plan
 from records_fixtures import PASSWORD, TOWNSHIP, VILLAGE_CODE
 from sqlalchemy import select
-from web_fixtures import sign_in
+from web_fixtures import csrf_of, sign_in
 
 from landcon.errors import NotFound, PermissionDenied
 from landcon.services import org, overview, plan_reports, projects, records, tasks
@@ -248,7 +248,7 @@ def client(project):
 
 
 def test_web_pages_and_overview_for_a_covered_township(client):
-    tasks.add_task(who("fm_sup"), "核实农户意愿", unit=TOWNSHIP, deadline="2030-01-01", project=CODE)
+    task = tasks.add_task(who("fm_sup"), "核实农户意愿", unit=TOWNSHIP, deadline="2030-01-01", project=CODE)
     assert sign_in(client, "fm_town").status_code == 303
     page = client.get("/projects")
     assert page.status_code == 200 and CODE in page.text
@@ -262,6 +262,9 @@ def test_web_pages_and_overview_for_a_covered_township(client):
     data = client.get("/api/v1/overview").json()
     assert [p["code"] for p in data["projects"]] == [CODE]
     assert data["kpi"]["projects"] == 1
+    done = client.post(f"/tasks/{task['id']}/done", data={"note": "已公示", "csrf_token": csrf_of(client)})
+    assert done.status_code in (200, 303)
+    assert tasks.get_task(who("fm_sup"), task["id"])["status"] == "done"
 
 
 def test_web_refuses_the_project_to_an_uncovered_township(client):
