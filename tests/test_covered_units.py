@@ -141,6 +141,20 @@ def test_covered_units_from_xzq_and_cjdcq_exact_codes_and_new_units_named(record
     }
 
 
+def test_a_new_village_without_cjdcq_is_named_from_the_dltb(records_world, tmp_path):
+    dltb = base()
+    dltb["ZLDWDM"] = ["5301241002010000000"] * 4 + ["5301241002020000000"] * 4
+    dltb["ZLDWMC"] = ["大营村委会"] * 4 + ["新村村委会"] * 4
+    path = tmp_path / "two.gpkg"
+    dltb.to_file(path, layer="DLTB", engine="pyogrio")
+    zone = gpd.GeoDataFrame({"BSM": ["1"]}, geometry=[box(0, 0, 2, 1)], crs="EPSG:4543")
+    zone.to_file(path, layer="YJJBNTBHTB", engine="pyogrio")
+    import_dataset(path, "two")
+    p = submitted(tmp_path, dataset="two")
+    assert _codes(p) == [(TOWNSHIP, "township"), (VILLAGE_CODE, "village"), ("530124100202", "village")]
+    assert [u["name"] for u in p["units"]] == ["款庄镇", "测试村", "新村村委会"]
+
+
 NEW = (OTHER_TOWNSHIP, "530124100202", "530124100203", "530124101301")
 
 
