@@ -166,6 +166,7 @@ def test_leader_is_read_only() -> None:
     assert {a for a in org.PERMISSIONS if org.may({LEADER}, a)} == {
         "user.read",
         "project.read",
+        "project.take_part",  # reading the projects covering the leader's township or village
         "task.read",
         "ledger.read",
         "dataset.read",

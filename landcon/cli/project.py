@@ -27,7 +27,10 @@ def print_project(p: dict[str, Any]) -> None:
         + f"   （审批链 {p['chain']}，记录版本 {p['version']}）"
     )
     if p["units"]:
-        console.print("范围：" + "、".join(u["name"] for u in p["units"]))
+        for level, label in (("township", "涉及乡镇"), ("village", "涉及村")):
+            named = [f"{u['name']}（{u['code']}）" for u in p["units"] if u["level"] == level]
+            if named:
+                console.print(f"{label}：" + "、".join(named))
     for v in p["plan_versions"]:
         state = "已提交（冻结）" if v["frozen"] else "草稿"
         console.print(f"方案版本 {v['number']}：{state}，错误 {v['errors']}，警告 {v['warnings']}，{v['name']}")

@@ -5,7 +5,9 @@ Administrative codes (GB/T 2260 + 统计用区划代码): 省 ``530000``, 州/�
 from its code, so the hierarchy is checked, never typed in.
 
 A user acts only inside its unit's subtree (its own unit and every unit below it): a county-A
-user can neither read nor change county-B's records; a prefecture user sees its counties.
+user can neither read nor change county-B's records; a prefecture user sees its counties. A project
+also has participants: the users of the townships and villages it covers (and of units below them)
+read it (``project.take_part``) and act on their own unit's records, such as their tasks.
 """
 
 from __future__ import annotations
@@ -138,6 +140,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "user.read": frozenset({ADMIN, LEADER}),
     "group.manage": frozenset({ADMIN}),
     "project.read": frozenset(ROLES),
+    # A user of a township or village the project covers (or of a unit below it) reads the project; what
+    # else it may do is its roles' other actions on records of its own unit (its tasks): never the
+    # county's actions (advance, plan upload, opinions), which need the project's county in scope.
+    "project.take_part": frozenset(ROLES),
     "project.create": frozenset({ADMIN, AUTHOR}),
     "project.edit": frozenset({ADMIN, AUTHOR}),
     "project.advance": frozenset({AUTHOR, REVIEWER, SUPERVISOR}),  # refined per stage (workflow.Stage.roles)
@@ -171,6 +177,7 @@ ACTION_NAMES: dict[str, str] = {
     "user.read": "查看用户",
     "group.manage": "管理领导小组",
     "project.read": "查看项目",
+    "project.take_part": "参与所在乡镇/村的项目",
     "project.create": "新建项目",
     "project.edit": "修改项目",
     "project.advance": "推进项目阶段",

@@ -1,4 +1,5 @@
-"""总览: projects by stage, key figures and per-county activity for the actor's scope.
+"""总览: projects by stage, key figures and per-county activity for the actor's scope (its county
+subtree, or for township and village users the projects covering their unit: ``records.projects_clause``).
 
 Figures come from each project's latest plan version (indicators computed by ``plan check``):
 整治规模 = Σ ``area.zzqy_m2``; planned 新增耕地 = Σ ``cultivated.new_m2``; achieved 新增耕地 = the
@@ -43,7 +44,7 @@ def overview(who: Actor) -> dict[str, Any]:
             .join(Unit, Project.county_id == Unit.id)
             .outerjoin(latest, latest.c.project_id == Project.id)
             .outerjoin(PlanVersion, (PlanVersion.project_id == Project.id) & (PlanVersion.number == latest.c.n))
-            .where(Unit.path.startswith(who.unit_path))
+            .where(records.projects_clause(who, Project.id, Unit.path))
             .order_by(Unit.code, Project.code)
         ).all()
     profile = get_profile()

@@ -3,7 +3,8 @@
 Lifecycle rules live in ``engine.workflow``; this module gathers the facts (plan check, opinions,
 open tasks), asks ``check_transition`` and applies the effects in one audited transaction:
 
-- leaving 方案编制 submits the latest draft plan version and freezes it;
+- leaving 方案编制 submits the latest draft plan version and freezes it, and sets the townships and
+  villages the project covers from its 整治区域 (``services.covered_units``);
 - entering a review stage opens a review round with one opinion task per required department of
   the unit that runs the stage (the project's county, its prefecture, or the province);
 - closing a review stage needs every required department's 同意/修改后同意 (conditions written);
@@ -28,7 +29,7 @@ from landcon.engine.indicators import registry as indicators_reg
 from landcon.engine.org import DEPARTMENTS, LEVELS
 from landcon.engine.rules import ERROR, WARNING
 from landcon.errors import InvalidRecord, NotFound, PermissionDenied, TransitionRefused
-from landcon.services import attachments, records
+from landcon.services import attachments, covered_units, records
 from landcon.services.clock import today
 from landcon.services.datasets import readable as dataset_readable
 from landcon.services.datasets import store as dataset_store
@@ -148,7 +149,8 @@ def _overdue_counts(session: Session, project_ids: Sequence[int]) -> dict[int, i
 
 
 def list_projects(who: Actor, *, county: str | None = None, stage: str | None = None) -> list[dict[str, Any]]:
-    """Projects in the actor's scope with their current stage, open review deadline and overdue tasks.
+    """Projects the actor sees (``records.projects_clause``: its county subtree, or the projects covering
+    its township or village) with their current stage, open review deadline and overdue tasks.
 
     One statement: projects ⋈ units, with the overdue-task count and the open review deadline as
     per-project correlated subqueries (index lookups on ``project_id``), so a county's listing
@@ -171,8 +173,9 @@ def list_projects(who: Actor, *, county: str | None = None, stage: str | None = 
         scope_unit: Unit | None = None
         if county:
             scope_unit = unit_by_code(session, county)
-            records.visible(who, scope_unit, f"单位 {county}")
-        elif who.unit_id is not None:
+            if not who.unit_path.startswith(scope_unit.path):  # a participant may name its own county
+                records.visible(who, scope_unit, f"单位 {county}")
+        elif who.unit_id is not None and who.unit_level == "county":
             scope_unit = session.get(Unit, who.unit_id)
         q = (
             select(
@@ -193,6 +196,8 @@ def list_projects(who: Actor, *, county: str | None = None, stage: str | None = 
             q = q.where(Project.county_id == scope_unit.id)
         elif scope_unit is not None:
             q = q.where(Unit.path.startswith(scope_unit.path))
+        if who.unit_level != "county":  # a county user's scope is its county_id, above
+            q = q.where(records.projects_clause(who, Project.id, Unit.path))
         if stage:
             q = q.where(Project.stage == stage)
         return [
@@ -610,6 +615,7 @@ def _transition(who: Actor, code: str, action: str, comment: str, expected_versi
             if project.stage == chain.submit_from and latest is not None:
                 latest.status, latest.submitted_at = SUBMITTED, utcnow()
                 project.pbf_adjusted = latest.pbf_adjusted
+                covered_units.replace(session, project, latest)
             if rnd is not None:
                 rnd.outcome, rnd.closed_at, rnd.closed_by, rnd.comment = "passed", utcnow(), who.username, comment
             nxt = wf.next_stage(chain, project.stage, pbf_adjusted=project.pbf_adjusted)

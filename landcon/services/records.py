@@ -12,20 +12,21 @@ conflict becomes ``Conflict`` and a constraint violation ``InvalidRecord`` — n
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from landcon import config
-from landcon.engine.org import ACTION_NAMES, ADMIN, LEVELS, PROVINCE, ROLES, may
+from landcon.engine.org import ACTION_NAMES, ADMIN, LEVELS, PROVINCE, ROLES, TOWNSHIP, may
 from landcon.errors import Conflict, DatabaseError, InvalidRecord, NotFound, PermissionDenied
 
 if TYPE_CHECKING:  # SQLAlchemy is imported by the functions that open the database (fast CLI start)
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import QueryableAttribute, Session
+    from sqlalchemy.sql.elements import ColumnElement
 
     from landcon.store import db as store_db
-    from landcon.store.models import Unit, User
+    from landcon.store.models import Project, Unit, User
 
 _DATABASES: dict[str, store_db.Database] = {}
 
@@ -174,6 +175,61 @@ def visible(who: Actor, unit: Unit, what: str) -> None:
     """Records outside the actor's subtree are reported as missing."""
     if not in_scope(who, unit.path):
         raise NotFound(f"{what} 不存在或不在 {who.unit_name} 的管辖范围内")
+
+
+def participant_paths(who: Actor) -> list[str]:
+    """The paths of the actor's unit and its ancestors at township and village level: a project covering
+    one of them has the actor as a participant (empty for users above the townships, or without the
+    ``project.take_part`` role)."""
+    if not may(who.roles, "project.take_part"):
+        return []
+    parts = who.unit_path.strip("/").split("/")
+    first = LEVELS.index(TOWNSHIP)
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(first, len(parts))]
+
+
+def covers(session: Session, who: Actor, project: Project) -> bool:
+    """Whether the actor may see ``project``: its county is in the actor's subtree (jurisdiction), or the
+    project covers the actor's township or village or a unit above it up to the township (participation:
+    ``ProjectUnit`` rows, computed from the plan at submission)."""
+    if in_scope(who, project.county.path):
+        return True
+    paths = participant_paths(who)
+    if not paths:
+        return False
+    from sqlalchemy import select
+
+    from landcon.store.models import ProjectUnit, Unit
+
+    q = (
+        select(ProjectUnit.unit_id)
+        .join(Unit, ProjectUnit.unit_id == Unit.id)
+        .where(ProjectUnit.project_id == project.id, Unit.path.in_(paths))
+    )
+    return session.scalars(q.limit(1)).first() is not None
+
+
+def projects_clause(
+    who: Actor, project_id: QueryableAttribute[int], county_path: QueryableAttribute[str]
+) -> ColumnElement[bool]:
+    """``covers`` as a SQL condition over a project's id and its county's path, for listings."""
+    from sqlalchemy import or_, select
+    from sqlalchemy.orm import aliased
+
+    from landcon.store.models import ProjectUnit, Unit
+
+    jurisdiction = county_path.startswith(who.unit_path)
+    paths: Sequence[str] = participant_paths(who)
+    if not paths:
+        return jurisdiction
+    covered = aliased(Unit)
+    taking_part = (
+        select(ProjectUnit.project_id)
+        .join(covered, ProjectUnit.unit_id == covered.id)
+        .where(covered.path.in_(paths))
+        .correlate(None)
+    )
+    return or_(jurisdiction, project_id.in_(taking_part))
 
 
 def level_rank(level: str) -> int:
