@@ -182,6 +182,7 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
             (*deal, "--contract", "入市JSON3", "--parcel", "530124100201JA00011", "--price", "nan", "--area-mu", "9"),
         ),
         "ledger market list": c(("--as", prov), ("--unit", NOPE, "--as", prov)),
+        "monitor run": c((ACCEPTED, "--out", f"{tmp}/mon", "--as", sup), (NOPE, "--as", sup)),
         "audit verify": c((), ("--as", NOPE)),
         "audit anchor": c((), ("--as", NOPE)),
         "backup": c((f"{tmp}/backup",), (w["src"],)),

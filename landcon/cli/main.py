@@ -29,6 +29,7 @@ GROUPS: dict[str, Group] = {
     "group": Group("landcon.cli.group", "领导小组 / leading groups"),
     "audit": Group("landcon.cli.audit", "审计日志 / audit trail"),
     "profile": Group("landcon.cli.profile", "省份档案 / province profile"),
+    "monitor": Group("landcon.cli.monitor", "实施监管：变更调查比对、变化图斑 / change detection"),
 }
 
 app = typer.Typer(
