@@ -187,6 +187,7 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         ),
         "ledger market list": c(("--as", prov), ("--unit", NOPE, "--as", prov)),
         "monitor run": c((ACCEPTED, "--out", f"{tmp}/mon", "--as", sup), (NOPE, "--as", sup)),
+        "monitor batch": c((ACCEPTED, "--workers", "1", "--out", f"{tmp}/mb", "--as", sup), (NOPE, "--as", sup)),
         "audit verify": c((), ("--as", NOPE)),
         "audit anchor": c((), ("--as", NOPE)),
         "backup": c((f"{tmp}/backup",), (w["src"],)),

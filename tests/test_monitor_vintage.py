@@ -1,7 +1,8 @@
 """``landcon data synth-vintage`` end to end: a small synthetic county, its demo plan and records
 (``admin seed-demo``), a generated vintage imported with --replace, and ``landcon monitor run``
 finding what the generator drew: new farmland carried out, not carried out and turned to forest,
-and the unplanned intrusion (SQLite)."""
+and the unplanned intrusion (SQLite); the same project
+as a batch of one on a local Dask cluster."""
 
 from __future__ import annotations
 
@@ -46,7 +47,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
         again = _ok("data", "synth-vintage", "demo", "--plan", str(plan), "--out", str(root / "w.gpkg"), "--seed", "2")
         _ok("data", "import", drawn["path"], "--name", "demo", "--replace")
         run = _ok("monitor", "run", ACCEPTED, "--as", "demo_supervisor")
-        yield {"root": root, "drawn": drawn, "again": again, "run": run, "data": root / "data"}
+        batch = _ok(
+            "monitor", "batch", ACCEPTED, "--workers", "1", "--out", str(root / "mb"), "--as", "demo_supervisor"
+        )
+        yield {"root": root, "drawn": drawn, "again": again, "run": run, "batch": batch, "data": root / "data"}
 
 
 def test_the_vintage_is_deterministic_and_draws_each_kind(world) -> None:
@@ -76,3 +80,14 @@ def test_monitor_finds_each_class_and_the_intrusion(world) -> None:
     assert classes["unplanned_construction"]["area_m2"] == pytest.approx(float(intruded["TBMJ"].iloc[0]), abs=0.02)
     lost = changes[changes["CLASS"] == "lost"]
     assert len(set(lost["AFTER_DLBM"])) == 1 and set(lost["AFTER_DLBM"]) <= set(LOST_CLASSES)
+
+
+def test_the_batch_on_dask_gives_the_same_areas_as_a_single_run(world) -> None:
+    batch, run = world["batch"], world["run"]
+    (row,) = batch["projects"]
+    assert {k: row[k] for k in run["classes"]} == {k: c["area_m2"] for k, c in run["classes"].items()}
+    assert (row["before_version"], row["after_version"]) == (1, 2)
+    folder = Path(batch["out_dir"])
+    assert sorted(p.name for p in folder.iterdir()) == [ACCEPTED, "monitor-batch.json"]
+    single = json.loads((folder / ACCEPTED / "monitor.json").read_text(encoding="utf-8"))
+    assert single["classes"] == run["classes"]

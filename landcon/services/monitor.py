@@ -11,8 +11,12 @@ layer, ``CHANGES``: every class's cells).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,17 +103,20 @@ def _zone(store: DatasetStore, dataset: str, version: int, layer: str) -> list[o
     return list(np.asarray(store.read_layer(dataset, layer, columns=[], version=version).geometry.array))
 
 
-def detect(
-    who: Actor,
-    project_code: str,
-    *,
-    vintage: int | None = None,
-    out: str | Path | None = None,
-    progress: Progress | ProgressCallback | None = None,
-) -> MonitorRun:
-    """Detect the changes of project ``project_code`` between its approved plan's dataset version
-    and ``vintage`` (a dataset version; ``None``: the current one) and write the results."""
-    p = as_progress(progress)
+@dataclass(frozen=True)
+class Inputs:
+    """What one detection reads, resolved (and permitted) for the acting user."""
+
+    project: str
+    dataset: str
+    plan_version: int
+    before_version: int
+    after_version: int
+    epsg: int
+
+
+def resolve(who: Actor, project_code: str, vintage: int | None = None) -> Inputs:
+    """The project's dataset and versions to compare; refusals as ``detect``'s."""
     dataset, number, recorded = _approved(who, project_code)
     store = DatasetStore(config.data_dir())
     if not store.exists(dataset):
@@ -126,31 +133,63 @@ def detect(
         raise CRSError(
             f"变更调查版本 {after_version} 的坐标系与基期版本 {before_version} 不一致", layer=DLTB, feature=dataset
         )
+    return Inputs(project_code, dataset, number, before_version, after_version, epsg)
+
+
+def detect(
+    who: Actor,
+    project_code: str,
+    *,
+    vintage: int | None = None,
+    out: str | Path | None = None,
+    progress: Progress | ProgressCallback | None = None,
+) -> MonitorRun:
+    """Detect the changes of project ``project_code`` between its approved plan's dataset version
+    and ``vintage`` (a dataset version; ``None``: the current one) and write the results."""
+    inputs = resolve(who, project_code, vintage)
+    target = Path(out) if out is not None else result_dir(project_code)
     with tempfile.TemporaryDirectory() as tmp:
-        plan = read_plan(projects.export_plan(who, project_code, number, Path(tmp) / "plan"), epsg)
+        folder = projects.export_plan(who, project_code, inputs.plan_version, Path(tmp) / "plan")
+        data = run_resolved(inputs, str(folder), str(config.data_dir()), str(target), progress=progress)
+    return MonitorRun(target.resolve(), data)
+
+
+def run_resolved(
+    inputs: Inputs,
+    plan_folder: str,
+    data_dir: str,
+    out: str,
+    *,
+    progress: Progress | ProgressCallback | None = None,
+) -> dict[str, Any]:
+    """Compute and write one detection from resolved inputs and an exported plan folder (no records
+    database: what a batch worker runs); returns monitor.json."""
+    p = as_progress(progress)
+    store = DatasetStore(Path(data_dir))
+    plan = read_plan(plan_folder, inputs.epsg)
     p.report("读取数据", 0.0)
     zzqy = plan.layer(ZZQY)
+    dataset, before_version = inputs.dataset, inputs.before_version
     result = detect_changes(
         _dltb(store, dataset, before_version),
-        _dltb(store, dataset, after_version),
+        _dltb(store, dataset, inputs.after_version),
         list(zzqy.geometry.array) if zzqy is not None else [],
         plan_parcels(plan),
-        epsg,
+        inputs.epsg,
         red_line=_zone(store, dataset, before_version, RED_LINE),
         permanent_farmland=_zone(store, dataset, before_version, PERMANENT_FARMLAND),
         progress=p,
     )
     data = {
-        "project": project_code,
+        "project": inputs.project,
         "dataset": dataset,
-        "plan_version": number,
+        "plan_version": inputs.plan_version,
         "before_version": before_version,
-        "after_version": after_version,
+        "after_version": inputs.after_version,
         **result.to_dict(),
     }
-    target = Path(out) if out is not None else result_dir(project_code)
-    _write(result, data, target)
-    return MonitorRun(target.resolve(), data)
+    _write(result, data, Path(out))
+    return data
 
 
 def _write(result: ChangeDetection, data: dict[str, Any], target: Path) -> None:
@@ -165,3 +204,71 @@ def _write(result: ChangeDetection, data: dict[str, Any], target: Path) -> None:
         (tmp / "monitor.json").write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
         write_monitor_xlsx(result, tmp / "monitor.xlsx", meta)
         write_layers({MAP_LAYER: result.parcels()}, tmp / "changes.gpkg", "gpkg")
+
+
+# ---------------------------------------------------------------------------------------------
+# Many projects on Dask distributed
+# ---------------------------------------------------------------------------------------------
+
+
+def _project_task(inputs: Inputs, plan_folder: str, data_dir: str, out: str) -> dict[str, Any]:
+    """One project on a Dask worker: the detection written to ``out``; returns its summary row."""
+    data = run_resolved(inputs, plan_folder, data_dir, out)
+    areas = {code: c["area_m2"] for code, c in data["classes"].items()}
+    keys = ("project", "dataset", "plan_version", "before_version", "after_version", "planned_new_farmland_m2")
+    return {**{k: data[k] for k in keys}, **areas}
+
+
+def detect_batch(
+    who: Actor,
+    project_codes: Sequence[str],
+    *,
+    vintage: int | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    out: str | Path | None = None,
+    progress: Progress | ProgressCallback | None = None,
+) -> MonitorRun:
+    """Detect the changes of many projects (typically one per county) in parallel on Dask distributed.
+
+    Permissions and versions are resolved here for ``who`` before any work starts; the workers read
+    only the data directory and the exported plans (a ``LocalCluster`` of processes by default;
+    ``scheduler`` "tcp://host:8786" uses a cluster whose workers see the same files). Each project's
+    results go to ``out/PROJECT/``; ``monitor-batch.json`` has one row per project (class areas)."""
+    p = as_progress(progress)
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    if not project_codes:
+        raise InvalidRecord("未指定项目 / no project given")
+    resolved = [resolve(who, code, vintage) for code in dict.fromkeys(project_codes)]
+    target = (Path(out) if out is not None else Path.cwd() / "monitor-batch").resolve()
+    data_dir = str(config.data_dir().resolve())
+    with staged_folder(target) as tmp, contextlib.ExitStack() as cleanup:
+        plans = tmp / ".plans"
+        for i in resolved:
+            projects.export_plan(who, i.project, i.plan_version, plans / i.project)
+        if scheduler is None:
+            n = workers or max(1, min(len(resolved), os.cpu_count() or 1))
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+            cleanup.callback(cluster.close)
+            client = Client(cluster)
+        else:
+            client = Client(scheduler)
+        try:
+            futures = [
+                client.submit(
+                    _project_task, i, str(plans / i.project), data_dir, str(tmp / i.project), key=f"monitor-{i.project}"
+                )
+                for i in resolved
+            ]
+            rows: dict[str, dict[str, Any]] = {}
+            for k, future in enumerate(as_completed(futures)):
+                row = future.result()
+                rows[row["project"]] = row
+                p.report("批量变化监测 / monitor batch", (k + 1) / len(futures))
+        finally:
+            client.close()
+        shutil.rmtree(plans)
+        batch = {"projects": [rows[i.project] for i in resolved]}
+        (tmp / "monitor-batch.json").write_text(json.dumps(batch, ensure_ascii=False, indent=1), encoding="utf-8")
+    return MonitorRun(target, batch, ["monitor-batch.json", *(i.project for i in resolved)])
