@@ -33,7 +33,7 @@ from landcon.engine import codes
 from landcon.engine.area import ellipsoid_area
 from landcon.engine.indicators._common import Floats, Geoms, is_cultivated, m2, sum_by, three_class, union
 from landcon.engine.indicators.states import Parcel, dltb_attributes
-from landcon.engine.overlay import clip, overlay_pairs
+from landcon.engine.overlay import Pairs, clip, overlay_pairs
 from landcon.engine.progress import Progress, ProgressCallback, as_progress
 
 ACHIEVED = "achieved"
@@ -126,6 +126,24 @@ def _areas(attrs: pd.DataFrame, geoms: Geoms, epsg: int) -> tuple[Floats, Floats
     return tbmj, net
 
 
+def _vintage_pairs(after: Geoms, before: Geoms, epsg: int) -> Pairs:
+    """``overlay_pairs(after, before)`` where both tile the same ground: a piece identical in both
+    (same WKB, the usual case for an unchanged 图斑) pairs with itself at share 1 and only the rest
+    is intersected (two tilings: what one identical pair covers, no other piece overlaps)."""
+    a_wkb = shapely.to_wkb(after) if len(after) else np.zeros(0, dtype=object)
+    b_index = {w: j for j, w in enumerate(shapely.to_wkb(before))} if len(before) else {}
+    match = np.asarray([b_index.get(w, -1) for w in a_wkb], dtype=np.intp)
+    same = np.flatnonzero(match >= 0)
+    a_rest = np.flatnonzero(match < 0)
+    b_rest = np.setdiff1d(np.arange(len(before), dtype=np.intp), match[same])
+    rest = overlay_pairs(after[a_rest], before[b_rest], epsg)
+    index = np.concatenate([same, a_rest[rest.index]]).astype(np.intp)
+    area = np.concatenate([match[same], b_rest[rest.area]]).astype(np.intp)
+    geoms = np.concatenate([after[same], rest.geometry]) if len(index) else np.zeros(0, dtype=object)
+    share = np.concatenate([np.ones(len(same)), rest.share])
+    return Pairs(area, index, np.asarray(geoms, dtype=object), share)
+
+
 def _cells(
     before: gpd.GeoDataFrame, vintage: gpd.GeoDataFrame, zzqy: object, parcels: Sequence[Parcel], epsg: int
 ) -> pd.DataFrame:
@@ -137,7 +155,7 @@ def _cells(
     b_geoms = np.asarray(before.geometry.array, dtype=object)
     b_cut = clip(b_geoms, zzqy, epsg)
     b_dlbm = dltb_attributes(before)["DLBM"].to_numpy(dtype=object)
-    pairs = overlay_pairs(cut.geometry, b_cut.geometry, epsg)
+    pairs = _vintage_pairs(cut.geometry, b_cut.geometry, epsg)
     v_idx = cut.index[pairs.index]
     share = cut.share[pairs.index] * pairs.share
     geoms = pairs.geometry
@@ -244,22 +262,13 @@ def detect_changes(
         ),
     ]
     p.report("生态保护红线与永久基本农田", 0.8)
-    if red_line is not None:
-        zone = _zone_cells(cells, np.asarray(list(red_line), dtype=object), epsg)
-        changed = (zone["AFTER_DLBM"] != zone["BEFORE_DLBM"]).to_numpy()
-        classes.append(_class(RED_LINE, zone, changed, crs, net=False, grades=False))
-    else:
-        classes.append(_class(RED_LINE, cells, np.zeros(len(cells), dtype=bool), crs, net=False, grades=False))
-    if permanent_farmland is not None:
-        zone = _zone_cells(cells, np.asarray(list(permanent_farmland), dtype=object), epsg)
-        gone = is_cultivated(zone["BEFORE_DLBM"].to_numpy(dtype=object)) & ~is_cultivated(
-            zone["AFTER_DLBM"].to_numpy(dtype=object)
-        )
-        classes.append(_class(PERMANENT_FARMLAND_LOST, zone, gone, crs, net=False, grades=False))
-    else:
-        classes.append(
-            _class(PERMANENT_FARMLAND_LOST, cells, np.zeros(len(cells), dtype=bool), crs, net=False, grades=False)
-        )
+    changed = a != b
+    gone = b_cult & ~a_cult
+    for code, zone, mask in ((RED_LINE, red_line, changed), (PERMANENT_FARMLAND_LOST, permanent_farmland, gone)):
+        # Only the cells of the class's kind are clipped to the zone.
+        rows = cells.loc[mask].reset_index(drop=True) if zone is not None else cells.iloc[0:0]
+        inside = _zone_cells(rows, np.asarray(list(zone), dtype=object), epsg) if zone is not None else rows
+        classes.append(_class(code, inside, np.ones(len(inside), dtype=bool), crs, net=False, grades=False))
     level1 = np.asarray([str(x)[:2] for x in a], dtype=object)
     classes.append(_class(CULTIVATED_TO_GGL, cells, b_cult & np.isin(level1, GGL_LEVEL1), crs, net=False, grades=False))
     planned = m2(cells["AREA_M2"].to_numpy(dtype=np.float64)[conversion].sum())
