@@ -19,7 +19,7 @@ from ledger_fixtures import CODE, project_to
 from plan_fixtures import box
 from records_fixtures import TOWNSHIP
 
-from landcon.errors import DatasetNotFound, NotFound, TransitionRefused
+from landcon.errors import DatasetNotFound, InvalidRecord, NotFound, TransitionRefused
 from landcon.services import monitor, projects, records
 from landcon.services.datasets import import_dataset
 from landcon.store.layers import read_vector_layer
@@ -100,3 +100,10 @@ def test_refusals(world, tmp_path) -> None:
     with pytest.raises(TransitionRefused, match="方案获批后"):
         monitor.detect(records.actor("fm_sup"), "FM-2027-09", out=tmp_path / "z")
     assert not (tmp_path / "x").exists() and not (tmp_path / "z").exists()
+
+
+def test_a_project_code_that_is_not_a_folder_name_is_refused() -> None:
+    for code in ("../x", "a/b", ".hidden", ""):
+        with pytest.raises(InvalidRecord):
+            monitor.result_dir(code)
+    assert monitor.result_dir("FM-2027-01").name == "FM-2027-01"

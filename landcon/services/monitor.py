@@ -62,9 +62,16 @@ class MonitorRun:
         return {"out_dir": str(self.out_dir), "files": self.files, **self.data}
 
 
+def _folder_name(project: str) -> str:
+    """The project code as one folder name (a code that is not one is refused, never followed)."""
+    if not project or project.startswith(".") or any(c in project for c in "/\\\0:"):
+        raise InvalidRecord(f"项目编号 {project!r} 不能用作文件夹名", field="project", feature=project)
+    return project
+
+
 def result_dir(project: str) -> Path:
     """A project's standard monitoring folder, DATA_DIR/results/monitor/PROJECT."""
-    return results_dir("monitor", project).resolve()
+    return results_dir("monitor", _folder_name(project)).resolve()
 
 
 def _approved(who: Actor, code: str) -> tuple[str, int, int | None]:
@@ -77,7 +84,7 @@ def _approved(who: Actor, code: str) -> tuple[str, int, int | None]:
             raise TransitionRefused(f"项目 {code} 当前处于“{project.stage_name}”阶段：方案获批后才能进行变化监测")
         version = session.scalars(
             select(PlanVersion)
-            .where(PlanVersion.project_id == project.id, PlanVersion.status == "submitted")
+            .where(PlanVersion.project_id == project.id, PlanVersion.status == projects.SUBMITTED)
             .order_by(PlanVersion.number.desc())
             .limit(1)
         ).first()
@@ -133,7 +140,7 @@ def resolve(who: Actor, project_code: str, vintage: int | None = None) -> Inputs
         raise CRSError(
             f"变更调查版本 {after_version} 的坐标系与基期版本 {before_version} 不一致", layer=DLTB, feature=dataset
         )
-    return Inputs(project_code, dataset, number, before_version, after_version, epsg)
+    return Inputs(_folder_name(project_code), dataset, number, before_version, after_version, epsg)
 
 
 def detect(
