@@ -216,8 +216,13 @@ def _class(code: str, cells: pd.DataFrame, mask: np.ndarray, crs: object, *, net
 
 
 def _zone_cells(cells: pd.DataFrame, zone: Geoms, epsg: int) -> pd.DataFrame:
-    """The cells' parts inside a zone layer (areas × the ellipsoid share inside)."""
-    part = clip(np.asarray(cells["geometry"].to_numpy(), dtype=object), union(list(zone)), epsg)
+    """The cells' parts inside a zone layer (areas × the ellipsoid share inside); only the zone
+    polygons that meet a cell are united (a county's 永农 has as many polygons as DLTB has 图斑)."""
+    geoms = np.asarray(cells["geometry"].to_numpy(), dtype=object)
+    near = np.zeros(0, dtype=np.intp)
+    if len(geoms) and len(zone):
+        near = np.unique(shapely.STRtree(zone).query(geoms, predicate="intersects")[1])
+    part = clip(geoms, union(list(zone[near])), epsg)
     rows = cells.iloc[part.index].reset_index(drop=True)
     return rows.assign(AREA_M2=rows["AREA_M2"] * part.share, NET_M2=rows["NET_M2"] * part.share, geometry=part.geometry)
 
