@@ -88,6 +88,10 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
             (f"{tmp}/missing", "--dataset", "demo", "--out", f"{tmp}/rep2"),
         ),
         "plan diff": c((w["plan"], w["plan"], "--dataset", "demo"), (w["plan"], f"{tmp}/missing", "--dataset", "demo")),
+        "data synth-vintage": c(
+            ("demo", "--plan", w["plan"], "--out", f"{tmp}/vintage.gpkg"),
+            (NOPE, "--plan", w["plan"], "--out", f"{tmp}/vintage2.gpkg"),
+        ),
         "realloc synth": c(("demo", "--out", f"{tmp}/ri"), (NOPE, "--out", f"{tmp}/ri2")),
         "realloc run": c(
             (*realloc_in, "--out", f"{tmp}/rr", "--time-limit", "20"),
@@ -206,6 +210,8 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "supervise photo list": c((ACCEPTED, "--as", author), (NOPE, "--as", author)),
         "supervise report list": c((ACCEPTED, "--as", author), (NOPE, "--as", author)),
         "supervise funds": c((ACCEPTED, "--as", author), (NOPE, "--as", author)),
+        "monitor run": c((ACCEPTED, "--out", f"{tmp}/mon", "--as", sup), (NOPE, "--as", sup)),
+        "monitor batch": c((ACCEPTED, "--workers", "1", "--out", f"{tmp}/mb", "--as", sup), (NOPE, "--as", sup)),
         "audit verify": c((), ("--as", NOPE)),
         "audit anchor": c((), ("--as", NOPE)),
         "backup": c((f"{tmp}/backup",), (w["src"],)),

@@ -207,3 +207,43 @@ def list_(as_json: JsonOpt = False) -> None:
         return
     for row in rows:
         console.print(f"{row['name']}  {row['imported_at']}  {row['counts']}")
+
+
+@app.command("synth-vintage")
+def synth_vintage(
+    dataset: Annotated[str, typer.Argument(help="已导入的数据集名称 / imported dataset name")],
+    plan: Annotated[Path, typer.Option("--plan", help="实施方案文件夹 / plan folder (plan.gpkg + plan.yaml)")],
+    out: Annotated[Path, typer.Option("--out", help="输出路径 / output path")],
+    seed: Annotated[int, typer.Option("--seed", help="随机种子 / random seed")] = 0,
+    achieved: Annotated[
+        float, typer.Option("--achieved", help="已实施的新增耕地图斑比例 / share of new-farmland parcels carried out")
+    ] = 0.6,
+    fmt: Annotated[str, typer.Option("--format", help="gpkg | gdb | shp | parquet")] = "gpkg",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="覆盖已有输出 / replace output")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """生成模拟的年度变更调查数据（部分方案已实施、一处规划外建设） / generate a later survey vintage."""
+    if fmt not in ("gpkg", "gdb", "shp", "parquet"):
+        raise typer.BadParameter("--format 必须是 gpkg、gdb、shp 或 parquet", param_hint="--format")
+    with progress_bar(not as_json) as progress:
+        result = run_service(
+            lambda: datasets.synthesise_vintage(
+                dataset,
+                plan,
+                out,
+                seed=seed,
+                achieved_share=achieved,
+                fmt=fmt,  # type: ignore[arg-type]
+                overwrite=overwrite,
+                progress=progress,
+            ),
+            as_json=as_json,
+        )
+    if as_json:
+        print_json(result)
+        return
+    console.print(
+        f"已生成 {result['path']}：新增耕地已实施 {len(result['achieved'])} 处、改作他用 {len(result['lost'])} 处、"
+        f"未实施 {len(result['not_yet'])} 处；规划外建设占用图斑 {result['intrusion']}"
+    )
+    console.print(f"导入：landcon data import {result['path']} --name {dataset} --replace")

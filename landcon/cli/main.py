@@ -30,6 +30,7 @@ GROUPS: dict[str, Group] = {
     "audit": Group("landcon.cli.audit", "审计日志 / audit trail"),
     "profile": Group("landcon.cli.profile", "省份档案 / province profile"),
     "supervise": Group("landcon.cli.supervise", "实施监管：子项目、进度填报、资金 / implementation supervision"),
+    "monitor": Group("landcon.cli.monitor", "实施监管：变更调查比对、变化图斑 / change detection"),
 }
 
 app = typer.Typer(

@@ -510,3 +510,50 @@ def synthesise(
         "epsg": epsg,
         "counts": {n: len(f) for n, f in layers.items()},
     }
+
+
+def synthesise_vintage(
+    dataset: str,
+    plan: str | Path,
+    out: str | Path,
+    *,
+    seed: int = 0,
+    achieved_share: float = 0.6,
+    fmt: SourceFormat = "gpkg",
+    overwrite: bool = False,
+    progress: Progress | ProgressCallback | None = None,
+) -> dict[str, Any]:
+    """Write a later survey vintage of ``dataset`` (its current version) on which the plan folder
+    ``plan`` is partly carried out, with one unplanned intrusion (``synth.vintage``), to ``out``."""
+    progress = as_progress(progress)
+    from landcon.services.plan import read_plan
+    from landcon.store.layers import write_layers
+    from landcon.synth.vintage import generate_vintage
+
+    if not 0.0 < achieved_share < 1.0:
+        raise LandconError("--achieved 应在 0 与 1 之间 / --achieved must be between 0 and 1")
+    target = store()
+    if not target.exists(dataset):
+        raise DatasetNotFound(f"数据集不存在 / no such dataset: {dataset}")
+    m = target.manifest(dataset)
+    epsg = int(str(m["crs"]["DLTB"]).split(":")[-1])
+    progress.report("读取 / reading", 0.0)
+    layers = {name: target.read_layer(dataset, name) for name in m.get("layers", {})}
+    the_plan = read_plan(plan, epsg)
+    progress.report("生成 / generating", 0.3)
+    try:
+        vintage, drawn = generate_vintage(layers, the_plan, epsg, seed=seed, achieved_share=achieved_share)
+    except ValueError as exc:  # the plan or the zone leaves nothing to draw, named by the generator
+        raise LandconError(f"无法生成变更调查数据 / cannot generate the vintage: {exc}", path=str(plan)) from exc
+    progress.report("写出 / writing", 0.8)
+    path = write_layers(vintage, out, fmt, overwrite=overwrite)
+    progress.report("写出 / writing", 1.0)
+    return {
+        "path": str(path),
+        "format": fmt,
+        "dataset": dataset,
+        "dataset_version": int(m.get("version", 1)),
+        "seed": seed,
+        **drawn,
+        "counts": {n: len(f) for n, f in vintage.items()},
+    }
