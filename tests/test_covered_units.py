@@ -245,7 +245,7 @@ def test_cli_project_show_lists_the_covered_units_to_a_covered_village(project):
     result = CliRunner().invoke(app, ["project", "show", CODE, "--as", "village_rep"])
     assert result.exit_code == 0, result.output
     assert "涉及乡镇：款庄镇（530124100）" in result.output
-    assert "涉及村：测试村（530124100201）" in result.output
+    assert "涉及行政村：测试村（530124100201）" in result.output
     refused = CliRunner().invoke(app, ["project", "show", CODE, "--as", "east_rep"])
     assert refused.exit_code == 2 and "不存在" in refused.output
 

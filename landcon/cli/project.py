@@ -27,7 +27,10 @@ def print_project(p: dict[str, Any]) -> None:
         + f"   （审批链 {p['chain']}，记录版本 {p['version']}）"
     )
     if p["units"]:
-        for level, label in (("township", "涉及乡镇"), ("village", "涉及村")):
+        from landcon.services import indicators
+
+        levels = (("township", "area.townships"), ("village", "area.villages"))
+        for level, label in ((lv, indicators.label(key)) for lv, key in levels):
             named = [f"{u['name']}（{u['code']}）" for u in p["units"] if u["level"] == level]
             if named:
                 console.print(f"{label}：" + "、".join(named))
