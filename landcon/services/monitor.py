@@ -11,9 +11,7 @@ layer, ``CHANGES``: every class's cells).
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -34,6 +32,7 @@ from landcon.engine.schema import DLTB_COLUMNS
 from landcon.errors import CRSError, DatasetNotFound, InvalidRecord, TransitionRefused
 from landcon.reports.monitor_xlsx import write_monitor_xlsx
 from landcon.services import projects, records
+from landcon.services.cluster import run_tasks
 from landcon.services.jobs import results_dir
 from landcon.services.plan import pinned_dataset_version, read_plan
 from landcon.services.project_access import get_project
@@ -243,39 +242,23 @@ def detect_batch(
     ``scheduler`` "tcp://host:8786" uses a cluster whose workers see the same files). Each project's
     results go to ``out/PROJECT/``; ``monitor-batch.json`` has one row per project (class areas)."""
     p = as_progress(progress)
-    from dask.distributed import Client, LocalCluster, as_completed
-
     if not project_codes:
         raise InvalidRecord("未指定项目 / no project given")
     resolved = [resolve(who, code, vintage) for code in dict.fromkeys(project_codes)]
     target = (Path(out) if out is not None else Path.cwd() / "monitor-batch").resolve()
     data_dir = str(config.data_dir().resolve())
-    with staged_folder(target) as tmp, contextlib.ExitStack() as cleanup:
+    with staged_folder(target) as tmp:
         plans = tmp / ".plans"
         for i in resolved:
             projects.export_plan(who, i.project, i.plan_version, plans / i.project)
-        if scheduler is None:
-            n = workers or max(1, min(len(resolved), os.cpu_count() or 1))
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
-            cleanup.callback(cluster.close)
-            client = Client(cluster)
-        else:
-            client = Client(scheduler)
-        try:
-            futures = [
-                client.submit(
-                    _project_task, i, str(plans / i.project), data_dir, str(tmp / i.project), key=f"monitor-{i.project}"
-                )
-                for i in resolved
-            ]
-            rows: dict[str, dict[str, Any]] = {}
-            for k, future in enumerate(as_completed(futures)):
-                row = future.result()
-                rows[row["project"]] = row
-                p.report("批量变化监测 / monitor batch", (k + 1) / len(futures))
-        finally:
-            client.close()
+        tasks = [
+            (f"monitor-{i.project}", _project_task, (i, str(plans / i.project), data_dir, str(tmp / i.project)))
+            for i in resolved
+        ]
+        results = run_tasks(
+            tasks, scheduler=scheduler, workers=workers, progress=p, stage="批量变化监测 / monitor batch"
+        )
         shutil.rmtree(plans)
-        batch = {"projects": [rows[i.project] for i in resolved]}
+        batch = {"projects": results}
         (tmp / "monitor-batch.json").write_text(json.dumps(batch, ensure_ascii=False, indent=1), encoding="utf-8")
     return MonitorRun(target, batch, ["monitor-batch.json", *(i.project for i in resolved)])

@@ -39,6 +39,7 @@ from landcon.errors import CRSError, DatasetNotFound, InputReadError, LandconErr
 from landcon.reports.survey_maps import render_landuse_map, render_patch_map, render_potential_map
 from landcon.reports.survey_xlsx import write_province_xlsx, write_survey_xlsx
 from landcon.services import datasets
+from landcon.services.cluster import run_tasks
 from landcon.services.jobs import results_dir
 from landcon.services.profile import get_profile
 from landcon.services.records import Actor
@@ -354,8 +355,6 @@ def survey_batch(
     ``out/DATASET/``; ``province.json`` and ``province.xlsx`` hold one row per county.
     """
     progress = as_progress(progress)
-    from dask.distributed import Client, LocalCluster, as_completed
-
     if not datasets:
         raise LandconError("未指定数据集 / no dataset given")
     store = _store(None)
@@ -364,27 +363,11 @@ def survey_batch(
             raise DatasetNotFound(f"数据集不存在 / no such dataset: {name}")
     target = (Path(out) if out is not None else Path.cwd() / "survey-province").resolve()
     data_dir = str(config.data_dir().resolve())
-    with staged_folder(target) as tmp, contextlib.ExitStack() as cleanup:
-        if scheduler is None:
-            n = workers or max(1, min(len(datasets), os.cpu_count() or 1))
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
-            cleanup.callback(cluster.close)
-            client = Client(cluster)
-        else:
-            client = Client(scheduler)
-        try:
-            futures = [
-                client.submit(_county_task, name, data_dir, str(tmp / name), unit, maps, key=f"survey-{name}")
-                for name in datasets
-            ]
-            rows: dict[str, dict[str, Any]] = {}
-            for k, future in enumerate(as_completed(futures)):
-                row = future.result()
-                rows[row["dataset"]] = row
-                progress.report("全省汇总 / province batch", (k + 1) / len(futures))
-        finally:
-            client.close()
-        ordered = [rows[name] for name in datasets]
+    with staged_folder(target) as tmp:
+        tasks = [(f"survey-{name}", _county_task, (name, data_dir, str(tmp / name), unit, maps)) for name in datasets]
+        ordered = run_tasks(
+            tasks, scheduler=scheduler, workers=workers, progress=progress, stage="全省汇总 / province batch"
+        )
         province = {
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "datasets": list(datasets),
