@@ -135,6 +135,10 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "project draft": c((PROJECT, "--as", author), (NOPE, "--as", author)),
         "project plan": c((PROJECT, w["plan"], "--as", author), (PROJECT, f"{tmp}/missing", "--as", author)),
         "project diff": c((PROJECT, "1", "2", "--as", author), (PROJECT, "1", "99", "--as", author)),
+        "project export-baobei": c(
+            (ACCEPTED, "--stage", "验收", "--out", f"{tmp}/baobei", "--as", author),
+            (ACCEPTED, "--stage", NOPE, "--as", author),
+        ),
         "meeting add": c(
             ("--unit", COUNTY, "--title", "命令行会商", "--date", "2027-03-01", "--as", author),
             ("--unit", COUNTY, "--title", "x", "--date", "2027-3-1", "--as", author),

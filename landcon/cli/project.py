@@ -237,3 +237,29 @@ def diff(
     console.print(table)
     for f in result["findings"]:
         console.print(f"规则 {f['rule']} {f['title']}：{f['a']} → {f['b']}")
+
+
+@app.command("export-baobei")
+def export_baobei(
+    code: CodeArg,
+    stage: Annotated[str, typer.Option("--stage", help="报备阶段：立项、实施或验收 / stage")],
+    out: Annotated[Path | None, typer.Option("--out", help="输出文件夹（默认在数据目录 results/baobei 下）")] = None,
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """导出报备包：坐标文件、补充耕地监测图斑、子项目、附件清单和文件清单 / write the 报备 package."""
+    from landcon.services import baobei
+
+    with progress_bar(not as_json) as bar:
+        m = run_service(
+            lambda: baobei.export_baobei(acting(as_user), code, stage, out=out, progress=bar), as_json=as_json
+        )
+    if as_json:
+        print_json(m)
+        return
+    console.print(f"已导出 {code} {stage}阶段报备包（新增耕地依据：{m['basis']}）到 {m['out_dir']}")
+    for f in m["files"]:
+        count = f"，{f['count']} 个图斑" if f["count"] is not None else ""
+        console.print(f"  {f['path']}{count}", highlight=False)
+    if m["missing_attachments"]:
+        console.print("缺少附件：" + "、".join(m["missing_attachments"]), highlight=False)

@@ -382,7 +382,7 @@ def _zip_folder(folder: Path, target: Path) -> None:
             archive.write(path, path.relative_to(folder.parent).as_posix())
 
 
-def _write_coordinate_files(
+def write_coordinate_files(
     result: CheckResult, delivered: Mapping[str, gpd.GeoDataFrame], epsg: int, folder: Path
 ) -> None:
     """部标 坐标文件 of the 整治区域 and of the 新增耕地 图斑 (engine.coordinate_file)."""
@@ -444,7 +444,7 @@ def write_report(
         write_layers(delivered, tmp / "入库成果_shp", "shp", encoding="GBK")
         for folder in ("入库成果.gdb", "入库成果_shp"):
             _zip_folder(tmp / folder, tmp / f"{folder}.zip")
-        _write_coordinate_files(result, delivered, epsg, tmp)
+        write_coordinate_files(result, delivered, epsg, tmp)
         figures: dict[str, Path] = {}
         if maps:
             progress.report("专题图 / maps", 0.0)
