@@ -81,6 +81,11 @@ def test_lixiang_package_reads_back_to_the_engine_figures(world, tmp_path) -> No
     assert round(float(layer["XZGDMJ"].sum()), 2) == FARMLAND_M2 == indicators["cultivated"]["supplementary_m2"]
     assert m["monitoring_m2"] == FARMLAND_M2
     assert sorted(layer["XZGDMJ"]) == [500.0, 9500.0]
+    by_number = {p.number: p for p in new}
+    for bsm, tbmj, geom in zip(layer["BSM"], layer["TBMJ"], layer.geometry, strict=True):
+        parcel = by_number[bsm]  # the same 图斑 in the coordinate file, to its precision
+        assert parcel.area_ha == round(tbmj / 10_000, 4)
+        assert float(shapely.area(shapely.symmetric_difference(parcel.geometry, geom))) < 0.01
     arr = np.asarray(layer.geometry.array, dtype=object)
     assert float(shapely.area(shapely.intersection(arr[0], arr[1]))) == 0.0
 
@@ -92,7 +97,7 @@ def test_lixiang_package_reads_back_to_the_engine_figures(world, tmp_path) -> No
     assert m["missing_attachments"] == []
     assert [d["stage"] for d in m["stage_dates"]][-1] == "implementation"
     index = (out / "清单.txt").read_text(encoding="utf-8")
-    assert "补充耕地监测图斑.gpkg  2 个图斑" in index and "新增耕地面积：20000.0（平方米）" in index
+    assert "补充耕地监测图斑.gpkg  2 个要素" in index and "新增耕地面积：20000.0（平方米）" in index
 
 
 def test_shishi_adds_subprojects_and_lists_missing_attachments(world, tmp_path) -> None:

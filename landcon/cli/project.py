@@ -259,7 +259,7 @@ def export_baobei(
         return
     console.print(f"已导出 {code} {stage}阶段报备包（新增耕地依据：{m['basis']}）到 {m['out_dir']}")
     for f in m["files"]:
-        count = f"，{f['count']} 个图斑" if f["count"] is not None else ""
+        count = f"，{f['count']} 个要素" if f["count"] is not None else ""
         console.print(f"  {f['path']}{count}", highlight=False)
     if m["missing_attachments"]:
         console.print("缺少附件：" + "、".join(m["missing_attachments"]), highlight=False)

@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
+import uuid
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +39,9 @@ from landcon.engine import workflow as wf
 from landcon.engine.after_state import after_state
 from landcon.engine.delivery import delivery_layers
 from landcon.engine.layers import DLTB
-from landcon.engine.plan import ZJGGTB, ZZQY, texts
+from landcon.engine.plan import DEMOLISH, ZJGGTB, ZZQY, texts
 from landcon.engine.progress import Progress, ProgressCallback, as_progress
-from landcon.errors import InvalidRecord, NotFound, TransitionRefused, ValidationFailed
+from landcon.errors import InvalidRecord, LandconError, NotFound, TransitionRefused, ValidationFailed
 from landcon.services import projects, records
 from landcon.services.jobs import results_dir
 from landcon.services.plan import CheckResult, check_plan_against, pinned_dataset_version, write_coordinate_files
@@ -50,6 +53,7 @@ from landcon.store.models import (
     OpinionAttachment,
     PlanVersion,
     ProgressReport,
+    Project,
     ProjectUnit,
     ReviewOpinion,
     ReviewRound,
@@ -143,15 +147,32 @@ def _subprojects(session: Any, project_id: int) -> list[dict[str, Any]]:
     return out
 
 
+def _require_export(who: Actor, project: Project) -> wf.Chain:
+    """Refuse unless the actor may export the project's 报备 (``project.baobei`` over its county) and
+    the plan is approved; returns the project's chain."""
+    records.require(who, ACTION, project.county)
+    chain = wf.Chain.from_dict(project.chain)
+    if not chain.reached(project.stage, wf.APPROVED):
+        raise TransitionRefused(f"项目 {project.code} 当前处于“{project.stage_name}”阶段：方案获批后才能导出报备包")
+    return chain
+
+
+def may_export(who: Actor, code: str) -> bool:
+    """Whether the project page may offer the export (the export's own checks, without acting)."""
+    try:
+        with records.read() as session:
+            _require_export(who, get_project(session, who, code))
+    except LandconError:
+        return False
+    return True
+
+
 def _facts(who: Actor, code: str, stage: str) -> Facts:
     if stage not in B.STAGES:
         raise InvalidRecord(f"报备阶段应为 {'、'.join(B.STAGES)} 之一：{stage}", field="stage", feature=stage)
     with records.read() as session:
         project = get_project(session, who, code)
-        records.require(who, ACTION, project.county)
-        chain = wf.Chain.from_dict(project.chain)
-        if not chain.reached(project.stage, wf.APPROVED):
-            raise TransitionRefused(f"项目 {code} 当前处于“{project.stage_name}”阶段：方案获批后才能导出报备包")
+        chain = _require_export(who, project)
         version = session.scalars(
             select(PlanVersion)
             .where(PlanVersion.project_id == project.id, PlanVersion.status == projects.SUBMITTED)
@@ -275,7 +296,7 @@ def _index_text(manifest: Mapping[str, Any]) -> str:
             for a in manifest["attachments"]
         ),
         "",
-        "文件（图斑数；SHA-256 校验值见 manifest.json）：",
+        "文件（要素数；SHA-256 校验值见 manifest.json）：",
     ]
     return "\r\n".join(lines) + "\r\n"
 
@@ -300,7 +321,7 @@ def export_baobei(
     refuse_topology(zz, [b or a for a, b in zip(texts(zz, "BSM"), texts(zz, "ZZQYBH"), strict=True)], ZZQY, "整治区域")
     demolished = parcels.result.plan.layer(ZJGGTB)
     linkage = (
-        np.asarray(demolished[np.asarray(texts(demolished, "GGLX")) == "拆旧"].geometry.array, dtype=object)
+        np.asarray(demolished[np.asarray(texts(demolished, "GGLX")) == DEMOLISH].geometry.array, dtype=object)
         if demolished is not None
         else np.zeros(0, dtype=object)
     )
@@ -344,7 +365,7 @@ def export_baobei(
         manifest["missing_attachments"] = [a["name"] for a in manifest["attachments"] if a["missing"]]
         index = _index_text(manifest)
         files = sorted(counts)
-        (tmp / INDEX).write_bytes((index + "".join(f"  {f}  {counts[f]} 个图斑\r\n" for f in files)).encode("utf-8"))
+        (tmp / INDEX).write_bytes((index + "".join(f"  {f}  {counts[f]} 个要素\r\n" for f in files)).encode("utf-8"))
         manifest["files"] = [
             {"path": f, "sha256": _sha256(tmp / f), "size": (tmp / f).stat().st_size, "count": counts.get(f)}
             for f in [*files, INDEX]
@@ -352,3 +373,22 @@ def export_baobei(
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         p.check()
     return {"out_dir": str(target.resolve()), **manifest}
+
+
+def package_zip(who: Actor, code: str, stage: str) -> Path:
+    """The 报备 package of ``stage`` as one zip for download, DATA_DIR/results/baobei/CODE-STAGE.zip:
+    written in a private folder, zipped and renamed into place, so a concurrent export never mixes."""
+    target = result_dir(code, stage).with_suffix(".zip")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
+    with tempfile.TemporaryDirectory(prefix="landcon-baobei-") as tmp:
+        folder = Path(tmp) / _folder_name(code, stage)
+        export_baobei(who, code, stage, out=folder)
+        try:
+            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+                for path in sorted(folder.iterdir()):
+                    archive.write(path, f"{folder.name}/{path.name}")
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+    return target

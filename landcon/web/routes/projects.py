@@ -1,5 +1,5 @@
 """Projects: the list and creation, a project's page, plan upload (streamed), plan reports and their
-files, the plan map, version diffs, and advancing or rejecting the stage."""
+files, the plan map, version diffs, advancing or rejecting the stage, and the 报备 package zip."""
 
 from __future__ import annotations
 
@@ -7,7 +7,18 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from landcon.services import abilities, datasets, jobs, org, plan_intake, plan_reports, projects, uploads, webauth
+from landcon.services import (
+    abilities,
+    baobei,
+    datasets,
+    jobs,
+    org,
+    plan_intake,
+    plan_reports,
+    projects,
+    uploads,
+    webauth,
+)
 from landcon.web.bodylimit import stream_form
 from landcon.web.common import Csrf, Discard, User, page
 from landcon.web.errors import QueryId, RecordId
@@ -47,7 +58,8 @@ def project_page(request: Request, code: str, cur: webauth.Current = User) -> Re
     detail = projects.version_detail(cur.actor, code, latest) if latest else None
     reports = plan_reports.report_files(cur.actor, code, [v["number"] for v in p["plan_versions"]])
     can = abilities.project_actions(cur.actor, code)
-    return page(request, "project.html", cur, p=p, detail=detail, reports=reports, can=can)
+    can_baobei = baobei.may_export(cur.actor, code)
+    return page(request, "project.html", cur, p=p, detail=detail, reports=reports, can=can, baobei=can_baobei)
 
 
 @router.post("/projects/{code}/plan", include_in_schema=False)
@@ -107,3 +119,9 @@ def project_advance(code: str, comment: str = Form(""), cur: webauth.Current = U
 def project_reject(code: str, reason: str = Form(...), cur: webauth.Current = User) -> Response:
     projects.reject(cur.actor, code, comment=reason)
     return RedirectResponse(f"/projects/{code}", status_code=303)
+
+
+@router.post("/projects/{code}/baobei", include_in_schema=False, dependencies=[Csrf])
+def project_baobei(code: str, stage: str = Form(...), cur: webauth.Current = User) -> Response:
+    path = baobei.package_zip(cur.actor, code, stage)
+    return FileResponse(path, filename=f"{code}-{stage}-报备包.zip", media_type="application/zip")
