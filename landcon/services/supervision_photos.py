@@ -3,8 +3,9 @@
 Who may add a photo is who may report on the sub-project (``supervision.report`` on its responsible
 unit, ``services.supervision.reportable_sub``); the size and type limits are the attachments' own
 (``services.attachments``: ``.jpg``/``.jpeg`` starting with the JPEG signature, at most
-``LANDCON_ATTACHMENT_MAX_MB``). A photo farther than ``LANDCON_PHOTO_BUFFER_M`` (default 50 m) from
-the sub-project's outline, or without a position, is flagged (``engine.photos.position_check``).
+``LANDCON_ATTACHMENT_MAX_MB``). A photo farther than the profile's ``supervision.photo_buffer_m``
+(Yunnan 50 m) from the sub-project's outline, or without a position, is flagged
+(``engine.photos.position_check``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from landcon import config
 from landcon.engine import photos as P
 from landcon.errors import InvalidRecord, NotFound
 from landcon.services import attachments, records
+from landcon.services.profile import get_profile
 from landcon.services.project_access import get_project
 from landcon.services.records import Actor
 from landcon.services.supervision import checked_report, report_dict, reportable_sub
@@ -70,7 +72,7 @@ def _prepare(path: str | Path) -> _Prepared:
 def _save(
     session: Session, who: Actor, sub: SubProject, photo: _Prepared, report_id: int | None, filename: str | None
 ) -> SitePhoto:
-    buffer_m = config.photo_buffer_m()
+    buffer_m = get_profile().supervision.photo_buffer_m
     check = P.position_check(photo.meta.lon, photo.meta.lat, sub.geometry, sub.epsg, buffer_m)
     blob = attachments.store_file(session, photo.path)
     thumb_sha, thumb_size = attachments.blob_store().put_bytes(photo.thumbnail)
