@@ -25,7 +25,7 @@ from landcon.services import attachments, records
 from landcon.services.profile import get_profile
 from landcon.services.project_access import get_project
 from landcon.services.records import Actor
-from landcon.services.supervision import checked_report, report_dict, reportable_sub
+from landcon.services.supervision import checked_report, refresh_alerts, report_dict, reportable_sub
 from landcon.store.models import Blob, ProgressReport, SitePhoto, SubProject
 
 
@@ -110,7 +110,9 @@ def add_photo(
             report = session.get(ProgressReport, report_id)
             if report is None or report.sub_project_id != sub.id:
                 raise NotFound(f"子项目 {sub_code} 没有进度填报 #{report_id}", field="report", feature=report_id)
-        return photo_dict(_save(session, who, sub, prepared, report_id, None), sub.code)
+        saved = photo_dict(_save(session, who, sub, prepared, report_id, None), sub.code)
+    refresh_alerts(who, project_code)
+    return saved
 
 
 def add_report_with_photos(
@@ -138,7 +140,9 @@ def add_report_with_photos(
         session.add(row)
         session.flush()
         saved = [photo_dict(_save(session, who, sub, p, row.id, name), sub.code) for p, name in prepared]
-        return {**report_dict(row, sub.code), "photos": saved}
+        result = {**report_dict(row, sub.code), "photos": saved}
+    refresh_alerts(who, project_code)
+    return result
 
 
 def list_photos(who: Actor, project_code: str, sub_code: str | None = None) -> list[dict[str, Any]]:
