@@ -4,7 +4,8 @@
 that has reached its chain's ``approved`` milestone, and upserts them by key (docs/alerts.md):
 
 - a new condition → a new alert, ``open``;
-- a condition that still holds → message, figures, severity and ``last_seen`` updated; an
+- a condition that still holds → message, figures and severity updated, ``last_seen`` once a day
+  (so a scan that finds nothing new writes no audit row); an
   acknowledged alert stays acknowledged, one resolved by a user stays resolved while it holds;
 - a condition that no longer holds → an open or acknowledged alert is resolved with the note
   “条件已消除”; the alert is marked as not holding (``active`` false);
@@ -107,7 +108,8 @@ def _upsert(session: Session, who: Actor, project: Project, found: list[A.Candid
         for k, v in values.items():
             if getattr(row, k) != v:
                 setattr(row, k, v)
-        row.last_seen = now
+        if row.last_seen.date() != now.date():  # one audited touch a day for a condition that holds
+            row.last_seen = now
         if not row.active:
             row.active = True
             if row.state == RESOLVED:
