@@ -63,3 +63,13 @@ def test_county_user_has_no_dashboard_link_and_another_county_is_not_found(clien
     assert client.get("/dashboard.json").json()["projects"] == []
     assert client.get("/dashboard?unit=530124").status_code == 404
     assert client.get("/dashboard.xlsx?unit=530124").status_code == 404
+
+
+def test_hostile_unit_values_are_answered_without_a_5xx(client: TestClient) -> None:
+    from test_security_errors import HOSTILE_NUMBERS, HOSTILE_TEXT
+
+    sign_in(client, "km_sup")
+    for text in HOSTILE_TEXT + HOSTILE_NUMBERS:
+        for path in ("/dashboard", "/dashboard.json", "/dashboard.xlsx"):
+            r = client.get(path, params={"unit": text})
+            assert r.status_code in (200, 400, 404), (path, text[:40], r.status_code, r.text[:200])
