@@ -19,13 +19,11 @@
 | ``LANDCON_COOKIE_SECURE`` | ``0`` | ``1``: sign-in cookies carry ``Secure`` (always set for HTTPS requests) |
 | ``LANDCON_PASSWORD_MIN_LENGTH`` | ``8`` | shortest password accepted (common passwords are refused too) |
 | ``LANDCON_PROFILE`` | (Yunnan, packaged) | YAML file of the province profile: province, reference units, rule |
-|   |   | pack, approval chain, ledger rules, realloc defaults (docs/profile.md) |
+|   |   | pack, approval chain, ledger rules, realloc defaults, supervision thresholds (docs/profile.md) |
 | ``LANDCON_LEDGER_RULES`` | (profile's values) | YAML file of quota-ledger rule values, overriding the profile's |
 |   |   | ``ledger_rules`` value by value (docs/ledger.md, docs/profile.md) |
 | ``LANDCON_AUDIT_KEY`` | ``<data dir>/audit.key`` | HMAC key of the audit chain (≥ 16 characters); when unset, |
 |   |   | a random key file created 0600 by the first write (store.audit_key, docs/records.md) |
-| ``LANDCON_PHOTO_BUFFER_M`` | ``50`` | a site photo farther than this from its sub-project's outline |
-|   |   | is flagged (docs/supervision.md) |
 """
 
 from __future__ import annotations
@@ -49,11 +47,6 @@ def database_url() -> str:
     """Records database URL (``LANDCON_DATABASE_URL``, default a SQLite file in the data directory)."""
     url = os.environ.get("LANDCON_DATABASE_URL", "").strip()
     return url or f"sqlite:///{data_dir() / 'landcon.db'}"
-
-
-def photo_buffer_m() -> float:
-    """How far (m) outside its sub-project's outline a site photo may be taken (``LANDCON_PHOTO_BUFFER_M``)."""
-    return float(os.environ.get("LANDCON_PHOTO_BUFFER_M", "50"))
 
 
 def attachment_max_bytes() -> int:

@@ -91,6 +91,8 @@ def test_who_may_add_photos(records_world: RecordsDB, tmp_path: Path, monkeypatc
     fake.write_bytes(b"not a jpeg")
     with pytest.raises(InvalidRecord, match="照片无法读取"):
         SP.add_photo(records.actor("fm_sup"), CODE, "Z1", fake)
-    monkeypatch.setenv("LANDCON_PHOTO_BUFFER_M", "600")
+    wide = tmp_path / "wide.yaml"
+    wide.write_text("supervision: {photo_buffer_m: 600}\n", encoding="utf-8")
+    monkeypatch.setenv("LANDCON_PROFILE", str(wide))
     assert SP.add_photo(records.actor("fm_sup"), CODE, "Z1", photo)["status"] == P.ON_SITE
     assert SP.list_photos(records.actor("fm_sup"), CODE)[0]["buffer_m"] == 600.0

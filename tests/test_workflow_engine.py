@@ -170,6 +170,7 @@ def test_leader_is_read_only() -> None:
         "task.read",
         "ledger.read",
         "dataset.read",
+        "alert.read",
     }
 
 

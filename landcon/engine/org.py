@@ -170,6 +170,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "dataset.survey": frozenset({ADMIN, AUTHOR}),
     "supervision.manage": frozenset({ADMIN, AUTHOR, SUPERVISOR}),
     "supervision.report": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
+    "alert.read": frozenset(ROLES),
+    "alert.scan": frozenset({ADMIN, SUPERVISOR}),
+    "alert.acknowledge": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
+    "alert.resolve": frozenset({SUPERVISOR}),
+    "alert.escalate": frozenset({SUPERVISOR}),
 }
 ACTION_NAMES: dict[str, str] = {
     "unit.manage": "管理行政单位",
@@ -204,6 +209,11 @@ ACTION_NAMES: dict[str, str] = {
     "dataset.survey": "运行摸底调查",
     "supervision.manage": "登记子项目",
     "supervision.report": "填报实施进度",
+    "alert.read": "查看预警",
+    "alert.scan": "扫描预警",
+    "alert.acknowledge": "确认预警",
+    "alert.resolve": "解除预警",
+    "alert.escalate": "将预警转为任务",
 }
 
 

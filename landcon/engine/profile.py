@@ -3,9 +3,10 @@
 The profile names the province (GB/T 2260 code and name), its reference administrative units (省,
 州/市, 县), the plan rule pack (resolved rule values, including the county 田坎系数 table of
 ``engine.tiankan``), the approval chain with its milestones (``engine.workflow.Milestones``), the
-quota-ledger rule values (``engine.ledger.LedgerRules``) and the defaults of the reallocation solver
-(``engine.realloc.params.Params``). ``store.profile`` builds it from the packaged defaults and the
-optional files named in ``landcon.config``; ``services.profile.get_profile()`` hands it out.
+quota-ledger rule values (``engine.ledger.LedgerRules``), the defaults of the reallocation solver
+(``engine.realloc.params.Params``) and the thresholds of implementation supervision
+(``SupervisionSettings``: photo buffer, alert thresholds). ``store.profile`` builds it from the
+packaged defaults and the optional files named in ``landcon.config``; ``services.profile.get_profile()`` hands it out.
 
 Each value remembers where it came from (``Profile.sources``: setting → source), so
 ``landcon profile show`` can say which file or built-in default set it.
@@ -14,7 +15,7 @@ Each value remembers where it came from (``Profile.sources``: setting → source
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from types import MappingProxyType
 from typing import Any
 
@@ -58,6 +59,65 @@ def admin_units_from_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[AdminUnit,
 
 
 @dataclass(frozen=True)
+class SupervisionSettings:
+    """Thresholds of implementation supervision and its alerts (docs/supervision.md, docs/alerts.md).
+
+    None of these is a confirmed national figure: they are working values of the province's
+    supervision practice ([U] in the domain reference), set per province in the profile.
+
+    - ``photo_buffer_m``: a site photo farther than this (m) from its sub-project's outline is flagged;
+    - ``milestone_ratio``: at a milestone, disbursed ÷ allocated investment or 工程量 done ÷ planned
+      below this share is an alert (``below_plan``);
+    - ``schedule_tolerance``: percentage points by which a sub-project's latest percent complete may
+      trail the elapsed share of its planned start–end period before it is behind (``behind_schedule``);
+    - ``milestones``: fractions of the planned period (0–1] at which ``milestone_ratio`` applies;
+    - ``revolving_due_days``: 周转指标 due within this many days (or overdue) is an alert;
+    - ``escalation_days``: default deadline (days from today) of the 责任清单 task an escalated alert opens.
+    """
+
+    photo_buffer_m: float = 50.0
+    milestone_ratio: float = 0.8
+    schedule_tolerance: float = 10.0
+    milestones: tuple[float, ...] = (0.5, 1.0)
+    revolving_due_days: int = 90
+    escalation_days: int = 15
+
+    def __post_init__(self) -> None:
+        if not self.photo_buffer_m >= 0:
+            raise ValueError(f"photo_buffer_m 应不小于 0，现为 {self.photo_buffer_m}")
+        if not 0 < self.milestone_ratio <= 1:
+            raise ValueError(f"milestone_ratio 应在 (0, 1] 之间，现为 {self.milestone_ratio}")
+        if not 0 <= self.schedule_tolerance <= 100:
+            raise ValueError(f"schedule_tolerance 应在 0–100 个百分点之间，现为 {self.schedule_tolerance}")
+        if not self.milestones or any(not 0 < m <= 1 for m in self.milestones):
+            raise ValueError(f"milestones 应为 (0, 1] 之间的计划工期比例，现为 {list(self.milestones)}")
+        if self.revolving_due_days < 0 or self.escalation_days < 1:
+            raise ValueError("revolving_due_days 应不小于 0，escalation_days 应不小于 1")
+
+
+def supervision_from_dict(values: Mapping[str, Any]) -> SupervisionSettings:
+    """``SupervisionSettings`` from a profile's ``supervision`` table; an unknown key or bad value raises
+    ``ValueError`` naming it."""
+    known = {f.name: f for f in fields(SupervisionSettings)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValueError(f"未知的监管设置 {', '.join(sorted(map(str, unknown)))}")
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, bool):
+            raise ValueError(f"{key} 应为数值，现为 {value!r}")
+        if key == "milestones":
+            if not isinstance(value, list | tuple):
+                raise ValueError(f"milestones 应为列表，现为 {value!r}")
+            out[key] = tuple(sorted(float(v) for v in value))
+        elif key in ("revolving_due_days", "escalation_days"):
+            out[key] = int(value)
+        else:
+            out[key] = float(value)
+    return SupervisionSettings(**out)
+
+
+@dataclass(frozen=True)
 class Profile:
     """The effective settings of one province (see the module docstring); build with ``store.profile``."""
 
@@ -71,6 +131,7 @@ class Profile:
     ledger_rules: LedgerRules
     realloc: Params
     sources: Mapping[str, str]  # setting ("province_code", "ledger_rules.market_rate", …) → where it came from
+    supervision: SupervisionSettings = SupervisionSettings()
 
     def __post_init__(self) -> None:
         if level_of(self.province_code) != PROVINCE:
@@ -108,4 +169,11 @@ class Profile:
         return BUILT_IN
 
 
-__all__ = ["BUILT_IN", "AdminUnit", "Profile", "admin_units_from_rows"]
+__all__ = [
+    "BUILT_IN",
+    "AdminUnit",
+    "Profile",
+    "SupervisionSettings",
+    "admin_units_from_rows",
+    "supervision_from_dict",
+]

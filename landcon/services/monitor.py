@@ -157,7 +157,15 @@ def detect(
     with tempfile.TemporaryDirectory() as tmp:
         folder = projects.export_plan(who, project_code, inputs.plan_version, Path(tmp) / "plan")
         data = run_resolved(inputs, str(folder), str(config.data_dir()), str(target), progress=progress)
+    _refresh_alerts(who, project_code)
     return MonitorRun(target.resolve(), data)
+
+
+def _refresh_alerts(who: Actor, project_code: str) -> None:
+    """Rescan the project's alerts: its ``intrusion`` alerts read the standard folder's monitor.json."""
+    from landcon.services import alerts
+
+    alerts.refresh(who, project_code)
 
 
 def run_resolved(

@@ -351,7 +351,16 @@ def add_report(
         report = ProgressReport(sub_project_id=sub.id, reporter=who.username, **values)
         session.add(report)
         session.flush()
-        return report_dict(report, sub.code)
+        saved = report_dict(report, sub.code)
+    refresh_alerts(who, project_code)
+    return saved
+
+
+def refresh_alerts(who: Actor, project_code: str) -> None:
+    """Rescan the project's alerts after a change they depend on (``services.alerts.refresh``)."""
+    from landcon.services import alerts
+
+    alerts.refresh(who, project_code)
 
 
 def checked_report(

@@ -20,7 +20,7 @@ from landcon.engine import supervision as S
 from landcon.errors import InputReadError, InvalidRecord, LandconError
 from landcon.services import records
 from landcon.services.records import Actor
-from landcon.services.supervision import checked_report, report_dict, reportable_sub
+from landcon.services.supervision import checked_report, refresh_alerts, report_dict, reportable_sub
 from landcon.store.models import ProgressReport
 
 SUB, PERIOD, DATE, PERCENT, ISSUES = "子项目编号", "期次", "填报日期", "完成百分比", "存在问题"
@@ -167,4 +167,5 @@ def import_reports(who: Actor, project_code: str, path: str | Path) -> list[dict
             session.add(report)
             session.flush()
             out.append(report_dict(report, sub.code))
-        return out
+    refresh_alerts(who, project_code)
+    return out

@@ -3,8 +3,9 @@
 Who may add a photo is who may report on the sub-project (``supervision.report`` on its responsible
 unit, ``services.supervision.reportable_sub``); the size and type limits are the attachments' own
 (``services.attachments``: ``.jpg``/``.jpeg`` starting with the JPEG signature, at most
-``LANDCON_ATTACHMENT_MAX_MB``). A photo farther than ``LANDCON_PHOTO_BUFFER_M`` (default 50 m) from
-the sub-project's outline, or without a position, is flagged (``engine.photos.position_check``).
+``LANDCON_ATTACHMENT_MAX_MB``). A photo farther than the profile's ``supervision.photo_buffer_m``
+(Yunnan 50 m) from the sub-project's outline, or without a position, is flagged
+(``engine.photos.position_check``).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from landcon import config
 from landcon.engine import photos as P
 from landcon.errors import InvalidRecord, NotFound
 from landcon.services import attachments, records
+from landcon.services.profile import get_profile
 from landcon.services.project_access import get_project
 from landcon.services.records import Actor
-from landcon.services.supervision import checked_report, report_dict, reportable_sub
+from landcon.services.supervision import checked_report, refresh_alerts, report_dict, reportable_sub
 from landcon.store.models import Blob, ProgressReport, SitePhoto, SubProject
 
 
@@ -70,7 +72,7 @@ def _prepare(path: str | Path) -> _Prepared:
 def _save(
     session: Session, who: Actor, sub: SubProject, photo: _Prepared, report_id: int | None, filename: str | None
 ) -> SitePhoto:
-    buffer_m = config.photo_buffer_m()
+    buffer_m = get_profile().supervision.photo_buffer_m
     check = P.position_check(photo.meta.lon, photo.meta.lat, sub.geometry, sub.epsg, buffer_m)
     blob = attachments.store_file(session, photo.path)
     thumb_sha, thumb_size = attachments.blob_store().put_bytes(photo.thumbnail)
@@ -108,7 +110,9 @@ def add_photo(
             report = session.get(ProgressReport, report_id)
             if report is None or report.sub_project_id != sub.id:
                 raise NotFound(f"子项目 {sub_code} 没有进度填报 #{report_id}", field="report", feature=report_id)
-        return photo_dict(_save(session, who, sub, prepared, report_id, None), sub.code)
+        saved = photo_dict(_save(session, who, sub, prepared, report_id, None), sub.code)
+    refresh_alerts(who, project_code)
+    return saved
 
 
 def add_report_with_photos(
@@ -136,7 +140,9 @@ def add_report_with_photos(
         session.add(row)
         session.flush()
         saved = [photo_dict(_save(session, who, sub, p, row.id, name), sub.code) for p, name in prepared]
-        return {**report_dict(row, sub.code), "photos": saved}
+        result = {**report_dict(row, sub.code), "photos": saved}
+    refresh_alerts(who, project_code)
+    return result
 
 
 def list_photos(who: Actor, project_code: str, sub_code: str | None = None) -> list[dict[str, Any]]:

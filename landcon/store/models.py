@@ -548,3 +548,35 @@ class SitePhoto(Base):
     buffer_m: Mapped[float] = mapped_column(Float, nullable=False)
     uploaded_by: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class Alert(Versioned, Base):
+    """预警 of a project under implementation (``engine.alerts``): one row per condition ``key`` (kind +
+    subject, unique within the project), kept up to date by each scan. ``state``: open, acknowledged,
+    resolved; ``active``: the condition held at the last scan. ``task_id``: the 责任清单 task it was
+    escalated to."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("project_id", "key"),
+        Index("ix_alerts_state_unit", "state", "unit_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), nullable=False)
+    sub_project_id: Mapped[int | None] = mapped_column(ForeignKey("sub_projects.id"), nullable=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)  # responsible unit
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    key: Mapped[str] = mapped_column(String(160), nullable=False)
+    severity: Mapped[str] = mapped_column(String(8), nullable=False)
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    state: Mapped[str] = mapped_column(String(12), nullable=False, default="open")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), nullable=True)
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    __mapper_args__ = {"version_id_col": Versioned.version}  # noqa: RUF012

@@ -26,12 +26,14 @@ from landcon import config
 from landcon import data as packaged
 from landcon.engine import ledger as L
 from landcon.engine import workflow as wf
-from landcon.engine.profile import BUILT_IN, AdminUnit, Profile, admin_units_from_rows
+from landcon.engine.profile import BUILT_IN, AdminUnit, Profile, admin_units_from_rows, supervision_from_dict
 from landcon.engine.realloc.params import Params, params_from_dict
 from landcon.engine.rules.packs import PACKS, resolve
 from landcon.errors import InputReadError, InvalidRecord
 
-KEYS = frozenset({"name", "province", "reference_units", "rule_pack", "chain", "ledger_rules", "realloc"})
+KEYS = frozenset(
+    {"name", "province", "reference_units", "rule_pack", "chain", "ledger_rules", "realloc", "supervision"}
+)
 """Keys of a profile file."""
 
 
@@ -146,14 +148,17 @@ def load_profile() -> Profile:
         "ledger_rules": f"{BUILT_IN} landcon/engine/ledger.py（LedgerRules）",
         "realloc": f"{BUILT_IN} landcon/engine/realloc/params.py（Params）",
         "tiankan_table": f"{BUILT_IN} landcon/engine/tiankan.py（DEFAULT_TABLE）",
+        "supervision": f"{BUILT_IN} landcon/engine/profile.py（SupervisionSettings）",
     }
     where: dict[str, _Layer] = {}
     ledger: dict[str, Any] = {}
     realloc: dict[str, Any] = {}
+    supervision: dict[str, Any] = {}
+    tables = {"ledger_rules": ledger, "realloc": realloc, "supervision": supervision}
     for layer in layers:
         for key, value in layer.values.items():
-            if key in ("ledger_rules", "realloc"):
-                target = ledger if key == "ledger_rules" else realloc
+            if key in tables:
+                target = tables[key]
                 if not isinstance(value, Mapping):
                     raise InvalidRecord(f"档案配置 {key} 应为“键: 值”的表", path=layer.source)
                 target.update(value)
@@ -182,6 +187,12 @@ def load_profile() -> Profile:
         params: Params = params_from_dict(realloc)
     except (ValueError, TypeError, AttributeError) as error:
         raise InvalidRecord(f"权属调整默认参数无效：{error}", path=where["realloc"].source) from error
+    try:
+        supervision_settings = supervision_from_dict(supervision)
+    except (ValueError, TypeError) as error:
+        raise InvalidRecord(
+            f"档案配置 supervision 无效：{error}", path=where.get("supervision", layers[0]).source
+        ) from error
     pack = values.get("rule_pack", "yunnan")
     if isinstance(pack, Mapping):  # inline: {extends: …, rules: {…}}
         try:
@@ -217,6 +228,7 @@ def load_profile() -> Profile:
             ledger_rules=ledger_rules,
             realloc=params,
             sources=MappingProxyType(sources),
+            supervision=supervision_settings,
         )
     except ValueError as error:
         raise InvalidRecord(f"档案配置无效：{error}", path=layers[-1].source) from error
