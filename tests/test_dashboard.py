@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from landcon.cli.main import app
 from landcon.errors import NotFound
-from landcon.services import dashboard, monitor, org, overview, records, supervision
+from landcon.services import alerts, dashboard, monitor, org, overview, records, supervision
 from landcon.services.datasets import import_dataset
 
 ACCEPTED = "FM-2027-02"
@@ -51,6 +51,7 @@ def world(records_world_once, tmp_path_factory):
     )
     import_dataset(_vintage(tmp_path_factory.mktemp("vintage") / "v2.gpkg"), "grid", replace=True)
     monitor.detect(sup, CODE)
+    alerts.scan(sup, CODE, on=ON)  # the alerts as of ON (progress reports and the monitor run scanned as of today)
     admin = records.system_actor()
     org.add_user(admin, "cx_sup", password=PASSWORD, unit="532301", roles=("supervisor",), department="zrzy")
     org.add_user(admin, "hs_town", password=PASSWORD, unit="530102001", roles=("reporter",), department="xzf")
@@ -69,7 +70,7 @@ def test_province_sees_stages_progress_funds_and_new_farmland(world) -> None:
             "name": "富民县",
             "projects": 2,
             "stages": {"implementation": 1, "aftercare": 1},
-            "open_alerts": 0,
+            "open_alerts": 4,
         }
     ]
     subs = {s["code"]: s for s in d["sub_projects"] if s["project"] == CODE}
@@ -121,6 +122,25 @@ def test_new_farmland_planned_detected_accepted_agree_with_overview_and_monitor(
     assert (t["funds_planned"], t["funds_allocated"], t["funds_disbursed"]) == (2000.0, 1100.0, 200.5)
 
 
+def test_open_alerts_by_kind_and_county_agree_with_the_schedule(world) -> None:
+    """The scan as of ON: Z3 behind (the alert's planned 50.0 % is the dashboard's), Z3's money below
+    plan at half its period, and the monitor run's two intrusion classes."""
+    d = dashboard.dashboard(records.actor("km_sup"), on=ON)
+    assert d["totals"]["open_alerts"] == d["alerts"]["count"] == d["counties"][0]["open_alerts"] == 4
+    assert d["alerts"]["by_kind"] == [
+        {"kind": "behind_schedule", "label": "进度滞后", "count": 1},
+        {"kind": "below_plan", "label": "低于计划", "count": 1},
+        {"kind": "intrusion", "label": "变化监测异常", "count": 2},
+    ]
+    behind = next(a for a in d["alerts"]["items"] if a["kind"] == "behind_schedule")
+    z3 = next(s for s in d["sub_projects"] if s["code"] == "Z3")
+    assert behind["message"] == "Z3 计划进度 50.0%，实际 20.0%，落后 30.0 个百分点"
+    assert (behind["figures"]["planned_percent"], behind["figures"]["gap"]) == (z3["planned"], z3["lag"])
+    kinds = next(t for t in dashboard.tables(d) if t["key"] == "alert_kinds")
+    assert kinds["totals"] == {"count": 4.0}
+    assert dashboard.dashboard(records.actor("cx_sup"), on=ON)["alerts"] == {"count": 0, "by_kind": [], "items": []}
+
+
 def test_scope_of_prefecture_county_and_township_users(world) -> None:
     km = dashboard.dashboard(records.actor("km_sup"), on=ON)
     assert (km["scope"]["level"], km["totals"]["projects"]) == ("prefecture", 2)
@@ -145,7 +165,8 @@ def test_workbook_has_one_sheet_per_table_with_the_dashboard_totals(world, tmp_p
     d = dashboard.dashboard(yn, on=ON)
     book = openpyxl.load_workbook(tmp_path / "驾驶舱.xlsx", read_only=True)
     assert book.sheetnames == info["sheets"] == [
-        "项目阶段", "各县（市、区）项目", "项目实施进度", "子项目进度", "资金（按来源，万元）", "新增耕地（平方米）"
+        "项目阶段", "各县（市、区）项目", "项目实施进度", "子项目进度", "资金（按来源，万元）", "新增耕地（平方米）",
+        "未处理预警（按类型）", "未处理预警",
     ]  # fmt: skip
     rows = {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
     assert (
@@ -164,6 +185,15 @@ def test_workbook_has_one_sheet_per_table_with_the_dashboard_totals(world, tmp_p
     subs = rows["子项目进度"]
     assert ("FM-2027-01", "Z3", "排灌", "—", "2026-01-01", "2026-12-31", 100.0, 20.0, 50.0, 30.0, "2026-06-30") in subs
     assert subs[-1][6] == 1100.0
+    assert rows["未处理预警（按类型）"][-1] == ("合计", 4)
+    assert (
+        "FM-2027-01",
+        "富民县",
+        "Z3",
+        "进度滞后",
+        "一般",
+        "Z3 计划进度 50.0%，实际 20.0%，落后 30.0 个百分点",
+    ) in rows["未处理预警"]
 
 
 def test_cli_prints_the_tables_and_writes_the_workbook(world, tmp_path) -> None:

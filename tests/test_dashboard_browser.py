@@ -1,6 +1,6 @@
 """The supervision dashboard in chromium: a provincial supervisor opens /dashboard; every ECharts chart
-draws on a canvas, the county map draws, and the page logs no error. Screenshot to
-``test-artifacts/browser/dashboard.png``."""
+draws on a canvas, the county map draws, the alert raised by an overspent sub-project is in the alerts
+panel, and the page logs no error. Screenshot to ``test-artifacts/browser/dashboard.png``."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def test_province_sees_the_charts_and_the_county_map(records_world, server, brow
     supervision.create_from_plan(sup, CODE)
     supervision.update_subproject(sup, CODE, "Z1", budget={"中央财政": 500, "县级财政": 100})
     supervision.add_report(
-        sup, CODE, "Z1", period="2026-06", reported_on="2026-06-30", percent=40, disbursed={"中央财政": 120}
+        sup, CODE, "Z1", period="2026-06", reported_on="2026-06-30", percent=40, disbursed={"中央财政": 620}
     )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1366, "height": 900})
@@ -42,19 +42,20 @@ def test_province_sees_the_charts_and_the_county_map(records_world, server, brow
     page.wait_for_url(f"{server}/dashboard")
     charts = page.locator("[data-chart]")
     names = charts.evaluate_all("els => els.map(e => e.dataset.chart)")
-    assert names == ["stages", "progress", "funds", "farmland"]  # no alerts chart without the alerts service
+    assert names == ["stages", "progress", "funds", "farmland", "alerts"]
     for name in names:
         page.wait_for_selector(f"[data-chart={name}] canvas", timeout=20_000)
     page.wait_for_selector("#dash-map canvas.maplibregl-canvas", timeout=20_000)
     page.wait_for_function("!document.querySelector('#dash-map .map-note')", timeout=20_000)
     page.wait_for_timeout(1500)  # the outlines render
     assert _drawn(page, "#dash-map") and _drawn(page, "[data-chart=funds]")
-    assert page.inner_text("table[data-table=funds] tfoot").split() == [
-        "合计",
-        "1,000.00",
-        "600.00",
-        "120.00",
-        "400.00",
-    ]
+    funds = page.inner_text("table[data-table=funds] tfoot").split()
+    assert funds == ["合计", "1,000.00", "600.00", "620.00", "400.00"]
+    # Z1 paid 620 万元 of 中央财政 against 500 allocated (and 600 in all): two 超额拨付 alerts, raised by the report
+    panel = page.inner_text("#alerts-panel")
+    assert "Z1 中央财政已拨付 620.00 万元，超过安排 500.00 万元 120.00 万元" in panel
+    assert "Z1 合计已拨付 620.00 万元，超过安排 600.00 万元 20.00 万元" in panel
+    assert page.inner_text("table[data-table=alert_kinds] tbody").split() == ["超额拨付", "2"]
+    assert page.inner_text("#alert-count") == "2条"
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     assert errors == []

@@ -15,8 +15,8 @@ def test_elapsed_share_of_the_planned_period() -> None:
     assert planned_percent(JAN1, DEC31, dt.date(2026, 4, 1)) == round(100 * 90 / 364, 2) == 24.73
     assert elapsed_share(JAN1, DEC31, dt.date(2025, 6, 1)) == 0.0  # not started
     assert elapsed_share(JAN1, DEC31, dt.date(2027, 3, 1)) == 1.0  # past its end
-    assert elapsed_share(None, DEC31, JAN1) is None and planned_percent(JAN1, None, JAN1) is None
-    assert elapsed_share(DEC31, JAN1, JAN1) is None  # end before start
+    assert planned_percent(None, DEC31, JAN1) is None and planned_percent(JAN1, None, JAN1) is None
+    assert planned_percent(DEC31, JAN1, JAN1) is None  # end before start
 
 
 def test_project_progress_is_weighted_by_investment() -> None:

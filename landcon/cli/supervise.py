@@ -385,7 +385,5 @@ def dashboard(
         for row in rows:
             table.add_row(*("—" if v is None else f"{v:g}" if isinstance(v, float) else str(v) for v in row))
         console.print(table)
-    if data["alerts"] is None:
-        console.print("预警功能未启用")
     if xlsx:
         console.print(f"已写出 {data['xlsx']['path']}")

@@ -14,29 +14,22 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from landcon.engine.alerts import elapsed_share  # the one home of the elapsed-share formula
+
 __all__ = ["ScheduleStatus", "elapsed_share", "planned_percent", "project_progress"]
 
 
-def elapsed_share(start: dt.date | None, end: dt.date | None, on: dt.date) -> float | None:
-    """Elapsed share of the planned period on ``on``: (on − start) ÷ (end − start) in days, clamped to
-    [0, 1]; None when either date is missing or end is before start.
+def planned_percent(start: dt.date | None, end: dt.date | None, on: dt.date) -> float | None:
+    """The percent complete the schedule expects on ``on``: 100 × ``elapsed_share`` ((on − start) ÷
+    (end − start) in days, clamped to [0, 1]), to 0.01; None without both dates or when the end is
+    before the start.
 
-    >>> elapsed_share(dt.date(2026, 1, 1), dt.date(2026, 1, 11), dt.date(2026, 1, 5))
-    0.4
+    >>> planned_percent(dt.date(2026, 1, 1), dt.date(2026, 1, 11), dt.date(2026, 1, 5))
+    40.0
     """
     if start is None or end is None or end < start:
         return None
-    if on <= start:
-        return 0.0
-    if on >= end:
-        return 1.0
-    return (on - start).days / (end - start).days
-
-
-def planned_percent(start: dt.date | None, end: dt.date | None, on: dt.date) -> float | None:
-    """The percent complete the schedule expects on ``on``: 100 × ``elapsed_share``, to 0.01."""
-    share = elapsed_share(start, end, on)
-    return None if share is None else round(100 * share, 2)
+    return round(100 * elapsed_share(start, end, on), 2)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ Every number is an existing engine or service figure, gathered here:
   up by source;
 - 新增耕地 planned: the indicator ``cultivated.new_m2`` of the latest plan version (the overview's
   figure); detected: the ``achieved`` class area of the project's latest change detection
-  (``monitor.result_dir``/monitor.json); accepted: the planned figure of projects past the chain's
+  (``alert_inputs.monitor_result``); accepted: the planned figure of projects past the chain's
   ``accepted`` milestone;
 - open alerts: ``alerts.list_alerts`` with state ``open`` (see ``open_alerts``).
 """
@@ -21,7 +21,6 @@ Every number is an existing engine or service figure, gathered here:
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from landcon.engine import schedule
 from landcon.engine import supervision as S
 from landcon.engine import workflow as wf
 from landcon.errors import InvalidRecord, NotFound
-from landcon.services import clock, monitor, records, supervision
+from landcon.services import alert_inputs, alerts, clock, records, supervision
 from landcon.services.indicators import number
 from landcon.services.org import unit_by_code
 from landcon.services.profile import get_profile
@@ -88,24 +87,19 @@ def _projects(who: Actor, path: str) -> list[tuple[Any, ...]]:
 
 
 def detected_new_farmland(project_code: str) -> dict[str, Any] | None:
-    """The ``achieved`` (新增耕地已实现) area of the project's latest change detection, from its
-    standard result folder (``landcon monitor run`` without ``--out``); None when it has none."""
-    path = monitor.result_dir(project_code) / "monitor.json"
-    if not path.is_file():
+    """The ``achieved`` (新增耕地已实现) area of the project's latest change detection
+    (``alert_inputs.monitor_result``: its standard result folder, ``landcon monitor run`` without
+    ``--out``); None when it has none."""
+    data = alert_inputs.monitor_result(project_code)
+    if data is None:
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
     achieved = (data.get("classes") or {}).get("achieved") or {}
     return {"area_m2": float(achieved.get("area_m2") or 0.0), "after_version": data.get("after_version")}
 
 
-def open_alerts(who: Actor, unit: str | None) -> dict[str, Any] | None:
-    """Open alerts in scope (``services.alerts.list_alerts``); None while the alerts service is not
-    part of this installation (the panel then says so)."""
-    import importlib.util
-
-    if importlib.util.find_spec("landcon.services.alerts") is None:
-        return None
-    alerts: Any = importlib.import_module("landcon.services.alerts")
+def open_alerts(who: Actor, unit: str | None) -> dict[str, Any]:
+    """Open alerts in scope (``alerts.list_alerts`` with state ``open``; ``unit``: responsible units
+    within it), counted by kind."""
     items = alerts.list_alerts(who, state="open", unit=unit)
     by_kind = Counter((a["kind"], a["kind_label"]) for a in items)
     return {
@@ -190,8 +184,8 @@ def dashboard(who: Actor, *, unit: str | None = None, on: dt.date | None = None)
         )
         projects.append(row)
     summary = S.funds_summary(planned_src, allocated, disbursed)
-    alerts = open_alerts(who, scope["unit"] if unit else None)
-    for a in (alerts or {}).get("items", []):
+    open_ = open_alerts(who, scope["unit"] if unit else None)
+    for a in open_["items"]:
         if a["county"] in counties:
             counties[a["county"]]["open_alerts"] += 1
     totals = {
@@ -202,7 +196,7 @@ def dashboard(who: Actor, *, unit: str | None = None, on: dt.date | None = None)
         "funds_planned": summary.planned,
         "funds_allocated": summary.allocated,
         "funds_disbursed": summary.disbursed,
-        "open_alerts": None if alerts is None else alerts["count"],
+        "open_alerts": open_["count"],
     }
     totals |= {f"{k[:-3]}_mu": round(totals[k] / MU, 2) for k in ("planned_m2", "detected_m2", "accepted_m2")}
     return {
@@ -225,7 +219,7 @@ def dashboard(who: Actor, *, unit: str | None = None, on: dt.date | None = None)
             for r in summary.rows
         ],
         "new_farmland": farmland,
-        "alerts": alerts,
+        "alerts": open_,
     }
 
 
@@ -254,7 +248,7 @@ def tables(data: dict[str, Any]) -> list[dict[str, Any]]:
         for p in data["projects"]
         if p["approved"]
     ]
-    out = [
+    return [
         _table(
             "stages", "项目阶段", [("name", "阶段", TEXT, False), ("projects", "项目数", COUNT, True)], data["by_stage"]
         ),
@@ -328,24 +322,26 @@ def tables(data: dict[str, Any]) -> list[dict[str, Any]]:
             ],
             data["new_farmland"],
         ),
+        _table(
+            "alert_kinds",
+            "未处理预警（按类型）",
+            [("label", "类型", TEXT, False), ("count", "数量", COUNT, True)],
+            data["alerts"]["by_kind"],
+        ),
+        _table(
+            "alerts",
+            "未处理预警",
+            [
+                ("project", "项目编号", TEXT, False),
+                ("county_name", "县（市、区）", TEXT, False),
+                ("sub_project", "子项目", TEXT, False),
+                ("kind_label", "类型", TEXT, False),
+                ("severity_label", "级别", TEXT, False),
+                ("message", "内容", TEXT, False),
+            ],
+            data["alerts"]["items"],
+        ),
     ]
-    if data["alerts"] is not None:
-        out.append(
-            _table(
-                "alerts",
-                "未处理预警",
-                [
-                    ("project", "项目编号", TEXT, False),
-                    ("project_name", "项目", TEXT, False),
-                    ("sub_project", "子项目", TEXT, False),
-                    ("kind_label", "类型", TEXT, False),
-                    ("severity", "级别", TEXT, False),
-                    ("message", "内容", TEXT, False),
-                ],
-                data["alerts"]["items"],
-            )
-        )
-    return out
 
 
 def export_xlsx(who: Actor, out: str | Path, *, unit: str | None = None, on: dt.date | None = None) -> dict[str, Any]:
