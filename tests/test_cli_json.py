@@ -213,6 +213,11 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "supervise dashboard": c(("--xlsx", f"{tmp}/dashboard.xlsx", "--as", prov), ("--unit", NOPE, "--as", prov)),
         "monitor run": c((ACCEPTED, "--out", f"{tmp}/mon", "--as", sup), (NOPE, "--as", sup)),
         "monitor batch": c((ACCEPTED, "--workers", "1", "--out", f"{tmp}/mb", "--as", sup), (NOPE, "--as", sup)),
+        "alert scan": c((), ("--project", NOPE)),
+        "alert list": c(("--as", sup), ("--state", NOPE, "--as", sup)),
+        "alert ack": c(("1", "--as", sup), ("999999", "--as", sup)),  # 1: the photo without a position
+        "alert escalate": c(("1", "--as", sup), ("1", "--as", sup)),
+        "alert resolve": c(("1", "--note", "已补拍", "--as", sup), ("1", "--note", " ", "--as", sup)),
         "audit verify": c((), ("--as", NOPE)),
         "audit anchor": c((), ("--as", NOPE)),
         "backup": c((f"{tmp}/backup",), (w["src"],)),

@@ -58,4 +58,10 @@ def test_province_sees_the_charts_and_the_county_map(records_world, server, brow
     assert page.inner_text("table[data-table=alert_kinds] tbody").split() == ["超额拨付", "2"]
     assert page.inner_text("#alert-count") == "2条"
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    link = page.locator("table[data-table=alerts] tbody a").first
+    target = link.get_attribute("href")
+    assert target is not None and target.startswith("/alerts#alert-")
+    link.click()
+    page.wait_for_url(f"{server}{target}")
+    assert "超额拨付" in page.inner_text(target.removeprefix("/alerts"))  # the alert's row on the alerts page
     assert errors == []

@@ -332,6 +332,7 @@ def tables(data: dict[str, Any]) -> list[dict[str, Any]]:
             "alerts",
             "未处理预警",
             [
+                ("id", "预警编号", TEXT, False),
                 ("project", "项目编号", TEXT, False),
                 ("county_name", "县（市、区）", TEXT, False),
                 ("sub_project", "子项目", TEXT, False),

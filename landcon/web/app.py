@@ -28,6 +28,7 @@ from landcon.web.bodylimit import BodyLimit
 from landcon.web.common import COOKIE, HERE, LOGIN_CSRF, NeedLogin, User, page
 from landcon.web.routes import (
     admin,
+    alerts,
     api,
     auth,
     dashboard,
@@ -60,6 +61,7 @@ PAGES = (
     ledger_forms,
     supervision,
     dashboard,
+    alerts,
 )
 
 #: Content-Security-Policy: only this site's scripts and nonce-marked inline scripts run; MapLibre needs
