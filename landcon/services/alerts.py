@@ -66,11 +66,7 @@ def _approved(project: Project) -> bool:
 
 
 def _append(note: str, label: str, who: str, text: str) -> str:
-    line = (
-        f"{label}（{who}，{clock.today().isoformat()}）：{text}"
-        if text
-        else f"{label}（{who}，{clock.today().isoformat()}）"
-    )
+    line = f"{label}（{who}，{clock.today().isoformat()}）" + (f"：{text}" if text else "")
     return f"{note}\n{line}" if note else line
 
 
@@ -118,8 +114,9 @@ def _upsert(session: Session, who: Actor, project: Project, found: list[A.Candid
                 row.state, row.resolved_at, row.resolved_by = OPEN, None, None
                 row.note = _append(row.note, RETURNED, who.username, "")
                 counts["reopened"] += 1
+    holding = {c.key for c in found}
     for key, row in rows.items():
-        if key in {c.key for c in found} or not row.active:
+        if key in holding or not row.active:
             continue
         row.active = False
         if row.state != RESOLVED:
