@@ -18,20 +18,22 @@ setup: $(STAMP) fonts web-assets
 fonts:
 	@test -f $(CJK_FONT) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk; }
 
-# Browser assets (MapLibre GL JS 6, HTMX 2) come from npm and are served from /static/vendor: no CDN.
+# Browser assets (MapLibre GL JS 6, HTMX 2, Apache ECharts 6) come from npm and are served from /static/vendor: no CDN.
 VENDOR     := landcon/web/static/vendor
 NPM_PREFIX := build/npm
 MAPLIBRE   := $(NPM_PREFIX)/node_modules/maplibre-gl/dist
 HTMX       := $(NPM_PREFIX)/node_modules/htmx.org/dist
+ECHARTS    := $(NPM_PREFIX)/node_modules/echarts/dist
 
 web-assets: $(VENDOR)/.stamp
 
 $(VENDOR)/.stamp: Makefile
-	npm install --prefix $(NPM_PREFIX) --no-audit --no-fund --silent maplibre-gl@6.17.0 htmx.org@2.0.11 swagger-ui-dist@5.35.0
+	npm install --prefix $(NPM_PREFIX) --no-audit --no-fund --silent maplibre-gl@6.17.0 htmx.org@2.0.11 swagger-ui-dist@5.35.0 echarts@6.1.0
 	mkdir -p $(VENDOR)
 	cp $(MAPLIBRE)/maplibre-gl.mjs $(MAPLIBRE)/maplibre-gl-worker.mjs $(MAPLIBRE)/maplibre-gl.css $(VENDOR)/
 	if [ -f $(MAPLIBRE)/maplibre-gl-shared.mjs ]; then cp $(MAPLIBRE)/maplibre-gl-shared.mjs $(VENDOR)/; fi
 	cp $(HTMX)/htmx.min.js $(VENDOR)/
+	cp $(ECHARTS)/echarts.min.js $(VENDOR)/
 	cp $(NPM_PREFIX)/node_modules/swagger-ui-dist/swagger-ui-bundle.js $(NPM_PREFIX)/node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/
 	touch $@
 

@@ -354,3 +354,36 @@ def list_photos(
         for p in rows:
             console.print(_photo_line(p))
         console.print(f"共 {len(rows)} 张，其中 {sum(p['flagged'] for p in rows)} 张需核实")
+
+
+@app.command()
+def dashboard(
+    unit: Annotated[str | None, typer.Option("--unit", help="行政区划代码（默认本单位）/ unit code")] = None,
+    xlsx: Annotated[str | None, typer.Option("--xlsx", help="写出驾驶舱表格 xlsx / write the tables to FILE")] = None,
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """监管驾驶舱：项目阶段、进度、资金、新增耕地、预警 / the supervision dashboard of a 州市 or the province."""
+    from landcon.services import dashboard as D
+
+    who = acting(as_user)
+    if xlsx:
+        written = run_service(lambda: D.export_xlsx(who, xlsx, unit=unit), as_json=as_json)
+        data = written.pop("dashboard") | {"xlsx": written}
+    else:
+        data = run_service(lambda: D.dashboard(who, unit=unit), as_json=as_json)
+    if as_json:
+        print_json(data)
+        return
+    for t in D.tables(data):
+        table = Table(title=t["title"])
+        for c in t["columns"]:
+            table.add_column(c["label"], overflow="fold", justify="left" if c["kind"] == "text" else "right")
+        rows = [[r[c["key"]] for c in t["columns"]] for r in t["rows"]]
+        if t["totals"] and rows:
+            rows.append(["合计", *(t["totals"].get(c["key"], "") for c in t["columns"][1:])])
+        for row in rows:
+            table.add_row(*("—" if v is None else f"{v:g}" if isinstance(v, float) else str(v) for v in row))
+        console.print(table)
+    if xlsx:
+        console.print(f"已写出 {data['xlsx']['path']}")

@@ -31,6 +31,7 @@ from landcon.web.routes import (
     alerts,
     api,
     auth,
+    dashboard,
     data,
     ledger,
     ledger_forms,
@@ -59,6 +60,7 @@ PAGES = (
     ledger,
     ledger_forms,
     supervision,
+    dashboard,
     alerts,
 )
 
