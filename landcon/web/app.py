@@ -34,6 +34,7 @@ from landcon.web.routes import (
     ledger,
     ledger_forms,
     meetings,
+    monitor,
     overview,
     projects,
     review,
@@ -45,7 +46,21 @@ from landcon.web.routes import (
 __all__ = ["COOKIE", "LOGIN_CSRF", "create_app"]
 
 #: The page routers, in the order they are matched (the API follows under /api/v1).
-PAGES = (auth, overview, data, survey, projects, meetings, admin, review, tasks, ledger, ledger_forms, supervision)
+PAGES = (
+    auth,
+    overview,
+    data,
+    survey,
+    projects,
+    meetings,
+    admin,
+    review,
+    tasks,
+    ledger,
+    ledger_forms,
+    supervision,
+    monitor,
+)
 
 #: Content-Security-Policy: only this site's scripts and nonce-marked inline scripts run; MapLibre needs
 #: blob: workers and images; inline ``style`` attributes are allowed (styles cannot run code).
