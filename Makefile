@@ -72,6 +72,12 @@ run: setup
 	$(BIN)/landcon admin seed-demo demo --plan $(LANDCON_DATA_DIR)/plan-demo
 	$(BIN)/landcon realloc save DEMO-530124-001 $(LANDCON_DATA_DIR)/realloc-demo-result --as demo_author
 	$(BIN)/landcon project show DEMO-530124-001 --as demo_county_zrzy
+	$(BIN)/landcon data synth-vintage demo --plan $(LANDCON_DATA_DIR)/plan-demo --seed 2 --format gpkg \
+		--out $(LANDCON_DATA_DIR)/sources/demo-530124-vintage.gpkg --overwrite
+	$(BIN)/landcon data import $(LANDCON_DATA_DIR)/sources/demo-530124-vintage.gpkg --name demo --replace
+	$(BIN)/landcon monitor run DEMO-530124-003 --as demo_supervisor
+	$(BIN)/landcon supervise subproject list DEMO-530124-003 --as demo_supervisor
+	$(BIN)/landcon supervise funds DEMO-530124-003 --as demo_supervisor
 	$(BIN)/landcon ledger post use --kind bcgd --area-mu 1 --dlbm 0103 --grade 10 --doc 富政批〔示例〕1号 --memo 示例：县城建设占用10等旱地 --as demo_supervisor
 	$(BIN)/landcon ledger balance --unit 530124 --as demo_supervisor
 	$(BIN)/landcon ledger balance --as demo_province

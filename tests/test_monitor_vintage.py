@@ -88,6 +88,6 @@ def test_the_batch_on_dask_gives_the_same_areas_as_a_single_run(world) -> None:
     assert {k: row[k] for k in run["classes"]} == {k: c["area_m2"] for k, c in run["classes"].items()}
     assert (row["before_version"], row["after_version"]) == (1, 2)
     folder = Path(batch["out_dir"])
-    assert sorted(p.name for p in folder.iterdir()) == [ACCEPTED, "monitor-batch.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [ACCEPTED, "monitor-batch.json", "monitor-batch.xlsx"]
     single = json.loads((folder / ACCEPTED / "monitor.json").read_text(encoding="utf-8"))
     assert single["classes"] == run["classes"]

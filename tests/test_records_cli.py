@@ -148,6 +148,7 @@ def test_seed_demo_is_idempotent(records_world, demo_sources):
     assert [(r["code"], r["stage"], r["overdue_tasks"]) for r in rows] == [
         ("DEMO-530124-001", "county_review", 1),
         ("DEMO-530124-002", "aftercare", 0),
+        ("DEMO-530124-003", "implementation", 0),
     ]
     # The accepted project's quota: what its plan's engine indicators give, used, sold and checked.
     version = ok("project", "show", "DEMO-530124-002", user="demo_province")["plan_versions"][0]

@@ -53,6 +53,7 @@ SUBPROJECT_TYPES: tuple[str, ...] = (
     "历史文化保护",
     "产业配套",
     "其他",
+    "高标准农田",  # appended: stored plans and sub-projects keep their values
 )
 RESTORATION_TYPES: tuple[str, ...] = ("水环境", "湿地", "国土绿化", "矿山", "水土流失", "石漠化", "其他")
 

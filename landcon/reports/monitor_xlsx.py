@@ -81,3 +81,58 @@ def write_monitor_xlsx(result: ChangeDetection, path: str | Path, meta: Mapping[
             _class_sheet(book, c)
 
     return _atomic_write(path, fill)
+
+
+BATCH_SHEET = "汇总"
+BATCH_HEAD = (
+    "县代码",
+    "县",
+    "项目",
+    "数据集",
+    "方案版本",
+    "基期数据版本",
+    "变更调查数据版本",
+    "计划新增耕地（平方米）",
+)
+_ZONE_FLAGS = {"red_line": "red_line_checked", "permanent_farmland_lost": "permanent_farmland_checked"}
+
+
+def write_batch_xlsx(rows: list[Mapping[str, Any]], path: str | Path) -> Path:
+    """The summary of a monitor batch: one row per project (county, versions, planned new farmland, and
+    per class the area in m² and 亩 and the piece count, “—” for a zone class not checked), then a 合计
+    row summing the projects' m² (to 0.01) and pieces. ``rows`` are the batch rows (``monitor-batch.json``:
+    each class's ``area_m2`` under its code, ``counts`` by code, the zone ``*_checked`` flags)."""
+    from landcon.engine.change_detection import CLASS_LABELS
+
+    def fill(book: Workbook) -> None:
+        sheet = book.add_worksheet(BATCH_SHEET)
+        bold = book.add_format({"bold": True})
+        header = [*BATCH_HEAD]
+        for label in CLASS_LABELS.values():
+            header += [f"{label}（平方米）", f"{label}（亩）", f"{label}（图斑数）"]
+        sheet.write_row(0, 0, header, bold)
+        totals = {code: [0.0, 0] for code in CLASS_LABELS}
+        planned = 0.0
+        for r, row in enumerate(rows, start=1):
+            values: list[Any] = [row.get("county", ""), row.get("county_name", ""), row["project"], row["dataset"]]
+            values += [row["plan_version"], row["before_version"], row["after_version"], row["planned_new_farmland_m2"]]
+            planned += row["planned_new_farmland_m2"]
+            for code in CLASS_LABELS:
+                if code in _ZONE_FLAGS and not row.get(_ZONE_FLAGS[code], True):
+                    values += [DASH, DASH, DASH]
+                    continue
+                area, count = row[code], row.get("counts", {}).get(code, 0)
+                values += [area, mu(area), count]
+                totals[code][0] += area
+                totals[code][1] += count
+            sheet.write_row(r, 0, values)
+        total_row: list[Any] = ["合计", "", f"{len(rows)} 个项目", "", "", "", "", round(planned, 2)]
+        for code in CLASS_LABELS:
+            area = round(totals[code][0], 2)
+            total_row += [area, mu(area), totals[code][1]]
+        sheet.write_row(len(rows) + 1, 0, total_row, bold)
+        for col, text in enumerate(header):
+            sheet.set_column(col, col, max(10, min(_display_width(text) + 2, 28)))
+        sheet.freeze_panes(1, 3)
+
+    return _atomic_write(path, fill)

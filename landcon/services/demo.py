@@ -2,7 +2,8 @@
 that has gone through 摸底调查 and 方案编制 and waits in 县级审查 with some opinions given, a
 responsibility list (one task overdue) and a 会商 record; a second project of the same plan that has
 passed 验收, with its quota in the ledger (周转指标 lent and returned, 节余指标, 补充耕地指标, a use, a
-transfer and an 入市 deal). Idempotent: existing records are kept.
+transfer and an 入市 deal); a third in 实施 with sub-projects, progress, funds and site photos
+(``services.demo_supervision``). Idempotent: existing records are kept.
 
 Every number in it comes from the same services a user calls (the plan version's indicators are
 computed by ``plan check``); the accounts share one demo password, printed by the command.
@@ -22,6 +23,7 @@ from landcon.engine.org import DEPARTMENTS
 from landcon.errors import InvalidRecord
 from landcon.services import ledger, meetings, org, projects, records, tasks
 from landcon.services.datasets import store as dataset_store
+from landcon.services.demo_supervision import approve, seed_implementation
 from landcon.store.models import Project, User
 
 DEMO_PASSWORD = "landcon-demo"
@@ -138,8 +140,16 @@ def seed_demo(who: records.Actor, dataset: str, plan_folder: str | Path, *, code
         _accepted_project(
             accepted, f"{county_name}全域土地综合整治试点（已验收）", county, township, dataset, plan_folder
         )
+    implementing = f"DEMO-{county}-003"
+    with records.read() as session:
+        has_implementing = session.scalars(select(Project.id).where(Project.code == implementing)).first() is not None
+    if not has_implementing:
+        seed_implementation(
+            implementing, f"{county_name}全域土地综合整治项目（实施中）", county, township, dataset, plan_folder
+        )
     return {
         "accepted_project": accepted,
+        "implementation_project": implementing,
         "project": projects.show_project(records.actor("demo_author"), code),
         "accounts": accounts,
         "password": DEMO_PASSWORD,
@@ -156,17 +166,7 @@ def _accepted_project(
     projects.advance(author, code, comment="摸底调查完成")
     projects.save_plan(author, code, plan_folder)
     projects.advance(author, code, comment="提交县级联合审查")
-    chain = wf.YUNNAN
-    for stage, prefix in (
-        ("county_review", "demo_county"),
-        ("prefecture_review", "demo_city"),
-        ("province_approval", "demo_prov"),
-    ):
-        if projects.show_project(author, code)["stage"] != stage:
-            continue
-        for kind in chain.stage(stage).departments:
-            projects.give_opinion(actor(f"{prefix}_{kind}"), code, wf.AGREE)
-        projects.advance(actor(f"{prefix}_zrzy"), code, comment="审查通过")
+    approve(code)
     today = projects.today()
     province, sup = actor("demo_province"), actor("demo_supervisor")
     areas = ledger.project_areas(province, code)

@@ -66,6 +66,8 @@ def result_key(kind: str, params: dict[str, Any]) -> str:
     """Results folder of a job: per dataset for the survey, per project version for plan reports."""
     if kind == "plan_report":
         return f"{params['project']}-v{int(params['version'])}"
+    if kind == "monitor":  # the project's standard folder, as ``landcon monitor run`` writes it
+        return str(params.get("project") or "unknown")
     return str(params.get("dataset") or "unknown")
 
 
@@ -88,6 +90,13 @@ def _plan_report(params: dict[str, Any], out: Path, progress: Progress) -> dict[
     return {"out": str(out), "files": sorted(p.name for p in out.iterdir())}
 
 
+def _monitor(params: dict[str, Any], out: Path, progress: Progress) -> dict[str, Any]:
+    from landcon.services.monitor import detect
+
+    run = detect(records.actor(str(params["user"])), str(params["project"]), out=out, progress=progress)
+    return {"out": str(run.out_dir), "files": run.files}
+
+
 def _tempdir() -> Any:
     import tempfile
 
@@ -106,6 +115,7 @@ def _tempdir() -> Any:
 KINDS: dict[str, tuple[Handler, str, str]] = {
     "survey": (_survey, "dataset.survey", "摸底调查"),
     "plan_report": (_plan_report, "plan.upload", "方案成果（附表、文本、图件）"),
+    "monitor": (_monitor, "supervision.manage", "变化监测比对"),
 }
 
 

@@ -30,7 +30,7 @@ from landcon.engine.plan import ZZQY
 from landcon.engine.progress import Progress, ProgressCallback, as_progress
 from landcon.engine.schema import DLTB_COLUMNS
 from landcon.errors import CRSError, DatasetNotFound, InvalidRecord, TransitionRefused
-from landcon.reports.monitor_xlsx import write_monitor_xlsx
+from landcon.reports.monitor_xlsx import write_batch_xlsx, write_monitor_xlsx
 from landcon.services import projects, records
 from landcon.services.cluster import run_tasks
 from landcon.services.jobs import results_dir
@@ -230,7 +230,9 @@ def _project_task(inputs: Inputs, plan_folder: str, data_dir: str, out: str) -> 
     data = run_resolved(inputs, plan_folder, data_dir, out)
     areas = {code: c["area_m2"] for code, c in data["classes"].items()}
     keys = ("project", "dataset", "plan_version", "before_version", "after_version", "planned_new_farmland_m2")
-    return {**{k: data[k] for k in keys}, **areas}
+    flags = ("red_line_checked", "permanent_farmland_checked")
+    counts = {code: c["count"] for code, c in data["classes"].items()}
+    return {**{k: data[k] for k in (*keys, *flags)}, **areas, "counts": counts}
 
 
 def detect_batch(
@@ -248,11 +250,16 @@ def detect_batch(
     Permissions and versions are resolved here for ``who`` before any work starts; the workers read
     only the data directory and the exported plans (a ``LocalCluster`` of processes by default;
     ``scheduler`` "tcp://host:8786" uses a cluster whose workers see the same files). Each project's
-    results go to ``out/PROJECT/``; ``monitor-batch.json`` has one row per project (class areas)."""
+    results go to ``out/PROJECT/``; ``monitor-batch.json`` has one row per project (county, versions,
+    class areas and piece counts) and ``monitor-batch.xlsx`` the same as one summary sheet with totals."""
     p = as_progress(progress)
     if not project_codes:
         raise InvalidRecord("未指定项目 / no project given")
     resolved = [resolve(who, code, vintage) for code in dict.fromkeys(project_codes)]
+    counties = {}
+    for i in resolved:
+        shown = projects.show_project(who, i.project)
+        counties[i.project] = {"county": shown["county"], "county_name": shown["county_name"]}
     target = (Path(out) if out is not None else Path.cwd() / "monitor-batch").resolve()
     data_dir = str(config.data_dir().resolve())
     with staged_folder(target) as tmp:
@@ -267,6 +274,9 @@ def detect_batch(
             tasks, scheduler=scheduler, workers=workers, progress=p, stage="批量变化监测 / monitor batch"
         )
         shutil.rmtree(plans)
+        for row in results:
+            row.update(counties[row["project"]])
         batch = {"projects": results}
         (tmp / "monitor-batch.json").write_text(json.dumps(batch, ensure_ascii=False, indent=1), encoding="utf-8")
-    return MonitorRun(target, batch, ["monitor-batch.json", *(i.project for i in resolved)])
+        write_batch_xlsx(results, tmp / "monitor-batch.xlsx")
+    return MonitorRun(target, batch, ["monitor-batch.json", "monitor-batch.xlsx", *(i.project for i in resolved)])

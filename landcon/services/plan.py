@@ -479,7 +479,7 @@ def write_report(
                     geometry=cz.geometry.to_numpy(),
                     crs=crs,
                 )
-                palette = ("#33a02c", "#e31a1c", "#1f78b4", "#ff7f00", "#6a3d9a", "#b15928", "#999999")
+                palette = ("#33a02c", "#e31a1c", "#1f78b4", "#ff7f00", "#6a3d9a", "#b15928", "#999999", "#b2df8a")
                 classes = tuple(MapClass(t, t, c) for t, c in zip(SUBPROJECT_TYPES, palette, strict=True))
                 figures["subprojects"] = render_category_map(
                     frame,

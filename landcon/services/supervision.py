@@ -271,8 +271,10 @@ def update_subproject(
     quantities: Mapping[str, object] | None = None,
     department: str | None = None,
     unit: str | None = None,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
 ) -> dict[str, Any]:
-    """Set a sub-project's budget by source, planned 工程量, department or responsible unit."""
+    """Set a sub-project's budget by source, planned 工程量, department, responsible unit or planned dates."""
     records.require(who, "supervision.manage")
     with records.write(who, "supervision.manage") as session:
         project = _managed_project(session, who, project_code)
@@ -285,6 +287,10 @@ def update_subproject(
             sub.department = department.strip()
         if unit is not None:
             sub.unit = _responsible(session, project, unit)
+        if start is not None:
+            sub.start_date = parse_date(start, "start", "计划开工日期")
+        if end is not None:
+            sub.end_date = parse_date(end, "end", "计划完工日期")
         session.flush()
         return sub_dict(sub, reports_of(session, sub))
 

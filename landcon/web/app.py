@@ -36,6 +36,7 @@ from landcon.web.routes import (
     ledger,
     ledger_forms,
     meetings,
+    monitor,
     overview,
     projects,
     review,
@@ -62,6 +63,7 @@ PAGES = (
     supervision,
     dashboard,
     alerts,
+    monitor,
 )
 
 #: Content-Security-Policy: only this site's scripts and nonce-marked inline scripts run; MapLibre needs

@@ -1,0 +1,155 @@
+"""The supervision part of the demo: the sub-project types it uses and the project in 实施."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+import yaml
+from conftest import cell
+from plan_fixtures import META, layer
+from typer.testing import CliRunner
+
+from landcon.cli.main import app
+from landcon.engine import supervision
+from landcon.engine.plan import CZGHTB, SUBPROJECT_TYPES, ZZQY, Plan, check_plan
+from landcon.errors import InvalidRecord
+from landcon.services import clock
+
+
+def test_high_standard_farmland_is_a_subproject_type() -> None:
+    assert SUBPROJECT_TYPES[:7] == (
+        "农用地整理",
+        "建设用地整理",
+        "生态保护修复",
+        "人居环境整治",
+        "历史文化保护",
+        "产业配套",
+        "其他",
+    )
+    assert SUBPROJECT_TYPES[7] == "高标准农田"
+    assert supervision.check_type("高标准农田") == "高标准农田"
+    with pytest.raises(InvalidRecord, match="高标准农田"):
+        supervision.check_type("高标准农田建设")
+    layers = {
+        ZZQY: layer(ZZQY, [{"ZZQYBH": "Q1", "geometry": cell(0, 0)}]),
+        CZGHTB: layer(CZGHTB, [{"GHDLBM": "0103", "ZXMBH": "Z1", "geometry": cell(0, 0)}]),
+    }
+    meta = {**META, "sub_projects": [{"code": "Z1", "name": "高标准农田建设", "type": "高标准农田"}]}
+    assert check_plan(Plan(layers, meta)) == []
+    wrong = {**meta, "sub_projects": [{"code": "Z1", "name": "x", "type": "高标准农田建设"}]}
+    assert [(p.feature, p.field) for p in check_plan(Plan(layers, wrong))] == [("Z1", "sub_projects.type")]
+
+
+runner = CliRunner()
+IMPLEMENTING = "DEMO-530124-003"
+
+
+def _ok(*args: str) -> Any:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, (args, result.output)
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The small synthetic county, its demo plan, ``admin seed-demo`` run twice."""
+    root = tmp_path_factory.mktemp("demo-implementation")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LANDCON_DATA_DIR", str(root / "data"))
+        mp.setenv("LANDCON_DATABASE_URL", f"sqlite:///{root / 'data' / 'landcon.db'}")
+        mp.delenv("LANDCON_USER", raising=False)
+        src, plan = root / "demo.gpkg", root / "plan"
+        _ok("data", "synth", "--county", "530124", "--features", "1200", "--seed", "1", "--out", str(src))
+        _ok("data", "import", str(src), "--name", "demo")
+        _ok("plan", "synth", "demo", "--out", str(plan))
+        _ok("db", "upgrade")
+        first = _ok("admin", "seed-demo", "demo", "--plan", str(plan))
+
+        def state() -> dict[str, Any]:
+            who = ("--as", "demo_supervisor")
+            return {
+                "projects": [(p["code"], p["stage"]) for p in _ok("project", "list", "--as", "demo_province")],
+                "subs": _ok("supervise", "subproject", "list", IMPLEMENTING, *who),
+                "reports": _ok("supervise", "report", "list", IMPLEMENTING, *who),
+                "photos": _ok("supervise", "photo", "list", IMPLEMENTING, *who),
+                "funds": _ok("supervise", "funds", IMPLEMENTING, *who),
+            }
+
+        before = state()
+        again = _ok("admin", "seed-demo", "demo", "--plan", str(plan))
+        yield {
+            "first": first,
+            "again": again,
+            "before": before,
+            "after": state(),
+            "plan": yaml.safe_load((plan / "plan.yaml").read_text("utf-8")),
+        }
+
+
+def test_the_demo_project_in_implementation(seeded) -> None:
+    state, meta = seeded["before"], seeded["plan"]
+    assert seeded["first"]["implementation_project"] == IMPLEMENTING
+    assert state["projects"] == [
+        ("DEMO-530124-001", "county_review"),
+        ("DEMO-530124-002", "aftercare"),
+        (IMPLEMENTING, "implementation"),
+    ]
+    # Every sub-project of the plan is registered; the first two with an outline carry the demo's work.
+    subs = state["subs"]
+    assert [s["code"] for s in subs] == [str(p["code"]) for p in meta["sub_projects"]]
+    active = [s for s in subs if s["budget"]]
+    assert len(active) == 2 and [s["code"] for s in active] == [s["code"] for s in subs if s["has_geometry"]][:2]
+    a, b = active
+    township = str(meta["townships"][0])
+    today = clock.today()
+    assert (a["unit"], b["unit"]) == (township, township)
+    assert (a["start"], a["end"]) == (
+        (today - dt.timedelta(days=200)).isoformat(),
+        (today + dt.timedelta(days=160)).isoformat(),
+    )
+    assert (b["start"], b["end"]) == (
+        (today - dt.timedelta(days=120)).isoformat(),
+        (today + dt.timedelta(days=240)).isoformat(),
+    )
+    inv_a, inv_b = max(round(a["investment"]), 10), max(round(b["investment"]), 10)
+    share = round(inv_a * 0.4)
+    assert a["budget"] == {"县级财政": share, "整合涉农资金": inv_a - share}
+    assert b["budget"] == {"县级财政": inv_b}
+    assert (
+        set(a["quantities"]) == {"land_levelling", "field_roads", "channels"} and a["quantities"]["land_levelling"] > 0
+    )
+    assert (a["percent"], b["percent"]) == (60.0, 10.0)
+    # Progress: two reports of the first sub-project, one of the second (behind its schedule).
+    reports = state["reports"]
+    assert [(r["sub_project"], r["percent"], r["reporter"]) for r in reports] == [
+        (a["code"], 30.0, "demo_township"),
+        (a["code"], 60.0, "demo_township"),
+        (b["code"], 10.0, "demo_township"),
+    ]
+    assert reports[2]["issues"] == "雨季施工受阻，土方调运滞后"
+    # Photos: one on site, one 2 km east of its sub-project (flagged), each attached to a report.
+    photos = state["photos"]
+    assert [(p["sub_project"], p["status"], p["flagged"], p["report_id"]) for p in photos] == [
+        (a["code"], "on_site", False, reports[1]["id"]),
+        (b["code"], "outside", True, reports[2]["id"]),
+    ]
+    assert photos[0]["distance_m"] == 0.0 and 1999.9 < photos[1]["distance_m"] < 2200
+    assert photos[0]["taken_at"] == f"{today - dt.timedelta(days=10)}T10:30:00"
+    # Funds: 整合涉农资金 disbursed above its allocation (115 %), 县级财政 below.
+    integrated = inv_a - share
+    sources = {s["source"]: s for s in state["funds"]["sources"]}
+    assert sources["整合涉农资金"]["allocated"] == integrated
+    assert sources["整合涉农资金"]["disbursed"] == round(integrated * 0.6) + round(integrated * 0.55)
+    assert sources["整合涉农资金"]["disbursed"] > sources["整合涉农资金"]["allocated"]
+    assert sources["县级财政"]["allocated"] == share + inv_b
+    assert sources["县级财政"]["disbursed"] == round(share * 0.5) + round(inv_b * 0.1)
+    over = [s for s in sources.values() if s["disbursed"] > s["allocated"]]
+    assert [s["source"] for s in over] == ["整合涉农资金"]
+
+
+def test_a_second_seed_adds_nothing(seeded) -> None:
+    assert seeded["after"] == seeded["before"]
+    assert not seeded["again"]["created"] and seeded["again"]["implementation_project"] == IMPLEMENTING
