@@ -82,6 +82,9 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "survey batch": c(("small", "--workers", "1", "--out", f"{tmp}/sb"), (NOPE,)),
         "plan template": c(("--out", f"{tmp}/tpl"), ("--out", f"{tmp}/tpl2", "--epsg", "1")),
         "plan synth": c(("small", "--out", f"{tmp}/plan2"), (NOPE, "--out", f"{tmp}/plan3")),
+        "plan synth-asbuilt": c(
+            (w["plan"], "--out", f"{tmp}/asb", "--project", ACCEPTED), (f"{tmp}/missing", "--out", f"{tmp}/asb2")
+        ),
         "plan check": c((w["plan"], "--dataset", "demo"), (w["plan"], "--dataset", NOPE)),
         "plan report": c(
             (w["plan"], "--dataset", "demo", "--out", f"{tmp}/rep", "--no-maps"),
@@ -212,6 +215,9 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "supervise funds": c((ACCEPTED, "--as", author), (NOPE, "--as", author)),
         "monitor run": c((ACCEPTED, "--out", f"{tmp}/mon", "--as", sup), (NOPE, "--as", sup)),
         "monitor batch": c((ACCEPTED, "--workers", "1", "--out", f"{tmp}/mb", "--as", sup), (NOPE, "--as", sup)),
+        "accept check": c(
+            (ACCEPTED, f"{tmp}/asb", "--out", f"{tmp}/acc", "--as", sup), (ACCEPTED, f"{tmp}/missing", "--as", sup)
+        ),
         "audit verify": c((), ("--as", NOPE)),
         "audit anchor": c((), ("--as", NOPE)),
         "backup": c((f"{tmp}/backup",), (w["src"],)),

@@ -14,10 +14,11 @@ Each value remembers where it came from (``Profile.sources``: setting → source
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from landcon.engine.acceptance_rules import AcceptanceRules
 from landcon.engine.ledger import LedgerRules
 from landcon.engine.org import COUNTY, LEVELS, PREFECTURE, PROVINCE, level_of
 from landcon.engine.realloc.params import Params
@@ -71,6 +72,7 @@ class Profile:
     ledger_rules: LedgerRules
     realloc: Params
     sources: Mapping[str, str]  # setting ("province_code", "ledger_rules.market_rate", …) → where it came from
+    acceptance: AcceptanceRules = field(default_factory=AcceptanceRules)  # acceptance rule values (docs/acceptance.md)
 
     def __post_init__(self) -> None:
         if level_of(self.province_code) != PROVINCE:

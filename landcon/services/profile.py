@@ -70,6 +70,7 @@ def show() -> dict[str, Any]:
             item("tiankan_table", _plain(p.tiankan_table)),
             *ledger_items,
             *(item(f"realloc.{k}", _plain(v)) for k, v in realloc.items()),
+            *(item(f"acceptance.{f.name}", getattr(p.acceptance, f.name)) for f in fields(p.acceptance)),
         ],
         "milestones": {k: MILESTONES[k] for k in MILESTONES},
         "stages": [{"code": s.code, "name": s.name} for s in p.chain.stages],
