@@ -10,7 +10,6 @@ from typing import Any
 import geopandas as gpd
 import yaml
 from conftest import cell, dltb_row, grid_dltb
-from ledger_fixtures import LINKAGE
 from plan_fixtures import GOOD, META, box, layer
 
 from landcon.engine.asbuilt_schema import AsBuilt, normalise
@@ -23,6 +22,8 @@ PFL = [
 
 
 def plan() -> Plan:
+    from ledger_fixtures import LINKAGE  # ledger_fixtures imports this module
+
     layers = {
         "ZZQY": layer("ZZQY", [{"ZZQYBH": "Q1", "geometry": box(0, 0, 4, 2)}]),
         "CZGHTB": layer("CZGHTB", GOOD),
@@ -95,3 +96,36 @@ def write_asbuilt(
         frame.to_file(folder / "JGTB.shp", engine="pyogrio", encoding="UTF-8")
     (folder / "asbuilt.yaml").write_text(yaml.safe_dump(data or meta(), allow_unicode=True), encoding="utf-8")
     return folder
+
+
+def accept_project(code: str, folder: Path, recorder: str = "km_sup") -> dict[str, Any]:
+    """Compute the project's acceptance on the hand-made as-built data and record a passing whole-project
+    acceptance by ``recorder`` (a 州/市 supervisor), so the project may reach the ``accepted`` milestone."""
+    from landcon.services import acceptance, acceptance_records, records
+
+    run = acceptance.compute(records.actor("fm_sup"), code, write_asbuilt(folder / "asbuilt", data=meta(project=code)))
+    return acceptance_records.record(
+        records.actor(recorder),
+        code,
+        level="project",
+        opinion="同意",
+        accepted_on="2027-11-15",
+        members=["验收组长"],
+        computation=run.out_dir / "acceptance.json",
+    )
+
+
+def accept_if_due(code: str, folder: Path) -> None:
+    """``accept_project`` when the project stands at its chain's acceptance stage (the next advance
+    reaches the ``accepted`` milestone), so fixtures can drive any chain past it."""
+    from sqlalchemy import select
+
+    from landcon.engine import workflow as wf
+    from landcon.services import records
+    from landcon.store.models import Project
+
+    with records.read() as session:
+        project = session.scalars(select(Project).where(Project.code == code)).one()
+        due = wf.Chain.from_dict(project.chain).milestones.accepted == project.stage
+    if due:
+        accept_project(code, folder)

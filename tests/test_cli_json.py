@@ -60,6 +60,7 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
     realloc_in += ("--blocks", f"{inst}/blocks.gpkg")
     tmp = w["tmp"]
     sup, prov, author, admin = "demo_supervisor", "demo_province", "demo_author", "demo_admin"
+    acceptance = ("--date", "2027-01-31", "--member", "组长", "--opinion")
     reviewer = "demo_county_zrzy"  # closes the county review
 
     def c(good: tuple[str, ...], *bad: tuple[str, ...]) -> Case:
@@ -218,6 +219,11 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "accept check": c(
             (ACCEPTED, f"{tmp}/asb", "--out", f"{tmp}/acc", "--as", sup), (ACCEPTED, f"{tmp}/missing", "--as", sup)
         ),
+        "accept record": c(
+            (ACCEPTED, "--level", "sub_project", "--sub-project", "JSONZ9", *acceptance, "同意", "--as", sup),
+            (ACCEPTED, "--level", "sub_project", *acceptance, "好", "--as", sup),
+        ),
+        "accept list": c((ACCEPTED, "--as", sup), (NOPE, "--as", sup)),
         "audit verify": c((), ("--as", NOPE)),
         "audit anchor": c((), ("--as", NOPE)),
         "backup": c((f"{tmp}/backup",), (w["src"],)),

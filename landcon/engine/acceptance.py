@@ -31,7 +31,7 @@ import pandas as pd
 
 from landcon.engine import acceptance_rules as R
 from landcon.engine.acceptance_table import comparison_rows
-from landcon.engine.asbuilt_schema import JGTB, AsBuilt, asbuilt_parcels, plan_links
+from landcon.engine.asbuilt_schema import JGTB, AsBuilt, asbuilt_parcels, parcel_id, plan_links
 from landcon.engine.change_detection import ACHIEVED, LOST, NOT_YET, ChangeDetection, detect_changes
 from landcon.engine.indicators._common import is_cultivated, m2
 from landcon.engine.indicators.compose import PERMANENT_FARMLAND, analyse_plan, indicators_from_states
@@ -202,8 +202,6 @@ def _cuts(
     failed: Mapping[str, tuple[float, str]],
     plan_subprojects: Mapping[tuple[str, str], str],
 ) -> list[Cut]:
-    from landcon.engine.asbuilt_schema import parcel_id
-
     frame = asbuilt.parcels
     ids = [parcel_id(frame, k) for k in range(len(frame))]
     links = plan_links(asbuilt)

@@ -170,6 +170,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "dataset.survey": frozenset({ADMIN, AUTHOR}),
     "supervision.manage": frozenset({ADMIN, AUTHOR, SUPERVISOR}),
     "supervision.report": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
+    "acceptance.record": frozenset({SUPERVISOR}),
 }
 ACTION_NAMES: dict[str, str] = {
     "unit.manage": "管理行政单位",
@@ -204,6 +205,7 @@ ACTION_NAMES: dict[str, str] = {
     "dataset.survey": "运行摸底调查",
     "supervision.manage": "登记子项目",
     "supervision.report": "填报实施进度",
+    "acceptance.record": "记录验收",
 }
 
 

@@ -7,7 +7,7 @@ class, sub-project, 等别 (ZHGDDB, else ``DEFAULT_GRADE``), slope grade (ZHPDJB
 ``DEFAULT_SLOPE``: the overlay takes the steeper of it and the survey's), 耕地类型 and ZHKCXS; and
 asbuilt.yaml with 工程量 and 决算. With ``seed``:
 
-* the parcels of sub-project ``short`` (default: the one with the largest planned 耕地 parcel area)
+* the parcels of sub-project ``short`` (default: the one with the smallest planned 耕地 parcel area)
   are built on their western ``SHORT_SHARE`` only, and its 决算 is ``SHORT_SHARE`` of its investment;
   every other sub-project's 决算 is 95–100% of its investment, split over the plan's funding sources
   in the plan's proportions;
@@ -129,7 +129,8 @@ def generate_asbuilt(
         by_sub: dict[str, float] = {}
         for k in cult_rows:
             by_sub[rows[k]["ZXMBH"]] = by_sub.get(rows[k]["ZXMBH"], 0.0) + shapely.area(rows[k]["geometry"])
-        short = max(sorted(by_sub), key=lambda s: by_sub[s]) if by_sub else ""
+        named = sorted(s for s in by_sub if s)
+        short = min(named, key=lambda s: by_sub[s]) if named else ""
     left_out: list[int] = []
     if vintage is not None:
         tree = shapely.STRtree(np.asarray(vintage.geometry.array, dtype=object))
