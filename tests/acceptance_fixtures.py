@@ -87,11 +87,16 @@ def write_asbuilt(
     fmt: str = "gpkg",
     crs: str = "EPSG:4543",
 ) -> Path:
-    """An as-built folder as users deliver it: asbuilt.gpkg (or JGTB.shp) and asbuilt.yaml."""
+    """An as-built folder as users deliver it: asbuilt.gpkg (``fmt`` gdb: asbuilt.gdb, shp: JGTB.shp) and
+    asbuilt.yaml."""
     folder.mkdir(parents=True, exist_ok=True)
     frame = gpd.GeoDataFrame(parcels or rows(), geometry="geometry", crs=crs)
     if fmt == "gpkg":
         frame.to_file(folder / "asbuilt.gpkg", layer="JGTB", engine="pyogrio")
+    elif fmt == "gdb":
+        from landcon.store.layers import write_layers
+
+        write_layers({"JGTB": frame}, folder / "asbuilt.gdb", "gdb")
     else:
         frame.to_file(folder / "JGTB.shp", engine="pyogrio", encoding="UTF-8")
     (folder / "asbuilt.yaml").write_text(yaml.safe_dump(data or meta(), allow_unicode=True), encoding="utf-8")

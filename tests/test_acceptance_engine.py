@@ -23,6 +23,7 @@ from landcon.engine.acceptance import NOT_VERIFIED, SHORT, Cut, compute_acceptan
 from landcon.engine.acceptance_rules import AcceptanceRules, rules_from_dict
 from landcon.engine.asbuilt_schema import AsBuilt, check_asbuilt
 from landcon.engine.ledger import LedgerRules
+from landcon.engine.rules.packs import resolve
 
 
 def accept(built: AsBuilt, *, with_vintage: bool = True, rules: AcceptanceRules | None = None) -> Any:
@@ -147,3 +148,26 @@ def test_bad_as_built_data_is_named_by_layer_feature_and_field() -> None:
         (None, None, "completion_date"),
         (None, "roads", "quantities"),
     ]
+
+
+def test_the_rule_pack_runs_on_the_as_built_state() -> None:
+    parcels = rows()
+    # A 拆旧 plot not linked to the plan's ZJGGTB 1 has no 村民同意 on record: the consent rule names it.
+    parcels[2] = {k: v for k, v in parcels[2].items() if k not in ("GHTC", "GHTBBH")}
+    result = compute_acceptance(
+        base(),
+        {"YJJBNTBHTB": [box(0, 0, 2, 1)]},
+        plan(),
+        asbuilt(parcels),
+        4543,
+        vintage=None,
+        vintage_note="—",
+        rules=AcceptanceRules(),
+        ledger_rules=LedgerRules(),
+        pack=resolve("yunnan", {}),
+    )
+    status = {f["rule"]: (f["status"], f["features"]) for f in result.findings}
+    assert status["NEW_FARMLAND_MIN_5PCT"] == ("pass", [])
+    assert status["FUNDING_BALANCED"][0] == "unknown"  # as-built data carry no plan.yaml funding
+    assert status["DEMOLITION_NEEDS_CONSENT"] == ("fail", [{"layer": "JGTB", "id": "A3"}])
+    assert accept(asbuilt()).findings == []  # no pack given: not run

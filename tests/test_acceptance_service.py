@@ -66,12 +66,14 @@ def test_compute_writes_json_and_xlsx_with_the_same_totals(world, tmp_path) -> N
     compared = {r[5]: (r[2], r[3]) for r in list(book["方案与竣工对比"].iter_rows(values_only=True))[1:]}
     assert compared["cultivated.new_m2"] == (20000.0, 15250.0)
     assert compared["acceptance.investment_wan/Z2"] == (400.0, "—")
+    findings = list(book["竣工规则检查"].iter_rows(values_only=True))[1:]
+    assert [r[0] for r in findings] == [f["rule"] for f in data["asbuilt_findings"]]
+    assert {r[0]: r[2] for r in findings}["NEW_FARMLAND_MIN_5PCT"] == "通过"
 
 
-def test_a_shapefile_submission_reads_the_same(world, tmp_path) -> None:
-    run = acceptance.compute(
-        records.actor("fm_sup"), CODE, write_asbuilt(tmp_path / "shp", fmt="shp"), out=tmp_path / "out"
-    )
+@pytest.mark.parametrize("fmt", ["shp", "gdb"])
+def test_shapefile_and_filegdb_submissions_read_the_same(world, tmp_path, fmt) -> None:
+    run = acceptance.compute(records.actor("fm_sup"), CODE, write_asbuilt(tmp_path / fmt, fmt=fmt), out=tmp_path / "o")
     assert run.data["totals"] == TOTALS
 
 

@@ -21,7 +21,7 @@ a second formula here. What acceptance adds:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -30,6 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from landcon.engine import acceptance_rules as R
+from landcon.engine.acceptance_findings import asbuilt_findings
 from landcon.engine.acceptance_table import comparison_rows
 from landcon.engine.asbuilt_schema import JGTB, AsBuilt, asbuilt_parcels, parcel_id, plan_links
 from landcon.engine.change_detection import ACHIEVED, LOST, NOT_YET, ChangeDetection, detect_changes
@@ -71,6 +72,7 @@ class Acceptance:
     cuts: tuple[Cut, ...]
     verification: dict[str, Any] | None
     totals: dict[str, float]
+    findings: list[dict[str, Any]] = field(default_factory=list)  # the rule pack on the as-built state
 
     @property
     def passed(self) -> bool:
@@ -88,6 +90,7 @@ class Acceptance:
             "figures": self.figures,
             "investment": self.investment,
             "verification": self.verification,
+            "asbuilt_findings": self.findings,
             "plan_indicators": self.plan,
             "asbuilt_indicators": self.built,
         }
@@ -247,23 +250,32 @@ def compute_acceptance(
     rules: R.AcceptanceRules,
     ledger_rules: LedgerRules,
     kcxs_table: TiankanTable = DEFAULT_TABLE,
+    pack: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Acceptance:
     """Plan vs as-built on ``dltb`` (the approved plan's dataset version) inside the plan's 整治区域;
     ``vintage`` is the latest DLTB to verify the new 耕地 against (None: none later than ``dltb``,
-    the verification is 无法检查 — ``vintage_note`` says why or names the vintage)."""
+    the verification is 无法检查 — ``vintage_note`` says why or names the vintage); ``pack`` the plan's
+    resolved rule pack, re-run on the as-built state (``acceptance_findings``; None: not run)."""
     analysis = analyse_plan(dltb, zones, plan, epsg, kcxs_table=kcxs_table)
     before = analysis.before
     assert before is not None and analysis.result is not None
-    built_parcels = asbuilt_parcels(asbuilt)
+    # A parcel carrying out a plan parcel keeps the 村民同意 (CMTY) recorded for it in the plan.
+    consent = {(p.layer, p.id): p.consent for p in analysis.parcels}
+    built_parcels = [
+        replace(p, consent=consent.get(link, ""))
+        for p, link in zip(asbuilt_parcels(asbuilt), plan_links(asbuilt), strict=True)
+    ]
     built_after = after_state_of(before, built_parcels, kcxs_table)
     pfl = zones.get(PERMANENT_FARMLAND)
-    built = indicators_from_states(
+    built_result = indicators_from_states(
         before,
         built_after,
         meta={},
         permanent_farmland=None if pfl is None else np.asarray(list(pfl), dtype=object),
         adjustment=plan.layer(YJJBNTTZTB),
-    ).to_dict()
+    )
+    built = built_result.to_dict()
+    findings = asbuilt_findings(analysis, built_after, built_parcels, built_result, pack) if pack else []
     planned = analysis.indicators
     plan_after = after_state_of(before, analysis.parcels, kcxs_table)
     figures: dict[str, dict[str, Any]] = {
@@ -333,6 +345,7 @@ def compute_acceptance(
         cuts=tuple(cuts),
         verification=None if verification is None else verification.to_dict(),
         totals=totals,
+        findings=findings,
     )
 
 

@@ -1,4 +1,5 @@
-"""The acceptance workbook (验收核算): 汇总 (rules and totals), 方案与竣工对比 (plan vs as-built) and 核减清单.
+"""The acceptance workbook (验收核算): 汇总 (rules and totals), 方案与竣工对比 (plan vs as-built), 核减清单
+and 竣工规则检查 (the plan rule pack on the as-built state).
 
 Takes acceptance.json as the service wrote it (``engine.acceptance.Acceptance.to_dict`` plus the
 project's versions); computes nothing. Every total written is the engine's own total (the number in
@@ -15,7 +16,9 @@ from xlsxwriter.workbook import Workbook
 
 from landcon.reports.survey_xlsx import DASH, _atomic_write, _display_width
 
-SUMMARY_SHEET, COMPARISON_SHEET, CUTS_SHEET = "汇总", "方案与竣工对比", "核减清单"
+SUMMARY_SHEET, COMPARISON_SHEET, CUTS_SHEET, FINDINGS_SHEET = "汇总", "方案与竣工对比", "核减清单", "竣工规则检查"
+STATUS_NAMES = {"pass": "通过", "fail": "不通过", "unknown": "无法检查"}
+FINDING_HEADER = ("规则编号", "规则名称", "检查结果", "说明", "数值", "阈值", "涉及要素")
 RULE_HEADER = ("规则编号", "规则名称", "检查结果", "数值", "阈值", "涉及数量", "单位", "说明")
 TOTALS: tuple[tuple[str, str], ...] = (
     ("planned_new_m2", "方案新增耕地（平方米）"),
@@ -94,6 +97,19 @@ def _cuts(book: Workbook, cuts: list[Mapping[str, Any]], total: float) -> None:
         sheet.set_column(col, col, max(12, _display_width(text) + 2))
 
 
+def _findings(book: Workbook, findings: list[Mapping[str, Any]]) -> None:
+    sheet = book.add_worksheet(FINDINGS_SHEET)
+    bold = book.add_format({"bold": True})
+    sheet.write_row(0, 0, FINDING_HEADER, bold)
+    for r, f in enumerate(findings, start=1):
+        features = "、".join(f"{x['layer']} {x['id']}" for x in f["features"]) or DASH
+        values = (f["rule"], f["title"], STATUS_NAMES.get(f["status"], f["status"]), f["message"], f["value"])
+        sheet.write_row(r, 0, [_value(v) for v in (*values, f["threshold"])] + [features])
+    sheet.set_column(0, 0, 30)
+    sheet.set_column(1, 1, 36)
+    sheet.set_column(3, 3, 60)
+
+
 def write_acceptance_xlsx(data: Mapping[str, Any], path: str | Path, meta: Mapping[str, Any]) -> Path:
     """Write the workbook to ``path``; ``meta`` (label → value: project, versions) heads the summary."""
 
@@ -101,5 +117,6 @@ def write_acceptance_xlsx(data: Mapping[str, Any], path: str | Path, meta: Mappi
         _summary(book, data, meta)
         _comparison(book, data["comparison"])
         _cuts(book, data["cuts"], data["totals"]["cut_m2"])
+        _findings(book, data.get("asbuilt_findings") or [])
 
     return _atomic_write(path, fill)

@@ -213,6 +213,7 @@ def compute(
         rules=profile.acceptance,
         ledger_rules=profile.ledger_rules,
         kcxs_table=pack[KCXS_TABLE_RULE]["threshold"],
+        pack=pack,
     )
     date = completion_date(asbuilt.meta)
     data = {
