@@ -169,7 +169,6 @@ def _investment(plan_meta: Mapping[str, Any], asbuilt_meta: Mapping[str, Any]) -
 
 def _verification(
     result: ChangeDetection | None,
-    new_by_parcel: Mapping[tuple[str, str], float],
     conv: Mapping[tuple[str, str], float],
 ) -> tuple[dict[str, tuple[float, str]], float]:
     """Per as-built parcel: (new 耕地 failing verification, the vintage class of most of it); and the
@@ -179,6 +178,7 @@ def _verification(
         return {}, claimed
     frames = [result.of(c).parcels for c in (ACHIEVED, NOT_YET, LOST)]
     cells = pd.concat([f.assign(OK=(c == ACHIEVED)) for f, c in zip(frames, (ACHIEVED, NOT_YET, LOST), strict=True)])
+    conv_by_id = {pid: value for (_, pid), value in conv.items()}  # as-built ids are unique
     out: dict[str, tuple[float, str]] = {}
     for pid, rows in cells.groupby("PARCEL", sort=False):
         area = rows["AREA_M2"].to_numpy(dtype=np.float64)
@@ -188,14 +188,10 @@ def _verification(
             continue
         share = float(area[bad].sum()) / total
         worst = rows.loc[bad].groupby("AFTER_DLBM")["AREA_M2"].sum().idxmax()
-        failed = conv.get((_layer_of(new_by_parcel, str(pid)), str(pid)), 0.0) * share
+        failed = conv_by_id.get(str(pid), 0.0) * share
         if failed > 0:
             out[str(pid)] = (m2(failed), str(worst))
     return out, claimed
-
-
-def _layer_of(by_parcel: Mapping[tuple[str, str], float], pid: str) -> str:
-    return next((layer for layer, p in by_parcel if p == pid), "")
 
 
 def _cuts(
@@ -209,13 +205,18 @@ def _cuts(
     ids = [parcel_id(frame, k) for k in range(len(frame))]
     links = plan_links(asbuilt)
     zxm = [str(z) for z in frame["ZXMBH"].tolist()]
-    by_id = {pid: sum(v for (_, p), v in built_new.items() if p == pid) for pid in ids}
+    by_id: dict[str, float] = {}
+    for (_, pid), value in built_new.items():
+        by_id[pid] = by_id.get(pid, 0.0) + value
+    linked_to: dict[tuple[str, str], list[str]] = {}
+    for k, link in enumerate(links):
+        linked_to.setdefault(link, []).append(ids[k])
     cuts: list[Cut] = []
     for (layer, pid), planned in plan_new.items():
         if planned <= 0:
             continue
-        linked = [ids[k] for k, link in enumerate(links) if link == (layer, pid)]
-        built = sum(by_id[i] for i in linked)
+        linked = linked_to.get((layer, pid), [])
+        built = sum(by_id.get(i, 0.0) for i in linked)
         if built < planned - 0.005:
             reason = SHORT if linked else NOT_BUILT
             cuts.append(
@@ -233,8 +234,9 @@ def _cuts(
     for k, pid in enumerate(ids):
         if pid in failed:
             amount, dlbm = failed[pid]
-            link = f"{links[k][0]} {links[k][1]}" if links[k][0] else ""
-            cuts.append(Cut(JGTB, pid, link, zxm[k], NOT_VERIFIED, 0.0, m2(by_id[pid]), amount, dlbm))
+            plan_parcel = f"{links[k][0]} {links[k][1]}" if links[k][0] else ""
+            built = m2(by_id.get(pid, 0.0))
+            cuts.append(Cut(JGTB, pid, plan_parcel, zxm[k], NOT_VERIFIED, 0.0, built, amount, dlbm))
     return cuts
 
 
@@ -298,7 +300,7 @@ def compute_acceptance(
     if vintage is not None:
         zzqy = list(before.zzqy_geoms)
         verification = detect_changes(dltb, vintage, zzqy, built_parcels, epsg)
-    failed, claimed = _verification(verification, built_new, conv)
+    failed, claimed = _verification(verification, conv)
     plan_new = _new_by_parcel(plan_after)
     subs = {(p.layer, p.id): p.subproject for p in analysis.parcels}
     cuts = _cuts(plan_new, built_new, asbuilt, failed, subs)

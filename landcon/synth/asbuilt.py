@@ -7,7 +7,8 @@ class, sub-project, 等别 (ZHGDDB, else ``DEFAULT_GRADE``), slope grade (ZHPDJB
 ``DEFAULT_SLOPE``: the overlay takes the steeper of it and the survey's), 耕地类型 and ZHKCXS; and
 asbuilt.yaml with 工程量 and 决算. With ``seed``:
 
-* the parcels of sub-project ``short`` (default: the one with the smallest planned 耕地 parcel area)
+* the parcels of sub-project ``short`` (default: of the sub-projects whose 耕地 parcels are built and
+  not drawn to fail, the one with the largest 耕地 parcel area)
   are built on their western ``SHORT_SHARE`` only, and its 决算 is ``SHORT_SHARE`` of its investment;
   every other sub-project's 决算 is 95–100% of its investment, split over the plan's funding sources
   in the plan's proportions;
@@ -34,7 +35,7 @@ from landcon.engine import codes
 from landcon.engine.asbuilt_schema import normalise
 from landcon.engine.plan import CZGHTB, DEMOLISH, ZJGGTB, Plan, feature_id, funding_by_source, texts
 
-SHORT_SHARE = 0.6
+SHORT_SHARE = 0.9
 """Share of its parcels' extent (and of its investment) the short sub-project builds."""
 DEFAULT_GRADE = 10
 DEFAULT_SLOPE = "2"
@@ -125,12 +126,6 @@ def generate_asbuilt(
     if not rows:
         raise ValueError("方案没有变化图斑 / the plan has no change parcels")
     cult_rows = _cultivated_rows(rows)
-    if short is None:
-        by_sub: dict[str, float] = {}
-        for k in cult_rows:
-            by_sub[rows[k]["ZXMBH"]] = by_sub.get(rows[k]["ZXMBH"], 0.0) + shapely.area(rows[k]["geometry"])
-        named = sorted(s for s in by_sub if s)
-        short = min(named, key=lambda s: by_sub[s]) if named else ""
     left_out: list[int] = []
     if vintage is not None:
         tree = shapely.STRtree(np.asarray(vintage.geometry.array, dtype=object))
@@ -142,6 +137,12 @@ def generate_asbuilt(
     failing = sorted(order[:fail])
     if vintage is not None:
         left_out = sorted(order[fail:])
+    if short is None:
+        by_sub: dict[str, float] = {}
+        for k in sorted(set(cult_rows) - set(failing) - set(left_out)):
+            by_sub[rows[k]["ZXMBH"]] = by_sub.get(rows[k]["ZXMBH"], 0.0) + shapely.area(rows[k]["geometry"])
+        named = sorted(s for s in by_sub if s)
+        short = max(named, key=lambda s: by_sub[s]) if named else ""
     kept = [k for k in range(len(rows)) if k not in set(left_out)]
     for k in kept:
         if rows[k]["ZXMBH"] == short and k not in failing:
