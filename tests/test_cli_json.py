@@ -28,6 +28,7 @@ runner = CliRunner()
 COUNTY = "530124"
 PROJECT = "DEMO-530124-001"  # seeded in 县级审查
 ACCEPTED = "DEMO-530124-002"  # seeded as accepted
+IMPLEMENTING = "DEMO-530124-003"  # seeded in 实施, with an off-site photo
 NEW_PROJECT = "JSON-530124-001"  # created by the world for advance/edit
 NOPE = "__no_such__"
 
@@ -223,9 +224,9 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "monitor batch": c((ACCEPTED, "--workers", "1", "--out", f"{tmp}/mb", "--as", sup), (NOPE, "--as", sup)),
         "alert scan": c((), ("--project", NOPE)),
         "alert list": c(("--as", sup), ("--state", NOPE, "--as", sup)),
-        "alert ack": c(("1", "--as", sup), ("999999", "--as", sup)),  # 1: the photo without a position
-        "alert escalate": c(("1", "--as", sup), ("1", "--as", sup)),
-        "alert resolve": c(("1", "--note", "已补拍", "--as", sup), ("1", "--note", " ", "--as", sup)),
+        "alert ack": c((w["alert"], "--as", sup), ("999999", "--as", sup)),  # the seeded off-site photo
+        "alert escalate": c((w["alert"], "--as", sup), (w["alert"], "--as", sup)),
+        "alert resolve": c((w["alert"], "--note", "已补拍", "--as", sup), (w["alert"], "--note", " ", "--as", sup)),
         "accept check": c(
             (ACCEPTED, f"{tmp}/asb", "--out", f"{tmp}/acc", "--as", sup), (ACCEPTED, f"{tmp}/missing", "--as", sup)
         ),
@@ -266,6 +267,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         _ok("plan", "synth", "demo", "--out", str(plan), "--variant", "compliant")
         head = _ok("db", "upgrade")
         _ok("admin", "seed-demo", "demo", "--plan", str(plan))
+        seeded = _ok("alert", "list", "--project", IMPLEMENTING, "--state", "open", "--as", "demo_supervisor")
+        [off_site] = [a for a in seeded if a["kind"] == "photo_off_site"]
         new = ("--name", "命令行项目", "--county", COUNTY, "--dataset", "demo", "--as", "demo_author")
         _ok("project", "create", NEW_PROJECT, *new)
         task = _ok("task", "add", "准备材料", "--unit", COUNTY, "--deadline", "2030-01-01", "--as", "demo_supervisor")
@@ -291,6 +294,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
             "batch": str(batch),
             "progress": str(progress),
             "photo": str(photo),
+            "alert": str(off_site["id"]),
             "task": str(task["id"]),
             "meeting": str(meeting["id"]),
             "head": str(head["head_revision"]),
