@@ -175,6 +175,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "alert.acknowledge": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
     "alert.resolve": frozenset({SUPERVISOR}),
     "alert.escalate": frozenset({SUPERVISOR}),
+    "care.manage": frozenset({AUTHOR, SUPERVISOR}),
+    "care.inspect": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
 }
 ACTION_NAMES: dict[str, str] = {
     "unit.manage": "管理行政单位",
@@ -214,6 +216,8 @@ ACTION_NAMES: dict[str, str] = {
     "alert.acknowledge": "确认预警",
     "alert.resolve": "解除预警",
     "alert.escalate": "将预警转为任务",
+    "care.manage": "登记管护协议",
+    "care.inspect": "记录管护巡查",
 }
 
 

@@ -1,0 +1,123 @@
+"""后期管护 (aftercare) of an accepted project: code tables and checks of agreements and inspections, and
+which of the plan's parcels are the new farmland under care.
+
+- Caretaker kinds: 村集体, 合作社, 农户, 其他; inspection results: 正常, 需整改 (a 需整改 result opens a
+  责任清单 task).
+- New farmland under care: the plan's change parcels (``indicators.states.plan_parcels``: CZGHTB, then
+  ZJGGTB) whose planned DLBM is 耕地 (0101–0103), named ``LAYER:id`` (``engine.plan.feature_id``).
+- An inspection photo is checked like a site photo (``engine.photos.position_check``) against the
+  agreement's parcels with the profile's ``supervision.photo_buffer_m``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from landcon.engine import codes
+from landcon.engine import photos as P
+from landcon.engine.indicators.states import Parcel
+from landcon.errors import InvalidRecord
+
+CARETAKER_KINDS: tuple[str, ...] = ("村集体", "合作社", "农户", "其他")
+NORMAL, RECTIFY = "正常", "需整改"
+RESULTS: tuple[str, ...] = (NORMAL, RECTIFY)
+
+PHOTO_STATUS_NAMES: Mapping[str, str] = {
+    P.ON_SITE: "在管护地块范围内",
+    P.OUTSIDE: "超出管护地块范围",
+    P.NO_POSITION: "照片无位置信息",
+    P.NO_OUTLINE: "协议无地块范围，无法核对位置",
+}
+
+
+def check_kind(kind: str) -> str:
+    kind = (kind or "").strip()
+    if kind not in CARETAKER_KINDS:
+        raise InvalidRecord(
+            f"管护主体类型 {kind!r} 无效；可选：{'、'.join(CARETAKER_KINDS)}", field="caretaker_kind", feature=kind
+        )
+    return kind
+
+
+def check_result(result: str) -> str:
+    result = (result or "").strip()
+    if result not in RESULTS:
+        raise InvalidRecord(f"巡查结果 {result!r} 无效；可选：{'、'.join(RESULTS)}", field="result", feature=result)
+    return result
+
+
+def check_period(start: dt.date, end: dt.date) -> None:
+    if end < start:
+        raise InvalidRecord(
+            f"管护期限结束日期 {end.isoformat()} 早于开始日期 {start.isoformat()}", field="end", feature=end.isoformat()
+        )
+
+
+def check_funds(value: object) -> float:
+    """管护资金 (万元 per year): a finite number ≥ 0."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InvalidRecord(f"管护资金（万元/年）应为数字，现为 {value!r}", field="funds", feature=str(value)) from None
+    if not math.isfinite(number) or number < 0:
+        raise InvalidRecord(f"管护资金（万元/年）应不小于 0，现为 {value!r}", field="funds", feature=str(value))
+    return number
+
+
+def parcel_key(parcel: Parcel) -> str:
+    return f"{parcel.layer}:{parcel.id}"
+
+
+def new_farmland(parcels: Iterable[Parcel]) -> list[Parcel]:
+    """The change parcels whose planned DLBM is 耕地: the new farmland put under care."""
+    return [p for p in parcels if p.after in codes.CULTIVATED_CODES]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The parcels an agreement covers (keys in plan order) and how they were chosen."""
+
+    keys: tuple[str, ...]
+    parcels: tuple[Parcel, ...]
+
+
+def select_parcels(
+    farmland: Sequence[Parcel],
+    *,
+    ids: Sequence[str] = (),
+    subprojects: Sequence[str] = (),
+    polygon: object | None = None,
+) -> Selection:
+    """New-farmland parcels by plan parcel id (``id`` or ``LAYER:id``), by ZXMBH, or meeting
+    ``polygon`` (a shapely geometry in the plan's CRS; parcels whose interior it overlaps).
+
+    An id that names no new-farmland parcel, or several, and a ZXMBH without one are refused.
+    """
+    import shapely
+
+    chosen: dict[str, Parcel] = {}
+    for given in ids:
+        given = str(given).strip()
+        found = [p for p in farmland if given in (p.id, parcel_key(p))]
+        if len(found) != 1:
+            why = "不是方案的新增耕地地块" if not found else f"对应 {len(found)} 个地块，请写成“图层:编号”"
+            raise InvalidRecord(f"地块 {given} {why}", field="parcels", feature=given)
+        chosen[parcel_key(found[0])] = found[0]
+    for code in subprojects:
+        found = [p for p in farmland if p.subproject == str(code).strip()]
+        if not found:
+            raise InvalidRecord(f"子项目 {code} 没有新增耕地地块", field="subproject", feature=str(code))
+        chosen.update({parcel_key(p): p for p in found})
+    if polygon is not None:
+        found = [p for p in farmland if shapely.area(shapely.intersection(p.geometry, polygon)) > 0]
+        if not found:
+            raise InvalidRecord("范围文件内没有方案的新增耕地地块", field="polygon")
+        chosen.update({parcel_key(p): p for p in found})
+    if not chosen:
+        raise InvalidRecord("未选择管护地块：请给出地块编号、子项目编号或范围文件", field="parcels")
+    order = {parcel_key(p): i for i, p in enumerate(farmland)}
+    keys = tuple(sorted(chosen, key=order.__getitem__))
+    return Selection(keys, tuple(chosen[k] for k in keys))

@@ -1,0 +1,404 @@
+"""后期管护 use cases: agreements over an accepted project's new farmland, and their inspections.
+
+An agreement (``care.manage``: the county's authors and supervisors) is registered once the project
+has passed its chain's ``accepted`` milestone, over new-farmland parcels of the approved plan version
+(``engine.aftercare``: chosen by plan parcel id, ZXMBH or a polygon file); it names the caretaker
+(村集体/合作社/农户/其他, name, contact, its village or township), duties, period and funds per year.
+An inspection (``care.inspect`` on the caretaker's unit, else the project's county: its township or
+village reporter, the county's authors and supervisors) records date, inspector, findings and result
+with geotagged photos, stored like site photos and checked against the agreement's parcels with the
+profile's ``supervision.photo_buffer_m``; a 需整改 result opens a 责任清单 task for the caretaker's unit
+(``services.tasks.new_task``, deadline by default ``supervision.escalation_days`` from the date of
+the inspection), linked to the inspection. Every write is audited (``records.write``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+import shapely.geometry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from landcon.engine import aftercare as C
+from landcon.engine import org
+from landcon.engine import photos as P
+from landcon.engine import workflow as wf
+from landcon.engine.area import ellipsoid_area
+from landcon.engine.crs import check_crs
+from landcon.engine.indicators.states import Parcel, plan_parcels
+from landcon.errors import InvalidRecord, NotFound
+from landcon.services import attachments, records
+from landcon.services.org import unit_by_code
+from landcon.services.profile import get_profile
+from landcon.services.project_access import get_project
+from landcon.services.records import Actor
+from landcon.services.supervision_photos import _prepare, _Prepared
+from landcon.services.tasks import new_task, parse_date
+from landcon.store.models import Blob, CareAgreement, CareInspection, CarePhoto, PlanVersion, Project, Unit
+
+
+def accepted(project: Project) -> bool:
+    return wf.Chain.from_dict(project.chain).reached(project.stage, wf.ACCEPTED)
+
+
+def _accepted_version(session: Session, project: Project) -> int:
+    """The approved plan version's number (the latest submitted), once the project is accepted."""
+    if not accepted(project):
+        raise InvalidRecord(
+            f"项目 {project.code} 当前处于“{project.stage_name}”阶段：通过验收后才能登记管护协议", feature=project.code
+        )
+    number = session.scalars(
+        select(PlanVersion.number)
+        .where(PlanVersion.project_id == project.id, PlanVersion.status == "submitted")
+        .order_by(PlanVersion.number.desc())
+        .limit(1)
+    ).first()
+    if number is None:
+        raise NotFound(f"项目 {project.code} 没有已提交的实施方案版本", feature=project.code)
+    return int(number)
+
+
+def farmland(who: Actor, project_code: str, number: int) -> tuple[list[Parcel], int]:
+    """The new-farmland parcels of plan version ``number`` and the plan's EPSG code."""
+    from landcon.services.plan import read_plan
+    from landcon.services.projects import export_plan
+
+    with tempfile.TemporaryDirectory(prefix="landcon-care-") as tmp:
+        plan = read_plan(export_plan(who, project_code, number, Path(tmp) / "plan"))
+    frames = [f for f in plan.layers.values() if len(f) and f.crs is not None]
+    if not frames:
+        raise InvalidRecord(f"项目 {project_code} 的实施方案没有图层", feature=project_code)
+    epsg = check_crs(frames[0].crs).epsg
+    if epsg is None:
+        raise InvalidRecord(f"项目 {project_code} 的实施方案坐标系无法识别", feature=project_code)
+    return C.new_farmland(plan_parcels(plan)), epsg
+
+
+def _polygon(path: str | Path, epsg: int) -> object:
+    from landcon.store.layers import read_any_layer
+
+    layer = read_any_layer(path)
+    crs = check_crs(layer.frame.crs)
+    if crs.epsg != epsg:
+        raise InvalidRecord(
+            f"范围文件的坐标系（EPSG:{crs.epsg}）与实施方案（EPSG:{epsg}）不一致",
+            path=layer.path,
+            layer=layer.source_name,
+        )
+    geoms = [g for g in layer.frame.geometry if g is not None and not g.is_empty]
+    if not geoms:
+        raise InvalidRecord("范围文件应含面要素", path=layer.path, layer=layer.source_name)
+    return shapely.union_all(geoms)
+
+
+def _caretaker_unit(session: Session, project: Project, code: str | None) -> Unit | None:
+    if not code:
+        return None
+    unit = unit_by_code(session, code)
+    if not unit.path.startswith(project.county.path) or unit.level not in (org.TOWNSHIP, org.VILLAGE):
+        raise InvalidRecord(
+            f"管护单位 {unit.name}（{unit.code}）应为项目 {project.code} 所属 {project.county.name} 的乡镇或村",
+            field="unit",
+            feature=code,
+        )
+    return unit
+
+
+def agreement_dict(a: CareAgreement, inspections: Sequence[CareInspection] = ()) -> dict[str, Any]:
+    last = max(inspections, key=lambda i: (i.inspected_on, i.id)) if inspections else None
+    return {
+        "code": a.code,
+        "unit": a.unit.code if a.unit else None,
+        "unit_name": a.unit.name if a.unit else None,
+        "caretaker_kind": a.caretaker_kind,
+        "caretaker": a.caretaker,
+        "contact": a.contact,
+        "duties": a.duties,
+        "start": a.start_date.isoformat(),
+        "end": a.end_date.isoformat(),
+        "funds_per_year": a.funds_per_year,
+        "funds_source": a.funds_source,
+        "parcels": list(a.parcels),
+        "area_m2": a.area_m2,
+        "epsg": a.epsg,
+        "inspections": len(inspections),
+        "last_inspection": last.inspected_on.isoformat() if last else None,
+        "created_by": a.created_by,
+    }
+
+
+def add_agreement(
+    who: Actor,
+    project_code: str,
+    code: str,
+    *,
+    caretaker_kind: str,
+    caretaker: str,
+    start: dt.date | str,
+    end: dt.date | str,
+    contact: str = "",
+    unit: str | None = None,
+    duties: str = "",
+    funds_per_year: object = 0.0,
+    funds_source: str = "",
+    parcels: Sequence[str] = (),
+    subprojects: Sequence[str] = (),
+    polygon: str | Path | None = None,
+) -> dict[str, Any]:
+    """Register one 管护协议 of an accepted project over new-farmland parcels chosen by plan parcel id,
+    ZXMBH or a polygon file (``engine.aftercare.select_parcels``); its outline is their union and its
+    area their ellipsoid area (m², 0.01)."""
+    records.require(who, "care.manage")
+    code, caretaker = (code or "").strip(), (caretaker or "").strip()
+    if not code or len(code) > 40:
+        raise InvalidRecord("管护协议编号不能为空且不超过 40 字", field="code")
+    if not caretaker or len(caretaker) > 200:
+        raise InvalidRecord("管护主体名称不能为空且不超过 200 字", field="caretaker")
+    kind = C.check_kind(caretaker_kind)
+    first, last = parse_date(start, "start", "管护开始日期"), parse_date(end, "end", "管护结束日期")
+    C.check_period(first, last)
+    funds = C.check_funds(funds_per_year)
+    with records.read() as session:
+        project = get_project(session, who, project_code)
+        records.require(who, "care.manage", project.county)
+        number = _accepted_version(session, project)
+    cared, epsg = farmland(who, project_code, number)
+    chosen = C.select_parcels(
+        cared,
+        ids=list(parcels),
+        subprojects=list(subprojects),
+        polygon=_polygon(polygon, epsg) if polygon is not None else None,
+    )
+    outline = shapely.union_all([p.geometry for p in chosen.parcels])
+    area = round(float(ellipsoid_area(np.asarray([outline], dtype=object), epsg)[0]), 2)
+    with records.write(who, "care.manage") as session:
+        project = get_project(session, who, project_code)
+        records.require(who, "care.manage", project.county)
+        if session.scalars(
+            select(CareAgreement.id).where(CareAgreement.project_id == project.id, CareAgreement.code == code)
+        ).first():
+            raise InvalidRecord(f"管护协议 {code} 已登记", field="code", feature=code)
+        row = CareAgreement(
+            project_id=project.id,
+            code=code,
+            unit=_caretaker_unit(session, project, unit),
+            caretaker_kind=kind,
+            caretaker=caretaker,
+            contact=(contact or "").strip()[:100],
+            duties=(duties or "").strip(),
+            start_date=first,
+            end_date=last,
+            funds_per_year=funds,
+            funds_source=(funds_source or "").strip()[:100],
+            parcels=list(chosen.keys),
+            area_m2=area,
+            geometry=dict(shapely.geometry.mapping(outline)),
+            epsg=epsg,
+            created_by=who.username,
+        )
+        session.add(row)
+        session.flush()
+        return agreement_dict(row)
+
+
+def _inspections(session: Session, agreement_ids: Sequence[int]) -> dict[int, list[CareInspection]]:
+    out: dict[int, list[CareInspection]] = {i: [] for i in agreement_ids}
+    if agreement_ids:
+        q = select(CareInspection).where(CareInspection.agreement_id.in_(agreement_ids)).order_by(CareInspection.id)
+        for row in session.scalars(q):
+            out[row.agreement_id].append(row)
+    return out
+
+
+def list_agreements(who: Actor, project_code: str) -> list[dict[str, Any]]:
+    """The project's agreements by code, with their number of inspections and the latest date."""
+    with records.read() as session:
+        project = get_project(session, who, project_code)
+        rows = list(
+            session.scalars(
+                select(CareAgreement).where(CareAgreement.project_id == project.id).order_by(CareAgreement.code)
+            )
+        )
+        found = _inspections(session, [a.id for a in rows])
+        return [agreement_dict(a, found[a.id]) for a in rows]
+
+
+def _agreement(session: Session, project: Project, code: str) -> CareAgreement:
+    row = session.scalars(
+        select(CareAgreement).where(CareAgreement.project_id == project.id, CareAgreement.code == code)
+    ).first()
+    if row is None:
+        raise NotFound(f"项目 {project.code} 没有管护协议 {code}", field="agreement", feature=code)
+    return row
+
+
+def photo_dict(photo: CarePhoto) -> dict[str, Any]:
+    return {
+        "id": photo.id,
+        "inspection": photo.inspection_id,
+        "filename": photo.filename,
+        "sha256": photo.blob_sha,
+        "thumbnail_sha256": photo.thumb_sha,
+        "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
+        "lon": photo.lon,
+        "lat": photo.lat,
+        "status": photo.status,
+        "status_name": C.PHOTO_STATUS_NAMES[photo.status],
+        "flagged": photo.status != P.ON_SITE,
+        "distance_m": photo.distance_m,
+        "buffer_m": photo.buffer_m,
+    }
+
+
+def inspection_dict(row: CareInspection, agreement: str, photos: Sequence[CarePhoto] = ()) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "agreement": agreement,
+        "inspected_on": row.inspected_on.isoformat(),
+        "inspector": row.inspector,
+        "findings": row.findings,
+        "result": row.result,
+        "task_id": row.task_id,
+        "photos": [photo_dict(p) for p in photos],
+        "created_by": row.created_by,
+    }
+
+
+def _save_photo(
+    session: Session, who: Actor, agreement: CareAgreement, inspection: int, photo: _Prepared, name: str
+) -> CarePhoto:
+    buffer_m = get_profile().supervision.photo_buffer_m
+    check = P.position_check(photo.meta.lon, photo.meta.lat, agreement.geometry, agreement.epsg, buffer_m)
+    blob = attachments.store_file(session, photo.path)
+    thumb_sha, thumb_size = attachments.blob_store().put_bytes(photo.thumbnail)
+    if session.get(Blob, thumb_sha) is None:
+        session.add(Blob(sha256=thumb_sha, size=thumb_size, media_type="image/jpeg"))
+    row = CarePhoto(
+        inspection_id=inspection,
+        blob_sha=blob.sha256,
+        thumb_sha=thumb_sha,
+        filename=(name or photo.path.name)[:255],
+        taken_at=photo.meta.taken_at,
+        lon=photo.meta.lon,
+        lat=photo.meta.lat,
+        status=check.status,
+        distance_m=check.distance_m,
+        buffer_m=buffer_m,
+        uploaded_by=who.username,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_inspection(
+    who: Actor,
+    project_code: str,
+    agreement_code: str,
+    *,
+    inspected_on: dt.date | str,
+    inspector: str,
+    result: str,
+    findings: str = "",
+    photos: Sequence[str | Path | tuple[Path, str]] = (),
+    deadline: dt.date | str | None = None,
+) -> dict[str, Any]:
+    """Record one inspection with its photos (all or nothing); 需整改 opens the rectification task for
+    the caretaker's unit (the project's county when the agreement names none)."""
+    records.require(who, "care.inspect")
+    day = parse_date(inspected_on, "inspected_on", "巡查日期")
+    inspector = (inspector or "").strip()
+    if not inspector or len(inspector) > 100:
+        raise InvalidRecord("巡查人不能为空且不超过 100 字", field="inspector")
+    outcome = C.check_result(result)
+    findings = (findings or "").strip()
+    if outcome == C.RECTIFY and not findings:
+        raise InvalidRecord("巡查结果为需整改时须填写发现的问题", field="findings")
+    due = (
+        parse_date(deadline, "deadline", "整改期限")
+        if deadline
+        else day + dt.timedelta(days=get_profile().supervision.escalation_days)
+    )
+    pairs = [(Path(p), Path(p).name) if not isinstance(p, tuple) else p for p in photos]
+    prepared = [(_prepare(path), name) for path, name in pairs]
+    with records.write(who, "care.inspect") as session:
+        project = get_project(session, who, project_code)
+        agreement = _agreement(session, project, agreement_code)
+        unit = agreement.unit or project.county
+        records.require(who, "care.inspect", unit)
+        row = CareInspection(
+            agreement_id=agreement.id,
+            inspected_on=day,
+            inspector=inspector,
+            findings=findings,
+            result=outcome,
+            created_by=who.username,
+        )
+        session.add(row)
+        session.flush()
+        saved = [_save_photo(session, who, agreement, row.id, p, name) for p, name in prepared]
+        if outcome == C.RECTIFY:
+            # The task follows from the inspection the actor may record (care.inspect over the
+            # caretaker's unit): it is opened in the actor's name even without ``task.add``.
+            opener = dataclasses.replace(who, roles=who.roles | {org.SUPERVISOR})
+            task = new_task(
+                session,
+                opener,
+                title=f"管护整改：{project.code} 协议 {agreement.code}（{day.isoformat()} 巡查）",
+                unit=unit.code,
+                deadline=due,
+                project=project,
+                note=findings,
+            )
+            row.task_id = task.id
+        session.flush()
+        return inspection_dict(row, agreement.code, saved)
+
+
+def list_inspections(who: Actor, project_code: str, agreement_code: str | None = None) -> list[dict[str, Any]]:
+    """The project's inspections (of one agreement), newest first, with their photos."""
+    with records.read() as session:
+        project = get_project(session, who, project_code)
+        q = (
+            select(CareInspection, CareAgreement.code)
+            .join(CareAgreement, CareInspection.agreement_id == CareAgreement.id)
+            .where(CareAgreement.project_id == project.id)
+            .order_by(CareInspection.inspected_on.desc(), CareInspection.id.desc())
+        )
+        if agreement_code is not None:
+            q = q.where(CareAgreement.code == _agreement(session, project, agreement_code).code)
+        rows = list(session.execute(q).all())
+        photos: dict[int, list[CarePhoto]] = {r.id: [] for r, _ in rows}
+        if rows:
+            for p in session.scalars(
+                select(CarePhoto).where(CarePhoto.inspection_id.in_(list(photos))).order_by(CarePhoto.id)
+            ):
+                photos[p.inspection_id].append(p)
+        return [inspection_dict(r, code, photos[r.id]) for r, code in rows]
+
+
+def photo_file(who: Actor, project_code: str, photo_id: int, *, thumbnail: bool = False) -> Path:
+    """Where the stored inspection photo (or its thumbnail) is, if the actor may read the project."""
+    with records.read() as session:
+        project = get_project(session, who, project_code)
+        row = session.scalars(
+            select(CarePhoto)
+            .join(CareInspection, CarePhoto.inspection_id == CareInspection.id)
+            .join(CareAgreement, CareInspection.agreement_id == CareAgreement.id)
+            .where(CarePhoto.id == photo_id, CareAgreement.project_id == project.id)
+        ).first()
+        if row is None:
+            raise NotFound(f"项目 {project_code} 没有管护照片 #{photo_id}", feature=photo_id)
+        sha = row.thumb_sha if thumbnail else row.blob_sha
+    found = attachments.blob_store().path(sha)
+    if not found.is_file():
+        raise InvalidRecord(f"管护照片 #{photo_id} 的文件缺失", feature=photo_id)
+    return found
