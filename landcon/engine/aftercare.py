@@ -121,3 +121,90 @@ def select_parcels(
     order = {parcel_key(p): i for i, p in enumerate(farmland)}
     keys = tuple(sorted(chosen, key=order.__getitem__))
     return Selection(keys, tuple(chosen[k] for k in keys))
+
+
+# ---------------------------------------------------------------------------------------------
+# The new farmland in a later survey vintage
+# ---------------------------------------------------------------------------------------------
+
+ABANDONED = "WG"
+"""ZZSXDM 种植属性 code of 未耕种 (撂荒) 耕地 (domain §4.1 field 22; codes LS/FLS/LYFL/XG/LLJZ/WG)."""
+
+
+@dataclass(frozen=True)
+class ParcelInVintage:
+    """One parcel under care as a vintage DLTB shows it: area (m², 0.01) whose vintage DLBM is not 耕地,
+    area that is 耕地 with ZZSXDM WG, and the BSM of the 图斑 of each."""
+
+    key: str
+    not_cultivated_m2: float
+    abandoned_m2: float
+    not_cultivated_bsm: tuple[str, ...]
+    abandoned_bsm: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "not_cultivated_m2": self.not_cultivated_m2,
+            "abandoned_m2": self.abandoned_m2,
+            "not_cultivated_bsm": list(self.not_cultivated_bsm),
+            "abandoned_bsm": list(self.abandoned_bsm),
+        }
+
+
+def in_vintage(vintage: object, parcels: Sequence[tuple[str, object]], epsg: int) -> list[ParcelInVintage]:
+    """Each parcel ``(key, geometry)`` against the vintage DLTB (BSM, DLBM, ZZSXDM, TBMJ; CRS ``epsg``).
+
+    A piece's area is its 图斑's TBMJ × the share of the 图斑's ellipsoid area it covers (the
+    ellipsoid area where TBMJ is missing), the apportioning of the indicators and of change detection.
+    Only parcels with a not-耕地 or WG area are returned, in the given order.
+    """
+    import geopandas as gpd
+    import numpy as np
+
+    from landcon.engine.area import ellipsoid_area
+    from landcon.engine.overlay import overlay_pairs
+
+    frame = vintage if isinstance(vintage, gpd.GeoDataFrame) else gpd.GeoDataFrame(vintage)
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    if not len(parcels) or not len(geoms):
+        return []
+    tbmj = np.nan_to_num(frame["TBMJ"].to_numpy(dtype=np.float64), nan=0.0) if "TBMJ" in frame else np.zeros(len(geoms))
+    missing = np.flatnonzero(tbmj <= 0)
+    if len(missing):
+        tbmj[missing] = ellipsoid_area(geoms[missing], epsg)
+    dlbm = frame["DLBM"].astype(str).to_numpy(dtype=object)
+    zzsx = frame["ZZSXDM"].fillna("").astype(str).str.strip().to_numpy(dtype=object) if "ZZSXDM" in frame else None
+    bsm = (
+        frame["BSM"].astype(str).to_numpy(dtype=object) if "BSM" in frame else np.arange(1, len(geoms) + 1).astype(str)
+    )
+    pairs = overlay_pairs(geoms, np.asarray([g for _, g in parcels], dtype=object), epsg)
+    area = tbmj[pairs.index] * pairs.share
+    cultivated = np.isin(dlbm[pairs.index], list(codes.CULTIVATED_CODES))
+    wg = cultivated & (zzsx[pairs.index] == ABANDONED) if zzsx is not None else np.zeros(len(area), dtype=bool)
+    out = []
+    for k, (key, _) in enumerate(parcels):
+        mine = pairs.area == k
+        lost, idle = mine & ~cultivated & (area > 0), mine & wg & (area > 0)
+        if not lost.any() and not idle.any():
+            continue
+        out.append(
+            ParcelInVintage(
+                key,
+                round(float(area[lost].sum()), 2),
+                round(float(area[idle].sum()), 2),
+                tuple(dict.fromkeys(bsm[pairs.index[lost]])),
+                tuple(dict.fromkeys(bsm[pairs.index[idle]])),
+            )
+        )
+    return out
+
+
+def responsible(keys: Iterable[str], groups: Iterable[tuple[str, Sequence[str]]], fallback: str) -> dict[str, str]:
+    """Parcel key → responsible unit: the unit of the first agreement that lists it (``groups``:
+    (unit, parcel keys) pairs), else ``fallback`` (the project's county)."""
+    owner: dict[str, str] = {}
+    for unit, listed in groups:
+        for key in listed:
+            owner.setdefault(key, unit)
+    return {k: owner.get(k, fallback) for k in keys}

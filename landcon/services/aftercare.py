@@ -206,7 +206,9 @@ def add_agreement(
         )
         session.add(row)
         session.flush()
-        return agreement_dict(row)
+        saved = agreement_dict(row)
+    _refresh_alerts(who, project_code)
+    return saved
 
 
 def _inspections(session: Session, agreement_ids: Sequence[int]) -> dict[int, list[CareInspection]]:
@@ -360,7 +362,17 @@ def add_inspection(
             )
             row.task_id = task.id
         session.flush()
-        return inspection_dict(row, agreement.code, saved)
+        recorded = inspection_dict(row, agreement.code, saved)
+    _refresh_alerts(who, project_code)
+    return recorded
+
+
+def _refresh_alerts(who: Actor, project_code: str) -> None:
+    """Rescan the project's alerts (``care_expired`` and ``care_overdue`` follow the agreements and
+    inspections; ``services.alerts.refresh``)."""
+    from landcon.services import alerts
+
+    alerts.refresh(who, project_code)
 
 
 def list_inspections(who: Actor, project_code: str, agreement_code: str | None = None) -> list[dict[str, Any]]:
