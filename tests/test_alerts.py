@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 from ledger_fixtures import AREA, CODE, project_to
 from records_fixtures import COUNTY, TOWNSHIP, RecordsDB
@@ -203,3 +204,49 @@ def test_state_machine_escalation_scope_and_audit(records_world: RecordsDB, tmp_
         ("fm_sup", "alert.resolve/update"),
         ("fm_sup", "alert.scan/update"),
     ]
+
+
+@pytest.mark.parametrize("records_world", ["sqlite"], indirect=True)
+def test_scans_follow_an_import_and_a_monitor_run(records_world: RecordsDB, tmp_path: Path, on: dict[str, D]) -> None:
+    """A progress import and a change detection into the standard folder rescan the project (the
+    vintage of ``test_monitor_service``: 规划外新增建设用地 15,000 m², 永农 lost 10,000 m²)."""
+    from conftest import cell, dltb_row, grid_dltb
+    from plan_fixtures import box
+
+    from landcon.services import supervision_import
+    from landcon.services.datasets import import_dataset
+
+    project_to(tmp_path, "implementation")
+    _z3()
+    sheet = tmp_path / "progress.csv"
+    sheet.write_text("子项目编号,期次,填报日期,完成百分比\nZ3,2026-06,2026-06-30,30\n", encoding="utf-8")
+    supervision_import.import_reports(records.actor("fm_town"), CODE, sheet)
+    assert sorted(_by_key()) == ["behind:Z3", "below_plan:Z3:investment", "below_plan:Z3:land_levelling"]
+
+    rows = [
+        dltb_row("1", "0103", cell(0, 0), GDPDJB="2", GDDB=8),
+        dltb_row("2", "0201", cell(1, 0)),
+        dltb_row("3", "0103", cell(2, 0), GDDB=9),
+        dltb_row("4", "0702", cell(3, 0)),
+        dltb_row("5", "0702", cell(0, 1)),
+        dltb_row("6", "0301", cell(1, 1)),
+        dltb_row("7", "0404", cell(2, 1)),
+        dltb_row("9", "0702", cell(3, 1)),
+    ]
+    vintage = tmp_path / "v2.gpkg"
+    grid_dltb(rows).to_file(vintage, layer="DLTB", engine="pyogrio")
+    zone = gpd.GeoDataFrame({"BSM": ["1"]}, geometry=[box(0, 0, 2, 1)], crs="EPSG:4543")
+    zone.to_file(vintage, layer="YJJBNTBHTB", engine="pyogrio")
+    import_dataset(vintage, "grid", replace=True)
+    run = monitor.detect(records.actor("fm_sup"), CODE)
+    counts = {k: run.data["classes"][k]["count"] for k in ("unplanned_construction", "permanent_farmland_lost")}
+    found = _by_key()
+    assert found[f"intrusion:{CODE}:unplanned_construction"]["message"] == (
+        f"{CODE} 变化监测（数据版本 1→2）：规划外新增建设用地 15,000.00 平方米（22.50 亩），"
+        f"{counts['unplanned_construction']} 处"
+    )
+    assert found[f"intrusion:{CODE}:permanent_farmland_lost"]["message"] == (
+        f"{CODE} 变化监测（数据版本 1→2）：永久基本农田不再是耕地 10,000.00 平方米（15.00 亩），"
+        f"{counts['permanent_farmland_lost']} 处"
+    )
+    assert found[f"intrusion:{CODE}:permanent_farmland_lost"]["severity"] == "serious"

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, aliased
 
 from landcon.engine import alerts as A
 from landcon.engine import workflow as wf
+from landcon.engine.org import may
 from landcon.errors import InvalidRecord, LandconError, NotFound
 from landcon.services import aftercare_alerts, alert_inputs, clock, records
 from landcon.services.profile import get_profile
@@ -66,11 +67,7 @@ def _approved(project: Project) -> bool:
 
 
 def _append(note: str, label: str, who: str, text: str) -> str:
-    line = (
-        f"{label}（{who}，{clock.today().isoformat()}）：{text}"
-        if text
-        else f"{label}（{who}，{clock.today().isoformat()}）"
-    )
+    line = f"{label}（{who}，{clock.today().isoformat()}）" + (f"：{text}" if text else "")
     return f"{note}\n{line}" if note else line
 
 
@@ -118,8 +115,9 @@ def _upsert(session: Session, who: Actor, project: Project, found: list[A.Candid
                 row.state, row.resolved_at, row.resolved_by = OPEN, None, None
                 row.note = _append(row.note, RETURNED, who.username, "")
                 counts["reopened"] += 1
+    holding = {c.key for c in found}
     for key, row in rows.items():
-        if key in {c.key for c in found} or not row.active:
+        if key in holding or not row.active:
             continue
         row.active = False
         if row.state != RESOLVED:
@@ -189,7 +187,24 @@ def refresh(who: Actor, project_code: str) -> None:
         log.warning("项目 %s 的预警未能更新：%s", project_code, error)
 
 
-def _dict(alert: Alert, project: Project, sub_code: str | None) -> dict[str, Any]:
+def _actions(who: Actor, alert: Alert, project: Project) -> dict[str, bool]:
+    """What the actor may do with the alert now (the checks ``acknowledge``, ``resolve`` and
+    ``escalate`` run, without acting): the web page shows its buttons by these."""
+    county = records.in_scope(who, project.county.path)
+    return {
+        "acknowledge": alert.state == OPEN
+        and may(who.roles, "alert.acknowledge")
+        and records.in_scope(who, alert.unit.path),
+        "resolve": alert.state != RESOLVED and may(who.roles, "alert.resolve") and county,
+        "escalate": alert.state != RESOLVED
+        and alert.task_id is None
+        and may(who.roles, "alert.escalate")
+        and may(who.roles, "task.add")
+        and county,
+    }
+
+
+def _dict(alert: Alert, project: Project, sub_code: str | None, who: Actor) -> dict[str, Any]:
     return {
         "id": alert.id,
         "project": project.code,
@@ -216,6 +231,7 @@ def _dict(alert: Alert, project: Project, sub_code: str | None) -> dict[str, Any
         "resolved_by": alert.resolved_by,
         "task_id": alert.task_id,
         "version": alert.version,
+        "actions": _actions(who, alert, project),
     }
 
 
@@ -254,7 +270,7 @@ def list_alerts(
         rows = list(session.execute(q).all())
         order = {OPEN: 0, ACKNOWLEDGED: 1, RESOLVED: 2}
         rows.sort(key=lambda r: (order[r[0].state], r[0].severity != A.SERIOUS, r[1].code, r[0].key))
-        return [_dict(a, p, code) for a, p, code in rows]
+        return [_dict(a, p, code, who) for a, p, code in rows]
 
 
 def _get(session: Session, who: Actor, alert_id: int) -> tuple[Alert, Project]:
@@ -287,7 +303,7 @@ def acknowledge(who: Actor, alert_id: int, note: str = "") -> dict[str, Any]:
         alert.state = ACKNOWLEDGED
         alert.note = _append(alert.note, "确认", who.username, (note or "").strip())
         session.flush()
-        return _dict(alert, project, _sub_code(session, alert))
+        return _dict(alert, project, _sub_code(session, alert), who)
 
 
 def resolve(who: Actor, alert_id: int, note: str) -> dict[str, Any]:
@@ -304,7 +320,7 @@ def resolve(who: Actor, alert_id: int, note: str) -> dict[str, Any]:
         alert.state, alert.resolved_at, alert.resolved_by = RESOLVED, utcnow(), who.username
         alert.note = _append(alert.note, "解除", who.username, note)
         session.flush()
-        return _dict(alert, project, _sub_code(session, alert))
+        return _dict(alert, project, _sub_code(session, alert), who)
 
 
 def escalate(who: Actor, alert_id: int, deadline: dt.date | str | None = None) -> dict[str, Any]:
@@ -330,7 +346,7 @@ def escalate(who: Actor, alert_id: int, deadline: dt.date | str | None = None) -
         alert.task_id = task.id
         alert.note = _append(alert.note, f"转为任务 #{task.id}", who.username, f"期限 {due.isoformat()}")
         session.flush()
-        return {**_dict(alert, project, _sub_code(session, alert)), "task_deadline": due.isoformat()}
+        return {**_dict(alert, project, _sub_code(session, alert), who), "task_deadline": due.isoformat()}
 
 
 __all__ = [

@@ -28,6 +28,7 @@ from landcon.web.bodylimit import BodyLimit
 from landcon.web.common import COOKIE, HERE, LOGIN_CSRF, NeedLogin, User, page
 from landcon.web.routes import (
     admin,
+    alerts,
     api,
     auth,
     data,
@@ -45,7 +46,21 @@ from landcon.web.routes import (
 __all__ = ["COOKIE", "LOGIN_CSRF", "create_app"]
 
 #: The page routers, in the order they are matched (the API follows under /api/v1).
-PAGES = (auth, overview, data, survey, projects, meetings, admin, review, tasks, ledger, ledger_forms, supervision)
+PAGES = (
+    auth,
+    overview,
+    data,
+    survey,
+    projects,
+    meetings,
+    admin,
+    review,
+    tasks,
+    ledger,
+    ledger_forms,
+    supervision,
+    alerts,
+)
 
 #: Content-Security-Policy: only this site's scripts and nonce-marked inline scripts run; MapLibre needs
 #: blob: workers and images; inline ``style`` attributes are allowed (styles cannot run code).
