@@ -90,9 +90,10 @@ def select_parcels(
     ids: Sequence[str] = (),
     subprojects: Sequence[str] = (),
     polygon: object | None = None,
+    every: bool = False,
 ) -> Selection:
-    """New-farmland parcels by plan parcel id (``id`` or ``LAYER:id``), by ZXMBH, or meeting
-    ``polygon`` (a shapely geometry in the plan's CRS; parcels whose interior it overlaps).
+    """New-farmland parcels by plan parcel id (``id`` or ``LAYER:id``), by ZXMBH, meeting ``polygon``
+    (a shapely geometry in the plan's CRS; parcels whose interior it overlaps), or ``every`` one.
 
     An id that names no new-farmland parcel, or several, and a ZXMBH without one are refused.
     """
@@ -116,8 +117,11 @@ def select_parcels(
         if not found:
             raise InvalidRecord("范围文件内没有方案的新增耕地地块", field="polygon")
         chosen.update({parcel_key(p): p for p in found})
+    if every:
+        chosen.update({parcel_key(p): p for p in farmland})
     if not chosen:
-        raise InvalidRecord("未选择管护地块：请给出地块编号、子项目编号或范围文件", field="parcels")
+        why = "方案没有新增耕地地块" if every else "未选择管护地块：请给出地块编号、子项目编号或范围文件"
+        raise InvalidRecord(why, field="parcels")
     order = {parcel_key(p): i for i, p in enumerate(farmland)}
     keys = tuple(sorted(chosen, key=order.__getitem__))
     return Selection(keys, tuple(chosen[k] for k in keys))

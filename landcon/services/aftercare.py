@@ -152,9 +152,10 @@ def add_agreement(
     parcels: Sequence[str] = (),
     subprojects: Sequence[str] = (),
     polygon: str | Path | None = None,
+    every: bool = False,
 ) -> dict[str, Any]:
     """Register one 管护协议 of an accepted project over new-farmland parcels chosen by plan parcel id,
-    ZXMBH or a polygon file (``engine.aftercare.select_parcels``); its outline is their union and its
+    ZXMBH, a polygon file or all of them (``engine.aftercare.select_parcels``); its outline is their union and its
     area their ellipsoid area (m², 0.01)."""
     records.require(who, "care.manage")
     code, caretaker = (code or "").strip(), (caretaker or "").strip()
@@ -176,6 +177,7 @@ def add_agreement(
         ids=list(parcels),
         subprojects=list(subprojects),
         polygon=_polygon(polygon, epsg) if polygon is not None else None,
+        every=every,
     )
     outline = shapely.union_all([p.geometry for p in chosen.parcels])
     area = round(float(ellipsoid_area(np.asarray([outline], dtype=object), epsg)[0]), 2)
