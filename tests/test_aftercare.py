@@ -20,6 +20,7 @@ from supervision_fixtures import jpeg, lonlat
 
 from landcon.errors import InvalidRecord, NotFound, PermissionDenied
 from landcon.services import aftercare, records, tasks
+from landcon.services import aftercare_inspections as AI
 from landcon.store.models import AuditEntry
 
 CELL_AREA_M2 = 10_000.0
@@ -90,7 +91,7 @@ def test_scope_and_roles(records_world: RecordsDB, tmp_path: Path) -> None:
     with pytest.raises(NotFound, match="不在"):
         aftercare.list_agreements(records.actor("wh_sup"), CODE)
     with pytest.raises(NotFound, match="不在"):
-        aftercare.add_inspection(
+        AI.add_inspection(
             records.actor("wh_sup"), CODE, "GH-1", inspected_on="2027-06-01", inspector="王", result="正常"
         )
 
@@ -101,9 +102,9 @@ def test_inspection_task_and_photos(records_world: RecordsDB, tmp_path: Path) ->
     inside = jpeg(tmp_path / "inside.jpg", lonlat(250, 50))  # inside cell (2,0)
     far = jpeg(tmp_path / "far.jpg", lonlat(250, 600))  # 500 m north of cell (2,0)
     town = records.actor("fm_town")  # the township's reporter: the caretaker village is below it
-    ok = aftercare.add_inspection(town, CODE, "GH-1", inspected_on="2027-06-01", inspector="李四", result="正常")
+    ok = AI.add_inspection(town, CODE, "GH-1", inspected_on="2027-06-01", inspector="李四", result="正常")
     assert (ok["result"], ok["task_id"], ok["photos"]) == ("正常", None, [])
-    found = aftercare.add_inspection(
+    found = AI.add_inspection(
         town,
         CODE,
         "GH-1",
@@ -127,15 +128,15 @@ def test_inspection_task_and_photos(records_world: RecordsDB, tmp_path: Path) ->
         "东侧排水沟淤堵",
     )
     assert task["title"] == f"管护整改：{CODE} 协议 GH-1（2027-09-01 巡查）"
-    listed = aftercare.list_inspections(records.actor("fm_sup"), CODE, "GH-1")
+    listed = AI.list_inspections(records.actor("fm_sup"), CODE, "GH-1")
     assert [(i["inspected_on"], i["result"], len(i["photos"])) for i in listed] == [
         ("2027-09-01", "需整改", 2),
         ("2027-06-01", "正常", 0),
     ]
     assert aftercare.list_agreements(records.actor("fm_sup"), CODE)[0]["last_inspection"] == "2027-09-01"
-    assert aftercare.photo_file(town, CODE, found["photos"][0]["id"]).read_bytes() == inside.read_bytes()
+    assert AI.photo_file(town, CODE, found["photos"][0]["id"]).read_bytes() == inside.read_bytes()
     with pytest.raises(InvalidRecord, match="需整改时须填写发现的问题"):
-        aftercare.add_inspection(town, CODE, "GH-1", inspected_on="2027-09-02", inspector="李四", result="需整改")
+        AI.add_inspection(town, CODE, "GH-1", inspected_on="2027-09-02", inspector="李四", result="需整改")
     with records.read() as session:
         actions = sorted(
             {
@@ -157,6 +158,6 @@ def test_township_reporter_of_another_township_refused(records_world: RecordsDB,
 
     org.add_user(records.system_actor(), "hs_town", password="secret123", unit="530102001", roles=["reporter"])
     with pytest.raises(NotFound):
-        aftercare.add_inspection(
+        AI.add_inspection(
             records.actor("hs_town"), CODE, "GH-1", inspected_on="2027-06-01", inspector="王", result="正常"
         )

@@ -22,7 +22,7 @@ from records_fixtures import COUNTY, VILLAGE_CODE, RecordsDB
 
 from landcon.engine import aftercare as C
 from landcon.engine import alerts as A
-from landcon.services import aftercare, alerts, clock, records
+from landcon.services import aftercare, aftercare_inspections, alerts, clock, records
 from landcon.services.datasets import import_dataset
 from landcon.services.jobs import results_dir
 
@@ -162,7 +162,7 @@ def test_scan_of_an_accepted_project(records_world: RecordsDB, tmp_path: Path, o
         "open",
         "管护协议 GH-1 已 104 天未巡查（协议 2027-01-01 起未巡查），超过 90 天",
     )
-    aftercare.add_inspection(
+    aftercare_inspections.add_inspection(
         records.actor("fm_town"), CODE, "GH-1", inspected_on="2027-04-15", inspector="李四", result="正常"
     )
     assert (_care_alerts()["care_overdue:GH-1"]["state"], _care_alerts()["care_overdue:GH-1"]["holds"]) == (

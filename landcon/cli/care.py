@@ -137,10 +137,10 @@ def inspect(
     as_json: JsonOpt = False,
 ) -> None:
     """记录管护巡查（需整改时转为管护单位的责任清单任务） / record an inspection."""
-    from landcon.services import aftercare
+    from landcon.services import aftercare_inspections
 
     i = run_service(
-        lambda: aftercare.add_inspection(
+        lambda: aftercare_inspections.add_inspection(
             acting(as_user),
             project,
             agreement,
@@ -177,9 +177,11 @@ def inspections(
     """查看管护巡查（新的在前） / list inspections."""
     from rich.table import Table
 
-    from landcon.services import aftercare
+    from landcon.services import aftercare_inspections
 
-    rows = run_service(lambda: aftercare.list_inspections(acting(as_user), project, agreement), as_json=as_json)
+    rows = run_service(
+        lambda: aftercare_inspections.list_inspections(acting(as_user), project, agreement), as_json=as_json
+    )
     if as_json:
         print_json(rows)
         return
