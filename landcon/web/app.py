@@ -31,6 +31,7 @@ from landcon.web.routes import (
     alerts,
     api,
     auth,
+    care,
     data,
     ledger,
     ledger_forms,
@@ -60,6 +61,7 @@ PAGES = (
     ledger_forms,
     supervision,
     alerts,
+    care,
 )
 
 #: Content-Security-Policy: only this site's scripts and nonce-marked inline scripts run; MapLibre needs
