@@ -154,6 +154,10 @@ def test_scan_of_an_accepted_project(records_world: RecordsDB, tmp_path: Path, o
     }
     kept = json.loads((results_dir("aftercare", CODE) / "vintage.json").read_text(encoding="utf-8"))
     assert (kept["plan_version"], kept["before_version"], kept["dataset_version"]) == (1, 1, 2)
+    (results_dir("aftercare", CODE) / "vintage.json").write_text("{", encoding="utf-8")  # damaged: computed again
+    alerts.scan(records.actor("fm_sup"), CODE)
+    assert {k: a["holds"] for k, a in _care_alerts().items()} == dict.fromkeys(found, True)
+    assert json.loads((results_dir("aftercare", CODE) / "vintage.json").read_text(encoding="utf-8")) == kept
     # 104 days after the start without an inspection; the inspection's own scan clears it.
     on["date"] = D(2027, 4, 15)
     alerts.scan(records.actor("fm_sup"), CODE)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from landcon import config
 from landcon.engine import aftercare as C
 from landcon.engine import alerts as A
+from landcon.errors import LandconError
 from landcon.services import records
 from landcon.services.aftercare import accepted, farmland
 from landcon.services.jobs import results_dir
@@ -31,6 +33,7 @@ from landcon.store.datasets import DatasetStore
 from landcon.store.models import CareAgreement, CareInspection, PlanVersion, Project
 
 DLTB = "DLTB"
+log = logging.getLogger(__name__)
 VINTAGE_COLUMNS = ("BSM", "DLBM", "ZZSXDM", "TBMJ")
 
 
@@ -78,7 +81,12 @@ def _kept(project_code: str, plan_number: int, current: int) -> dict[str, Any] |
     path = results_dir("aftercare", project_code) / "vintage.json"
     if not path.is_file():
         return None
-    kept = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # a damaged file is computed again
+        return None
+    if not isinstance(kept, dict):
+        return None
     if kept.get("dataset_version") == current and kept.get("plan_version") == plan_number:
         return dict(kept)
     return None
@@ -125,7 +133,10 @@ def prepare(project_ids: list[int]) -> None:
                 before = pinned_dataset_version(str(project.dataset), version.dataset_version)
                 todo.append((project.code, str(project.dataset), version.number, before))
     for args in todo:
-        vintage_check(*args)
+        try:
+            vintage_check(*args)
+        except LandconError as error:  # one project's data must not stop the scan of the others
+            log.warning("项目 %s 的新增耕地变更调查核查未完成：%s", args[0], error)
 
 
 def candidates(session: Session, project: Project, on: dt.date) -> list[A.Candidate]:
