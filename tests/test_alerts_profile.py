@@ -27,7 +27,7 @@ def _settings() -> dict[str, dict[str, object]]:
 
 def test_yunnan_supervision_values_and_sources() -> None:
     s = profile.get_profile().supervision
-    assert s == SupervisionSettings(50.0, 0.8, 10.0, (0.5, 1.0), 90, 15)
+    assert s == SupervisionSettings(50.0, 0.8, 10.0, (0.5, 1.0), 90, 15, 90)
     shown = _settings()
     assert {k: v["value"] for k, v in shown.items()} == {
         "supervision.photo_buffer_m": 50.0,
@@ -36,6 +36,7 @@ def test_yunnan_supervision_values_and_sources() -> None:
         "supervision.milestones": [0.5, 1.0],
         "supervision.revolving_due_days": 90,
         "supervision.escalation_days": 15,
+        "supervision.aftercare_inspection_days": 90,
     }
     assert {v["source"] for v in shown.values()} == {PACKAGED}
 

@@ -70,6 +70,9 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
     use = ("use", "--kind", "bcgd", "--paddy-mu", "0", "--grade", "8", "--as", sup)
     transfer = ("--kind", "bcgd", "--from", COUNTY, "--to", "530102", "--price", "200000", "--as", sup)
     deal = ("--collective", "测试村股份经济合作社", "--use", "工业", "--term", "50", "--as", author)
+    period = ("--start", "2027-01-01", "--end", "2029-12-31")
+    found = ("--findings", "沟渠淤堵", "--photo", w["photo"])
+    visit = ("--date", "2027-06-01", "--inspector", "李四")
 
     return {
         "data list": c((), ("--no-such-option",)),
@@ -235,6 +238,16 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
             (ACCEPTED, "--level", "sub_project", *acceptance, "好", "--as", sup),
         ),
         "accept list": c((ACCEPTED, "--as", sup), (NOPE, "--as", sup)),
+        "care agreement add": c(
+            (ACCEPTED, "GHJ1", "--kind", "村集体", "--caretaker", "测试村", *period, "--all", "--as", author),
+            (ACCEPTED, "GHJ2", "--kind", "公司", "--caretaker", "测试村", *period, "--all", "--as", author),
+        ),
+        "care agreement list": c((ACCEPTED, "--as", author), (NOPE, "--as", author)),
+        "care inspect": c(
+            (ACCEPTED, "GHJ1", *visit, "--result", "需整改", *found, "--as", sup),
+            (ACCEPTED, "GHJ1", *visit, "--result", "差", "--as", sup),
+        ),
+        "care inspections": c((ACCEPTED, "--as", author), (ACCEPTED, "--agreement", NOPE, "--as", author)),
         "audit verify": c((), ("--as", NOPE)),
         "audit anchor": c((), ("--as", NOPE)),
         "backup": c((f"{tmp}/backup",), (w["src"],)),

@@ -177,6 +177,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "alert.resolve": frozenset({SUPERVISOR}),
     "alert.escalate": frozenset({SUPERVISOR}),
     "acceptance.record": frozenset({SUPERVISOR}),
+    "care.manage": frozenset({AUTHOR, SUPERVISOR}),
+    "care.inspect": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
 }
 ACTION_NAMES: dict[str, str] = {
     "unit.manage": "管理行政单位",
@@ -218,6 +220,8 @@ ACTION_NAMES: dict[str, str] = {
     "alert.resolve": "解除预警",
     "alert.escalate": "将预警转为任务",
     "acceptance.record": "记录验收",
+    "care.manage": "登记管护协议",
+    "care.inspect": "记录管护巡查",
 }
 
 

@@ -73,7 +73,9 @@ class SupervisionSettings:
       trail the elapsed share of its planned start–end period before it is behind (``behind_schedule``);
     - ``milestones``: fractions of the planned period (0–1] at which ``milestone_ratio`` applies;
     - ``revolving_due_days``: 周转指标 due within this many days (or overdue) is an alert;
-    - ``escalation_days``: default deadline (days from today) of the 责任清单 task an escalated alert opens.
+    - ``escalation_days``: default deadline (days from today) of the 责任清单 task an escalated alert opens;
+    - ``aftercare_inspection_days``: a current 管护协议 without an inspection for longer than this many
+      days is an alert (``care_overdue``, docs/aftercare.md).
     """
 
     photo_buffer_m: float = 50.0
@@ -82,6 +84,7 @@ class SupervisionSettings:
     milestones: tuple[float, ...] = (0.5, 1.0)
     revolving_due_days: int = 90
     escalation_days: int = 15
+    aftercare_inspection_days: int = 90
 
     def __post_init__(self) -> None:
         if not self.photo_buffer_m >= 0:
@@ -94,6 +97,8 @@ class SupervisionSettings:
             raise ValueError(f"milestones 应为 (0, 1] 之间的计划工期比例，现为 {list(self.milestones)}")
         if self.revolving_due_days < 0 or self.escalation_days < 1:
             raise ValueError("revolving_due_days 应不小于 0，escalation_days 应不小于 1")
+        if self.aftercare_inspection_days < 1:
+            raise ValueError(f"aftercare_inspection_days 应不小于 1，现为 {self.aftercare_inspection_days}")
 
 
 def supervision_from_dict(values: Mapping[str, Any]) -> SupervisionSettings:
@@ -111,7 +116,7 @@ def supervision_from_dict(values: Mapping[str, Any]) -> SupervisionSettings:
             if not isinstance(value, list | tuple):
                 raise ValueError(f"milestones 应为列表，现为 {value!r}")
             out[key] = tuple(sorted(float(v) for v in value))
-        elif key in ("revolving_due_days", "escalation_days"):
+        elif key in ("revolving_due_days", "escalation_days", "aftercare_inspection_days"):
             out[key] = int(value)
         else:
             out[key] = float(value)

@@ -33,7 +33,7 @@ from landcon.engine import alerts as A
 from landcon.engine import workflow as wf
 from landcon.engine.org import may
 from landcon.errors import InvalidRecord, LandconError, NotFound
-from landcon.services import alert_inputs, clock, records
+from landcon.services import aftercare_alerts, alert_inputs, clock, records
 from landcon.services.profile import get_profile
 from landcon.services.records import Actor
 from landcon.services.tasks import new_task, parse_date
@@ -59,6 +59,7 @@ def _candidates(
         *A.intrusion(project.code, project.county.code, alert_inputs.monitor_result(project.code)),
         *A.photo_off_site(alert_inputs.photos(session, project)),
         *A.revolving_due(revolving, on, s.revolving_due_days),
+        *aftercare_alerts.candidates(session, project, on),
     ]
 
 
@@ -134,6 +135,7 @@ def _scan_projects(who: Actor, project_ids: list[int], on: dt.date) -> dict[str,
     with records.read() as session:
         counties = [p.county.code for p in session.scalars(select(Project).where(Project.id.in_(project_ids)))]
     items = alert_inputs.revolving_items(counties)  # opens its own sessions
+    aftercare_alerts.prepare(project_ids)  # opens its own sessions
     with records.read() as session:
         projects = list(session.scalars(select(Project).where(Project.id.in_(project_ids)).order_by(Project.code)))
         owed = alert_inputs.revolving(session, items)

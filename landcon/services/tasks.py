@@ -99,12 +99,17 @@ def new_task(
     project: Project | None = None,
     meeting_id: int | None = None,
     note: str = "",
+    follows_from: str = "task.add",
 ) -> Task:
-    """Check and add one task in ``session`` (flushed, so it has its id). Used by meetings as well."""
+    """Check and add one task in ``session`` (flushed, so it has its id). Used by meetings as well.
+
+    ``follows_from``: the action that opens the task, checked over its unit — ``task.add`` for a
+    task added by hand; a service whose act opens the task by rule names its own action (an
+    inspection that finds 需整改 opens its rectification task under ``care.inspect``)."""
     title = check_title(title)
     due = parse_date(deadline, "deadline", "截止日期")
     u = unit_by_code(session, unit)
-    records.require(who, "task.add", u)
+    records.require(who, follows_from, u)
     if project is not None and not u.path.startswith(project.county.path):
         raise InvalidRecord(
             f"{u.name}（{u.code}）不在项目 {project.code} 所属的 {project.county.name}（{project.county.code}）范围内",

@@ -613,3 +613,68 @@ class AcceptanceAttachment(Base):
     acceptance_id: Mapped[int] = mapped_column(ForeignKey("acceptances.id"), primary_key=True)
     blob_sha: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
+
+
+class CareAgreement(Base):
+    """后期管护 agreement of an accepted project (``engine.aftercare``): a group of the plan's new-farmland
+    parcels (their ``parcels`` keys and united ``geometry``, GeoJSON in the coordinates of ``epsg``),
+    the caretaker (kind, name, contact; ``unit_id`` its village or township), duties, period and
+    funds per year (万元) with their source."""
+
+    __tablename__ = "care_agreements"
+    __table_args__ = (UniqueConstraint("project_id", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), nullable=False, index=True)
+    code: Mapped[str] = mapped_column(String(40), nullable=False)  # 协议编号
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)  # caretaker's unit
+    caretaker_kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    caretaker: Mapped[str] = mapped_column(String(200), nullable=False)
+    contact: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    duties: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    start_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    end_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    funds_per_year: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)  # 万元
+    funds_source: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    parcels: Mapped[list[Any]] = mapped_column(JSON, nullable=False)  # plan parcel keys LAYER:id
+    area_m2: Mapped[float] = mapped_column(Float, nullable=False)
+    geometry: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)  # GeoJSON
+    epsg: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+
+class CareInspection(Base):
+    """管护巡查 of an agreement: date, inspector, findings, result (正常 / 需整改) and the 责任清单 task
+    a 需整改 result opened."""
+
+    __tablename__ = "care_inspections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("care_agreements.id"), nullable=False, index=True)
+    inspected_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    inspector: Mapped[str] = mapped_column(String(100), nullable=False)
+    findings: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    result: Mapped[str] = mapped_column(String(8), nullable=False)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class CarePhoto(Base):
+    """Photo of an inspection, stored like site photos (content-addressed blob and thumbnail), its EXIF
+    position checked against the agreement's parcels (``engine.photos.position_check``)."""
+
+    __tablename__ = "care_photos"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("care_inspections.id"), nullable=False, index=True)
+    blob_sha: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), nullable=False)
+    thumb_sha: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), nullable=False)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # engine.photos statuses
+    distance_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    buffer_m: Mapped[float] = mapped_column(Float, nullable=False)
+    uploaded_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)

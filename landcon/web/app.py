@@ -31,6 +31,7 @@ from landcon.web.routes import (
     alerts,
     api,
     auth,
+    care,
     dashboard,
     data,
     ledger,
@@ -64,6 +65,7 @@ PAGES = (
     dashboard,
     alerts,
     monitor,
+    care,
 )
 
 #: Content-Security-Policy: only this site's scripts and nonce-marked inline scripts run; MapLibre needs
