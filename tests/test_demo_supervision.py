@@ -45,6 +45,7 @@ def test_high_standard_farmland_is_a_subproject_type() -> None:
 
 runner = CliRunner()
 IMPLEMENTING = "DEMO-530124-003"
+ACCEPTED = "DEMO-530124-002"
 
 
 def _ok(*args: str) -> Any:
@@ -76,6 +77,9 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Any:
                 "reports": _ok("supervise", "report", "list", IMPLEMENTING, *who),
                 "photos": _ok("supervise", "photo", "list", IMPLEMENTING, *who),
                 "funds": _ok("supervise", "funds", IMPLEMENTING, *who),
+                "alerts": _ok("alert", "list", "--project", IMPLEMENTING, *who),
+                "care": _ok("care", "agreement", "list", ACCEPTED, *who),
+                "inspections": _ok("care", "inspections", ACCEPTED, *who),
             }
 
         before = state()
@@ -153,3 +157,26 @@ def test_the_demo_project_in_implementation(seeded) -> None:
 def test_a_second_seed_adds_nothing(seeded) -> None:
     assert seeded["after"] == seeded["before"]
     assert not seeded["again"]["created"] and seeded["again"]["implementation_project"] == IMPLEMENTING
+
+
+def test_the_seed_raises_the_alerts_of_its_records(seeded) -> None:
+    """The seeded reports and photos raise, through the scans that follow them, an overspent source on
+    the first sub-project, the second one behind its schedule and the off-site photo."""
+    state = seeded["before"]
+    a, b = [s["code"] for s in state["subs"] if s["budget"]]
+    found = sorted((x["kind"], x["sub_project"], x["state"]) for x in state["alerts"])
+    assert ("overspent", a, "open") in found
+    assert ("behind_schedule", b, "open") in found
+    assert ("photo_off_site", b, "open") in found
+    off_site = next(x for x in state["alerts"] if x["kind"] == "photo_off_site")
+    assert off_site["unit"] == str(seeded["plan"]["townships"][0])
+
+
+def test_the_accepted_demo_project_has_an_aftercare_agreement_and_an_inspection(seeded) -> None:
+    state = seeded["before"]
+    [agreement] = state["care"]
+    assert (agreement["code"], agreement["caretaker_kind"], agreement["inspections"]) == ("GH-001", "村集体", 1)
+    assert agreement["unit"] == str(seeded["plan"]["townships"][0]) and agreement["area_m2"] > 0
+    [inspection] = state["inspections"]
+    assert (inspection["result"], inspection["task_id"]) == ("正常", None)
+    assert [p["status"] for p in inspection["photos"]] == ["on_site"]

@@ -23,6 +23,7 @@ from landcon.engine.org import DEPARTMENTS
 from landcon.errors import InvalidRecord
 from landcon.services import acceptance_records, ledger, meetings, org, projects, records, tasks
 from landcon.services.datasets import store as dataset_store
+from landcon.services.demo_aftercare import seed_aftercare
 from landcon.services.demo_supervision import approve, seed_implementation
 from landcon.store.models import Project, User
 
@@ -140,6 +141,7 @@ def seed_demo(who: records.Actor, dataset: str, plan_folder: str | Path, *, code
         _accepted_project(
             accepted, f"{county_name}全域土地综合整治试点（已验收）", county, township, dataset, plan_folder
         )
+    care = seed_aftercare(accepted, township)
     implementing = f"DEMO-{county}-003"
     with records.read() as session:
         has_implementing = session.scalars(select(Project.id).where(Project.code == implementing)).first() is not None
@@ -150,6 +152,7 @@ def seed_demo(who: records.Actor, dataset: str, plan_folder: str | Path, *, code
     return {
         "accepted_project": accepted,
         "implementation_project": implementing,
+        "aftercare": care,
         "project": projects.show_project(records.actor("demo_author"), code),
         "accounts": accounts,
         "password": DEMO_PASSWORD,

@@ -57,7 +57,8 @@ def _outlines(code: str, subs: list[str]) -> dict[str, tuple[Any, int]]:
         return {s.code: (shapely.geometry.shape(s.geometry), int(s.epsg)) for s in rows if s.geometry and s.epsg}
 
 
-def _lonlat(x: float, y: float, epsg: int) -> tuple[float, float]:
+def lonlat(x: float, y: float, epsg: int) -> tuple[float, float]:
+    """Projected ``x``, ``y`` in ``epsg`` as CGCS2000 longitude and latitude (the EXIF GPS of a photo)."""
     lon, lat = Transformer.from_crs(epsg, GEOGRAPHIC_EPSG, always_xy=True).transform(x, y)
     return float(lon), float(lat)
 
@@ -134,8 +135,8 @@ def seed_implementation(
     outline_b, epsg_b = outlines[b]
     east = (outline_b.bounds[2] + OFF_SITE_M, (outline_b.bounds[1] + outline_b.bounds[3]) / 2)
     shots = [
-        (a, reports[1]["id"], _lonlat(inside.x, inside.y, outlines[a][1]), late, (90, 140, 60)),
-        (b, reports[2]["id"], _lonlat(*east, epsg_b), late, (150, 120, 80)),
+        (a, reports[1]["id"], lonlat(inside.x, inside.y, outlines[a][1]), late, (90, 140, 60)),
+        (b, reports[2]["id"], lonlat(*east, epsg_b), late, (150, 120, 80)),
     ]
     photos = []
     with tempfile.TemporaryDirectory(prefix="landcon-demo-photos-") as tmp:
