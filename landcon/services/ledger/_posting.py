@@ -43,6 +43,7 @@ class Doc:
     #: The lines when they follow from the request alone (use, transfer, freeze, 核减): a repeat of the
     #: document must carry the same lines; issuing documents are compared by holder and 项目区 only.
     expected: tuple[L.Line, ...] | None = None
+    basis: str = ""  # LedgerPosting.basis (services.ledger.areas.ASBUILT / PLAN) of an issuing posting
 
     def __post_init__(self) -> None:
         # One document typed two ways (full-width digits, [2027] for 〔2027〕, spaces) is one document.
@@ -157,6 +158,7 @@ def _new_posting(
         posted_on=doc.posted_on or today(),
         due_date=doc.due_date,
         memo=doc.memo,
+        basis=doc.basis,
         created_by=who.username,
     )
     posting.entries = [
