@@ -54,7 +54,12 @@ def test_farmland_quota_is_the_accepted_as_built_figure(records_world, tmp_path)
     assert lines(r) == [("source", -area, -paddy, -grain), ("avail", area, paddy, grain)]
     with records.read() as session:
         posting = session.scalars(select(LedgerPosting).where(LedgerPosting.doc_no == DOC)).one()
-        assert (posting.basis, posting.memo.startswith("按验收记录")) == ("asbuilt", True)
+        assert (posting.basis, posting.memo) == (
+            "asbuilt",
+            "按验收记录 1（2027-11-15 同意）的竣工成果核定；方案 15.00 亩（10,000.00 m²），粮食产能 10,575 公斤，"
+            "竣工较方案核减 7.12 亩（4,750.00 m²），粮食产能 4,987 公斤",
+        )
+    assert (r["basis"], r["basis_name"]) == ("asbuilt", "按验收竣工成果核定")
     assert ledger.check(who("yn_sup"))["ok"] is True
     # Tampered (balanced) → the recomputation from the stored acceptance flags it.
     with records.database().engine.begin() as conn:

@@ -73,6 +73,10 @@ CONTRA = (SOURCE, OWED, EXTERNAL)
 # Document types (one posting per source document).
 ZZ_ISSUE = "zz_issue"
 RECLAIM = "reclaim"
+#: LedgerPosting.basis of an issuing posting (拆旧复垦验收, 补充耕地指标核定): computed from the accepted
+#: as-built indicators, or from the approved plan (issued before as-built acceptance; migration 0012).
+ASBUILT, PLAN = "asbuilt", "plan"
+BASIS_NAMES = {ASBUILT: "按验收竣工成果核定", PLAN: "验收前按方案核定"}
 BCGD_ISSUE = "bcgd_issue"
 USE = "use"
 TRANSFER = "transfer"

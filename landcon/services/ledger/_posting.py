@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from landcon.engine import ledger as L
+from landcon.engine.ledger import BASIS_NAMES
 from landcon.errors import InvalidRecord
 from landcon.services import records
 from landcon.services.clock import today
@@ -247,6 +248,8 @@ def _posting_dict(p: LedgerPosting, lines: Sequence[L.Line], names: dict[str, st
         "posted_on": p.posted_on.isoformat(),
         "due_date": p.due_date.isoformat() if p.due_date else None,
         "memo": p.memo,
+        "basis": p.basis,
+        "basis_name": BASIS_NAMES.get(p.basis, ""),
         "created_by": p.created_by,
         "lines": [
             {

@@ -114,10 +114,7 @@ def farmland_quantity(indicators: dict[str, Any], rules: L.LedgerRules) -> L.Qty
     )
 
 
-#: LedgerPosting.basis of an issuing posting: from the accepted as-built indicators, or (postings made
-#: before issuing followed acceptance, kept by migration 0012) from the approved plan.
-ASBUILT, PLAN = "asbuilt", "plan"
-BASIS_NAMES = {ASBUILT: "按验收竣工成果核定", PLAN: "验收前按方案核定"}
+ASBUILT, PLAN = L.ASBUILT, L.PLAN
 
 
 def accepted_record(session: Session, project: Project) -> Acceptance | None:

@@ -18,6 +18,7 @@ from landcon.services.ledger._posting import Doc, _lines_of, _post
 from landcon.services.ledger.areas import (
     ASBUILT,
     PLAN,
+    _approved_version,
     _area,
     _issued_revolving,
     _project,
@@ -26,6 +27,7 @@ from landcon.services.ledger.areas import (
     accepted_record,
     asbuilt_demolished,
     asbuilt_farmland,
+    farmland_quantity,
 )
 from landcon.services.ledger.rules import load_rules
 from landcon.services.ledger_amounts import stated_qty
@@ -128,7 +130,7 @@ def issue_farmland(who: Actor, project_code: str, doc_no: str, *, on: dt.date | 
         _require_stage(project, wf.ACCEPTED, what="核定补充耕地指标")
         county, pid = project.county.code, project.id
         q, row = asbuilt_farmland(session, project, rules)
-        source = f"按{acceptance_name(row)}的竣工成果核定"
+        source = f"按{acceptance_name(row)}的竣工成果核定{_plan_difference(session, project, q, rules)}"
         if q.area <= 0:
             raise L.LedgerRefused(f"项目 {project_code} 竣工后没有可用于占补平衡的新增耕地（{acceptance_name(row)}）")
 
@@ -144,6 +146,19 @@ def issue_farmland(who: Actor, project_code: str, doc_no: str, *, on: dt.date | 
 
     doc = Doc(L.BCGD_ISSUE, doc_no, county, L.BCGD, "", pid, posted_on=on or today(), memo=source, basis=ASBUILT)
     return _post(who, "ledger.issue", doc, build)
+
+
+def _plan_difference(session: Session, project: Project, built: L.Qty, rules: L.LedgerRules) -> str:
+    """The 核减 of the as-built figure against the approved plan's, for the issuing posting's memo."""
+    try:
+        planned = farmland_quantity(_approved_version(session, project).indicators, rules)
+    except L.LedgerRefused:
+        return ""
+    cut = planned - built
+    if cut == L.ZERO:
+        return "；与方案一致"
+    change = f"核减 {L.describe(cut)}" if cut.area >= 0 else f"增加 {L.describe(-cut)}"
+    return f"；方案 {L.describe(planned)}，竣工较方案{change}"
 
 
 def correct(
