@@ -143,6 +143,8 @@ def test_reclaim_takes_the_as_built_demolition_and_plan_issues_are_listed(record
             text("UPDATE ledger_entries SET area = area * 40 / 21, grain = grain * 10575 / 5588 WHERE posting_id = :p"),
             {"p": issued["id"]},
         )
+    shown = {(h["doc_no"], h["basis"], h["basis_name"]) for h in ledger.history(yn, COUNTY)}
+    assert shown == {(RECLAIM_DOC, "asbuilt", "按验收竣工成果核定"), (DOC, "plan", "验收前按方案核定")}
     result = ledger.check(yn)
     assert result["ok"] is True and result["issued_on_plan"] == 1
     assert [(f["code"], f["severity"]) for f in result["findings"]] == [("ISSUED_ON_PLAN", "info")]
