@@ -152,3 +152,34 @@ def test_reclaim_takes_the_as_built_demolition_and_plan_issues_are_listed(record
         result["findings"][0]["message"]
         == f"补充耕地指标核定 {DOC} 验收前按方案核定：15.00 亩（10,000.00 m²），粮食产能 10,575 公斤"
     )
+
+
+def test_reclaim_of_a_smaller_as_built_demolition(records_world, tmp_path):
+    from acceptance_fixtures import meta, rows, write_asbuilt
+    from plan_fixtures import box
+
+    from landcon.services import acceptance_records
+
+    project_to(tmp_path, "acceptance")
+    parcels = rows()
+    parcels[2]["geometry"] = box(3, 0, 3.5, 1)  # A3: only the western half of the planned 拆旧 cell
+    run = acceptance.compute(who("fm_sup"), CODE, write_asbuilt(tmp_path / "asbuilt-a3", parcels, meta(project=CODE)))
+    acceptance_records.record(
+        who("km_sup"),
+        CODE,
+        level="project",
+        opinion="同意",
+        accepted_on="2027-11-15",
+        members=["验收组长"],
+        computation=run.out_dir / "acceptance.json",
+    )
+    projects.advance(who("km_sup"), CODE)
+    yn = who("yn_sup")
+    r = ledger.reclaim(yn, CODE, AREA, RECLAIM_DOC, reserve_m2=0)
+    assert [(ln["bucket"], ln["area_m2"]) for ln in r["lines"]] == [("source", -5_000.0), ("avail", 5_000.0)]
+    assert ledger.check(yn)["ok"] is True
+    with records.database().engine.begin() as conn:  # tampered back to the plan's 拆旧 area
+        conn.execute(text("UPDATE ledger_entries SET area = area * 2 WHERE posting_id = :p"), {"p": r["id"]})
+    findings = ledger.check(yn)["findings"]
+    assert [f["code"] for f in findings] == ["ISSUE_WITHOUT_SOURCE"]
+    assert "验收成果为 7.50 亩（5,000.00 m²）" in findings[0]["message"]
