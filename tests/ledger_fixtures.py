@@ -17,12 +17,14 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import psycopg
 import pytest
 import yaml
-from acceptance_fixtures import accept_if_due
+from acceptance_fixtures import meta, write_asbuilt
+from acceptance_fixtures import rows as asbuilt_rows
 from conftest import cell
 from plan_fixtures import GOOD, META, box
 from records_fixtures import COUNTY_REVIEW, PREFECTURE_REVIEW, PROVINCE_REVIEW, TOWNSHIP, _template
@@ -32,6 +34,7 @@ from landcon.services import projects, records
 
 CODE = "FM-2027-01"
 AREA = "G1"
+#: 补充耕地指标 of the project, accepted on as-built data built as planned (``accept_as_planned``).
 FARMLAND_M2, GRAIN_KG = 10_000.0, 10_575
 DEMOLISHED_M2, BUILD_M2 = 10_000.0, 5_000.0
 LINKAGE = [
@@ -84,6 +87,40 @@ def project_to(tmp_path: Path, stage: str, code: str = CODE) -> None:
     }
     for name in ORDER[ORDER.index(current) + 1 : ORDER.index(stage) + 1]:
         steps[name]()
+
+
+def accept_if_due(code: str, tmp_path: Path) -> None:
+    """``accept_as_planned`` when the project stands at its chain's acceptance stage (the next advance
+    reaches the ``accepted`` milestone), so any chain can be driven past it."""
+    from sqlalchemy import select
+
+    from landcon.engine import workflow as wf
+    from landcon.store.models import Project
+
+    with records.read() as session:
+        project = session.scalars(select(Project).where(Project.code == code)).one()
+        due = wf.Chain.from_dict(project.chain).milestones.accepted == project.stage
+    if due:
+        accept_as_planned(code, tmp_path)
+
+
+def accept_as_planned(code: str, tmp_path: Path, *, a2_width: float = 1.0) -> dict[str, Any]:
+    """A passing whole-project acceptance (by km_sup, at the acceptance stage) on hand-made as-built data
+    (acceptance_fixtures.rows): with the default ``a2_width`` built as planned, so the quota equals the
+    plan's; 0.5 builds A2 on the western half of its cell only."""
+    from landcon.services import acceptance, acceptance_records
+
+    folder = write_asbuilt(tmp_path / f"asbuilt-{code}-{a2_width}", asbuilt_rows(a2_width), meta(project=code))
+    run = acceptance.compute(records.actor("fm_sup"), code, folder)
+    return acceptance_records.record(
+        records.actor("km_sup"),
+        code,
+        level="project",
+        opinion="同意",
+        accepted_on="2027-11-15",
+        members=["验收组长"],
+        computation=run.out_dir / "acceptance.json",
+    )
 
 
 def _agree_and_close(code: str, prefix: str, kinds: tuple[str, ...]) -> None:

@@ -138,7 +138,8 @@ def test_county_and_province_workbooks(records_world, tmp_path):
     assert {r[3] for r in lines} == {"云自然资核〔2027〕1号", "调剂合同001", "云自然资周〔2027〕1号"}
     assert lines[0] == (
         ids["issue"], as_of, "补充耕地指标核定", "云自然资核〔2027〕1号", "补充耕地指标", "富民县 核定来源",
-        None, -15, -10000, 0, -10575, "yn_sup", None,
+        None, -15, -10000, 0, -10575, "yn_sup", "按验收记录 1（2027-11-15 同意）的竣工成果核定；与方案一致",
+        "按验收竣工成果核定",
     )  # fmt: skip
     assert lines[2][4:11] == ("补充耕地指标", "富民县 可用", None, -9, -6000, 0, 0)
     assert lines[3][4:11] == ("补充耕地指标", "五华区 可用", None, 9, 6000, 0, 0)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +73,10 @@ CONTRA = (SOURCE, OWED, EXTERNAL)
 # Document types (one posting per source document).
 ZZ_ISSUE = "zz_issue"
 RECLAIM = "reclaim"
+#: LedgerPosting.basis of an issuing posting (拆旧复垦验收, 补充耕地指标核定): computed from the accepted
+#: as-built indicators, or from the approved plan (issued before as-built acceptance; migration 0012).
+ASBUILT, PLAN = "asbuilt", "plan"
+BASIS_NAMES = {ASBUILT: "按验收竣工成果核定", PLAN: "验收前按方案核定"}
 BCGD_ISSUE = "bcgd_issue"
 USE = "use"
 TRANSFER = "transfer"
@@ -511,7 +515,7 @@ def market_sums(price_fen: int, cost_fen: int, rate: float, rules: LedgerRules) 
 @dataclass
 class Finding:
     code: str
-    severity: str  # error / warning
+    severity: str  # error / warning / info (listed, not a problem)
     message: str
     posting: int | None = None
 
@@ -526,6 +530,7 @@ CHECKS: dict[str, str] = {
     "DUPLICATE_DOCUMENT": "同一来源文件重复记账",
     "TRANSFER_NOT_CONSERVED": "调剂双方数量不等或种类不同",
     "ISSUE_WITHOUT_SOURCE": "指标核定无验收来源或与引擎计算面积不符",
+    "ISSUED_ON_PLAN": "验收前按方案核定的指标（不与竣工成果比对）",
     "BUILD_EXCEEDS_DEMOLISH": "项目区建新超过拆旧",
     "REVOLVING_OVERDUE": "周转指标逾期未归还",
     "TRANSFER_TOTAL": "调剂总价与面积×单价不符",
@@ -541,6 +546,7 @@ def check_ledger(
     expected_issue: Mapping[int, Qty],
     demolished: Mapping[tuple[str, str], int],
     today: dt.date,
+    plan_basis: Collection[int] = (),
 ) -> tuple[list[Finding], dict[int, Qty]]:
     """Re-derive every balance from the entries and verify the invariants.
 
@@ -548,8 +554,12 @@ def check_ledger(
     ``postings``: id, doc_type, doc_no, due_date (or None), and project_id, area_code when
     known. ``expected_issue``: posting id → the
     quantity the engine's stored indicators give for that issuing posting (missing = no accepted
-    source). ``demolished``: (county, 项目区) → 拆旧 area (ledger area units). Returns findings and the balance of
-    every account (account id → Qty)."""
+    source). An issue from the as-built indicators matches when what it issued, or that less its 核减
+    (postings whose ``corrects_id`` is it, when the column is given), equals the expectation (a 核减 after a
+    复核 acceptance brings it to the new figure). ``plan_basis``: issuing postings made from the approved
+    plan before as-built acceptance: compared with the plan (``expected_issue``) and listed as such
+    (severity ``info``). ``demolished``: (county, 项目区) → 拆旧 area (ledger area units). Returns findings and
+    the balance of every account (account id → Qty)."""
     findings: list[Finding] = []
     e = entries.merge(accounts.rename(columns={"id": "account_id"}), on="account_id", how="left")
     e = e.sort_values(["posting_id", "account_id"], kind="stable")
@@ -636,16 +646,31 @@ def check_ledger(
     # Issues match the engine's accepted areas: −Σ of each issuing posting's 核定来源 lines.
     issuing = postings[postings["doc_type"].isin([RECLAIM, BCGD_ISSUE])]
     src = e[(e["bucket"] == SOURCE) & doc_type.isin([RECLAIM, BCGD_ISSUE])].groupby("posting_id")[qcols].sum()
+    corrected = _corrections(e, postings)
+    on_plan = {int(p) for p in plan_basis}
     for pid, kind, doc_no in zip(issuing["id"], issuing["doc_type"], issuing["doc_no"], strict=True):
         row = src.loc[pid] if pid in src.index else None
         issued = ZERO if row is None else Qty(int(-row["area"]), int(-row["paddy"]), int(-row["grain"]))
+        net = issued - corrected.get(int(pid), ZERO)
         want = expected_issue.get(int(pid))
+        if int(pid) in on_plan:
+            findings.append(
+                Finding(
+                    "ISSUED_ON_PLAN",
+                    "info",
+                    f"{DOC_TYPES[kind]} {doc_no} 验收前按方案核定：{describe(issued)}",
+                    int(pid),
+                )
+            )
+            if want is not None and want == issued:
+                continue
         if want is None:
             message = f"{DOC_TYPES[kind]} {doc_no} 没有已验收的来源"
-        elif want != issued:
-            message = f"{DOC_TYPES[kind]} {doc_no} 记账 {describe(issued)}，验收成果为 {describe(want)}"
-        else:
+        elif want in (issued, net) and int(pid) not in on_plan:
             continue
+        else:
+            after = f"（核减后 {describe(net)}）" if net != issued else ""
+            message = f"{DOC_TYPES[kind]} {doc_no} 记账 {describe(issued)}{after}，验收成果为 {describe(want)}"
         findings.append(Finding("ISSUE_WITHOUT_SOURCE", "error", message, int(pid)))
 
     # 建新 within a 项目区 ≤ its 拆旧 area; 周转指标 overdue.
@@ -669,6 +694,22 @@ def check_ledger(
     balances = e.groupby("account_id")[qcols].sum()
     out = {int(i): Qty(int(r["area"]), int(r["paddy"]), int(r["grain"])) for i, r in balances.iterrows()}
     return findings, out
+
+
+def _corrections(e: pd.DataFrame, postings: pd.DataFrame) -> dict[int, Qty]:
+    """Issuing posting id → Σ of its 核减 (the 核定来源/应归还 lines of the postings correcting it)."""
+    if "corrects_id" not in postings.columns:
+        return {}
+    fixes = postings.dropna(subset=["corrects_id"])
+    if fixes.empty:
+        return {}
+    target = dict(zip(fixes["id"].astype(int), fixes["corrects_id"].astype(int), strict=True))
+    lines = e[e["posting_id"].isin(list(target)) & e["bucket"].isin([SOURCE, OWED])]
+    out: dict[int, Qty] = {}
+    for pid, group in lines.groupby("posting_id"):
+        q = Qty(int(group["area"].sum()), int(group["paddy"].sum()), int(group["grain"].sum()))
+        out[target[int(pid)]] = out.get(target[int(pid)], ZERO) + q
+    return out
 
 
 def revolving_status(e: pd.DataFrame, due: Mapping[int, dt.date | None], today: dt.date) -> list[dict[str, Any]]:

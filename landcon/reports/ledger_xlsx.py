@@ -146,6 +146,7 @@ def postings_table(postings: Sequence[Mapping[str, Any]]) -> Table:
             TableColumn("产能（公斤）", KG, width=12),
             TableColumn("经办人", width=10),
             TableColumn("备注", width=20),
+            TableColumn("核定依据", width=16),
         ],
     )
     for p in postings:
@@ -164,6 +165,7 @@ def postings_table(postings: Sequence[Mapping[str, Any]]) -> Table:
                 ln["grain_kg"],
                 p["created_by"],
                 p["memo"] or "",
+                p.get("basis_name") or "",
             )
     return _close(t)
 

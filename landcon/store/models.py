@@ -430,6 +430,9 @@ class LedgerPosting(Base):
     created_by: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     entries: Mapped[list[LedgerEntry]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    #: What an issuing posting (拆旧复垦验收, 补充耕地指标核定) was computed from: "asbuilt" (the accepted
+    #: as-built indicators) or "plan" (the approved plan: issued before as-built acceptance); "" otherwise.
+    basis: Mapped[str] = mapped_column(String(8), nullable=False, default="", server_default="")
 
 
 class LedgerEntry(Base):

@@ -22,7 +22,7 @@ from landcon.services.ledger._posting import Doc, Prepared
 from landcon.services.ledger.areas import farmland_quantity, project_areas
 from landcon.services.ledger.batch import BATCH_COLUMNS, BATCH_TYPES, post_file, post_many
 from landcon.services.ledger.check import check
-from landcon.services.ledger.issue import correct, issue_farmland, issue_revolving, reclaim
+from landcon.services.ledger.issue import correct, correct_farmland, issue_farmland, issue_revolving, reclaim
 from landcon.services.ledger.market import MARKET_MODES, market_add, market_list
 from landcon.services.ledger.parsing import parse_date
 from landcon.services.ledger.rules import (
@@ -59,6 +59,7 @@ __all__ = [
     "balance",
     "check",
     "correct",
+    "correct_farmland",
     "farmland_quantity",
     "freeze",
     "history",

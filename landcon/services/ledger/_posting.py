@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from landcon.engine import ledger as L
+from landcon.engine.ledger import BASIS_NAMES
 from landcon.errors import InvalidRecord
 from landcon.services import records
 from landcon.services.clock import today
@@ -43,6 +44,7 @@ class Doc:
     #: The lines when they follow from the request alone (use, transfer, freeze, 核减): a repeat of the
     #: document must carry the same lines; issuing documents are compared by holder and 项目区 only.
     expected: tuple[L.Line, ...] | None = None
+    basis: str = ""  # LedgerPosting.basis (services.ledger.areas.ASBUILT / PLAN) of an issuing posting
 
     def __post_init__(self) -> None:
         # One document typed two ways (full-width digits, [2027] for 〔2027〕, spaces) is one document.
@@ -157,6 +159,7 @@ def _new_posting(
         posted_on=doc.posted_on or today(),
         due_date=doc.due_date,
         memo=doc.memo,
+        basis=doc.basis,
         created_by=who.username,
     )
     posting.entries = [
@@ -245,6 +248,8 @@ def _posting_dict(p: LedgerPosting, lines: Sequence[L.Line], names: dict[str, st
         "posted_on": p.posted_on.isoformat(),
         "due_date": p.due_date.isoformat() if p.due_date else None,
         "memo": p.memo,
+        "basis": p.basis,
+        "basis_name": BASIS_NAMES.get(p.basis, ""),
         "created_by": p.created_by,
         "lines": [
             {

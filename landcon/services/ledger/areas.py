@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from landcon.engine import acceptance_records as AR
 from landcon.engine import ledger as L
 from landcon.engine import workflow as wf
 from landcon.engine.indicators import registry as indicators_reg
@@ -15,6 +16,7 @@ from landcon.services.ledger._accounts import _for_update
 from landcon.services.project_access import get_project
 from landcon.services.records import Actor
 from landcon.store.models import (
+    Acceptance,
     LedgerAccount,
     LedgerArea,
     LedgerEntry,
@@ -110,6 +112,54 @@ def farmland_quantity(indicators: dict[str, Any], rules: L.LedgerRules) -> L.Qty
         L.area_units(indicators_reg.value(indicators, "cultivated.supplementary_paddy_m2")),
         L.grain_capacity(indicators_reg.value(indicators, "cultivated.supplementary_by_grade_m2"), rules),
     )
+
+
+ASBUILT, PLAN = L.ASBUILT, L.PLAN
+
+
+def accepted_record(session: Session, project: Project) -> Acceptance | None:
+    """The project's latest passing whole-project acceptance with its computation (acceptance.json), if any."""
+    rows = session.scalars(
+        select(Acceptance)
+        .where(Acceptance.project_id == project.id, Acceptance.level == AR.PROJECT)
+        .order_by(Acceptance.accepted_on.desc(), Acceptance.id.desc())
+    )
+    for row in rows:
+        if AR.is_passing(row.level, row.opinion) and row.computation:
+            return row
+    return None
+
+
+def acceptance_name(row: Acceptance) -> str:
+    return f"验收记录 {row.id}（{row.accepted_on.isoformat()} {row.opinion}）"
+
+
+def asbuilt_farmland(session: Session, project: Project, rules: L.LedgerRules) -> tuple[L.Qty, Acceptance]:
+    """补充耕地指标 from the accepted as-built indicators (``asbuilt_indicators`` of the latest passing
+    whole-project acceptance, through ``farmland_quantity``): what ``issue_farmland`` issues and what
+    ``ledger check`` expects; refused without a passing acceptance."""
+    row = accepted_record(session, project)
+    if row is None:
+        raise L.LedgerRefused(
+            f"项目 {project.code} 没有附验收核算结果且验收意见为“同意”或“整改后同意”的整体验收记录："
+            "补充耕地指标按验收的竣工成果核定（landcon accept record）"
+        )
+    built = (row.computation or {}).get("asbuilt_indicators")
+    if not isinstance(built, dict):
+        raise L.LedgerRefused(f"项目 {project.code} 的{acceptance_name(row)}没有竣工指标（asbuilt_indicators）")
+    return farmland_quantity(built, rules), row
+
+
+def asbuilt_demolished(session: Session, project: Project, code: str) -> int | None:
+    """拆旧 area (ledger units) of 项目区 ``code`` from the accepted as-built indicators
+    (``linkage.project_areas`` of the as-built state, engine.indicators.linkage); 0 when the as-built
+    state has no 拆旧 plot there; None without a passing acceptance (the plan's snapshot applies)."""
+    row = accepted_record(session, project)
+    if row is None:
+        return None
+    built = (row.computation or {}).get("asbuilt_indicators") or {}
+    areas = {a["code"]: a for a in (built.get("linkage") or {}).get("project_areas", [])}
+    return L.units_from_dm2(L.dm2(areas[code]["demolished_m2"])) if code in areas else 0
 
 
 def _project(session: Session, who: Actor, code: str) -> Project:

@@ -14,7 +14,14 @@ from landcon.engine import workflow as wf
 from landcon.services import records
 from landcon.services.clock import today
 from landcon.services.ledger._accounts import _readable
-from landcon.services.ledger.areas import _approved_version, _stage_reached, farmland_quantity
+from landcon.services.ledger.areas import (
+    PLAN,
+    _approved_version,
+    _stage_reached,
+    asbuilt_demolished,
+    asbuilt_farmland,
+    farmland_quantity,
+)
 from landcon.services.ledger.rules import load_rules
 from landcon.services.ledger.views import _as_date
 from landcon.services.profile import province_code
@@ -71,9 +78,21 @@ def check(who: Actor) -> dict[str, Any]:
                     LedgerPosting.project_id,
                     LedgerPosting.area_code,
                     LedgerPosting.unit_id,
+                    LedgerPosting.corrects_id,
+                    LedgerPosting.basis,
                 )
             ).all(),
-            columns=["id", "doc_type", "doc_no", "due_date", "project_id", "area_code", "unit_id"],
+            columns=[
+                "id",
+                "doc_type",
+                "doc_no",
+                "due_date",
+                "project_id",
+                "area_code",
+                "unit_id",
+                "corrects_id",
+                "basis",
+            ],
         )
         postings["due_date"] = [_as_date(d) for d in postings["due_date"]]
         expected = _expected_issues(session, postings, rules)
@@ -106,8 +125,15 @@ def check(who: Actor) -> dict[str, Any]:
             ).all(),
             columns=["contract_no", "price_fen", "cost_fen", "rate", "levy_fen", "collective_fen", "members_fen"],
         )
+    on_plan = [int(i) for i in postings.loc[postings["basis"] == PLAN, "id"]]
     findings, balances = L.check_ledger(
-        entries, accounts, postings, expected_issue=expected, demolished=demolished, today=today()
+        entries,
+        accounts,
+        postings,
+        expected_issue=expected,
+        demolished=demolished,
+        today=today(),
+        plan_basis=on_plan,
     )
     findings += L.check_contracts(transfers_df, deals_df, rules)
     errors = sum(1 for f in findings if f.severity == "error")
@@ -115,7 +141,8 @@ def check(who: Actor) -> dict[str, Any]:
         "unit": u.code,
         "ok": errors == 0,
         "errors": errors,
-        "warnings": len(findings) - errors,
+        "warnings": sum(1 for f in findings if f.severity == "warning"),
+        "issued_on_plan": len(on_plan),
         "postings": len(postings),
         "entries": len(entries),
         "accounts": len(balances),
@@ -125,7 +152,9 @@ def check(who: Actor) -> dict[str, Any]:
 
 
 def _expected_issues(session: Session, postings: pd.DataFrame, rules: L.LedgerRules) -> dict[int, L.Qty]:
-    """What each issuing posting should have issued, recomputed from the stored engine indicators."""
+    """What each issuing posting should have issued, recomputed from what it was based on: the accepted
+    as-built indicators (``areas.asbuilt_farmland`` / ``asbuilt_demolished``, the functions the issue
+    uses) or, for a posting of basis ``plan``, the approved plan's indicators and 项目区 snapshot."""
     issuing = postings[postings["doc_type"].isin([L.RECLAIM, L.BCGD_ISSUE])].dropna(subset=["project_id"])
     ids = {int(p) for p in issuing["project_id"]}
     accepted = {
@@ -135,23 +164,32 @@ def _expected_issues(session: Session, postings: pd.DataFrame, rules: L.LedgerRu
         (a.project_id, a.code): L.units_from_dm2(a.demolished_dm2)
         for a in session.scalars(select(LedgerArea).where(LedgerArea.project_id.in_(list(accepted))))
     }
-    farmland: dict[int, L.Qty | None] = {}
+    farmland: dict[tuple[int, bool], L.Qty | None] = {}
     out: dict[int, L.Qty] = {}
-    for pid, doc_type, project_id, area_code in zip(
-        issuing["id"], issuing["doc_type"], issuing["project_id"], issuing["area_code"], strict=True
+    for pid, doc_type, project_id, area_code, basis in zip(
+        issuing["id"], issuing["doc_type"], issuing["project_id"], issuing["area_code"], issuing["basis"], strict=True
     ):
         project = accepted.get(int(project_id))
         if project is None:
             continue
+        on_plan = basis == PLAN
         if doc_type == L.RECLAIM:
-            if (project.id, area_code) in demolished:
+            built = None if on_plan else asbuilt_demolished(session, project, area_code)
+            if built is not None:
+                out[int(pid)] = L.Qty(built)
+            elif (project.id, area_code) in demolished:
                 out[int(pid)] = L.Qty(demolished[(project.id, area_code)])
             continue
-        if project.id not in farmland:
+        key = (project.id, on_plan)
+        if key not in farmland:
             try:
-                farmland[project.id] = farmland_quantity(_approved_version(session, project).indicators, rules)
+                farmland[key] = (
+                    farmland_quantity(_approved_version(session, project).indicators, rules)
+                    if on_plan
+                    else asbuilt_farmland(session, project, rules)[0]
+                )
             except L.LedgerRefused:
-                farmland[project.id] = None
-        if (q := farmland[project.id]) is not None:
+                farmland[key] = None
+        if (q := farmland[key]) is not None:
             out[int(pid)] = q
     return out

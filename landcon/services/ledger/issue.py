@@ -16,11 +16,17 @@ from landcon.services.clock import today
 from landcon.services.ledger._accounts import _reclaimed
 from landcon.services.ledger._posting import Doc, _lines_of, _post
 from landcon.services.ledger.areas import (
+    ASBUILT,
+    PLAN,
     _approved_version,
     _area,
     _issued_revolving,
     _project,
     _require_stage,
+    acceptance_name,
+    accepted_record,
+    asbuilt_demolished,
+    asbuilt_farmland,
     farmland_quantity,
 )
 from landcon.services.ledger.rules import load_rules
@@ -65,14 +71,19 @@ def issue_revolving(
 def reclaim(
     who: Actor, project_code: str, area_code: str, doc_no: str, *, reserve_m2: float, on: dt.date | None = None
 ) -> dict[str, Any]:
-    """拆旧复垦验收 of a 项目区 (project past 验收): unused 周转指标 lapses, the engine's 拆旧 area returns the rest
+    """拆旧复垦验收 of a 项目区 (project past 验收): unused 周转指标 lapses, the 拆旧 area returns the rest
     first, then the village's housing reservation (``reserve_m2``, declared by the township, may be 0), the
-    rest is 节余指标 (engine.ledger.reclaim_split)."""
+    rest is 节余指标 (engine.ledger.reclaim_split). The 拆旧 area is the as-built one of the passing
+    acceptance (``asbuilt_demolished``, basis ``asbuilt``); a project accepted without a recorded
+    computation falls back on the plan's snapshot (basis ``plan``)."""
     records.require_province(who, "ledger.issue")
     with records.read() as session:
         project = _project(session, who, project_code)
         _require_stage(project, wf.ACCEPTED, what="核定拆旧复垦指标")
         county, pid = project.county.code, project.id
+        row = accepted_record(session, project)
+        built = asbuilt_demolished(session, project, area_code)
+        source = f"；拆旧面积按{acceptance_name(row)}的竣工成果" if row is not None else "；拆旧面积按方案"
     reserve = L.area_units(reserve_m2, "本村建房预留（m²）")
 
     def build(session: Session, balances: Any) -> list[L.Line]:
@@ -89,7 +100,10 @@ def reclaim(
         )
         now = balances([owed_key, unused_key])
         owed, unused = max(-now[owed_key].area, 0), now[unused_key].area
-        return L.reclaim_lines(county, area_code, L.units_from_dm2(snap.demolished_dm2), owed, reserve, unused)
+        demolished = L.units_from_dm2(snap.demolished_dm2) if built is None else built
+        if demolished <= 0:
+            raise L.LedgerRefused(f"项目 {project_code} 的竣工成果中项目区 {area_code} 没有拆旧地块")
+        return L.reclaim_lines(county, area_code, demolished, owed, reserve, unused)
 
     doc = Doc(
         L.RECLAIM,
@@ -99,22 +113,26 @@ def reclaim(
         area_code,
         pid,
         posted_on=on or today(),
-        memo=f"本村建房预留申报 {reserve_m2:g} m²",
+        memo=f"本村建房预留申报 {reserve_m2:g} m²{source}",
+        basis=PLAN if built is None else ASBUILT,
     )
     return _post(who, "ledger.issue", doc, build)
 
 
 def issue_farmland(who: Actor, project_code: str, doc_no: str, *, on: dt.date | None = None) -> dict[str, Any]:
-    """补充耕地指标核定 from an accepted project's 可用于占补平衡 new farmland (engine indicators)."""
+    """补充耕地指标核定 from the 可用于占补平衡 new farmland of the accepted as-built state (area, 水田,
+    粮食产能: ``areas.asbuilt_farmland``, the passing whole-project acceptance's as-built indicators);
+    refused without a passing acceptance."""
     records.require_province(who, "ledger.issue")
     rules = load_rules()
     with records.read() as session:
         project = _project(session, who, project_code)
         _require_stage(project, wf.ACCEPTED, what="核定补充耕地指标")
         county, pid = project.county.code, project.id
-        q = farmland_quantity(_approved_version(session, project).indicators, rules)
+        q, row = asbuilt_farmland(session, project, rules)
+        source = f"按{acceptance_name(row)}的竣工成果核定{_plan_difference(session, project, q, rules)}"
         if q.area <= 0:
-            raise L.LedgerRefused(f"项目 {project_code} 没有可用于占补平衡的新增耕地")
+            raise L.LedgerRefused(f"项目 {project_code} 竣工后没有可用于占补平衡的新增耕地（{acceptance_name(row)}）")
 
     def build(session: Session, _balances: Any) -> list[L.Line]:
         other = session.scalars(
@@ -126,8 +144,21 @@ def issue_farmland(who: Actor, project_code: str, doc_no: str, *, on: dt.date | 
             )
         return L.bcgd_issue_lines(county, q)
 
-    doc = Doc(L.BCGD_ISSUE, doc_no, county, L.BCGD, "", pid, posted_on=on or today())
+    doc = Doc(L.BCGD_ISSUE, doc_no, county, L.BCGD, "", pid, posted_on=on or today(), memo=source, basis=ASBUILT)
     return _post(who, "ledger.issue", doc, build)
+
+
+def _plan_difference(session: Session, project: Project, built: L.Qty, rules: L.LedgerRules) -> str:
+    """The 核减 of the as-built figure against the approved plan's, for the issuing posting's memo."""
+    try:
+        planned = farmland_quantity(_approved_version(session, project).indicators, rules)
+    except L.LedgerRefused:
+        return ""
+    cut = planned - built
+    if cut == L.ZERO:
+        return "；与方案一致"
+    change = f"核减 {L.describe(cut)}" if cut.area >= 0 else f"增加 {L.describe(-cut)}"
+    return f"；方案 {L.describe(planned)}，竣工较方案{change}"
 
 
 def correct(
@@ -191,3 +222,42 @@ def correct(
         expected=expected,
     )
     return _post(who, "ledger.issue", doc, build)
+
+
+def correct_farmland(who: Actor, project_code: str, doc_no: str, *, on: dt.date | None = None) -> dict[str, Any]:
+    """核减 after a 复核: the project's 补充耕地指标核定 less its earlier 核减 is brought down to the latest
+    passing acceptance's as-built figure (``areas.asbuilt_farmland``) through ``correct``, the reason
+    naming that acceptance. Refused when nothing is to be cut or the new figure is larger in any part."""
+    rules = load_rules()
+    with records.read() as session:
+        project = _project(session, who, project_code)
+        pid = project.id
+        issued = session.scalars(
+            select(LedgerPosting).where(LedgerPosting.doc_type == L.BCGD_ISSUE, LedgerPosting.project_id == pid)
+        ).first()
+        if issued is None:
+            raise L.LedgerRefused(f"项目 {project_code} 尚未核定补充耕地指标")
+        q, row = asbuilt_farmland(session, project, rules)
+        net = L.ZERO
+        for p in [issued, *session.scalars(select(LedgerPosting).where(LedgerPosting.corrects_id == issued.id))]:
+            for ln in _lines_of(session, p):
+                if ln.account.bucket == L.SOURCE:
+                    net = net - ln.qty
+        cut, original, name = net - q, issued.doc_no, acceptance_name(row)
+    if cut == L.ZERO:
+        raise L.LedgerRefused(f"项目 {project_code} 的补充耕地指标与{name}的竣工成果一致，无需核减")
+    if min(cut.area, cut.paddy, cut.grain) < 0 or cut.area == 0:
+        raise L.LedgerRefused(
+            f"{name}的竣工成果 {L.describe(q)} 不小于已核定 {L.describe(net)}：增加的指标须另行核定，不能以核减记账"
+        )
+    return correct(
+        who,
+        L.BCGD_ISSUE,
+        original,
+        doc_no,
+        area_m2=cut.area / L.AREA_UNITS_PER_M2,
+        paddy_m2=cut.paddy / L.AREA_UNITS_PER_M2,
+        grain_kg=cut.grain,
+        reason=f"按{name}复核核减（竣工成果 {L.describe(q)}）",
+        on=on,
+    )
