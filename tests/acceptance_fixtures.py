@@ -64,19 +64,30 @@ def asbuilt(parcels: list[dict[str, Any]] | None = None, amount: float = 800.0) 
     return AsBuilt(normalise(frame), meta(amount))
 
 
-def vintage() -> gpd.GeoDataFrame:
-    """The later DLTB: the orchard (2,0) is 0103 now; the homestead (3,0) is still 0702."""
+def vintage(orchard: str = "0103", homestead: str = "0702") -> gpd.GeoDataFrame:
+    """The later DLTB: the orchard (2,0) is 0103 now (``orchard``); the homestead (3,0) is still 0702
+    (``homestead``); a 耕地 class there has 坡度级别 2, 等别 9 (orchard) and 1, 10 (homestead)."""
+    farmland = {"GDPDJB": "2", "GDDB": 9} if orchard.startswith("01") else {}
+    homestead_farmland = {"GDPDJB": "1", "GDDB": 10} if homestead.startswith("01") else {}
     rows = [
         dltb_row("1", "0103", cell(0, 0), GDPDJB="2", GDDB=8),
         dltb_row("2", "0103", cell(1, 0), GDPDJB="5", GDDB=12),
-        dltb_row("3", "0103", cell(2, 0), GDPDJB="2", GDDB=9),
-        dltb_row("4", "0702", cell(3, 0)),
+        dltb_row("3", orchard, cell(2, 0), **farmland),
+        dltb_row("4", homestead, cell(3, 0), **homestead_farmland),
         dltb_row("5", "0301", cell(0, 1)),
         dltb_row("6", "0301", cell(1, 1)),
         dltb_row("7", "0404", cell(2, 1)),
         dltb_row("8", "0404", cell(3, 1)),
     ]
     return grid_dltb(rows)
+
+
+def paddy_rows() -> list[dict[str, Any]]:
+    """``rows()`` with A2 built as 水田 (0101, 等别 9) over the orchard (2,0) and the grassland (2,1) north
+    of it: two 100 m cells of converted new 耕地, the second beyond its plan parcel CZGHTB 2."""
+    parcels = rows()
+    parcels[1] = parcels[1] | {"DLBM": "0101", "geometry": box(2, 0, 3, 2)}
+    return parcels
 
 
 def write_asbuilt(

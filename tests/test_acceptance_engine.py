@@ -16,13 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from acceptance_fixtures import asbuilt, plan, rows, vintage
+from acceptance_fixtures import asbuilt, paddy_rows, plan, rows, vintage
 from plan_fixtures import base, box
 
 from landcon.engine.acceptance import NOT_VERIFIED, SHORT, Cut, compute_acceptance
 from landcon.engine.acceptance_rules import AcceptanceRules, rules_from_dict
 from landcon.engine.asbuilt_schema import AsBuilt, check_asbuilt
-from landcon.engine.ledger import LedgerRules
+from landcon.engine.ledger import LedgerRules, grain_capacity
 from landcon.engine.rules.packs import resolve
 
 
@@ -171,3 +171,47 @@ def test_the_rule_pack_runs_on_the_as_built_state() -> None:
     assert status["FUNDING_BALANCED"][0] == "unknown"  # as-built data carry no plan.yaml funding
     assert status["DEMOLITION_NEEDS_CONSENT"] == ("fail", [{"layer": "JGTB", "id": "A3"}])
     assert accept(asbuilt()).findings == []  # no pack given: not run
+
+
+def test_the_verified_state_leaves_out_the_cell_failing_verification() -> None:
+    # A2 as 水田 over (2,0) and (2,1); the vintage shows (2,0) as 0101 and (2,1) still 0404 (the
+    # homestead (3,0) now 0103, so A3 passes): A2 fails on exactly the cell (2,1), 10,000 × 0.95.
+    result = compute_acceptance(
+        base(),
+        {"YJJBNTBHTB": [box(0, 0, 2, 1)]},
+        plan(),
+        asbuilt(paddy_rows()),
+        4543,
+        vintage=vintage(orchard="0101", homestead="0103"),
+        vintage_note="变更调查数据",
+        rules=AcceptanceRules(),
+        ledger_rules=LedgerRules(),
+    )
+    built, verified = result.built["cultivated"], result.verified["cultivated"]
+    assert (built["supplementary_m2"], built["supplementary_paddy_m2"]) == (19500.0, 19000.0)
+    # Verified: A1's 500 (grade 8) + A2's (2,0) 9,500 (grade 9, 水田); 0.75 亩 × 800 + 14.25 亩 × 700 kg.
+    assert (verified["new_m2"], verified["supplementary_m2"], verified["supplementary_paddy_m2"]) == (
+        20000.0,
+        10000.0,
+        9500.0,
+    )
+    assert verified["supplementary_by_grade_m2"] == {"8": 500.0, "9": 9500.0}
+    assert grain_capacity(verified["supplementary_by_grade_m2"], LedgerRules()) == 600 + 9975
+    assert result.cuts == (Cut("JGTB", "A2", "CZGHTB 2", "Z1", NOT_VERIFIED, 0.0, 19000.0, 9500.0, "0404"),)
+    assert result.totals == {
+        "planned_new_m2": 20000.0,
+        "built_new_m2": 29500.0,
+        "verified_new_m2": 20000.0,
+        "not_verified_m2": 9500.0,
+        "cut_m2": 9500.0,
+    }
+    assert result.to_dict()["verified_indicators"] == result.verified
+
+
+def test_the_verified_state_is_the_built_one_when_nothing_fails() -> None:
+    passing = accept(asbuilt(), with_vintage=False)
+    assert passing.verified == passing.built
+    # A parcel failing on all of its area is dropped from the verified state: A3's 10,000 m² 拆旧 0103.
+    failing = accept(asbuilt())
+    assert failing.verified["cultivated"]["new_m2"] == 5250.0 == failing.built["cultivated"]["new_m2"] - 10000.0
+    assert failing.verified["cultivated"]["supplementary_m2"] == failing.built["cultivated"]["supplementary_m2"]

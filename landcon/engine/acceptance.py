@@ -12,10 +12,13 @@ a second formula here. What acceptance adds:
 - 新增粮食产能 (kg) = ``engine.ledger.grain_capacity`` over ``cultivated.new_by_grade_m2``;
 - investment completion = Σ 决算 (asbuilt.yaml) / planned investment (``investment.total_wan``);
 - verification: ``engine.change_detection.detect_changes`` of the as-built parcels against the
-  latest vintage; an as-built parcel's failing share is (未实现 + 变为其他地类) / its converted area;
+  latest vintage; an as-built parcel fails where its cells are 未实现 or 变为其他地类. The verified
+  state is the as-built parcels less their failing cells (``verified_parcels``); its indicators
+  (``verified``, same family functions) are what the 补充耕地指标 is issued from;
 - 核减 (``Cut``), by parcel: a plan parcel whose linked as-built parcels (GHTC/GHTBBH) add less new
   耕地 than planned (reason 竣工少于方案, or 未实施 when none is linked), and an as-built parcel's
-  new 耕地 × its failing share (reason 变更调查非耕地). 核定新增耕地 = as-built new − the latter.
+  new 耕地 as built − in the verified state (reason 变更调查非耕地). 核定新增耕地 = the verified
+  state's new 耕地 = as-built new − the latter.
 """
 
 from __future__ import annotations
@@ -28,15 +31,16 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import shapely
 
 from landcon.engine import acceptance_rules as R
 from landcon.engine.acceptance_findings import asbuilt_findings
 from landcon.engine.acceptance_table import comparison_rows
 from landcon.engine.asbuilt_schema import JGTB, AsBuilt, asbuilt_parcels, parcel_id, plan_links
-from landcon.engine.change_detection import ACHIEVED, LOST, NOT_YET, ChangeDetection, detect_changes
-from landcon.engine.indicators._common import is_cultivated, m2
-from landcon.engine.indicators.compose import PERMANENT_FARMLAND, analyse_plan, indicators_from_states
-from landcon.engine.indicators.states import AfterState, BeforeState, after_state_of
+from landcon.engine.change_detection import LOST, NOT_YET, ChangeDetection, detect_changes
+from landcon.engine.indicators._common import is_cultivated, m2, union
+from landcon.engine.indicators.compose import PERMANENT_FARMLAND, PlanIndicators, analyse_plan, indicators_from_states
+from landcon.engine.indicators.states import AfterState, BeforeState, Parcel, after_state_of
 from landcon.engine.ledger import LedgerRules, grain_capacity
 from landcon.engine.plan import FUNDING_SOURCES, YJJBNTTZTB, Plan, funding_by_source, subproject_investment
 from landcon.engine.tiankan import DEFAULT_TABLE, TiankanTable
@@ -65,6 +69,7 @@ class Acceptance:
 
     plan: dict[str, Any]  # the plan's indicators (docs/indicators.md keys)
     built: dict[str, Any]  # the same indicators of the as-built state
+    verified: dict[str, Any]  # the same of the as-built state less what fails verification (= built when none)
     figures: dict[str, dict[str, Any]]  # name → {"plan": …, "built": …}: what acceptance adds
     investment: dict[str, Any]
     comparison: list[dict[str, Any]]
@@ -93,6 +98,7 @@ class Acceptance:
             "asbuilt_findings": self.findings,
             "plan_indicators": self.plan,
             "asbuilt_indicators": self.built,
+            "verified_indicators": self.verified,
         }
 
 
@@ -167,31 +173,51 @@ def _investment(plan_meta: Mapping[str, Any], asbuilt_meta: Mapping[str, Any]) -
     }
 
 
-def _verification(
-    result: ChangeDetection | None,
-    conv: Mapping[tuple[str, str], float],
-) -> tuple[dict[str, tuple[float, str]], float]:
-    """Per as-built parcel: (new 耕地 failing verification, the vintage class of most of it); and the
-    converted new 耕地 claimed."""
-    claimed = m2(sum(conv.values()))
+def _failing(result: ChangeDetection | None) -> dict[str, tuple[object, str]]:
+    """Per as-built parcel failing verification: the union of its 未实现 and 变为其他地类 cells and the
+    vintage class of most of their area."""
     if result is None:
-        return {}, claimed
-    frames = [result.of(c).parcels for c in (ACHIEVED, NOT_YET, LOST)]
-    cells = pd.concat([f.assign(OK=(c == ACHIEVED)) for f, c in zip(frames, (ACHIEVED, NOT_YET, LOST), strict=True)])
-    conv_by_id = {pid: value for (_, pid), value in conv.items()}  # as-built ids are unique
-    out: dict[str, tuple[float, str]] = {}
+        return {}
+    cells = pd.concat([result.of(c).parcels for c in (NOT_YET, LOST)])
+    out: dict[str, tuple[object, str]] = {}
     for pid, rows in cells.groupby("PARCEL", sort=False):
-        area = rows["AREA_M2"].to_numpy(dtype=np.float64)
-        bad = ~rows["OK"].to_numpy(dtype=bool)
-        total = float(area.sum())
-        if total <= 0 or not bad.any():
+        if not str(pid) or float(rows["AREA_M2"].sum()) <= 0:
             continue
-        share = float(area[bad].sum()) / total
-        worst = rows.loc[bad].groupby("AFTER_DLBM")["AREA_M2"].sum().idxmax()
-        failed = conv_by_id.get(str(pid), 0.0) * share
-        if failed > 0:
-            out[str(pid)] = (m2(failed), str(worst))
-    return out, claimed
+        worst = rows.groupby("AFTER_DLBM")["AREA_M2"].sum().idxmax()
+        out[str(pid)] = (union(list(rows.geometry)), str(worst))
+    return out
+
+
+def _failed(
+    built_new: Mapping[tuple[str, str], float],
+    verified_new: Mapping[tuple[str, str], float],
+    failing: Mapping[str, tuple[object, str]],
+) -> dict[str, tuple[float, str]]:
+    """Per failing as-built parcel: its new 耕地 as built − in the verified state (m², 0.01), and the
+    vintage class of most of its failing part; parcels losing no new 耕地 left out."""
+    verified = {pid: value for (_, pid), value in verified_new.items()}  # as-built ids are unique
+    out: dict[str, tuple[float, str]] = {}
+    for (_, pid), value in built_new.items():
+        if pid in failing and (amount := m2(value - verified.get(pid, 0.0))) > 0:
+            out[pid] = (amount, failing[pid][1])
+    return out
+
+
+def verified_parcels(parcels: Sequence[Parcel], failing: Mapping[str, tuple[object, str]]) -> list[Parcel]:
+    """The as-built parcels less their failing cells (``_failing``); a parcel with nothing left is dropped."""
+    out: list[Parcel] = []
+    for p in parcels:
+        if p.id not in failing:
+            out.append(p)
+            continue
+        rest = shapely.difference(p.geometry, failing[p.id][0])
+        if not shapely.is_empty(rest) and shapely.area(rest) > _SLIVER * shapely.area(p.geometry):
+            out.append(replace(p, geometry=rest))
+    return out
+
+
+_SLIVER = 1e-9
+"""A parcel's remainder below this share of its planar area is floating-point residue of the difference."""
 
 
 def _cuts(
@@ -269,13 +295,17 @@ def compute_acceptance(
     ]
     built_after = after_state_of(before, built_parcels, kcxs_table)
     pfl = zones.get(PERMANENT_FARMLAND)
-    built_result = indicators_from_states(
-        before,
-        built_after,
-        meta={},
-        permanent_farmland=None if pfl is None else np.asarray(list(pfl), dtype=object),
-        adjustment=plan.layer(YJJBNTTZTB),
-    )
+
+    def indicators_of(after: AfterState) -> PlanIndicators:
+        return indicators_from_states(
+            before,
+            after,
+            meta={},
+            permanent_farmland=None if pfl is None else np.asarray(list(pfl), dtype=object),
+            adjustment=plan.layer(YJJBNTTZTB),
+        )
+
+    built_result = indicators_of(built_after)
     built = built_result.to_dict()
     findings = asbuilt_findings(analysis, built_after, built_parcels, built_result, pack) if pack else []
     planned = analysis.indicators
@@ -300,7 +330,13 @@ def compute_acceptance(
     if vintage is not None:
         zzqy = list(before.zzqy_geoms)
         verification = detect_changes(dltb, vintage, zzqy, built_parcels, epsg)
-    failed, claimed = _verification(verification, conv)
+    failing = _failing(verification)
+    verified, verified_new = built, built_new
+    if failing:
+        verified_after = after_state_of(before, verified_parcels(built_parcels, failing), kcxs_table)
+        verified, verified_new = indicators_of(verified_after).to_dict(), _new_by_parcel(verified_after)
+    failed = _failed(built_new, verified_new, failing)
+    claimed = m2(sum(conv.values()))
     plan_new = _new_by_parcel(plan_after)
     subs = {(p.layer, p.id): p.subproject for p in analysis.parcels}
     cuts = _cuts(plan_new, built_new, asbuilt, failed, subs)
@@ -333,13 +369,14 @@ def compute_acceptance(
     totals = {
         "planned_new_m2": planned["cultivated"]["new_m2"],
         "built_new_m2": built["cultivated"]["new_m2"],
-        "verified_new_m2": m2(built["cultivated"]["new_m2"] - failed_total),
+        "verified_new_m2": verified["cultivated"]["new_m2"],
         "not_verified_m2": failed_total,
         "cut_m2": m2(sum(c.cut_m2 for c in cuts)),
     }
     return Acceptance(
         plan=planned,
         built=built,
+        verified=verified,
         figures=figures,
         investment=investment,
         comparison=comparison_rows(planned, built, figures, investment),
