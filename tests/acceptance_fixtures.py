@@ -82,11 +82,11 @@ def vintage(orchard: str = "0103", homestead: str = "0702") -> gpd.GeoDataFrame:
     return grid_dltb(rows)
 
 
-def paddy_rows() -> list[dict[str, Any]]:
-    """``rows()`` with A2 built as 水田 (0101, 等别 9) over the orchard (2,0) and the grassland (2,1) north
-    of it: two 100 m cells of converted new 耕地, the second beyond its plan parcel CZGHTB 2."""
+def wide_rows(dlbm: str = "0101") -> list[dict[str, Any]]:
+    """``rows()`` with A2 built as ``dlbm`` (水田 by default; 等别 9) over the orchard (2,0) and the
+    grassland (2,1) north of it: two 100 m cells of converted new 耕地, the second beyond CZGHTB 2."""
     parcels = rows()
-    parcels[1] = parcels[1] | {"DLBM": "0101", "geometry": box(2, 0, 3, 2)}
+    parcels[1] = parcels[1] | {"DLBM": dlbm, "geometry": box(2, 0, 3, 2)}
     return parcels
 
 

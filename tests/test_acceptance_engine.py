@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from acceptance_fixtures import asbuilt, paddy_rows, plan, rows, vintage
+from acceptance_fixtures import asbuilt, plan, rows, vintage, wide_rows
 from plan_fixtures import base, box
 
 from landcon.engine.acceptance import NOT_VERIFIED, SHORT, Cut, compute_acceptance
@@ -180,7 +180,7 @@ def test_the_verified_state_leaves_out_the_cell_failing_verification() -> None:
         base(),
         {"YJJBNTBHTB": [box(0, 0, 2, 1)]},
         plan(),
-        asbuilt(paddy_rows()),
+        asbuilt(wide_rows()),
         4543,
         vintage=vintage(orchard="0101", homestead="0103"),
         vintage_note="变更调查数据",

@@ -183,3 +183,42 @@ def test_reclaim_of_a_smaller_as_built_demolition(records_world, tmp_path):
     findings = ledger.check(yn)["findings"]
     assert [f["code"] for f in findings] == ["ISSUE_WITHOUT_SOURCE"]
     assert "验收成果为 7.50 亩（5,000.00 m²）" in findings[0]["message"]
+
+
+def test_farmland_quota_leaves_out_what_the_vintage_does_not_verify(records_world, tmp_path):
+    from acceptance_fixtures import meta, vintage, wide_rows, write_asbuilt
+
+    from landcon.services import acceptance_records
+    from landcon.services.datasets import import_dataset
+
+    project_to(tmp_path, "acceptance")
+    # A2 as 0103 over (2,0) and (2,1); the later vintage shows (2,0) as 耕地 and (2,1) still 0404.
+    path = tmp_path / "vintage.gpkg"
+    vintage(orchard="0103", homestead="0103").to_file(path, layer="DLTB", engine="pyogrio")
+    import_dataset(path, "grid", replace=True)
+    folder = write_asbuilt(tmp_path / "asbuilt-wide", wide_rows("0103"), meta(project=CODE))
+    run = acceptance.compute(who("fm_sup"), CODE, folder)
+    verified = run.data["verified_indicators"]
+    assert registry.value(run.data["asbuilt_indicators"], "cultivated.supplementary_m2") == 19_500.0
+    assert registry.value(verified, "cultivated.supplementary_m2") == 10_000.0 == FARMLAND_M2
+    assert run.data["totals"]["verified_new_m2"] == registry.value(verified, "cultivated.new_m2") == 20_000.0
+    acceptance_records.record(
+        who("km_sup"),
+        CODE,
+        level="project",
+        opinion="同意",
+        accepted_on="2027-11-15",
+        members=["验收组长"],
+        computation=run.out_dir / "acceptance.json",
+    )
+    projects.advance(who("km_sup"), CODE)
+    r = ledger.issue_farmland(who("yn_sup"), CODE, DOC)
+    # Verified: A1's 500 m² (grade 8) + A2's (2,0) 9,500 m² (grade 9) = the plan's 10,000 m², 10,575 kg.
+    assert lines(r) == [("source", -10_000.0, 0.0, -GRAIN_KG), ("avail", 10_000.0, 0.0, GRAIN_KG)]
+    with records.read() as session:
+        memo = session.scalars(select(LedgerPosting.memo).where(LedgerPosting.doc_no == DOC)).one()
+    assert memo == (
+        "按验收记录 1（2027-11-15 同意）的竣工成果核定，其中变更调查核实非耕地核减 14.25 亩（9,500.00 m²），"
+        "粮食产能 9,975 公斤；与方案一致"
+    )
+    assert ledger.check(who("yn_sup"))["ok"] is True

@@ -135,19 +135,34 @@ def acceptance_name(row: Acceptance) -> str:
 
 
 def asbuilt_farmland(session: Session, project: Project, rules: L.LedgerRules) -> tuple[L.Qty, Acceptance]:
-    """补充耕地指标 from the accepted as-built indicators (``asbuilt_indicators`` of the latest passing
-    whole-project acceptance, through ``farmland_quantity``): what ``issue_farmland`` issues and what
-    ``ledger check`` expects; refused without a passing acceptance."""
+    """补充耕地指标 from the accepted verified as-built indicators (``verified_indicators`` of the latest
+    passing whole-project acceptance: the as-built state less what the latest vintage does not show as
+    耕地, docs/acceptance.md; ``asbuilt_indicators`` for a computation stored before it existed), through
+    ``farmland_quantity``: what ``issue_farmland`` issues and what ``ledger check`` expects; refused
+    without a passing acceptance."""
     row = accepted_record(session, project)
     if row is None:
         raise L.LedgerRefused(
             f"项目 {project.code} 没有附验收核算结果且验收意见为“同意”或“整改后同意”的整体验收记录："
             "补充耕地指标按验收的竣工成果核定（landcon accept record）"
         )
-    built = (row.computation or {}).get("asbuilt_indicators")
+    computation = row.computation or {}
+    built = computation.get("verified_indicators") or computation.get("asbuilt_indicators")
     if not isinstance(built, dict):
         raise L.LedgerRefused(f"项目 {project.code} 的{acceptance_name(row)}没有竣工指标（asbuilt_indicators）")
     return farmland_quantity(built, rules), row
+
+
+def asbuilt_basis(row: Acceptance, rules: L.LedgerRules) -> str:
+    """What an issue from ``row`` rests on, for its memo: the acceptance record and, where the latest
+    vintage does not show part of the as-built new 耕地 as 耕地, its 核减 (as-built − verified quantity)."""
+    basis = f"按{acceptance_name(row)}的竣工成果核定"
+    computation = row.computation or {}
+    built, verified = computation.get("asbuilt_indicators"), computation.get("verified_indicators")
+    if not isinstance(built, dict) or not isinstance(verified, dict):
+        return basis
+    cut = farmland_quantity(built, rules) - farmland_quantity(verified, rules)
+    return basis if cut == L.ZERO else f"{basis}，其中变更调查核实非耕地核减 {L.describe(cut)}"
 
 
 def asbuilt_demolished(session: Session, project: Project, code: str) -> int | None:

@@ -25,6 +25,7 @@ from landcon.services.ledger.areas import (
     _require_stage,
     acceptance_name,
     accepted_record,
+    asbuilt_basis,
     asbuilt_demolished,
     asbuilt_farmland,
     farmland_quantity,
@@ -130,7 +131,7 @@ def issue_farmland(who: Actor, project_code: str, doc_no: str, *, on: dt.date | 
         _require_stage(project, wf.ACCEPTED, what="核定补充耕地指标")
         county, pid = project.county.code, project.id
         q, row = asbuilt_farmland(session, project, rules)
-        source = f"按{acceptance_name(row)}的竣工成果核定{_plan_difference(session, project, q, rules)}"
+        source = f"{asbuilt_basis(row, rules)}{_plan_difference(session, project, q, rules)}"
         if q.area <= 0:
             raise L.LedgerRefused(f"项目 {project_code} 竣工后没有可用于占补平衡的新增耕地（{acceptance_name(row)}）")
 
