@@ -22,6 +22,7 @@ import geopandas as gpd
 import psycopg
 import pytest
 import yaml
+from acceptance_fixtures import accept_if_due
 from conftest import cell
 from plan_fixtures import GOOD, META, box
 from records_fixtures import COUNTY_REVIEW, PREFECTURE_REVIEW, PROVINCE_REVIEW, TOWNSHIP, _template
@@ -78,8 +79,8 @@ def project_to(tmp_path: Path, stage: str, code: str = CODE) -> None:
         "prefecture_review": lambda: _agree_and_close(code, "fm", COUNTY_REVIEW),
         "province_approval": lambda: _agree_and_close(code, "km", PREFECTURE_REVIEW),
         "implementation": lambda: _agree_and_close(code, "yn", PROVINCE_REVIEW),
-        "acceptance": lambda: projects.advance(records.actor("fm_sup"), code),
-        "aftercare": lambda: projects.advance(records.actor("km_sup"), code),
+        "acceptance": lambda: (accept_if_due(code, tmp_path), projects.advance(records.actor("fm_sup"), code)),
+        "aftercare": lambda: (accept_if_due(code, tmp_path), projects.advance(records.actor("km_sup"), code)),
     }
     for name in ORDER[ORDER.index(current) + 1 : ORDER.index(stage) + 1]:
         steps[name]()

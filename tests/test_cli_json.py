@@ -60,6 +60,7 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
     realloc_in += ("--blocks", f"{inst}/blocks.gpkg")
     tmp = w["tmp"]
     sup, prov, author, admin = "demo_supervisor", "demo_province", "demo_author", "demo_admin"
+    acceptance = ("--date", "2027-01-31", "--member", "组长", "--opinion")
     reviewer = "demo_county_zrzy"  # closes the county review
 
     def c(good: tuple[str, ...], *bad: tuple[str, ...]) -> Case:
@@ -82,6 +83,9 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "survey batch": c(("small", "--workers", "1", "--out", f"{tmp}/sb"), (NOPE,)),
         "plan template": c(("--out", f"{tmp}/tpl"), ("--out", f"{tmp}/tpl2", "--epsg", "1")),
         "plan synth": c(("small", "--out", f"{tmp}/plan2"), (NOPE, "--out", f"{tmp}/plan3")),
+        "plan synth-asbuilt": c(
+            (w["plan"], "--out", f"{tmp}/asb", "--project", ACCEPTED), (f"{tmp}/missing", "--out", f"{tmp}/asb2")
+        ),
         "plan check": c((w["plan"], "--dataset", "demo"), (w["plan"], "--dataset", NOPE)),
         "plan report": c(
             (w["plan"], "--dataset", "demo", "--out", f"{tmp}/rep", "--no-maps"),
@@ -222,6 +226,14 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "alert ack": c(("1", "--as", sup), ("999999", "--as", sup)),  # 1: the photo without a position
         "alert escalate": c(("1", "--as", sup), ("1", "--as", sup)),
         "alert resolve": c(("1", "--note", "已补拍", "--as", sup), ("1", "--note", " ", "--as", sup)),
+        "accept check": c(
+            (ACCEPTED, f"{tmp}/asb", "--out", f"{tmp}/acc", "--as", sup), (ACCEPTED, f"{tmp}/missing", "--as", sup)
+        ),
+        "accept record": c(
+            (ACCEPTED, "--level", "sub_project", "--sub-project", "JSONZ9", *acceptance, "同意", "--as", sup),
+            (ACCEPTED, "--level", "sub_project", *acceptance, "好", "--as", sup),
+        ),
+        "accept list": c((ACCEPTED, "--as", sup), (NOPE, "--as", sup)),
         "audit verify": c((), ("--as", NOPE)),
         "audit anchor": c((), ("--as", NOPE)),
         "backup": c((f"{tmp}/backup",), (w["src"],)),

@@ -10,6 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import yaml
+from acceptance_fixtures import accept_project
 from plan_fixtures import GOOD, META, box, write_plan
 from records_fixtures import COUNTY_REVIEW, PREFECTURE_REVIEW, PROVINCE_REVIEW, TOWNSHIP
 from sqlalchemy import func, select, text, update
@@ -159,6 +160,7 @@ def test_full_lifecycle_with_rejection_and_provincial_stage(records_world, tmp_p
     assert projects.advance(sup, CODE)["stage"] == "acceptance"
     with pytest.raises(TransitionRefused, match="州/市或以上"):
         projects.advance(sup, CODE)
+    accept_project(CODE, tmp_path)
     p = projects.advance(who("km_sup"), CODE)
     assert p["stage"] == "aftercare"
     with pytest.raises(TransitionRefused, match="最后一个阶段"):

@@ -32,6 +32,7 @@ GROUPS: dict[str, Group] = {
     "supervise": Group("landcon.cli.supervise", "实施监管：子项目、进度填报、资金 / implementation supervision"),
     "monitor": Group("landcon.cli.monitor", "实施监管：变更调查比对、变化图斑 / change detection"),
     "alert": Group("landcon.cli.alert", "实施监管：预警扫描、确认、解除、转为任务 / supervision alerts"),
+    "accept": Group("landcon.cli.accept", "验收：竣工数据核算、方案与竣工对比、核减 / acceptance"),
 }
 
 app = typer.Typer(

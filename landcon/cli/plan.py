@@ -61,6 +61,39 @@ def synth(
         console.print(f"已生成示例方案（{variant}）{result['path']}：{counts}")
 
 
+@app.command("synth-asbuilt")
+def synth_asbuilt(
+    plan: Annotated[Path, typer.Argument(help="方案文件夹（plan.gpkg + plan.yaml）")],
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹 / output folder")],
+    seed: Annotated[int, typer.Option("--seed", help="随机种子")] = 0,
+    short: Annotated[
+        str | None, typer.Option("--short", help="未按方案完成的子项目编号（默认新增耕地最多的子项目）")
+    ] = None,
+    fail: Annotated[int, typer.Option("--fail", help="核实不通过的新增耕地图斑数")] = 1,
+    vintage: Annotated[
+        Path | None, typer.Option("--vintage", help="最新变更调查数据文件（含 DLTB 图层），据此选出核实不通过的图斑")
+    ] = None,
+    project: Annotated[str | None, typer.Option("--project", help="项目编号（默认方案文件夹名）")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """由方案生成示例竣工数据（asbuilt.gpkg + asbuilt.yaml） / generate example as-built data."""
+    from landcon.services import acceptance
+
+    result = run_service(
+        lambda: acceptance.synthesise_asbuilt(
+            plan, out, seed=seed, short=short, fail=fail, vintage_file=vintage, project=project
+        ),
+        as_json=as_json,
+    )
+    if as_json:
+        print_json(result)
+    else:
+        console.print(
+            f"已生成竣工数据 {result['path']}（项目 {result['project']}，{result['parcels']} 个竣工图斑；"
+            f"未完成子项目 {result['short'] or '—'}；核实不通过 {'、'.join(result['fail']) or '—'}）"
+        )
+
+
 def _findings_table(findings: list[dict[str, Any]]) -> Table:
     table = Table(title="规则检查")
     for header in ("规则", "结果", "名称", "说明"):

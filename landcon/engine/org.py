@@ -176,6 +176,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "alert.acknowledge": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
     "alert.resolve": frozenset({SUPERVISOR}),
     "alert.escalate": frozenset({SUPERVISOR}),
+    "acceptance.record": frozenset({SUPERVISOR}),
 }
 ACTION_NAMES: dict[str, str] = {
     "unit.manage": "管理行政单位",
@@ -216,6 +217,7 @@ ACTION_NAMES: dict[str, str] = {
     "alert.acknowledge": "确认预警",
     "alert.resolve": "解除预警",
     "alert.escalate": "将预警转为任务",
+    "acceptance.record": "记录验收",
 }
 
 

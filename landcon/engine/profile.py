@@ -15,10 +15,11 @@ Each value remembers where it came from (``Profile.sources``: setting → source
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 
+from landcon.engine.acceptance_rules import AcceptanceRules
 from landcon.engine.ledger import LedgerRules
 from landcon.engine.org import COUNTY, LEVELS, PREFECTURE, PROVINCE, level_of
 from landcon.engine.realloc.params import Params
@@ -132,6 +133,7 @@ class Profile:
     realloc: Params
     sources: Mapping[str, str]  # setting ("province_code", "ledger_rules.market_rate", …) → where it came from
     supervision: SupervisionSettings = SupervisionSettings()
+    acceptance: AcceptanceRules = field(default_factory=AcceptanceRules)  # acceptance rule values (docs/acceptance.md)
 
     def __post_init__(self) -> None:
         if level_of(self.province_code) != PROVINCE:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from landcon.engine import workflow as wf
 from landcon.engine.org import DEPARTMENTS
 from landcon.errors import InvalidRecord
-from landcon.services import ledger, meetings, org, projects, records, tasks
+from landcon.services import acceptance_records, ledger, meetings, org, projects, records, tasks
 from landcon.services.datasets import store as dataset_store
 from landcon.store.models import Project, User
 
@@ -183,6 +183,9 @@ def _accepted_project(
             area_code=area["code"], on=today - dt.timedelta(days=600),
         )  # fmt: skip
     projects.advance(sup, code, comment="工程完工，申请验收")
+    acceptance_records.accept_synthetic(
+        code, plan_folder, computer=sup, recorder=actor("demo_city_supervisor"), on=today
+    )
     projects.advance(actor("demo_city_supervisor"), code, comment="验收合格")
     for n, area in enumerate(areas, start=1):
         ledger.reclaim(

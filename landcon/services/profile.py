@@ -71,6 +71,7 @@ def show() -> dict[str, Any]:
             *ledger_items,
             *(item(f"realloc.{k}", _plain(v)) for k, v in realloc.items()),
             *(item(f"supervision.{f.name}", _plain(getattr(p.supervision, f.name))) for f in fields(p.supervision)),
+            *(item(f"acceptance.{f.name}", getattr(p.acceptance, f.name)) for f in fields(p.acceptance)),
         ],
         "milestones": {k: MILESTONES[k] for k in MILESTONES},
         "stages": [{"code": s.code, "name": s.name} for s in p.chain.stages],

@@ -29,7 +29,7 @@ from landcon.engine.indicators import registry as indicators_reg
 from landcon.engine.org import DEPARTMENTS, LEVELS
 from landcon.engine.rules import ERROR, WARNING
 from landcon.errors import InvalidRecord, NotFound, PermissionDenied, TransitionRefused
-from landcon.services import attachments, covered_units, records
+from landcon.services import acceptance_records, attachments, covered_units, records
 from landcon.services.clock import today
 from landcon.services.datasets import readable as dataset_readable
 from landcon.services.datasets import store as dataset_store
@@ -621,6 +621,8 @@ def _transition(who: Actor, code: str, action: str, comment: str, expected_versi
             nxt = wf.next_stage(chain, project.stage, pbf_adjusted=project.pbf_adjusted)
             assert nxt is not None
             target = nxt
+            if chain.reached(target.code, wf.ACCEPTED) and not chain.reached(project.stage, wf.ACCEPTED):
+                acceptance_records.require_passing(session, project)
             if target.kind == wf.REVIEW:
                 submitted = session.scalars(
                     select(PlanVersion)

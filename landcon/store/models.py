@@ -580,3 +580,36 @@ class Alert(Versioned, Base):
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), nullable=True)
     unit: Mapped[Unit] = relationship(lazy="joined")
     __mapper_args__ = {"version_id_col": Versioned.version}  # noqa: RUF012
+
+
+class Acceptance(Base):
+    """验收记录: a sub-project's (by the county department) or the whole project's (by the 州/市 or the
+    province) acceptance: level, 验收意见, conditions (each opened as a task, ``task_ids``), date,
+    members, the computation it was based on (acceptance.json of ``accept check``) and attachments."""
+
+    __tablename__ = "acceptances"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), nullable=False, index=True)
+    sub_project_id: Mapped[int | None] = mapped_column(ForeignKey("sub_projects.id"), nullable=True)
+    level: Mapped[str] = mapped_column(String(16), nullable=False)  # engine.acceptance_records.LEVELS
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)  # the accepting unit
+    opinion: Mapped[str] = mapped_column(String(16), nullable=False)  # 同意 / 整改后同意 / 不同意
+    conditions: Mapped[list[Any]] = mapped_column(JSON, nullable=False)
+    task_ids: Mapped[list[Any]] = mapped_column(JSON, nullable=False)
+    accepted_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    members: Mapped[list[Any]] = mapped_column(JSON, nullable=False)
+    computation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    sub_project: Mapped[SubProject | None] = relationship(lazy="joined")
+    attachments: Mapped[list[AcceptanceAttachment]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+
+class AcceptanceAttachment(Base):
+    """A file of an acceptance record (工程复核报告, 竣工图, 土壤检测报告 …), content-addressed."""
+
+    __tablename__ = "acceptance_attachments"
+    acceptance_id: Mapped[int] = mapped_column(ForeignKey("acceptances.id"), primary_key=True)
+    blob_sha: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -26,6 +26,8 @@ from landcon import config
 from landcon import data as packaged
 from landcon.engine import ledger as L
 from landcon.engine import workflow as wf
+from landcon.engine.acceptance_rules import AcceptanceRules
+from landcon.engine.acceptance_rules import rules_from_dict as acceptance_rules_from_dict
 from landcon.engine.profile import BUILT_IN, AdminUnit, Profile, admin_units_from_rows, supervision_from_dict
 from landcon.engine.realloc.params import Params, params_from_dict
 from landcon.engine.rules.packs import PACKS, resolve
@@ -229,6 +231,7 @@ def load_profile() -> Profile:
             realloc=params,
             sources=MappingProxyType(sources),
             supervision=supervision_settings,
+            acceptance=_acceptance(values, where, sources),
         )
     except ValueError as error:
         raise InvalidRecord(f"档案配置无效：{error}", path=layers[-1].source) from error
@@ -246,6 +249,27 @@ def file_stamps() -> tuple[tuple[str, int, int], ...]:
         except OSError:
             stamps.append((str(path), -1, -1))
     return tuple(stamps)
+
+
+# The acceptance section ----------------------------------------------------------------------
+
+KEYS = KEYS | {"acceptance"}
+
+
+def _acceptance(values: Mapping[str, Any], where: Mapping[str, _Layer], sources: dict[str, str]) -> AcceptanceRules:
+    """The ``acceptance`` section (keys of ``AcceptanceRules``; a file's section replaces the one
+    before it, keys it leaves out keep the built-in values)."""
+    section = values.get("acceptance") or {}
+    source = where["acceptance"].source if "acceptance" in where else BUILT_IN
+    if not isinstance(section, Mapping):
+        raise InvalidRecord("档案配置 acceptance 应为“键: 值”的表", path=source)
+    try:
+        rules = acceptance_rules_from_dict(section)
+    except (ValueError, TypeError) as error:
+        raise InvalidRecord(f"验收规则无法使用：{error}", path=source) from error
+    sources.setdefault("acceptance", f"{BUILT_IN} landcon/engine/acceptance_rules.py（AcceptanceRules）")
+    sources.update({f"acceptance.{k}": source for k in section})
+    return rules
 
 
 __all__ = ["KEYS", "file_stamps", "load_profile", "read_chain", "read_ledger_rules", "read_rule_pack"]

@@ -1,0 +1,114 @@
+"""Acceptance records (``services.acceptance_records``) and the ``accepted`` milestone on the records
+world: project FM-2027-01 with the ledger plan (``ledger_fixtures``) driven to 验收, its acceptance
+computed on the hand-made as-built data (``acceptance_fixtures``)."""
+
+from __future__ import annotations
+
+import pytest
+from acceptance_fixtures import meta, write_asbuilt
+from ledger_fixtures import CODE, project_to
+from typer.testing import CliRunner
+
+from landcon.cli.main import app
+from landcon.errors import InvalidRecord, NotFound, PermissionDenied, TransitionRefused
+from landcon.services import acceptance, acceptance_records, projects, records, supervision, tasks
+
+
+def _computation(tmp_path):
+    run = acceptance.compute(records.actor("fm_sup"), CODE, write_asbuilt(tmp_path / "asbuilt", data=meta()))
+    return run.out_dir / "acceptance.json"
+
+
+def _record(who: str, **over):
+    values = {"level": "project", "opinion": "同意", "accepted_on": "2027-11-15", "members": ["组长"]} | over
+    return acceptance_records.record(records.actor(who), CODE, **values)
+
+
+def test_the_accepted_milestone_needs_a_passing_whole_project_record(records_world, tmp_path) -> None:
+    project_to(tmp_path, "acceptance")
+    km = records.actor("km_sup")
+    with pytest.raises(TransitionRefused, match="整体验收记录"):
+        projects.advance(km, CODE)
+    computed = _computation(tmp_path)
+    refused = _record("km_sup", opinion="不同意", computation=computed)
+    assert (refused["passing"], refused["totals"]["cut_m2"]) == (False, 4750.0)  # no later vintage here
+    with pytest.raises(TransitionRefused, match="整体验收记录"):
+        projects.advance(km, CODE)
+    kept = _record(
+        "km_sup",
+        opinion="整改后同意",
+        computation=computed,
+        conditions=["补齐土壤检测报告", "完善管护协议"],
+        deadline="2027-12-31",
+        members=["组长", "成员甲", " "],
+    )
+    assert (kept["passing"], kept["members"], kept["unit"]) == (True, ["组长", "成员甲"], "530100")
+    opened = {t["id"]: t for t in tasks.list_tasks(records.actor("fm_sup"), project=CODE)}
+    assert [opened[i]["title"] for i in kept["tasks"]] == ["验收整改：补齐土壤检测报告", "验收整改：完善管护协议"]
+    assert {opened[i]["deadline"] for i in kept["tasks"]} == {"2027-12-31"}
+    assert projects.advance(km, CODE)["stage"] == "aftercare"
+    listed = acceptance_records.list_records(records.actor("fm_sup"), CODE)
+    assert [(r["opinion"], r["passing"]) for r in listed] == [("不同意", False), ("整改后同意", True)]
+
+
+def test_refusals(records_world, tmp_path) -> None:
+    project_to(tmp_path, "implementation")
+    with pytest.raises(TransitionRefused, match="整体验收在验收阶段进行"):
+        _record("km_sup", computation=_computation(tmp_path))
+    projects.advance(records.actor("fm_sup"), CODE)
+    computed = _computation(tmp_path)
+    with pytest.raises(PermissionDenied, match="州/市或以上"):
+        _record("fm_sup", computation=computed)
+    with pytest.raises(NotFound):
+        _record("wh_sup", computation=computed)
+    with pytest.raises(PermissionDenied, match="无权记录验收"):
+        _record("km_zrzy", computation=computed)
+    with pytest.raises(InvalidRecord, match="须写明整改条件"):
+        _record("km_sup", opinion="整改后同意", computation=computed)
+    with pytest.raises(InvalidRecord, match="完成期限"):
+        _record("km_sup", opinion="整改后同意", conditions=["x"], computation=computed)
+    with pytest.raises(InvalidRecord, match="验收意见应为"):
+        _record("km_sup", opinion="好", computation=computed)
+    with pytest.raises(InvalidRecord, match="须附验收核算结果") as info:
+        _record("km_sup")
+    assert info.value.field == "computation"
+    other = tmp_path / "other.json"
+    other.write_text('{"project": "FM-9", "totals": {}}', encoding="utf-8")
+    with pytest.raises(InvalidRecord, match="不是项目 FM-2027-01 的验收核算结果"):
+        _record("km_sup", computation=other)
+    with pytest.raises(InvalidRecord, match="验收组成员"):
+        _record("km_sup", computation=computed, members=[" "])
+    assert acceptance_records.list_records(records.actor("fm_sup"), CODE) == []
+
+
+def test_a_sub_project_is_accepted_by_the_county_with_its_files(records_world, tmp_path) -> None:
+    project_to(tmp_path, "implementation")
+    supervision.create_from_plan(records.actor("fm_sup"), CODE)
+    report = tmp_path / "工程复核报告.pdf"
+    report.write_bytes(b"%PDF-1.4 test")
+    with pytest.raises(PermissionDenied, match="县级责任部门"):
+        _record("km_sup", level="sub_project", sub_project="Z1")
+    with pytest.raises(NotFound, match="Z9"):
+        _record("fm_sup", level="sub_project", sub_project="Z9")
+    row = _record("fm_sup", level="sub_project", sub_project="Z1", files=[report, report])
+    assert (row["level_name"], row["sub_project"], row["passing"]) == ("子项目验收", "Z1", False)
+    assert [a["name"] for a in row["attachments"]] == ["工程复核报告.pdf"]
+    # A sub-project's acceptance does not accept the project.
+    projects.advance(records.actor("fm_sup"), CODE)
+    with pytest.raises(TransitionRefused, match="整体验收记录"):
+        projects.advance(records.actor("km_sup"), CODE)
+
+
+def test_accept_record_and_list_on_the_command_line(records_world, tmp_path) -> None:
+    project_to(tmp_path, "acceptance")
+    computed = _computation(tmp_path)
+    runner = CliRunner()
+    args = ["accept", "record", CODE, "--level", "project", "--opinion", "同意", "--date", "2027-11-15"]
+    args += ["--member", "组长", "--member", "成员", "--computation", str(computed), "--as", "km_sup"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "已记录整体验收（同意）" in result.output
+    listed = runner.invoke(app, ["accept", "list", CODE, "--as", "fm_sup"])
+    assert listed.exit_code == 0 and "整体验收" in listed.output
+    bad = runner.invoke(app, [*args[:6], "不行", *args[7:]])
+    assert bad.exit_code == 2 and "验收意见应为" in bad.output
