@@ -88,6 +88,14 @@ def _plan_report(params: dict[str, Any], out: Path, progress: Progress) -> dict[
     return {"out": str(out), "files": sorted(p.name for p in out.iterdir())}
 
 
+def _acceptance_check(params: dict[str, Any], out: Path, progress: Progress) -> dict[str, Any]:
+    from landcon.services import acceptance
+
+    progress.report("验收核算", 0.0)
+    run = acceptance.compute(records.actor(str(params["user"])), str(params["project"]), str(params["asbuilt"]))
+    return {"out": str(run.out_dir), "files": run.files, "passed": run.data["passed"], "totals": run.data["totals"]}
+
+
 def _tempdir() -> Any:
     import tempfile
 
@@ -106,6 +114,7 @@ def _tempdir() -> Any:
 KINDS: dict[str, tuple[Handler, str, str]] = {
     "survey": (_survey, "dataset.survey", "摸底调查"),
     "plan_report": (_plan_report, "plan.upload", "方案成果（附表、文本、图件）"),
+    "acceptance_check": (_acceptance_check, "supervision.manage", "验收核算（竣工数据）"),
 }
 
 

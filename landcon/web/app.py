@@ -27,6 +27,7 @@ from landcon.web import errors, tiles
 from landcon.web.bodylimit import BodyLimit
 from landcon.web.common import COOKIE, HERE, LOGIN_CSRF, NeedLogin, User, page
 from landcon.web.routes import (
+    acceptance,
     admin,
     alerts,
     api,
@@ -62,6 +63,7 @@ PAGES = (
     supervision,
     dashboard,
     alerts,
+    acceptance,
 )
 
 #: Content-Security-Policy: only this site's scripts and nonce-marked inline scripts run; MapLibre needs
