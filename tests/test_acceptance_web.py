@@ -100,6 +100,12 @@ def test_asbuilt_upload_queues_the_check_and_a_bad_zip_is_explained(client: Test
         files={"file": ("asbuilt.zip", _zip(folder, skip="asbuilt.yaml"), "application/zip")},
     )
     assert bad.status_code == 400 and "压缩包中没有 asbuilt.yaml" in bad.text
+    not_zip = client.post(
+        f"/projects/{CODE}/acceptance/check",
+        data={"csrf_token": token},
+        files={"file": ("asbuilt.gpkg", (folder / "asbuilt.gpkg").read_bytes(), "application/octet-stream")},
+    )
+    assert not_zip.status_code == 400 and "竣工数据须为 .zip 压缩包" in not_zip.text
     no_token = client.post(
         f"/projects/{CODE}/acceptance/check", files={"file": ("asbuilt.zip", _zip(folder), "application/zip")}
     )

@@ -56,6 +56,10 @@ async def acceptance_check(request: Request, code: str, cur: webauth.Current = U
     def open_file(filename: str, _fields: dict[str, str]) -> uploads.Incoming:
         if not filename:
             return Discard()  # type: ignore[return-value]
+        if not filename.lower().endswith(".zip"):
+            raise uploads.UploadRefused(
+                "竣工数据须为 .zip 压缩包（asbuilt.gpkg 或 JGTB.shp，及 asbuilt.yaml）", path=filename
+            )
         held.append(uploads.Incoming(filename, ("zip",)))
         return held[-1]
 
