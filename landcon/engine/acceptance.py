@@ -20,6 +20,7 @@ a second formula here. What acceptance adds:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -28,6 +29,7 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import shapely
 
 from landcon.engine import acceptance_rules as R
 from landcon.engine.acceptance_findings import asbuilt_findings
@@ -38,7 +40,7 @@ from landcon.engine.indicators._common import is_cultivated, m2
 from landcon.engine.indicators.compose import PERMANENT_FARMLAND, analyse_plan, indicators_from_states
 from landcon.engine.indicators.states import AfterState, BeforeState, after_state_of
 from landcon.engine.ledger import LedgerRules, grain_capacity
-from landcon.engine.plan import FUNDING_SOURCES, YJJBNTTZTB, Plan, funding_by_source, subproject_investment
+from landcon.engine.plan import FUNDING_SOURCES, YJJBNTTZTB, Plan, funding_by_source, subproject_investment, texts
 from landcon.engine.tiankan import DEFAULT_TABLE, TiankanTable
 
 SHORT, NOT_BUILT, NOT_VERIFIED = "竣工少于方案", "未实施", "变更调查非耕地"
@@ -73,6 +75,7 @@ class Acceptance:
     verification: dict[str, Any] | None
     totals: dict[str, float]
     findings: list[dict[str, Any]] = field(default_factory=list)  # the rule pack on the as-built state
+    parcels: list[dict[str, Any]] = field(default_factory=list)  # per as-built parcel (``parcel_rows``)
 
     @property
     def passed(self) -> bool:
@@ -93,6 +96,7 @@ class Acceptance:
             "asbuilt_findings": self.findings,
             "plan_indicators": self.plan,
             "asbuilt_indicators": self.built,
+            "asbuilt_parcels": self.parcels,
         }
 
 
@@ -240,6 +244,40 @@ def _cuts(
     return cuts
 
 
+def parcel_rows(
+    asbuilt: AsBuilt, built_new: Mapping[tuple[str, str], float], failed: Mapping[str, tuple[float, str]]
+) -> list[dict[str, Any]]:
+    """Each as-built parcel with its new 耕地 (m², 0.01), the part failing verification and the
+    核定 rest (new − failing), whether it is a 增减挂钩 plot (its new 耕地 is not 补充耕地), its
+    fields and its polygon as GeoJSON in the dataset CRS: what the 验收 报备 and the map draw."""
+    frame = asbuilt.parcels
+    new: dict[str, float] = {}
+    for (_, pid), value in built_new.items():
+        new[pid] = new.get(pid, 0.0) + value
+    columns = {f: texts(frame, f) for f in ("DLBM", "ZXMBH", "GGLX", "GDPDJB", "GDDB", "XZGDLY")}
+    rows: list[dict[str, Any]] = []
+    for k, geom in enumerate(frame.geometry.array):
+        pid = parcel_id(frame, k)
+        built = m2(new.get(pid, 0.0))
+        cut = failed[pid][0] if pid in failed else 0.0
+        rows.append(
+            {
+                "parcel": pid,
+                "subproject": columns["ZXMBH"][k],
+                "dlbm": columns["DLBM"][k],
+                "linkage": bool(columns["GGLX"][k]),
+                "slope": columns["GDPDJB"][k],
+                "grade": columns["GDDB"][k],
+                "source": columns["XZGDLY"][k],
+                "new_m2": built,
+                "not_verified_m2": cut,
+                "verified_m2": m2(built - cut),
+                "geometry": json.loads(shapely.to_geojson(geom)) if geom is not None else None,
+            }
+        )
+    return rows
+
+
 def compute_acceptance(
     dltb: gpd.GeoDataFrame,
     zones: Mapping[str, Sequence[object] | npt.NDArray[np.object_] | None],
@@ -348,6 +386,7 @@ def compute_acceptance(
         verification=None if verification is None else verification.to_dict(),
         totals=totals,
         findings=findings,
+        parcels=parcel_rows(asbuilt, built_new, failed),
     )
 
 
