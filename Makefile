@@ -81,12 +81,10 @@ run: setup
 	$(BIN)/landcon alert scan --as demo_supervisor
 	$(BIN)/landcon alert list --state open --as demo_province
 	$(BIN)/landcon supervise dashboard --xlsx $(LANDCON_DATA_DIR)/dashboard.xlsx --as demo_province
-	$(BIN)/landcon plan synth-asbuilt $(LANDCON_DATA_DIR)/plan-demo --project DEMO-530124-002 --fail 1 \
-		--vintage $(LANDCON_DATA_DIR)/sources/demo-530124-vintage.gpkg --out $(LANDCON_DATA_DIR)/asbuilt-demo
-	$(BIN)/landcon accept check DEMO-530124-002 $(LANDCON_DATA_DIR)/asbuilt-demo --as demo_supervisor
 	$(BIN)/landcon accept list DEMO-530124-002 --as demo_supervisor
 	$(BIN)/landcon project export-baobei DEMO-530124-002 --stage 验收 --as demo_author
 	$(BIN)/landcon care agreement list DEMO-530124-002 --as demo_supervisor
+	$(BIN)/landcon alert list --project DEMO-530124-002 --as demo_supervisor
 	$(BIN)/landcon ledger post use --kind bcgd --area-mu 1 --dlbm 0103 --grade 10 --doc 富政批〔示例〕1号 --memo 示例：县城建设占用10等旱地 --as demo_supervisor
 	$(BIN)/landcon ledger balance --unit 530124 --as demo_supervisor
 	$(BIN)/landcon ledger balance --as demo_province

@@ -132,6 +132,6 @@ def test_cli_json_and_the_accepted_project(world, tmp_path) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     m = json.loads(result.stdout)
-    assert (m["basis"], m["monitoring_m2"]) == ("按方案", FARMLAND_M2)
+    assert (m["basis"], m["monitoring_m2"]) == ("竣工", 5250.0)  # the as-built parcels (test_baobei_asbuilt)
     assert "工程复核报告" in m["missing_attachments"] and "后期管护协议" in m["missing_attachments"]
     _checksums_match(out, m)

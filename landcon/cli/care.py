@@ -98,13 +98,19 @@ def _agreements_table(rows: list[dict[str, Any]]) -> Any:
             f"{a['caretaker_kind']} {a['caretaker']}",
             f"{a['unit_name']}（{a['unit']}）" if a["unit"] else "—（县）",
             f"{a['start']} – {a['end']}",
-            "、".join(a["parcels"]),
+            _parcels(a["parcels"]),
             f"{a['area_m2']:,.2f}",
             f"{a['funds_per_year']:g} {a['funds_source']}".strip(),
             str(a["inspections"]),
             a["last_inspection"] or "—",
         )
     return table
+
+
+def _parcels(keys: list[str], shown: int = 6) -> str:
+    """The first ``shown`` parcel keys and how many more (the JSON output lists them all)."""
+    more = len(keys) - shown
+    return "、".join(keys[:shown]) + (f" 等 {len(keys)} 块" if more > 0 else "")
 
 
 @agreement_app.command("list")

@@ -13,7 +13,7 @@ a second formula here. What acceptance adds:
 - investment completion = Σ 决算 (asbuilt.yaml) / planned investment (``investment.total_wan``);
 - verification: ``engine.change_detection.detect_changes`` of the as-built parcels against the
   latest vintage; an as-built parcel fails where its cells are 未实现 or 变为其他地类. The verified
-  state is the as-built parcels less their failing cells (``verified_parcels``); its indicators
+  state is the as-built parcels less their failing cells (``acceptance_verified.verified_parcels``); its indicators
   (``verified``, same family functions) are what the 补充耕地指标 is issued from;
 - 核减 (``Cut``), by parcel: a plan parcel whose linked as-built parcels (GHTC/GHTBBH) add less new
   耕地 than planned (reason 竣工少于方案, or 未实施 when none is linked), and an as-built parcel's
@@ -23,6 +23,7 @@ a second formula here. What acceptance adds:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -30,19 +31,19 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import shapely
 
 from landcon.engine import acceptance_rules as R
 from landcon.engine.acceptance_findings import asbuilt_findings
 from landcon.engine.acceptance_table import comparison_rows
+from landcon.engine.acceptance_verified import failed_by_parcel, failing_cells, verified_parcels
 from landcon.engine.asbuilt_schema import JGTB, AsBuilt, asbuilt_parcels, parcel_id, plan_links
-from landcon.engine.change_detection import LOST, NOT_YET, ChangeDetection, detect_changes
-from landcon.engine.indicators._common import is_cultivated, m2, union
+from landcon.engine.change_detection import ChangeDetection, detect_changes
+from landcon.engine.indicators._common import is_cultivated, m2
 from landcon.engine.indicators.compose import PERMANENT_FARMLAND, PlanIndicators, analyse_plan, indicators_from_states
-from landcon.engine.indicators.states import AfterState, BeforeState, Parcel, after_state_of
+from landcon.engine.indicators.states import AfterState, BeforeState, after_state_of
 from landcon.engine.ledger import LedgerRules, grain_capacity
-from landcon.engine.plan import FUNDING_SOURCES, YJJBNTTZTB, Plan, funding_by_source, subproject_investment
+from landcon.engine.plan import FUNDING_SOURCES, YJJBNTTZTB, Plan, funding_by_source, subproject_investment, texts
 from landcon.engine.tiankan import DEFAULT_TABLE, TiankanTable
 
 SHORT, NOT_BUILT, NOT_VERIFIED = "竣工少于方案", "未实施", "变更调查非耕地"
@@ -78,6 +79,7 @@ class Acceptance:
     verification: dict[str, Any] | None
     totals: dict[str, float]
     findings: list[dict[str, Any]] = field(default_factory=list)  # the rule pack on the as-built state
+    parcels: list[dict[str, Any]] = field(default_factory=list)  # per as-built parcel (``parcel_rows``)
 
     @property
     def passed(self) -> bool:
@@ -99,6 +101,7 @@ class Acceptance:
             "plan_indicators": self.plan,
             "asbuilt_indicators": self.built,
             "verified_indicators": self.verified,
+            "asbuilt_parcels": self.parcels,
         }
 
 
@@ -173,53 +176,6 @@ def _investment(plan_meta: Mapping[str, Any], asbuilt_meta: Mapping[str, Any]) -
     }
 
 
-def _failing(result: ChangeDetection | None) -> dict[str, tuple[object, str]]:
-    """Per as-built parcel failing verification: the union of its 未实现 and 变为其他地类 cells and the
-    vintage class of most of their area."""
-    if result is None:
-        return {}
-    cells = pd.concat([result.of(c).parcels for c in (NOT_YET, LOST)])
-    out: dict[str, tuple[object, str]] = {}
-    for pid, rows in cells.groupby("PARCEL", sort=False):
-        if not str(pid) or float(rows["AREA_M2"].sum()) <= 0:
-            continue
-        worst = rows.groupby("AFTER_DLBM")["AREA_M2"].sum().idxmax()
-        out[str(pid)] = (union(list(rows.geometry)), str(worst))
-    return out
-
-
-def _failed(
-    built_new: Mapping[tuple[str, str], float],
-    verified_new: Mapping[tuple[str, str], float],
-    failing: Mapping[str, tuple[object, str]],
-) -> dict[str, tuple[float, str]]:
-    """Per failing as-built parcel: its new 耕地 as built − in the verified state (m², 0.01), and the
-    vintage class of most of its failing part; parcels losing no new 耕地 left out."""
-    verified = {pid: value for (_, pid), value in verified_new.items()}  # as-built ids are unique
-    out: dict[str, tuple[float, str]] = {}
-    for (_, pid), value in built_new.items():
-        if pid in failing and (amount := m2(value - verified.get(pid, 0.0))) > 0:
-            out[pid] = (amount, failing[pid][1])
-    return out
-
-
-def verified_parcels(parcels: Sequence[Parcel], failing: Mapping[str, tuple[object, str]]) -> list[Parcel]:
-    """The as-built parcels less their failing cells (``_failing``); a parcel with nothing left is dropped."""
-    out: list[Parcel] = []
-    for p in parcels:
-        if p.id not in failing:
-            out.append(p)
-            continue
-        rest = shapely.difference(p.geometry, failing[p.id][0])
-        if not shapely.is_empty(rest) and shapely.area(rest) > _SLIVER * shapely.area(p.geometry):
-            out.append(replace(p, geometry=rest))
-    return out
-
-
-_SLIVER = 1e-9
-"""A parcel's remainder below this share of its planar area is floating-point residue of the difference."""
-
-
 def _cuts(
     plan_new: Mapping[tuple[str, str], float],
     built_new: Mapping[tuple[str, str], float],
@@ -264,6 +220,40 @@ def _cuts(
             built = m2(by_id.get(pid, 0.0))
             cuts.append(Cut(JGTB, pid, plan_parcel, zxm[k], NOT_VERIFIED, 0.0, built, amount, dlbm))
     return cuts
+
+
+def parcel_rows(
+    asbuilt: AsBuilt, built_new: Mapping[tuple[str, str], float], failed: Mapping[str, tuple[float, str]]
+) -> list[dict[str, Any]]:
+    """Each as-built parcel with its new 耕地 (m², 0.01), the part failing verification and the
+    核定 rest (new − failing), whether it is a 增减挂钩 plot (its new 耕地 is not 补充耕地), its
+    fields and its polygon as GeoJSON in the dataset CRS: what the 验收 报备 and the map draw."""
+    frame = asbuilt.parcels
+    new: dict[str, float] = {}
+    for (_, pid), value in built_new.items():
+        new[pid] = new.get(pid, 0.0) + value
+    columns = {f: texts(frame, f) for f in ("DLBM", "ZXMBH", "GGLX", "GDPDJB", "GDDB", "XZGDLY")}
+    rows: list[dict[str, Any]] = []
+    for k, geom in enumerate(frame.geometry.array):
+        pid = parcel_id(frame, k)
+        built = m2(new.get(pid, 0.0))
+        cut = failed[pid][0] if pid in failed else 0.0
+        rows.append(
+            {
+                "parcel": pid,
+                "subproject": columns["ZXMBH"][k],
+                "dlbm": columns["DLBM"][k],
+                "linkage": bool(columns["GGLX"][k]),
+                "slope": columns["GDPDJB"][k],
+                "grade": columns["GDDB"][k],
+                "source": columns["XZGDLY"][k],
+                "new_m2": built,
+                "not_verified_m2": cut,
+                "verified_m2": m2(built - cut),
+                "geometry": json.loads(shapely.to_geojson(geom)) if geom is not None else None,
+            }
+        )
+    return rows
 
 
 def compute_acceptance(
@@ -330,12 +320,12 @@ def compute_acceptance(
     if vintage is not None:
         zzqy = list(before.zzqy_geoms)
         verification = detect_changes(dltb, vintage, zzqy, built_parcels, epsg)
-    failing = _failing(verification)
+    failing = failing_cells(verification)
     verified, verified_new = built, built_new
     if failing:
         verified_after = after_state_of(before, verified_parcels(built_parcels, failing), kcxs_table)
         verified, verified_new = indicators_of(verified_after).to_dict(), _new_by_parcel(verified_after)
-    failed = _failed(built_new, verified_new, failing)
+    failed = failed_by_parcel(built_new, verified_new, failing)
     claimed = m2(sum(conv.values()))
     plan_new = _new_by_parcel(plan_after)
     subs = {(p.layer, p.id): p.subproject for p in analysis.parcels}
@@ -385,6 +375,7 @@ def compute_acceptance(
         verification=None if verification is None else verification.to_dict(),
         totals=totals,
         findings=findings,
+        parcels=parcel_rows(asbuilt, built_new, failed),
     )
 
 

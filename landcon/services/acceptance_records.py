@@ -212,3 +212,21 @@ def accept_synthetic(
         members=["验收组长", "验收组成员"],
         computation=run.out_dir / "acceptance.json",
     )
+
+
+def latest_passing_computation(who: Actor, project_code: str) -> dict[str, Any] | None:
+    """The newest passing whole-project record that stores its computation with the as-built parcels
+    (``asbuilt_parcels``): ``{"record": …, "computation": …}``, None when there is none
+    (``project.read``). The 验收 报备 takes its new farmland from it (``services.baobei``)."""
+    with records.read() as session:
+        project = get_project(session, who, project_code)
+        rows = session.scalars(
+            select(Acceptance)
+            .where(Acceptance.project_id == project.id, Acceptance.level == AR.PROJECT)
+            .order_by(Acceptance.id.desc())
+        )
+        for row in rows:
+            data = row.computation or {}
+            if AR.is_passing(row.level, row.opinion) and "asbuilt_parcels" in data:
+                return {"record": _as_dict(row, project.code, None), "computation": data}
+    return None

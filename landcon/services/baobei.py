@@ -12,7 +12,8 @@
 
 The acting user needs ``project.baobei`` over the project's county (reading it is not enough: the
 报备 is the county's act); the project must have reached its chain's ``approved`` milestone, and for
-验收 the ``accepted`` one (``acceptance_parcels``).
+验收 the ``accepted`` one (``acceptance_parcels``). The 验收 stage's 新增耕地 is the as-built one of the
+passing whole-project acceptance (basis 竣工, ``engine.baobei_asbuilt``; the manifest lists its 核减).
 """
 
 from __future__ import annotations
@@ -37,12 +38,14 @@ from landcon import config
 from landcon.engine import baobei as B
 from landcon.engine import workflow as wf
 from landcon.engine.after_state import after_state
+from landcon.engine.baobei_asbuilt import asbuilt_frame, new_farmland_rows
 from landcon.engine.delivery import delivery_layers
 from landcon.engine.layers import DLTB
 from landcon.engine.plan import DEMOLISH, ZJGGTB, ZZQY, texts
 from landcon.engine.progress import Progress, ProgressCallback, as_progress
 from landcon.errors import InvalidRecord, LandconError, NotFound, TransitionRefused, ValidationFailed
-from landcon.services import projects, records
+from landcon.services import acceptance_records, projects, records
+from landcon.services import baobei_asbuilt as BA
 from landcon.services.jobs import results_dir
 from landcon.services.plan import CheckResult, check_plan_against, pinned_dataset_version, write_coordinate_files
 from landcon.services.project_access import get_project
@@ -71,7 +74,9 @@ SUBPROJECT_FILE = "子项目.gpkg"
 MANIFEST, INDEX = "manifest.json", "清单.txt"
 BASIS_PLAN = "方案"
 BASIS_AS_PLANNED = "按方案"
-"""验收 parcels taken from the approved plan because no as-built result is stored yet."""
+"""验收 parcels taken from the approved plan: the passing acceptance stores no as-built parcels."""
+BASIS_ASBUILT = "竣工"
+"""验收 parcels taken from the as-built data of the passing whole-project acceptance."""
 
 
 class TopologyRefused(ValidationFailed):
@@ -108,6 +113,7 @@ class Parcels:
     result: CheckResult
     delivered: dict[str, gpd.GeoDataFrame]
     epsg: int
+    acceptance: dict[str, Any] | None = None  # basis 竣工: {"record": …, "computation": acceptance.json}
 
 
 def _folder_name(code: str, stage: str) -> str:
@@ -244,14 +250,20 @@ def _plan_parcels(who: Actor, facts: Facts, basis: str) -> Parcels:
 
 
 def acceptance_parcels(who: Actor, facts: Facts) -> Parcels:
-    """The 验收 stage's new farmland. No as-built acceptance result is stored yet: before the chain's
-    ``accepted`` milestone there is nothing to report (尚无验收结果); after it, the approved plan's
-    parcels, marked 按方案 in the manifest."""
+    """The 验收 stage's new farmland: before the chain's ``accepted`` milestone there is nothing to
+    report (尚无验收结果); after it, the as-built parcels stored with the newest passing whole-project
+    acceptance (basis 竣工), or the approved plan's parcels marked 按方案 when that record stores none.
+    The 整治区域 stays the approved plan's."""
     if not facts.accepted:
         raise TransitionRefused(
             f"尚无验收结果：项目 {facts.code} 当前处于“{facts.stage_name}”阶段，通过验收后才能导出验收阶段报备包"
         )
-    return _plan_parcels(who, facts, BASIS_AS_PLANNED)
+    stored = acceptance_records.latest_passing_computation(who, facts.code)
+    if stored is None:
+        return _plan_parcels(who, facts, BASIS_AS_PLANNED)
+    parcels = _plan_parcels(who, facts, BASIS_ASBUILT)
+    parcels.acceptance = stored
+    return parcels
 
 
 def refuse_topology(frame: gpd.GeoDataFrame, names: list[str], layer: str, what: str) -> None:
@@ -296,6 +308,7 @@ def _index_text(manifest: Mapping[str, Any]) -> str:
             for a in manifest["attachments"]
         ),
         "",
+        *BA.cut_lines(manifest.get("acceptance")),
         "文件（要素数；SHA-256 校验值见 manifest.json）：",
     ]
     return "\r\n".join(lines) + "\r\n"
@@ -325,12 +338,21 @@ def export_baobei(
         if demolished is not None
         else np.zeros(0, dtype=object)
     )
-    monitoring = B.monitoring_parcels(parcels.delivered["SDQYZZHDLTB"], linkage)
+    computation = parcels.acceptance["computation"] if parcels.acceptance is not None else None
+    if computation is not None:
+        rows = computation["asbuilt_parcels"]
+        monitoring = asbuilt_frame(new_farmland_rows(rows, supplementary=True), parcels.epsg)
+        indicators = computation["asbuilt_indicators"]
+    else:
+        monitoring = B.monitoring_parcels(parcels.delivered["SDQYZZHDLTB"], linkage)
+        indicators = parcels.result.data["indicators"]
     refuse_topology(monitoring, list(texts(monitoring, "BSM")), B.MONITORING_LAYER, "补充耕地监测图斑")
-    indicators = parcels.result.data["indicators"]
     counts: dict[str, int] = {MONITORING_FILE: len(monitoring)}
     with staged_folder(target) as tmp:
         write_coordinate_files(parcels.result, parcels.delivered, parcels.epsg, tmp)
+        if computation is not None:
+            rows = new_farmland_rows(computation["asbuilt_parcels"], supplementary=False)
+            BA.write_new_farmland_coordinates(parcels.result.plan.meta, parcels.epsg, rows, tmp / COORDINATE_FILES[1])
         for name in COORDINATE_FILES:
             counts[name] = B.coordinate_parcel_count((tmp / name).read_bytes().decode("gbk"))
         write_layers({B.MONITORING_LAYER: monitoring}, tmp / MONITORING_FILE, "gpkg")
@@ -362,6 +384,8 @@ def export_baobei(
             else [],
             "attachments": B.attachment_status(stage, facts.attachment_names, facts.record_counts),
         }
+        if computation is not None and parcels.acceptance is not None:
+            manifest["acceptance"] = BA.acceptance_summary(parcels.acceptance["record"], computation)
         manifest["missing_attachments"] = [a["name"] for a in manifest["attachments"] if a["missing"]]
         index = _index_text(manifest)
         files = sorted(counts)

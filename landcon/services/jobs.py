@@ -97,6 +97,14 @@ def _monitor(params: dict[str, Any], out: Path, progress: Progress) -> dict[str,
     return {"out": str(run.out_dir), "files": run.files}
 
 
+def _acceptance_check(params: dict[str, Any], out: Path, progress: Progress) -> dict[str, Any]:
+    from landcon.services import acceptance
+
+    progress.report("验收核算", 0.0)
+    run = acceptance.compute(records.actor(str(params["user"])), str(params["project"]), str(params["asbuilt"]))
+    return {"out": str(run.out_dir), "files": run.files, "passed": run.data["passed"], "totals": run.data["totals"]}
+
+
 def _tempdir() -> Any:
     import tempfile
 
@@ -116,6 +124,7 @@ KINDS: dict[str, tuple[Handler, str, str]] = {
     "survey": (_survey, "dataset.survey", "摸底调查"),
     "plan_report": (_plan_report, "plan.upload", "方案成果（附表、文本、图件）"),
     "monitor": (_monitor, "supervision.manage", "变化监测比对"),
+    "acceptance_check": (_acceptance_check, "supervision.manage", "验收核算（竣工数据）"),
 }
 
 

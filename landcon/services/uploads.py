@@ -298,3 +298,21 @@ def extract_plan(archive: Path, folder: Path) -> Path:
         raise UploadRefused("压缩包中没有 plan.yaml（方案文件夹须含 plan.gpkg 和 plan.yaml）", path=archive.name)
     metas[0].parent.rename(folder)
     return folder
+
+
+def extract_asbuilt(archive: Path, folder: Path) -> Path:
+    """Unpack a zipped as-built folder (asbuilt.gpkg / asbuilt.gdb / JGTB.shp + asbuilt.yaml, docs/acceptance.md)
+    safely into ``folder``."""
+    staging = folder.parent / (folder.name + ".unpack")
+    staging.mkdir(parents=True)
+    try:
+        _extract(archive, staging, max_bytes(), GIS_PARTS | {".yaml", ".yml"})
+        metas = sorted(staging.rglob("asbuilt.yaml"), key=lambda p: len(p.parts))
+        if not metas:
+            raise UploadRefused(
+                "压缩包中没有 asbuilt.yaml（竣工数据文件夹须含 asbuilt.gpkg 和 asbuilt.yaml）", path=archive.name
+            )
+        metas[0].parent.rename(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder

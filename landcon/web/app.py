@@ -27,6 +27,7 @@ from landcon.web import errors, tiles
 from landcon.web.bodylimit import BodyLimit
 from landcon.web.common import COOKIE, HERE, LOGIN_CSRF, NeedLogin, User, page
 from landcon.web.routes import (
+    acceptance,
     admin,
     alerts,
     api,
@@ -66,6 +67,7 @@ PAGES = (
     alerts,
     monitor,
     care,
+    acceptance,
 )
 
 #: Content-Security-Policy: only this site's scripts and nonce-marked inline scripts run; MapLibre needs
