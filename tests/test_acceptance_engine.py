@@ -206,6 +206,8 @@ def test_the_verified_state_leaves_out_the_cell_failing_verification() -> None:
         "cut_m2": 9500.0,
     }
     assert result.to_dict()["verified_indicators"] == result.verified
+    rows_by_parcel = {r["parcel"]: (r["new_m2"], r["not_verified_m2"], r["verified_m2"]) for r in result.parcels}
+    assert rows_by_parcel["A2"] == (19000.0, 9500.0, 9500.0)
 
 
 def test_the_verified_state_is_the_built_one_when_nothing_fails() -> None:
