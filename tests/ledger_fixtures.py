@@ -64,8 +64,10 @@ def linkage_plan(folder: Path) -> Path:
 ORDER = ("plan", "county_review", "prefecture_review", "province_approval", "implementation", "acceptance", "aftercare")
 
 
-def project_to(tmp_path: Path, stage: str, code: str = CODE) -> None:
-    """Drive the project (created when missing) through the Yunnan chain until it is at ``stage``."""
+def project_to(tmp_path: Path, stage: str, code: str = CODE, *, a2_width: float = 1.0) -> None:
+    """Drive the project (created when missing) through the Yunnan chain until it is at ``stage``;
+    past acceptance it is accepted on as-built data with A2 built ``a2_width`` of its cell
+    (``accept_as_planned``)."""
     author = records.actor("fm_author")
     try:
         current = str(projects.show_project(author, code)["stage"])
@@ -82,14 +84,17 @@ def project_to(tmp_path: Path, stage: str, code: str = CODE) -> None:
         "prefecture_review": lambda: _agree_and_close(code, "fm", COUNTY_REVIEW),
         "province_approval": lambda: _agree_and_close(code, "km", PREFECTURE_REVIEW),
         "implementation": lambda: _agree_and_close(code, "yn", PROVINCE_REVIEW),
-        "acceptance": lambda: (accept_if_due(code, tmp_path), projects.advance(records.actor("fm_sup"), code)),
-        "aftercare": lambda: (accept_if_due(code, tmp_path), projects.advance(records.actor("km_sup"), code)),
+        "acceptance": lambda: (
+            accept_if_due(code, tmp_path, a2_width),
+            projects.advance(records.actor("fm_sup"), code),
+        ),
+        "aftercare": lambda: (accept_if_due(code, tmp_path, a2_width), projects.advance(records.actor("km_sup"), code)),
     }
     for name in ORDER[ORDER.index(current) + 1 : ORDER.index(stage) + 1]:
         steps[name]()
 
 
-def accept_if_due(code: str, tmp_path: Path) -> None:
+def accept_if_due(code: str, tmp_path: Path, a2_width: float = 1.0) -> None:
     """``accept_as_planned`` when the project stands at its chain's acceptance stage (the next advance
     reaches the ``accepted`` milestone), so any chain can be driven past it."""
     from sqlalchemy import select
@@ -101,7 +106,7 @@ def accept_if_due(code: str, tmp_path: Path) -> None:
         project = session.scalars(select(Project).where(Project.code == code)).one()
         due = wf.Chain.from_dict(project.chain).milestones.accepted == project.stage
     if due:
-        accept_as_planned(code, tmp_path)
+        accept_as_planned(code, tmp_path, a2_width=a2_width)
 
 
 def accept_as_planned(code: str, tmp_path: Path, *, a2_width: float = 1.0) -> dict[str, Any]:

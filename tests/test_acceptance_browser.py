@@ -17,7 +17,7 @@ WIDE = {"width": 1280, "height": 1000}
 
 
 def test_county_user_sees_plan_vs_asbuilt_and_the_map(records_world, server, browser, tmp_path: Path) -> None:  # noqa: F811
-    project_to(tmp_path, "aftercare")  # accepted on the hand-made as-built parcels
+    project_to(tmp_path, "aftercare", a2_width=0.5)  # accepted on the hand-made as-built parcels
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport=WIDE)
     errors: list[str] = []

@@ -22,7 +22,7 @@ from landcon.web.app import create_app
 
 @pytest.fixture
 def client(records_world, tmp_path):
-    project_to(tmp_path, "aftercare")
+    project_to(tmp_path, "aftercare", a2_width=0.5)
     with TestClient(create_app(worker=False), base_url="http://testserver") as c:
         yield c
 

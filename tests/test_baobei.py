@@ -126,7 +126,7 @@ def test_cli_json_and_the_accepted_project(world, tmp_path) -> None:
     runner = CliRunner()
     bad = runner.invoke(app, ["project", "export-baobei", CODE, "--stage", "竣工", "--as", "fm_author", "--json"])
     assert bad.exit_code != 0 and "报备阶段应为" in json.loads(bad.stdout)["error"]["message"]
-    project_to(tmp_path, "aftercare")
+    project_to(tmp_path, "aftercare", a2_width=0.5)
     out = tmp_path / "yanshou"
     args = ["project", "export-baobei", CODE, "--stage", "验收", "--out", str(out), "--as", "fm_author", "--json"]
     result = runner.invoke(app, args)

@@ -24,7 +24,7 @@ EPSG = 4543
 
 @pytest.fixture(scope="module")
 def accepted(records_world_once, tmp_path_factory):
-    project_to(tmp_path_factory.mktemp("plan"), "aftercare")
+    project_to(tmp_path_factory.mktemp("plan"), "aftercare", a2_width=0.5)
     stored = acceptance_records.latest_passing_computation(records.actor("fm_author"), CODE)
     assert stored is not None
     return stored

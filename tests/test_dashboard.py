@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from ledger_fixtures import CODE, project_to
 from records_fixtures import OTHER_COUNTY, PASSWORD, TOWNSHIP
-from test_monitor_service import _vintage
+from supervision_fixtures import grid_vintage
 from typer.testing import CliRunner
 
 from landcon.cli.main import app
@@ -49,7 +49,7 @@ def world(records_world_once, tmp_path_factory):
     supervision.add_report(
         sup, CODE, "Z3", period="2026-06", reported_on="2026-06-30", percent=20, disbursed={"中央财政": 10}
     )
-    import_dataset(_vintage(tmp_path_factory.mktemp("vintage") / "v2.gpkg"), "grid", replace=True)
+    import_dataset(grid_vintage(tmp_path_factory.mktemp("vintage") / "v2.gpkg"), "grid", replace=True)
     monitor.detect(sup, CODE)
     alerts.scan(sup, CODE, on=ON)  # the alerts as of ON (progress reports and the monitor run scanned as of today)
     admin = records.system_actor()

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from ledger_fixtures import CODE, project_to
-from web_fixtures import sign_in
+from web_fixtures import HOSTILE_NUMBERS, HOSTILE_TEXT, sign_in
 
 from landcon.services import records, supervision
 from landcon.web.app import create_app
@@ -66,7 +66,6 @@ def test_county_user_has_no_dashboard_link_and_another_county_is_not_found(clien
 
 
 def test_hostile_unit_values_are_answered_without_a_5xx(client: TestClient) -> None:
-    from test_security_errors import HOSTILE_NUMBERS, HOSTILE_TEXT
 
     sign_in(client, "km_sup")
     for text in HOSTILE_TEXT + HOSTILE_NUMBERS:

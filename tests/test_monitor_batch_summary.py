@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from ledger_fixtures import CODE, project_to
-from test_monitor_web import _vintage
+from supervision_fixtures import grid_vintage
 
 from landcon.engine.change_detection import CLASS_LABELS
 from landcon.services import monitor, records
@@ -26,7 +26,7 @@ def batch(records_world_once, tmp_path_factory):
     plans = tmp_path_factory.mktemp("plan")
     project_to(plans, "implementation")
     project_to(plans, "implementation", code=SECOND)
-    import_dataset(_vintage(tmp_path_factory.mktemp("vintage") / "v2.gpkg"), "grid", replace=True)
+    import_dataset(grid_vintage(tmp_path_factory.mktemp("vintage") / "v2.gpkg"), "grid", replace=True)
     out = tmp_path_factory.mktemp("batch") / "mb"
     return monitor.detect_batch(records.actor("fm_sup"), [CODE, SECOND], workers=1, out=out)
 

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import json
 
-import geopandas as gpd
 import openpyxl
 import pytest
-from conftest import cell, dltb_row, grid_dltb
 from ledger_fixtures import CODE, project_to
-from plan_fixtures import box
 from records_fixtures import TOWNSHIP
+from supervision_fixtures import grid_vintage
 
 from landcon.errors import DatasetNotFound, InvalidRecord, NotFound, TransitionRefused
 from landcon.services import monitor, projects, records
@@ -35,27 +33,10 @@ EXPECTED = {
 }
 
 
-def _vintage(path):
-    rows = [
-        dltb_row("1", "0103", cell(0, 0), GDPDJB="2", GDDB=8),
-        dltb_row("2", "0201", cell(1, 0)),
-        dltb_row("3", "0103", cell(2, 0), GDDB=9),
-        dltb_row("4", "0702", cell(3, 0)),
-        dltb_row("5", "0702", cell(0, 1)),
-        dltb_row("6", "0301", cell(1, 1)),
-        dltb_row("7", "0404", cell(2, 1)),
-        dltb_row("9", "0702", cell(3, 1)),
-    ]
-    grid_dltb(rows).to_file(path, layer="DLTB", engine="pyogrio")
-    zone = gpd.GeoDataFrame({"BSM": ["1"]}, geometry=[box(0, 0, 2, 1)], crs="EPSG:4543")
-    zone.to_file(path, layer="YJJBNTBHTB", engine="pyogrio")
-    return path
-
-
 @pytest.fixture(scope="module")
 def world(records_world_once, tmp_path_factory):
     project_to(tmp_path_factory.mktemp("plan"), "implementation")
-    import_dataset(_vintage(tmp_path_factory.mktemp("vintage") / "v2.gpkg"), "grid", replace=True)
+    import_dataset(grid_vintage(tmp_path_factory.mktemp("vintage") / "v2.gpkg"), "grid", replace=True)
     return records_world_once
 
 

@@ -12,13 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from web_fixtures import csrf_of, sign_in
+from web_fixtures import HOSTILE_NUMBERS, HOSTILE_TEXT, HUGE, csrf_of, sign_in
 
 from landcon.errors import public_message
 from landcon.services import jobs
 from landcon.web.app import create_app
-
-HUGE = "99999999999999999999"  # past SQLite's 64-bit INTEGER (and PostgreSQL's 32-bit integer)
 
 
 @pytest.fixture
@@ -69,33 +67,6 @@ def test_an_overlarge_id_in_a_form_post_is_a_4xx(author):
 
 # Every route of the OpenAPI document with hostile values: no answer is a 5xx --------------------------------
 
-HOSTILE_TEXT = [
-    "",
-    " ",
-    "grid",
-    "530124",
-    "530102",
-    "FM-X",
-    HUGE,
-    "-1",
-    "0",
-    "1e309",
-    "NaN",
-    "..",
-    "../../../../etc/passwd",
-    "..%2f..%2fetc%2fpasswd",
-    "%00",
-    "a\x00b",
-    "' OR 1=1 --",
-    '"; DROP TABLE users; --',
-    "<script>alert(1)</script>",
-    "{{7*7}}",
-    "CON",
-    "😀" * 50,
-    "測試\u202e",
-    "x" * 5000,
-]
-HOSTILE_NUMBERS = [HUGE, "-" + HUGE, "0", "-1", "1", "2147483648", "9223372036854775808", "1.5", "1e309", "abc", ""]
 HOSTILE_BODIES = [
     b"",
     b"null",

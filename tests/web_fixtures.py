@@ -43,3 +43,34 @@ def project_in_plan_stage(tmp_path) -> None:
 def upload(client: TestClient, name: str, payload: bytes):
     token = csrf_of(client)
     return client.post("/api/v1/uploads", files={"file": (name, payload)}, headers={"X-CSRF-Token": token})
+
+
+# Hostile values for every route: no answer may be a 5xx (test_security_errors, test_dashboard_web).
+HUGE = "99999999999999999999"  # past SQLite's 64-bit INTEGER (and PostgreSQL's 32-bit integer)
+HOSTILE_TEXT = [
+    "",
+    " ",
+    "grid",
+    "530124",
+    "530102",
+    "FM-X",
+    HUGE,
+    "-1",
+    "0",
+    "1e309",
+    "NaN",
+    "..",
+    "../../../../etc/passwd",
+    "..%2f..%2fetc%2fpasswd",
+    "%00",
+    "a\x00b",
+    "' OR 1=1 --",
+    '"; DROP TABLE users; --',
+    "<script>alert(1)</script>",
+    "{{7*7}}",
+    "CON",
+    "😀" * 50,
+    "測試\u202e",
+    "x" * 5000,
+]
+HOSTILE_NUMBERS = [HUGE, "-" + HUGE, "0", "-1", "1", "2147483648", "9223372036854775808", "1.5", "1e309", "abc", ""]
