@@ -21,7 +21,7 @@ from plan_fixtures import box
 from records_fixtures import COUNTY, VILLAGE_CODE, RecordsDB
 
 from landcon.engine import aftercare as C
-from landcon.engine import alerts as A
+from landcon.engine import care_alerts as CA
 from landcon.services import aftercare, aftercare_inspections, alerts, clock, records
 from landcon.services.datasets import import_dataset
 from landcon.services.jobs import results_dir
@@ -74,9 +74,9 @@ def test_in_vintage_areas_on_the_grid() -> None:
 
 
 def test_care_agreement_checks() -> None:
-    old = A.CareAgreementState("GH-1", "V", D(2025, 1, 1), D(2026, 12, 31), ("P1", "P2"), D(2026, 6, 1))
-    renewed = A.CareAgreementState("GH-2", "V", D(2027, 1, 1), D(2029, 12, 31), ("P1",), None)
-    found = A.care_agreements([old, renewed], D(2027, 4, 2), 90)
+    old = CA.CareAgreementState("GH-1", "V", D(2025, 1, 1), D(2026, 12, 31), ("P1", "P2"), D(2026, 6, 1))
+    renewed = CA.CareAgreementState("GH-2", "V", D(2027, 1, 1), D(2029, 12, 31), ("P1",), None)
+    found = CA.care_agreements([old, renewed], D(2027, 4, 2), 90)
     assert [(c.kind, c.key, c.severity, c.unit, c.message) for c in found] == [
         (
             "care_expired",
@@ -93,7 +93,7 @@ def test_care_agreement_checks() -> None:
             "管护协议 GH-2 已 91 天未巡查（协议 2027-01-01 起未巡查），超过 90 天",
         ),
     ]
-    assert A.care_agreements([renewed], D(2027, 4, 1), 90) == []  # 90 days: not more than the interval
+    assert CA.care_agreements([renewed], D(2027, 4, 1), 90) == []  # 90 days: not more than the interval
 
 
 @pytest.fixture

@@ -40,6 +40,10 @@ OVERSPENT = "overspent"
 INTRUSION = "intrusion"
 PHOTO_OFF_SITE = "photo_off_site"
 REVOLVING_DUE = "revolving_due"
+CARE_NOT_CULTIVATED = "care_not_cultivated"  # the 后期管护 kinds: functions in engine/care_alerts.py
+CARE_ABANDONED = "care_abandoned"
+CARE_EXPIRED = "care_expired"
+CARE_OVERDUE = "care_overdue"
 
 KIND_LABELS: dict[str, str] = {
     BEHIND_SCHEDULE: "进度滞后",
@@ -48,6 +52,10 @@ KIND_LABELS: dict[str, str] = {
     INTRUSION: "变化监测异常",
     PHOTO_OFF_SITE: "照片位置异常",
     REVOLVING_DUE: "周转指标到期",
+    CARE_NOT_CULTIVATED: "新增耕地不再是耕地",
+    CARE_ABANDONED: "新增耕地撂荒",
+    CARE_EXPIRED: "管护协议到期",
+    CARE_OVERDUE: "管护巡查逾期",
 }
 """Alert kind → Chinese label."""
 
@@ -342,131 +350,3 @@ __all__ = [
     "photo_off_site",
     "revolving_due",
 ]
-
-
-# ---------------------------------------------------------------------------------------------
-# 后期管护 (docs/aftercare.md): accepted projects
-# ---------------------------------------------------------------------------------------------
-
-CARE_NOT_CULTIVATED = "care_not_cultivated"
-CARE_ABANDONED = "care_abandoned"
-CARE_EXPIRED = "care_expired"
-CARE_OVERDUE = "care_overdue"
-KIND_LABELS.update(
-    {
-        CARE_NOT_CULTIVATED: "新增耕地不再是耕地",
-        CARE_ABANDONED: "新增耕地撂荒",
-        CARE_EXPIRED: "管护协议到期",
-        CARE_OVERDUE: "管护巡查逾期",
-    }
-)
-
-
-@dataclass(frozen=True)
-class CareFinding:
-    """One parcel under care in a vintage (``engine.aftercare.ParcelInVintage``) and its unit."""
-
-    key: str
-    unit: str
-    not_cultivated_m2: float
-    abandoned_m2: float
-
-
-@dataclass(frozen=True)
-class CareAgreementState:
-    """What the checks need of one 管护协议: its period, parcels, unit and the latest inspection."""
-
-    code: str
-    unit: str
-    start: dt.date
-    end: dt.date
-    parcels: tuple[str, ...]
-    last_inspection: dt.date | None
-
-
-def care_farmland(project: str, vintage: int, found: Iterable[CareFinding]) -> list[Candidate]:
-    """Per responsible unit: accepted new farmland that is no longer 耕地 in the vintage (serious) and
-    耕地 that is 撂荒 (ZZSXDM WG, warning), with Σ area (m², 亩) and the parcels."""
-    out = []
-    rows = list(found)
-    for kind, attr, severity, what in (
-        (CARE_NOT_CULTIVATED, "not_cultivated_m2", SERIOUS, "不再是耕地"),
-        (CARE_ABANDONED, "abandoned_m2", WARNING, "撂荒（种植属性 WG）"),
-    ):
-        by_unit: dict[str, list[CareFinding]] = {}
-        for f in rows:
-            if getattr(f, attr) > 0:
-                by_unit.setdefault(f.unit, []).append(f)
-        for unit, items in sorted(by_unit.items()):
-            area = round(sum(getattr(f, attr) for f in items), 2)
-            keys = [f.key for f in items]
-            out.append(
-                Candidate(
-                    kind,
-                    f"{kind}:{unit}",
-                    severity,
-                    f"{project} 变更调查（数据版本 {vintage}）：已验收新增耕地 {len(keys)} 块{what}，"
-                    f"{area:,.2f} 平方米（{area / M2_PER_MU:,.2f} 亩）：{'、'.join(keys)}",
-                    unit,
-                    None,
-                    {
-                        "vintage": vintage,
-                        "area_m2": area,
-                        "area_mu": round(area / M2_PER_MU, 2),
-                        "parcels": {f.key: round(getattr(f, attr), 2) for f in items},
-                    },
-                )
-            )
-    return out
-
-
-def care_agreements(agreements: Iterable[CareAgreementState], on: dt.date, interval_days: int) -> list[Candidate]:
-    """``care_expired``: the period ended (end < on) and not every parcel is in an agreement current on
-    ``on``; ``care_overdue``: a current agreement without an inspection for more than
-    ``interval_days`` (counted from the latest inspection, else from the start)."""
-    items = list(agreements)
-    current = {k for a in items if a.start <= on <= a.end for k in a.parcels}
-    out = []
-    for a in items:
-        if a.end < on:
-            uncovered = [k for k in a.parcels if k not in current]
-            if uncovered:
-                days = (on - a.end).days
-                out.append(
-                    Candidate(
-                        CARE_EXPIRED,
-                        f"care_expired:{a.code}",
-                        WARNING,
-                        f"管护协议 {a.code} 已于 {a.end.isoformat()} 到期（{days} 天），"
-                        f"{len(uncovered)} 块新增耕地没有有效的管护协议：{'、'.join(uncovered)}",
-                        a.unit,
-                        None,
-                        {"end": a.end.isoformat(), "days": days, "parcels": uncovered},
-                    )
-                )
-            continue
-        if on < a.start:
-            continue
-        since = a.last_inspection or a.start
-        days = (on - since).days
-        if days <= interval_days:
-            continue
-        last = (
-            f"上次巡查 {a.last_inspection.isoformat()}" if a.last_inspection else f"协议 {a.start.isoformat()} 起未巡查"
-        )
-        out.append(
-            Candidate(
-                CARE_OVERDUE,
-                f"care_overdue:{a.code}",
-                WARNING,
-                f"管护协议 {a.code} 已 {days} 天未巡查（{last}），超过 {interval_days} 天",
-                a.unit,
-                None,
-                {
-                    "last_inspection": a.last_inspection.isoformat() if a.last_inspection else None,
-                    "days": days,
-                    "interval_days": interval_days,
-                },
-            )
-        )
-    return out

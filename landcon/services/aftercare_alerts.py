@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from landcon import config
 from landcon.engine import aftercare as C
 from landcon.engine import alerts as A
+from landcon.engine import care_alerts as CA
 from landcon.errors import LandconError
 from landcon.services import records
 from landcon.services.aftercare import accepted, farmland
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 VINTAGE_COLUMNS = ("BSM", "DLBM", "ZZSXDM", "TBMJ")
 
 
-def agreements(session: Session, project: Project) -> list[A.CareAgreementState]:
+def agreements(session: Session, project: Project) -> list[CA.CareAgreementState]:
     rows = list(session.scalars(select(CareAgreement).where(CareAgreement.project_id == project.id)))
     last = dict(
         session.execute(
@@ -47,7 +48,7 @@ def agreements(session: Session, project: Project) -> list[A.CareAgreementState]
         ).all()
     )
     return [
-        A.CareAgreementState(
+        CA.CareAgreementState(
             a.code,
             (a.unit or project.county).code,
             a.start_date,
@@ -144,7 +145,7 @@ def candidates(session: Session, project: Project, on: dt.date) -> list[A.Candid
     if not accepted(project):
         return []
     states = agreements(session, project)
-    out = A.care_agreements(states, on, get_profile().supervision.aftercare_inspection_days)
+    out = CA.care_agreements(states, on, get_profile().supervision.aftercare_inspection_days)
     version = _plan_version(session, project)
     if version is None or not project.dataset:
         return out
@@ -158,9 +159,10 @@ def candidates(session: Session, project: Project, on: dt.date) -> list[A.Candid
     groups = [(s.unit, s.parcels) for s in sorted(states, key=lambda s: not (s.start <= on <= s.end))]
     owner = C.responsible([i["key"] for i in items], groups, project.county.code)
     found = [
-        A.CareFinding(i["key"], owner[i["key"]], float(i["not_cultivated_m2"]), float(i["abandoned_m2"])) for i in items
+        CA.CareFinding(i["key"], owner[i["key"]], float(i["not_cultivated_m2"]), float(i["abandoned_m2"]))
+        for i in items
     ]
-    return [*A.care_farmland(project.code, int(data["dataset_version"]), found), *out]
+    return [*CA.care_farmland(project.code, int(data["dataset_version"]), found), *out]
 
 
 __all__ = ["agreements", "candidates", "prepare", "vintage_check"]
