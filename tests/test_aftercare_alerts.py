@@ -190,3 +190,12 @@ def test_no_care_alerts_before_acceptance(records_world: RecordsDB, tmp_path: Pa
     import_dataset(path, "grid", replace=True)
     alerts.scan(records.actor("fm_sup"), CODE)
     assert _care_alerts() == {}
+
+
+def test_a_long_parcel_list_is_cut_in_the_message_and_kept_in_the_figures() -> None:
+    found = [CA.CareFinding(f"CZGHTB:{n}", "V", 100.0, 0.0) for n in range(1, 13)]
+    [alert] = CA.care_farmland("P", 2, found)
+    assert alert.message.endswith(
+        "：CZGHTB:1、CZGHTB:2、CZGHTB:3、CZGHTB:4、CZGHTB:5、CZGHTB:6、CZGHTB:7、CZGHTB:8、CZGHTB:9、CZGHTB:10 等 12 块"
+    )
+    assert len(alert.figures["parcels"]) == 12 and alert.figures["area_m2"] == 1200.0

@@ -19,6 +19,13 @@ from landcon.engine.alerts import (
 )
 from landcon.engine.ledger_amounts import M2_PER_MU
 
+SHOWN = 10
+"""Parcels named in an alert's message; ``figures["parcels"]`` holds them all."""
+
+
+def _listed(keys: list[str]) -> str:
+    return "、".join(keys[:SHOWN]) + (f" 等 {len(keys)} 块" if len(keys) > SHOWN else "")
+
 
 @dataclass(frozen=True)
 class CareFinding:
@@ -64,7 +71,7 @@ def care_farmland(project: str, vintage: int, found: Iterable[CareFinding]) -> l
                     f"{kind}:{unit}",
                     severity,
                     f"{project} 变更调查（数据版本 {vintage}）：已验收新增耕地 {len(keys)} 块{what}，"
-                    f"{area:,.2f} 平方米（{area / M2_PER_MU:,.2f} 亩）：{'、'.join(keys)}",
+                    f"{area:,.2f} 平方米（{area / M2_PER_MU:,.2f} 亩）：{_listed(keys)}",
                     unit,
                     None,
                     {
