@@ -28,9 +28,9 @@ from landcon.services.aftercare import _agreement, _refresh_alerts
 from landcon.services.profile import get_profile
 from landcon.services.project_access import get_project
 from landcon.services.records import Actor
-from landcon.services.supervision_photos import _prepare, _Prepared
+from landcon.services.supervision_photos import Prepared, prepare, stored_fields
 from landcon.services.tasks import new_task, parse_date
-from landcon.store.models import Blob, CareAgreement, CareInspection, CarePhoto
+from landcon.store.models import CareAgreement, CareInspection, CarePhoto
 
 
 def photo_dict(photo: CarePhoto) -> dict[str, Any]:
@@ -66,27 +66,10 @@ def inspection_dict(row: CareInspection, agreement: str, photos: Sequence[CarePh
 
 
 def _save_photo(
-    session: Session, who: Actor, agreement: CareAgreement, inspection: int, photo: _Prepared, name: str
+    session: Session, who: Actor, agreement: CareAgreement, inspection: int, photo: Prepared, name: str
 ) -> CarePhoto:
-    buffer_m = get_profile().supervision.photo_buffer_m
-    check = P.position_check(photo.meta.lon, photo.meta.lat, agreement.geometry, agreement.epsg, buffer_m)
-    blob = attachments.store_file(session, photo.path)
-    thumb_sha, thumb_size = attachments.blob_store().put_bytes(photo.thumbnail)
-    if session.get(Blob, thumb_sha) is None:
-        session.add(Blob(sha256=thumb_sha, size=thumb_size, media_type="image/jpeg"))
-    row = CarePhoto(
-        inspection_id=inspection,
-        blob_sha=blob.sha256,
-        thumb_sha=thumb_sha,
-        filename=(name or photo.path.name)[:255],
-        taken_at=photo.meta.taken_at,
-        lon=photo.meta.lon,
-        lat=photo.meta.lat,
-        status=check.status,
-        distance_m=check.distance_m,
-        buffer_m=buffer_m,
-        uploaded_by=who.username,
-    )
+    fields = stored_fields(session, who, photo, agreement.geometry, agreement.epsg, name)
+    row = CarePhoto(inspection_id=inspection, **fields)
     session.add(row)
     session.flush()
     return row
@@ -121,7 +104,7 @@ def add_inspection(
         else day + dt.timedelta(days=get_profile().supervision.escalation_days)
     )
     pairs = [(Path(p), Path(p).name) if not isinstance(p, tuple) else p for p in photos]
-    prepared = [(_prepare(path), name) for path, name in pairs]
+    prepared = [(prepare(path), name) for path, name in pairs]
     with records.write(who, "care.inspect") as session:
         project = get_project(session, who, project_code)
         agreement = _agreement(session, project, agreement_code)

@@ -10,7 +10,7 @@ unit, ``services.supervision.reportable_sub``); the size and type limits are the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,14 +50,16 @@ def photo_dict(photo: SitePhoto, sub_code: str) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Prepared:
+    """A photo read and checked before any transaction: its file, EXIF facts and thumbnail."""
+
     path: Path
     meta: P.PhotoMeta
     thumbnail: bytes
 
 
-def _prepare(path: str | Path) -> _Prepared:
-    """Type, size and EXIF of one photo, checked before any transaction."""
+def prepare(path: str | Path) -> Prepared:
+    """Type, size and EXIF of one photo, checked before any transaction (site and aftercare photos)."""
     path = Path(path)
     if not path.is_file():
         raise attachments.AttachmentRefused("文件不存在", path=str(path))
@@ -66,32 +68,45 @@ def _prepare(path: str | Path) -> _Prepared:
     if path.stat().st_size > config.attachment_max_bytes():
         raise attachments.AttachmentRefused("照片超过附件大小上限（LANDCON_ATTACHMENT_MAX_MB）", path=str(path))
     data = path.read_bytes()
-    return _Prepared(path, P.read_photo(data, str(path)), P.thumbnail(data))
+    return Prepared(path, P.read_photo(data, str(path)), P.thumbnail(data))
 
 
-def _save(
-    session: Session, who: Actor, sub: SubProject, photo: _Prepared, report_id: int | None, filename: str | None
-) -> SitePhoto:
+def stored_fields(
+    session: Session,
+    who: Actor,
+    photo: Prepared,
+    outline: Mapping[str, Any] | None,
+    epsg: int | None,
+    filename: str | None,
+) -> dict[str, Any]:
+    """Store the photo and its thumbnail (content-addressed blobs) and check its position against
+    ``outline`` (GeoJSON in ``epsg``) with the profile's buffer: the columns a site photo and an
+    aftercare photo share."""
     buffer_m = get_profile().supervision.photo_buffer_m
-    check = P.position_check(photo.meta.lon, photo.meta.lat, sub.geometry, sub.epsg, buffer_m)
+    check = P.position_check(photo.meta.lon, photo.meta.lat, outline, epsg, buffer_m)
     blob = attachments.store_file(session, photo.path)
     thumb_sha, thumb_size = attachments.blob_store().put_bytes(photo.thumbnail)
     if session.get(Blob, thumb_sha) is None:
         session.add(Blob(sha256=thumb_sha, size=thumb_size, media_type="image/jpeg"))
-    row = SitePhoto(
-        sub_project_id=sub.id,
-        report_id=report_id,
-        blob_sha=blob.sha256,
-        thumb_sha=thumb_sha,
-        filename=(filename or photo.path.name)[:255],
-        taken_at=photo.meta.taken_at,
-        lon=photo.meta.lon,
-        lat=photo.meta.lat,
-        status=check.status,
-        distance_m=check.distance_m,
-        buffer_m=buffer_m,
-        uploaded_by=who.username,
-    )
+    return {
+        "blob_sha": blob.sha256,
+        "thumb_sha": thumb_sha,
+        "filename": (filename or photo.path.name)[:255],
+        "taken_at": photo.meta.taken_at,
+        "lon": photo.meta.lon,
+        "lat": photo.meta.lat,
+        "status": check.status,
+        "distance_m": check.distance_m,
+        "buffer_m": buffer_m,
+        "uploaded_by": who.username,
+    }
+
+
+def _save(
+    session: Session, who: Actor, sub: SubProject, photo: Prepared, report_id: int | None, filename: str | None
+) -> SitePhoto:
+    fields = stored_fields(session, who, photo, sub.geometry, sub.epsg, filename)
+    row = SitePhoto(sub_project_id=sub.id, report_id=report_id, **fields)
     session.add(row)
     session.flush()
     return row
@@ -103,7 +118,7 @@ def add_photo(
     """Store one JPEG of a sub-project (and optionally of one of its progress reports) and check
     where it was taken."""
     records.require(who, "supervision.report")
-    prepared = _prepare(path)
+    prepared = prepare(path)
     with records.write(who, "supervision.report") as session:
         _, sub = reportable_sub(session, who, project_code, sub_code)
         if report_id is not None:
@@ -133,7 +148,7 @@ def add_report_with_photos(
         report.get("disbursed"),
         report.get("issues", ""),
     )
-    prepared = [(_prepare(path), name) for path, name in photos]
+    prepared = [(prepare(path), name) for path, name in photos]
     with records.write(who, "supervision.report") as session:
         _, sub = reportable_sub(session, who, project_code, sub_code)
         row = ProgressReport(sub_project_id=sub.id, reporter=who.username, **values)
