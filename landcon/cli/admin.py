@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, run_service
-from landcon.services import demo, org
+from landcon.services import demo, demo_participation, org
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -84,3 +84,18 @@ def seed_demo(
         table.add_row(a["username"], a["unit"], a["department"] or "", "、".join(a["roles"]))
     console.print(table)
     console.print(f"演示账号的密码均为 {result['password']}（仅供演示，正式使用前请删除或修改）")
+
+
+@app.command("seed-participation")
+def seed_participation(
+    project: Annotated[str, typer.Argument(help="示例项目编号（已保存权属调整版本） / demo project code")],
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """示例公众参与记录：意愿调查、村民会议表决、公示与异议、权属调整确认 / demo participation records."""
+    result = run_service(lambda: demo_participation.seed_participation(acting(as_user), project), as_json=as_json)
+    if as_json:
+        print_json(result)
+        return
+    for part, value in result.items():
+        console.print(f"{part}: {value}")
