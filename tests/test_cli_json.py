@@ -238,6 +238,7 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
             (ACCEPTED, "--level", "sub_project", *acceptance, "好", "--as", sup),
         ),
         "accept list": c((ACCEPTED, "--as", sup), (NOPE, "--as", sup)),
+        "accept export": c((ACCEPTED, "--out", f"{tmp}/zzys", "--as", sup), (NOPE, "--out", f"{tmp}/zz", "--as", sup)),
         "care agreement add": c(
             (ACCEPTED, "GHJ1", "--kind", "村集体", "--caretaker", "测试村", *period, "--all", "--as", author),
             (ACCEPTED, "GHJ2", "--kind", "公司", "--caretaker", "测试村", *period, "--all", "--as", author),

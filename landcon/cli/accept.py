@@ -123,3 +123,27 @@ def list_(
             str(r["id"]), r["level_name"], r["sub_project"] or "—", r["opinion"], r["accepted_on"], r["unit"], tasks
         )
     console.print(table)
+
+
+@app.command()
+def export(
+    project: Annotated[str, typer.Argument(help="项目编号 / project code")],
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹 / output folder")],
+    unaccepted: Annotated[
+        bool, typer.Option("--unaccepted", help="没有通过的整体验收记录时导出最近一次验收核算（标注未通过验收）")
+    ] = False,
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """导出验收成果：ZZ_YS 验收数据集 zzys.json、zzys.xlsx / export the acceptance data set."""
+    from landcon.services import acceptance_outputs
+
+    result = run_service(
+        lambda: acceptance_outputs.export_zzys(acting(as_user), project, out, unaccepted=unaccepted),
+        as_json=as_json,
+    )
+    if as_json:
+        print_json(result)
+        return
+    status = result["zzys"]["status"]
+    console.print(f"{project}（{status}）验收成果已写入 {result['out_dir']}：{'、'.join(result['files'])}")
