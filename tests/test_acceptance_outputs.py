@@ -135,3 +135,74 @@ def test_cli_export_and_scope(world, tmp_path) -> None:
     assert (tmp_path / "cli" / "zzys.xlsx").is_file()
     other = CliRunner().invoke(app, ["accept", "export", CODE, "--out", str(tmp_path / "wh"), "--as", "wh_sup"])
     assert other.exit_code != 0 and not (tmp_path / "wh").exists()
+
+
+def _number(text: str) -> float:
+    return float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+
+
+def _tables(doc) -> dict[str, list[list[str]]]:
+    """Tables by their caption ("表N 标题" → 标题), each as rows of cell texts (header first)."""
+    captions = [
+        p.text.split(" ", 1)[1] for p in doc.paragraphs if p.style.name == "Caption" and p.text.startswith("表")
+    ]
+    return {c: [[cell.text for cell in row.cells] for row in t.rows] for c, t in zip(captions, doc.tables, strict=True)}
+
+
+def test_the_report_numbers_are_the_json_and_computation_numbers(world, tmp_path) -> None:
+    import re
+
+    import docx
+
+    _, run = world
+    _accept(run)
+    data = run.data
+    out = acceptance_outputs.export_zzys(records.actor("fm_sup"), CODE, tmp_path / "out")
+    assert out["files"] == ["zzys.json", "zzys.xlsx", "竣工验收报告.docx", "map_before.png", "map_after.png"]
+    record = json.loads((tmp_path / "out" / "zzys.json").read_text(encoding="utf-8"))
+    doc = docx.Document(str(tmp_path / "out" / "竣工验收报告.docx"))
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [
+        "一、项目概况",
+        "二、建设目标完成情况",
+        "三、建设内容",
+        "四、实施管理",
+        "五、权属管理",
+        "六、后期管护",
+        "七、验收结论",
+    ]
+    assert len(doc.inline_shapes) == 2  # the before and after maps
+    text = "\n".join(p.text for p in doc.paragraphs)
+    found = re.search(r"核定新增耕地 ([\d.]+) 平方米（([\d.]+) 公顷），核减合计 ([\d.]+) 平方米", text)
+    assert found is not None
+    assert _number(found[1]) == data["totals"]["verified_new_m2"] == 5250.0
+    assert _number(found[2]) == _fields(record)["new.total"]["value"] == 0.525
+    assert _number(found[3]) == data["totals"]["cut_m2"] == 14750.0
+    assert "本项目未保存权属调整方案" in text and "本项目尚未签订管护协议" in text
+    tables = _tables(doc)
+    compared = {r[0]: r[2:] for r in tables["方案与竣工对比"][1:]}
+    for row in data["comparison"]:
+        if row["label"] in compared and row["unit"] != "比例":
+            cells = compared[row["label"]]
+            for cell, value in zip(cells, (row["plan"], row["built"], row["difference"]), strict=True):
+                assert (cell == "—") if value is None else _number(cell) == pytest.approx(value, abs=5e-5), row
+    assert compared["新增耕地率"][:2] == [f"{v * 100:.2f}%" for v in (20000 / 18000, 15250 / 18000)]
+    assert compared["投资完成率"] == ["—", "80.00%", "—"]
+    zz = {r[1]: r[4] for r in tables["ZZ_YS 验收数据集（规模、新增耕地、提质改造、成效）"][1:]}
+    for group in ("规模", "新增耕地", "提质改造", "成效"):
+        for f in record["groups"][group]:
+            assert zz[f["name"]] == "—" if f["value"] is None else _number(zz[f["name"]]) == pytest.approx(f["value"])
+    works = {r[0]: (r[2], r[3]) for r in tables["工程量（计划与竣工）"][1:]}
+    assert works["土地平整"] == ("3.000000", "2.500000") and works["农用井"] == ("3", "2")
+    cuts = tables["核减清单"]
+    assert [(r[0], r[3], _number(r[6])) for r in cuts[1:-1]] == [
+        (c["parcel"], c["reason"], c["cut_m2"]) for c in data["cuts"]
+    ]
+    assert cuts[-1][0] == "合计" and _number(cuts[-1][6]) == 14750.0
+    rules = {r[0]: r[1] for r in tables["验收规则检查"][1:]}
+    assert rules == {
+        r["title"]: {"pass": "通过", "fail": "不通过", "unknown": "无法检查"}[r["status"]] for r in data["rules"]
+    }
+    assert [r[3] for r in tables["验收记录"][1:]] == ["同意"]
+    subs = {r[0]: r[3:] for r in tables["子项目建设情况"][1:]}
+    assert subs["Z1"] == ["10000.00", "5250.00", "600.00", "800.00"]

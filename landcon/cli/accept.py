@@ -135,7 +135,7 @@ def export(
     as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """导出验收成果：ZZ_YS 验收数据集 zzys.json、zzys.xlsx / export the acceptance data set."""
+    """导出验收成果：ZZ_YS 验收数据集 zzys.json、zzys.xlsx 与竣工验收报告.docx / export the acceptance outputs."""
     from landcon.services import acceptance_outputs
 
     result = run_service(

@@ -72,6 +72,12 @@ def cut_parcels(data: dict[str, Any]) -> set[str]:
     return {p for c in data.get("cuts") or [] if c.get("layer") == "JGTB" for p in str(c["parcel"]).split("、")}
 
 
+def parcel_status(row: dict[str, Any], cut: set[str]) -> str:
+    """An as-built parcel's result: 核减 (named in a 核减 row or failing verification), 核实通过 (new 耕地
+    verified), 无新增耕地; ``cut`` is ``cut_parcels`` of the computation."""
+    return CUT if row["parcel"] in cut or row["not_verified_m2"] > 0 else VERIFIED if row["new_m2"] > 0 else NO_NEW
+
+
 def page_data(who: Actor, code: str) -> dict[str, Any]:
     """Everything the page shows (module docstring)."""
     with records.read() as session:
@@ -107,7 +113,7 @@ def asbuilt_geojson(who: Actor, code: str) -> dict[str, Any]:
     ).to_crs(4326)
     features = []
     for r, geom in zip(rows, frame.geometry, strict=True):
-        status = CUT if r["parcel"] in cut or r["not_verified_m2"] > 0 else VERIFIED if r["new_m2"] > 0 else NO_NEW
+        status = parcel_status(r, cut)
         props = {k: r[k] for k in ("parcel", "subproject", "dlbm", "new_m2", "verified_m2", "not_verified_m2")}
         features.append(
             {"type": "Feature", "properties": {**props, "status": status}, "geometry": shapely.geometry.mapping(geom)}
