@@ -83,6 +83,7 @@ run: setup
 	$(BIN)/landcon alert list --state open --as demo_province
 	$(BIN)/landcon supervise dashboard --xlsx $(LANDCON_DATA_DIR)/dashboard.xlsx --as demo_province
 	$(BIN)/landcon accept list DEMO-530124-002 --as demo_supervisor
+	$(BIN)/landcon accept export DEMO-530124-002 --out $(LANDCON_DATA_DIR)/acceptance-002 --as demo_supervisor
 	$(BIN)/landcon project export-baobei DEMO-530124-002 --stage 验收 --as demo_author
 	$(BIN)/landcon care agreement list DEMO-530124-002 --as demo_supervisor
 	$(BIN)/landcon alert list --project DEMO-530124-002 --as demo_supervisor

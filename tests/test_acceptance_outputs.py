@@ -206,3 +206,36 @@ def test_the_report_numbers_are_the_json_and_computation_numbers(world, tmp_path
     assert [r[3] for r in tables["验收记录"][1:]] == ["同意"]
     subs = {r[0]: r[3:] for r in tables["子项目建设情况"][1:]}
     assert subs["Z1"] == ["10000.00", "5250.00", "600.00", "800.00"]
+
+
+def test_the_acceptance_page_offers_the_outputs_within_scope(world) -> None:
+    import io
+
+    import docx
+    from fastapi.testclient import TestClient
+    from web_fixtures import sign_in
+
+    from landcon.web.app import create_app
+
+    _, run = world
+    _accept(run)
+    base = f"/projects/{CODE}/acceptance/outputs"
+    with TestClient(create_app(worker=False), base_url="http://testserver") as client:
+        sign_in(client, "fm_author")  # reads the project, manages nothing
+        page = client.get(f"/projects/{CODE}/acceptance").text
+        for name in ("zzys.xlsx", "zzys.json", "report.docx"):
+            assert f'href="{base}/{name}"' in page
+        record = client.get(f"{base}/zzys.json").json()
+        assert record["status"] == "已通过验收"
+        assert _fields(record)["new.total"]["value"] == ha(run.data["totals"]["verified_new_m2"])
+        book = openpyxl.load_workbook(io.BytesIO(client.get(f"{base}/zzys.xlsx").content), read_only=True)
+        assert book.sheetnames == [*GROUPS, "说明"]
+        report = client.get(f"{base}/report.docx")
+        assert report.status_code == 200 and "filename*=utf-8''" in report.headers["content-disposition"]
+        assert (
+            docx.Document(io.BytesIO(report.content)).paragraphs[0].text == "富民县款庄镇全域土地综合整治竣工验收报告"
+        )
+        assert (acceptance_outputs.outputs_dir(CODE) / "竣工验收报告.docx").is_file()
+        assert client.get(f"{base}/other.txt").status_code == 404
+        sign_in(client, "wh_sup")  # another county
+        assert client.get(f"{base}/zzys.json").status_code == 404

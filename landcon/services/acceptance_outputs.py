@@ -42,6 +42,7 @@ from landcon.services import (
     supervision,
     supervision_photos,
 )
+from landcon.services.jobs import results_dir
 from landcon.services.plan import read_plan
 from landcon.services.profile import get_profile
 from landcon.services.records import Actor
@@ -205,3 +206,22 @@ def export_zzys(who: Actor, code: str, out_dir: str | Path, *, unaccepted: bool 
         write_acceptance_docx({**context, "maps": maps}, tmp / REPORT)
     files = [*ZZYS_FILES, REPORT, *MAPS.values()]
     return {"out_dir": str(target.resolve()), "files": files, "zzys": record}
+
+
+#: Files the acceptance page offers for download, by the name in its URL.
+WEB_FILES = {"zzys.xlsx": "zzys.xlsx", "zzys.json": "zzys.json", "report.docx": REPORT}
+
+
+def outputs_dir(code: str) -> Path:
+    """A project's standard outputs folder, DATA_DIR/results/acceptance-outputs/PROJECT."""
+    return results_dir("acceptance-outputs", acceptance.result_dir(code).name).resolve()
+
+
+def output_file(who: Actor, code: str, name: str) -> tuple[Path, str]:
+    """One output (``WEB_FILES``) of the project, generated now into ``outputs_dir`` from the newest
+    passing computation, else the latest one marked 未通过验收 (``project.read``; none: ``NotFound``)."""
+    if name not in WEB_FILES:
+        raise NotFound(f"没有验收成果文件 {name}", feature=name)
+    folder = outputs_dir(code)
+    export_zzys(who, code, folder, unaccepted=True)
+    return folder / WEB_FILES[name], WEB_FILES[name]

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from landcon.services import acceptance_views, uploads, webauth
+from landcon.services import acceptance_outputs, acceptance_views, uploads, webauth
 from landcon.web.bodylimit import stream_form
 from landcon.web.common import Discard, User, page
 from landcon.web.errors import RecordId
@@ -45,6 +45,13 @@ def acceptance_page(request: Request, code: str, cur: webauth.Current = User) ->
 @router.get("/projects/{code}/acceptance/asbuilt.geojson", include_in_schema=False)
 def asbuilt_geojson(code: str, cur: webauth.Current = User) -> Response:
     return JSONResponse(acceptance_views.asbuilt_geojson(cur.actor, code))
+
+
+@router.get("/projects/{code}/acceptance/outputs/{name}", include_in_schema=False)
+async def acceptance_output(code: str, name: str, cur: webauth.Current = User) -> Response:
+    """zzys.xlsx, zzys.json or the 竣工验收报告 (report.docx), generated on request (docs/acceptance.md, "Outputs")."""
+    path, filename = await run_in_threadpool(acceptance_outputs.output_file, cur.actor, code, name)
+    return FileResponse(path, filename=filename)
 
 
 @router.post("/projects/{code}/acceptance/check", include_in_schema=False)
