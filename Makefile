@@ -61,6 +61,7 @@ run: setup
 	$(BIN)/landcon data info demo
 	$(BIN)/landcon survey run demo --out $(LANDCON_DATA_DIR)/survey-demo
 	$(BIN)/landcon plan synth demo --out $(LANDCON_DATA_DIR)/plan-demo --variant compliant
+	$(BIN)/landcon plan synth demo --out $(LANDCON_DATA_DIR)/plan-demo-accepted --township-rank 2
 	$(BIN)/landcon plan check $(LANDCON_DATA_DIR)/plan-demo --dataset demo
 	$(BIN)/landcon plan report $(LANDCON_DATA_DIR)/plan-demo --dataset demo --out $(LANDCON_DATA_DIR)/plan-demo-report
 	$(BIN)/landcon realloc synth demo --out $(LANDCON_DATA_DIR)/realloc-demo
@@ -69,13 +70,16 @@ run: setup
 		--out $(LANDCON_DATA_DIR)/realloc-demo-result --time-limit $(REALLOC_SECONDS) --name 示例村权属调整 \
 		|| echo "权属调整结果有核查问题（见上表）；结果已写出"
 	$(BIN)/landcon db upgrade
-	$(BIN)/landcon admin seed-demo demo --plan $(LANDCON_DATA_DIR)/plan-demo
+	$(BIN)/landcon admin seed-demo demo --plan $(LANDCON_DATA_DIR)/plan-demo --accepted-plan $(LANDCON_DATA_DIR)/plan-demo-accepted
 	$(BIN)/landcon realloc save DEMO-530124-001 $(LANDCON_DATA_DIR)/realloc-demo-result --as demo_author
 	$(BIN)/landcon admin seed-participation DEMO-530124-001
 	$(BIN)/landcon project show DEMO-530124-001 --as demo_county_zrzy
 	$(BIN)/landcon data synth-vintage demo --plan $(LANDCON_DATA_DIR)/plan-demo --seed 2 --format gpkg \
-		--out $(LANDCON_DATA_DIR)/sources/demo-530124-vintage.gpkg --overwrite
+		--built $(LANDCON_DATA_DIR)/plan-demo-accepted --out $(LANDCON_DATA_DIR)/sources/demo-530124-vintage.gpkg --overwrite
 	$(BIN)/landcon data import $(LANDCON_DATA_DIR)/sources/demo-530124-vintage.gpkg --name demo --replace
+	$(BIN)/landcon plan synth-asbuilt $(LANDCON_DATA_DIR)/plan-demo-accepted --out $(LANDCON_DATA_DIR)/asbuilt-demo \
+		--vintage $(LANDCON_DATA_DIR)/sources/demo-530124-vintage.gpkg --project DEMO-530124-002
+	$(BIN)/landcon admin seed-acceptance DEMO-530124-002 --asbuilt $(LANDCON_DATA_DIR)/asbuilt-demo
 	$(BIN)/landcon monitor run DEMO-530124-003 --as demo_supervisor
 	$(BIN)/landcon supervise subproject list DEMO-530124-003 --as demo_supervisor
 	$(BIN)/landcon supervise funds DEMO-530124-003 --as demo_supervisor

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from realloc_fixtures import write_instance
+from review_fixtures import add_review, without_smallest_new_farmland
 from typer.testing import CliRunner
 
 from landcon.cli.main import app, command_tree
@@ -117,6 +118,7 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "admin import-units": c(("demo",), (NOPE,)),
         "admin units": c(("--parent", COUNTY), ("--parent", NOPE)),
         "admin seed-demo": c(("demo", "--plan", w["plan"]), (NOPE, "--plan", w["plan"])),
+        "admin seed-acceptance": c((ACCEPTED, "--asbuilt", f"{tmp}/asb"), (NOPE, "--asbuilt", f"{tmp}/asb")),
         "user add": c(
             ("json_user", "--unit", COUNTY, "--role", "author", "--password", "secret123", "--department", "zrzy"),
             ("json_user2", "--unit", NOPE, "--role", "author", "--password", "secret123"),
@@ -178,6 +180,11 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "ledger import": c((w["batch"], "--as", sup), (f"{tmp}/missing.csv", "--as", sup)),
         "ledger history": c(("--unit", COUNTY, "--as", sup), ("--unit", NOPE, "--as", sup)),
         "ledger revolving": c(("--as", prov), ("--unit", NOPE, "--as", prov)),
+        "ledger correct": c(
+            (ACCEPTED, "--doc", "云自然资减〔JSON〕1号", "--as", prov),
+            (ACCEPTED, "--doc", "云自然资减〔JSON〕2号", "--as", prov),
+            (ACCEPTED, "--doc", "云自然资减〔JSON〕3号", "--as", sup),
+        ),
         "ledger check": c(("--as", prov), ("--as", sup)),
         "ledger report": c(
             ("--unit", COUNTY, "--out", f"{tmp}/ledger.xlsx", "--as", sup), ("--out", "x", "--as", NOPE)
@@ -281,6 +288,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         _ok("plan", "synth", "demo", "--out", str(plan), "--variant", "compliant")
         head = _ok("db", "upgrade")
         _ok("admin", "seed-demo", "demo", "--plan", str(plan))
+        asbuilt = root / "data" / "results" / "asbuilt" / ACCEPTED  # a 复核 for ``ledger correct``
+        add_review(ACCEPTED, without_smallest_new_farmland(ACCEPTED, asbuilt, root / "asbuilt-review"))
         seeded = _ok("alert", "list", "--project", IMPLEMENTING, "--state", "open", "--as", "demo_supervisor")
         [off_site] = [a for a in seeded if a["kind"] == "photo_off_site"]
         new = ("--name", "命令行项目", "--county", COUNTY, "--dataset", "demo", "--as", "demo_author")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -36,26 +36,40 @@ def check(
     result = run_service(
         lambda: acceptance.compute(acting(as_user), project, asbuilt, vintage=vintage, out=out), as_json=as_json
     )
-    data = result.data
     if as_json:
         print_json(result.as_dict())
     else:
-        table = Table(title=f"{project} 方案与竣工对比（方案版本 {data['plan_version']}）")
-        for header in ("指标", "单位", "方案", "竣工", "差值"):
-            table.add_column(header, justify="left" if header in ("指标", "单位") else "right", overflow="fold")
-        for row in data["comparison"]:
-            table.add_row(row["label"], row["unit"], *(_number(row[k]) for k in ("plan", "built", "difference")))
-        console.print(table)
-        rules = Table(title="验收规则")
-        for header in ("规则", "结果", "说明"):
-            rules.add_column(header, overflow="fold")
-        for r in data["rules"]:
-            rules.add_row(r["title"], r["status_name"], r["message"])
-        console.print(rules)
-        totals = data["totals"]
-        cut, verified = totals["cut_m2"], totals["verified_new_m2"]
-        console.print(f"核减 {len(data['cuts'])} 处共 {cut:,.2f} 平方米；核定新增耕地 {verified:,.2f} 平方米")
+        show_computation(project, result.data)
         console.print(f"结果已写入 {result.out_dir}：{'、'.join(result.files)}")
+
+
+def show_computation(project: str, data: dict[str, Any]) -> None:
+    """The plan vs as-built table, the rule results, the 核减 list and totals of an acceptance.json."""
+    table = Table(title=f"{project} 方案与竣工对比（方案版本 {data['plan_version']}）")
+    for header in ("指标", "单位", "方案", "竣工", "差值"):
+        table.add_column(header, justify="left" if header in ("指标", "单位") else "right", overflow="fold")
+    for row in data["comparison"]:
+        table.add_row(row["label"], row["unit"], *(_number(row[k]) for k in ("plan", "built", "difference")))
+    console.print(table)
+    rules = Table(title="验收规则")
+    for header in ("规则", "结果", "说明"):
+        rules.add_column(header, overflow="fold")
+    for r in data["rules"]:
+        rules.add_row(r["title"], r["status_name"], r["message"])
+    console.print(rules)
+    if data["cuts"]:
+        cuts = Table(title="核减清单")
+        for header in ("地块", "方案地块", "子项目", "原因", "方案", "竣工", "核减（平方米）"):
+            cuts.add_column(header, justify="right" if header in ("方案", "竣工", "核减（平方米）") else "left")
+        for c in data["cuts"]:
+            cuts.add_row(
+                f"{c['layer']} {c['parcel']}", c["plan_parcel"] or "—", c["subproject"] or "—", c["reason"],
+                *(_number(c[k]) for k in ("planned_m2", "built_m2", "cut_m2")),
+            )  # fmt: skip
+        console.print(cuts)
+    totals = data["totals"]
+    cut, verified = totals["cut_m2"], totals["verified_new_m2"]
+    console.print(f"核减 {len(data['cuts'])} 处共 {cut:,.2f} 平方米；核定新增耕地 {verified:,.2f} 平方米")
 
 
 @app.command()

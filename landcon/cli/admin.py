@@ -68,11 +68,20 @@ def units(
 def seed_demo(
     dataset: Annotated[str, typer.Argument(help="已导入的示例县数据集 / imported demo dataset")],
     plan: Annotated[Path, typer.Option("--plan", help="示例方案文件夹（landcon plan synth 生成） / plan folder")],
+    accepted_plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--accepted-plan",
+            help="待验收示例项目的方案文件夹（另一乡镇）；给出时该项目留在验收阶段，由 admin seed-acceptance 验收",
+        ),
+    ] = None,
     as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """示例记录：各角色演示账号、一个处于县级审查的示例项目、责任清单与会商 / demo accounts and project."""
-    result = run_service(lambda: demo.seed_demo(acting(as_user), dataset, plan), as_json=as_json)
+    result = run_service(
+        lambda: demo.seed_demo(acting(as_user), dataset, plan, accepted_plan=accepted_plan), as_json=as_json
+    )
     if as_json:
         print_json(result)
         return
@@ -99,3 +108,28 @@ def seed_participation(
         return
     for part, value in result.items():
         console.print(f"{part}: {value}")
+
+
+@app.command("seed-acceptance")
+def seed_acceptance(
+    project: Annotated[str, typer.Argument(help="处于验收阶段的示例项目编号 / demo project code")],
+    asbuilt: Annotated[Path, typer.Option("--asbuilt", help="竣工数据文件夹（plan synth-asbuilt 生成）")],
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """示例验收：按竣工数据核算并记录整体验收，核定补充耕地指标，登记管护协议 / accept the demo project."""
+    from landcon.cli.accept import show_computation
+    from landcon.services import demo_acceptance
+
+    result = run_service(lambda: demo_acceptance.seed_acceptance(acting(as_user), project, asbuilt), as_json=as_json)
+    if as_json:
+        data = result.pop("computation", None) or {}
+        print_json({**result, "totals": data.get("totals"), "cuts": data.get("cuts"), "rules": data.get("rules")})
+        return
+    if result.get("computation"):
+        show_computation(project, result["computation"])
+    if not result["accepted"]:
+        console.print(f"示例项目 {project} 已通过验收，未重复验收")
+        return
+    quota = result["quota"]
+    console.print(f"已记录整体验收 #{result['record']}；补充耕地指标 {quota['doc']}：{quota['memo']}")

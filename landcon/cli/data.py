@@ -220,6 +220,9 @@ def synth_vintage(
     ] = 0.6,
     fmt: Annotated[str, typer.Option("--format", help="gpkg | gdb | shp | parquet")] = "gpkg",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="覆盖已有输出 / replace output")] = False,
+    built: Annotated[
+        Path | None, typer.Option("--built", help="另一方案文件夹：除一个图斑外全部按方案建成 / a plan built in full")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """生成模拟的年度变更调查数据（部分方案已实施、一处规划外建设） / generate a later survey vintage."""
@@ -236,6 +239,7 @@ def synth_vintage(
                 fmt=fmt,  # type: ignore[arg-type]
                 overwrite=overwrite,
                 progress=progress,
+                built=built,
             ),
             as_json=as_json,
         )
@@ -246,4 +250,9 @@ def synth_vintage(
         f"已生成 {result['path']}：新增耕地已实施 {len(result['achieved'])} 处、改作他用 {len(result['lost'])} 处、"
         f"未实施 {len(result['not_yet'])} 处；规划外建设占用图斑 {result['intrusion']}"
     )
+    if "built" in result:
+        console.print(
+            f"第二个方案 {built} 已按方案建成 {result['built']['parcels'] - 1} 处，"
+            f"改作他用 CZGHTB {'、'.join(result['built']['lost'])}"
+        )
     console.print(f"导入：landcon data import {result['path']} --name {dataset} --replace")

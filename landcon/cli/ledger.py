@@ -252,6 +252,26 @@ def transfer(
         _print_posting(result)
 
 
+@app.command("correct")
+def correct_farmland(
+    project: Annotated[str, typer.Argument(help="项目编号 / project code")],
+    doc: DocOpt,
+    reason: Annotated[str, typer.Option("--reason", help="补充说明（核减原因自动写明所依据的验收记录）")] = "",
+    on: OnOpt = None,
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """复核核减：已核定的补充耕地指标减至最近通过验收记录的竣工成果 / cut the quota to the latest acceptance."""
+    result = run_service(
+        lambda: ledger.correct_farmland(acting(as_user), project, doc, reason=reason, on=ledger.parse_date(on, "--on")),
+        as_json=as_json,
+    )
+    if as_json:
+        print_json(result)
+    else:
+        _print_posting(result)
+
+
 @app.command("import")
 def import_file(
     file: Annotated[Path, typer.Argument(help="批量记账 CSV（UTF-8 或 GBK；列见 docs/ledger.md）")],

@@ -50,10 +50,16 @@ def synth(
     out: Annotated[Path, typer.Option("--out", help="输出文件夹 / output folder")],
     variant: Annotated[str, typer.Option("--variant", help="compliant | violating")] = "compliant",
     seed: Annotated[int, typer.Option("--seed", help="随机种子")] = 0,
+    township_rank: Annotated[
+        int, typer.Option("--township-rank", help="在耕地面积第 N 大的乡镇编制（默认 1）/ township by 耕地 rank")
+    ] = 1,
     as_json: JsonOpt = False,
 ) -> None:
     """为示例县生成一个示例方案（合规或故意违规） / generate an example plan."""
-    result = run_service(lambda: plans.synthesise_plan(dataset, out, variant=variant, seed=seed), as_json=as_json)
+    result = run_service(
+        lambda: plans.synthesise_plan(dataset, out, variant=variant, seed=seed, township_rank=township_rank),
+        as_json=as_json,
+    )
     if as_json:
         print_json(result)
     else:

@@ -269,11 +269,13 @@ def compute_acceptance(
     ledger_rules: LedgerRules,
     kcxs_table: TiankanTable = DEFAULT_TABLE,
     pack: Mapping[str, Mapping[str, Any]] | None = None,
+    approval: R.PlanApproval | None = None,
 ) -> Acceptance:
     """Plan vs as-built on ``dltb`` (the approved plan's dataset version) inside the plan's 整治区域;
     ``vintage`` is the latest DLTB to verify the new 耕地 against (None: none later than ``dltb``,
     the verification is 无法检查 — ``vintage_note`` says why or names the vintage); ``pack`` the plan's
-    resolved rule pack, re-run on the as-built state (``acceptance_findings``; None: not run)."""
+    resolved rule pack, re-run on the as-built state (``acceptance_findings``; None: not run);
+    ``approval`` the plan's approval on record (the 永农 rule; None: 无法检查 when the plan adjusts 永农)."""
     analysis = analyse_plan(dltb, zones, plan, epsg, kcxs_table=kcxs_table)
     before = analysis.before
     assert before is not None and analysis.result is not None
@@ -354,7 +356,7 @@ def compute_acceptance(
         R.quality_rule(
             figures["supplementary_grade"]["built"], reference, source, built["cultivated"]["supplementary_m2"]
         ),
-        R.permanent_farmland_rule(bool(pf.get("adjusted")), pf.get("out_m2"), pf.get("in_m2")),
+        R.permanent_farmland_rule(bool(pf.get("adjusted")), pf.get("out_m2"), pf.get("in_m2"), approval),
     )
     totals = {
         "planned_new_m2": planned["cultivated"]["new_m2"],

@@ -9,11 +9,14 @@ the amount it looked at. The thresholds are profile values (``AcceptanceRules``,
 - ``SCALE_MIN_RATIO``: 整治规模 as built (area of the changed pieces) ≥ ``min_scale_ratio`` × planned;
 - ``NEW_FARMLAND_VERIFIED``: as-built parcels claimed as new 耕地 are 耕地 in the latest vintage
   (domain §7.1: 新增耕地 核定 against the latest land-use database);
-- ``QUALITY_NOT_LOWER``: area-weighted 等别 of the 可用于占补平衡 new 耕地 as built not worse (higher
-  number) than the 占补 requirement: the profile's ``required_grade``, else the approved plan's own
-  mean grade of that land (2025《补充耕地质量验收办法（试行）》, domain §5.3);
+- ``QUALITY_NOT_LOWER``: area-weighted 等别 of the 可用于占补平衡 new 耕地 as built (every as-built
+  parcel at its surveyed GDDB, those failing verification included) not worse (higher number) than
+  the 占补 requirement: the profile's ``required_grade``, else the approved plan's own mean grade of
+  that land (2025《补充耕地质量验收办法（试行）》, domain §5.3);
 - ``PFL_ACCEPTED_BY_PROVINCE``: a 永农 adjustment must be accepted at the provincial level (domain
-  §7.1); the records hold no such acceptance, so an adjusting project is 无法检查 with its 调出 + 调入.
+  §7.1). The plan carrying the adjustment is what the chain approved: the stage whose advance reached
+  the chain's ``approved`` milestone (``PlanApproval``) at the province level passes, at a lower level
+  fails, and without an approval on record the rule is 无法检查; the amount is 调出 + 调入.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from landcon.engine.org import LEVEL_NAMES, PROVINCE
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 STATUS_NAMES: Mapping[str, str] = {PASS: "通过", FAIL: "不通过", UNKNOWN: "无法检查"}
@@ -123,11 +128,33 @@ def quality_rule(mean_grade: float | None, reference: float | None, source: str,
     return RuleResult("QUALITY_NOT_LOWER", title, status, mean_grade, reference, area_m2, "等", message)
 
 
-def permanent_farmland_rule(adjusted: bool, out_m2: float | None, in_m2: float | None) -> RuleResult:
-    """A 永农 adjustment is accepted at the provincial level; the records cannot show it."""
+@dataclass(frozen=True)
+class PlanApproval:
+    """The approval of the plan on record: the chain stage whose advance reached the ``approved``
+    milestone, its level (``engine.org`` level code; None when the chain names none), when and by whom."""
+
+    stage: str  # the stage's name, e.g. 省级审批
+    level: str | None
+    on: str  # ISO date
+    by: str
+
+
+def permanent_farmland_rule(
+    adjusted: bool, out_m2: float | None, in_m2: float | None, approval: PlanApproval | None = None
+) -> RuleResult:
+    """A 永农 adjustment is accepted at the provincial level: the plan adjusting it was approved at the
+    province (module docstring); ``approval`` None: no approval on record (无法检查)."""
     title = "永久基本农田调整经省级验收"
     if not adjusted:
         return RuleResult("PFL_ACCEPTED_BY_PROVINCE", title, PASS, 0.0, None, 0.0, "平方米", "项目未调整永久基本农田")
     amount = float(out_m2 or 0.0) + float(in_m2 or 0.0)
-    message = f"调出 {float(out_m2 or 0):,.2f}、调入 {float(in_m2 or 0):,.2f} 平方米：记录中没有省级验收意见"
-    return RuleResult("PFL_ACCEPTED_BY_PROVINCE", title, UNKNOWN, None, None, amount, "平方米", message)
+    moved = f"调出 {float(out_m2 or 0):,.2f}、调入 {float(in_m2 or 0):,.2f} 平方米"
+    if approval is None:
+        message = f"{moved}：记录中没有方案批准（审批链“批准”里程碑）的记录"
+        return RuleResult("PFL_ACCEPTED_BY_PROVINCE", title, UNKNOWN, None, None, amount, "平方米", message)
+    level = LEVEL_NAMES.get(approval.level or "", "未定层级")
+    where = f"方案经“{approval.stage}”（{level}级）于 {approval.on} 由 {approval.by} 批准"
+    if approval.level == PROVINCE:
+        return RuleResult("PFL_ACCEPTED_BY_PROVINCE", title, PASS, amount, None, amount, "平方米", f"{moved}：{where}")
+    message = f"{moved}：{where}，永久基本农田调整须经省级批准"
+    return RuleResult("PFL_ACCEPTED_BY_PROVINCE", title, FAIL, amount, None, amount, "平方米", message)

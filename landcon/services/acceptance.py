@@ -21,21 +21,26 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import yaml
+from sqlalchemy import select
 
 from landcon import config
+from landcon.engine import workflow as wf
 from landcon.engine.acceptance import compute_acceptance
+from landcon.engine.acceptance_rules import PlanApproval
 from landcon.engine.asbuilt_schema import JGTB, AsBuilt, check_asbuilt, completion_date, normalise
 from landcon.engine.crs import check_crs
 from landcon.engine.rules.packs import KCXS_TABLE_RULE
 from landcon.errors import CRSError, InputReadError
 from landcon.reports.acceptance_xlsx import write_acceptance_xlsx
-from landcon.services import monitor, projects
+from landcon.services import monitor, projects, records
 from landcon.services.jobs import results_dir
 from landcon.services.plan import ZONES, load_pack, read_plan
 from landcon.services.profile import get_profile
+from landcon.services.project_access import get_project
 from landcon.services.records import Actor
 from landcon.store.datasets import DatasetStore
 from landcon.store.layers import read_vector_layer, vector_layer_names, write_layers
+from landcon.store.models import StageEvent
 from landcon.store.staging import staged_folder
 
 FILES = ("acceptance.json", "acceptance.xlsx")
@@ -160,6 +165,32 @@ def synthesise_asbuilt(
     return {"path": str(target.resolve()), "project": code, "parcels": len(frame), "seed": seed, **drawn}
 
 
+def plan_approval(who: Actor, project_code: str) -> PlanApproval | None:
+    """The latest advance of the project into its chain's ``approved`` milestone stage: the stage it
+    left (the approving stage), that stage's level, date and actor; None without one."""
+    with records.read() as session:
+        project = get_project(session, who, project_code)
+        chain = wf.Chain.from_dict(project.chain)
+        target = chain.milestones.approved
+        event = session.scalars(
+            select(StageEvent)
+            .where(
+                StageEvent.project_id == project.id,
+                StageEvent.to_stage == target,
+                StageEvent.action == "advance",
+                StageEvent.from_stage.is_not(None),
+            )
+            .order_by(StageEvent.id.desc())
+        ).first()
+        if target is None or event is None or event.from_stage is None:
+            return None
+        try:
+            stage = chain.stage(event.from_stage)
+        except KeyError:  # a stage the stored chain no longer has
+            return None
+        return PlanApproval(stage.name, stage.level, event.at.date().isoformat(), event.actor)
+
+
 def _read(store: DatasetStore, dataset: str, layer: str, version: int) -> gpd.GeoDataFrame:
     return store.read_layer(dataset, layer, version=version)
 
@@ -214,6 +245,7 @@ def compute(
         ledger_rules=profile.ledger_rules,
         kcxs_table=pack[KCXS_TABLE_RULE]["threshold"],
         pack=pack,
+        approval=plan_approval(who, project_code),
     )
     date = completion_date(asbuilt.meta)
     data = {

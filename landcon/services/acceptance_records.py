@@ -191,29 +191,6 @@ def require_passing(session: Session, project: Project) -> None:
         )
 
 
-def accept_synthetic(
-    code: str, plan_folder: str | Path, *, computer: Actor, recorder: Actor, on: dt.date
-) -> dict[str, Any]:
-    """Demonstration: synthetic as-built data of ``plan_folder`` (``synth.asbuilt``, written to
-    DATA_DIR/results/asbuilt/CODE), its acceptance computed by ``computer`` and a passing
-    whole-project record by ``recorder`` (``admin seed-demo``)."""
-    from landcon.services import acceptance
-    from landcon.services.jobs import results_dir
-
-    folder = results_dir("asbuilt", code)
-    acceptance.synthesise_asbuilt(plan_folder, folder, project=code)
-    run = acceptance.compute(computer, code, folder)
-    return record(
-        recorder,
-        code,
-        level=AR.PROJECT,
-        opinion=AR.AGREE,
-        accepted_on=on,
-        members=["验收组长", "验收组成员"],
-        computation=run.out_dir / "acceptance.json",
-    )
-
-
 def latest_passing_computation(who: Actor, project_code: str) -> dict[str, Any] | None:
     """The newest passing whole-project record that stores its computation with the as-built parcels
     (``asbuilt_parcels``): ``{"record": …, "computation": …}``, None when there is none

@@ -23,6 +23,7 @@ import shapely.geometry
 from sqlalchemy import select
 
 from landcon.engine import acceptance_records as AR
+from landcon.engine import workflow as wf
 from landcon.errors import LandconError, NotFound
 from landcon.services import acceptance, acceptance_records, attachments, jobs, records, uploads
 from landcon.services.project_access import get_project
@@ -86,6 +87,9 @@ def page_data(who: Actor, code: str) -> dict[str, Any]:
         info = {"code": project.code, "name": project.name, "stage": project.stage, "stage_name": project.stage_name}
         may_record = _passes(lambda: records.require(who, "acceptance.record", county))
         may_check = _passes(lambda: records.require(who, CHECK_ACTION, county))
+        # 复核核减 of the issued 补充耕地指标 (provincial ``ledger.issue``), once the project is accepted.
+        accepted = wf.Chain.from_dict(project.chain).reached(project.stage, wf.ACCEPTED)
+        may_correct = accepted and _passes(lambda: records.require_province(who, "ledger.issue"))
     data, source = _stored(who, code)
     return {
         "project": info,
@@ -94,6 +98,7 @@ def page_data(who: Actor, code: str) -> dict[str, Any]:
         "records": acceptance_records.list_records(who, code),
         "can_record": may_record,
         "can_check": may_check,
+        "can_correct": may_correct,
         "levels": dict(AR.LEVELS),
         "opinions": list(AR.OPINIONS),
         "check_job": jobs.latest(who, "acceptance_check", "project", code) if may_check else None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from landcon.engine import aftercare as C
 from landcon.engine.org import may
@@ -15,7 +16,7 @@ from landcon.services.aftercare import accepted, list_agreements
 from landcon.services.aftercare_inspections import list_inspections
 from landcon.services.project_access import get_project
 from landcon.services.records import Actor
-from landcon.store.models import CareAgreement
+from landcon.store.models import CareAgreement, PlanVersion, Project
 
 
 def care_page(who: Actor, code: str) -> dict[str, Any]:
@@ -23,6 +24,9 @@ def care_page(who: Actor, code: str) -> dict[str, Any]:
         project = get_project(session, who, code)
         head = {"code": project.code, "name": project.name, "stage_name": project.stage_name}
         passed = accepted(project)
+        # The checks of ``services.aftercare.add_agreement``, without acting.
+        may_add = passed and may(who.roles, "care.manage") and records.in_scope(who, project.county.path)
+        subprojects = _new_farmland_subprojects(session, project) if may_add else []
         paths = {
             a.code: (a.unit or project.county).path
             for a in session.scalars(select(CareAgreement).where(CareAgreement.project_id == project.id))
@@ -39,4 +43,19 @@ def care_page(who: Actor, code: str) -> dict[str, Any]:
         "inspections": list_inspections(who, code),
         "results": list(C.RESULTS),
         "today": clock.today().isoformat(),
+        "may_add": may_add,
+        "kinds": list(C.CARETAKER_KINDS),
+        "subprojects": subprojects,
     }
+
+
+def _new_farmland_subprojects(session: Session, project: Project) -> list[str]:
+    """Sub-projects (ZXMBH) with new 耕地 in the approved plan version's indicators, for the agreement form."""
+    version = session.scalars(
+        select(PlanVersion)
+        .where(PlanVersion.project_id == project.id, PlanVersion.status == "submitted")
+        .order_by(PlanVersion.number.desc())
+        .limit(1)
+    ).first()
+    by_sub = ((version.indicators or {}).get("cultivated") or {}).get("new_by_subproject_m2") or {} if version else {}
+    return sorted(str(s) for s, m2 in by_sub.items() if s and float(m2 or 0) > 0)

@@ -522,9 +522,11 @@ def synthesise_vintage(
     fmt: SourceFormat = "gpkg",
     overwrite: bool = False,
     progress: Progress | ProgressCallback | None = None,
+    built: str | Path | None = None,
 ) -> dict[str, Any]:
     """Write a later survey vintage of ``dataset`` (its current version) on which the plan folder
-    ``plan`` is partly carried out, with one unplanned intrusion (``synth.vintage``), to ``out``."""
+    ``plan`` is partly carried out, with one unplanned intrusion (``synth.vintage``), to ``out``;
+    ``built`` a second plan folder carried out in full but for one parcel."""
     progress = as_progress(progress)
     from landcon.services.plan import read_plan
     from landcon.store.layers import write_layers
@@ -540,9 +542,10 @@ def synthesise_vintage(
     progress.report("读取 / reading", 0.0)
     layers = {name: target.read_layer(dataset, name) for name in m.get("layers", {})}
     the_plan = read_plan(plan, epsg)
+    other = read_plan(built, epsg) if built is not None else None
     progress.report("生成 / generating", 0.3)
     try:
-        vintage, drawn = generate_vintage(layers, the_plan, epsg, seed=seed, achieved_share=achieved_share)
+        vintage, drawn = generate_vintage(layers, the_plan, epsg, seed=seed, achieved_share=achieved_share, built=other)
     except ValueError as exc:  # the plan or the zone leaves nothing to draw, named by the generator
         raise LandconError(f"无法生成变更调查数据 / cannot generate the vintage: {exc}", path=str(plan)) from exc
     progress.report("写出 / writing", 0.8)

@@ -1,9 +1,12 @@
 """Demo records for the synthetic county: one account per role and review department, and a project
 that has gone through 摸底调查 and 方案编制 and waits in 县级审查 with some opinions given, a
-responsibility list (one task overdue) and a 会商 record; a second project of the same plan that has
-passed 验收, with its quota in the ledger (周转指标 lent and returned, 节余指标, 补充耕地指标, a use, a
-transfer and an 入市 deal); a third in 实施 with sub-projects, progress, funds and site photos
-(``services.demo_supervision``). Idempotent: existing records are kept.
+responsibility list (one task overdue) and a 会商 record; a second project, of the same plan or of
+``accepted_plan``, that has passed 验收 (``services.demo_acceptance``), with its quota in the ledger
+(周转指标 lent and returned, 节余指标, 补充耕地指标, a use, a transfer and an 入市 deal); a third in
+实施 with sub-projects, progress, funds and site photos (``services.demo_supervision``). Given
+``accepted_plan`` (a plan in another township), the second project is drawn from it and waits at
+the acceptance stage until ``admin seed-acceptance`` accepts it on as-built data verified against
+the later vintage. Idempotent: existing records are kept.
 
 Every number in it comes from the same services a user calls (the plan version's indicators are
 computed by ``plan check``); the accounts share one demo password, printed by the command.
@@ -21,9 +24,9 @@ from sqlalchemy import select
 from landcon.engine import workflow as wf
 from landcon.engine.org import DEPARTMENTS
 from landcon.errors import InvalidRecord
-from landcon.services import acceptance_records, ledger, meetings, org, projects, records, tasks
+from landcon.services import ledger, meetings, org, projects, records, tasks
 from landcon.services.datasets import store as dataset_store
-from landcon.services.demo_aftercare import seed_aftercare
+from landcon.services.demo_acceptance import accept_demo
 from landcon.services.demo_supervision import approve, seed_implementation
 from landcon.store.models import Project, User
 
@@ -55,8 +58,16 @@ def _accounts(county: str, township: str | None) -> list[tuple[str, str, str | N
     return rows
 
 
-def seed_demo(who: records.Actor, dataset: str, plan_folder: str | Path, *, code: str | None = None) -> dict[str, Any]:
-    """Create (or complete) the demo records for an imported dataset and an example plan folder."""
+def seed_demo(
+    who: records.Actor,
+    dataset: str,
+    plan_folder: str | Path,
+    *,
+    code: str | None = None,
+    accepted_plan: str | Path | None = None,
+) -> dict[str, Any]:
+    """Create (or complete) the demo records for an imported dataset and an example plan folder;
+    ``accepted_plan`` the plan folder of the project to be accepted later (module docstring)."""
     records.require_province(who, "unit.manage")
     if not dataset_store().exists(dataset):
         raise InvalidRecord(f"数据集 {dataset} 不存在（先运行 landcon data import）", feature=dataset)
@@ -138,10 +149,16 @@ def seed_demo(who: records.Actor, dataset: str, plan_folder: str | Path, *, code
     with records.read() as session:
         has_accepted = session.scalars(select(Project.id).where(Project.code == accepted)).first() is not None
     if not has_accepted:
-        _accepted_project(
-            accepted, f"{county_name}全域土地综合整治试点（已验收）", county, township, dataset, plan_folder
+        accepted_folder = Path(accepted_plan) if accepted_plan is not None else Path(plan_folder)
+        _completed_project(
+            accepted,
+            f"{county_name}全域土地综合整治试点（已验收）",
+            county,
+            _plan_township(accepted_folder, townships) or township,
+            dataset,
+            accepted_folder,
         )
-    care = seed_aftercare(accepted, township)
+    care = accept_demo(accepted)["aftercare"] if accepted_plan is None else None
     implementing = f"DEMO-{county}-003"
     with records.read() as session:
         has_implementing = session.scalars(select(Project.id).where(Project.code == implementing)).first() is not None
@@ -160,10 +177,17 @@ def seed_demo(who: records.Actor, dataset: str, plan_folder: str | Path, *, code
     }
 
 
-def _accepted_project(
+def _plan_township(plan_folder: Path, townships: list[str]) -> str | None:
+    """The first township of a plan folder's plan.yaml that is a unit of the county."""
+    meta = yaml.safe_load((plan_folder / "plan.yaml").read_text("utf-8")) or {}
+    return next((str(t) for t in meta.get("townships") or [] if str(t) in townships), None)
+
+
+def _completed_project(
     code: str, name: str, county: str, township: str | None, dataset: str, plan_folder: str | Path
 ) -> None:
-    """A project driven through every review to 后期管护, and the quota its plan yields (engine figures)."""
+    """A project driven through every review to the acceptance stage, its 周转指标 lent for the 建新
+    area and used during implementation (engine figures)."""
     author, actor = records.actor("demo_author"), records.actor
     projects.create_project(author, code, name, county=county, units=[township] if township else [], dataset=dataset)
     projects.advance(author, code, comment="摸底调查完成")
@@ -172,9 +196,7 @@ def _accepted_project(
     approve(code)
     today = projects.today()
     province, sup = actor("demo_province"), actor("demo_supervisor")
-    areas = ledger.project_areas(province, code)
-    for n, area in enumerate(areas, start=1):
-        # 周转指标 lent for the 建新 area during implementation, and used by it.
+    for n, area in enumerate(ledger.project_areas(province, code), start=1):
         if area["new_construction_m2"] <= 0:
             continue
         doc = f"云自然资周〔{today.year - 2}〕{n}号"
@@ -186,40 +208,3 @@ def _accepted_project(
             area_code=area["code"], on=today - dt.timedelta(days=600),
         )  # fmt: skip
     projects.advance(sup, code, comment="工程完工，申请验收")
-    acceptance_records.accept_synthetic(
-        code, plan_folder, computer=sup, recorder=actor("demo_city_supervisor"), on=today
-    )
-    projects.advance(actor("demo_city_supervisor"), code, comment="验收合格")
-    for n, area in enumerate(areas, start=1):
-        ledger.reclaim(
-            province,
-            code,
-            area["code"],
-            f"云自然资复验〔{today.year}〕{n}号",
-            reserve_m2=round(area["demolished_m2"] * 0.1, 2),
-        )
-    issued = ledger.issue_farmland(province, code, f"云自然资补核〔{today.year}〕1号")
-    available = next(ln for ln in issued["lines"] if ln["bucket"] == "avail")
-    # A quarter is used and a quarter sold, each with its share of 水田 and 粮食产能 (占补平衡 is three-fold).
-    quarter = {
-        "area_m2": round(available["area_m2"] / 4, 2),
-        "paddy_m2": round(available["paddy_m2"] / 4, 2),
-        "grain_kg": available["grain_kg"] // 4,
-    }
-    ledger.use(sup, county, "bcgd", f"{county}占补批〔{today.year}〕1号", **quarter)
-    ledger.transfer(
-        sup, "bcgd", f"云指标调剂〔{today.year}〕1号", **quarter,
-        price_yuan_per_mu=200_000, seller=county, buyer=_neighbour(county), received_yuan=0,
-    )  # fmt: skip
-    ledger.market_add(
-        author, county, f"{county}入市〔{today.year}〕1号", parcel_code=f"{county}001001JA00001",
-        collective="示例村股份经济合作社", mode="出让", land_use="工业", area_m2=6666.67, term_years=50,
-        price_yuan=2_400_000, cost_yuan=600_000, rate=0.2,
-    )  # fmt: skip
-
-
-def _neighbour(county: str) -> str:
-    """Another county of the same prefecture (the transfer's buyer)."""
-    who = records.system_actor()
-    units = [u["code"] for u in org.list_units(who, parent=county[:4] + "00", level="county") if u["code"] != county]
-    return units[0] if units else county[:2] + "0000"

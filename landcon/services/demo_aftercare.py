@@ -24,9 +24,11 @@ from landcon.synth.photos import site_photo
 AGREEMENT = "GH-001"
 
 
-def seed_aftercare(code: str, township: str | None) -> dict[str, Any] | None:
-    """Agreement ``GH-001`` over every new-farmland parcel of accepted project ``code`` and one
-    inspection (正常) by the township with a photo inside the parcels; ``None`` when it exists."""
+def seed_aftercare(code: str, township: str | None, *, inspector: str | None = None) -> dict[str, Any] | None:
+    """Agreement ``GH-001`` over every new-farmland parcel of accepted project ``code``, kept for
+    ``township``, and one inspection (正常) with a photo inside the parcels recorded by the account
+    ``inspector`` (default: the demo township's reporter, the county supervisor without a township);
+    ``None`` when the agreement exists."""
     author = records.actor("demo_author")
     with records.read() as session:
         project = session.scalars(select(Project).where(Project.code == code)).one()
@@ -57,12 +59,12 @@ def seed_aftercare(code: str, township: str | None) -> dict[str, Any] | None:
     spot = shapely.point_on_surface(outline)
     lon, lat = lonlat(spot.x, spot.y, epsg)
     day = today - dt.timedelta(days=5)
-    inspector = records.actor("demo_township" if township else "demo_supervisor")
+    by = records.actor(inspector or ("demo_township" if township else "demo_supervisor"))
     with tempfile.TemporaryDirectory(prefix="landcon-demo-care-") as tmp:
         photo = Path(tmp) / "管护巡查.jpg"
         photo.write_bytes(site_photo(lon, lat, dt.datetime.combine(day, dt.time(9, 0)), colour=(80, 150, 70)))
         inspection = aftercare_inspections.add_inspection(
-            inspector,
+            by,
             code,
             AGREEMENT,
             inspected_on=day,

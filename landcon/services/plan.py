@@ -201,13 +201,25 @@ def pinned_dataset_version(dataset: str, recorded: int | None) -> int | None:
     return 1
 
 
-def synthesise_plan(dataset: str, out: str | Path, *, variant: str = "compliant", seed: int = 0) -> dict[str, Any]:
-    """A realistic example plan on an imported (synthetic) dataset."""
+def synthesise_plan(
+    dataset: str, out: str | Path, *, variant: str = "compliant", seed: int = 0, township_rank: int = 1
+) -> dict[str, Any]:
+    """A realistic example plan on an imported (synthetic) dataset, in the township with the
+    ``township_rank``-th most 耕地."""
     if variant not in ("compliant", "violating"):
         raise LandconError(f"--variant 应为 compliant 或 violating / unknown variant: {variant}")
     store, manifest, _ = _dataset_layers(dataset)
     layers = {name: store.read_layer(dataset, name) for name in manifest.get("layers", {})}
-    plan_layers, meta = generate_plan(layers, dataset=dataset, variant=variant, seed=seed)  # type: ignore[arg-type]
+    try:
+        plan_layers, meta = generate_plan(
+            layers,
+            dataset=dataset,
+            variant=variant,  # type: ignore[arg-type]
+            seed=seed,
+            township_rank=township_rank,
+        )
+    except ValueError as exc:
+        raise LandconError(f"无法生成示例方案 / cannot generate the plan: {exc}", feature=dataset) from exc
     folder = Path(out)
     _write_plan(folder, plan_layers, meta, _field_notes())
     return {"path": str(folder.resolve()), "variant": variant, "counts": {k: len(v) for k, v in plan_layers.items()}}

@@ -1,7 +1,8 @@
 """A synthetic 全域土地综合整治 implementation plan drawn on a base dataset (see ``docs/plan.md``).
 
-``generate_plan`` picks the township with the most 耕地 and 2–4 neighbouring villages in it as the
-整治区域 (ZZQY), then lays out, on copies (or unions, or clips) of the base DLTB polygons:
+``generate_plan`` picks the township with the most 耕地 (``township_rank`` 2: the second most, so two
+plans on one county do not share land) and 2–4 neighbouring villages in it as the 整治区域 (ZZQY),
+then lays out, on copies (or unions, or clips) of the base DLTB polygons:
 
 * ``CZGHTB`` change parcels: 即可恢复 / 工程恢复 former farmland back to 耕地, levelled terraces
   (小田并大田: same class merged into one field; the 田坎系数 stays the county table's, so levelling
@@ -95,6 +96,7 @@ def generate_plan(
     dataset: str,
     variant: Variant = "compliant",
     seed: int = 0,
+    township_rank: int = 1,
 ) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, Any]]:
     """A synthetic plan on the base ``layers`` (DLTB, XZQ, CJDCQ; YJJBNTBHTB, STBHHX, CZKFBJ optional).
 
@@ -104,13 +106,16 @@ def generate_plan(
     ``violating`` breaks on purpose: 新增耕地 < 5 %; 永农 调出 > 5 % (and inside the 城镇开发边界 where
     possible); new 耕地 inside the 生态保护红线 and on GDPDJB 5 land; 耕地 turned into 0702 so that
     建设用地 grows; 建新 larger than 拆旧; a 拆旧 without CMTY; a 6-year period; funding ≠ investment.
-    Optional layers that are missing skip their parts. Deterministic for a ``seed``.
+    Optional layers that are missing skip their parts. Deterministic for a ``seed``. ``township_rank``
+    N draws it in the township with the N-th most net 耕地 (ValueError when the county has fewer).
     """
     if variant not in ("compliant", "violating"):
         raise ValueError(f"variant must be 'compliant' or 'violating', not {variant!r}")
     if DLTB not in layers or layers[DLTB].empty:
         raise ValueError("the base dataset has no DLTB features")
-    return _PlanBuilder(layers, dataset, variant, seed).build()
+    if township_rank < 1:
+        raise ValueError(f"township_rank must be at least 1, not {township_rank}")
+    return _PlanBuilder(layers, dataset, variant, seed, township_rank).build()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,8 +186,11 @@ def _split_integer(total: int, weights: FloatArray) -> list[int]:
 
 
 class _PlanBuilder:
-    def __init__(self, layers: Mapping[str, gpd.GeoDataFrame], dataset: str, variant: Variant, seed: int) -> None:
+    def __init__(
+        self, layers: Mapping[str, gpd.GeoDataFrame], dataset: str, variant: Variant, seed: int, township_rank: int = 1
+    ) -> None:
         self.layers = layers
+        self.township_rank = township_rank
         self.dataset = dataset
         self.variant: Variant = variant
         self.violating = variant == "violating"
@@ -227,7 +235,10 @@ class _PlanBuilder:
         by_town = by_town[[len(c) == 9 for c in by_town.index]]
         if by_town.empty or by_town.max() <= 0:
             raise ValueError("the base dataset has no 耕地 (DLBM 0101–0103) with a 9-digit township code")
-        self.township = str(by_town.idxmax())
+        by_town = by_town[by_town > 0].sort_values(ascending=False, kind="stable")
+        if len(by_town) < self.township_rank:
+            raise ValueError(f"the base dataset has {len(by_town)} townships with 耕地, not {self.township_rank}")
+        self.township = str(by_town.index[self.township_rank - 1])
         in_town = self.town_of == self.township
         by_village = pd.Series(net[in_town]).groupby(self.village_of[in_town]).sum().sort_index()
         by_village = by_village.sort_values(ascending=False, kind="stable")

@@ -9,7 +9,11 @@ for demonstrating and testing change detection (``engine.change_detection``, doc
 * of the parcels not carried out, one (when at least two) turned to 其他林地 (0307; another
   non-耕地 class where the land was 0307) instead, the rest unchanged;
 * one unplanned intrusion: a whole non-construction 图斑 inside the 整治区域 that no change parcel
-  touches becomes 农村宅基地 (0702).
+  touches becomes 农村宅基地 (0702);
+* with ``built``, a second plan on other land (e.g. another township) carried out in full — every
+  CZGHTB and ZJGGTB parcel becomes its planned class — except one new-farmland parcel, drawn with
+  ``seed``, turned to a ``LOST_CLASSES`` class like the lost parcel above (the project whose
+  acceptance finds exactly one parcel failing verification).
 
 The change is applied to the 图斑 the changed parcels touch (the 整治区域 of the sub-plan is their
 union); every other 图斑 and every other layer stays as it was. SJNF of changed 图斑 is ``year``.
@@ -87,9 +91,12 @@ def generate_vintage(
     seed: int = 0,
     achieved_share: float = 0.6,
     year: int | None = None,
+    built: Plan | None = None,
 ) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, Any]]:
     """The vintage's layers and what was drawn: parcels ``achieved``, ``lost``, ``not_yet`` (feature
-    ids of CZGHTB) and ``intrusion`` (BSM of the 图斑 before)."""
+    ids of CZGHTB) and ``intrusion`` (BSM of the 图斑 before); with ``built`` also ``built``:
+    ``{"lost": [id], "parcels": n}`` (the feature id of its parcel not built as planned, the number
+    of its parcels applied)."""
     dltb = layers[DLTB].reset_index(drop=True)
     cz = plan.layer(CZGHTB)
     if cz is None or not len(cz):
@@ -110,22 +117,45 @@ def generate_vintage(
     all_parcels = np.asarray([*cz.geometry.array, *(link.geometry.array if link is not None else [])], dtype=object)
     intruded = _intrusion(dltb, zzqy, all_parcels, tree, rng)
 
+    dlbm_before = np.asarray(texts(dltb, "DLBM"), dtype=object)
+
+    def lose(frame: gpd.GeoDataFrame, index: Any, geom: Any) -> None:
+        before = set(dlbm_before[tree.query(geom, "intersects")])
+        frame.loc[index, "GHDLBM"] = next((c for c in LOST_CLASSES if c not in before), LOST_CLASSES[0])
+
     changed = cz.iloc[[*done, *lost]].copy()
     for k, row in zip(changed.index[len(done) :], lost, strict=True):
-        before = set(np.asarray(texts(dltb, "DLBM"), dtype=object)[tree.query(cz.geometry.array[row], "intersects")])
-        changed.loc[k, "GHDLBM"] = next((c for c in LOST_CLASSES if c not in before), LOST_CLASSES[0])
+        lose(changed, k, cz.geometry.array[row])
     intrusion = normalise(
         CZGHTB, gpd.GeoDataFrame({"GHDLBM": [INTRUSION_CLASS], "geometry": [geoms[intruded]]}, crs=dltb.crs)
     )
-    sub = gpd.GeoDataFrame(pd.concat([changed, intrusion], ignore_index=True), geometry="geometry", crs=dltb.crs)
-    hit = np.unique(tree.query(np.asarray(sub.geometry.array, dtype=object), predicate="intersects")[1])
-    area_hit = hit[
-        [shapely.area(shapely.intersection(geoms[i], _union(sub.geometry.array))) > MIN_OVERLAP_M2 for i in hit]
-    ]
+    parts = [changed, intrusion]
+    built_link: gpd.GeoDataFrame | None = None
+    built_drawn: dict[str, Any] | None = None
+    if built is not None:
+        other = built.layer(CZGHTB)
+        other = other.reset_index(drop=True).copy() if other is not None else cz.iloc[[]].copy()
+        rows = _new_farmland_rows(other, geoms, cult, tree) if len(other) else []
+        if not rows:
+            raise ValueError("第二个方案没有新增耕地图斑 / the built plan has no new-farmland parcels")
+        failing = int(rows[int(rng.integers(len(rows)))])
+        lose(other, other.index[failing], other.geometry.array[failing])
+        parts.append(other)
+        built_link = built.layer(ZJGGTB)
+        count = len(other) + (len(built_link) if built_link is not None else 0)
+        built_drawn = {"lost": [feature_id(other, failing)], "parcels": count}
+    sub = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=dltb.crs)
+    every = [*sub.geometry.array, *(built_link.geometry.array if built_link is not None else [])]
+    hit = np.unique(tree.query(np.asarray(every, dtype=object), predicate="intersects")[1])
+    changed_union = _union(every)
+    area_hit = hit[[shapely.area(shapely.intersection(geoms[i], changed_union)) > MIN_OVERLAP_M2 for i in hit]]
     zone = gpd.GeoDataFrame({"ZZQYBH": ["V"]}, geometry=[_union(geoms[area_hit])], crs=dltb.crs)
     vintage_year = year if year is not None else int(plan.end_year or 2024)
     meta = {"end_year": vintage_year, "county": str(texts(dltb, "ZLDWDM")[0])[:6]}
-    sub_plan = Plan({ZZQY: normalise(ZZQY, zone), CZGHTB: sub}, meta)
+    sub_layers = {ZZQY: normalise(ZZQY, zone), CZGHTB: sub}
+    if built_link is not None and len(built_link):
+        sub_layers[ZJGGTB] = built_link
+    sub_plan = Plan(sub_layers, meta)
     analysis = analyse_plan(dltb, {}, sub_plan, epsg)
     cut = analysis.clip_of(dltb)
     replaced = after_state(dltb, analysis, epsg, meta=meta)
@@ -143,5 +173,6 @@ def generate_vintage(
         "not_yet": [ids[k] for k in rest[len(lost) :]],
         "intrusion": str(texts(dltb, "BSM")[intruded]),
         "year": vintage_year,
+        **({"built": built_drawn} if built_drawn is not None else {}),
     }
     return {**layers, DLTB: out}, drawn

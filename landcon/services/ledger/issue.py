@@ -225,10 +225,13 @@ def correct(
     return _post(who, "ledger.issue", doc, build)
 
 
-def correct_farmland(who: Actor, project_code: str, doc_no: str, *, on: dt.date | None = None) -> dict[str, Any]:
+def correct_farmland(
+    who: Actor, project_code: str, doc_no: str, *, reason: str = "", on: dt.date | None = None
+) -> dict[str, Any]:
     """核减 after a 复核: the project's 补充耕地指标核定 less its earlier 核减 is brought down to the latest
     passing acceptance's as-built figure (``areas.asbuilt_farmland``) through ``correct``, the reason
-    naming that acceptance. Refused when nothing is to be cut or the new figure is larger in any part."""
+    naming that acceptance (and ``reason``, when given, after it). Refused when nothing is to be cut or
+    the new figure is larger in any part."""
     rules = load_rules()
     with records.read() as session:
         project = _project(session, who, project_code)
@@ -259,6 +262,6 @@ def correct_farmland(who: Actor, project_code: str, doc_no: str, *, on: dt.date 
         area_m2=cut.area / L.AREA_UNITS_PER_M2,
         paddy_m2=cut.paddy / L.AREA_UNITS_PER_M2,
         grain_kg=cut.grain,
-        reason=f"按{name}复核核减（竣工成果 {L.describe(q)}）",
+        reason=f"按{name}复核核减（竣工成果 {L.describe(q)}）" + (f"：{reason.strip()}" if reason.strip() else ""),
         on=on,
     )

@@ -7,13 +7,13 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from landcon.services import acceptance_outputs, acceptance_views, uploads, webauth
+from landcon.services import acceptance_outputs, acceptance_views, ledger, uploads, webauth
 from landcon.web.bodylimit import stream_form
-from landcon.web.common import Discard, User, page
+from landcon.web.common import Csrf, Discard, User, page
 from landcon.web.errors import RecordId
 
 router = APIRouter()
@@ -111,6 +111,15 @@ async def acceptance_record(request: Request, code: str, cur: webauth.Current = 
             files=files,
         )
     return RedirectResponse(f"/projects/{code}/acceptance?saved=1", status_code=303)
+
+
+@router.post("/projects/{code}/acceptance/correct", include_in_schema=False, dependencies=[Csrf])
+def acceptance_correct(
+    code: str, doc_no: str = Form(""), reason: str = Form(""), cur: webauth.Current = User
+) -> Response:
+    """复核核减 of the project's 补充耕地指标 to its latest passing acceptance (``ledger.correct_farmland``)."""
+    done = ledger.correct_farmland(cur.actor, code, doc_no.strip(), reason=reason)
+    return RedirectResponse(f"/projects/{code}/acceptance?corrected={done['id']}", status_code=303)
 
 
 @router.get("/projects/{code}/acceptance/{record_id}/files/{sha}", include_in_schema=False)
