@@ -17,6 +17,7 @@ from landcon.services.project_access import get_project
 from landcon.store.models import AuditEntry, VillageVote
 
 CODE = "FM-VOTE-01"
+NOT_COVERED = "村 530102001001 不是项目 FM-VOTE-01 涉及的村；可选：测试村（530124100201）"
 
 
 def _project() -> None:
@@ -105,7 +106,7 @@ def test_impossible_counts_and_villages_are_named(records_world: RecordsDB) -> N
         _meeting(votes_for="x")
     with pytest.raises(V.VoteCountError, match="名册有 2 人，与应到人数 30 不符"):
         _meeting(roster=["甲", "乙"])
-    with pytest.raises(InvalidRecord, match="村 530102001001 不是项目 FM-VOTE-01 涉及的村；可选：测试村（530124100201）"):
+    with pytest.raises(InvalidRecord, match=NOT_COVERED):
         _meeting(village="530102001001")
     with pytest.raises(InvalidRecord, match="会议日期 '2027-13-01' 无效"):
         _meeting(held_on="2027-13-01")

@@ -255,3 +255,42 @@ def attachment_of(who: Actor, project_code: str, meeting_id: int) -> tuple[str, 
         if not row.blob_sha:
             raise NotFound(f"村民会议表决 {meeting_id} 没有会议记录附件", feature=meeting_id)
         return row.blob_sha, row.attachment_name
+
+
+def require_market_entry(session: Session, village: Unit, parcel_code: str) -> None:
+    """入市 of a parcel of ``village`` needs the latest 集体经营性建设用地入市 表决 of that village (any project)
+    to have passed and to cover the parcel (its parcels name it, or it names none: the whole village).
+    Applies to villages that keep their votes here (at least one meeting recorded); a village without
+    any is not checked (its decision is kept on paper outside landcon)."""
+    rows = list(
+        session.scalars(
+            select(VillageVote).where(VillageVote.unit_id == village.id).order_by(VillageVote.held_on, VillageVote.id)
+        )
+    )
+    if not rows:
+        return
+    citation = V.VOTE_MAJORITY[V.MARKET_ENTRY]["citation"]
+    entry = [v for v in rows if v.motion_kind == V.MARKET_ENTRY]
+    if not entry:
+        raise InvalidRecord(
+            f"{village.name}（{village.code}）没有集体经营性建设用地入市的村民会议表决记录；入市须经村民会议"
+            f"三分之二以上成员或者三分之二以上村民代表同意（{citation}）",
+            field="village",
+            feature=parcel_code,
+        )
+    latest = entry[-1]
+    result = result_of(latest)
+    if not result.passed:
+        raise InvalidRecord(
+            f"{village.name} {latest.held_on.isoformat()} 的入市表决未通过（{result.reason}），"
+            f"不能登记入市（{citation}）",
+            field="village",
+            feature=parcel_code,
+        )
+    if latest.parcels and parcel_code not in latest.parcels:
+        raise InvalidRecord(
+            f"{village.name} {latest.held_on.isoformat()} 通过的入市表决不包括宗地 {parcel_code}"
+            f"（表决所涉：{'、'.join(str(p) for p in latest.parcels)}）",
+            field="parcel_code",
+            feature=parcel_code,
+        )
