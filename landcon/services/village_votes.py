@@ -71,11 +71,6 @@ def require_recorder(who: Actor, unit: Unit) -> None:
         )
 
 
-def may_record(who: Actor) -> bool:
-    """Whether the actor's roles and unit level allow recording at all (for pages offering the form)."""
-    return org.may(who.roles, "vote.record") and who.unit_level in RECORDING_LEVELS
-
-
 def result_of(v: VillageVote) -> V.VoteResult:
     return V.vote_result(
         v.kind,

@@ -9,11 +9,11 @@ from typing import Any
 
 from landcon.engine import consent as C
 from landcon.engine import votes as V
-from landcon.errors import InvalidRecord, NotFound
+from landcon.errors import InvalidRecord, NotFound, PermissionDenied
 from landcon.services import attachments, clock, consent, records, village_votes
 from landcon.services.project_access import get_project
 from landcon.services.records import Actor
-from landcon.store.models import ConsentRecord
+from landcon.store.models import ConsentRecord, Unit
 
 _SEPARATORS = re.compile(r"[\s,，、；;]+")
 
@@ -23,11 +23,7 @@ def votes_page(who: Actor, code: str) -> dict[str, Any]:
         project = get_project(session, who, code)
         head = {"code": project.code, "name": project.name, "stage_name": project.stage_name}
         own = village_votes.villages(session, project)
-        recordable = [
-            {"code": u.code, "name": u.name}
-            for u in own
-            if village_votes.may_record(who) and records.in_scope(who, u.path)
-        ]
+        recordable = [{"code": u.code, "name": u.name} for u in own if _may_record(who, u)]
     meetings = village_votes.list_meetings(who, code)
     return {
         **head,
@@ -40,6 +36,15 @@ def votes_page(who: Actor, code: str) -> dict[str, Any]:
         "consent_kinds": dict(C.CONSENT_KINDS),
         "today": clock.today().isoformat(),
     }
+
+
+def _may_record(who: Actor, unit: Unit) -> bool:
+    """The recording check itself (``village_votes.require_recorder``), run without acting."""
+    try:
+        village_votes.require_recorder(who, unit)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def _words(text: str) -> list[str]:
