@@ -169,7 +169,8 @@ def _version(session: Session, project: Project, number: int | None) -> PlanVers
 
 def coverage(who: Actor, project_code: str, number: int | None = None) -> dict[str, Any]:
     """DEMOLITION_NEEDS_CONSENT of plan version ``number`` (default the latest) against today's records:
-    the finding as the plan check writes it, with the version number and the finding stored at saving."""
+    the finding as the plan check writes it, the finding stored at saving, and the uncovered parcels
+    (``gaps``: ``parcel`` key, its 图斑 ``bsm`` and ``villages``, uncovered ``area_m2``)."""
     from landcon.services.plan import check_plan_against, pinned_dataset_version
     from landcon.services.projects import export_plan
 
@@ -183,11 +184,33 @@ def coverage(who: Actor, project_code: str, number: int | None = None) -> dict[s
         raise InvalidRecord(f"项目 {project_code} 未关联基础数据集，无法检查方案", feature=project_code)
     with tempfile.TemporaryDirectory(prefix="landcon-consent-") as tmp:
         folder = export_plan(who, project_code, number, Path(tmp) / "plan")
-        result = check_plan_against(
+        checked = check_plan_against(
             folder, dataset, dataset_version=pinned_dataset_version(dataset, recorded), consent=consent
-        ).data
-    finding = next(f for f in result["findings"] if f["rule"] == CONSENT_RULE)
-    return {"project": project_code, "version": number, "finding": finding, "stored": stored[0] if stored else None}
+        )
+    finding = next(f for f in checked.data["findings"] if f["rule"] == CONSENT_RULE)
+    a = checked.analysis
+    gaps: list[dict[str, Any]] = []
+    if a.before is not None:
+        removals = C.homestead_removals(a.before.base, a.before.geoms, a.parcels, a.epsg)
+        for (layer, pid), rows in removals.groupby(["layer", "id"], sort=False):
+            keep = [not consent.covers(layer, pid, b, v) for b, v in zip(rows["bsm"], rows["village"], strict=True)]
+            left = rows[keep]
+            if len(left):
+                gaps.append(
+                    {
+                        "parcel": f"{layer}:{pid}",
+                        "bsm": sorted(set(left["bsm"])),
+                        "villages": sorted(set(left["village"])),
+                        "area_m2": round(float(left["area_m2"].sum()), 2),
+                    }
+                )
+    return {
+        "project": project_code,
+        "version": number,
+        "finding": finding,
+        "stored": stored[0] if stored else None,
+        "gaps": gaps,
+    }
 
 
 def import_cmty(who: Actor, project_code: str, number: int | None = None) -> list[dict[str, Any]]:
