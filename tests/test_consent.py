@@ -49,6 +49,9 @@ def test_a_project_check_reads_records_not_cmty(records_world: RecordsDB, tmp_pa
     f = _stored()
     assert (f["status"], f["features"]) == ("fail", [{"layer": "ZJGGTB", "id": "1"}])
     assert "ZJGGTB 1（1.0000 公顷）" in str(f["message"])
+    assert consent.coverage(records.actor("fm_author"), CODE)["gaps"] == [
+        {"parcel": "ZJGGTB:1", "bsm": ["4"], "villages": [VILLAGE_CODE], "area_m2": 10000.0}
+    ]
     town = records.actor("fm_town")
     record = tmp_path / "同意书.pdf"
     record.write_bytes(b"%PDF-1.4 signed")
