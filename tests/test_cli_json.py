@@ -74,6 +74,11 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
     period = ("--start", "2027-01-01", "--end", "2029-12-31")
     found = ("--findings", "沟渠淤堵", "--photo", w["photo"])
     visit = ("--date", "2027-06-01", "--inspector", "李四")
+    town, village = "demo_township", "530124100202"  # a village the demo plan covers
+    vote = ("--village", village, "--kind", "村民代表会议", "--date", "2027-03-01", "--motion", "权属调整方案")
+    vote += ("--motion-kind", "tenure_scheme", "--eligible", "30", "--present", "30")
+    household = ("--date", "2027-03-02", "--village", village, "--household-name", "张*", "--parcel", "ZJGGTB:16")
+    household += ("--kind",)
 
     return {
         "data list": c((), ("--no-such-option",)),
@@ -256,6 +261,16 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
             (ACCEPTED, "GHJ1", *visit, "--result", "差", "--as", sup),
         ),
         "care inspections": c((ACCEPTED, "--as", author), (ACCEPTED, "--agreement", NOPE, "--as", author)),
+        "vote meeting add": c(
+            (PROJECT, *vote, "--for", "20", "--as", town), (PROJECT, *vote, "--for", "31", "--as", town)
+        ),
+        "vote meeting list": c((PROJECT, "--as", author), (NOPE, "--as", author)),
+        "vote consent add": c(
+            (PROJECT, *household, "demolition", "--as", town), (PROJECT, *household, "拆房", "--as", town)
+        ),
+        "vote consent list": c((PROJECT, "--as", author), (NOPE, "--as", author)),
+        "vote consent import": c((PROJECT, "--as", town), (NOPE, "--as", town)),
+        "vote consent check": c((PROJECT, "--as", author), (PROJECT, "--version", "99", "--as", author)),
         "audit verify": c((), ("--as", NOPE)),
         "audit anchor": c((), ("--as", NOPE)),
         "backup": c((f"{tmp}/backup",), (w["src"],)),

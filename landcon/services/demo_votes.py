@@ -1,0 +1,103 @@
+"""Demo 村民代表会议表决 and 村民同意 of the demo project (called by ``demo_participation.seed_participation``).
+
+As the demo township's reporter (``demo_township``, services/demo.py), through the services a user calls:
+a 村民代表会议 of the demo village — the village of the households of the project's latest 权属调整
+version (the most frequent 承包方编码 prefix), else the project's first village — that passes the
+tenure scheme (30 representatives, 26 present, 22 for), and one household consent per plan parcel that
+removes 宅基地 without one, so the project's DEMOLITION_NEEDS_CONSENT passes from records
+(``consent.coverage``). Idempotent: a project that already has a tenure-scheme vote keeps its records.
+"""
+
+from __future__ import annotations
+
+import collections
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from landcon.engine import votes as V
+from landcon.services import attachments, consent, records
+from landcon.services import village_votes as VV
+from landcon.services.project_access import get_project
+from landcon.store.models import ReallocFile, ReallocVersion
+
+TOWNSHIP_USER = "demo_township"
+HELD_ON, GIVEN_ON = "2027-03-01", "2027-03-05"
+
+
+def _realloc_village(who: records.Actor, code: str) -> str | None:
+    """The 12-digit prefix most 承包方编码 of the latest 权属调整 version's allocation share, if any."""
+    from landcon.store.layers import read_any_layer
+
+    with records.read() as session:
+        project = get_project(session, who, code)
+        sha = session.scalars(
+            select(ReallocFile.blob_sha)
+            .join(ReallocVersion, ReallocFile.version_id == ReallocVersion.id)
+            .where(ReallocVersion.project_id == project.id, ReallocFile.path == "allocation.gpkg")
+            .order_by(ReallocVersion.number.desc())
+            .limit(1)
+        ).first()
+    if sha is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="landcon-demo-votes-") as tmp:
+        copy = Path(tmp) / "allocation.gpkg"
+        copy.write_bytes(attachments.blob_store().path(sha).read_bytes())
+        frame = read_any_layer(copy).frame
+    codes = [str(c)[:12] for c in frame.get("CBFBM", []) if c]
+    return collections.Counter(codes).most_common(1)[0][0] if codes else None
+
+
+def seed_votes(who: records.Actor, code: str) -> dict[str, Any]:
+    """The demo village's passed tenure-scheme vote and the consent records of the plan's removed homesteads."""
+    records.require_province(who, "unit.manage")
+    town = records.actor(TOWNSHIP_USER)
+    done = VV.list_meetings(town, code, motion_kind=V.TENURE_SCHEME)
+    if done:
+        return {"meetings": len(done), "created": False, "passed": done[-1]["passed"]}
+    with records.read() as session:
+        own = [u.code for u in VV.villages(session, get_project(session, town, code))]
+    if not own:
+        return {"meetings": 0, "created": False, "note": "项目没有涉及的村"}
+    wanted = _realloc_village(who, code)
+    village = wanted if wanted in own else own[0]
+    meeting = VV.add_meeting(
+        town,
+        code,
+        village=village,
+        kind=V.REPRESENTATIVES,
+        held_on=HELD_ON,
+        motion="土地权属调整方案（示例村权属调整）",
+        motion_kind=V.TENURE_SCHEME,
+        eligible=30,
+        present=26,
+        votes_for=22,
+        against=3,
+        abstain=1,
+    )
+    made = 0
+    for n, gap in enumerate(consent.coverage(town, code)["gaps"], start=1):
+        home = next((v for v in gap["villages"] if v in own), village)
+        consent.add_consent(
+            town,
+            code,
+            kind="demolition",
+            given_on=GIVEN_ON,
+            village=home,
+            household_code=f"{home}{n:06d}"[:18],
+            household_name=f"拆旧户{n}",
+            parcels=[gap["parcel"]],
+        )
+        made += 1
+    finding = consent.coverage(town, code)["finding"]
+    return {
+        "meetings": 1,
+        "created": True,
+        "village": meeting["village_name"],
+        "passed": meeting["passed"],
+        "reason": meeting["reason"],
+        "consents": made,
+        "DEMOLITION_NEEDS_CONSENT": finding["status"],
+    }

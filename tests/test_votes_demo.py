@@ -1,0 +1,27 @@
+"""The demo's village votes (``services.demo_votes``) on the project of ``ledger_fixtures.project_to(…,
+"plan")`` with a ``demo_township`` reporter: a passed tenure-scheme vote and consent records that make
+DEMOLITION_NEEDS_CONSENT pass from records; run twice, it keeps what it made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ledger_fixtures import CODE, project_to
+from records_fixtures import PASSWORD, TOWNSHIP, RecordsDB
+
+from landcon.services import consent, org, records
+from landcon.services import village_votes as VV
+from landcon.services.demo_participation import seed_participation
+
+
+def test_demo_votes_pass_and_cover_the_removed_homesteads(records_world: RecordsDB, tmp_path: Path) -> None:
+    project_to(tmp_path, "plan")
+    admin = records.system_actor()
+    org.add_user(admin, "demo_township", password=PASSWORD, unit=TOWNSHIP, roles=("reporter",), department="xzf")
+    first = seed_participation(admin, CODE)["votes"]
+    assert (first["created"], first["village"], first["passed"], first["consents"]) == (True, "测试村", True, 1)
+    assert first["DEMOLITION_NEEDS_CONSENT"] == "pass"
+    assert seed_participation(admin, CODE)["votes"] == {"meetings": 1, "created": False, "passed": True}
+    reader = records.actor("fm_author")
+    assert [m["motion_kind"] for m in VV.list_meetings(reader, CODE)] == ["tenure_scheme"]
+    assert [c["parcels"] for c in consent.list_consents(reader, CODE)] == [["ZJGGTB:1"]]
