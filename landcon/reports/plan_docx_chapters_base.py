@@ -50,7 +50,7 @@ def general(b: Builder, plan: Mapping[str, Any], ind: Mapping[str, Any], ctx: Pl
     b.section_heading("整治区域范围")
     townships = plan.get("townships") or indicator(ind, "area.townships")
     villages = indicator(ind, "area.villages")
-    county = plan.get("county")
+    county = plan.get("county") or ctx.county
     b.para(
         f"整治区域位于{ctx.place(county) if county else DASH}，{label('area.townships')} {ctx.places_text(townships)}，"
         f"{label('area.villages')} {len(villages) if villages is not None else DASH} 个"

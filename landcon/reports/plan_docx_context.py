@@ -21,6 +21,7 @@ class PlanContext:
     """The project's records a plan document uses; ``project`` is empty for a bare plan folder."""
 
     project: str = ""
+    county: str = ""  # the project's county code (when plan.yaml names none)
     compiler: str = ""  # 编制单位 (the cover)
     compiled_on: dt.date | None = None  # the cover's date
     places: Mapping[str, str] = field(default_factory=dict)  # unit code → name
