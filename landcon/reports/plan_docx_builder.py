@@ -181,11 +181,7 @@ class Builder:
     def table_of_contents(self) -> None:
         """The 目录 title and a TOC field; its static entries are filled in by ``finish``."""
         self.centered(TOC_TITLE, size=Pt(16), heading=True)
-        begin = self.doc.add_paragraph()
-        run = self.run(begin, "")
-        _field_char(run, "begin")
-        _instruction(run, TOC_INSTRUCTION)
-        _field_char(run, "separate")
+        self._field_start(self.doc.add_paragraph(), TOC_INSTRUCTION)
         end = self.doc.add_paragraph()
         _field_char(self.run(end, ""), "end")
         self._toc_end = end
@@ -198,13 +194,17 @@ class Builder:
         p = section.footer.paragraphs[0]
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         self.run(p, "第 ")
-        run = self.run(p, "")
-        _field_char(run, "begin")
-        _instruction(run, "PAGE")
-        _field_char(run, "separate")
+        self._field_start(p, "PAGE")
         self.run(p, "1")
         _field_char(self.run(p, ""), "end")
         self.run(p, " 页")
+
+    def _field_start(self, paragraph: Paragraph, instruction: str) -> None:
+        """The runs opening a field (begin, instruction, separate), as Word writes them; the stored
+        result follows and a run with ``fldChar end`` closes it."""
+        _field_char(self.run(paragraph, ""), "begin")
+        _instruction(self.run(paragraph, ""), instruction)
+        _field_char(self.run(paragraph, ""), "separate")
 
     def finish(self) -> DocumentObject:
         """Write the static table-of-contents entries (the headings) and ask Word to update fields."""
