@@ -309,5 +309,10 @@ def test_every_number_of_the_indicator_chapters_comes_from_the_indicators(full: 
         *(line for line in chapter(full, "十一") if line.startswith("项目总投资")),
     ]
     numbers = [n for line in checked if not re.match(r"^\d+\.\d+ ", line) for n in re.findall(r"\d+(?:\.\d+)?", line)]
-    assert len(numbers) > 40
+    summary = next(
+        t for t in full.tables if [c.text for c in t.rows[0].cells] == ["指标", "公顷", "亩", "数值", "单位"]
+    )
+    cells = [c.text for r in summary.rows[1:] for c in r.cells[1:4]]
+    numbers += [n for cell in cells for n in re.findall(r"-?\d+(?:\.\d+)?", cell.replace("-", ""))]
+    assert len(numbers) > 80
     assert [n for n in numbers if n not in allowed] == []
