@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from landcon.engine.progress import Progress, ProgressCallback
-from landcon.errors import InvalidRecord, NotFound, PermissionDenied
+from landcon.errors import DatasetNotFound, InvalidRecord, NotFound, PermissionDenied
 from landcon.reports.plan_docx_context import PlanContext
 from landcon.services import clock, groups, jobs, meetings, projects, records, supervision, survey, tasks
 from landcon.services.records import Actor
@@ -62,10 +62,11 @@ def participation_records(
 
 
 def _allowed(call: Any, default: Any) -> Any:
-    """A section the user may not read stays empty (the plan then says the records are missing)."""
+    """A section the user may not read (or a dataset hidden from them) stays empty: the plan then says
+    the records are missing."""
     try:
         return call()
-    except PermissionDenied:
+    except (PermissionDenied, DatasetNotFound):
         return default
 
 
