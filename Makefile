@@ -73,6 +73,7 @@ run: setup
 	$(BIN)/landcon admin seed-demo demo --plan $(LANDCON_DATA_DIR)/plan-demo --accepted-plan $(LANDCON_DATA_DIR)/plan-demo-accepted
 	$(BIN)/landcon realloc save DEMO-530124-001 $(LANDCON_DATA_DIR)/realloc-demo-result --as demo_author
 	$(BIN)/landcon admin seed-participation DEMO-530124-001
+	$(BIN)/landcon project report DEMO-530124-001 --out $(LANDCON_DATA_DIR)/plan-DEMO-530124-001 --as demo_author
 	$(BIN)/landcon project show DEMO-530124-001 --as demo_county_zrzy
 	$(BIN)/landcon data synth-vintage demo --plan $(LANDCON_DATA_DIR)/plan-demo --seed 2 --format gpkg \
 		--built $(LANDCON_DATA_DIR)/plan-demo-accepted --out $(LANDCON_DATA_DIR)/sources/demo-530124-vintage.gpkg --overwrite

@@ -464,7 +464,7 @@ def test_docx_outline(document: Any) -> None:
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert headings == CHAPTERS
     texts = [p.text for p in document.paragraphs]
-    assert "（待补充：意愿调查方法与结果、村民会议决议）" in texts
+    assert "尚未开展意愿调查，村民意愿无法统计（landcon willingness 建立问卷、登记农户并录入答复）。" in texts
     assert "1.4 整治区域范围" in texts
 
 

@@ -263,3 +263,23 @@ def export_baobei(
         console.print(f"  {f['path']}{count}", highlight=False)
     if m["missing_attachments"]:
         console.print("缺少附件：" + "、".join(m["missing_attachments"]), highlight=False)
+
+
+@app.command()
+def report(
+    code: CodeArg,
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹 / output folder")],
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """当前方案版本的附表、实施方案文本（含项目调查、参与、权属和保障资料）与入库成果 / the project's plan report."""
+    from landcon.services import plan_reports
+
+    with progress_bar(not as_json) as bar:
+        r = run_service(lambda: plan_reports.project_report(acting(as_user), code, out, progress=bar), as_json=as_json)
+    if as_json:
+        print_json(r)
+        return
+    console.print(f"已生成 {code} 方案版本 {r['version']} 的成果到 {r['out_dir']}")
+    for name in r["files"]:
+        console.print(f"  {name}", highlight=False)

@@ -79,14 +79,15 @@ def _survey(params: dict[str, Any], out: Path, progress: Progress) -> dict[str, 
 
 
 def _plan_report(params: dict[str, Any], out: Path, progress: Progress) -> dict[str, Any]:
-    from landcon.services import projects
+    from landcon.services import plan_reports, projects
     from landcon.services.plan import write_report
 
     who = records.actor(str(params["user"]))
+    context = plan_reports.plan_context(who, str(params["project"]))
     with _tempdir() as tmp:
         folder = projects.export_plan(who, str(params["project"]), int(params["version"]), tmp / "plan")
         pinned = projects.plan_dataset_version(who, str(params["project"]), int(params["version"]))
-        write_report(folder, str(params["dataset"]), out, progress=progress, dataset_version=pinned)
+        write_report(folder, str(params["dataset"]), out, progress=progress, dataset_version=pinned, context=context)
     return {"out": str(out), "files": sorted(p.name for p in out.iterdir())}
 
 

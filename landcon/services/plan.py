@@ -50,7 +50,7 @@ from landcon.engine.rules import STATUS_NAMES as STATUS_NAMES  # for the CLI and
 from landcon.engine.schema import DLTB_COLUMNS
 from landcon.errors import CRSError, DatasetNotFound, InputReadError, LandconError
 from landcon.reports.coordinate_file import write_coordinate_file
-from landcon.reports.plan_docx import write_plan_docx
+from landcon.reports.plan_docx import PlanContext, write_plan_docx
 from landcon.reports.plan_xlsx import write_plan_xlsx
 from landcon.reports.survey_maps import MapClass, render_category_map, render_landuse_map
 from landcon.services.profile import get_profile
@@ -435,8 +435,9 @@ def write_report(
     maps: bool = True,
     progress: Progress | ProgressCallback | None = None,
     dataset_version: int | None = None,
+    context: PlanContext | None = None,
 ) -> dict[str, Any]:
-    """附表 xlsx, draft 实施方案 docx, maps, the 入库 layers (GeoPackage, FileGDB, GBK Shapefile) and
+    """附表 xlsx, draft 实施方案 docx (with the project's records in ``context``), maps, the 入库 layers (GeoPackage, FileGDB, GBK Shapefile) and
     the 部标 coordinate files, written atomically into ``out``, all from one dataset version
     (``dataset_version``; ``None``: the current one)."""
     progress = as_progress(progress)
@@ -508,7 +509,12 @@ def write_report(
                 )
             files += [p.name for p in figures.values()]
         write_plan_docx(
-            result.plan.meta, result.data["indicators"], result.data["findings"], tmp / "实施方案.docx", maps=figures
+            result.plan.meta,
+            result.data["indicators"],
+            result.data["findings"],
+            tmp / "实施方案.docx",
+            maps=figures,
+            context=context,
         )
         progress.check()  # the last check: a cancelled run publishes nothing
     return {"out_dir": str(target.resolve()), "files": files, "passed": result.passed}
