@@ -123,6 +123,7 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "admin import-units": c(("demo",), (NOPE,)),
         "admin units": c(("--parent", COUNTY), ("--parent", NOPE)),
         "admin seed-demo": c(("demo", "--plan", w["plan"]), (NOPE, "--plan", w["plan"])),
+        "admin seed-participation": c((PROJECT,), (NOPE,)),
         "admin seed-acceptance": c((ACCEPTED, "--asbuilt", f"{tmp}/asb"), (NOPE, "--asbuilt", f"{tmp}/asb")),
         "user add": c(
             ("json_user", "--unit", COUNTY, "--role", "author", "--password", "secret123", "--department", "zrzy"),
@@ -150,6 +151,9 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "project draft": c((PROJECT, "--as", author), (NOPE, "--as", author)),
         "project plan": c((PROJECT, w["plan"], "--as", author), (PROJECT, f"{tmp}/missing", "--as", author)),
         "project diff": c((PROJECT, "1", "2", "--as", author), (PROJECT, "1", "99", "--as", author)),
+        "project report": c(
+            (PROJECT, "--out", f"{tmp}/prep", "--as", author), (NOPE, "--out", f"{tmp}/prep2", "--as", author)
+        ),
         "project export-baobei": c(
             (ACCEPTED, "--stage", "验收", "--out", f"{tmp}/baobei", "--as", author),
             (ACCEPTED, "--stage", NOPE, "--as", author),
