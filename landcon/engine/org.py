@@ -179,6 +179,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "acceptance.record": frozenset({SUPERVISOR}),
     "care.manage": frozenset({AUTHOR, SUPERVISOR}),
     "care.inspect": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
+    # 意愿调查: the county's authors and supervisors, or a township's reporters of a covered township
+    # (services.willingness checks the level); responses by the users of the household's village or above.
+    "willingness.manage": frozenset({ADMIN, AUTHOR, SUPERVISOR, REPORTER}),
+    "willingness.respond": frozenset({ADMIN, AUTHOR, SUPERVISOR, REPORTER}),
 }
 ACTION_NAMES: dict[str, str] = {
     "unit.manage": "管理行政单位",
@@ -222,6 +226,8 @@ ACTION_NAMES: dict[str, str] = {
     "acceptance.record": "记录验收",
     "care.manage": "登记管护协议",
     "care.inspect": "记录管护巡查",
+    "willingness.manage": "管理意愿调查问卷和农户名单",
+    "willingness.respond": "录入农户意愿",
 }
 
 
