@@ -45,6 +45,7 @@ from landcon.web.routes import (
     supervision,
     survey,
     tasks,
+    willingness,
 )
 
 __all__ = ["COOKIE", "LOGIN_CSRF", "create_app"]
@@ -68,6 +69,7 @@ PAGES = (
     monitor,
     care,
     acceptance,
+    willingness,
 )
 
 #: Content-Security-Policy: only this site's scripts and nonce-marked inline scripts run; MapLibre needs
