@@ -351,6 +351,20 @@ def list_households(who: Actor, code: str, *, village: str | None = None, public
         return out
 
 
+def roster_rows(who: Actor, code: str) -> list[dict[str, Any]]:
+    """The survey's households as roster rows (full codes: ``willingness.manage``), for editing and
+    importing back."""
+    with records.read() as session:
+        project = get_project(session, who, code)
+        require_manage(session, who, project)
+        q = questionnaire_of(session, project)
+        return [
+            {"code": h.code, "head": h.head, "village": h.village_code, "group": h.group_name, "people": h.people,
+             "bsm": h.homestead_bsm, "x": h.x, "y": h.y}
+            for h in households_of(session, q)
+        ]  # fmt: skip
+
+
 # ---------------------------------------------------------------------------------------------
 # Responses
 # ---------------------------------------------------------------------------------------------

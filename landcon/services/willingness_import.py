@@ -126,7 +126,10 @@ def import_roster(who: Actor, code: str, path: str | Path) -> dict[str, Any]:
                 seen[hh] = number
             place = cells.get(VILLAGE, "")
             unit = by_code.get(place) or (by_name[place][0] if len(by_name.get(place, [])) == 1 else None)
-            if place and unit is None:
+            village = (unit.code, unit.name) if unit is not None else None
+            if village is None and len(place) == 12 and place.isdigit() and place.startswith(project.county.code):
+                village = (place, "")  # a village of the county not registered (admin import-units) yet
+            if place and village is None:
                 why = (
                     "同名的村不止一个，请填 12 位村代码"
                     if len(by_name.get(place, [])) > 1
@@ -147,13 +150,13 @@ def import_roster(who: Actor, code: str, path: str | Path) -> dict[str, Any]:
             for column, limit in ((HEAD, 100), (GROUP, 100), (BSM, 40)):
                 if len(cells.get(column, "")) > limit:
                     bad(column, f"不超过 {limit} 字")
-            if unit is not None and hh:
+            if village is not None and hh:
                 out.append(
                     {
                         "code": hh,
                         "head": cells.get(HEAD, ""),
-                        "village_code": unit.code,
-                        "village_name": unit.name,
+                        "village_code": village[0],
+                        "village_name": village[1],
                         "group_name": cells.get(GROUP, ""),
                         "people": int(people) if people.isdigit() else None,
                         "homestead_bsm": cells.get(BSM, ""),
@@ -168,16 +171,24 @@ def import_roster(who: Actor, code: str, path: str | Path) -> dict[str, Any]:
         return {"project": code, **counts, "households": len(S.households_of(session, q))}
 
 
-def write_roster_template(out: str | Path) -> Path:
+def write_roster_template(out: str | Path, who: Actor | None = None, code: str | None = None) -> Path:
+    """The roster workbook: the project's current households when ``code`` is given (to edit and import
+    back), else the header and an example row."""
     from openpyxl import Workbook
 
     target = _xlsx_target(out)
+    if code is not None:
+        rows = [[r["code"], r["head"], r["village"], r["group"], r["people"], r["bsm"], r["x"], r["y"]]
+                for r in S.roster_rows(who or records.system_actor(), code)]  # fmt: skip
+    else:
+        rows = [["530124100201000001", "张三", "530124100201", "第1村民小组", 4, "", None, None]]
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = "农户名单"
     ws.append(list(ROSTER_COLUMNS))
-    ws.append(["530124100201000001", "张三", "530124100201", "第1村民小组", 4, "", "", ""])
+    for row in rows:
+        ws.append(row)
     _save(wb, target)
     return target
 
@@ -209,8 +220,9 @@ def _save(wb: Any, target: Path) -> None:
 
 
 def write_response_template(who: Actor, code: str, out: str | Path) -> Path:
-    """The response workbook of the project: one row per household the actor may answer for, one
-    column per question (drop-down lists for single choices), a notes sheet listing the options."""
+    """The response workbook of the project: one row per household the actor may answer for with its
+    current answers, one column per question (drop-down lists for single choices), a notes sheet
+    listing the options."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -231,7 +243,10 @@ def write_response_template(who: Actor, code: str, out: str | Path) -> Path:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for h in households:
-        ws.append([h["code"], h["head"], h["village"], h["group"]])
+        given = h["answers"] or {}
+        answers = [given.get(q.key) for q in questions]
+        answers = [";".join(map(str, a)) if isinstance(a, list) else a for a in answers]
+        ws.append([h["code"], h["head"], h["village"], h["group"], *answers])
     last = max(2, len(households) + 1)
     for n, q in enumerate(questions, start=5):
         if q.kind == W.SINGLE:
