@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from landcon.services import records
+from landcon.services import demo_willingness, records
 
 
 def seed_participation(who: records.Actor, code: str) -> dict[str, Any]:
     """Seed the participation records of project ``code`` (needs province ``unit.manage`` like ``seed_demo``)."""
     records.require_province(who, "unit.manage")
     summary: dict[str, Any] = {"project": code}
+    summary["意愿调查"] = demo_willingness.seed_willingness(who, code)
     return summary
