@@ -135,3 +135,39 @@ def test_template_forms_summary_and_map(records_world, tmp_path: Path) -> None:
     assert feature["properties"]["stance"] == "object" and feature["properties"]["head"] == "张*华"
     assert feature["geometry"]["type"] == "Point"
     assert VILLAGE_CODE != OTHER_VILLAGE
+
+
+def test_a_homestead_named_by_bsm_is_its_0702_parcel(records_world, tmp_path: Path) -> None:
+    from test_willingness import roster
+
+    survey_world(tmp_path)
+    town = records.actor("fm_town")
+    rows = [
+        ["530124100201030001", "周光荣", "测试村", "第3村民小组", 2, "4", "", ""],  # DLTB BSM 4 is 0702
+        ["530124100201030002", "周海发", "测试村", "第3村民小组", 2, "1", "", ""],  # BSM 1 is 耕地: not placed
+    ]
+    I.import_roster(town, CODE, roster(tmp_path / "r2.xlsx", rows))
+    S.respond(records.actor("fm_vil"), CODE, "530124100201030001", {"consent": "说不清"})
+    geo = V.homesteads_geojson(town, CODE)
+    polygons = [f for f in geo["features"] if f["geometry"]["type"] == "Polygon"]
+    assert [f["properties"]["stance"] for f in polygons] == ["other"]
+    assert (geo["unplaced"], len(geo["features"])) == (4, 2)
+
+
+def test_households_of_a_saved_realloc_version_fall_back_to_its_household_table(records_world, tmp_path: Path) -> None:
+    from realloc_fixtures import HOUSEHOLDS, NAMES, write_instance
+
+    from landcon.services import realloc
+
+    survey_world(tmp_path)
+    inst = write_instance(tmp_path / "inst")
+    realloc.run(inst["parcels"], inst["households"], inst["blocks"], tmp_path / "rr", overrides={"time_limit": 10})
+    realloc.save(records.actor("fm_author"), CODE, tmp_path / "rr")
+    inst["households"].unlink()  # the input CSV is gone: codes and names come from households.xlsx
+    result = S.households_from_realloc(records.actor("fm_town"), CODE)
+    assert (result["realloc_version"], result["added"], result["households"]) == (1, 4, 8)
+    rows = {h["code"]: h for h in S.list_households(records.actor("fm_author"), CODE, public=False)}
+    assert [rows[c]["head"] for c in HOUSEHOLDS] == NAMES
+    assert {rows[c]["village"] for c in HOUSEHOLDS} == {"测试村"}
+    assert {rows[c]["group"] for c in HOUSEHOLDS} == {S.UNGROUPED}
+    assert S.group_of_code("530124100201030001") == ("530124100201", "第3村民小组")

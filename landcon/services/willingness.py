@@ -229,7 +229,7 @@ def _realloc_households(version: ReallocVersion) -> list[dict[str, Any]]:
         frame.columns = [str(c).strip().upper() for c in frame.columns]
         rows = frame.to_dict("records")
     elif "households.xlsx" in files:
-        rows = _xlsx_households(store.path(files["households.xlsx"]))
+        rows = _xlsx_households(store.read_bytes(files["households.xlsx"]))
     else:
         raise NotFound(f"权属调整第 {version.number} 版没有承包方名单")
     out = []
@@ -252,12 +252,14 @@ def _realloc_households(version: ReallocVersion) -> list[dict[str, Any]]:
     return out
 
 
-def _xlsx_households(path: Path) -> list[dict[str, Any]]:
+def _xlsx_households(data: bytes) -> list[dict[str, Any]]:
+    import io
+
     from openpyxl import load_workbook
 
     from landcon.reports.realloc_xlsx import HOUSEHOLD_SHEET
 
-    wb = load_workbook(path, read_only=True, data_only=True)
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         rows = [list(r) for r in wb[HOUSEHOLD_SHEET].iter_rows(values_only=True)]
     finally:
