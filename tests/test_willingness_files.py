@@ -105,8 +105,16 @@ def test_template_forms_summary_and_map(records_world, tmp_path: Path) -> None:
     ws = load_workbook(template).worksheets[0]
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:5] == ("承包方编码", "户主姓名", "村", "村民小组", "是否同意本村参与全域土地综合整治")
-    # The village cadre's template lists the households of its own village (codes masked: not a manager).
-    assert [r[1] for r in rows[1:]] == ["张国华", "张建明", "李文光"]
+    # The village cadre's template lists the households of its own village, full codes and current answers.
+    assert [r[:2] for r in rows[1:]] == [
+        ("530124100201010001", "张国华"), ("530124100201010002", "张建明"), ("530124100201020003", "李文光")
+    ]  # fmt: skip
+    assert rows[1][4] == "不同意" and rows[2][4] is None
+    book = load_workbook(template)
+    book.worksheets[0]["E3"] = "同意"
+    book.save(template)
+    assert I.import_responses(vil, CODE, template)["imported"] == 2  # filled in and imported back as it is
+    S.respond(vil, CODE, "530124100201010002", {"consent": "说不清"})
     docx = V.forms_docx(records.actor("fm_town"), CODE, tmp_path / "f.docx")
     doc = Document(str(docx))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
@@ -117,12 +125,17 @@ def test_template_forms_summary_and_map(records_world, tmp_path: Path) -> None:
     ]
     first = doc.tables[0]
     assert [c.text for c in first.rows[0].cells][:5] == ["序号", "承包方编码", "户主姓名", "人口", "Q1"]
-    assert [c.text for c in first.rows[1].cells][2:5] == ["张国华", "4", "□同意\n□不同意\n□说不清"]
+    assert [c.text for c in first.rows[1].cells][1:5] == [
+        "530124********0001",
+        "张国华",
+        "4",
+        "□同意\n□不同意\n□说不清",
+    ]
     assert len(first.rows) == 3
     xlsx = V.summary_xlsx(records.actor("fm_author"), CODE, tmp_path / "s.xlsx")
     wb = load_workbook(xlsx)
     summary = list(wb["意愿汇总"].iter_rows(values_only=True))
-    assert summary[-1] == ("合计", None, 4, 1, 25, 0, 1, 0)
+    assert summary[-1] == ("合计", None, 4, 2, 50, 0, 1, 0)
     assert list(wb["反对户"].iter_rows(values_only=True))[1] == (
         "530124********0001",
         "张国华",

@@ -333,9 +333,9 @@ def household_dict(h: SurveyHousehold, response: SurveyResponse | None, *, publi
 
 
 def list_households(who: Actor, code: str, *, village: str | None = None, public: bool = True) -> list[dict[str, Any]]:
-    """The survey's households (optionally of one village code), each with its response; ``public``
-    masks 承包方编码; a full code needs ``willingness.manage``. ``may_respond`` says whether the actor
-    may enter the household's answers."""
+    """The survey's households (optionally of one village code), each with its response. ``public``
+    masks 承包方编码 except for the households the actor may answer for (``may_respond``: its working
+    list, whose codes its imports name); every full code needs ``willingness.manage``."""
     with records.read() as session:
         project = get_project(session, who, code)
         if not public:
@@ -346,9 +346,10 @@ def list_households(who: Actor, code: str, *, village: str | None = None, public
         for h in households_of(session, q):
             if village and h.village_code != village:
                 continue
-            row = household_dict(h, answered.get(h.id), public=public)
+            allowed = may_respond(session, who, project, h)
+            row = household_dict(h, answered.get(h.id), public=public and not allowed)
             row["key"] = h.id
-            row["may_respond"] = may_respond(session, who, project, h)
+            row["may_respond"] = allowed
             out.append(row)
         return out
 

@@ -230,9 +230,7 @@ def write_response_template(who: Actor, code: str, out: str | Path) -> Path:
 
     target = _xlsx_target(out)
     questionnaire = S.show(who, code)
-    households = [
-        h for h in S.list_households(who, code, public=False if _manages(who, code) else True) if h["may_respond"]
-    ]
+    households = [h for h in S.list_households(who, code) if h["may_respond"]]
     questions = W.check_questionnaire(questionnaire).questions
     wb = Workbook()
     ws = wb.active
@@ -262,18 +260,6 @@ def write_response_template(who: Actor, code: str, out: str | Path) -> Path:
     notes.append([RESPONDENT, "受访人姓名（可空）"])
     _save(wb, target)
     return target
-
-
-def _manages(who: Actor, code: str) -> bool:
-    from landcon.errors import PermissionDenied
-
-    with records.read() as session:
-        project = get_project(session, who, code)
-        try:
-            S.require_manage(session, who, project)
-        except PermissionDenied:
-            return False
-        return True
 
 
 def import_responses(who: Actor, code: str, path: str | Path) -> dict[str, Any]:

@@ -145,11 +145,14 @@ def homesteads_geojson(who: Actor, code: str) -> dict[str, Any]:
 
 
 def forms_docx(who: Actor, code: str, out: str | Path, *, village: str | None = None) -> Path:
-    """Paper forms for the households the actor may answer for (optionally one village code)."""
+    """Paper forms for the households the actor may answer for (optionally one village code); a form
+    goes round a village group, so 承包方编码 is masked on it."""
     from landcon.reports.willingness_docx import write_forms_docx
 
     info = S.show(who, code)
-    rows = [h for h in S.list_households(who, code, village=village) if h["may_respond"]]
+    rows = [
+        h | {"code": mask_code(h["code"])} for h in S.list_households(who, code, village=village) if h["may_respond"]
+    ]
     if not rows:
         raise NotFound(f"项目 {code} 没有 {who.unit_name} 可以调查的农户", feature=code)
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
