@@ -15,6 +15,7 @@ from test_willingness import CODE, OTHER_VILLAGE, survey_world
 from landcon.errors import InvalidRecord
 from landcon.services import records
 from landcon.services import willingness as S
+from landcon.services import willingness_households as H
 from landcon.services import willingness_import as I
 from landcon.services import willingness_views as V
 
@@ -177,10 +178,10 @@ def test_households_of_a_saved_realloc_version_fall_back_to_its_household_table(
     realloc.run(inst["parcels"], inst["households"], inst["blocks"], tmp_path / "rr", overrides={"time_limit": 10})
     realloc.save(records.actor("fm_author"), CODE, tmp_path / "rr")
     inst["households"].unlink()  # the input CSV is gone: codes and names come from households.xlsx
-    result = S.households_from_realloc(records.actor("fm_town"), CODE)
+    result = H.households_from_realloc(records.actor("fm_town"), CODE)
     assert (result["realloc_version"], result["added"], result["households"]) == (1, 4, 8)
     rows = {h["code"]: h for h in S.list_households(records.actor("fm_author"), CODE, public=False)}
     assert [rows[c]["head"] for c in HOUSEHOLDS] == NAMES
     assert {rows[c]["village"] for c in HOUSEHOLDS} == {"测试村"}
     assert {rows[c]["group"] for c in HOUSEHOLDS} == {S.UNGROUPED}
-    assert S.group_of_code("530124100201030001") == ("530124100201", "第3村民小组")
+    assert H.group_of_code("530124100201030001") == ("530124100201", "第3村民小组")

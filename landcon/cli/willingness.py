@@ -60,9 +60,9 @@ def create_cmd(
 @app.command("households")
 def households_cmd(project: Project, as_user: AsOpt = None, as_json: JsonOpt = False) -> None:
     """从最新权属调整方案取承包方名单 / households from the latest 权属调整 version."""
-    from landcon.services import willingness
+    from landcon.services import willingness_households
 
-    r = run_service(lambda: willingness.households_from_realloc(acting(as_user), project), as_json=as_json)
+    r = run_service(lambda: willingness_households.households_from_realloc(acting(as_user), project), as_json=as_json)
     _done(
         r,
         as_json,

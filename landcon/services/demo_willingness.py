@@ -11,6 +11,7 @@ from typing import Any
 from landcon.errors import NotFound
 from landcon.services import org, projects, records
 from landcon.services import willingness as S
+from landcon.services import willingness_households as H
 
 CADRE = "demo_village"
 UNANSWERED_EVERY = 7  # every 7th household has not answered yet
@@ -52,7 +53,7 @@ def seed_willingness(who: records.Actor, code: str) -> dict[str, Any]:
     if S.plan_summary(author, code) is None:
         S.create(author, code)
     if not S.list_households(author, code):
-        S.households_from_realloc(author, code)
+        H.households_from_realloc(author, code)
     village = _cadre_village(who, code)
     cadre = author
     if village is not None:

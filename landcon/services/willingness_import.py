@@ -19,6 +19,7 @@ from landcon.engine import willingness as W
 from landcon.errors import InputReadError, InvalidRecord, LandconError
 from landcon.services import records
 from landcon.services import willingness as S
+from landcon.services import willingness_households as H
 from landcon.services.project_access import get_project
 from landcon.services.records import Actor
 from landcon.services.supervision_import import _rows, _text
@@ -167,7 +168,7 @@ def import_roster(who: Actor, code: str, path: str | Path) -> dict[str, Any]:
         if not out and not errors:
             errors.append(f"工作表“{sheet}”没有数据行")
         _raise_errors(errors, source)
-        counts = S.put_households(session, q, out, "roster")
+        counts = H.put_households(session, q, out, "roster")
         return {"project": code, **counts, "households": len(S.households_of(session, q))}
 
 
@@ -179,7 +180,7 @@ def write_roster_template(out: str | Path, who: Actor | None = None, code: str |
     target = _xlsx_target(out)
     if code is not None:
         rows = [[r["code"], r["head"], r["village"], r["group"], r["people"], r["bsm"], r["x"], r["y"]]
-                for r in S.roster_rows(who or records.system_actor(), code)]  # fmt: skip
+                for r in H.roster_rows(who or records.system_actor(), code)]  # fmt: skip
     else:
         rows = [["530124100201000001", "张三", "530124100201", "第1村民小组", 4, "", None, None]]
     wb = Workbook()

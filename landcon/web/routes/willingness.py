@@ -13,7 +13,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from landcon.errors import InvalidRecord
-from landcon.services import webauth, willingness, willingness_import, willingness_views
+from landcon.services import webauth, willingness, willingness_households, willingness_import, willingness_views
 from landcon.web.common import Csrf, User, page
 from landcon.web.errors import RecordId
 
@@ -79,7 +79,7 @@ def create(code: str, cur: webauth.Current = User) -> Response:
 
 @router.post("/projects/{code}/willingness/households-from-realloc", include_in_schema=False, dependencies=[Csrf])
 def from_realloc(code: str, cur: webauth.Current = User) -> Response:
-    willingness.households_from_realloc(cur.actor, code)
+    willingness_households.households_from_realloc(cur.actor, code)
     return RedirectResponse(_base(code), status_code=303)
 
 
