@@ -81,3 +81,28 @@ def test_another_county_gets_not_found(client: TestClient) -> None:
     sign_in(client, "wh_author")
     assert client.get(f"/projects/{CODE}/willingness").status_code == 404
     assert client.get(f"/projects/{CODE}/willingness/homesteads.geojson").status_code == 404
+
+
+def test_a_county_author_creates_the_questionnaire_from_the_page(records_world) -> None:
+    from records_fixtures import TOWNSHIP
+
+    from landcon.services import projects
+
+    projects.create_project(records.actor("fm_author"), "FM-YY-02", "新项目", county="530124", units=[TOWNSHIP])
+    with TestClient(create_app(worker=False), base_url="http://testserver") as client:
+        sign_in(client, "fm_town")
+        page = client.get("/projects/FM-YY-02/willingness")
+        assert "按标准模板建立问卷" in page.text  # a covered township's reporter manages the survey
+        sign_in(client, "fm_author")
+        r = client.post(
+            "/projects/FM-YY-02/willingness/create", data={"csrf_token": csrf_of(client)}, follow_redirects=False
+        )
+        assert r.status_code == 303
+        page = client.get("/projects/FM-YY-02/willingness")
+        assert 'id="total-households">0<' in page.text and "全域土地综合整治村民意愿调查" in page.text
+        r = client.post(
+            "/projects/FM-YY-02/willingness/households-from-realloc",
+            data={"csrf_token": csrf_of(client)},
+            follow_redirects=False,
+        )
+        assert r.status_code == 404 and "没有保存的权属调整方案" in r.text
