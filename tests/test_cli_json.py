@@ -275,6 +275,25 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "vote consent list": c((PROJECT, "--as", author), (NOPE, "--as", author)),
         "vote consent import": c((PROJECT, "--as", town), (NOPE, "--as", town)),
         "vote consent check": c((PROJECT, "--as", author), (PROJECT, "--version", "99", "--as", author)),
+        "willingness template": c((), ("--no-such-option",)),
+        "willingness create": c((PROJECT, "--as", author), (NOPE, "--as", author)),
+        "willingness households": c((PROJECT, "--as", author), (NOPE, "--as", author)),
+        "willingness roster-template": c(
+            ("--out", f"{tmp}/roster.xlsx", "--project", PROJECT, "--as", author), ("--out", f"{tmp}/roster.txt")
+        ),
+        "willingness roster": c((PROJECT, f"{tmp}/roster.xlsx", "--as", author), (PROJECT, w["src"], "--as", author)),
+        "willingness respond": c(
+            (PROJECT, w["household"], "-a", "consent=不同意", "--as", author),
+            (PROJECT, w["household"], "-a", "consent=好", "--as", author),
+        ),
+        "willingness response-template": c(
+            (PROJECT, "--out", f"{tmp}/answers.xlsx", "--as", author), (NOPE, "--out", f"{tmp}/a2.xlsx", "--as", author)
+        ),
+        "willingness import": c((PROJECT, f"{tmp}/answers.xlsx", "--as", author), (PROJECT, f"{tmp}/roster.txt")),
+        "willingness forms": c(
+            (PROJECT, "--out", f"{tmp}/forms.docx", "--as", author), (NOPE, "--out", f"{tmp}/f.docx")
+        ),
+        "willingness results": c((PROJECT, "--xlsx", f"{tmp}/will.xlsx", "--as", author), (NOPE, "--as", author)),
         "audit verify": c((), ("--as", NOPE)),
         "audit anchor": c((), ("--as", NOPE)),
         "backup": c((f"{tmp}/backup",), (w["src"],)),
@@ -333,6 +352,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
             "src": str(src),
             "plan": str(plan),
             "inst": str(root / "inst"),
+            "household": (root / "inst" / "households.csv")
+            .read_text(encoding="utf-8-sig")
+            .splitlines()[1]
+            .split(",")[0],
             "batch": str(batch),
             "progress": str(progress),
             "photo": str(photo),

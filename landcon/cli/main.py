@@ -35,6 +35,7 @@ GROUPS: dict[str, Group] = {
     "accept": Group("landcon.cli.accept", "验收：竣工数据核算、方案与竣工对比、核减 / acceptance"),
     "care": Group("landcon.cli.care", "后期管护：管护协议、巡查 / aftercare"),
     "vote": Group("landcon.cli.vote", "村民会议表决与村民同意 / village votes and consent"),
+    "willingness": Group("landcon.cli.willingness", "公众参与：意愿调查问卷、农户、回答、结果 / willingness surveys"),
 }
 
 app = typer.Typer(

@@ -182,6 +182,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # 村民会议表决 and 村民同意 are recorded by the township or village (services.village_votes refuses a
     # county or higher unit); the county reads them through the project.
     "vote.record": frozenset({AUTHOR, REPORTER}),
+    # 意愿调查: the county's authors and supervisors, or a township's reporters of a covered township
+    # (services.willingness checks the level); responses by the users of the household's village or above.
+    "willingness.manage": frozenset({ADMIN, AUTHOR, SUPERVISOR, REPORTER}),
+    "willingness.respond": frozenset({ADMIN, AUTHOR, SUPERVISOR, REPORTER}),
 }
 ACTION_NAMES: dict[str, str] = {
     "unit.manage": "管理行政单位",
@@ -226,6 +230,8 @@ ACTION_NAMES: dict[str, str] = {
     "care.manage": "登记管护协议",
     "care.inspect": "记录管护巡查",
     "vote.record": "记录村民会议表决和村民同意",
+    "willingness.manage": "管理意愿调查问卷和农户名单",
+    "willingness.respond": "录入农户意愿",
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from landcon.services import records
 from landcon.services.demo_votes import seed_votes
+from landcon.services import demo_willingness, records
 
 
 def seed_participation(who: records.Actor, code: str) -> dict[str, Any]:
@@ -18,4 +19,5 @@ def seed_participation(who: records.Actor, code: str) -> dict[str, Any]:
     records.require_province(who, "unit.manage")
     summary: dict[str, Any] = {"project": code}
     summary["votes"] = seed_votes(who, code)
+    summary["意愿调查"] = demo_willingness.seed_willingness(who, code)
     return summary

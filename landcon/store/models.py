@@ -734,3 +734,51 @@ class ConsentRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     vote: Mapped[VillageVote | None] = relationship(lazy="joined")
+class Questionnaire(Versioned, Base):
+    """意愿调查 questionnaire of a project (one per project): title and questions as
+    ``engine.willingness.Questionnaire.to_dict()``."""
+
+    __tablename__ = "questionnaires"
+    __mapper_args__ = {"version_id_col": Versioned.version}  # noqa: RUF012
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), nullable=False, unique=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    questions: Mapped[list[Any]] = mapped_column(JSON, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class SurveyHousehold(Base):
+    """A household (承包方) asked by a questionnaire: 承包方编码, 户主, village (12-digit code and name),
+    村民小组, 人口, and its homestead as a DLTB 0702 BSM or coordinates (X/Y in the dataset's CRS);
+    ``source`` says where the row came from (``realloc:<version>`` or ``roster``)."""
+
+    __tablename__ = "survey_households"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"), nullable=False, index=True)
+    code: Mapped[str] = mapped_column(String(40), nullable=False)  # 承包方编码 CBFBM
+    head: Mapped[str] = mapped_column(String(100), nullable=False, default="")  # 户主姓名 CBFMC
+    village_code: Mapped[str] = mapped_column(String(12), nullable=False, default="")
+    village_name: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    group_name: Mapped[str] = mapped_column(String(100), nullable=False, default="")  # 村民小组
+    people: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    homestead_bsm: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    x: Mapped[float | None] = mapped_column(Float, nullable=True)
+    y: Mapped[float | None] = mapped_column(Float, nullable=True)
+    source: Mapped[str] = mapped_column(String(20), nullable=False)
+
+
+class SurveyResponse(Versioned, Base):
+    """A household's answers (key → value, ``engine.willingness.check_answers``), who entered them,
+    from which source (web / xlsx / paper) and when; a later entry replaces them (audited)."""
+
+    __tablename__ = "survey_responses"
+    __mapper_args__ = {"version_id_col": Versioned.version}  # noqa: RUF012
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("survey_households.id"), nullable=False, unique=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    respondent: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    source: Mapped[str] = mapped_column(String(8), nullable=False)
+    entered_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)

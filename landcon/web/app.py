@@ -46,6 +46,7 @@ from landcon.web.routes import (
     survey,
     tasks,
     votes,
+    willingness,
 )
 
 __all__ = ["COOKIE", "LOGIN_CSRF", "create_app"]
@@ -70,6 +71,7 @@ PAGES = (
     care,
     acceptance,
     votes,
+    willingness,
 )
 
 #: Content-Security-Policy: only this site's scripts and nonce-marked inline scripts run; MapLibre needs
