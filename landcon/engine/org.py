@@ -179,6 +179,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "acceptance.record": frozenset({SUPERVISOR}),
     "care.manage": frozenset({AUTHOR, SUPERVISOR}),
     "care.inspect": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
+    # 公示: published by the county or a covered township, objections recorded by county/township/village
+    # users, answered by the issuing unit (services.publicity checks the units).
+    "publicity.publish": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
+    "publicity.object": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
+    "publicity.answer": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
 }
 ACTION_NAMES: dict[str, str] = {
     "unit.manage": "管理行政单位",
@@ -222,6 +227,9 @@ ACTION_NAMES: dict[str, str] = {
     "acceptance.record": "记录验收",
     "care.manage": "登记管护协议",
     "care.inspect": "记录管护巡查",
+    "publicity.publish": "发布公示",
+    "publicity.object": "登记公示异议",
+    "publicity.answer": "答复公示异议",
 }
 
 
