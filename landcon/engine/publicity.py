@@ -154,13 +154,14 @@ def subject_label(kind: str, ref: str) -> str:
 
 
 def _latest(notices: Sequence[NoticeFacts]) -> NoticeFacts:
-    return max(notices, key=lambda n: (n.start, n.id))
+    """The most recently published (highest id)."""
+    return max(notices, key=lambda n: n.id)
 
 
 def clearance(notices: Sequence[NoticeFacts], kind: str, ref: str | None, on: dt.date) -> list[str]:
     """Reasons the subject (``kind``, ``ref``; ``ref`` None: the latest 公示 of the kind) is not cleared at
-    ``on`` — empty when cleared. The latest 公示 of the subject is judged; an upheld objection passes the
-    judgement to the latest re-publication replacing it (which may carry another reference)."""
+    ``on`` — empty when cleared. The subject's most recently published 公示 is judged; an upheld objection
+    passes the judgement to the latest re-publication replacing it (which may carry another reference)."""
     candidates = [n for n in notices if n.kind == kind and (ref is None or n.ref == ref)]
     if not candidates:
         return [f"尚无{subject_label(kind, ref or '')}"]

@@ -36,7 +36,8 @@ MAX_TEXT = 5000
 # Reading what the gate and other parts need --------------------------------------------------------
 
 
-def _all(session: Session, project: Project) -> list[Publicity]:
+def project_publicities(session: Session, project: Project) -> list[Publicity]:
+    """A project's 公示 in publication order."""
     return list(session.scalars(select(Publicity).where(Publicity.project_id == project.id).order_by(Publicity.number)))
 
 
@@ -59,7 +60,7 @@ def blockers(
     cleared on ``on`` (default today): Chinese reasons, empty when cleared (``engine.publicity.clearance``)."""
     if subject_kind not in P.KINDS:
         raise InvalidRecord(f"未知公示事项类型 {subject_kind}（可用 {', '.join(P.KINDS)}）", field="kind")
-    notices = [_facts(p) for p in _all(session, project)]
+    notices = [_facts(p) for p in project_publicities(session, project)]
     ref = None if subject_ref is None else str(subject_ref)
     return P.clearance(notices, subject_kind, ref, on or today())
 
@@ -70,7 +71,7 @@ def objections_for(
     """The objections to the 公示 of a subject (all of the kind when ``subject_ref`` is None), oldest first:
     公示 number, household code (承包方编码, "" if not given), name, content, received on, answer, outcome."""
     rows: list[dict[str, Any]] = []
-    for p in _all(session, project):
+    for p in project_publicities(session, project):
         if p.subject_kind != subject_kind or (subject_ref is not None and p.subject_ref != str(subject_ref)):
             continue
         rows.extend({"publicity": p.number, "subject_ref": p.subject_ref, **_objection_dict(o)} for o in p.objections)
@@ -132,17 +133,22 @@ def publicity_dict(p: Publicity, on: dt.date, numbers: dict[int, int] | None = N
     }
 
 
-def list_publicities(who: Actor, code: str, *, on: dt.date | None = None) -> list[dict[str, Any]]:
+def _on(on: dt.date | str | None) -> dt.date:
+    return parse_date(on, "on", "日期") if on else today()
+
+
+def list_publicities(who: Actor, code: str, *, on: dt.date | str | None = None) -> list[dict[str, Any]]:
     """A project's 公示, newest first, each with its status on ``on`` (default today) and its objections."""
-    on = on or today()
+    on = _on(on)
     with records.read() as session:
         project = get_project(session, who, code)
-        items = _all(session, project)
+        items = project_publicities(session, project)
         numbers = {p.id: p.number for p in items}
         return [publicity_dict(p, on, numbers) for p in reversed(items)]
 
 
-def _get(session: Session, project: Project, number: int) -> Publicity:
+def get_publicity(session: Session, project: Project, number: int) -> Publicity:
+    """公示 ``number`` of the project (NotFound naming it)."""
     p = session.scalars(
         select(Publicity).where(Publicity.project_id == project.id, Publicity.number == int(number))
     ).first()
@@ -151,18 +157,18 @@ def _get(session: Session, project: Project, number: int) -> Publicity:
     return p
 
 
-def show(who: Actor, code: str, number: int, *, on: dt.date | None = None) -> dict[str, Any]:
+def show(who: Actor, code: str, number: int, *, on: dt.date | str | None = None) -> dict[str, Any]:
     """One 公示 with its objections and, for its subject, the clearance reasons on ``on``."""
-    on = on or today()
+    on = _on(on)
     with records.read() as session:
         project = get_project(session, who, code)
-        p = _get(session, project, number)
-        numbers = {x.id: x.number for x in _all(session, project)}
+        p = get_publicity(session, project, number)
+        numbers = {x.id: x.number for x in project_publicities(session, project)}
         out = publicity_dict(p, on, numbers)
         out["project"] = project.code
         out["project_name"] = project.name
         out["blockers"] = blockers(session, project, p.subject_kind, p.subject_ref, on=on)
-        out["replaced_by"] = [x.number for x in _all(session, project) if x.replaces_id == p.id]
+        out["replaced_by"] = [x.number for x in project_publicities(session, project) if x.replaces_id == p.id]
         return out
 
 
@@ -268,7 +274,7 @@ def publish(
         _check_ref(session, project, kind, ref_text)
         old: Publicity | None = None
         if replaces is not None:
-            old = _get(session, project, replaces)
+            old = get_publicity(session, project, replaces)
             if old.subject_kind != kind:
                 what = f"第 {old.number} 号公示的事项是{P.KINDS[old.subject_kind]}"
                 raise InvalidRecord(f"{what}，重新公示须为同一类事项", field="replaces")
@@ -326,7 +332,7 @@ def add_objection(
     with records.write(who, "publicity.object") as session:
         project = get_project(session, who, code)
         require_object(session, who, project)
-        p = _get(session, project, number)
+        p = get_publicity(session, project, number)
         problem = P.receipt_problem(p.start_date, p.end_date, received)
         if problem:
             raise InvalidRecord(problem, field="received_on")
@@ -363,7 +369,7 @@ def answer(
     answered_on = parse_date(on, "on", "答复日期") if on else today()
     with records.write(who, "publicity.answer") as session:
         project = get_project(session, who, code)
-        p = _get(session, project, number)
+        p = get_publicity(session, project, number)
         require_answer(who, p)
         o = next((x for x in p.objections if x.id == int(objection)), None)
         if o is None:
@@ -383,9 +389,11 @@ __all__ = [
     "add_objection",
     "answer",
     "blockers",
+    "get_publicity",
     "list_publicities",
     "objections_for",
     "objections_for_project",
+    "project_publicities",
     "publicity_dict",
     "publish",
     "require_answer",
