@@ -73,6 +73,7 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
     period = ("--start", "2027-01-01", "--end", "2029-12-31")
     found = ("--findings", "沟渠淤堵", "--photo", w["photo"])
     visit = ("--date", "2027-06-01", "--inspector", "李四")
+    gs = ("--start", "2027-01-01", "--end", "2027-01-10")  # a 公示 period
 
     return {
         "data list": c((), ("--no-such-option",)),
@@ -248,6 +249,36 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
             (ACCEPTED, "GHJ1", *visit, "--result", "差", "--as", sup),
         ),
         "care inspections": c((ACCEPTED, "--as", author), (ACCEPTED, "--agreement", NOPE, "--as", author)),
+        "publicity publish": c(
+            (NEW_PROJECT, "--kind", "other", "--ref", "流转", "--place", "村务公开栏", *gs, "--as", author),
+            (NEW_PROJECT, "--kind", "other", "--place", "村务公开栏", "--start", "2027-01-01", "--end", "2027-01-02"),
+        ),
+        "publicity list": c((NEW_PROJECT, "--as", author), (NOPE, "--as", author)),
+        "publicity show": c((NEW_PROJECT, "1", "--as", author), (NEW_PROJECT, "99", "--as", author)),
+        "publicity object": c(
+            (NEW_PROJECT, "1", "--name", "张三", "--content", "价格偏低", "--received", "2027-01-05", "--as", author),
+            (NEW_PROJECT, "1", "--name", "张三", "--content", "价格偏低", "--received", "2027-02-01", "--as", author),
+        ),
+        "publicity answer": c(
+            (
+                NEW_PROJECT,
+                "1",
+                "1",
+                "--outcome",
+                "dismissed",
+                "--text",
+                "按评估价",
+                "--on",
+                "2027-01-06",
+                "--as",
+                author,
+            ),
+            (NEW_PROJECT, "1", "1", "--outcome", "maybe", "--text", "再答", "--as", author),
+        ),
+        "publicity notice": c(
+            (NEW_PROJECT, "1", "--out", f"{tmp}/notice.docx", "--as", author),
+            (NEW_PROJECT, "9", "--out", f"{tmp}/notice2.docx", "--as", author),
+        ),
         "audit verify": c((), ("--as", NOPE)),
         "audit anchor": c((), ("--as", NOPE)),
         "backup": c((f"{tmp}/backup",), (w["src"],)),

@@ -34,6 +34,7 @@ GROUPS: dict[str, Group] = {
     "alert": Group("landcon.cli.alert", "实施监管：预警扫描、确认、解除、转为任务 / supervision alerts"),
     "accept": Group("landcon.cli.accept", "验收：竣工数据核算、方案与竣工对比、核减 / acceptance"),
     "care": Group("landcon.cli.care", "后期管护：管护协议、巡查 / aftercare"),
+    "publicity": Group("landcon.cli.publicity", "公示：发布、异议登记与答复、公示文本 / public notices"),
 }
 
 app = typer.Typer(

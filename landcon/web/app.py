@@ -41,6 +41,7 @@ from landcon.web.routes import (
     monitor,
     overview,
     projects,
+    publicity,
     review,
     supervision,
     survey,
@@ -68,6 +69,7 @@ PAGES = (
     monitor,
     care,
     acceptance,
+    publicity,
 )
 
 #: Content-Security-Policy: only this site's scripts and nonce-marked inline scripts run; MapLibre needs
