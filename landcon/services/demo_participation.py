@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from landcon.services import records
+from landcon.services.demo_publicity import seed_realloc_publicity
 
 
 def seed_participation(who: records.Actor, code: str) -> dict[str, Any]:
     """Seed the participation records of project ``code`` (needs province ``unit.manage`` like ``seed_demo``)."""
     records.require_province(who, "unit.manage")
     summary: dict[str, Any] = {"project": code}
+    summary["publicity"] = seed_realloc_publicity(code)
     return summary
