@@ -100,3 +100,36 @@ def test_users_without_the_right_see_no_forms(client: TestClient) -> None:
     assert "publish-form" not in html and "objection-form" not in html
     sign_in(client, "wh_author")
     assert client.get(f"/projects/{CODE}/publicity").status_code == 404
+
+
+def test_a_table_uploaded_with_the_form_is_printed_in_the_notice(client: TestClient, tmp_path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["户主", "流转面积（亩）"])
+    book.active.append(["王*", 2.5])
+    book.save(tmp_path / "流转表.xlsx")
+    sign_in(client, "fm_author")
+    token = csrf_of(client)
+    form = {"csrf_token": token, "kind": "other", "ref": "土地流转", "place": "乡镇政府网站"}
+    form |= {"start": "2026-12-01", "end": "2026-12-07"}
+    bad = client.post(
+        f"/projects/{CODE}/publicity",
+        data=form,
+        files={"table": ("run.exe", b"MZ\x90\x00", "application/octet-stream")},
+        follow_redirects=False,
+    )
+    assert bad.status_code == 400 and "不接受 .exe 类型的附件" in bad.text
+    assert publicity.list_publicities(records.actor("fm_author"), CODE) == []
+    with open(tmp_path / "流转表.xlsx", "rb") as f:
+        r = client.post(
+            f"/projects/{CODE}/publicity",
+            data=form,
+            files={"table": ("流转表.xlsx", f, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+            follow_redirects=False,
+        )
+    assert r.status_code == 303, r.text[:300]
+    [p] = publicity.list_publicities(records.actor("fm_author"), CODE)
+    assert p["table_name"] == "流转表.xlsx"
+    doc = Document(io.BytesIO(client.get(f"/projects/{CODE}/publicity/1/notice.docx").content))
+    assert [[c.text for c in row.cells] for row in doc.tables[0].rows] == [["户主", "流转面积（亩）"], ["王*", "2.5"]]

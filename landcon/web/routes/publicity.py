@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from functools import partial
 from pathlib import Path
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
@@ -17,6 +18,7 @@ from landcon.web.common import Csrf, User, page
 from landcon.web.errors import RecordId
 
 router = APIRouter()
+CHUNK = 1 << 16
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -26,7 +28,7 @@ def publicity_page(request: Request, code: str, saved: str = "", cur: webauth.Cu
 
 
 @router.post("/projects/{code}/publicity", include_in_schema=False, dependencies=[Csrf])
-def publish(
+async def publish(
     code: str,
     kind: str = Form(...),
     place: str = Form(...),
@@ -38,26 +40,41 @@ def publish(
     notice: str = Form(""),
     contact: str = Form(""),
     replaces: str = Form(""),
+    table: UploadFile | None = File(default=None),
     cur: webauth.Current = User,
 ) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
     from landcon.errors import InvalidRecord
 
     if replaces and not replaces.isdigit():
         raise InvalidRecord("被替代的公示编号应为数字", field="replaces")
-    p = publicity.publish(
-        cur.actor,
-        code,
-        kind=kind,
-        ref=ref,
-        place=place,
-        place_unit=place_unit or None,
-        start=start,
-        end=end,
-        title=title,
-        notice=notice,
-        contact=contact,
-        replaces=int(replaces) if replaces else None,
-    )
+    with tempfile.TemporaryDirectory(prefix="landcon-publicity-") as tmp:
+        attached: Path | None = None
+        name = Path(table.filename or "").name[-120:] if table is not None else ""
+        if table is not None and name:
+            attached = Path(tmp) / name
+            with open(attached, "wb") as out:
+                while chunk := await table.read(CHUNK):
+                    out.write(chunk)
+        p = await run_in_threadpool(
+            partial(
+                publicity.publish,
+                cur.actor,
+                code,
+                kind=kind,
+                ref=ref,
+                place=place,
+                place_unit=place_unit or None,
+                start=start,
+                end=end,
+                title=title,
+                notice=notice,
+                contact=contact,
+                replaces=int(replaces) if replaces else None,
+                table=attached,
+            )
+        )
     return RedirectResponse(f"/projects/{code}/publicity?saved=published-{p['number']}", status_code=303)
 
 
