@@ -27,6 +27,7 @@ from acceptance_fixtures import meta, write_asbuilt
 from acceptance_fixtures import rows as asbuilt_rows
 from conftest import cell
 from plan_fixtures import GOOD, META, box
+from publicity_fixtures import plan_cleared
 from records_fixtures import COUNTY_REVIEW, PREFECTURE_REVIEW, PROVINCE_REVIEW, TOWNSHIP, _template
 
 from landcon.errors import NotFound
@@ -80,7 +81,7 @@ def project_to(tmp_path: Path, stage: str, code: str = CODE, *, a2_width: float 
         assert v["errors"] == 0, v
         current = "plan"
     steps = {
-        "county_review": lambda: projects.advance(author, code),
+        "county_review": lambda: (plan_cleared(code), projects.advance(author, code)),
         "prefecture_review": lambda: _agree_and_close(code, "fm", COUNTY_REVIEW),
         "province_approval": lambda: _agree_and_close(code, "km", PREFECTURE_REVIEW),
         "implementation": lambda: _agree_and_close(code, "yn", PROVINCE_REVIEW),

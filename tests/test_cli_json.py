@@ -79,6 +79,7 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
     vote += ("--motion-kind", "tenure_scheme", "--eligible", "30", "--present", "30")
     household = ("--date", "2027-03-02", "--village", village, "--household-name", "张*", "--parcel", "ZJGGTB:16")
     household += ("--kind",)
+    gs = ("--start", "2027-01-01", "--end", "2027-01-10")  # a 公示 period
 
     return {
         "data list": c((), ("--no-such-option",)),
@@ -294,6 +295,36 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
             (PROJECT, "--out", f"{tmp}/forms.docx", "--as", author), (NOPE, "--out", f"{tmp}/f.docx")
         ),
         "willingness results": c((PROJECT, "--xlsx", f"{tmp}/will.xlsx", "--as", author), (NOPE, "--as", author)),
+        "publicity publish": c(
+            (NEW_PROJECT, "--kind", "other", "--ref", "流转", "--place", "村务公开栏", *gs, "--as", author),
+            (NEW_PROJECT, "--kind", "other", "--place", "村务公开栏", "--start", "2027-01-01", "--end", "2027-01-02"),
+        ),
+        "publicity list": c((NEW_PROJECT, "--as", author), (NOPE, "--as", author)),
+        "publicity show": c((NEW_PROJECT, "1", "--as", author), (NEW_PROJECT, "99", "--as", author)),
+        "publicity object": c(
+            (NEW_PROJECT, "1", "--name", "张三", "--content", "价格偏低", "--received", "2027-01-05", "--as", author),
+            (NEW_PROJECT, "1", "--name", "张三", "--content", "价格偏低", "--received", "2027-02-01", "--as", author),
+        ),
+        "publicity answer": c(
+            (
+                NEW_PROJECT,
+                "1",
+                "1",
+                "--outcome",
+                "dismissed",
+                "--text",
+                "按评估价",
+                "--on",
+                "2027-01-06",
+                "--as",
+                author,
+            ),
+            (NEW_PROJECT, "1", "1", "--outcome", "maybe", "--text", "再答", "--as", author),
+        ),
+        "publicity notice": c(
+            (NEW_PROJECT, "1", "--out", f"{tmp}/notice.docx", "--as", author),
+            (NEW_PROJECT, "9", "--out", f"{tmp}/notice2.docx", "--as", author),
+        ),
         "audit verify": c((), ("--as", NOPE)),
         "audit anchor": c((), ("--as", NOPE)),
         "backup": c((f"{tmp}/backup",), (w["src"],)),

@@ -10,6 +10,7 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 from plan_fixtures import GOOD, base, box, write_plan
+from publicity_fixtures import plan_cleared
 from records_fixtures import PASSWORD, TOWNSHIP, VILLAGE_CODE
 from sqlalchemy import select
 from web_fixtures import csrf_of, sign_in
@@ -45,6 +46,7 @@ def submitted(tmp_path: Path, code: str = CODE, dataset: str = "grid", plan: Pat
     projects.advance(author, code)
     v = projects.save_plan(author, code, plan or write_plan(tmp_path / "plan", GOOD))
     assert v["errors"] == 0, v
+    plan_cleared(code)
     return projects.advance(author, code)
 
 

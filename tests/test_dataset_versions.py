@@ -17,6 +17,7 @@ import pytest
 from conftest import grid_dltb
 from fastapi.testclient import TestClient
 from plan_fixtures import GOOD, base, box, write_plan
+from publicity_fixtures import plan_cleared
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 from web_fixtures import csrf_of, sign_in
@@ -144,6 +145,7 @@ def _project_with_v1(tmp_path: Path) -> records.Actor:
     projects.advance(author, CODE)
     v1 = projects.save_plan(author, CODE, write_plan(tmp_path / "plan", GOOD))
     assert v1["dataset_version"] == 1
+    plan_cleared(CODE)
     projects.advance(author, CODE)  # submitted: version 1 is frozen
     projects.reject(records.actor("fm_zrzy"), CODE, comment="补充说明")
     return author

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from plan_fixtures import GOOD, write_plan
+from publicity_fixtures import plan_cleared
 from records_fixtures import COUNTY_REVIEW
 from sqlalchemy import text
 from typer.testing import CliRunner
@@ -46,6 +47,7 @@ def test_project_commands_and_exit_codes(records_world, tmp_path):
     assert (v["number"], v["errors"]) == (1, 0)
     stale = run("project", "edit", CODE, "--name", "新名称", "--expected-version", "1", user="fm_author")
     assert stale.exit_code == 4 and "已被他人修改" in stale.output
+    plan_cleared(CODE)
     ok("project", "advance", CODE, user="fm_author")
 
     inbox = ok("review", "list", user="fm_lc")

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from acceptance_fixtures import accept_project
 from plan_fixtures import GOOD, META, box, write_plan
+from publicity_fixtures import plan_cleared
 from records_fixtures import COUNTY_REVIEW, PREFECTURE_REVIEW, PROVINCE_REVIEW, TOWNSHIP
 from sqlalchemy import func, select, text, update
 
@@ -44,13 +45,15 @@ def no_pbf_plan(folder: Path) -> Path:
 
 
 def start(tmp_path: Path, plan: Path | None = None) -> dict[str, object]:
-    """A project in 方案编制 with a passing draft plan."""
+    """A project in 方案编制 with a passing draft plan and its cleared 公示."""
     author = who("fm_author")
     projects.create_project(
         author, CODE, "富民县款庄镇全域土地综合整治", county="530124", units=[TOWNSHIP], dataset="grid"
     )
     projects.advance(author, CODE)
-    return projects.save_plan(author, CODE, plan or write_plan(tmp_path / "plan", GOOD))
+    v = projects.save_plan(author, CODE, plan or write_plan(tmp_path / "plan", GOOD))
+    plan_cleared(CODE)
+    return v
 
 
 def agree_all(prefix: str, kinds: tuple[str, ...], **over: str) -> None:
@@ -81,6 +84,7 @@ def test_full_lifecycle_with_rejection_and_provincial_stage(records_world, tmp_p
     assert (v["number"], v["errors"], v["pbf_adjusted"]) == (1, 0, True)
     assert v["files"] == ["plan.gpkg", "plan.yaml"]
 
+    plan_cleared(CODE)
     p = projects.advance(author, CODE, comment="提交县级审查")
     assert p["stage"] == "county_review"
     assert p["plan_versions"][0]["frozen"] is True

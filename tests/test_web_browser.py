@@ -17,6 +17,7 @@ import pyogrio
 import pytest
 from browser_fixtures import ARTIFACTS, browser, server, sign_in  # noqa: F401 - fixtures
 from PIL import Image
+from publicity_fixtures import plan_cleared
 
 from landcon.services import datasets, projects, records
 
@@ -113,6 +114,7 @@ def test_planner_reviewer_and_province_in_the_browser(records_world, server, bro
         located.first.click()  # zooms the map to the finding's features
         page.wait_for_timeout(1000)
     steps.shot("plan-findings")
+    plan_cleared(CODE)
     page.click(f"form[action='/projects/{CODE}/advance'] button[type=submit]")
     page.wait_for_selector("text=县级审查")
     assert projects.show_project(author, CODE)["stage"] == "county_review"

@@ -25,7 +25,7 @@ def test_demo_survey_is_seeded_once(records_world, demo_sources, tmp_path) -> No
         "--blocks", str(inst / "blocks.gpkg"), "--out", str(tmp_path / "rr"), "--time-limit", "20",
     )  # fmt: skip
     ok("realloc", "save", DEMO, str(tmp_path / "rr"), user="demo_author")
-    first = ok("admin", "seed-participation", DEMO)["意愿调查"]
+    first = ok("admin", "seed-participation", DEMO)["willingness"]
     assert first["cadre"] == "demo_village" and first["village"] is not None
     assert 0 < first["objecting"] < first["responded"] < first["households"]
     cadre = records.actor("demo_village")
@@ -35,7 +35,7 @@ def test_demo_survey_is_seeded_once(records_world, demo_sources, tmp_path) -> No
     assert {h["entered_by"] for h in answered} == {"demo_village"}
     assert {h["source"] for h in answered} == {"web", "paper"}
     assert all(h["village_code"] == first["village"] for h in answered)
-    again = ok("admin", "seed-participation", DEMO)["意愿调查"]
+    again = ok("admin", "seed-participation", DEMO)["willingness"]
     assert again == first
     results = ok("willingness", "results", DEMO, user="demo_township")
     assert results["total"]["object"] == first["objecting"]

@@ -27,7 +27,7 @@ TRANSITIONS = [
     ("survey", "advance", facts({ADMIN}, has_dataset=True), "只能由编制人员推进"),  # admins manage, not decide
     ("survey", "advance", facts({LEADER}, has_dataset=True), "只能由编制人员推进"),
     ("survey", "reject", facts({AUTHOR}, has_dataset=True), "只有审查阶段可以退回"),
-    ("plan", "advance", facts({AUTHOR}, plan_errors=0), None),
+    ("plan", "advance", facts({AUTHOR}, plan_errors=0, publicity={"plan": []}), None),
     ("plan", "advance", facts({AUTHOR}, plan_errors=None), "尚无方案草稿"),
     ("plan", "advance", facts({AUTHOR}, plan_errors=2), "最新版本有 2 个错误项"),
     ("plan", "advance", facts({SUPERVISOR}, plan_errors=0), "只能由编制人员推进"),

@@ -7,6 +7,7 @@ import re
 
 from fastapi.testclient import TestClient
 from plan_fixtures import GOOD, write_plan
+from publicity_fixtures import plan_cleared
 from records_fixtures import PASSWORD
 
 from landcon.services import projects, records
@@ -38,6 +39,7 @@ def project_in_plan_stage(tmp_path) -> None:
     projects.create_project(author, WEB_PROJECT, "款庄镇整治", county="530124", dataset="grid")
     projects.advance(author, WEB_PROJECT)
     projects.save_plan(author, WEB_PROJECT, write_plan(tmp_path / "plan", GOOD))
+    plan_cleared(WEB_PROJECT)
 
 
 def upload(client: TestClient, name: str, payload: bytes):

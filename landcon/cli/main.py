@@ -36,6 +36,7 @@ GROUPS: dict[str, Group] = {
     "care": Group("landcon.cli.care", "后期管护：管护协议、巡查 / aftercare"),
     "vote": Group("landcon.cli.vote", "村民会议表决与村民同意 / village votes and consent"),
     "willingness": Group("landcon.cli.willingness", "公众参与：意愿调查问卷、农户、回答、结果 / willingness surveys"),
+    "publicity": Group("landcon.cli.publicity", "公示：发布、异议登记与答复、公示文本 / public notices"),
 }
 
 app = typer.Typer(

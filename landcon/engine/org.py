@@ -186,6 +186,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # (services.willingness checks the level); responses by the users of the household's village or above.
     "willingness.manage": frozenset({ADMIN, AUTHOR, SUPERVISOR, REPORTER}),
     "willingness.respond": frozenset({ADMIN, AUTHOR, SUPERVISOR, REPORTER}),
+    # 公示: published by the county or a covered township, objections recorded by county/township/village
+    # users, answered by the issuing unit (services.publicity checks the units).
+    "publicity.publish": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
+    "publicity.object": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
+    "publicity.answer": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
 }
 ACTION_NAMES: dict[str, str] = {
     "unit.manage": "管理行政单位",
@@ -232,6 +237,9 @@ ACTION_NAMES: dict[str, str] = {
     "vote.record": "记录村民会议表决和村民同意",
     "willingness.manage": "管理意愿调查问卷和农户名单",
     "willingness.respond": "录入农户意愿",
+    "publicity.publish": "发布公示",
+    "publicity.object": "登记公示异议",
+    "publicity.answer": "答复公示异议",
 }
 
 

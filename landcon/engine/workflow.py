@@ -16,7 +16,7 @@ returns the reasons a transition is refused — an empty list means allowed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from landcon.engine.org import (
@@ -32,6 +32,7 @@ from landcon.engine.org import (
     ROLES,
     SUPERVISOR,
 )
+from landcon.engine.publicity import KINDS as PUBLICITY_KINDS
 
 WORK, REVIEW = "work", "review"
 ALWAYS, PBF_ADJUSTED = "always", "pbf_adjusted"
@@ -63,6 +64,7 @@ class Stage:
     condition: str = ALWAYS  # ALWAYS, or PBF_ADJUSTED: only when the plan adjusts 永久基本农田
     deadline_days: int = 20  # review: days each department has for its opinion
     requires: tuple[str, ...] = ()  # preconditions to leave the stage (see PRECONDITIONS)
+    publicity: tuple[str, ...] = ()  # 公示 subject kinds (engine.publicity.KINDS) that must be cleared to leave it
 
 
 #: Preconditions a stage may require before the project leaves it.
@@ -177,7 +179,7 @@ YUNNAN = Chain(
     name="yunnan",
     stages=(
         Stage("survey", "摸底调查", WORK, COUNTY, roles=(AUTHOR,), requires=("dataset",)),
-        Stage("plan", "方案编制", WORK, COUNTY, roles=(AUTHOR,), requires=("plan_passed",)),
+        Stage("plan", "方案编制", WORK, COUNTY, roles=(AUTHOR,), requires=("plan_passed",), publicity=("plan",)),
         Stage("county_review", "县级审查", REVIEW, COUNTY, departments=_REVIEW_DEPTS_COUNTY),
         Stage("prefecture_review", "州市审查", REVIEW, PREFECTURE, departments=_REVIEW_DEPTS_PREFECTURE),
         Stage(
@@ -194,8 +196,11 @@ YUNNAN = Chain(
     ),
     milestones=STANDARD_MILESTONES,
 )
-#: National default: the same stages; provinces override it with a chain file.
-NATIONAL = Chain(name="national", stages=YUNNAN.stages, milestones=STANDARD_MILESTONES)
+#: National default: the same stages without the plan's 公示 gate (no national text requires the plan's own
+#: 公示 before review; a province names it in its chain file); provinces override it with a chain file.
+NATIONAL = Chain(
+    name="national", stages=tuple(replace(s, publicity=()) for s in YUNNAN.stages), milestones=STANDARD_MILESTONES
+)
 CHAINS: dict[str, Chain] = {c.name: c for c in (YUNNAN, NATIONAL)}
 
 
@@ -226,6 +231,9 @@ def validate_chain(chain: Chain) -> None:
         for p in s.requires:
             if p not in PRECONDITIONS:
                 raise ValueError(f"审批链 {chain.name} 阶段 {s.code}：未知前置条件 {p}")
+        for k in s.publicity:
+            if k not in PUBLICITY_KINDS:
+                raise ValueError(f"审批链 {chain.name} 阶段 {s.code}：未知公示事项类型 {k}")
         if s.condition not in (ALWAYS, PBF_ADJUSTED):
             raise ValueError(f"审批链 {chain.name} 阶段 {s.code}：未知条件 {s.condition}")
 
@@ -260,6 +268,7 @@ class Facts:
     pbf_adjusted: bool = False
     opinions: Sequence[Opinion] = field(default_factory=tuple)
     open_tasks: int = 0
+    publicity: Mapping[str, Sequence[str]] = field(default_factory=dict)  # kind → reasons its 公示 is not cleared
 
 
 def _level_at_or_above(actor_level: str, level: str | None) -> bool:
@@ -275,6 +284,7 @@ def check_transition(chain: Chain, current: str, action: str, facts: Facts) -> l
             reasons.append(f"“{stage.name}”只能由该级自然资源部门的审查人员办结")
         if action == REJECT:
             return reasons
+        reasons.extend(_publicity_reasons(stage, facts))
         given = {o.department: o for o in facts.opinions}
         for dept in stage.departments:
             o = given.get(dept)
@@ -307,6 +317,17 @@ def check_transition(chain: Chain, current: str, action: str, facts: Facts) -> l
             reasons.append(f"前置条件未满足：{PRECONDITIONS[p]}（{detail}）")
         if p == "tasks_done" and facts.open_tasks > 0:
             reasons.append(f"前置条件未满足：{PRECONDITIONS[p]}（未办结 {facts.open_tasks} 项）")
+    reasons.extend(_publicity_reasons(stage, facts))
+    return reasons
+
+
+def _publicity_reasons(stage: Stage, facts: Facts) -> list[str]:
+    """The stage's 公示 gate: each required subject kind's reasons (``engine.publicity.clearance``, gathered
+    by the services into ``facts.publicity``); a kind the services did not report counts as not published."""
+    reasons = []
+    for kind in stage.publicity:
+        for r in facts.publicity.get(kind, (f"尚无{PUBLICITY_KINDS[kind]}公示",)):
+            reasons.append(f"公示未通过：{r}")
     return reasons
 
 

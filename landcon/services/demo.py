@@ -27,6 +27,7 @@ from landcon.errors import InvalidRecord
 from landcon.services import ledger, meetings, org, projects, records, tasks
 from landcon.services.datasets import store as dataset_store
 from landcon.services.demo_acceptance import accept_demo
+from landcon.services.demo_publicity import plan_cleared
 from landcon.services.demo_supervision import approve, seed_implementation
 from landcon.store.models import Project, User
 
@@ -100,6 +101,7 @@ def seed_demo(
         )
         projects.advance(author, code, comment="摸底调查完成")
         projects.save_plan(author, code, plan_folder)
+        plan_cleared(code)
         projects.advance(author, code, comment="提交县级联合审查")
         projects.give_opinion(records.actor("demo_county_cz"), code, wf.AGREE, comments="资金筹措方案可行")
         projects.give_opinion(
@@ -192,6 +194,7 @@ def _completed_project(
     projects.create_project(author, code, name, county=county, units=[township] if township else [], dataset=dataset)
     projects.advance(author, code, comment="摸底调查完成")
     projects.save_plan(author, code, plan_folder)
+    plan_cleared(code)
     projects.advance(author, code, comment="提交县级联合审查")
     approve(code)
     today = projects.today()

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from landcon.services import records
-from landcon.services.demo_votes import seed_votes
 from landcon.services import demo_willingness, records
+from landcon.services.demo_publicity import seed_realloc_publicity
+from landcon.services.demo_votes import seed_votes
 
 
 def seed_participation(who: records.Actor, code: str) -> dict[str, Any]:
     """Seed the participation records of project ``code`` (needs province ``unit.manage`` like ``seed_demo``)."""
     records.require_province(who, "unit.manage")
     summary: dict[str, Any] = {"project": code}
+    summary["willingness"] = demo_willingness.seed_willingness(who, code)
     summary["votes"] = seed_votes(who, code)
-    summary["意愿调查"] = demo_willingness.seed_willingness(who, code)
+    summary["publicity"] = seed_realloc_publicity(code)
     return summary

@@ -23,6 +23,7 @@ from landcon.engine import workflow as wf
 from landcon.engine.photos import GEOGRAPHIC_EPSG
 from landcon.errors import InvalidRecord
 from landcon.services import projects, records, supervision, supervision_photos
+from landcon.services.demo_publicity import plan_cleared
 from landcon.store.models import Project, SubProject
 from landcon.synth.photos import site_photo
 
@@ -71,6 +72,7 @@ def seed_implementation(
     projects.create_project(author, code, name, county=county, units=[township] if township else [], dataset=dataset)
     projects.advance(author, code, comment="摸底调查完成")
     projects.save_plan(author, code, plan_folder)
+    plan_cleared(code)
     projects.advance(author, code, comment="提交县级联合审查")
     approve(code)
     registered = supervision.create_from_plan(sup, code)

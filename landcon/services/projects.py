@@ -8,6 +8,8 @@ open tasks), asks ``check_transition`` and applies the effects in one audited tr
 - entering a review stage opens a review round with one opinion task per required department of
   the unit that runs the stage (the project's county, its prefecture, or the province);
 - closing a review stage needs every required department's 同意/修改后同意 (conditions written);
+- leaving a stage that names 公示 subject kinds (``Stage.publicity``) needs each kind's latest 公示 cleared
+  (``services.publicity.blockers``);
 - rejecting sends the project back to 方案编制; a new draft then starts from the frozen version.
 """
 
@@ -29,7 +31,7 @@ from landcon.engine.indicators import registry as indicators_reg
 from landcon.engine.org import DEPARTMENTS, LEVELS
 from landcon.engine.rules import ERROR, WARNING
 from landcon.errors import InvalidRecord, NotFound, PermissionDenied, TransitionRefused
-from landcon.services import acceptance_records, attachments, covered_units, records
+from landcon.services import acceptance_records, attachments, covered_units, publicity, records
 from landcon.services.clock import today
 from landcon.services.consent import consent_set
 from landcon.services.datasets import readable as dataset_readable
@@ -561,6 +563,7 @@ def _facts(session: Session, who: Actor, project: Project, chain: wf.Chain) -> w
         pbf_adjusted=pbf,
         opinions=[_opinion(o) for o in rnd.opinions] if rnd else (),
         open_tasks=int(open_tasks or 0),
+        publicity={kind: publicity.blockers(session, project, kind) for kind in stage.publicity},
     )
 
 

@@ -41,6 +41,7 @@ from landcon.web.routes import (
     monitor,
     overview,
     projects,
+    publicity,
     review,
     supervision,
     survey,
@@ -72,6 +73,7 @@ PAGES = (
     acceptance,
     votes,
     willingness,
+    publicity,
 )
 
 #: Content-Security-Policy: only this site's scripts and nonce-marked inline scripts run; MapLibre needs
