@@ -18,7 +18,19 @@ from sqlalchemy import select
 from landcon.engine.progress import Progress, ProgressCallback
 from landcon.errors import DatasetNotFound, InvalidRecord, NotFound, PermissionDenied
 from landcon.reports.plan_docx_context import PlanContext
-from landcon.services import clock, groups, jobs, meetings, projects, records, supervision, survey, tasks
+from landcon.services import (
+    clock,
+    groups,
+    jobs,
+    meetings,
+    projects,
+    records,
+    supervision,
+    survey,
+    tasks,
+    village_votes,
+    willingness,
+)
 from landcon.services.records import Actor
 from landcon.store.models import Unit
 
@@ -55,10 +67,10 @@ def participation_records(
 ) -> tuple[Mapping[str, Any] | None, Sequence[Mapping[str, Any]], Mapping[str, Any] | None]:
     """(willingness survey, village votes, adopted reallocation) of the project, in the shapes of
     ``willingness.plan_summary``, ``village_votes.plan_summary`` and ``realloc.adopted_summary``
-    (docs/plan.md). Those services are built separately; until they are wired here the plan says
-    the records are missing."""
-    del who, code
-    return None, [], None
+    (docs/plan.md); a kind the user may not read stays empty."""
+    survey_summary = _allowed(lambda: willingness.plan_summary(who, code), None)
+    meetings = _allowed(lambda: village_votes.plan_summary(who, code), [])
+    return survey_summary, meetings, None
 
 
 def _allowed(call: Any, default: Any) -> Any:
