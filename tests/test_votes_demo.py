@@ -11,17 +11,17 @@ from records_fixtures import PASSWORD, TOWNSHIP, RecordsDB
 
 from landcon.services import consent, org, records
 from landcon.services import village_votes as VV
-from landcon.services.demo_participation import seed_participation
+from landcon.services.demo_votes import seed_votes
 
 
 def test_demo_votes_pass_and_cover_the_removed_homesteads(records_world: RecordsDB, tmp_path: Path) -> None:
     project_to(tmp_path, "plan")
     admin = records.system_actor()
     org.add_user(admin, "demo_township", password=PASSWORD, unit=TOWNSHIP, roles=("reporter",), department="xzf")
-    first = seed_participation(admin, CODE)["votes"]
+    first = seed_votes(admin, CODE)
     assert (first["created"], first["village"], first["passed"], first["consents"]) == (True, "测试村", True, 1)
     assert first["DEMOLITION_NEEDS_CONSENT"] == "pass"
-    assert seed_participation(admin, CODE)["votes"] == {"meetings": 1, "created": False, "passed": True}
+    assert seed_votes(admin, CODE) == {"meetings": 1, "created": False, "passed": True}
     reader = records.actor("fm_author")
     assert [m["motion_kind"] for m in VV.list_meetings(reader, CODE)] == ["tenure_scheme"]
     assert [c["parcels"] for c in consent.list_consents(reader, CODE)] == [["ZJGGTB:1"]]
