@@ -17,9 +17,12 @@ A block's value is ``V_b = area_b · coef(quality_b)``. Variables, for each cand
 The objectives are lexicographic (TD/T 1046 便于生产 first, then 便于生活 and 意愿):
 
 1. minimise the number of pieces ``P = Σ y_hb`` (one per household is the target and a lower bound);
-2. with ``Σ y_hb ≤ P*``, minimise ``w_d · Σ_h Σ_b dist_hb · x_hb / E_h + w_r · Σ rank_hb · y_hb``:
-   the sum over households of the value-weighted distance from the homestead (metres), plus the
-   preference ranks (0 for the first choice, the list length for an unlisted block).
+2. with ``Σ y_hb ≤ P*``, minimise ``w_d · Σ_h Σ_b dist_hb · x_hb / E_h + w_r · Σ rank_hb · y_hb
+   + Σ_h (w_v / T_h + w_s · price) · |Σ_b x_hb − E_h|``: the sum over households of the value-weighted
+   distance from the homestead (metres), plus the preference ranks (0 for the first choice, the list
+   length for an unlisted block), plus the relative deviation and the money settled
+   (``|deviation| × price`` 元 at ``w_s`` metres per 元), so that a household is moved off its
+   entitlement only when that saves a piece (phase 1) or enough distance.
 
 Method: (a) the transport LP — phase 2 without ``y`` (preference cost spread as ``rank/M`` per unit
 of ``x``) — over all pairs: its optimum is a lower bound of phase 2, and as a vertex it splits at
@@ -152,7 +155,14 @@ def capacity_gap(households: Sequence[Household], blocks: Sequence[Block], toler
 class _Instance:
     """Arrays of one problem: households × blocks, and a subset of pairs (h, b) as columns."""
 
-    def __init__(self, households: Sequence[Household], blocks: Sequence[Block], tolerance: float, weights: Weights):
+    def __init__(
+        self,
+        households: Sequence[Household],
+        blocks: Sequence[Block],
+        tolerance: float,
+        weights: Weights,
+        unit_price: float = 0.0,
+    ):
         self.households, self.blocks = households, blocks
         self.nh, self.nb = len(households), len(blocks)
         self.value = np.array([b.value for b in blocks], dtype=float)
@@ -178,6 +188,7 @@ class _Instance:
                         self.pref_pairs.append((i, index[code]))
         self.weights = weights
         self.tolerance = tolerance
+        self.unit_price = unit_price
         self.centres = centres
 
     def big_m(self, ph: IntArray, pb: IntArray) -> FloatArray:
@@ -285,9 +296,10 @@ def _value_rows(
 
 
 def _dev_columns(inst: _Instance) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Bounds and cost of d⁺ then d⁻: 0 ≤ d⁺ ≤ hi − E, 0 ≤ d⁻ ≤ E − lo, cost w_v / T_h each."""
+    """Bounds and cost of d⁺ then d⁻: 0 ≤ d⁺ ≤ hi − E, 0 ≤ d⁻ ≤ E − lo, cost ``w_v / T_h + w_s · price``
+    each (relative deviation, and money settled at ``w_s`` metres per 元)."""
     upper = np.concatenate([np.maximum(inst.hi - inst.target, 0.0), np.maximum(inst.target - inst.lo, 0.0)])
-    cost = np.tile(inst.weights.deviation / inst.total, 2)
+    cost = np.tile(inst.weights.deviation / inst.total + inst.weights.settlement * inst.unit_price, 2)
     return np.zeros(2 * inst.nh), upper, cost
 
 
@@ -497,7 +509,9 @@ def _neighbourhood_search(
             )
             for j in blocks_sorted
         ]
-        sub = _Instance([inst.households[int(i)] for i in free], sub_blocks, inst.tolerance, inst.weights)
+        sub = _Instance(
+            [inst.households[int(i)] for i in free], sub_blocks, inst.tolerance, inst.weights, inst.unit_price
+        )
         hmap = {int(i): n for n, i in enumerate(free)}
         bmap = {j: n for n, j in enumerate(blocks_sorted)}
         sh = np.array([hmap[int(i)] for i in ph[cols]], dtype=np.int64)
@@ -534,8 +548,11 @@ def assign(
     candidates: int | None = None,
     time_limit: float = 60.0,
     mip_gap: float = 1e-4,
+    unit_price: float = 0.0,
 ) -> Assignment:
-    """Solve the lexicographic assignment (module docstring) within ``time_limit`` seconds in all."""
+    """Solve the lexicographic assignment (module docstring) within ``time_limit`` seconds in all;
+    ``unit_price`` (元 per standard m²) prices the money settled at ``weights.settlement`` metres per 元
+    (0: no settlement term)."""
     started = time.monotonic()
 
     def left() -> float:
@@ -545,7 +562,7 @@ def assign(
     reason = capacity_gap(households, blocks, tolerance)
     if reason is not None:
         return Assignment("infeasible", message=reason)
-    inst = _Instance(households, blocks, tolerance, weights)
+    inst = _Instance(households, blocks, tolerance, weights, unit_price)
     method: list[str] = []
     all_h, all_b = np.divmod(np.arange(inst.nh * inst.nb, dtype=np.int64), inst.nb)
     lp_status, x_lp, lp_obj = _transport_lp(inst, all_h, all_b, max(1.0, left()))
