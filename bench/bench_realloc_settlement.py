@@ -3,8 +3,8 @@
     .venv/bin/python bench/bench_realloc_settlement.py                       # both instances, 120 s each
     .venv/bin/python bench/bench_realloc_settlement.py --only village-synth --time-limit 60
 
-Each instance is solved twice with the same time limit: once with ``weights.settlement = 0`` (the
-objective before money settled was priced) and once with the default price. Reported per run: money
+Each instance is solved twice with the same time limit: once with ``weights.settlement = 0`` (no price
+on money, the default) and once with ``--weight`` metres per 元 (default 0.1). Reported per run: money
 paid to households and received from them (元, sum of the household table's ``settlement`` column by
 sign), the largest amount one household pays or receives, the pieces after, the mean distance after
 (value-weighted, metres), the largest |deviation|, and the solver's status and gap.
@@ -145,6 +145,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=SCENARIOS, action="append")
     parser.add_argument("--time-limit", type=float, default=120.0, help="seconds per solve")
+    parser.add_argument("--weight", type=float, default=0.1, help="weights.settlement of the priced run (m per 元)")
     parser.add_argument("--one", choices=SCENARIOS, help=argparse.SUPPRESS)
     parser.add_argument("--settlement", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -154,10 +155,9 @@ def main() -> None:
     results: dict[str, Any] = {}
     for name in args.only or SCENARIOS:
         results[name] = {}
-        for label, weight in (("unpriced", 0.0), ("priced", None)):
+        for label, weight in (("unpriced", 0.0), ("priced", args.weight)):
             command = [sys.executable, __file__, "--one", name, "--time-limit", str(args.time_limit)]
-            if weight is not None:
-                command += ["--settlement", str(weight)]
+            command += ["--settlement", str(weight)]
             run = subprocess.run(command, capture_output=True, text=True, check=True, cwd=HERE.parent)
             results[name][label] = json.loads(run.stdout.strip().splitlines()[-1])
             print(name, label, json.dumps(results[name][label], ensure_ascii=False), flush=True)

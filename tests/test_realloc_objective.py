@@ -39,9 +39,8 @@ def test_priced_objective_settles_nothing() -> None:
     assert money == {"H1": 0.0, "H2": 0.0, "H3": 0.0}
 
 
-def test_default_weights_price_settlement() -> None:
-    assert Weights().settlement == 0.1
-    assert _settlement(Weights()) == {"H1": 0.0, "H2": 0.0, "H3": 0.0}
+def test_default_weights_leave_money_unpriced() -> None:
+    assert Weights().settlement == 0.0
 
 
 def test_settlement_weight_from_parameters() -> None:

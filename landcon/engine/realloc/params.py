@@ -24,8 +24,10 @@ class Weights:
     of household distance: 1 per metre of value-weighted distance from the homestead, ``preference``
     per rank step away from the first choice, ``deviation`` per 100 % of |received − entitled| / entitled
     (default: 1 % deviation weighs as 5 m), and ``settlement`` per 元 of money settled,
-    ``|received − entitled| × unit_price`` (default 0.1: 1,000 元 weighs as 100 m, so a household is
-    moved off its entitlement only when that saves a piece — phase 1 — or much distance).
+    ``|received − entitled| × unit_price`` (e.g. 0.1: 1,000 元 weighs as 100 m, so a household is moved
+    off its entitlement only when that saves a piece — phase 1 — or much distance). Default 0 (no
+    price): on the benchmark instances the price did not lower the money settled within the time limit,
+    because the settlement is bought by phase 1's fewer pieces (docs/realloc.md, 找补定价的效果).
 
     Why a price on money: one household's value-weighted distance is ``Σ dist·x / E``, so giving a
     household with one far block 5 % less value lowers its term by 5 % of its distance; without a price
@@ -34,7 +36,7 @@ class Weights:
     distance: float = 1.0
     preference: float = 100.0
     deviation: float = 500.0
-    settlement: float = 0.1
+    settlement: float = 0.0
 
 
 @dataclass(frozen=True)
