@@ -217,3 +217,29 @@ def list_versions(
             _pct(r["solver"].get("gap")), str(r["violations"]),
         )  # fmt: skip
     console.print(table)
+
+
+@app.command()
+def notice(
+    project: Annotated[str, typer.Argument(help="项目编号")],
+    version: Annotated[int, typer.Option("--version", help="权属调整版本号")],
+    out: Annotated[Path, typer.Option("--out", help="输出的公示表 .docx")],
+    place: Annotated[str | None, typer.Option("--place", help="异议受理地点（默认 村务公开栏）")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="异议受理截止日期（默认 公示期满）")] = None,
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """写出权属调整方案公示表（户表、四至、示意图、签字栏） / write the posting notice (docx)."""
+    from landcon.services import realloc_notice
+
+    result = run_service(
+        lambda: realloc_notice.notice(acting(as_user), project, version, out, place=place, until=until),
+        as_json=as_json,
+    )
+    if as_json:
+        print_json(result)
+        return
+    console.print(
+        f"已写出公示表 {result['path']}：{result['households']} 户；调整前 {result['area_before']:,.2f} 平方米 = "
+        f"调整后 {result['area_after']:,.2f} + 道路、沟渠等 {result['area_taken']:,.2f}"
+    )

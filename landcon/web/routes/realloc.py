@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from landcon.services import realloc_views, webauth
+from landcon.services import realloc_notice, realloc_views, webauth
 from landcon.web.common import User, page
 from landcon.web.errors import RecordId
 
@@ -26,3 +26,19 @@ def version(request: Request, code: str, number: RecordId, q: str = "", cur: web
 @router.get("/projects/{code}/realloc/{number}/allocation.geojson", include_in_schema=False)
 def allocation_geojson(code: str, number: RecordId, cur: webauth.Current = User) -> Response:
     return JSONResponse(realloc_views.allocation_geojson(cur.actor, code, number))
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@router.get("/projects/{code}/realloc/{number}/notice.docx", include_in_schema=False)
+def notice_docx(code: str, number: RecordId, cur: webauth.Current = User) -> Response:
+    import tempfile
+    from pathlib import Path
+    from urllib.parse import quote
+
+    with tempfile.TemporaryDirectory(prefix="landcon-notice-") as tmp:
+        path = Path(realloc_notice.notice(cur.actor, code, number, Path(tmp) / "notice.docx")["path"])
+        body = path.read_bytes()
+    name = quote(f"{code}-权属调整公示表-第{number}版.docx")
+    return Response(body, media_type=DOCX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
