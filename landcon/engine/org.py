@@ -179,6 +179,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "acceptance.record": frozenset({SUPERVISOR}),
     "care.manage": frozenset({AUTHOR, SUPERVISOR}),
     "care.inspect": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
+    # 村民会议表决 and 村民同意 are recorded by the township or village (services.village_votes refuses a
+    # county or higher unit); the county reads them through the project.
+    "vote.record": frozenset({AUTHOR, REPORTER}),
 }
 ACTION_NAMES: dict[str, str] = {
     "unit.manage": "管理行政单位",
@@ -222,6 +225,7 @@ ACTION_NAMES: dict[str, str] = {
     "acceptance.record": "记录验收",
     "care.manage": "登记管护协议",
     "care.inspect": "记录管护巡查",
+    "vote.record": "记录村民会议表决和村民同意",
 }
 
 

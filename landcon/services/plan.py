@@ -23,6 +23,7 @@ import yaml
 
 from landcon import config
 from landcon.engine.after_state import after_state
+from landcon.engine.consent import ConsentSet
 from landcon.engine.coordinate_file import in_gauss_kruger, parcels_from_layer
 from landcon.engine.crs import ACCEPTED_EPSG, check_crs
 from landcon.engine.delivery import delivery_layers
@@ -245,12 +246,14 @@ def check_plan_against(
     pack: str | None = None,
     progress: Progress | ProgressCallback | None = None,
     dataset_version: int | None = None,
+    consent: ConsentSet | None = None,
 ) -> CheckResult:
     """Overlay the plan on the dataset (``dataset_version``: a kept version, ``None`` the current
-    one; the result names the version read), compute the indicators and run the rule pack."""
+    one; the result names the version read), compute the indicators and run the rule pack;
+    ``consent``: a project's consent records (``services.consent``), else the rules read CMTY."""
     progress = as_progress(progress)
     store, manifest, epsg = _dataset_layers(dataset, dataset_version)
-    return _check(plan_path, dataset, store, manifest, epsg, None, pack=pack, progress=progress)
+    return _check(plan_path, dataset, store, manifest, epsg, None, pack=pack, progress=progress, consent=consent)
 
 
 def _check(
@@ -263,6 +266,7 @@ def _check(
     *,
     pack: str | None,
     progress: Progress,
+    consent: ConsentSet | None = None,
 ) -> CheckResult:
     """``check_plan_against`` on the dataset version of ``manifest``, with DLTB already read (``None``:
     read the fields the plan needs)."""
@@ -283,7 +287,7 @@ def _check(
     }
     progress.report("叠加计算 / overlay", 0.3)
     table = rules[KCXS_TABLE_RULE]["threshold"]
-    analysis = analyse_plan(dltb, zones, plan, epsg, kcxs_table=table)
+    analysis = analyse_plan(dltb, zones, plan, epsg, kcxs_table=table, consent=consent)
     progress.report("规则检查 / rules", 0.8)
     findings = check(analysis, rules)
     counts = status_counts(findings)

@@ -31,6 +31,7 @@ from landcon.engine.rules import ERROR, WARNING
 from landcon.errors import InvalidRecord, NotFound, PermissionDenied, TransitionRefused
 from landcon.services import acceptance_records, attachments, covered_units, records
 from landcon.services.clock import today
+from landcon.services.consent import consent_set
 from landcon.services.datasets import readable as dataset_readable
 from landcon.services.datasets import store as dataset_store
 from landcon.services.org import unit_by_code
@@ -390,7 +391,8 @@ def save_plan(
         if not project.dataset:
             raise TransitionRefused(f"项目 {code} 未关联基础数据集，无法检查方案")
         dataset = project.dataset
-    result = check_plan_against(folder, dataset, pack=pack).data
+        consent = consent_set(session, project)  # DEMOLITION_NEEDS_CONSENT reads the project's records
+    result = check_plan_against(folder, dataset, pack=pack, consent=consent).data
     findings = result["findings"]
     ind = result["indicators"]
     adjusted = indicators_reg.number(ind, "permanent_farmland.out_m2") > 0 or (

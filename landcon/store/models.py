@@ -685,6 +685,59 @@ class CarePhoto(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
 
+class VillageVote(Base):
+    """村民会议 / 村民代表会议 表决 in a village the project covers (``engine.votes``): the meeting kind, date,
+    motion and its kind, the eligible roster (count, optional names), attendance and votes, and the
+    signed record (a blob). Its result (valid, passed, reason) is computed from the counts, never stored.
+    ``parcels``: plan parcel keys ``LAYER:id`` or DLTB BSM the motion concerns (empty: the whole village)."""
+
+    __tablename__ = "village_votes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), nullable=False, index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)  # the village
+    kind: Mapped[str] = mapped_column(String(12), nullable=False)  # engine.votes.MEETING_KINDS
+    held_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    motion: Mapped[str] = mapped_column(Text, nullable=False)
+    motion_kind: Mapped[str] = mapped_column(String(20), nullable=False)  # engine.votes.MOTION_KINDS
+    eligible: Mapped[int] = mapped_column(Integer, nullable=False)
+    roster: Mapped[list[Any]] = mapped_column(JSON, nullable=False)  # names, optional
+    present: Mapped[int] = mapped_column(Integer, nullable=False)
+    votes_for: Mapped[int] = mapped_column(Integer, nullable=False)
+    votes_against: Mapped[int] = mapped_column(Integer, nullable=False)
+    votes_abstain: Mapped[int] = mapped_column(Integer, nullable=False)
+    parcels: Mapped[list[Any]] = mapped_column(JSON, nullable=False)
+    blob_sha: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"), nullable=True)
+    attachment_name: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+
+class ConsentRecord(Base):
+    """村民同意: a household's (承包方编码 / name, ``vote_id`` None) or a meeting's (``vote_id``: it counts
+    while that meeting's computed result is passed), of a kind (demolition / reallocation / market),
+    over ``parcels`` (plan parcel keys ``LAYER:id`` or DLTB BSM / 地块编码; empty with a meeting: its
+    whole village), with date and signed attachment; ``source`` ``record`` or ``CMTY`` (imported)."""
+
+    __tablename__ = "consent_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), nullable=False, index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)  # the village
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # engine.rules.consent.CONSENT_KINDS
+    household_code: Mapped[str] = mapped_column(String(40), nullable=False, default="")  # 承包方编码
+    household_name: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    vote_id: Mapped[int | None] = mapped_column(ForeignKey("village_votes.id"), nullable=True)
+    parcels: Mapped[list[Any]] = mapped_column(JSON, nullable=False)
+    given_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    source: Mapped[str] = mapped_column(String(8), nullable=False, default="record")
+    blob_sha: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"), nullable=True)
+    attachment_name: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    vote: Mapped[VillageVote | None] = relationship(lazy="joined")
+
+
 class ReallocConfirmation(Base):
     """A household's 签字确认 of a 权属调整 version (``signed_on``, optionally the signed sheet as a blob),
     or the explained absence of one (``absence``): one row per household and version."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -49,6 +49,9 @@ from landcon.engine.tiankan import DEFAULT_TABLE, TiankanTable
 PERMANENT_FARMLAND = "YJJBNTBHTB"
 RED_LINE = "STBHHX"
 URBAN_BOUNDARY = "CZKFBJ"
+
+if TYPE_CHECKING:
+    from landcon.engine.consent import ConsentSet
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ class PlanAnalysis:
     epsg: int = 4490
     result: PlanIndicators | None = None
     before: BeforeState | None = None
+    consent: ConsentSet | None = None  # the project's consent records; None: the rule reads CMTY
 
     def clip_of(self, dltb: pd.DataFrame) -> Clip:
         """The pieces of ``dltb`` inside the 整治区域: the analysis' own clip when ``dltb`` is the frame
@@ -151,6 +155,7 @@ def analyse_plan(
     epsg: int,
     *,
     kcxs_table: TiankanTable = DEFAULT_TABLE,
+    consent: ConsentSet | None = None,
 ) -> PlanAnalysis:
     """The plan's after state and its indicators (docs/indicators.md); ``kcxs_table`` is the
     county's 田坎系数 table (the rule pack's ``NEW_FARMLAND_KCXS_TABLE``). DLTB is clipped to the
@@ -176,6 +181,7 @@ def analyse_plan(
         epsg=epsg,
         result=result,
         before=before,
+        consent=consent,
     )
 
 

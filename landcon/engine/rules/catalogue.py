@@ -16,7 +16,7 @@ Input audit — what each rule reads and when it cannot know:
 | NEW_FARMLAND_SLOPE_MAX_25 | slope grade of new 耕地 | new 耕地 without a slope grade (partly) |
 | PERIOD_MAX_YEARS | plan.yaml start/end year | missing |
 | FUNDING_BALANCED | plan.yaml investment per sub-project, funding | a sub-project without investment, no funding list |
-| DEMOLITION_NEEDS_CONSENT | 0702 removed by ZJGGTB or CZGHTB, CMTY | never (no CMTY = no consent recorded: fails) |
+| DEMOLITION_NEEDS_CONSENT | 0702 under any change parcel; consent records (no project: CMTY) | never (none: fails) |
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ import numpy as np
 
 from landcon.engine import codes
 from landcon.engine.area import ellipsoid_area
+from landcon.engine.consent import ConsentSet, consent_gaps, homestead_removals
 from landcon.engine.indicators import RED_LINE, URBAN_BOUNDARY, PlanAnalysis, zone_share_of
 from landcon.engine.indicators.registry import label
+from landcon.engine.indicators.states import BeforeState
 from landcon.engine.rules.packs import KCXS_TABLE_RULE
 
 
@@ -410,6 +412,8 @@ def _funding(a: PlanAnalysis, t: float) -> Verdict:
 
 
 def _consent(a: PlanAnalysis, t: Any) -> Verdict:
+    if a.consent is not None and a.before is not None:
+        return _consent_from_records(a, a.before, a.consent)
     h = a.indicators["homesteads"]
     missing = h["consent_missing"]
     if not h["removed_m2"] and not missing:
@@ -422,6 +426,24 @@ def _consent(a: PlanAnalysis, t: Any) -> Verdict:
     else:
         message = f"拆除或改变用途的宅基地 {_ha(h['removed_m2'])} 均记录了村民同意"
     return Verdict(not missing, message, len(missing), missing)
+
+
+def _consent_from_records(a: PlanAnalysis, before: BeforeState, records: ConsentSet) -> Verdict:
+    """Every plan parcel (any change layer, inside the 整治区域 or not) that removes 0702 land must be
+    covered by the project's consent records (``engine.consent``)."""
+    removals = homestead_removals(before.base, before.geoms, a.parcels, a.epsg)
+    removed, gaps = consent_gaps(removals, records)
+    if not len(removals):
+        return Verdict(True, "方案不拆除宅基地")
+    if not gaps:
+        return Verdict(True, f"拆除或改变用途的宅基地 {_ha(removed)} 均有村民同意记录（{records.records} 条记录）")
+    named = "、".join(f"{g.layer} {g.id}（{_ha(g.area_m2)}）" for g in gaps[:10])
+    more = f" 等 {len(gaps)} 个" if len(gaps) > 10 else ""
+    message = (
+        f"{len(gaps)} 个地块拆除或改变宅基地（0702）用途但没有农户或村民会议的同意记录："
+        f"{named}{more}，合计 {_ha(sum(g.area_m2 for g in gaps))}，拆除宅基地共 {_ha(removed)}"
+    )
+    return Verdict(False, message, len(gaps), [{"layer": g.layer, "id": g.id} for g in gaps])
 
 
 RULES: tuple[Rule, ...] = (

@@ -16,6 +16,7 @@ source is known it says so and the value stays configurable.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
 
@@ -145,6 +146,68 @@ YUNNAN: Mapping[str, Mapping[str, Any]] = MappingProxyType({**NATIONAL})
 """Yunnan: national values until the provincial guide gives its own (each one changeable here)."""
 
 PACKS: Mapping[str, Mapping[str, Mapping[str, Any]]] = MappingProxyType({"national": NATIONAL, "yunnan": YUNNAN})
+
+# Village votes (村民会议 / 村民代表会议, ``engine.votes``): national statute values, one home here
+# beside the plan rules. ``share`` is an exact fraction; ``strict`` means "more than" (过半数), else
+# "at least" (三分之二以上: in statute wording 以上 includes the number itself). ``base`` of a majority is
+# the number it is a share of: ``present`` (到会人员) or ``eligible`` (all members / representatives).
+VOTE_QUORUM: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+    {
+        # 召开村民会议，应当有本村十八周岁以上村民的过半数……参加 [C]
+        "村民会议": {
+            "share": Fraction(1, 2),
+            "strict": True,
+            "citation": "《中华人民共和国村民委员会组织法》第二十二条（过半数村民参加）",
+        },
+        # 村民代表会议有三分之二以上的组成人员参加方可召开 [C]
+        "村民代表会议": {
+            "share": Fraction(2, 3),
+            "strict": False,
+            "citation": "《中华人民共和国村民委员会组织法》第二十五条（三分之二以上组成人员参加）",
+        },
+    }
+)
+
+VOTE_MAJORITY: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+    {
+        # 承包期内调整承包地须经村民会议三分之二以上成员或三分之二以上村民代表同意 [U wording, domain §6].
+        "tenure_scheme": {
+            "share": Fraction(2, 3),
+            "strict": False,
+            "base": "present",
+            "citation": "《中华人民共和国农村土地承包法》第二十八条；《中华人民共和国村民委员会组织法》第二十四条",
+        },
+        # 集体经营性建设用地入市须经三分之二以上成员或村民代表同意 [U wording, domain §5.2].
+        "market_entry": {
+            "share": Fraction(2, 3),
+            "strict": False,
+            "base": "present",
+            "citation": "《中华人民共和国土地管理法》第六十三条",
+        },
+        # 宅基地的使用方案 is a matter for the 村民会议 (第24条); the 2/3 is the project's rule, not statute.
+        "demolition": {
+            "share": Fraction(2, 3),
+            "strict": False,
+            "base": "present",
+            "citation": (
+                "《中华人民共和国村民委员会组织法》第二十四条（宅基地使用方案）；三分之二比例依据待确认（可配置）"
+            ),
+        },
+        "plan": {
+            "share": Fraction(2, 3),
+            "strict": False,
+            "base": "present",
+            "citation": "《中华人民共和国村民委员会组织法》第二十四条；三分之二比例依据待确认（可配置）",
+        },
+        # 所作决定应当经到会人员的过半数通过 [C]
+        "other": {
+            "share": Fraction(1, 2),
+            "strict": True,
+            "base": "present",
+            "citation": "《中华人民共和国村民委员会组织法》第二十二条、第二十五条（到会人员过半数）",
+        },
+    }
+)
 
 
 def resolve(name: str, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, dict[str, Any]]:

@@ -16,6 +16,7 @@ from landcon.services.ledger._accounts import _holder, _readable, _unit
 from landcon.services.ledger.rules import load_rules
 from landcon.services.profile import province_code
 from landcon.services.records import Actor
+from landcon.services.village_votes import require_market_entry
 from landcon.store.models import (
     MarketDeal,
     Unit,
@@ -65,6 +66,7 @@ def market_add(
             if not v.path.startswith(unit.path):
                 raise InvalidRecord(f"{v.name}（{village}）不在 {unit.name} 内", feature=village)
             village_id = v.id
+            require_market_entry(session, v, parcel_code.strip())  # 土地管理法 第63条: the village's vote
         existing = session.scalars(select(MarketDeal).where(MarketDeal.contract_no == contract_no)).first()
         if existing is not None:
             raise L.LedgerRefused(f"入市合同 {contract_no} 已登记（{existing.signed_on.isoformat()}），不能重复登记")
