@@ -182,6 +182,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # 村民会议表决 and 村民同意 are recorded by the township or village (services.village_votes refuses a
     # county or higher unit); the county reads them through the project.
     "vote.record": frozenset({AUTHOR, REPORTER}),
+    # 权属调整: a household's 签字确认 is recorded where it is signed (township, village) or by the county's
+    # author; the county's author adopts a version (services.realloc_adoption checks the gate).
+    "realloc.confirm": frozenset({AUTHOR, REPORTER}),
+    "realloc.adopt": frozenset({AUTHOR}),
 }
 ACTION_NAMES: dict[str, str] = {
     "unit.manage": "管理行政单位",
@@ -226,6 +230,8 @@ ACTION_NAMES: dict[str, str] = {
     "care.manage": "登记管护协议",
     "care.inspect": "记录管护巡查",
     "vote.record": "记录村民会议表决和村民同意",
+    "realloc.confirm": "记录农户对权属调整方案的签字确认",
+    "realloc.adopt": "采用权属调整方案",
 }
 
 

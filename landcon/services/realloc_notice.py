@@ -9,23 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import shapely
+from sqlalchemy.orm import Session
 
 from landcon.engine.realloc.indices import mask_code, mask_name
 from landcon.reports.realloc_notice_docx import NewParcel, Notice, NoticeHousehold, OldParcel, write_notice_docx
 from landcon.reports.realloc_sketch import MARGIN, sketch_png
-from landcon.services import records
+from landcon.services import records, village_votes
 from landcon.services.clock import today
-from landcon.services.realloc_views import VersionData, find_version, household, version_data
+from landcon.services.realloc_views import VersionData, find_version, household, household_codes, version_data
 from landcon.services.records import Actor
+from landcon.store.models import Project
 
 DEFAULT_PLACE = "村务公开栏"
-
-
-def _household_codes(data: VersionData) -> list[str]:
-    codes = set(data.allocation["CBFBM"].astype(str))
-    if data.table is not None:
-        codes |= set(data.table["CBFBM"].astype(str))
-    return sorted(codes)
 
 
 def _households(data: VersionData, folder: Path) -> list[NoticeHousehold]:
@@ -35,7 +30,7 @@ def _households(data: VersionData, folder: Path) -> list[NoticeHousehold]:
     roads = [] if data.roads is None else list(data.roads.geometry)
     dkbm = data.allocation["DKBM"].astype(str).tolist()
     out = []
-    for code in _household_codes(data):
+    for code in household_codes(data):
         h = household(data, code)
         new = []
         for p in h["new"]:
@@ -48,9 +43,22 @@ def _households(data: VersionData, folder: Path) -> list[NoticeHousehold]:
     return out
 
 
-def meeting_text(who: Actor, code: str) -> str:
-    """The village meeting's result on the tenure scheme, as the 公示表 states it."""
-    return "未记录（须经村民会议或村民代表会议表决通过）"
+def meeting_text(session: Session, project: Project, codes: list[str]) -> str:
+    """The village meetings' results on the tenure scheme (``services.village_votes``), as the 公示表
+    states them; the village of a household is the first 12 digits of its 承包方编码."""
+    parts = []
+    for village in sorted({c[:12] for c in codes if len(c) >= 12}):
+        r = village_votes.motion_result(session, project, "tenure_scheme", village)
+        if r is None:
+            parts.append(f"村 {village} 尚无表决记录（须经村民会议或村民代表会议表决通过）")
+            continue
+        kind = str(r["kind"])
+        verdict = "通过" if r["passed"] else f"未通过（{r['reason']}）"
+        parts.append(
+            f"{r['village_name']}{r['held_on']}召开{kind}，应到 {r['eligible']} 人，实到 {r['present']} 人，"
+            f"赞成 {r['for']} 票、反对 {r['against']} 票、弃权 {r['abstain']} 票，{verdict}"
+        )
+    return "；".join(parts) or "未记录"
 
 
 def notice(
@@ -69,6 +77,7 @@ def notice(
         title = f"{version.name or project.name}权属调整方案公示表（第 {version.number} 版）"
         indicators = dict(version.indicators or {})
         data = version_data(version)
+        meeting = meeting_text(session, project, household_codes(data))
     objections = (
         f"对本方案有异议的，请于{until or '公示期满'}前以书面或口头方式向{place or DEFAULT_PLACE}所在村民委员会提出，"
         "村民委员会登记并答复。"
@@ -85,7 +94,7 @@ def notice(
             households=rows,
             area_before=float(indicators.get("total_area_before") or 0.0),
             area_after=float(indicators.get("total_area_after") or 0.0),
-            meeting=meeting_text(who, code),
+            meeting=meeting,
             objections=objections,
             issued=today().isoformat(),
             notes=notes,

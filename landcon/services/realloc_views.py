@@ -111,6 +111,14 @@ def version_data(version: ReallocVersion) -> VersionData:
     return _load(tuple(sorted((f.path, f.blob_sha) for f in version.files)))
 
 
+def household_codes(data: VersionData) -> list[str]:
+    """Every household of the version (after, and in the household table), sorted."""
+    codes = set(data.allocation["CBFBM"].astype(str))
+    if data.table is not None:
+        codes |= set(data.table["CBFBM"].astype(str))
+    return sorted(codes)
+
+
 def _summary(version: ReallocVersion) -> dict[str, Any]:
     ind = version.indicators or {}
     return {
