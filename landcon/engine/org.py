@@ -186,6 +186,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # author; the county's author adopts a version (services.realloc_adoption checks the gate).
     "realloc.confirm": frozenset({AUTHOR, REPORTER}),
     "realloc.adopt": frozenset({AUTHOR}),
+    # 公示: published by the county or a covered township, objections recorded by county/township/village
+    # users, answered by the issuing unit (services.publicity checks the units).
+    "publicity.publish": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
+    "publicity.object": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
+    "publicity.answer": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
 }
 ACTION_NAMES: dict[str, str] = {
     "unit.manage": "管理行政单位",
@@ -232,6 +237,9 @@ ACTION_NAMES: dict[str, str] = {
     "vote.record": "记录村民会议表决和村民同意",
     "realloc.confirm": "记录农户对权属调整方案的签字确认",
     "realloc.adopt": "采用权属调整方案",
+    "publicity.publish": "发布公示",
+    "publicity.object": "登记公示异议",
+    "publicity.answer": "答复公示异议",
 }
 
 

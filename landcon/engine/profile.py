@@ -22,6 +22,7 @@ from typing import Any
 from landcon.engine.acceptance_rules import AcceptanceRules
 from landcon.engine.ledger import LedgerRules
 from landcon.engine.org import COUNTY, LEVELS, PREFECTURE, PROVINCE, level_of
+from landcon.engine.publicity import PublicitySettings
 from landcon.engine.realloc.params import Params
 from landcon.engine.rules.packs import KCXS_TABLE_RULE
 from landcon.engine.tiankan import TiankanTable
@@ -139,6 +140,7 @@ class Profile:
     sources: Mapping[str, str]  # setting ("province_code", "ledger_rules.market_rate", …) → where it came from
     supervision: SupervisionSettings = SupervisionSettings()
     acceptance: AcceptanceRules = field(default_factory=AcceptanceRules)  # acceptance rule values (docs/acceptance.md)
+    publicity: PublicitySettings = field(default_factory=PublicitySettings)  # 公示 periods (docs/publicity.md)
 
     def __post_init__(self) -> None:
         if level_of(self.province_code) != PROVINCE:

@@ -12,6 +12,7 @@ from dataclasses import fields
 from typing import Any
 
 from landcon.engine.profile import BUILT_IN, Profile
+from landcon.engine.publicity import settings_to_dict
 from landcon.engine.workflow import ACCEPTED, ACHIEVED, APPROVED, MILESTONES
 from landcon.store import profile as store
 
@@ -72,6 +73,7 @@ def show() -> dict[str, Any]:
             *(item(f"realloc.{k}", _plain(v)) for k, v in realloc.items()),
             *(item(f"supervision.{f.name}", _plain(getattr(p.supervision, f.name))) for f in fields(p.supervision)),
             *(item(f"acceptance.{f.name}", getattr(p.acceptance, f.name)) for f in fields(p.acceptance)),
+            *(item(f"publicity.{k}", _plain(v)) for k, v in settings_to_dict(p.publicity).items()),
         ],
         "milestones": {k: MILESTONES[k] for k in MILESTONES},
         "stages": [{"code": s.code, "name": s.name} for s in p.chain.stages],

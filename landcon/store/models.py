@@ -753,3 +753,56 @@ class ReallocConfirmation(Base):
     filename: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     recorded_by: Mapped[str] = mapped_column(String(64), nullable=False)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class Publicity(Base):
+    """公示 of a project's subject (``engine.publicity``: kind and reference, e.g. the plan version number),
+    issued by ``unit_id`` (the publisher's unit) at a place (村务公开栏 …, of ``place_unit_id``) for
+    ``start_date … end_date`` (both included); ``replaces_id``: the 公示 whose upheld objection this one
+    answers by publishing the changed subject. ``table_sha``: an attached table (xlsx/docx/pdf), if any."""
+
+    __tablename__ = "publicities"
+    __table_args__ = (UniqueConstraint("project_id", "number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), nullable=False, index=True)
+    number: Mapped[int] = mapped_column(Integer, nullable=False)  # 1, 2, … within the project
+    subject_kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    subject_ref: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    notice: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    place: Mapped[str] = mapped_column(String(100), nullable=False)
+    place_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    contact: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)
+    start_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    end_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("publicities.id"), nullable=True)
+    table_sha: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"), nullable=True)
+    table_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    published_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    unit: Mapped[Unit] = relationship(lazy="joined", foreign_keys=[unit_id])
+    place_unit: Mapped[Unit | None] = relationship(lazy="joined", foreign_keys=[place_unit_id])
+    objections: Mapped[list[PublicityObjection]] = relationship(
+        lazy="selectin", order_by="PublicityObjection.id", cascade="all, delete-orphan"
+    )
+
+
+class PublicityObjection(Base):
+    """An objection to a 公示: who (name, optional 承包方编码 / household, contact), what, received on
+    (within the period), and the issuing unit's answer (text, by, on) with its outcome (upheld / dismissed)."""
+
+    __tablename__ = "publicity_objections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publicity_id: Mapped[int] = mapped_column(ForeignKey("publicities.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    household: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    contact: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    received_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    recorded_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    answered_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    answered_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)

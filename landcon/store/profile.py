@@ -29,6 +29,8 @@ from landcon.engine import workflow as wf
 from landcon.engine.acceptance_rules import AcceptanceRules
 from landcon.engine.acceptance_rules import rules_from_dict as acceptance_rules_from_dict
 from landcon.engine.profile import BUILT_IN, AdminUnit, Profile, admin_units_from_rows, supervision_from_dict
+from landcon.engine.publicity import PublicitySettings
+from landcon.engine.publicity import settings_from_dict as publicity_settings_from_dict
 from landcon.engine.realloc.params import Params, params_from_dict
 from landcon.engine.rules.packs import PACKS, resolve
 from landcon.errors import InputReadError, InvalidRecord
@@ -36,6 +38,7 @@ from landcon.errors import InputReadError, InvalidRecord
 KEYS = frozenset(
     {"name", "province", "reference_units", "rule_pack", "chain", "ledger_rules", "realloc"}
     | {"supervision", "acceptance"}
+    | {"publicity"}
 )
 """Keys of a profile file."""
 
@@ -233,6 +236,7 @@ def load_profile() -> Profile:
             sources=MappingProxyType(sources),
             supervision=supervision_settings,
             acceptance=_acceptance(values, where, sources),
+            publicity=_publicity(values, where, sources),
         )
     except ValueError as error:
         raise InvalidRecord(f"档案配置无效：{error}", path=layers[-1].source) from error
@@ -269,6 +273,22 @@ def _acceptance(values: Mapping[str, Any], where: Mapping[str, _Layer], sources:
     sources.setdefault("acceptance", f"{BUILT_IN} landcon/engine/acceptance_rules.py（AcceptanceRules）")
     sources.update({f"acceptance.{k}": source for k in section})
     return rules
+
+
+def _publicity(values: Mapping[str, Any], where: Mapping[str, _Layer], sources: dict[str, str]) -> PublicitySettings:
+    """The ``publicity`` section (``min_days``, ``min_days_by_kind``; a file's section replaces the one
+    before it, keys it leaves out keep the built-in values)."""
+    section = values.get("publicity") or {}
+    source = where["publicity"].source if "publicity" in where else BUILT_IN
+    if not isinstance(section, Mapping):
+        raise InvalidRecord("档案配置 publicity 应为“键: 值”的表", path=source)
+    try:
+        settings = publicity_settings_from_dict(section)
+    except (ValueError, TypeError) as error:
+        raise InvalidRecord(f"档案配置 publicity 无效：{error}", path=source) from error
+    sources.setdefault("publicity", f"{BUILT_IN} landcon/engine/publicity.py（PublicitySettings）")
+    sources.update({f"publicity.{k}": source for k in section})
+    return settings
 
 
 __all__ = ["KEYS", "file_stamps", "load_profile", "read_chain", "read_ledger_rules", "read_rule_pack"]

@@ -4,7 +4,7 @@
 holds one household's 签字确认 (date, optional signed sheet) or the explained absence of one.
 
 Revision ID: 0016
-Revises: 0014 (chained after the village votes; the lead re-chains at merge)
+Revises: 0014, 0015 (joins the village votes and 公示 migrations on this branch; re-chained at merge)
 Create Date: 2026-12-07 10:10:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = ("0014", "0015")
 branch_labels = None
 depends_on = None
 
