@@ -16,7 +16,6 @@ A refusal lists every reason. ``adopted_summary`` is what the plan document's �
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from landcon.engine.org import may
+from landcon.engine.publicity import REALLOC
 from landcon.errors import InvalidRecord, TransitionRefused
-from landcon.services import attachments, records, village_votes
+from landcon.services import attachments, publicity, records, village_votes
 from landcon.services.clock import today
 from landcon.services.project_access import get_project
 from landcon.services.realloc_views import find_version, household_codes, version_data
@@ -131,14 +132,9 @@ def confirmations(who: Actor, code: str, number: int) -> dict[str, Any]:
 
 
 def publicity_blockers(session: Session, project: Project, number: int) -> list[str]:
-    """(a) What keeps the version's 公示 from being over with every objection answered — from
-    ``services.publicity.blockers(session, project, "realloc", str(number))`` (the 公示 part). Kept
-    apart so that the gate reads the 公示 through that one function."""
-    try:
-        publicity = importlib.import_module("landcon.services.publicity")
-    except ModuleNotFoundError:
-        return ["公示记录不可用（未安装公示模块），无法确认公示已结束且异议均已答复"]
-    return [str(r) for r in publicity.blockers(session, project, "realloc", str(number))]
+    """(a) What keeps the version's 公示 from being over with every objection answered
+    (``services.publicity.blockers`` of subject ``realloc`` / the version number)."""
+    return [str(r) for r in publicity.blockers(session, project, REALLOC, str(number))]
 
 
 def _villages(codes: Sequence[str]) -> list[str]:
@@ -176,12 +172,14 @@ def blockers(session: Session, project: Project, version: ReallocVersion) -> lis
 
 
 def adoption_state(who: Actor, code: str, number: int) -> dict[str, Any]:
-    """Whether the version is adopted, and what still blocks it (for the version page)."""
+    """Whether the version is adopted, what still blocks it, and whether the actor may record confirmations
+    and adopt (``may``: roles only; the services check the units when acting) — for the version page."""
+    rights = {"confirm": may(who.roles, "realloc.confirm"), "adopt": may(who.roles, "realloc.adopt")}
     with records.read() as session:
         project, version = find_version(session, who, code, number)
         if version.adopted_at is not None:
-            return {"adopted": True, "blockers": [], "adopted_by": version.adopted_by}
-        return {"adopted": False, "blockers": blockers(session, project, version), "adopted_by": None}
+            return {"adopted": True, "blockers": [], "adopted_by": version.adopted_by, "may": rights}
+        return {"adopted": False, "blockers": blockers(session, project, version), "adopted_by": None, "may": rights}
 
 
 def adopt(who: Actor, code: str, number: int) -> dict[str, Any]:

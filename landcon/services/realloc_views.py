@@ -26,14 +26,15 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from landcon.engine.publicity import REALLOC
 from landcon.engine.realloc import sizhi
 from landcon.engine.realloc.indices import INDICATOR_LABELS, mask_name
 from landcon.errors import NotFound
-from landcon.services import attachments, records
+from landcon.services import attachments, publicity, records
 from landcon.services.project_access import get_project
 from landcon.services.records import Actor
 from landcon.store.layers import read_all_layers
-from landcon.store.models import Project, ReallocVersion
+from landcon.store.models import Project, Publicity, ReallocVersion
 
 DRAFT, PUBLICISED, ADOPTED = "草稿", "公示中", "已采用"
 SUMMARY_KEYS = (
@@ -72,7 +73,7 @@ def find_version(session: Session, who: Actor, code: str, number: int) -> tuple[
 
 
 def status(version: ReallocVersion, publicised: bool = False) -> str:
-    """已采用 once adopted; 公示中 while its 公示 runs; else 草稿."""
+    """已采用 once adopted; 公示中 once published (``publicised``: a 公示 of the version exists); else 草稿."""
     if version.adopted_at is not None:
         return ADOPTED
     return PUBLICISED if publicised else DRAFT
@@ -119,7 +120,13 @@ def household_codes(data: VersionData) -> list[str]:
     return sorted(codes)
 
 
-def _summary(version: ReallocVersion) -> dict[str, Any]:
+def _published(session: Session, project: Project) -> set[str]:
+    """Version numbers (as text) that have a 公示 of subject ``realloc``."""
+    q = select(Publicity.subject_ref).where(Publicity.project_id == project.id, Publicity.subject_kind == REALLOC)
+    return {str(r) for r in session.scalars(q)}
+
+
+def _summary(version: ReallocVersion, published: set[str] | None = None) -> dict[str, Any]:
     ind = version.indicators or {}
     return {
         "number": version.number,
@@ -127,7 +134,7 @@ def _summary(version: ReallocVersion) -> dict[str, Any]:
         "created_by": version.created_by,
         "created_at": version.created_at.isoformat(timespec="minutes").replace("T", " "),
         "violations": version.violations,
-        "status": status(version),
+        "status": status(version, str(version.number) in (published or set())),
         "adopted_at": None if version.adopted_at is None else version.adopted_at.date().isoformat(),
         "indicators": {k: ind.get(k) for k in SUMMARY_KEYS},
     }
@@ -141,7 +148,7 @@ def versions_page(who: Actor, code: str) -> dict[str, Any]:
         ).all()
         return {
             "project": {"code": project.code, "name": project.name, "stage_name": project.stage_name},
-            "versions": [_summary(v) for v in rows],
+            "versions": [_summary(v, _published(session, project)) for v in rows],
             "labels": {k: INDICATOR_LABELS[k].name for k in SUMMARY_KEYS},
         }
 
@@ -243,10 +250,13 @@ def version_page(who: Actor, code: str, number: int, query: str = "") -> dict[st
     with records.read() as session:
         project, version = find_version(session, who, code, number)
         head = {"code": project.code, "name": project.name, "stage_name": project.stage_name}
-        summary = _summary(version)
+        summary = _summary(version, _published(session, project))
         indicators = dict(version.indicators or {})
         data = version_data(version)
+        objections = publicity.objections_for(session, project, REALLOC, str(number))
     found = [household(data, c) for c in lookup(data, query)[:20]]
+    for h in found:
+        h["objections"] = [o for o in objections if o["household"] == h["code"]]
     return {
         "project": head,
         "version": summary,
@@ -254,6 +264,7 @@ def version_page(who: Actor, code: str, number: int, query: str = "") -> dict[st
         "query": query,
         "found": found,
         "has_before": data.before is not None,
+        "objections": objections,
         "households": int(indicators.get("households") or 0),
     }
 

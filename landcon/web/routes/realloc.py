@@ -6,7 +6,6 @@ from __future__ import annotations
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from landcon.engine.org import may
 from landcon.services import realloc_adoption, realloc_notice, realloc_views, webauth
 from landcon.web.common import Csrf, User, page
 from landcon.web.errors import RecordId
@@ -24,8 +23,7 @@ def version(request: Request, code: str, number: RecordId, q: str = "", cur: web
     v = realloc_views.version_page(cur.actor, code, number, q[:100])
     c = realloc_adoption.confirmations(cur.actor, code, number)
     a = realloc_adoption.adoption_state(cur.actor, code, number)
-    rights = {"confirm": may(cur.actor.roles, "realloc.confirm"), "adopt": may(cur.actor.roles, "realloc.adopt")}
-    return page(request, "realloc_version.html", cur, v=v, c=c, a=a, rights=rights)
+    return page(request, "realloc_version.html", cur, v=v, c=c, a=a, rights=a["may"])
 
 
 @router.post("/projects/{code}/realloc/{number}/confirm", include_in_schema=False, dependencies=[Csrf])
