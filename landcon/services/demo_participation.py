@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from landcon.services import records
+from landcon.services.demo_realloc_village import seed_realloc_village
 
 
 def seed_participation(who: records.Actor, code: str) -> dict[str, Any]:
     """Seed the participation records of project ``code`` (needs province ``unit.manage`` like ``seed_demo``)."""
     records.require_province(who, "unit.manage")
     summary: dict[str, Any] = {"project": code}
+    summary["权属调整确认与采用"] = seed_realloc_village(who, code)
     return summary
