@@ -18,7 +18,7 @@ from web_fixtures import csrf_of, sign_in
 
 from landcon.cli.main import app
 from landcon.errors import InvalidRecord, PermissionDenied
-from landcon.services import publicity, realloc_adoption, records, village_votes
+from landcon.services import publicity, realloc_adoption, realloc_views, records, village_votes
 from landcon.services.clock import today
 from landcon.web.app import create_app
 
@@ -33,6 +33,10 @@ def _meeting(votes_for: int) -> None:
         motion="测试村权属调整方案", motion_kind="tenure_scheme", eligible=40, present=30, votes_for=votes_for,
         against=30 - votes_for, abstain=0,
     )  # fmt: skip
+
+
+def _status() -> str:
+    return str(realloc_views.versions_page(records.actor("fm_town"), CODE)["versions"][0]["status"])
 
 
 def _publish(objection: bool) -> int:
@@ -58,8 +62,10 @@ def test_refusal_lists_every_reason_then_adoption(records_world, tmp_path):
     assert f"村 {VILLAGE_CODE} 没有权属调整方案的村民会议表决记录" in message  # (b)
     assert "4 户既未签字确认也未说明原因：" + "、".join(HOUSEHOLDS) in message  # (c)
 
+    assert _status() == "草稿"
     _meeting(votes_for=19)  # 19 of 30 present: below 2/3 (20)
     number = _publish(objection=True)
+    assert _status() == "公示中"
     for h in HOUSEHOLDS[:3]:
         done = _cli("confirm", CODE, "--version", "1", "--household", h, "--signed-on", "2026-11-20", "--as", "fm_town")
         assert done.exit_code == 0, done.output
@@ -89,6 +95,7 @@ def test_refusal_lists_every_reason_then_adoption(records_world, tmp_path):
         realloc_adoption.adopt(records.actor("fm_town"), CODE, 1)  # a township reporter does not adopt
     adopted = _cli("adopt", CODE, "--version", "1", "--as", "fm_author")
     assert adopted.exit_code == 0, adopted.output
+    assert _status() == "已采用"
     summary = realloc_adoption.adopted_summary(records.actor("fm_town"), CODE)
     assert summary is not None
     assert {k: summary[k] for k in summary if k not in ("adopted_on", "name")} == {
