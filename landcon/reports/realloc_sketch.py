@@ -61,7 +61,7 @@ def sketch_png(
                 arrowprops={"arrowstyle": "->", "linewidth": 0.6})  # fmt: skip
     ax.set_xlim(x0 - MARGIN, x1 + MARGIN)
     ax.set_ylim(y0 - MARGIN, y1 + MARGIN)
-    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_aspect("equal", adjustable="box")
     ax.axis("off")
     out = Path(path)
     fig.savefig(out, dpi=DPI)
