@@ -57,7 +57,7 @@ def sketch_png(
         where = part.representative_point()
         ax.text(where.x, where.y, text, fontproperties=font, ha="center", va="center", color="#333333")
     _draw(ax, target, facecolor="#f6ad55", edgecolor="#9c4221", linewidth=1.0)
-    ax.annotate("N", xy=(0.92, 0.95), xytext=(0.92, 0.75), xycoords="axes fraction", fontsize=5, ha="center",
+    ax.annotate("N", xy=(0.92, 0.95), xytext=(0.92, 0.75), xycoords="figure fraction", fontsize=5, ha="center",
                 arrowprops={"arrowstyle": "->", "linewidth": 0.6})  # fmt: skip
     ax.set_xlim(x0 - MARGIN, x1 + MARGIN)
     ax.set_ylim(y0 - MARGIN, y1 + MARGIN)
