@@ -673,8 +673,8 @@ def assign(
             bound = max(bound, p2.bound)  # valid: the lexicographic optimum has at most `count` pieces
             if p2.status == "optimal" and key == (0.0, phase1_bound):
                 status = "optimal"
-    if start is not None and key is not None and left() > 0.5:
-        start, objective = _polish(inst, ph, pb, start, key, objective, left(), method)
+    if start is not None and key is not None:  # an LP over the chosen pieces: milliseconds, run even at the limit
+        start, objective = _polish(inst, ph, pb, start, key, objective, max(1.0, left()), method)
     count = key[1]
     short = int(np.count_nonzero(_shortfall(inst, pb, *start) > 1e-6))
     if short:
