@@ -18,11 +18,14 @@ The objectives are lexicographic (TD/T 1046 便于生产 first, then 便于生�
 
 1. minimise the number of pieces ``P = Σ y_hb`` (one per household is the target and a lower bound);
 2. with ``Σ y_hb ≤ P*``, minimise ``w_d · Σ_h Σ_b dist_hb · x_hb / E_h + w_r · Σ rank_hb · y_hb
-   + Σ_h (w_v / T_h + w_s · price) · |Σ_b x_hb − E_h|``: the sum over households of the value-weighted
-   distance from the homestead (metres), plus the preference ranks (0 for the first choice, the list
-   length for an unlisted block), plus the relative deviation and the money settled
-   (``|deviation| × price`` 元 at ``w_s`` metres per 元), so that a household is moved off its
-   entitlement only when that saves a piece (phase 1) or enough distance.
+   + Σ_h w_v / T_h · |Σ_b x_hb − E_h|``: the sum over households of the value-weighted distance from the
+   homestead (metres), plus the preference ranks (0 for the first choice, the list length for an
+   unlisted block), plus the relative deviation.
+
+Last step: the layout (which household has a piece in which block) fixed, the values are re-split by an
+LP minimising objective 2 plus the money settled, ``w_s · price · |Σ_b x_hb − E_h|`` (``w_s`` metres per
+元, default 0), so that the values are exactly optimal for the layout even when the search stopped at
+its time limit.
 
 Method: (a) the transport LP — phase 2 without ``y`` (preference cost spread as ``rank/M`` per unit
 of ``x``) — over all pairs: its optimum is a lower bound of phase 2, and as a vertex it splits at
@@ -31,7 +34,7 @@ nearest blocks, from the LP vertex (large instances: households the LP gives one
 split ones re-solved); (c) large-neighbourhood search — a block and its 5 nearest
 blocks, every household whose pieces all lie there freed and re-solved exactly (pieces below the
 minimum first); (d) when the pool has at most ``FULL_MIP_PAIRS`` pairs, phase 2 on the whole pool
-from the best answer, to raise the bound. Large instances keep each household's ``k`` nearest
+from the best answer, to raise the bound; (e) the last step above. Large instances keep each household's ``k`` nearest
 blocks, its preferences and, for every block, the nearest households that can fill it.
 
 The minimum piece is soft: ``x_hb + s_hb ≥ m_b·y_hb`` with ``0 ≤ s_hb ≤ m_b``; phase 1 minimises
@@ -51,7 +54,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -562,7 +565,8 @@ def assign(
     reason = capacity_gap(households, blocks, tolerance)
     if reason is not None:
         return Assignment("infeasible", message=reason)
-    inst = _Instance(households, blocks, tolerance, weights, unit_price)
+    inst = _Instance(households, blocks, tolerance, replace(weights, settlement=0.0), unit_price)
+    priced = _Instance(households, blocks, tolerance, weights, unit_price)
     method: list[str] = []
     all_h, all_b = np.divmod(np.arange(inst.nh * inst.nb, dtype=np.int64), inst.nb)
     lp_status, x_lp, lp_obj = _transport_lp(inst, all_h, all_b, max(1.0, left()))
@@ -674,7 +678,8 @@ def assign(
             if p2.status == "optimal" and key == (0.0, phase1_bound):
                 status = "optimal"
     if start is not None and key is not None:  # an LP over the chosen pieces: milliseconds, run even at the limit
-        start, objective = _polish(inst, ph, pb, start, key, objective, max(1.0, left()), method)
+        start = _polish(inst, priced, ph, pb, start, key, max(1.0, left()), method)
+        objective = _phase2_objective(inst, ph, pb, *start)
     count = key[1]
     short = int(np.count_nonzero(_shortfall(inst, pb, *start) > 1e-6))
     if short:
@@ -707,35 +712,37 @@ def assign(
 
 def _polish(
     inst: _Instance,
+    priced: _Instance,
     ph: IntArray,
     pb: IntArray,
     start: tuple[FloatArray, FloatArray],
     key: tuple[float, int],
-    objective: float,
     time_limit: float,
     method: list[str],
-) -> tuple[tuple[FloatArray, FloatArray], float]:
-    """The values of the chosen pieces re-solved exactly with the pieces fixed (an LP: every ``y`` of the
-    chosen pairs fixed to 1, no other pair): the best split of value for that layout, so that the money
-    settled and the distance are optimal for it even when the search stopped at its time limit. Kept
-    only when it lowers the phase-2 objective without adding shortfall."""
+) -> tuple[FloatArray, FloatArray]:
+    """The values of the chosen pieces re-solved exactly with the layout fixed (an LP: every ``y`` of the
+    chosen pairs fixed to 1, no other pair) under ``priced`` — the objective with the money settled
+    priced — so that the settlement and the distance are optimal for the layout even when the search
+    stopped at its time limit. Kept only when it lowers that objective without adding shortfall."""
     x, y = start
     chosen = np.flatnonzero(y > 0.5)
     if chosen.size == 0:
-        return start, objective
+        return start
     sh, sb = ph[chosen], pb[chosen]
+    current = _phase2_objective(priced, sh, sb, x[chosen], y[chosen])
     result = _mip(
-        inst, sh, sb, phase=2, cap=None, short_cap=key[0], start=(x[chosen], y[chosen]),
+        priced, sh, sb, phase=2, cap=None, short_cap=key[0], start=(x[chosen], y[chosen]),
         time_limit=max(0.5, time_limit), mip_gap=0.0, fixed=np.ones(chosen.size, dtype=bool),
     )  # fmt: skip
-    if result is None or result.objective >= objective - 1e-9 * max(1.0, abs(objective)):
-        return start, objective
-    if _key(inst, sb, result.x, result.y) > key:
-        return start, objective
+    if result is None or result.objective >= current - 1e-9 * max(1.0, abs(current)):
+        return start
+    short, count = _key(inst, sb, result.x, result.y)
+    if count > key[1] or short > key[0] + 1e-5:  # the shortfall as rounded to 6 decimals may tie
+        return start
     new_x = np.zeros_like(x)
     new_x[chosen] = result.x
-    method.append(f"固定地块布局，重分各块价值（线性规划）: {objective:.2f} → {result.objective:.2f}")
-    return (new_x, y.copy()), result.objective
+    method.append(f"固定地块布局，重分各块价值（线性规划）: {current:.2f} → {result.objective:.2f}")
+    return new_x, y.copy()
 
 
 def block_priority(households: Sequence[Household], blocks: Sequence[Block]) -> list[tuple[str, str, float]]:

@@ -23,15 +23,15 @@ class Weights:
     """Weights of the second objective (the number of pieces comes first, lexicographically), in metres
     of household distance: 1 per metre of value-weighted distance from the homestead, ``preference``
     per rank step away from the first choice, ``deviation`` per 100 % of |received − entitled| / entitled
-    (default: 1 % deviation weighs as 5 m), and ``settlement`` per 元 of money settled,
-    ``|received − entitled| × unit_price`` (e.g. 0.1: 1,000 元 weighs as 100 m, so a household is moved
-    off its entitlement only when that saves a piece — phase 1 — or much distance). Default 0 (no
-    price): on the benchmark instances the price did not lower the money settled within the time limit,
-    because the settlement is bought by phase 1's fewer pieces (docs/realloc.md, 找补定价的效果).
+    (default: 1 % deviation weighs as 5 m). ``settlement``: metres per 元 of money settled,
+    ``|received − entitled| × unit_price``, in the assignment's last step (the layout fixed, the values
+    re-split by an LP; e.g. 0.1: 1,000 元 weighs as 100 m). Default 0: on the demo village the price
+    lowered the settlement of a fixed layout by 0.8 % only, the rest being bought by fewer pieces
+    (docs/realloc.md, 找补定价的效果).
 
     Why a price on money: one household's value-weighted distance is ``Σ dist·x / E``, so giving a
     household with one far block 5 % less value lowers its term by 5 % of its distance; without a price
-    the optimum pushed far households to −5 % and near ones to +5 %."""
+    the optimum pushes far households to −5 % and near ones to +5 %."""
 
     distance: float = 1.0
     preference: float = 100.0
