@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from realloc_fixtures import HOUSEHOLDS as REALLOC_HOUSEHOLDS
 from realloc_fixtures import write_instance
 from review_fixtures import add_review, without_smallest_new_farmland
 from typer.testing import CliRunner
@@ -118,6 +119,14 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         ),
         "realloc save": c((PROJECT, f"{tmp}/rr", "--as", author), (PROJECT, f"{tmp}/missing", "--as", author)),
         "realloc list": c((PROJECT, "--as", author), (NOPE, "--as", author)),
+        "realloc notice": c(
+            (PROJECT, "--version", "1", "--out", f"{tmp}/notice.docx", "--as", author),
+            (PROJECT, "--version", "99", "--out", f"{tmp}/notice2.docx", "--as", author),
+        ),
+        "realloc confirm": c(
+            (PROJECT, "--version", "1", "--household", REALLOC_HOUSEHOLDS[0], "--absence", "外出务工", "--as", author),
+            (PROJECT, "--version", "1", "--household", NOPE, "--signed-on", "2026-01-01", "--as", author),
+        ),
         "db status": c((), ("--no-such-option",)),
         "db upgrade": c((), ("--revision", NOPE)),
         "admin seed-yunnan": c((), ("--as", NOPE)),

@@ -42,7 +42,7 @@ def test_run_writes_the_layer_tables_and_publicity_list(instance, tmp_path):
     data = json.loads(result.output)
     assert data["solver"]["status"] == "optimal" and data["solver"]["pieces"] == 4
     assert data["check"]["ok"] and data["indicators"]["merge_degree"] == pytest.approx(0.5)
-    names = ["allocation.gpkg", "households.xlsx", "publicity.xlsx", "result.json"]
+    names = ["allocation.gpkg", "before.gpkg", "households.json", "households.xlsx", "publicity.xlsx", "result.json"]
     assert sorted(p.name for p in out.iterdir()) == names
     layer = gpd.read_file(out / "allocation.gpkg", layer="CBDK")
     assert sorted(layer["CBFBM"]) == HOUSEHOLDS and list(layer["SCMJ"]) == [10000.0] * 4
@@ -127,7 +127,7 @@ def test_results_are_stored_with_the_project(records_world, instance, tmp_path):
     assert saved.exit_code == 0, saved.output
     version = json.loads(saved.output)
     assert version["number"] == 1 and sorted(version["files"]) == sorted(
-        ["allocation.gpkg", "households.xlsx", "publicity.xlsx", "result.json"]
+        ["allocation.gpkg", "before.gpkg", "households.json", "households.xlsx", "publicity.xlsx", "result.json"]
     )
     again = json.loads(invoke("realloc", "save", project, str(out), "--as", "fm_author", "--json").output)
     assert again["number"] == 2

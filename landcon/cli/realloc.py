@@ -217,3 +217,73 @@ def list_versions(
             _pct(r["solver"].get("gap")), str(r["violations"]),
         )  # fmt: skip
     console.print(table)
+
+
+@app.command()
+def notice(
+    project: Annotated[str, typer.Argument(help="项目编号")],
+    version: Annotated[int, typer.Option("--version", help="权属调整版本号")],
+    out: Annotated[Path, typer.Option("--out", help="输出的公示表 .docx")],
+    place: Annotated[str | None, typer.Option("--place", help="异议受理地点（默认 村务公开栏）")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="异议受理截止日期（默认 公示期满）")] = None,
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """写出权属调整方案公示表（户表、四至、示意图、签字栏） / write the posting notice (docx)."""
+    from landcon.services import realloc_notice
+
+    result = run_service(
+        lambda: realloc_notice.notice(acting(as_user), project, version, out, place=place, until=until),
+        as_json=as_json,
+    )
+    if as_json:
+        print_json(result)
+        return
+    console.print(
+        f"已写出公示表 {result['path']}：{result['households']} 户；调整前 {result['area_before']:,.2f} 平方米 = "
+        f"调整后 {result['area_after']:,.2f} + 道路、沟渠等 {result['area_taken']:,.2f}"
+    )
+
+
+@app.command()
+def confirm(
+    project: Annotated[str, typer.Argument(help="项目编号")],
+    version: Annotated[int, typer.Option("--version", help="权属调整版本号")],
+    household: Annotated[str, typer.Option("--household", help="承包方编码 CBFBM")],
+    signed_on: Annotated[str | None, typer.Option("--signed-on", help="签字日期 YYYY-MM-DD")] = None,
+    absence: Annotated[str, typer.Option("--absence", help="未签字的原因说明（与 --signed-on 二选一）")] = "",
+    attachment: Annotated[Path | None, typer.Option("--attachment", help="签字确认书扫描件")] = None,
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """记录农户对权属调整方案的签字确认或未签字说明 / record a household's confirmation."""
+    from landcon.services import realloc_adoption
+
+    result = run_service(
+        lambda: realloc_adoption.confirm(
+            acting(as_user), project, version, household, signed_on=signed_on, absence=absence, attachment=attachment
+        ),
+        as_json=as_json,
+    )
+    if as_json:
+        print_json(result)
+        return
+    what = f"{result['signed_on']} 签字确认" if result["signed_on"] else f"未签字，说明：{result['absence']}"
+    console.print(f"已记录承包方 {household}：{what}")
+
+
+@app.command()
+def adopt(
+    project: Annotated[str, typer.Argument(help="项目编号")],
+    version: Annotated[int, typer.Option("--version", help="权属调整版本号")],
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """采用权属调整方案（公示结束且异议已答复、村民会议通过、签字确认齐全或已说明） / adopt a version."""
+    from landcon.services import realloc_adoption
+
+    result = run_service(lambda: realloc_adoption.adopt(acting(as_user), project, version), as_json=as_json)
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"已采用项目 {project} 的权属调整方案第 {version} 版（{result['adopted_at']}）")

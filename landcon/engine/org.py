@@ -186,6 +186,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # (services.willingness checks the level); responses by the users of the household's village or above.
     "willingness.manage": frozenset({ADMIN, AUTHOR, SUPERVISOR, REPORTER}),
     "willingness.respond": frozenset({ADMIN, AUTHOR, SUPERVISOR, REPORTER}),
+    # 权属调整: a household's 签字确认 is recorded where it is signed (township, village) or by the county's
+    # author; the county's author adopts a version (services.realloc_adoption checks the gate).
+    "realloc.confirm": frozenset({AUTHOR, REPORTER}),
+    "realloc.adopt": frozenset({AUTHOR}),
     # 公示: published by the county or a covered township, objections recorded by county/township/village
     # users, answered by the issuing unit (services.publicity checks the units).
     "publicity.publish": frozenset({AUTHOR, SUPERVISOR, REPORTER}),
@@ -237,6 +241,8 @@ ACTION_NAMES: dict[str, str] = {
     "vote.record": "记录村民会议表决和村民同意",
     "willingness.manage": "管理意愿调查问卷和农户名单",
     "willingness.respond": "录入农户意愿",
+    "realloc.confirm": "记录农户对权属调整方案的签字确认",
+    "realloc.adopt": "采用权属调整方案",
     "publicity.publish": "发布公示",
     "publicity.object": "登记公示异议",
     "publicity.answer": "答复公示异议",

@@ -11,6 +11,7 @@ from typing import Any
 
 from landcon.services import demo_willingness, records
 from landcon.services.demo_publicity import seed_realloc_publicity
+from landcon.services.demo_realloc_village import seed_realloc_village
 from landcon.services.demo_votes import seed_votes
 
 
@@ -21,4 +22,5 @@ def seed_participation(who: records.Actor, code: str) -> dict[str, Any]:
     summary["willingness"] = demo_willingness.seed_willingness(who, code)
     summary["votes"] = seed_votes(who, code)
     summary["publicity"] = seed_realloc_publicity(code)
+    summary["realloc"] = seed_realloc_village(who, code)
     return summary

@@ -24,6 +24,7 @@ from landcon.services import (
     jobs,
     meetings,
     projects,
+    realloc_adoption,
     records,
     supervision,
     survey,
@@ -70,7 +71,8 @@ def participation_records(
     (docs/plan.md); a kind the user may not read stays empty."""
     survey_summary = _allowed(lambda: willingness.plan_summary(who, code), None)
     meetings = _allowed(lambda: village_votes.plan_summary(who, code), [])
-    return survey_summary, meetings, None
+    adopted = _allowed(lambda: realloc_adoption.adopted_summary(who, code), None)
+    return survey_summary, meetings, adopted
 
 
 def _allowed(call: Any, default: Any) -> Any:

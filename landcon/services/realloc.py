@@ -50,6 +50,10 @@ PARCELS_LAYER, BLOCKS_LAYER, ROADS_LAYER, ALLOCATION_LAYER = "CBDK", "TK", "DL",
 SYNTH_BLOCK_SIZE = (1000.0, 200.0)
 """New fields of the example instances: 1,000 m along the road, 200 m deep (strips of 20 m ≈ 0.4 ha)."""
 RESULT_FILES = ("allocation.gpkg", "households.xlsx", "publicity.xlsx", "result.json")
+OPTIONAL_FILES = ("before.gpkg", "households.json")
+"""Written by ``run`` for the village pages and the 公示表 (services/realloc_views.py): the contract
+parcels before (layer CBDK), the blocks (TK) and roads (DL); the household table with homesteads.
+Stored with a version when present (results written before they existed still save)."""
 
 
 class ReallocInfeasible(LandconError):
@@ -365,8 +369,29 @@ def run(
             title_date=today().isoformat(), unit_price=params.unit_price,
         )  # fmt: skip
         (tmp / "result.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+        _write_context(inp, result, tmp)
     payload["path"] = str(folder.resolve())
     return payload
+
+
+def _write_context(inp: ReallocInput, result: ReallocResult, folder: Path) -> None:
+    """before.gpkg (CBDK: DKBM, CBFBM, DLDJ, SCMJ = the drawn area, HTMJ when given; TK; DL) and
+    households.json (the household table's rows with the homestead X, Y)."""
+    keep = [c for c in ("DKBM", "CBFBM", "DLDJ", "HTMJ") if c in inp.parcels.columns]
+    before = inp.parcels[[*keep, "geometry"]].copy()
+    before["SCMJ"] = np.round(shapely.area(np.asarray(before.geometry.array)), 2)
+    layers = {PARCELS_LAYER: before, BLOCKS_LAYER: inp.blocks[["TKBM", "DLDJ", "geometry"]]}
+    if inp.roads is not None and len(inp.roads):
+        layers[ROADS_LAYER] = inp.roads[["geometry"]]
+    write_layers(layers, folder / "before.gpkg", "gpkg")
+    homes = inp.households.set_index("CBFBM")
+    rows = []
+    for row in result.table.to_dict(orient="records"):
+        code = str(row["CBFBM"])
+        x, y = (homes.at[code, "X"], homes.at[code, "Y"]) if code in homes.index else (np.nan, np.nan)
+        rows.append({**row, "X": x, "Y": y})
+    text = json.dumps(_jsonable(rows), ensure_ascii=False, indent=0)
+    (folder / "households.json").write_text(text, encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -452,7 +477,7 @@ def save(who: Actor, code: str, folder: str | Path) -> dict[str, Any]:
         )
         session.add(version)
         session.flush()
-        for rel in RESULT_FILES:
+        for rel in RESULT_FILES + tuple(f for f in OPTIONAL_FILES if (source / f).is_file()):
             blob = attachments.store_file(session, source / rel, typed=False)
             version.files.append(ReallocFile(version_id=version.id, path=rel, blob_sha=blob.sha256))
         session.flush()

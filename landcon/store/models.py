@@ -208,6 +208,8 @@ class ReallocVersion(Base):
     violations: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     created_by: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    adopted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)  # services/realloc_adoption
+    adopted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     files: Mapped[list[ReallocFile]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
 
@@ -784,6 +786,23 @@ class SurveyResponse(Versioned, Base):
     source: Mapped[str] = mapped_column(String(8), nullable=False)
     entered_by: Mapped[str] = mapped_column(String(64), nullable=False)
     entered_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class ReallocConfirmation(Base):
+    """A household's 签字确认 of a 权属调整 version (``signed_on``, optionally the signed sheet as a blob),
+    or the explained absence of one (``absence``): one row per household and version."""
+
+    __tablename__ = "realloc_confirmations"
+    __table_args__ = (UniqueConstraint("version_id", "household"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("realloc_versions.id"), nullable=False, index=True)
+    household: Mapped[str] = mapped_column(String(32), nullable=False)  # CBFBM
+    signed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    absence: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    blob_sha: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"), nullable=True)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    recorded_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
 
 class Publicity(Base):

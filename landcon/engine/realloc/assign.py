@@ -17,9 +17,15 @@ A block's value is ``V_b = area_b · coef(quality_b)``. Variables, for each cand
 The objectives are lexicographic (TD/T 1046 便于生产 first, then 便于生活 and 意愿):
 
 1. minimise the number of pieces ``P = Σ y_hb`` (one per household is the target and a lower bound);
-2. with ``Σ y_hb ≤ P*``, minimise ``w_d · Σ_h Σ_b dist_hb · x_hb / E_h + w_r · Σ rank_hb · y_hb``:
-   the sum over households of the value-weighted distance from the homestead (metres), plus the
-   preference ranks (0 for the first choice, the list length for an unlisted block).
+2. with ``Σ y_hb ≤ P*``, minimise ``w_d · Σ_h Σ_b dist_hb · x_hb / E_h + w_r · Σ rank_hb · y_hb
+   + Σ_h w_v / T_h · |Σ_b x_hb − E_h|``: the sum over households of the value-weighted distance from the
+   homestead (metres), plus the preference ranks (0 for the first choice, the list length for an
+   unlisted block), plus the relative deviation.
+
+Last step: the layout (which household has a piece in which block) fixed, the values are re-split by an
+LP minimising objective 2 plus the money settled, ``w_s · price · |Σ_b x_hb − E_h|`` (``w_s`` metres per
+元, default 0), so that the values are exactly optimal for the layout even when the search stopped at
+its time limit.
 
 Method: (a) the transport LP — phase 2 without ``y`` (preference cost spread as ``rank/M`` per unit
 of ``x``) — over all pairs: its optimum is a lower bound of phase 2, and as a vertex it splits at
@@ -28,7 +34,7 @@ nearest blocks, from the LP vertex (large instances: households the LP gives one
 split ones re-solved); (c) large-neighbourhood search — a block and its 5 nearest
 blocks, every household whose pieces all lie there freed and re-solved exactly (pieces below the
 minimum first); (d) when the pool has at most ``FULL_MIP_PAIRS`` pairs, phase 2 on the whole pool
-from the best answer, to raise the bound. Large instances keep each household's ``k`` nearest
+from the best answer, to raise the bound; (e) the last step above. Large instances keep each household's ``k`` nearest
 blocks, its preferences and, for every block, the nearest households that can fill it.
 
 The minimum piece is soft: ``x_hb + s_hb ≥ m_b·y_hb`` with ``0 ≤ s_hb ≤ m_b``; phase 1 minimises
@@ -48,7 +54,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -152,7 +158,14 @@ def capacity_gap(households: Sequence[Household], blocks: Sequence[Block], toler
 class _Instance:
     """Arrays of one problem: households × blocks, and a subset of pairs (h, b) as columns."""
 
-    def __init__(self, households: Sequence[Household], blocks: Sequence[Block], tolerance: float, weights: Weights):
+    def __init__(
+        self,
+        households: Sequence[Household],
+        blocks: Sequence[Block],
+        tolerance: float,
+        weights: Weights,
+        unit_price: float = 0.0,
+    ):
         self.households, self.blocks = households, blocks
         self.nh, self.nb = len(households), len(blocks)
         self.value = np.array([b.value for b in blocks], dtype=float)
@@ -178,6 +191,7 @@ class _Instance:
                         self.pref_pairs.append((i, index[code]))
         self.weights = weights
         self.tolerance = tolerance
+        self.unit_price = unit_price
         self.centres = centres
 
     def big_m(self, ph: IntArray, pb: IntArray) -> FloatArray:
@@ -285,9 +299,10 @@ def _value_rows(
 
 
 def _dev_columns(inst: _Instance) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Bounds and cost of d⁺ then d⁻: 0 ≤ d⁺ ≤ hi − E, 0 ≤ d⁻ ≤ E − lo, cost w_v / T_h each."""
+    """Bounds and cost of d⁺ then d⁻: 0 ≤ d⁺ ≤ hi − E, 0 ≤ d⁻ ≤ E − lo, cost ``w_v / T_h + w_s · price``
+    each (relative deviation, and money settled at ``w_s`` metres per 元)."""
     upper = np.concatenate([np.maximum(inst.hi - inst.target, 0.0), np.maximum(inst.target - inst.lo, 0.0)])
-    cost = np.tile(inst.weights.deviation / inst.total, 2)
+    cost = np.tile(inst.weights.deviation / inst.total + inst.weights.settlement * inst.unit_price, 2)
     return np.zeros(2 * inst.nh), upper, cost
 
 
@@ -497,7 +512,9 @@ def _neighbourhood_search(
             )
             for j in blocks_sorted
         ]
-        sub = _Instance([inst.households[int(i)] for i in free], sub_blocks, inst.tolerance, inst.weights)
+        sub = _Instance(
+            [inst.households[int(i)] for i in free], sub_blocks, inst.tolerance, inst.weights, inst.unit_price
+        )
         hmap = {int(i): n for n, i in enumerate(free)}
         bmap = {j: n for n, j in enumerate(blocks_sorted)}
         sh = np.array([hmap[int(i)] for i in ph[cols]], dtype=np.int64)
@@ -534,8 +551,11 @@ def assign(
     candidates: int | None = None,
     time_limit: float = 60.0,
     mip_gap: float = 1e-4,
+    unit_price: float = 0.0,
 ) -> Assignment:
-    """Solve the lexicographic assignment (module docstring) within ``time_limit`` seconds in all."""
+    """Solve the lexicographic assignment (module docstring) within ``time_limit`` seconds in all;
+    ``unit_price`` (元 per standard m²) prices the money settled at ``weights.settlement`` metres per 元
+    (0: no settlement term)."""
     started = time.monotonic()
 
     def left() -> float:
@@ -545,7 +565,8 @@ def assign(
     reason = capacity_gap(households, blocks, tolerance)
     if reason is not None:
         return Assignment("infeasible", message=reason)
-    inst = _Instance(households, blocks, tolerance, weights)
+    inst = _Instance(households, blocks, tolerance, replace(weights, settlement=0.0), unit_price)
+    priced = _Instance(households, blocks, tolerance, weights, unit_price)
     method: list[str] = []
     all_h, all_b = np.divmod(np.arange(inst.nh * inst.nb, dtype=np.int64), inst.nb)
     lp_status, x_lp, lp_obj = _transport_lp(inst, all_h, all_b, max(1.0, left()))
@@ -656,6 +677,9 @@ def assign(
             bound = max(bound, p2.bound)  # valid: the lexicographic optimum has at most `count` pieces
             if p2.status == "optimal" and key == (0.0, phase1_bound):
                 status = "optimal"
+    if start is not None and key is not None:  # an LP over the chosen pieces: milliseconds, run even at the limit
+        start = _polish(inst, priced, ph, pb, start, key, max(1.0, left()), method)
+        objective = _phase2_objective(inst, ph, pb, *start)
     count = key[1]
     short = int(np.count_nonzero(_shortfall(inst, pb, *start) > 1e-6))
     if short:
@@ -684,6 +708,41 @@ def assign(
         method=method,
         seconds=time.monotonic() - started,
     )
+
+
+def _polish(
+    inst: _Instance,
+    priced: _Instance,
+    ph: IntArray,
+    pb: IntArray,
+    start: tuple[FloatArray, FloatArray],
+    key: tuple[float, int],
+    time_limit: float,
+    method: list[str],
+) -> tuple[FloatArray, FloatArray]:
+    """The values of the chosen pieces re-solved exactly with the layout fixed (an LP: every ``y`` of the
+    chosen pairs fixed to 1, no other pair) under ``priced`` — the objective with the money settled
+    priced — so that the settlement and the distance are optimal for the layout even when the search
+    stopped at its time limit. Kept only when it lowers that objective without adding shortfall."""
+    x, y = start
+    chosen = np.flatnonzero(y > 0.5)
+    if chosen.size == 0:
+        return start
+    sh, sb = ph[chosen], pb[chosen]
+    current = _phase2_objective(priced, sh, sb, x[chosen], y[chosen])
+    result = _mip(
+        priced, sh, sb, phase=2, cap=None, short_cap=key[0], start=(x[chosen], y[chosen]),
+        time_limit=max(0.5, time_limit), mip_gap=0.0, fixed=np.ones(chosen.size, dtype=bool),
+    )  # fmt: skip
+    if result is None or result.objective >= current - 1e-9 * max(1.0, abs(current)):
+        return start
+    short, count = _key(inst, sb, result.x, result.y)
+    if count > key[1] or short > key[0] + 1e-5:  # the shortfall as rounded to 6 decimals may tie
+        return start
+    new_x = np.zeros_like(x)
+    new_x[chosen] = result.x
+    method.append(f"固定地块布局，重分各块价值（线性规划）: {current:.2f} → {result.objective:.2f}")
+    return new_x, y.copy()
 
 
 def block_priority(households: Sequence[Household], blocks: Sequence[Block]) -> list[tuple[str, str, float]]:

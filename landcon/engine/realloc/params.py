@@ -23,11 +23,20 @@ class Weights:
     """Weights of the second objective (the number of pieces comes first, lexicographically), in metres
     of household distance: 1 per metre of value-weighted distance from the homestead, ``preference``
     per rank step away from the first choice, ``deviation`` per 100 % of |received − entitled| / entitled
-    (default: 1 % deviation weighs as 5 m)."""
+    (default: 1 % deviation weighs as 5 m). ``settlement``: metres per 元 of money settled,
+    ``|received − entitled| × unit_price``, in the assignment's last step (the layout fixed, the values
+    re-split by an LP; e.g. 0.1: 1,000 元 weighs as 100 m). Default 0: on the demo village the price
+    lowered the settlement of a fixed layout by 0.8 % only, the rest being bought by fewer pieces
+    (docs/realloc.md, 找补定价的效果).
+
+    Why a price on money: one household's value-weighted distance is ``Σ dist·x / E``, so giving a
+    household with one far block 5 % less value lowers its term by 5 % of its distance; without a price
+    the optimum pushes far households to −5 % and near ones to +5 %."""
 
     distance: float = 1.0
     preference: float = 100.0
     deviation: float = 500.0
+    settlement: float = 0.0
 
 
 @dataclass(frozen=True)

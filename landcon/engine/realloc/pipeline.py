@@ -147,6 +147,7 @@ def reallocate(
             weights=params.weights,
             candidates=params.candidates,
             time_limit=params.time_limit,
+            unit_price=params.unit_price,
         )
     if result.status in ("infeasible", "no_solution"):
         return ReallocResult(

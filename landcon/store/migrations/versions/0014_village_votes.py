@@ -5,7 +5,7 @@ kind, roster, attendance, votes, signed record); ``consent_records`` the househo
 consent to demolition, reallocation or 入市 over plan parcels or a whole village.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-07 10:00:00
 """
 

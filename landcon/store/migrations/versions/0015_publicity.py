@@ -5,7 +5,7 @@ unit, the 公示 it replaces after an upheld objection, an attached table); ``pu
 objections received within the period and their answers (text, by, on, outcome).
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-07 10:30:00
 """
 
