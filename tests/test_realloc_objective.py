@@ -39,8 +39,9 @@ def test_priced_objective_settles_nothing() -> None:
     assert money == {"H1": 0.0, "H2": 0.0, "H3": 0.0}
 
 
-def test_default_weights_leave_money_unpriced() -> None:
-    assert Weights().settlement == 0.0
+def test_default_weights_price_money() -> None:
+    assert Weights().settlement == 0.1
+    assert _settlement(Weights(deviation=400.0)) == {"H1": 0.0, "H2": 0.0, "H3": 0.0}
 
 
 def test_settlement_weight_from_parameters() -> None:

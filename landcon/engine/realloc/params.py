@@ -25,8 +25,8 @@ class Weights:
     per rank step away from the first choice, ``deviation`` per 100 % of |received − entitled| / entitled
     (default: 1 % deviation weighs as 5 m). ``settlement``: metres per 元 of money settled,
     ``|received − entitled| × unit_price``, in the assignment's last step (the layout fixed, the values
-    re-split by an LP; e.g. 0.1: 1,000 元 weighs as 100 m). Default 0: on the demo village the price
-    lowered the settlement of a fixed layout by 0.8 % only, the rest being bought by fewer pieces
+    re-split by an LP; default 0.1: 1,000 元 weighs as 100 m). On the demo village the price lowers
+    the settlement of a fixed layout by a further 0.8 % only, the rest being bought by fewer pieces
     (docs/realloc.md, 找补定价的效果).
 
     Why a price on money: one household's value-weighted distance is ``Σ dist·x / E``, so giving a
@@ -36,7 +36,7 @@ class Weights:
     distance: float = 1.0
     preference: float = 100.0
     deviation: float = 500.0
-    settlement: float = 0.0
+    settlement: float = 0.1
 
 
 @dataclass(frozen=True)
