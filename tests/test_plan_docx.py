@@ -11,7 +11,7 @@ from typing import Any
 import docx
 import pytest
 from docx.oxml.ns import qn
-from test_reports_plan import FINDINGS, INDICATORS, PLAN
+from plan_report_fixtures import FINDINGS, INDICATORS, PLAN
 
 from landcon.reports.plan_docx import PlanContext, write_plan_docx
 

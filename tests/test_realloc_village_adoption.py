@@ -11,8 +11,8 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 from realloc_fixtures import HOUSEHOLDS
+from realloc_village_fixtures import CODE, stored_version
 from records_fixtures import VILLAGE_CODE
-from test_realloc_village_fixtures import CODE, stored_version
 from typer.testing import CliRunner
 from web_fixtures import csrf_of, sign_in
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from realloc_fixtures import HOUSEHOLDS
+from realloc_village_fixtures import CODE, stored_version
 from records_fixtures import COUNTY, PASSWORD, TOWNSHIP, VILLAGE_CODE
-from test_realloc_village_fixtures import CODE, stored_version
 
 from landcon.services import org, publicity, realloc_adoption, records, village_votes
 from landcon.services.clock import today

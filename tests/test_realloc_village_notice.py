@@ -7,7 +7,7 @@ import json
 
 import docx
 import pytest
-from test_realloc_village_fixtures import CODE, stored_version
+from realloc_village_fixtures import CODE, stored_version
 from typer.testing import CliRunner
 
 from landcon.cli.main import app

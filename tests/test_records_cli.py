@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
-import pytest
+from cli_fixtures import demo_sources, ok, run  # noqa: F401 - fixture
 from plan_fixtures import GOOD, write_plan
 from publicity_fixtures import plan_cleared
 from records_fixtures import COUNTY_REVIEW
 from sqlalchemy import text
-from typer.testing import CliRunner
 
-from landcon.cli.main import app
 from landcon.services import records
 
-runner = CliRunner()
 CODE = "FM-CLI-01"
-
-
-def run(*args: str, user: str | None = None):
-    argv = list(args) + (["--as", user] if user else [])
-    return runner.invoke(app, argv)
-
-
-def ok(*args: str, user: str | None = None):
-    result = run(*args, "--json", user=user)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def test_project_commands_and_exit_codes(records_world, tmp_path):
@@ -117,28 +99,7 @@ def test_users_units_and_audit_commands(records_world):
     assert tampered.exit_code == 1 and "第 42 条" in tampered.output and "被修改" in tampered.output
 
 
-@pytest.fixture(scope="module")
-def demo_sources(tmp_path_factory) -> tuple[Path, Path]:
-    """A small synthetic county (GeoPackage) and an example plan drawn on it, made once."""
-    from landcon.services import datasets, plan
-
-    root = tmp_path_factory.mktemp("demo-sources")
-    gpkg = root / "demo.gpkg"
-    datasets.synthesise(gpkg, features=1500, seed=1)
-    saved = os.environ.get("LANDCON_DATA_DIR")
-    os.environ["LANDCON_DATA_DIR"] = str(root / "data")
-    try:
-        datasets.import_dataset(gpkg, "demo")
-        plan.synthesise_plan("demo", root / "plan")
-    finally:
-        if saved is None:
-            os.environ.pop("LANDCON_DATA_DIR")
-        else:
-            os.environ["LANDCON_DATA_DIR"] = saved
-    return gpkg, root / "plan"
-
-
-def test_seed_demo_is_idempotent(records_world, demo_sources):
+def test_seed_demo_is_idempotent(records_world, demo_sources):  # noqa: F811
     gpkg, plan = demo_sources
     assert run("data", "import", str(gpkg), "--name", "demo").exit_code == 0
     first = ok("admin", "seed-demo", "demo", "--plan", str(plan))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from browser_fixtures import ARTIFACTS, browser, server, sign_in  # noqa: F401 - fixtures
-from test_willingness import CODE, survey_world
+from willingness_fixtures import CODE, survey_world
 
 from landcon.services import records
 from landcon.services import willingness as S

@@ -5,7 +5,7 @@ who entered the answers, some households objecting; a second run changes nothing
 from __future__ import annotations
 
 import pytest
-from test_records_cli import demo_sources, ok, run  # noqa: F401 - fixture
+from cli_fixtures import demo_sources, ok, run  # noqa: F401 - fixture
 
 from landcon.services import records
 from landcon.services import willingness as S

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from records_fixtures import VILLAGE_CODE
-from test_willingness import CODE, OTHER_VILLAGE, survey_world
+from willingness_fixtures import CODE, OTHER_VILLAGE, roster, survey_world, workbook
 
 from landcon.errors import InvalidRecord
 from landcon.services import records
@@ -18,17 +18,6 @@ from landcon.services import willingness as S
 from landcon.services import willingness_households as H
 from landcon.services import willingness_import as I
 from landcon.services import willingness_views as V
-
-
-def workbook(path: Path, header: list[str], rows: list[list[object]], title: str = "意愿调查") -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    wb.save(path)
-    return path
 
 
 def test_response_import_reports_every_bad_row_and_stores_nothing(records_world, tmp_path: Path) -> None:
@@ -152,7 +141,6 @@ def test_template_forms_summary_and_map(records_world, tmp_path: Path) -> None:
 
 
 def test_a_homestead_named_by_bsm_is_its_0702_parcel(records_world, tmp_path: Path) -> None:
-    from test_willingness import roster
 
     survey_world(tmp_path)
     town = records.actor("fm_town")

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from test_willingness import CODE, survey_world
-from test_willingness_files import workbook
 from web_fixtures import csrf_of, sign_in
+from willingness_fixtures import CODE, survey_world, workbook
 
 from landcon.services import records
 from landcon.services import willingness as S
