@@ -22,9 +22,12 @@ import pytest
 from realloc_fixtures import HOUSEHOLDS as REALLOC_HOUSEHOLDS
 from realloc_fixtures import write_instance
 from review_fixtures import add_review, without_smallest_new_farmland
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from landcon.cli.main import app, command_tree
+from landcon.services import org, records
+from landcon.store.models import Project, ProjectUnit, Unit
 
 runner = CliRunner()
 COUNTY = "530124"
@@ -133,7 +136,6 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "admin import-units": c(("demo",), (NOPE,)),
         "admin units": c(("--parent", COUNTY), ("--parent", NOPE)),
         "admin seed-demo": c(("demo", "--plan", w["plan"]), (NOPE, "--plan", w["plan"])),
-        "admin seed-participation": c((PROJECT,), (NOPE,)),
         "admin seed-acceptance": c((ACCEPTED, "--asbuilt", f"{tmp}/asb"), (NOPE, "--asbuilt", f"{tmp}/asb")),
         "user add": c(
             ("json_user", "--unit", COUNTY, "--role", "author", "--password", "secret123", "--department", "zrzy"),
@@ -338,6 +340,10 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "audit anchor": c((), ("--as", NOPE)),
         "backup": c((f"{tmp}/backup",), (w["src"],)),
         "restore": c((f"{tmp}/backup",), (f"{tmp}/missing",)),
+        # Last: the participation demo adds its survey, vote, 公示 and confirmations to the project and
+        # adopts version 1; adopting an adopted version again only reports it.
+        "admin seed-participation": c((PROJECT,), (NOPE,)),
+        "realloc adopt": c((PROJECT, "--version", "1", "--as", author), (PROJECT, "--version", "99", "--as", author)),
         "db downgrade": c((w["head"],), (NOPE,)),
     }
 
@@ -350,6 +356,17 @@ def _ok(*args: str) -> Any:
     result = invoke(*args, "--json")
     assert result.exit_code == 0, (args, result.output)
     return json.loads(result.stdout)
+
+
+def _cover(project: str, village: str) -> None:
+    """Let ``project`` cover ``village`` (as a plan whose area touched it would)."""
+    with records.write(records.system_actor(), "test.cover") as session:
+        if session.scalars(select(Unit.id).where(Unit.code == village)).first() is None:
+            org._add_units(session, [(village, "权属实例村")])
+            session.flush()
+        project_id = session.scalars(select(Project.id).where(Project.code == project)).one()
+        unit_id = session.scalars(select(Unit.id).where(Unit.code == village)).one()
+        session.add(ProjectUnit(project_id=project_id, unit_id=unit_id))
 
 
 @pytest.fixture(scope="module")
@@ -366,6 +383,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         _ok("plan", "synth", "demo", "--out", str(plan), "--variant", "compliant")
         head = _ok("db", "upgrade")
         _ok("admin", "seed-demo", "demo", "--plan", str(plan))
+        _cover(PROJECT, REALLOC_HOUSEHOLDS[0][:12])  # the paper tenure instance's village
         asbuilt = root / "data" / "results" / "asbuilt" / ACCEPTED  # a 复核 for ``ledger correct``
         add_review(ACCEPTED, without_smallest_new_farmland(ACCEPTED, asbuilt, root / "asbuilt-review"))
         seeded = _ok("alert", "list", "--project", IMPLEMENTING, "--state", "open", "--as", "demo_supervisor")

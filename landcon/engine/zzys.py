@@ -30,6 +30,7 @@ import shapely.geometry
 
 from landcon.engine.area import ellipsoid_area
 from landcon.engine.codes import CONSTRUCTION, three_class
+from landcon.engine.indicators.registry import label
 from landcon.engine.ledger import LedgerRules, grain_capacity
 from landcon.engine.plan import FUNDING_SOURCES
 from landcon.engine.supervision import QUANTITIES
@@ -166,7 +167,12 @@ SPEC: dict[str, tuple[str, str, str, str]] = {
     ),
     "construction.before": ("YS_GM_ZLQJSYDMJ", "整理前建设用地面积", "公顷", f"{B}.construction.before_m2 ÷ 10000"),
     "construction.after": ("YS_GM_ZLHJSYDMJ", "整理后建设用地面积", "公顷", f"{B}.construction.after_m2 ÷ 10000"),
-    "cultivated.after": ("YS_GM_ZZHGDMJ", "整治后耕地面积", "公顷", f"{V}.cultivated.after_net_m2 ÷ 10000"),
+    "cultivated.after": (
+        "YS_GM_ZZHGDMJ",
+        label("cultivated.after_net_m2"),
+        "公顷",
+        f"{V}.cultivated.after_net_m2 ÷ 10000",
+    ),
     "upgrade.grade_before": ("YS_GZ_QPJDB", "改造前平均质量等别", "等", "figures.grade_before（耕地净面积加权）"),
     "upgrade.grade_after": ("YS_GZ_HPJDB", "改造后平均质量等别", "等", "figures.grade_after（耕地净面积加权）"),
     "upgrade.paddy": (
@@ -179,9 +185,9 @@ SPEC: dict[str, tuple[str, str, str, str]] = {
     "effect.grade_before": ("", "建设前耕地平均质量等别", "等", "figures.grade_before"),
     "effect.grade_after": ("", "建设后耕地平均质量等别", "等", "figures.grade_after"),
     "effect.construction_reduced": ("", "建设用地减少面积", "公顷", f"{B}.construction.before_m2 − after_m2 ÷ 10000"),
-    "effect.fields_before": ("", "整治前田块数", "块", f"{B}.fields.before"),
-    "effect.fields_after": ("", "整治后田块数", "块", f"{B}.fields.after"),
-    "effect.merge_degree": ("", "田块归并度", "比例", f"{B}.fields.merge_degree"),
+    "effect.fields_before": ("", label("fields.before"), "块", f"{B}.fields.before"),
+    "effect.fields_after": ("", label("fields.after"), "块", f"{B}.fields.after"),
+    "effect.merge_degree": ("", label("fields.merge_degree"), "比例", f"{B}.fields.merge_degree"),
     "works": ("", "{}", "", "asbuilt.yaml quantities；方案：子项目计划工程量之和"),
     "investment.total": ("", "投资总额（决算）", "万元", "investment.final_wan；方案：investment.planned_wan"),
     "investment.completion": ("", "投资完成率", "比例", "investment.completion"),

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from landcon.engine.indicators.registry import label
+from landcon.engine.realloc.indices import INDICATOR_LABELS as REALLOC_LABELS
 from landcon.reports.acceptance_docx_base import ReportDoc
 
 DASH = "—"
@@ -78,14 +80,19 @@ def _fields(zzys: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {f["key"]: f for fields in zzys["groups"].values() for f in fields}
 
 
+REALLOC_ROWS = (("households", "户"), ("parcels_before", "块"), ("parcels_after", "块"), ("merge_degree", "比例"))
+
+
 def _overview(d: ReportDoc, ctx: Mapping[str, Any]) -> None:
     data, project, zz = ctx["data"], ctx["project"], _fields(ctx["zzys"])
     plan = data["plan_indicators"]
     d.chapter("项目概况")
     towns = "、".join(plan["area"].get("townships") or []) or DASH
     d.para(
-        f"{project['name']}（项目编号 {project['code']}）位于{project['county_name']}，涉及乡镇 {towns}；"
-        f"整治区域面积 {number(plan['area']['zzqy_m2'], '平方米')} 平方米。项目当前处于“{project['stage_name']}”阶段。"
+        f"{project['name']}（项目编号 {project['code']}）位于{project['county_name']}，"
+        f"{label('area.townships')} {towns}；"
+        f"{label('area.zzqy_m2')} {number(plan['area']['zzqy_m2'], '平方米')} 平方米。"
+        f"项目当前处于“{project['stage_name']}”阶段。"
     )
     d.para(
         f"验收核算依据批复方案版本 {data['plan_version']}、基期数据集 {data['dataset']} 版本 {data['before_version']}，"
@@ -225,10 +232,15 @@ def _tenure(d: ReportDoc, ctx: Mapping[str, Any]) -> None:
         f"{version['created_at']} 由 {version['created_by']} 保存）。"
     )
     rows = [
-        ("参与调整农户数", "户", number(ind.get("households"), "户")),
-        ("调整前地块总数", "块", number(ind.get("parcels_before"), "块")),
-        ("调整后地块总数", "块", number(ind.get("parcels_after"), "块")),
-        ("田块归并度", "比例", number(ind.get("merge_degree"), "比例")),
+        *(
+            (REALLOC_LABELS[key].name, unit, number(ind.get(key), unit))
+            for key, unit in (
+                ("households", "户"),
+                ("parcels_before", "块"),
+                ("parcels_after", "块"),
+                ("merge_degree", "比例"),
+            )
+        ),
         ("应补给农户金额合计", "元", number(ind.get("settlement_paid"), "元")),
         ("农户应补交金额合计", "元", number(ind.get("settlement_received"), "元")),
         ("违反约束数", "个", number(version.get("violations"), "个")),

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from landcon.engine import workflow as wf
 from landcon.engine.org import DEPARTMENTS
 from landcon.errors import InvalidRecord
-from landcon.services import ledger, meetings, org, projects, records, tasks
+from landcon.services import groups, ledger, meetings, org, projects, records, tasks
 from landcon.services.datasets import store as dataset_store
 from landcon.services.demo_acceptance import accept_demo
 from landcon.services.demo_publicity import plan_cleared
@@ -112,6 +112,7 @@ def seed_demo(
         )
         sup = records.actor("demo_supervisor")
         today = projects.today()
+        _leading_group(county, county_name)
         if township:
             tasks.add_task(
                 sup,
@@ -211,3 +212,22 @@ def _completed_project(
             area_code=area["code"], on=today - dt.timedelta(days=600),
         )  # fmt: skip
     projects.advance(sup, code, comment="工程完工，申请验收")
+
+
+def _leading_group(county: str, county_name: str) -> None:
+    """The county's 领导小组 (the plan document's 组织保障), unless it has one."""
+    admin = records.actor("demo_admin")
+    if groups.list_groups(admin, unit=county):
+        return
+    groups.create_group(
+        admin,
+        county,
+        f"{county_name}全域土地综合整治工作领导小组",
+        leader="demo_leader",
+        members=[
+            ("demo_author", "自然资源局：方案编制"),
+            ("demo_supervisor", "自然资源局：实施监管"),
+            ("demo_county_cz", "财政局：资金筹措与监管"),
+            ("demo_county_nync", "农业农村局：高标准农田与耕地质量"),
+        ],
+    )

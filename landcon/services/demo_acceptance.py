@@ -13,6 +13,7 @@ Idempotent: a project past the ``accepted`` milestone is left as it is.
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from landcon.engine import acceptance_records as AR
+from landcon.engine import acceptance_rules as AR_RULES
 from landcon.engine import workflow as wf
 from landcon.errors import InvalidRecord
 from landcon.services import acceptance, acceptance_records, ledger, monitor, org, projects, records
@@ -87,13 +89,21 @@ def _accept(code: str, folder: Path) -> dict[str, Any]:
     actor, today = records.actor, projects.today()
     province, sup, city = actor("demo_province"), actor("demo_supervisor"), actor("demo_city_supervisor")
     run = acceptance.compute(sup, code, folder)
+    # A rule that did not pass is a condition of the acceptance (整改后同意), each opening a task.
+    conditions = [
+        f"{r['title']}：{r['message']}" if r.get("message") else str(r["title"])
+        for r in run.data["rules"]
+        if r["status"] == AR_RULES.FAIL
+    ]
     row = acceptance_records.record(
         city,
         code,
         level=AR.PROJECT,
-        opinion=AR.AGREE,
+        opinion=AR.AGREE_AFTER_RECTIFICATION if conditions else AR.AGREE,
         accepted_on=today,
         members=["验收组长", "验收组成员"],
+        conditions=conditions,
+        deadline=today + dt.timedelta(days=90) if conditions else None,
         computation=run.out_dir / "acceptance.json",
     )
     projects.advance(city, code, comment="验收合格")

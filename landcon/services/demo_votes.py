@@ -54,15 +54,15 @@ def seed_votes(who: records.Actor, code: str) -> dict[str, Any]:
     """The demo village's passed tenure-scheme vote and the consent records of the plan's removed homesteads."""
     records.require_province(who, "unit.manage")
     town = records.actor(TOWNSHIP_USER)
-    done = VV.list_meetings(town, code, motion_kind=V.TENURE_SCHEME)
-    if done:
-        return {"meetings": len(done), "created": False, "passed": done[-1]["passed"]}
     with records.read() as session:
         own = [u.code for u in VV.villages(session, get_project(session, town, code))]
     if not own:
         return {"meetings": 0, "created": False, "note": "项目没有涉及的村"}
     wanted = _realloc_village(who, code)
     village = wanted if wanted in own else own[0]
+    done = [m for m in VV.list_meetings(town, code, motion_kind=V.TENURE_SCHEME) if m["village_code"] == village]
+    if done:
+        return {"meetings": len(done), "created": False, "passed": done[-1]["passed"]}
     meeting = VV.add_meeting(
         town,
         code,

@@ -187,8 +187,9 @@ def adopt(who: Actor, code: str, number: int) -> dict[str, Any]:
     with records.write(who, "realloc.adopt") as session:
         project, version = find_version(session, who, code, number)
         records.require(who, "realloc.adopt", project.county)
-        if version.adopted_at is not None:
-            raise AdoptionRefused(f"第 {number} 版已于 {version.adopted_at.date().isoformat()} 采用")
+        if version.adopted_at is not None:  # adopting it again only reports the adoption
+            adopted_at = version.adopted_at.isoformat(timespec="seconds")
+            return {"project": code, "number": number, "adopted_at": adopted_at, "created": False}
         other = session.scalars(
             select(ReallocVersion.number).where(
                 ReallocVersion.project_id == project.id, ReallocVersion.adopted_at.is_not(None)
@@ -200,7 +201,8 @@ def adopt(who: Actor, code: str, number: int) -> dict[str, Any]:
             raise AdoptionRefused(f"第 {number} 版不能采用：" + "；".join(reasons))
         version.adopted_at, version.adopted_by = utcnow(), who.username
         session.flush()
-        return {"project": code, "number": number, "adopted_at": version.adopted_at.isoformat(timespec="seconds")}
+        adopted_at = version.adopted_at.isoformat(timespec="seconds")
+        return {"project": code, "number": number, "adopted_at": adopted_at, "created": True}
 
 
 def adopted_summary(who: Actor, code: str) -> dict[str, Any] | None:
