@@ -1,27 +1,44 @@
-"""Helpers of the village-page tests: the hand-worked instance of ``realloc_fixtures`` (4 households,
-8 contract strips of 5,000 m² with 合同面积 HTMJ 5,100 m², 2 new blocks of 20,000 m²) run, and
-stored as version 1 of a project covering township 款庄镇 (530124100)."""
+"""A three-household village whose every 权属调整 index is worked out by hand (tests of
+``engine.realloc.indices`` and of the tenure-adjustment reports)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import numpy as np
+import pandas as pd
 
-import geopandas as gpd
-from realloc_fixtures import write_instance
-from records_fixtures import TOWNSHIP
-
-from landcon.services import projects, realloc, records
-
-CODE = "QS-530124-009"
-HTMJ = 5100.0
+H1, H2, H3 = "530123101201010001", "530123101201010002", "530123101201010003"
 
 
-def stored_version(tmp_path: Path) -> dict[str, object]:
-    paths = write_instance(tmp_path / "instance")
-    frame = gpd.read_file(paths["parcels"], layer="CBDK")
-    frame["HTMJ"] = HTMJ
-    frame.to_file(paths["parcels"], layer="CBDK", driver="GPKG")
-    out = tmp_path / "result"
-    realloc.run(paths["parcels"], paths["households"], paths["blocks"], out, name="测试村权属调整")
-    projects.create_project(records.actor("fm_author"), CODE, "权属调整试点", county="530124", units=[TOWNSHIP])
-    return realloc.save(records.actor("fm_author"), CODE, out)
+PRICE = 20.0  # 元 per standard m²
+
+
+def village() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """张三 (H1): two parcels, one new piece in T1, 10 short of entitlement.
+    欧阳小明 (H2): three parcels, one new piece in T2 plus a kept locked parcel, 24 over.
+    李四 (H3): no homestead known (distances NaN), two parcels, one piece in T1, 10 short."""
+    nan = np.nan
+    before = pd.DataFrame(
+        {
+            "CBFBM": [H2, H1, H3, H2, H1, H3, H2],
+            "area": [300.0, 400.0, 200.0, 300.0, 100.0, 200.0, 300.0],
+            "value": [240.0, 400.0, 200.0, 240.0, 100.0, 200.0, 240.0],
+            "distance": [200.0, 100.0, nan, 200.0, 400.0, nan, 410.0],
+        }
+    )
+    after = pd.DataFrame(
+        {
+            "CBFBM": [H1, H2, H2, H3],
+            "area": [490.0, 640.0, 300.0, 390.0],
+            "value": [490.0, 504.0, 240.0, 390.0],
+            "distance": [50.0, 100.0, 410.0, nan],
+            "TKBM": ["T1", "T2", "", "T1"],
+        }
+    )
+    # Not in CBFBM order: the table sorts.
+    households = pd.DataFrame(
+        {"CBFBM": [H3, H1, H2], "CBFMC": ["李四", "张三", "欧阳小明"], "entitled": [400.0, 500.0, 720.0]}
+    )
+    return before, after, households
+
+
+PREFERENCES = {H1: ["T1"], H2: ["T1", "T2"], H3: ["T2"]}

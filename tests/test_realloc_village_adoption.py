@@ -11,7 +11,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 from realloc_fixtures import HOUSEHOLDS
-from realloc_village_fixtures import CODE, stored_version
+from realloc_page_fixtures import CODE, stored_version
 from records_fixtures import VILLAGE_CODE
 from typer.testing import CliRunner
 from web_fixtures import csrf_of, sign_in

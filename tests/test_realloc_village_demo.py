@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from realloc_fixtures import HOUSEHOLDS
-from realloc_village_fixtures import CODE, stored_version
+from realloc_page_fixtures import CODE, stored_version
 from records_fixtures import COUNTY, PASSWORD, TOWNSHIP, VILLAGE_CODE
 
 from landcon.services import org, publicity, realloc_adoption, records, village_votes

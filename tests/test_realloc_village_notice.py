@@ -7,7 +7,7 @@ import json
 
 import docx
 import pytest
-from realloc_village_fixtures import CODE, stored_version
+from realloc_page_fixtures import CODE, stored_version
 from typer.testing import CliRunner
 
 from landcon.cli.main import app

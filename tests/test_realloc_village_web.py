@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from realloc_village_fixtures import CODE, stored_version
+from realloc_page_fixtures import CODE, stored_version
 from web_fixtures import sign_in
 
 from landcon.web.app import create_app
