@@ -330,6 +330,8 @@ def test_invariant_under_start_vertex_and_orientation(poly, start, reverse):
     if reverse:
         ring = ring[::-1]
     other = shapely.Polygon(ring)
+    # The sums run in another order: on a 1 m × 3.5 km sliver the rounding differs by ~1.5e-12 of the
+    # area, so the bound is the additivity test's (1e-10), still far below the TBMJ tolerance.
     for area in (ellipsoid_area, refined_ellipsoid_area):
         a, b = area([poly, other], 4543)
-        assert a == pytest.approx(b, rel=1e-12, abs=1e-9)
+        assert a == pytest.approx(b, rel=1e-10, abs=1e-9)
