@@ -12,7 +12,10 @@ each in its own process so that time and peak memory (max RSS) are its own:
 - ``read``: both DLTB layers read from GeoParquet — the baseline;
 - ``detect``: the same read, the plan read, and ``detect_changes`` over the whole county (XZQ as
   the 整治区域, the plan's change parcels, 生态保护红线 and 永农 zones): every 图斑 of both
-  vintages is clipped and overlaid, the largest case a province runs per county.
+  vintages is clipped and overlaid, the largest case a province runs per county;
+- ``survey`` (unless ``--no-survey``): the same county (``synthesise``, same code, seed and CRS)
+  written as a GeoPackage and imported (not timed), then ``run_survey`` without maps, as
+  ``bench_survey.py`` times it. Target: detect ≤ 3 × survey on the same county.
 
 Each step runs ``--repeat`` times, the fastest counts; peak memory is the largest. Results go to
 ``bench/out/monitor.json``.
@@ -27,7 +30,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_import import _MEASURE, fastest, measure, mib
+from bench_import import _MEASURE, _SYNTH, fastest, measure, mib
+from bench_survey import _IMPORT, _SURVEY
 
 HERE = Path(__file__).resolve().parent
 
@@ -93,7 +97,16 @@ extra = {"classes": {c.code: [c.area_m2, c.count] for c in result.classes}}
 )
 
 
-def run(sizes: list[int], repeat: int, keep: bool) -> list[dict[str, object]]:
+def survey_step(work: Path, n: int, repeat: int) -> dict[str, object]:
+    """The survey's time on the same synthetic county (generation and import not timed)."""
+    env = {"LANDCON_DATA_DIR": str(work / "data")}
+    src = work / f"county-{n}.gpkg"
+    measure(_SYNTH, str(src), str(n))
+    measure(_IMPORT, str(src), f"m{n}", env=env)
+    return fastest([measure(_SURVEY, f"m{n}", str(work / f"survey-{n}"), env=env) for _ in range(repeat)])
+
+
+def run(sizes: list[int], repeat: int, keep: bool, survey: bool = True) -> list[dict[str, object]]:
     work = Path(tempfile.mkdtemp(prefix="landcon-bench-monitor-"))
     results: list[dict[str, object]] = []
     try:
@@ -103,14 +116,19 @@ def run(sizes: list[int], repeat: int, keep: bool) -> list[dict[str, object]]:
             prep = measure(_PREPARE, str(folder), str(n))
             read = fastest([measure(_READ, str(folder)) for _ in range(repeat)])
             detect = fastest([measure(_DETECT, str(folder)) for _ in range(repeat)])
-            row = {"size": n, "prepare": prep, "read": read, "detect": detect}
-            results.append(row)
-            print(
+            row: dict[str, object] = {"size": n, "prepare": prep, "read": read, "detect": detect}
+            line = (
                 f"{n:>9,} 图斑: prepare {prep['seconds']:.1f} s; read both {read['seconds']:.1f} s "
                 f"{mib(read['peak_rss'])}; detect (read + overlay) {detect['seconds']:.1f} s "
-                f"{mib(detect['peak_rss'])}; classes {detect['classes']}",
-                flush=True,
+                f"{mib(detect['peak_rss'])}; classes {detect['classes']}"
             )
+            if survey:
+                sv = survey_step(work, n, repeat)
+                ratio = float(detect["seconds"]) / float(sv["seconds"])  # type: ignore[arg-type]
+                row.update({"survey": sv, "detect_over_survey": ratio})
+                line += f"; survey {sv['seconds']:.1f} s {mib(sv['peak_rss'])}; detect = {ratio:.2f}× survey (≤ 3×)"
+            results.append(row)
+            print(line, flush=True)
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -125,8 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--no-survey", dest="survey", action="store_false", help="skip the survey comparison")
     args = parser.parse_args(argv)
-    run(args.sizes, args.repeat, args.keep)
+    run(args.sizes, args.repeat, args.keep, args.survey)
     return 0
 
 
