@@ -13,7 +13,8 @@
 The acting user needs ``project.baobei`` over the project's county (reading it is not enough: the
 报备 is the county's act); the project must have reached its chain's ``approved`` milestone, and for
 验收 the ``accepted`` one (``acceptance_parcels``). The 验收 stage's 新增耕地 is the as-built one of the
-passing whole-project acceptance (basis 竣工, ``engine.baobei_asbuilt``; the manifest lists its 核减).
+passing whole-project acceptance (basis 竣工, ``engine.baobei_asbuilt``; the manifest lists its 核减), and
+its attributes the 核定 indicators with the 决算 investment (``baobei_asbuilt.accepted_indicators``).
 """
 
 from __future__ import annotations
@@ -342,7 +343,7 @@ def export_baobei(
     if computation is not None:
         rows = computation["asbuilt_parcels"]
         monitoring = asbuilt_frame(new_farmland_rows(rows, supplementary=True), parcels.epsg)
-        indicators = computation["asbuilt_indicators"]
+        indicators = BA.accepted_indicators(computation)
     else:
         monitoring = B.monitoring_parcels(parcels.delivered["SDQYZZHDLTB"], linkage)
         indicators = parcels.result.data["indicators"]
