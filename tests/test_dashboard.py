@@ -16,16 +16,19 @@ import json
 
 import openpyxl
 import pytest
+from fastapi.testclient import TestClient
 from ledger_fixtures import CODE, project_to
 from records_fixtures import OTHER_COUNTY, PASSWORD, TOWNSHIP
 from supervision_fixtures import grid_vintage
 from typer.testing import CliRunner
+from web_fixtures import sign_in
 
 from landcon.cli.main import app
 from landcon.errors import NotFound
 from landcon.services import acceptance_records, alerts, dashboard, monitor, org, overview, records, supervision
 from landcon.services.datasets import import_dataset
 from landcon.store.models import Acceptance
+from landcon.web.app import create_app
 
 ACCEPTED = "FM-2027-02"
 ON = dt.date(2026, 7, 2)
@@ -141,6 +144,9 @@ def test_a_project_past_acceptance_without_a_passing_record_counts_zero_and_is_l
         d = dashboard.dashboard(yn, on=ON)
         o = overview.overview(yn)
         book = openpyxl.load_workbook(dashboard.export_xlsx(yn, tmp_path / "d.xlsx", on=ON)["path"], read_only=True)
+        with TestClient(create_app(worker=False), base_url="http://testserver") as client:
+            sign_in(client, "yn_sup")
+            home, page = client.get("/").text, client.get("/dashboard").text
     finally:
         with records.write(records.actor("km_sup"), "acceptance.record") as session:
             session.get(Acceptance, record["id"]).opinion = record["opinion"]
@@ -160,6 +166,8 @@ def test_a_project_past_acceptance_without_a_passing_record_counts_zero_and_is_l
     farmland = list(book["新增耕地（平方米）"].iter_rows(values_only=True))
     assert farmland[-1][-2:] == (0.0, None)
     assert next(r for r in farmland if r[0] == ACCEPTED)[-2:] == (0.0, "无通过的整体验收记录，计 0")
+    assert f"其中 1 个项目无核定数计 0：{ACCEPTED}" in home
+    assert '<td class="nowrap">无通过的整体验收记录，计 0</td>' in page
 
 
 def test_open_alerts_by_kind_and_county_agree_with_the_schedule(world) -> None:
