@@ -108,6 +108,7 @@ def test_xlsx_sheets_equal_the_json_equal_the_computation(world, tmp_path) -> No
     assert (values["investment.total"], plans["investment.total"]) == (800.0, 1000.0)
     assert values["investment.completion"] == 0.8
     assert (values["investment.by_subproject/Z2"], plans["investment.by_subproject/Z2"]) == (None, 400.0)
+    assert _fields(record)["investment.by_subproject/Z2"]["name"] == "子项目 挂钩（Z2）"  # a name, the code in brackets
 
     book = openpyxl.load_workbook(tmp_path / "out" / "zzys.xlsx", read_only=True)
     assert book.sheetnames == [*GROUPS, "说明"]
@@ -179,6 +180,7 @@ def test_the_report_numbers_are_the_json_and_computation_numbers(world, tmp_path
     assert _number(found[2]) == _fields(record)["new.total"]["value"] == 0.525
     assert _number(found[3]) == data["totals"]["cut_m2"] == 14750.0
     assert "本项目未保存权属调整方案" in text and "本项目尚未签订管护协议" in text
+    assert "涉及乡镇 款庄镇；" in text and "530124100" not in text  # the township's name, not its code
     tables = _tables(doc)
     compared = {r[0]: r[2:] for r in tables["方案与竣工对比"][1:]}
     for row in data["comparison"]:

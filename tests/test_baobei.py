@@ -16,13 +16,14 @@ import numpy as np
 import pytest
 import shapely
 from ledger_fixtures import CODE, FARMLAND_M2, project_to
+from records_fixtures import VILLAGE_CODE
 from typer.testing import CliRunner
 
 from landcon.cli.main import app
 from landcon.engine.area import ellipsoid_area
 from landcon.engine.indicators import registry
 from landcon.errors import NotFound, PermissionDenied, TransitionRefused
-from landcon.services import baobei, projects, records, supervision
+from landcon.services import acceptance_records, aftercare, baobei, projects, records, supervision
 from landcon.store.coordinate_file import read_coordinate_file
 from landcon.store.layers import read_vector_layer
 
@@ -135,3 +136,21 @@ def test_cli_json_and_the_accepted_project(world, tmp_path) -> None:
     assert (m["basis"], m["monitoring_m2"]) == ("竣工", 5250.0)  # the as-built parcels (test_baobei_asbuilt)
     assert "工程复核报告" in m["missing_attachments"] and "后期管护协议" in m["missing_attachments"]
     _checksums_match(out, m)
+
+    # records that exist count: a 管护 agreement, and a file attached to an acceptance record
+    sup = records.actor("fm_sup")
+    aftercare.add_agreement(
+        sup, CODE, "GH-1", caretaker_kind="村集体", caretaker="测试村", unit=VILLAGE_CODE,
+        start="2027-01-01", end="2029-12-31", parcels=["CZGHTB:1"],
+    )  # fmt: skip
+    report = tmp_path / "Z1工程复核报告.pdf"
+    report.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    acceptance_records.record(
+        sup, CODE, level="sub_project", sub_project="Z1", opinion="同意", accepted_on="2027-11-01",
+        members=["县级验收组"], files=[report],
+    )  # fmt: skip
+    m = baobei.export_baobei(records.actor("fm_author"), CODE, "验收", out=tmp_path / "again")
+    present = {a["name"]: a["present"] for a in m["attachments"]}
+    assert (present["后期管护协议"], present["工程复核报告"]) == (["1 条记录"], ["Z1工程复核报告.pdf"])
+    assert not {"后期管护协议", "工程复核报告"} & set(m["missing_attachments"])
+    assert "  后期管护协议：1 条记录（" in (tmp_path / "again" / "清单.txt").read_text(encoding="utf-8")

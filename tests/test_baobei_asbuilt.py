@@ -1,8 +1,11 @@
 """The 验收 报备 package from the as-built acceptance (``services.baobei.acceptance_parcels``, basis 竣工)
 on the records world (SQLite and PostgreSQL): the approved ledger plan accepted on the hand-made
 as-built parcels (``acceptance_fixtures.rows``: the 0.5-cell-wide orchard strip A2 carries out the
-plan's 9,500 m² orchard (2,0) only in part, so the 核减 row 竣工少于方案 is listed), read back:
-the coordinate file and the GeoPackage carry the as-built parcels and figures, not the plan's."""
+plan's 9,500 m² orchard (2,0) only in part, so the 核减 row 竣工少于方案 is listed) against the later
+vintage (``acceptance_fixtures.vintage``: the 拆旧 homestead A3 is still 0702, so its 10,000 m² fail
+verification: 竣工 15,250 m², 核定 5,250 m²), 决算 800 万元, read back: the coordinate file, the
+GeoPackage and the attributes carry the accepted (核定) parcels and figures, not the plan's, and agree
+with the project's ZZ_YS."""
 
 from __future__ import annotations
 
@@ -11,11 +14,14 @@ import json
 import numpy as np
 import pytest
 import shapely
+from acceptance_fixtures import vintage
 from ledger_fixtures import CODE, project_to
 
 from landcon.engine import baobei as B
 from landcon.engine.area import ellipsoid_area
-from landcon.services import acceptance_records, baobei, records
+from landcon.engine.zzys import ha
+from landcon.services import acceptance_outputs, acceptance_records, baobei, records
+from landcon.services.datasets import import_dataset
 from landcon.store.coordinate_file import read_coordinate_file
 from landcon.store.layers import read_vector_layer
 
@@ -24,6 +30,10 @@ EPSG = 4543
 
 @pytest.fixture(scope="module")
 def accepted(records_world_once, tmp_path_factory):
+    project_to(tmp_path_factory.mktemp("plan"), "acceptance")
+    path = tmp_path_factory.mktemp("vintage") / "v2.gpkg"
+    vintage().to_file(path, layer="DLTB", engine="pyogrio")
+    import_dataset(path, "grid", replace=True)
     project_to(tmp_path_factory.mktemp("plan"), "aftercare", a2_width=0.5)
     stored = acceptance_records.latest_passing_computation(records.actor("fm_author"), CODE)
     assert stored is not None
@@ -36,7 +46,7 @@ def test_yanshou_package_carries_the_asbuilt_parcels(accepted, tmp_path) -> None
     data = accepted["computation"]
     built, plan = data["asbuilt_indicators"], data["plan_indicators"]
     verified = {r["parcel"]: r["verified_m2"] for r in data["asbuilt_parcels"]}
-    assert verified == {"A1": 500.0, "A2": 4750.0, "A3": 10_000.0, "A4": 0.0}
+    assert verified == {"A1": 500.0, "A2": 4750.0, "A3": 0.0, "A4": 0.0}
     assert m["basis"] == "竣工"
     assert m["acceptance"]["record"] == accepted["record"]["id"]
     assert m["acceptance"]["totals"] == data["totals"]
@@ -48,7 +58,15 @@ def test_yanshou_package_carries_the_asbuilt_parcels(accepted, tmp_path) -> None
             "subproject": "Z1",
             "reason": "竣工少于方案",
             "cut_m2": 4750.0,
-        }
+        },
+        {
+            "layer": "JGTB",
+            "parcel": "A3",
+            "plan_parcel": "ZJGGTB 1",
+            "subproject": "Z2",
+            "reason": "变更调查非耕地",
+            "cut_m2": 10000.0,
+        },
     ]
 
     # 补充耕地监测图斑: A1 and A2 (A3 is the 增减挂钩 拆旧 plot, A4 adds no 耕地), 核定 areas
@@ -59,20 +77,30 @@ def test_yanshou_package_carries_the_asbuilt_parcels(accepted, tmp_path) -> None
     geoms = np.asarray(layer.geometry.array, dtype=object)
     assert list(layer["TBMJ"]) == [round(float(a), 2) for a in ellipsoid_area(geoms, EPSG)]
 
-    # 坐标文件_新增耕地: every as-built parcel with 核定 new 耕地, drawn as built
+    # 坐标文件_新增耕地: every as-built parcel with 核定 new 耕地 (not A3), drawn as built
     _, new = read_coordinate_file(out / "坐标文件_新增耕地.txt", EPSG)
-    assert sorted(p.number for p in new) == ["A1", "A2", "A3"]
+    assert sorted(p.number for p in new) == ["A1", "A2"]
     by_number = {p.number: p for p in new}
     for bsm, tbmj, geom in zip(layer["BSM"], layer["TBMJ"], layer.geometry, strict=True):
         assert by_number[bsm].area_ha == round(tbmj / 10_000, 4)
         assert float(shapely.area(shapely.symmetric_difference(by_number[bsm].geometry, geom))) < 0.01
     assert round(float(shapely.area(by_number["A2"].geometry))) == 5_000  # the half-width strip, not the plan cell
 
+    # the attributes are what was accepted: the 核定 indicators and the 决算, as ZZ_YS states them
     attributes = {r["key"]: r["value"] for r in m["attributes"]}
-    assert attributes["cultivated.new_m2"] == built["cultivated"]["new_m2"] == 15_250.0
-    assert attributes["cultivated.new_m2"] != plan["cultivated"]["new_m2"]
+    verified_ind = data["verified_indicators"]
+    assert (built["cultivated"]["new_m2"], data["totals"]["verified_new_m2"]) == (15_250.0, 5_250.0)
+    assert attributes["cultivated.new_m2"] == verified_ind["cultivated"]["new_m2"] == 5_250.0
+    assert attributes["cultivated.supplementary_m2"] == m["monitoring_m2"] == 5_250.0
+    assert attributes["cultivated.after_net_m2"] == verified_ind["cultivated"]["after_net_m2"]
+    assert (attributes["investment.total_wan"], data["investment"]["final_wan"]) == (800.0, 800.0)
+    zzys = acceptance_outputs.export_zzys(records.actor("fm_author"), CODE, tmp_path / "zzys")["zzys"]
+    fields = {f["key"]: f["value"] for group in zzys["groups"].values() for f in group}
+    assert fields["new.total"] == ha(attributes["cultivated.new_m2"]) == 0.525
+    assert fields["new.supplementary"] == ha(attributes["cultivated.supplementary_m2"])
+    assert fields["investment.total"] == attributes["investment.total_wan"]
     index = (out / "清单.txt").read_text(encoding="utf-8")
-    assert "竣工新增耕地 15250.0 平方米，核定 15250.0 平方米；核减：" in index
+    assert "竣工新增耕地 15250.0 平方米，核定 5250.0 平方米；核减：" in index
     assert "  A2（竣工少于方案）4750.0 平方米" in index
     on_disk = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert on_disk["acceptance"] == m["acceptance"]

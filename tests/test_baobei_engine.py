@@ -73,6 +73,12 @@ def test_attachments_per_stage_present_and_missing() -> None:
     ]
     assert all(a["source"] for a in status)
     assert [a.code for a in B.required_attachments("立项")] == ["plan", "approval"]
+    # 后期管护协议: a 管护 agreement on record is enough, and a file named so is listed beside it
+    with_care = B.attachment_status("验收", ["后期管护协议.pdf"], {B.RECORD_AFTERCARE: 2})
+    care = next(a for a in with_care if a["code"] == "aftercare")
+    assert (care["present"], care["missing"]) == (["2 条记录", "后期管护协议.pdf"], False)
+    care = B.attachment_status("验收", ["管护协议扫描件.pdf"], {})[7]
+    assert (care["name"], care["present"]) == ("后期管护协议", ["管护协议扫描件.pdf"])
 
 
 def test_attribute_rows_read_the_registry_by_key() -> None:

@@ -4,7 +4,8 @@ FM-2027-01 is in 实施 with the plan's sub-projects Z1 (600 万元: 中央财�
 unit the township) and Z2 (400 万元: 中央财政 200 + 县级财政 200), and Z3 registered by hand (100 万元,
 planned 2026-01-01 – 2026-12-31, 中央财政 100); reports: Z1 30 % then 55 % (中央财政 150, 县级财政 40.5),
 Z3 20 % (中央财政 10). A later vintage of ``grid`` (``test_monitor_service``) shows 10,000 m² of its
-new farmland achieved. FM-2027-02, the same plan, is in 验收后管护 (past ``accepted``).
+new farmland achieved. FM-2027-02, the same plan, is in 验收后管护 (past ``accepted``), accepted on as-built
+data whose orchard strip A2 is built on half its cell: 核定 new farmland 15,250 m², less than the plan's.
 On 2026-07-02 Z3's schedule expects 182/364 = 50 %.
 """
 
@@ -15,15 +16,19 @@ import json
 
 import openpyxl
 import pytest
+from fastapi.testclient import TestClient
 from ledger_fixtures import CODE, project_to
 from records_fixtures import OTHER_COUNTY, PASSWORD, TOWNSHIP
 from supervision_fixtures import grid_vintage
 from typer.testing import CliRunner
+from web_fixtures import sign_in
 
 from landcon.cli.main import app
 from landcon.errors import NotFound
-from landcon.services import alerts, dashboard, monitor, org, overview, records, supervision
+from landcon.services import acceptance_records, alerts, dashboard, monitor, org, overview, records, supervision
 from landcon.services.datasets import import_dataset
+from landcon.store.models import Acceptance
+from landcon.web.app import create_app
 
 ACCEPTED = "FM-2027-02"
 ON = dt.date(2026, 7, 2)
@@ -32,7 +37,7 @@ ON = dt.date(2026, 7, 2)
 @pytest.fixture(scope="module")
 def world(records_world_once, tmp_path_factory):
     project_to(tmp_path_factory.mktemp("plan"), "implementation")
-    project_to(tmp_path_factory.mktemp("plan2"), "aftercare", code=ACCEPTED)
+    project_to(tmp_path_factory.mktemp("plan2"), "aftercare", code=ACCEPTED, a2_width=0.5)
     sup, town = records.actor("fm_sup"), records.actor("fm_town")
     supervision.create_from_plan(sup, CODE)
     supervision.update_subproject(sup, CODE, "Z1", budget={"中央财政": 500, "县级财政": 100}, unit=TOWNSHIP)
@@ -114,12 +119,55 @@ def test_new_farmland_planned_detected_accepted_agree_with_overview_and_monitor(
     planned = rows[CODE]["planned_m2"]
     assert planned == rows[ACCEPTED]["planned_m2"] and 2 * planned == o["new_farmland_planned_m2"]
     assert (rows[CODE]["detected_m2"], rows[CODE]["detected_version"], rows[CODE]["accepted_m2"]) == (10000.0, 2, 0.0)
-    assert (rows[ACCEPTED]["detected_m2"], rows[ACCEPTED]["accepted_m2"]) == (None, planned)
+    (record,) = acceptance_records.list_records(yn, ACCEPTED)
+    verified = record["totals"]["verified_new_m2"]
+    assert verified == 15250.0 < planned  # 已验收 is the 核定 figure of the passing record, not the plan's
+    assert (rows[ACCEPTED]["detected_m2"], rows[ACCEPTED]["accepted_m2"]) == (None, verified)
+    assert rows[ACCEPTED]["accepted_basis"] == f"整体验收记录 {record['id']}（核定）"
+    assert (rows[CODE]["accepted_record"], rows[ACCEPTED]["accepted_record"]) == (None, record["id"])
     t = d["totals"]
-    assert (t["planned_m2"], t["detected_m2"], t["accepted_m2"]) == (2 * planned, 10000.0, planned)
+    assert (t["planned_m2"], t["detected_m2"], t["accepted_m2"]) == (2 * planned, 10000.0, verified)
     assert t["accepted_m2"] == o["new_farmland_achieved_m2"]  # the overview's 已验收 figure
+    assert d["accepted_without_figure"] == overview.overview(yn)["accepted_without_figure"] == []
     assert (t["detected_mu"], t["projects"]) == (15.0, 2)
     assert (t["funds_planned"], t["funds_allocated"], t["funds_disbursed"]) == (2000.0, 1100.0, 200.5)
+
+
+def test_a_project_past_acceptance_without_a_passing_record_counts_zero_and_is_listed(world, tmp_path) -> None:
+    """The record's opinion turned to 不同意 (as if the passing one were missing): 0, listed on the
+    dashboard, the overview and the workbook, never the plan's figure."""
+    yn = records.actor("yn_sup")
+    (record,) = acceptance_records.list_records(yn, ACCEPTED)
+    with records.write(records.actor("km_sup"), "acceptance.record") as session:
+        session.get(Acceptance, record["id"]).opinion = "不同意"
+    try:
+        d = dashboard.dashboard(yn, on=ON)
+        o = overview.overview(yn)
+        book = openpyxl.load_workbook(dashboard.export_xlsx(yn, tmp_path / "d.xlsx", on=ON)["path"], read_only=True)
+        with TestClient(create_app(worker=False), base_url="http://testserver") as client:
+            sign_in(client, "yn_sup")
+            home, page = client.get("/").text, client.get("/dashboard").text
+    finally:
+        with records.write(records.actor("km_sup"), "acceptance.record") as session:
+            session.get(Acceptance, record["id"]).opinion = record["opinion"]
+    row = next(r for r in d["new_farmland"] if r["project"] == ACCEPTED)
+    assert (row["accepted_m2"], row["accepted_record"], row["accepted_basis"]) == (
+        0.0,
+        None,
+        "无通过的整体验收记录，计 0",
+    )
+    assert (d["totals"]["accepted_m2"], o["kpi"]["new_farmland_achieved_m2"]) == (0.0, 0.0)
+    assert d["accepted_without_figure"] == [
+        {"project": ACCEPTED, "name": "富民县款庄镇全域土地综合整治", "basis": "无通过的整体验收记录，计 0"}
+    ]
+    assert o["accepted_without_figure"] == [
+        {"code": ACCEPTED, "name": "富民县款庄镇全域土地综合整治", "basis": "无通过的整体验收记录，计 0"}
+    ]
+    farmland = list(book["新增耕地（平方米）"].iter_rows(values_only=True))
+    assert farmland[-1][-2:] == (0.0, None)
+    assert next(r for r in farmland if r[0] == ACCEPTED)[-2:] == (0.0, "无通过的整体验收记录，计 0")
+    assert f"其中 1 个项目无核定数计 0：{ACCEPTED}" in home
+    assert '<td class="nowrap">无通过的整体验收记录，计 0</td>' in page
 
 
 def test_open_alerts_by_kind_and_county_agree_with_the_schedule(world) -> None:
@@ -177,8 +225,12 @@ def test_workbook_has_one_sheet_per_table_with_the_dashboard_totals(world, tmp_p
     t = d["totals"]
     assert funds[-1][:4] == ("合计", t["funds_planned"], t["funds_allocated"], t["funds_disbursed"])
     farmland = rows["新增耕地（平方米）"]
-    assert farmland[-1] == ("合计", None, None, t["planned_m2"], t["detected_m2"], t["accepted_m2"])
-    assert ("FM-2027-02", "富民县款庄镇全域土地综合整治", "富民县", t["accepted_m2"], "—", t["accepted_m2"]) in farmland
+    assert farmland[-1] == ("合计", None, None, t["planned_m2"], t["detected_m2"], t["accepted_m2"], None)
+    accepted = next(r for r in d["new_farmland"] if r["project"] == ACCEPTED)
+    assert (t["accepted_m2"], accepted["planned_m2"]) == (15250.0, t["planned_m2"] / 2)
+    basis = accepted["accepted_basis"]
+    row = ("FM-2027-02", "富民县款庄镇全域土地综合整治", "富民县", accepted["planned_m2"], "—", 15250.0, basis)
+    assert row in farmland
     subs = rows["子项目进度"]
     assert ("FM-2027-01", "Z3", "排灌", "—", "2026-01-01", "2026-12-31", 100.0, 20.0, 50.0, 30.0, "2026-06-30") in subs
     assert subs[-1][6] == 1100.0

@@ -53,14 +53,14 @@ MONITORING_FIELDS: tuple[str, ...] = (
 SUBPROJECT_LAYER = "ZXM"
 """子项目 outlines of the 实施 stage, with their latest progress and funds."""
 
-RECORD_PLAN, RECORD_APPROVAL, RECORD_PHOTOS = "plan", "approval", "photos"
+RECORD_PLAN, RECORD_APPROVAL, RECORD_PHOTOS, RECORD_AFTERCARE = "plan", "approval", "photos", "aftercare"
 
 
 @dataclass(frozen=True)
 class RequiredAttachment:
     """One attachment the 报备 of a stage needs. It is present when a record of kind ``record``
-    exists (a submitted plan version, a passed review, site photos) or when an attachment's file
-    name contains one of ``keywords``."""
+    exists (a submitted plan version, a passed review, site photos, a 管护 agreement) or when an
+    attachment's file name contains one of ``keywords`` (either is enough)."""
 
     code: str
     name: str
@@ -80,7 +80,14 @@ ATTACHMENTS: tuple[RequiredAttachment, ...] = (
     RequiredAttachment("review", "工程复核报告", (YANSHOU,), f"{SOURCE_BAOBEI}；{SOURCE_ACCEPTANCE}", ("工程复核",)),
     RequiredAttachment("drawing", "竣工图", (YANSHOU,), SOURCE_BAOBEI, ("竣工图",)),
     RequiredAttachment("soil", "土壤检测报告", (YANSHOU,), SOURCE_BAOBEI, ("土壤检测",)),
-    RequiredAttachment("aftercare", "后期管护协议", (YANSHOU,), f"{SOURCE_BAOBEI}；{SOURCE_ACCEPTANCE}", ("管护协议",)),
+    RequiredAttachment(
+        "aftercare",
+        "后期管护协议",
+        (YANSHOU,),
+        f"{SOURCE_BAOBEI}；{SOURCE_ACCEPTANCE}",
+        ("管护协议",),
+        record=RECORD_AFTERCARE,
+    ),
     RequiredAttachment("imagery", "整治前后航拍影像", (YANSHOU,), SOURCE_BAOBEI, ("航拍", "影像")),
     RequiredAttachment("opinion", "验收意见函", (YANSHOU,), SOURCE_BAOBEI, ("验收意见", "验收确认")),
 )
@@ -93,14 +100,13 @@ def required_attachments(stage: str) -> tuple[RequiredAttachment, ...]:
 
 def attachment_status(stage: str, files: Sequence[str], records: Mapping[str, int]) -> list[dict[str, Any]]:
     """Per required attachment of ``stage``: what is present (file names matching its keywords, or
-    the count of records of its kind) and whether it is missing."""
+    the count of records of its kind, then the files) and whether it is missing."""
     out = []
     for a in required_attachments(stage):
-        if a.record:
-            count = int(records.get(a.record, 0))
-            present: list[str] = [f"{count} 条记录"] if count else []
-        else:
-            present = sorted(f for f in files if any(k in f for k in a.keywords))
+        count = int(records.get(a.record, 0)) if a.record else 0
+        present: list[str] = [f"{count} 条记录"] if count else []
+        if a.keywords:
+            present += sorted(f for f in files if any(k in f for k in a.keywords))
         out.append(
             {
                 "code": a.code,

@@ -222,7 +222,8 @@ def build_zzys(
     ledger_rules: LedgerRules,
 ) -> Zzys:
     """The ZZ_YS record of acceptance.json ``data``; ``subprojects`` the approved plan's sub-projects
-    (``code``, ``type``) with their planned 工程量 (``quantities``, from the sub-project records);
+    (``code``, ``type``, ``name``: a field's 名称 shows it, the code in brackets) with their planned
+    工程量 (``quantities``, from the sub-project records);
     ``epsg`` the dataset's CRS (the parcels' coordinates)."""
     plan, built, verified = data["plan_indicators"], data["asbuilt_indicators"], data["verified_indicators"]
     figures, inv, parcels = data["figures"], data["investment"], data.get("asbuilt_parcels") or []
@@ -235,6 +236,7 @@ def build_zzys(
         return f(key, ha(_get(state, path)), ha(_get(plan, path)) if planned else None)
 
     types = {str(s["code"]): str(s.get("type") or "其他") for s in subprojects}
+    names = {str(s["code"]): f"{s['name']}（{s['code']}）" for s in subprojects if s.get("name")}
     by_type = scale_by_type(parcels, types, epsg)
     by_dlbm, by_source = _by(parcels, "dlbm"), _by(parcels, "source")
     by_fund = apportion(float(verified["cultivated"]["new_m2"]), inv.get("final_by_source_wan") or {})
@@ -296,7 +298,7 @@ def build_zzys(
             if s in src[0] or s in src[1]
         ),
         *(
-            f("investment.by_subproject", sub[0].get(s), sub[1].get(s), sub=s)
+            f("investment.by_subproject", sub[0].get(s), sub[1].get(s), sub=s, label=names.get(s, ""))
             for s in sorted(set(sub[0]) | set(sub[1]))
         ),
     ]

@@ -87,7 +87,8 @@ def _overview(d: ReportDoc, ctx: Mapping[str, Any]) -> None:
     data, project, zz = ctx["data"], ctx["project"], _fields(ctx["zzys"])
     plan = data["plan_indicators"]
     d.chapter("项目概况")
-    towns = "、".join(plan["area"].get("townships") or []) or DASH
+    places = ctx.get("places") or {}
+    towns = "、".join(places.get(str(c)) or str(c) for c in plan["area"].get("townships") or []) or DASH
     d.para(
         f"{project['name']}（项目编号 {project['code']}）位于{project['county_name']}，"
         f"{label('area.townships')} {towns}；"
@@ -354,7 +355,8 @@ def write_acceptance_docx(context: Mapping[str, Any], path: str | Path) -> Path:
     """Write the report to ``path`` (through a temporary file next to it) and return it. ``context``:
     ``data`` (acceptance.json), ``zzys``, ``origin``, ``project``, ``subprojects``, ``reports``,
     ``photos``, ``alerts``, ``funds``, ``realloc`` (or None), ``agreements``, ``inspections``,
-    ``records`` and ``maps`` (key → PNG path)."""
+    ``records``, ``places`` (unit code → name: the report prints names; an unnamed code as it is) and
+    ``maps`` (key → PNG path)."""
     d = ReportDoc()
     d.title(f"{context['project']['name']}竣工验收报告")
     for chapter in (_overview, _targets, _content, _management, _tenure, _aftercare, _conclusion):

@@ -22,6 +22,7 @@ from typing import Any
 
 import geopandas as gpd
 import shapely
+from sqlalchemy import select
 
 from landcon import config
 from landcon.engine.plan import Plan
@@ -39,6 +40,7 @@ from landcon.services import (
     alerts,
     projects,
     realloc,
+    records,
     supervision,
     supervision_photos,
 )
@@ -47,6 +49,7 @@ from landcon.services.plan import read_plan
 from landcon.services.profile import get_profile
 from landcon.services.records import Actor
 from landcon.store.datasets import DatasetStore
+from landcon.store.models import Unit
 from landcon.store.staging import staged_folder
 
 ACCEPTED, UNACCEPTED = "已通过验收", "未通过验收"
@@ -156,6 +159,17 @@ def _maps(data: dict[str, Any], plan: Plan, name: str, folder: Path) -> dict[str
     }
 
 
+def place_names(data: dict[str, Any]) -> dict[str, str]:
+    """Names of the townships and villages the computation's plan indicators list by code
+    (``area.townships``, ``area.villages``), for the report to print names, not codes."""
+    area = (data.get("plan_indicators") or {}).get("area") or {}
+    codes = {str(c) for key in ("townships", "villages") for c in area.get(key) or []}
+    if not codes:
+        return {}
+    with records.read() as session:
+        return {u.code: u.name for u in session.scalars(select(Unit).where(Unit.code.in_(sorted(codes))))}
+
+
 def report_context(
     who: Actor, code: str, source: Source, record: dict[str, Any], subs: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -175,6 +189,7 @@ def report_context(
         "agreements": aftercare.list_agreements(who, code),
         "inspections": aftercare_inspections.list_inspections(who, code),
         "records": acceptance_records.list_records(who, code),
+        "places": place_names(source.data),
     }
 
 

@@ -8,12 +8,15 @@
   parcel is invalid or overlaps another (``engine.baobei.topology_problems``, naming both);
 - 实施: ``子项目.gpkg`` (layer ``ZXM``): the sub-projects' outlines with their latest progress and funds;
 - ``manifest.json`` (project attributes, indicator rows read by key, stage dates, attachments present
-  and missing, every file with its SHA-256, size and count) and ``清单.txt``, its short index.
+  and missing (``baobei_attachments``: files attached to review opinions and acceptance records, and
+  records such as 管护 agreements), every file with its SHA-256, size and count) and ``清单.txt``, its
+  short index.
 
 The acting user needs ``project.baobei`` over the project's county (reading it is not enough: the
 报备 is the county's act); the project must have reached its chain's ``approved`` milestone, and for
 验收 the ``accepted`` one (``acceptance_parcels``). The 验收 stage's 新增耕地 is the as-built one of the
-passing whole-project acceptance (basis 竣工, ``engine.baobei_asbuilt``; the manifest lists its 核减).
+passing whole-project acceptance (basis 竣工, ``engine.baobei_asbuilt``; the manifest lists its 核减), and
+its attributes the 核定 indicators with the 决算 investment (``baobei_asbuilt.accepted_indicators``).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely.geometry
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from landcon import config
 from landcon.engine import baobei as B
@@ -46,6 +49,7 @@ from landcon.engine.progress import Progress, ProgressCallback, as_progress
 from landcon.errors import InvalidRecord, LandconError, NotFound, TransitionRefused, ValidationFailed
 from landcon.services import acceptance_records, projects, records
 from landcon.services import baobei_asbuilt as BA
+from landcon.services import baobei_attachments as BX
 from landcon.services.jobs import results_dir
 from landcon.services.plan import CheckResult, check_plan_against, pinned_dataset_version, write_coordinate_files
 from landcon.services.project_access import get_project
@@ -53,14 +57,10 @@ from landcon.services.records import Actor
 from landcon.store.datasets import DatasetStore
 from landcon.store.layers import write_layers
 from landcon.store.models import (
-    OpinionAttachment,
     PlanVersion,
     ProgressReport,
     Project,
     ProjectUnit,
-    ReviewOpinion,
-    ReviewRound,
-    SitePhoto,
     StageEvent,
     SubProject,
     Unit,
@@ -199,21 +199,6 @@ def _facts(who: Actor, code: str, stage: str) -> Facts:
         for e in events:
             entered.setdefault(e.to_stage, e.at.date().isoformat())
         names = {s.code: s.name for s in chain.stages}
-        rounds = select(ReviewRound.id).where(ReviewRound.project_id == project.id)
-        attached = session.scalars(
-            select(OpinionAttachment.name)
-            .join(ReviewOpinion, OpinionAttachment.opinion_id == ReviewOpinion.id)
-            .where(ReviewOpinion.round_id.in_(rounds))
-        ).all()
-        passed = session.scalar(
-            select(func.count()).where(ReviewRound.project_id == project.id, ReviewRound.outcome == "passed")
-        )
-        photos = session.scalar(
-            select(func.count())
-            .select_from(SitePhoto)
-            .join(SubProject, SitePhoto.sub_project_id == SubProject.id)
-            .where(SubProject.project_id == project.id)
-        )
         return Facts(
             code=project.code,
             name=project.name,
@@ -228,8 +213,8 @@ def _facts(who: Actor, code: str, stage: str) -> Facts:
             dataset_version=version.dataset_version,
             units=[{"code": u.code, "name": u.name, "level": u.level} for u in sorted(units, key=lambda u: u.code)],
             stage_dates=[{"stage": s, "name": names.get(s, s), "entered": d} for s, d in entered.items()],
-            attachment_names=sorted(set(attached)),
-            record_counts={B.RECORD_PLAN: 1, B.RECORD_APPROVAL: int(passed or 0), B.RECORD_PHOTOS: int(photos or 0)},
+            attachment_names=BX.attachment_names(session, project.id),
+            record_counts=BX.record_counts(session, project.id),
             subprojects=_subprojects(session, project.id),
         )
 
@@ -342,7 +327,7 @@ def export_baobei(
     if computation is not None:
         rows = computation["asbuilt_parcels"]
         monitoring = asbuilt_frame(new_farmland_rows(rows, supplementary=True), parcels.epsg)
-        indicators = computation["asbuilt_indicators"]
+        indicators = BA.accepted_indicators(computation)
     else:
         monitoring = B.monitoring_parcels(parcels.delivered["SDQYZZHDLTB"], linkage)
         indicators = parcels.result.data["indicators"]

@@ -1,9 +1,10 @@
 """The 验收 报备 package's as-built parts (``services.baobei``, basis 竣工; docs/baobei.md): the 新增耕地
-坐标文件 of the as-built parcels, the manifest's ``acceptance`` (record, totals, 核减 list) and its
-lines in 清单.txt."""
+坐标文件 of the as-built parcels, the attributes of what was accepted, the manifest's ``acceptance``
+(record, totals, 核减 list) and its lines in 清单.txt."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
@@ -33,6 +34,22 @@ def write_new_farmland_coordinates(
     )
     date = dt.date.today().isoformat()
     write_coordinate_file(coordinate, file_epsg, path, producer=producer, date=date)
+
+
+def accepted_indicators(computation: Mapping[str, Any]) -> dict[str, Any]:
+    """The indicators the 验收 package states: the 核定 ones of ``accept check`` (``verified_indicators``:
+    the as-built parcels less what the 变更调查 does not show as 耕地, the figures of ZZ_YS), the
+    as-built ones when a computation predates them; investment is the 决算 (``investment.final_wan``
+    and its sources), which the as-built indicators do not carry."""
+    found = computation.get("verified_indicators") or computation["asbuilt_indicators"]
+    indicators = copy.deepcopy(dict(found))
+    spent = computation.get("investment") or {}
+    if spent.get("final_wan") is not None:
+        investment = dict(indicators.get("investment") or {})
+        investment["total_wan"] = spent["final_wan"]
+        investment["by_source_wan"] = dict(spent.get("final_by_source_wan") or {})
+        indicators["investment"] = investment
+    return indicators
 
 
 def acceptance_summary(record: Mapping[str, Any], computation: Mapping[str, Any]) -> dict[str, Any]:

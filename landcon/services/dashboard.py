@@ -13,8 +13,10 @@ Every number is an existing engine or service figure, gathered here:
   up by source;
 - 新增耕地 planned: the indicator ``cultivated.new_m2`` of the latest plan version (the overview's
   figure); detected: the ``achieved`` class area of the project's latest change detection
-  (``alert_inputs.monitor_result``); accepted: the planned figure of projects past the chain's
-  ``accepted`` milestone;
+  (``alert_inputs.monitor_result``); accepted: for projects past the chain's ``accepted`` milestone,
+  the 核定 figure of the newest passing whole-project acceptance record
+  (``services.accepted_farmland``), 0 for one without (listed in ``accepted_without_figure``, and
+  said in the row's ``accepted_basis``);
 - open alerts: ``alerts.list_alerts`` with state ``open`` (see ``open_alerts``).
 """
 
@@ -32,6 +34,7 @@ from landcon.engine import supervision as S
 from landcon.engine import workflow as wf
 from landcon.errors import InvalidRecord, NotFound
 from landcon.services import alert_inputs, alerts, clock, records, supervision
+from landcon.services.accepted_farmland import Accepted, accepted_new_farmland
 from landcon.services.indicators import number
 from landcon.services.org import unit_by_code
 from landcon.services.profile import get_profile
@@ -56,8 +59,9 @@ def _scope(who: Actor, unit: str | None) -> dict[str, Any]:
         return {"unit": found.code, "name": found.name, "level": found.level, "path": found.path}
 
 
-def _projects(who: Actor, path: str) -> list[tuple[Any, ...]]:
-    """(code, name, stage, stage name, chain, county code, county name, latest plan indicators)."""
+def _projects(who: Actor, path: str) -> tuple[list[tuple[Any, ...]], dict[str, Accepted]]:
+    """(code, name, stage, stage name, chain, county code, county name, latest plan indicators) of the
+    projects in scope, and what acceptance established for each, by code."""
     with records.read() as session:
         latest = (
             select(PlanVersion.project_id, func.max(PlanVersion.number).label("n"))
@@ -66,6 +70,7 @@ def _projects(who: Actor, path: str) -> list[tuple[Any, ...]]:
         )
         q = (
             select(
+                Project.id,
                 Project.code,
                 Project.name,
                 Project.stage,
@@ -83,7 +88,9 @@ def _projects(who: Actor, path: str) -> list[tuple[Any, ...]]:
         )
         if path != who.unit_path:
             q = q.where(Unit.path.startswith(path))
-        return [tuple(row) for row in session.execute(q)]
+        rows = [tuple(row) for row in session.execute(q)]
+        accepted = accepted_new_farmland(session, (r[0] for r in rows))
+        return [r[1:] for r in rows], {r[1]: accepted[r[0]] for r in rows}
 
 
 def detected_new_farmland(project_code: str) -> dict[str, Any] | None:
@@ -146,7 +153,9 @@ def dashboard(who: Actor, *, unit: str | None = None, on: dt.date | None = None)
     planned_src: Counter[str] = Counter()
     allocated: list[tuple[str, dict[str, float]]] = []
     disbursed: list[tuple[str, dict[str, float]]] = []
-    for code, name, stage, stage_name, chain_data, county, county_name, indicators in _projects(who, scope["path"]):
+    rows, accepted_by_code = _projects(who, scope["path"])
+    without = []
+    for code, name, stage, stage_name, chain_data, county, county_name, indicators in rows:
         chain = wf.Chain.from_dict(chain_data)
         stage_names.setdefault(stage, stage_name)
         by_stage[stage] += 1
@@ -171,6 +180,9 @@ def dashboard(who: Actor, *, unit: str | None = None, on: dt.date | None = None)
         row["funds"] = None if funds is None else {k: funds[k] for k in ("planned", "allocated", "disbursed")}
         planned_m2 = number(indicators or {}, NEW_FARMLAND)
         detected = detected_new_farmland(code) if approved else None
+        done = accepted_by_code[code] if accepted else None
+        if done is not None and done.verified_m2 is None:
+            without.append({"project": code, "name": name, "basis": done.basis})
         farmland.append(
             {
                 "project": code,
@@ -179,7 +191,9 @@ def dashboard(who: Actor, *, unit: str | None = None, on: dt.date | None = None)
                 "planned_m2": round(planned_m2, 2),
                 "detected_m2": None if detected is None else round(detected["area_m2"], 2),
                 "detected_version": None if detected is None else detected["after_version"],
-                "accepted_m2": round(planned_m2, 2) if accepted else 0.0,
+                "accepted_m2": done.area_m2 if done is not None else 0.0,
+                "accepted_record": done.record if done is not None else None,
+                "accepted_basis": done.basis if done is not None else "",
             }
         )
         projects.append(row)
@@ -219,6 +233,7 @@ def dashboard(who: Actor, *, unit: str | None = None, on: dt.date | None = None)
             for r in summary.rows
         ],
         "new_farmland": farmland,
+        "accepted_without_figure": without,
         "alerts": open_,
     }
 
@@ -318,7 +333,8 @@ def tables(data: dict[str, Any]) -> list[dict[str, Any]]:
                 ("county_name", "县（市、区）", TEXT, False),
                 ("planned_m2", "方案计划", M2, True),
                 ("detected_m2", "变更调查已实现", M2, True),
-                ("accepted_m2", "已验收", M2, True),
+                ("accepted_m2", "已验收（核定）", M2, True),
+                ("accepted_basis", "验收依据", TEXT, False),
             ],
             data["new_farmland"],
         ),
