@@ -379,11 +379,21 @@ def dashboard(
         table = Table(title=t["title"])
         for c in t["columns"]:
             table.add_column(c["label"], overflow="fold", justify="left" if c["kind"] == "text" else "right")
+        kinds = [c["kind"] for c in t["columns"]]
         rows = [[r[c["key"]] for c in t["columns"]] for r in t["rows"]]
         if t["totals"] and rows:
             rows.append(["合计", *(t["totals"].get(c["key"], "") for c in t["columns"][1:])])
         for row in rows:
-            table.add_row(*("—" if v is None else f"{v:g}" if isinstance(v, float) else str(v) for v in row))
+            table.add_row(*(_cell(v, kind) for v, kind in zip(row, kinds, strict=True)))
         console.print(table)
     if xlsx:
         console.print(f"已写出 {data['xlsx']['path']}")
+
+
+def _cell(value: object, kind: str) -> str:
+    """One dashboard cell as text: a rate (a fraction, 拨付率) as a percentage like ``supervise funds``."""
+    if value is None:
+        return "—"
+    if kind == "rate" and isinstance(value, int | float):
+        return f"{value:.1%}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
