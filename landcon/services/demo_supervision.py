@@ -22,7 +22,7 @@ from sqlalchemy import select
 from landcon.engine import workflow as wf
 from landcon.engine.photos import GEOGRAPHIC_EPSG
 from landcon.errors import InvalidRecord
-from landcon.services import projects, records, supervision, supervision_photos
+from landcon.services import clock, projects, records, supervision, supervision_photos
 from landcon.services.demo_publicity import plan_cleared
 from landcon.store.models import Project, SubProject
 from landcon.synth.photos import site_photo
@@ -84,7 +84,7 @@ def seed_implementation(
             field="sub_projects",
         )
     first, second = outlined[0], outlined[1]
-    today = projects.today()
+    today = clock.today()
     outlines = _outlines(code, [first["code"], second["code"]])
     reporter = records.actor("demo_township" if township else "demo_supervisor")
 
