@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, run_service
+from landcon.cli.supervise_export import export
 from landcon.errors import InvalidRecord
 
 app = typer.Typer(no_args_is_help=True)
@@ -18,6 +19,7 @@ app.add_typer(subproject_app, name="subproject")
 photo_app = typer.Typer(no_args_is_help=True, help="现场照片 / site photos")
 app.add_typer(report_app, name="report")
 app.add_typer(photo_app, name="photo")
+app.command("export")(export)
 
 Project = Annotated[str, typer.Argument(help="项目编号 / project code")]
 SubCode = Annotated[str, typer.Argument(help="子项目编号 ZXMBH / sub-project code")]
