@@ -250,6 +250,10 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "supervise photo list": c((ACCEPTED, "--as", author), (NOPE, "--as", author)),
         "supervise report list": c((ACCEPTED, "--as", author), (NOPE, "--as", author)),
         "supervise funds": c((ACCEPTED, "--as", author), (NOPE, "--as", author)),
+        "supervise export": c(
+            (IMPLEMENTING, "--out", f"{tmp}/supervision.xlsx", "--as", sup),
+            (NOPE, "--out", f"{tmp}/s.xlsx", "--as", sup),
+        ),
         "supervise dashboard": c(("--xlsx", f"{tmp}/dashboard.xlsx", "--as", prov), ("--unit", NOPE, "--as", prov)),
         "monitor run": c((ACCEPTED, "--out", f"{tmp}/mon", "--as", sup), (NOPE, "--as", sup)),
         "monitor batch": c((ACCEPTED, "--workers", "1", "--out", f"{tmp}/mb", "--as", sup), (NOPE, "--as", sup)),

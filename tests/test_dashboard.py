@@ -257,5 +257,8 @@ def test_cli_prints_the_tables_and_writes_the_workbook(world, tmp_path) -> None:
     assert list(book["项目阶段"].iter_rows(values_only=True))[-1] == ("合计", 2)
     text = runner.invoke(app, ["supervise", "dashboard", "--as", "yn_sup", "--unit", "530124"])
     assert text.exit_code == 0 and "资金（按来源，万元）" in text.output and "FM-2027-01" in text.output
+    funds = text.output[text.output.index("资金（按来源，万元）") :]
+    # 拨付率 = disbursed ÷ allocated, printed as `supervise funds` prints it: 中央财政 160/800, 县级财政 40.5/300
+    assert "20.0%" in funds and "13.5%" in funds and "0.135" not in funds
     refused = runner.invoke(app, ["supervise", "dashboard", "--as", "cx_sup", "--unit", "530124"])
     assert refused.exit_code != 0 and "530124" in refused.output

@@ -101,14 +101,19 @@ def test_the_demo_project_in_implementation(seeded) -> None:
         ("DEMO-530124-002", "aftercare"),
         (IMPLEMENTING, "implementation"),
     ]
-    # Every sub-project of the plan is registered; the first two with an outline carry the demo's work.
+    # Every sub-project of the plan is registered with a budget; the first two with an outline carry the
+    # demo's work, the others start after today (no report due yet).
     subs = state["subs"]
     assert [s["code"] for s in subs] == [str(p["code"]) for p in meta["sub_projects"]]
-    active = [s for s in subs if s["budget"]]
-    assert len(active) == 2 and [s["code"] for s in active] == [s["code"] for s in subs if s["has_geometry"]][:2]
-    a, b = active
+    a, b = [s for s in subs if s["has_geometry"]][:2]
     township = str(meta["townships"][0])
     today = clock.today()
+    rest = [s for s in subs if s["code"] not in (a["code"], b["code"])]
+    assert rest and all(s["budget"] and s["start"] > today.isoformat() for s in rest)
+    assert {s["code"] for r in state["reports"] for s in subs if s["code"] == r["sub_project"]} == {
+        a["code"],
+        b["code"],
+    }
     assert (a["unit"], b["unit"]) == (township, township)
     assert (a["start"], a["end"]) == (
         (today - dt.timedelta(days=200)).isoformat(),
@@ -118,7 +123,7 @@ def test_the_demo_project_in_implementation(seeded) -> None:
         (today - dt.timedelta(days=120)).isoformat(),
         (today + dt.timedelta(days=240)).isoformat(),
     )
-    inv_a, inv_b = max(round(a["investment"]), 10), max(round(b["investment"]), 10)
+    inv_a, inv_b = round(a["investment"]), round(b["investment"])
     share = round(inv_a * 0.4)
     assert a["budget"] == {"县级财政": share, "整合涉农资金": inv_a - share}
     assert b["budget"] == {"县级财政": inv_b}
@@ -142,16 +147,20 @@ def test_the_demo_project_in_implementation(seeded) -> None:
     ]
     assert photos[0]["distance_m"] == 0.0 and 1999.9 < photos[1]["distance_m"] < 2200
     assert photos[0]["taken_at"] == f"{today - dt.timedelta(days=10)}T10:30:00"
-    # Funds: 整合涉农资金 disbursed above its allocation (115 %), 县级财政 below.
+    # Funds: the first sub-project's 整合涉农资金 disbursed above its allocation (115 %), 县级财政 below.
     integrated = inv_a - share
     sources = {s["source"]: s for s in state["funds"]["sources"]}
-    assert sources["整合涉农资金"]["allocated"] == integrated
-    assert sources["整合涉农资金"]["disbursed"] == round(integrated * 0.6) + round(integrated * 0.55)
-    assert sources["整合涉农资金"]["disbursed"] > sources["整合涉农资金"]["allocated"]
-    assert sources["县级财政"]["allocated"] == share + inv_b
+    paid = round(integrated * 0.6) + round(integrated * 0.55)
+    assert sources["整合涉农资金"]["disbursed"] == paid and paid > a["budget"]["整合涉农资金"]
     assert sources["县级财政"]["disbursed"] == round(share * 0.5) + round(inv_b * 0.1)
-    over = [s for s in sources.values() if s["disbursed"] > s["allocated"]]
-    assert [s["source"] for s in over] == ["整合涉农资金"]
+    assert {k: s["disbursed"] for k, s in sources.items() if k not in ("整合涉农资金", "县级财政")} == {
+        k: 0 for k in sources if k not in ("整合涉农资金", "县级财政")
+    }
+    # The budgets of all sub-projects add up to the plan's 资金筹措, source by source.
+    funding = {str(f["source"]): float(f["amount"]) for f in meta["funding"]}
+    assert {k: s["planned"] for k, s in sources.items()} == funding
+    assert {k: s["allocated"] for k, s in sources.items()} == funding
+    assert state["funds"]["reconciles"] is True
 
 
 def test_a_second_seed_adds_nothing(seeded) -> None:
@@ -161,13 +170,12 @@ def test_a_second_seed_adds_nothing(seeded) -> None:
 
 def test_the_seed_raises_the_alerts_of_its_records(seeded) -> None:
     """The seeded reports and photos raise, through the scans that follow them, an overspent source on
-    the first sub-project, the second one behind its schedule and the off-site photo."""
+    the first sub-project, the second one behind its schedule and the off-site photo, and nothing else
+    (the sub-projects not yet started are not behind)."""
     state = seeded["before"]
-    a, b = [s["code"] for s in state["subs"] if s["budget"]]
-    found = sorted((x["kind"], x["sub_project"], x["state"]) for x in state["alerts"])
-    assert ("overspent", a, "open") in found
-    assert ("behind_schedule", b, "open") in found
-    assert ("photo_off_site", b, "open") in found
+    a, b = [s["code"] for s in state["subs"] if s["has_geometry"]][:2]
+    found = sorted((x["kind"], x["sub_project"]) for x in state["alerts"] if x["state"] == "open")
+    assert found == [("behind_schedule", b), ("overspent", a), ("photo_off_site", b)]
     off_site = next(x for x in state["alerts"] if x["kind"] == "photo_off_site")
     assert off_site["unit"] == str(seeded["plan"]["townships"][0])
 

@@ -17,7 +17,7 @@ from records_fixtures import COUNTY_REVIEW, PREFECTURE_REVIEW, PROVINCE_REVIEW, 
 from sqlalchemy import func, select, text, update
 
 from landcon.errors import Conflict, InvalidRecord, NotFound, PermissionDenied, TransitionRefused
-from landcon.services import audit, org, projects, records, tasks
+from landcon.services import audit, clock, org, projects, records, tasks
 from landcon.services.attachments import AttachmentRefused
 from landcon.store.models import AuditEntry, Project, ReviewOpinion, Task
 
@@ -90,7 +90,7 @@ def test_full_lifecycle_with_rejection_and_provincial_stage(records_world, tmp_p
     assert p["plan_versions"][0]["frozen"] is True
     review = p["reviews"][0]
     assert [o["department"] for o in review["opinions"]] == list(COUNTY_REVIEW)
-    assert review["deadline"] == (projects.today() + dt.timedelta(days=20)).isoformat()
+    assert review["deadline"] == (clock.today() + dt.timedelta(days=20)).isoformat()
     with pytest.raises(TransitionRefused, match="只能在“方案编制”阶段上传方案"):
         projects.save_plan(author, CODE, tmp_path / "good")
 
@@ -151,7 +151,7 @@ def test_full_lifecycle_with_rejection_and_provincial_stage(records_world, tmp_p
             unit_id=project.county_id,
             project_id=project.id,
             title="完成高标准农田建设",
-            deadline=projects.today() + dt.timedelta(days=30),
+            deadline=clock.today() + dt.timedelta(days=30),
             created_by=sup.username,
         )
         s.add(task)
@@ -420,7 +420,7 @@ stages:
     assert (p["chain"], p["stage"]) == ("two-stage", "city_review")
     review = p["reviews"][0]
     assert [o["department_name"] for o in review["opinions"]] == ["昆明市自然资源局", "昆明市农业农村局"]
-    assert review["deadline"] == (projects.today() + dt.timedelta(days=10)).isoformat()
+    assert review["deadline"] == (clock.today() + dt.timedelta(days=10)).isoformat()
     agree_all("km", ("zrzy", "nync"))
     assert projects.advance(who("km_zrzy"), CODE)["stage"] == "implementation"
     bad = tmp_path / "bad.yaml"
@@ -483,6 +483,6 @@ def test_drafts_exports_and_local_dates(records_world, tmp_path, monkeypatch):
         projects.export_plan(author, CODE, 1, tmp_path / "busy")
     assert (tmp_path / "busy" / "keep.txt").exists()
     monkeypatch.setenv("LANDCON_TIMEZONE", "Pacific/Kiritimati")  # UTC+14
-    east = projects.today()
+    east = clock.today()
     monkeypatch.setenv("LANDCON_TIMEZONE", "Pacific/Pago_Pago")  # UTC−11
-    assert (east - projects.today()).days >= 1
+    assert (east - clock.today()).days >= 1

@@ -27,7 +27,7 @@ from landcon.errors import NotFound, PermissionDenied
 from landcon.reports import ledger_xlsx
 from landcon.reports.ledger_xlsx import write_ledger_xlsx
 from landcon.services import ledger, ledger_report, records
-from landcon.services.projects import today
+from landcon.services.clock import today
 
 SHEETS = ["余额", "明细", "调剂", "周转指标", "入市"]
 FIRST = 4  # first data row of the single-table sheets (1 title, 2 note, 3 header)

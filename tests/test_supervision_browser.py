@@ -47,3 +47,17 @@ def test_reporter_submits_the_form_on_a_phone(records_world, server, browser, tm
         {"中央财政": 60.0},
     )
     assert [p["status"] for p in SP.list_photos(records.actor("fm_sup"), CODE)] == ["on_site"]
+    # The photo is a marker on the project map; its popup shows the thumbnail, time and position check.
+    desk = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(desk, server, "fm_sup")
+    desk.goto(f"{server}/projects/{CODE}")
+    marker = desk.wait_for_selector(".marker-photo", timeout=30_000)
+    classes = set((marker.get_attribute("class") or "").split())
+    assert "marker-photo" in classes and not classes & {"flagged", "unplaced"}  # on site
+    marker.click()
+    popup = desk.wait_for_selector(".maplibregl-popup-content")
+    text = popup.inner_text()
+    assert "Z1" in text and "2026-06-30 10:15:00" in text and "在子项目范围内" in text
+    thumb = popup.query_selector("img")
+    assert thumb is not None and thumb.get_attribute("src").endswith("?thumb=true")
+    desk.screenshot(path=str(ARTIFACTS / "supervision-photo-on-map.png"))

@@ -19,7 +19,7 @@ from landcon.cli import group as group_cli
 from landcon.cli import meeting as meeting_cli
 from landcon.cli import task as task_cli
 from landcon.errors import Conflict, InvalidRecord, NotFound, PermissionDenied
-from landcon.services import groups, meetings, org, projects, records, tasks
+from landcon.services import clock, groups, meetings, org, projects, records, tasks
 from landcon.store.models import AuditEntry, Meeting, Task
 
 runner = CliRunner()
@@ -27,7 +27,7 @@ PROJECT = "FM-2025-01"
 
 
 def days(n: int) -> dt.date:
-    return projects.today() + dt.timedelta(days=n)
+    return clock.today() + dt.timedelta(days=n)
 
 
 def who(username: str) -> records.Actor:

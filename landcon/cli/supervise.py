@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, run_service
+from landcon.cli.supervise_export import export
 from landcon.errors import InvalidRecord
 
 app = typer.Typer(no_args_is_help=True)
@@ -18,6 +19,7 @@ app.add_typer(subproject_app, name="subproject")
 photo_app = typer.Typer(no_args_is_help=True, help="现场照片 / site photos")
 app.add_typer(report_app, name="report")
 app.add_typer(photo_app, name="photo")
+app.command("export")(export)
 
 Project = Annotated[str, typer.Argument(help="项目编号 / project code")]
 SubCode = Annotated[str, typer.Argument(help="子项目编号 ZXMBH / sub-project code")]
@@ -379,11 +381,21 @@ def dashboard(
         table = Table(title=t["title"])
         for c in t["columns"]:
             table.add_column(c["label"], overflow="fold", justify="left" if c["kind"] == "text" else "right")
+        kinds = [c["kind"] for c in t["columns"]]
         rows = [[r[c["key"]] for c in t["columns"]] for r in t["rows"]]
         if t["totals"] and rows:
             rows.append(["合计", *(t["totals"].get(c["key"], "") for c in t["columns"][1:])])
         for row in rows:
-            table.add_row(*("—" if v is None else f"{v:g}" if isinstance(v, float) else str(v) for v in row))
+            table.add_row(*(_cell(v, kind) for v, kind in zip(row, kinds, strict=True)))
         console.print(table)
     if xlsx:
         console.print(f"已写出 {data['xlsx']['path']}")
+
+
+def _cell(value: object, kind: str) -> str:
+    """One dashboard cell as text: a rate (a fraction, 拨付率) as a percentage like ``supervise funds``."""
+    if value is None:
+        return "—"
+    if kind == "rate" and isinstance(value, int | float):
+        return f"{value:.1%}"
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from landcon.engine import workflow as wf
 from landcon.engine.org import COUNTY, PROVINCE
 from landcon.errors import LandconError
-from landcon.services import projects, records
+from landcon.services import project_access, projects, records
 from landcon.services.org import unit_by_code
 from landcon.services.records import Actor
 
@@ -33,7 +33,7 @@ def project_actions(who: Actor, code: str) -> dict[str, bool]:
     ``upload_plan`` (``plan.upload`` at the project's county), ``opinion`` (the review round is open and
     the user's department gives an opinion in it)."""
     with records.read() as session:
-        project = projects.get_project(session, who, code)
+        project = project_access.get_project(session, who, code)
         return {
             "advance": _passes(lambda: projects.require_transition(who, project, wf.ADVANCE)),
             "reject": _passes(lambda: projects.require_transition(who, project, wf.REJECT)),

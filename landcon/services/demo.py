@@ -24,7 +24,7 @@ from sqlalchemy import select
 from landcon.engine import workflow as wf
 from landcon.engine.org import DEPARTMENTS
 from landcon.errors import InvalidRecord
-from landcon.services import groups, ledger, meetings, org, projects, records, tasks
+from landcon.services import clock, groups, ledger, meetings, org, projects, records, tasks
 from landcon.services.datasets import store as dataset_store
 from landcon.services.demo_acceptance import accept_demo
 from landcon.services.demo_publicity import plan_cleared
@@ -111,7 +111,7 @@ def seed_demo(
             conditions="补充高标准农田建设与灌溉水源论证",
         )
         sup = records.actor("demo_supervisor")
-        today = projects.today()
+        today = clock.today()
         _leading_group(county, county_name)
         if township:
             tasks.add_task(
@@ -198,7 +198,7 @@ def _completed_project(
     plan_cleared(code)
     projects.advance(author, code, comment="提交县级联合审查")
     approve(code)
-    today = projects.today()
+    today = clock.today()
     province, sup = actor("demo_province"), actor("demo_supervisor")
     for n, area in enumerate(ledger.project_areas(province, code), start=1):
         if area["new_construction_m2"] <= 0:

@@ -24,7 +24,7 @@ from landcon.engine import acceptance_records as AR
 from landcon.engine import acceptance_rules as AR_RULES
 from landcon.engine import workflow as wf
 from landcon.errors import InvalidRecord
-from landcon.services import acceptance, acceptance_records, ledger, monitor, org, projects, records
+from landcon.services import acceptance, acceptance_records, clock, ledger, monitor, org, projects, records
 from landcon.services.demo_aftercare import seed_aftercare
 from landcon.store.models import Project, User
 
@@ -86,7 +86,7 @@ def accept_demo(code: str, asbuilt_dir: str | Path | None = None) -> dict[str, A
 
 
 def _accept(code: str, folder: Path) -> dict[str, Any]:
-    actor, today = records.actor, projects.today()
+    actor, today = records.actor, clock.today()
     province, sup, city = actor("demo_province"), actor("demo_supervisor"), actor("demo_city_supervisor")
     run = acceptance.compute(sup, code, folder)
     # A rule that did not pass is a condition of the acceptance (整改后同意), each opening a task.

@@ -16,7 +16,7 @@ import shapely
 import shapely.geometry
 from sqlalchemy import select
 
-from landcon.services import aftercare, aftercare_inspections, projects, records
+from landcon.services import aftercare, aftercare_inspections, clock, records
 from landcon.services.demo_supervision import lonlat
 from landcon.store.models import CareAgreement, Project
 from landcon.synth.photos import site_photo
@@ -37,7 +37,7 @@ def seed_aftercare(code: str, township: str | None, *, inspector: str | None = N
         ).first()
     if exists is not None:
         return None
-    today = projects.today()
+    today = clock.today()
     agreement = aftercare.add_agreement(
         author,
         code,

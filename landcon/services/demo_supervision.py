@@ -1,7 +1,8 @@
 """The demo project in 实施 (implementation): approved through every review, its sub-projects
-registered from the plan, and for two of them budgets, planned 工程量, dates around today, progress
-reports (one behind schedule), disbursements by fund source (one source paid above its allocation)
-and site photos (one on site, one taken elsewhere) with EXIF positions generated at seed time.
+registered from the plan with budgets by source that add up to the plan's 资金筹措; for two of them
+planned 工程量, dates around today, progress reports (one behind schedule), disbursements by fund
+source (one source paid above its allocation) and site photos (one on site, one taken elsewhere) with
+EXIF positions generated at seed time; the others start after today (no report due yet).
 
 Every record goes through the services a user calls (``services.supervision``,
 ``services.supervision_photos``), so its checks, scope and audit apply.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from sqlalchemy import select
 from landcon.engine import workflow as wf
 from landcon.engine.photos import GEOGRAPHIC_EPSG
 from landcon.errors import InvalidRecord
-from landcon.services import projects, records, supervision, supervision_photos
+from landcon.services import clock, projects, records, supervision, supervision_photos
 from landcon.services.demo_publicity import plan_cleared
 from landcon.store.models import Project, SubProject
 from landcon.synth.photos import site_photo
@@ -64,6 +66,29 @@ def lonlat(x: float, y: float, epsg: int) -> tuple[float, float]:
     return float(lon), float(lat)
 
 
+def allocate(
+    planned: Mapping[str, float], fixed: Mapping[str, Mapping[str, float]], rest: list[tuple[str, float]]
+) -> dict[str, dict[str, float]]:
+    """Budgets by source for the ``rest`` sub-projects (code, investment 万元) from what the plan's
+    资金筹措 ``planned`` leaves after the ``fixed`` budgets: each takes its investment from the sources
+    in plan order (north-west corner rule); the last takes whatever is left, so Σ budgets = 资金筹措."""
+    left = {src: planned.get(src, 0.0) - sum(b.get(src, 0.0) for b in fixed.values()) for src in planned}
+    short = [src for src, v in left.items() if v < 0]
+    short += [src for b in fixed.values() for src in b if src not in planned]
+    if short:
+        raise InvalidRecord(f"示例方案的资金筹措不足以安排演示子项目：{'、'.join(short)}", field="funding")
+    out: dict[str, dict[str, float]] = {}
+    for n, (sub, need) in enumerate(rest):
+        budget: dict[str, float] = {}
+        for src in planned:
+            take = left[src] if n == len(rest) - 1 else min(left[src], need - sum(budget.values()))
+            if take > 0:
+                budget[src] = round(take, 6)
+                left[src] = round(left[src] - take, 6)
+        out[sub] = budget
+    return out
+
+
 def seed_implementation(
     code: str, name: str, county: str, township: str | None, dataset: str, plan_folder: str | Path
 ) -> dict[str, Any]:
@@ -84,17 +109,20 @@ def seed_implementation(
             field="sub_projects",
         )
     first, second = outlined[0], outlined[1]
-    today = projects.today()
+    today = clock.today()
     outlines = _outlines(code, [first["code"], second["code"]])
     reporter = records.actor("demo_township" if township else "demo_supervisor")
 
     # The first sub-project runs on schedule; the second is behind (10 % done, a third of its time gone).
-    investment = {s["code"]: max(round(float(s["investment"])), 10) for s in (first, second)}
+    investment = {s["code"]: round(float(s["investment"])) for s in (first, second)}
     county_share = round(investment[first["code"]] * 0.4)
-    budgets = {
+    budgets: dict[str, Mapping[str, float]] = {
         first["code"]: {"县级财政": county_share, "整合涉农资金": investment[first["code"]] - county_share},
         second["code"]: {"县级财政": investment[second["code"]]},
     }
+    rest = [s for s in registered if s["code"] not in budgets]
+    planned = {f["source"]: float(f["planned"]) for f in supervision.funds(sup, code)["sources"]}
+    budgets |= allocate(planned, budgets, [(s["code"], float(s["investment"])) for s in rest])
     hectares = {c: round(float(shapely.area(g)) / 10_000, 2) for c, (g, _) in outlines.items()}
     dates = {
         first["code"]: (today - dt.timedelta(days=200), today + dt.timedelta(days=160)),
@@ -109,6 +137,11 @@ def seed_implementation(
         supervision.update_subproject(
             sup, code, sub, budget=budgets[sub], quantities=quantities[sub], unit=township, start=start, end=end
         )
+    for n, s in enumerate(rest, start=1):  # not started yet: no progress report is due
+        start = today + dt.timedelta(days=30 * n)
+        supervision.update_subproject(
+            sup, code, s["code"], budget=budgets[s["code"]], start=start, end=start + dt.timedelta(days=540)
+        )
 
     a, b = first["code"], second["code"]
     integrated = budgets[a]["整合涉农资金"]
@@ -121,7 +154,7 @@ def seed_implementation(
         ),
         supervision.add_report(
             reporter, code, a, period=_month(late), reported_on=late, percent=60,
-            quantities={"land_levelling": round(hectares[a] * 0.3, 2), "channels": 0.5},
+            quantities={"land_levelling": round(hectares[a] * 0.3, 2), "field_roads": 0.4, "channels": 0.5},
             disbursed={"整合涉农资金": round(integrated * 0.55)},  # 115 % of its allocation in all
         ),
         supervision.add_report(

@@ -23,6 +23,7 @@ from landcon.services import (
     groups,
     jobs,
     meetings,
+    project_access,
     projects,
     realloc_adoption,
     records,
@@ -38,7 +39,7 @@ from landcon.store.models import Unit
 
 def _readable(who: Actor, code: str) -> None:
     with records.read() as session:
-        projects.get_project(session, who, code)
+        project_access.get_project(session, who, code)
 
 
 def report_files(who: Actor, code: str, versions: Iterable[int]) -> dict[int, list[str]]:

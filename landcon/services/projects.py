@@ -31,15 +31,13 @@ from landcon.engine.indicators import registry as indicators_reg
 from landcon.engine.org import DEPARTMENTS, LEVELS
 from landcon.engine.rules import ERROR, WARNING
 from landcon.errors import InvalidRecord, NotFound, PermissionDenied, TransitionRefused
-from landcon.services import acceptance_records, attachments, covered_units, publicity, records
-from landcon.services.clock import today
+from landcon.services import acceptance_records, attachments, clock, covered_units, project_access, publicity, records
 from landcon.services.consent import consent_set
 from landcon.services.datasets import readable as dataset_readable
 from landcon.services.datasets import store as dataset_store
 from landcon.services.org import unit_by_code
 from landcon.services.plan import check_plan_against, diff_plans, pinned_dataset_version
 from landcon.services.profile import get_profile
-from landcon.services.project_access import get_project
 from landcon.services.records import Actor
 from landcon.services.tasks import OPEN
 from landcon.store.models import (
@@ -128,7 +126,7 @@ def update_project(
     if dataset is not None and not dataset_readable(who, dataset):
         raise NotFound(f"数据集 {dataset} 不存在（先运行 landcon data import）", feature=dataset)
     with records.write(who, "project.edit") as session:
-        project = get_project(session, who, code)
+        project = project_access.get_project(session, who, code)
         records.require(who, "project.edit", project.county)
         records.expect_version(project, expected_version, f"项目 {code}")
         if name is not None:
@@ -145,7 +143,7 @@ def _overdue_counts(session: Session, project_ids: Sequence[int]) -> dict[int, i
         return {}
     q = (
         select(Task.project_id, func.count())
-        .where(Task.project_id.in_(project_ids), Task.status == OPEN, Task.deadline < today())
+        .where(Task.project_id.in_(project_ids), Task.status == OPEN, Task.deadline < clock.today())
         .group_by(Task.project_id)
     )
     return {int(pid or 0): int(n) for pid, n in session.execute(q)}
@@ -162,7 +160,7 @@ def list_projects(who: Actor, *, county: str | None = None, stage: str | None = 
     records.require(who, "project.read")
     overdue = (
         select(func.count())
-        .where(Task.project_id == Project.id, Task.status == OPEN, Task.deadline < today())
+        .where(Task.project_id == Project.id, Task.status == OPEN, Task.deadline < clock.today())
         .correlate(Project)
         .scalar_subquery()
     )
@@ -264,7 +262,8 @@ def _opinion_dict(o: ReviewOpinion) -> dict[str, Any]:
         "reviewer": o.reviewer,
         "given_at": o.given_at.isoformat(timespec="seconds") if o.given_at else None,
         "deadline": o.deadline.isoformat(),
-        "late": bool(o.given_at and o.given_at.date() > o.deadline) or (o.given_at is None and today() > o.deadline),
+        "late": bool(o.given_at and o.given_at.date() > o.deadline)
+        or (o.given_at is None and clock.today() > o.deadline),
         "attachments": [{"name": a.name, "sha256": a.blob_sha} for a in o.attachments],
         "version": o.version,
     }
@@ -296,7 +295,7 @@ def _opinion(o: ReviewOpinion) -> wf.Opinion:
 def show_project(who: Actor, code: str) -> dict[str, Any]:
     """Everything about one project: stages (done / current / to come / skipped), timeline, versions, review."""
     with records.read() as session:
-        project = get_project(session, who, code)
+        project = project_access.get_project(session, who, code)
         chain = _chain(project)
         events = session.scalars(
             select(StageEvent).where(StageEvent.project_id == project.id).order_by(StageEvent.id)
@@ -353,7 +352,7 @@ def show_project(who: Actor, code: str) -> dict[str, Any]:
                     "unit": t.unit.name,
                     "deadline": t.deadline.isoformat(),
                     "status": t.status,
-                    "overdue": t.status == OPEN and t.deadline < today(),
+                    "overdue": t.status == OPEN and t.deadline < clock.today(),
                 }
                 for t in tasks
             ],
@@ -382,7 +381,7 @@ def save_plan(
     """
     folder = Path(folder)
     with records.read() as session:
-        project = get_project(session, who, code)
+        project = project_access.get_project(session, who, code)
         records.require(who, "plan.upload", project.county)
         chain = _chain(project)
         if project.stage != chain.submit_from:
@@ -402,7 +401,7 @@ def save_plan(
     )
     files = _plan_files(folder)
     with records.write(who, "plan.save") as session:
-        project = get_project(session, who, code)
+        project = project_access.get_project(session, who, code)
         latest = _latest_version(session, project)
         blobs = [(rel, attachments.store_file(session, p, typed=False)) for rel, p in files]
         if latest is not None and latest.status == DRAFT:
@@ -438,7 +437,7 @@ def save_plan(
 def new_draft(who: Actor, code: str) -> dict[str, Any]:
     """A new draft version that starts from the latest (frozen) version's files and results."""
     with records.write(who, "plan.draft") as session:
-        project = get_project(session, who, code)
+        project = project_access.get_project(session, who, code)
         records.require(who, "plan.upload", project.county)
         chain = _chain(project)
         if project.stage != chain.submit_from:
@@ -486,7 +485,7 @@ def export_plan(who: Actor, code: str, number: int, out: str | Path) -> Path:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InvalidRecord("输出位置已存在且不为空：请指定新的文件夹", path=str(out))
     with records.read() as session:
-        project = get_project(session, who, code)
+        project = project_access.get_project(session, who, code)
         v = _get_version(session, project, number)
         files = [(f.path, f.blob_sha) for f in v.files]
     store = attachments.blob_store()
@@ -498,7 +497,7 @@ def export_plan(who: Actor, code: str, number: int, out: str | Path) -> Path:
 
 def version_detail(who: Actor, code: str, number: int) -> dict[str, Any]:
     with records.read() as session:
-        project = get_project(session, who, code)
+        project = project_access.get_project(session, who, code)
         v = _get_version(session, project, number)
         return {**_version_dict(v), "indicators": v.indicators, "findings": v.findings}
 
@@ -507,7 +506,7 @@ def plan_dataset_version(who: Actor, code: str, number: int) -> int | None:
     """The version of the project's dataset that plan version ``number`` was checked against (what
     its diff and report read; ``services.plan.pinned_dataset_version``)."""
     with records.read() as session:
-        project = get_project(session, who, code)
+        project = project_access.get_project(session, who, code)
         recorded = _get_version(session, project, number).dataset_version
         dataset = project.dataset
     return pinned_dataset_version(dataset, recorded) if dataset else None
@@ -517,7 +516,7 @@ def diff_versions(who: Actor, code: str, a: int, b: int) -> dict[str, Any]:
     """Indicator and finding differences between two stored versions, each against the dataset
     version it was checked against."""
     with records.read() as session:
-        project = get_project(session, who, code)
+        project = project_access.get_project(session, who, code)
         dataset = project.dataset
         pack_a = _get_version(session, project, a).pack
     if not dataset:
@@ -570,7 +569,7 @@ def _facts(session: Session, who: Actor, project: Project, chain: wf.Chain) -> w
 def _open_review(session: Session, project: Project, stage: wf.Stage, version: PlanVersion | None) -> None:
     assert stage.level is not None
     unit = _stage_unit(session, project, stage.level)
-    deadline = today() + dt.timedelta(days=stage.deadline_days)
+    deadline = clock.today() + dt.timedelta(days=stage.deadline_days)
     rnd = ReviewRound(
         project_id=project.id,
         stage=stage.code,
@@ -601,7 +600,7 @@ def reject(who: Actor, code: str, *, comment: str, expected_version: int | None 
 
 def _transition(who: Actor, code: str, action: str, comment: str, expected_version: int | None) -> dict[str, Any]:
     with records.write(who, f"project.{action}") as session:
-        project = get_project(session, who, code)
+        project = project_access.get_project(session, who, code)
         require_transition(who, project, action)
         records.expect_version(project, expected_version, f"项目 {code}")
         chain = _chain(project)
@@ -699,7 +698,7 @@ def give_opinion(
     if opinion == wf.AGREE_WITH_CONDITIONS and not conditions.strip():
         raise InvalidRecord("“修改后同意”须写明修改条件", field="conditions")
     with records.write(who, "review.give") as session:
-        project = get_project(session, who, code)
+        project = project_access.get_project(session, who, code)
         rnd, unit, o = require_opinion(session, who, project)
         records.expect_version(o, expected_version, f"{o.department.name}的审查意见")
         o.opinion, o.conditions, o.comments = opinion, conditions.strip(), comments.strip()
@@ -719,7 +718,7 @@ def give_opinion(
 def review_status(who: Actor, code: str) -> dict[str, Any]:
     """The open round's opinions and the consolidated view the leading department closes the stage on."""
     with records.read() as session:
-        project = get_project(session, who, code)
+        project = project_access.get_project(session, who, code)
         rnd = _open_round(session, project)
         if rnd is None:
             raise TransitionRefused(f"项目 {code} 当前不在审查阶段")

@@ -129,10 +129,10 @@ def authorise(who: Actor) -> None:
 
 def authorise_plan(who: Actor, code: str) -> None:
     """Whether ``who`` may upload a plan to project ``code``: checked before the body is read."""
-    from landcon.services import projects
+    from landcon.services import project_access
 
     with records.read() as session:
-        project = projects.get_project(session, who, code)
+        project = project_access.get_project(session, who, code)
         require(who, "plan.upload", project.county)
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.background import BackgroundTask
 
 from landcon.errors import LandconError
-from landcon.services import abilities, ledger, org, profile, projects, records, webauth
+from landcon.services import abilities, clock, ledger, org, profile, records, webauth
 from landcon.web.common import User, page
 from landcon.web.errors import OptionalId, status_of
 
@@ -145,7 +145,7 @@ def ledger_xlsx(code: str, cur: webauth.Current = User) -> Response:
         raise
     return FileResponse(
         path,
-        filename=f"指标台账-{info['unit_name']}-{projects.today().isoformat()}.xlsx",
+        filename=f"指标台账-{info['unit_name']}-{clock.today().isoformat()}.xlsx",
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
     )

@@ -3,13 +3,15 @@ and the progress-report form (phone-sized: plain fields and a camera file input 
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.background import BackgroundTask
 
-from landcon.services import supervision_photos, supervision_views, webauth
+from landcon.services import supervision_map, supervision_photos, supervision_views, webauth
 from landcon.services.supervision import QUANTITY_FIELDS, SOURCE_FIELDS
 from landcon.web.common import Csrf, User, page
 from landcon.web.errors import RecordId
@@ -27,6 +29,30 @@ def my_subprojects(request: Request, cur: webauth.Current = User) -> Response:
 @router.get("/projects/{code}/supervision", response_class=HTMLResponse, include_in_schema=False)
 def project_supervision(request: Request, code: str, cur: webauth.Current = User) -> Response:
     return page(request, "project_supervision.html", cur, s=supervision_views.project_supervision(cur.actor, code))
+
+
+@router.get("/projects/{code}/supervision.geojson", include_in_schema=False)
+def project_supervision_geojson(code: str, cur: webauth.Current = User) -> Response:
+    return JSONResponse(supervision_map.supervision_geojson(cur.actor, code))
+
+
+@router.get("/projects/{code}/supervision.xlsx", include_in_schema=False)
+def project_supervision_xlsx(code: str, cur: webauth.Current = User) -> Response:
+    from landcon.services import supervision_report
+
+    folder = Path(tempfile.mkdtemp(prefix="landcon-supervision-"))
+    try:
+        path = folder / "supervision.xlsx"
+        supervision_report.export_xlsx(cur.actor, code, path)  # out of scope: not found, nothing written
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(
+        path,
+        filename=f"实施监管表-{code}.xlsx",
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
 
 
 @router.get("/projects/{code}/supervision/{sub}/report", response_class=HTMLResponse, include_in_schema=False)

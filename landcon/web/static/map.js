@@ -489,6 +489,7 @@ export function datasetMap(el, { dataset, layers, highlight } = {}) {
 
     // Click: attributes of every feature under the pointer (DLTB first), Chinese field names.
     map.on("click", (event) => {
+      if (event.originalEvent.target.closest?.(".maplibregl-marker")) return; // a marker opens its own popup
       const visible = clickable.filter((id) => map.getLayoutProperty(id, "visibility") !== "none");
       const features = map.queryRenderedFeatures(event.point, { layers: visible });
       if (!features.length) return;
