@@ -253,6 +253,23 @@ def test_plan_checks_name_layer_feature_field() -> None:
     assert np.isclose(shapely.area(cell(0, 0)), 10000.0)
 
 
+def test_plan_checks_cost_items_and_planned_quantities() -> None:
+    sub = dict(META["sub_projects"][0])  # type: ignore[index]
+    good = dict(sub, costs={"工程施工费": 80, "其他费用": 15.5, "不可预见费": 4.5}, quantities={"land_levelling": 1.2})
+    assert check_plan(make_plan(meta=dict(META, sub_projects=[good]))) == []
+    bad = dict(sub, costs={"工程费": 80, "其他费用": "十五"}, quantities={"land_levelling": -1, "roads": 2})
+    problems = [(p.feature, p.field) for p in check_plan(make_plan(meta=dict(META, sub_projects=[bad])))]
+    code = str(sub["code"])
+    assert problems == [
+        (code, "sub_projects.costs.工程费"),
+        (code, "sub_projects.costs.其他费用"),
+        (code, "sub_projects.quantities.land_levelling"),
+        (code, "sub_projects.quantities.roads"),
+    ]
+    listed = dict(sub, costs=[80, 15, 5])
+    assert [p.field for p in check_plan(make_plan(meta=dict(META, sub_projects=[listed])))] == ["sub_projects.costs"]
+
+
 def test_zone_and_slope_rules_pass_when_respected() -> None:
     cz = [
         {"GHDLBM": "0103", "ZXMBH": "Z1", "ZHKCXS": 0.05, "geometry": cell(0, 0)},  # grade-2 field levelled

@@ -13,9 +13,11 @@ import shapely
 import yaml as pyyaml
 
 from landcon.engine import codes
+from landcon.engine.indicators.compose import analyse_plan
 from landcon.engine.layers import CZKFBJ, DLTB, STBHHX, YJJBNTBHTB
 from landcon.engine.overlay import clip, overlay_pairs
-from landcon.engine.plan import CZGHTB, PLAN_FIELDS, YJJBNTTZTB, ZJGGTB, ZZQY
+from landcon.engine.plan import COST_ITEMS, CZGHTB, PLAN_FIELDS, YJJBNTTZTB, ZJGGTB, ZZQY, check_plan
+from landcon.engine.plan import Plan as PlanData
 from landcon.engine.tiankan import DEFAULT_TABLE
 from landcon.synth.county import generate_county
 from landcon.synth.plan import generate_plan
@@ -243,6 +245,28 @@ def test_compliant_margins(county: dict[str, gpd.GeoDataFrame], compliant: Plan)
     assert float(np.average(in_grade, weights=shapely.area(in_geoms))) < out_grade
     cz = compliant[0][CZGHTB]
     assert cz["STXFLX"].notna().any()
+
+
+def test_compliant_plan_merges_fields_and_carries_costs_quantities_and_quota_income(
+    county: dict[str, gpd.GeoDataFrame], compliant: Plan
+) -> None:
+    layers, meta = compliant
+    plan = PlanData(layers, meta)
+    assert check_plan(plan) == []
+    zones = {YJJBNTBHTB: None, STBHHX: None, CZKFBJ: None}
+    fields = analyse_plan(county[DLTB], zones, plan, EPSG).indicators["fields"]
+    assert fields["after"] < fields["before"] and fields["merge_degree"] > 0  # 小田并大田 merges more than it adds
+    for sp in meta["sub_projects"]:
+        assert list(sp["costs"]) == list(COST_ITEMS) and sum(sp["costs"].values()) == sp["investment"]
+        assert min(sp["costs"].values()) >= 0
+    cz = layers[CZGHTB]
+    for sp in meta["sub_projects"]:
+        if "land_levelling" in sp.get("quantities", {}):
+            area = float(cz.geometry[cz["ZXMBH"] == sp["code"]].area.sum())
+            assert sp["quantities"]["land_levelling"] == round(area / 10_000, 2)
+    assert sum("land_levelling" in sp.get("quantities", {}) for sp in meta["sub_projects"]) == 2
+    funding = {f["source"]: f["amount"] for f in meta["funding"]}
+    assert funding["指标收益"] > 0 and sum(funding.values()) == sum(sp["investment"] for sp in meta["sub_projects"])
 
 
 def test_violating_breaks_rules(county: dict[str, gpd.GeoDataFrame], violating: Plan) -> None:

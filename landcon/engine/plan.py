@@ -55,6 +55,8 @@ SUBPROJECT_TYPES: tuple[str, ...] = (
     "其他",
     "高标准农田",  # appended: stored plans and sub-projects keep their values
 )
+#: The cost items of a sub-project's investment (plan.yaml ``sub_projects[].costs``, 万元).
+COST_ITEMS: tuple[str, ...] = ("工程施工费", "其他费用", "不可预见费")
 RESTORATION_TYPES: tuple[str, ...] = ("水环境", "湿地", "国土绿化", "矿山", "水土流失", "石漠化", "其他")
 
 
@@ -188,6 +190,8 @@ def check_plan(plan: Plan) -> list[PlanProblem]:
             )
         if "investment" in project and not _is_number(project["investment"]):
             problems.append(PlanProblem(None, str(project["code"]), "sub_projects.investment", "投资应为数值（万元）"))
+        problems += _check_amounts(project, "costs", COST_ITEMS, "投资构成（万元）")
+        problems += _check_amounts(project, "quantities", tuple(_quantity_keys()), "计划工程量")
     for k, item in enumerate(meta.get("funding") or []):
         if (
             not isinstance(item, Mapping)
@@ -209,6 +213,29 @@ def check_plan(plan: Plan) -> list[PlanProblem]:
         problems += _check_layer(name, frame, codes_known)
     problems += _check_overlaps(plan)
     return problems
+
+
+def _quantity_keys() -> Sequence[str]:
+    from landcon.engine.supervision import QUANTITIES  # engine.supervision imports this module
+
+    return list(QUANTITIES)
+
+
+def _check_amounts(project: Mapping[str, Any], key: str, known: Sequence[str], what: str) -> list[PlanProblem]:
+    """An optional mapping of a sub-project (``costs``, ``quantities``): known keys, numbers ≥ 0."""
+    if key not in project:
+        return []
+    values = project[key]
+    where = f"sub_projects.{key}"
+    if not isinstance(values, Mapping):
+        return [PlanProblem(None, str(project["code"]), where, f"{what}应为“项目: 数值”的映射")]
+    return [
+        PlanProblem(
+            None, str(project["code"]), f"{where}.{k}", f"{what}的 {k} 应为 {'、'.join(known)} 之一且为非负数值"
+        )
+        for k, v in values.items()
+        if k not in known or not _is_number(v) or v < 0
+    ]
 
 
 def _is_number(value: object) -> bool:

@@ -83,7 +83,7 @@ def build_plan_document(
     investment(b, plan, indicators)
     benefits(b, plan, indicators)
     safeguards(b, ctx)
-    annex(b, findings, maps, used)
+    annex(b, findings, maps, used, ctx)
     return b.finish()
 
 

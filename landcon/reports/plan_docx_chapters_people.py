@@ -84,15 +84,20 @@ def participation(b: Builder, ctx: PlanContext) -> None:
     if not survey:
         b.para("尚未开展意愿调查，村民意愿无法统计（landcon willingness 建立问卷、登记农户并录入答复）。")
     else:
+        title = str(survey.get("title") or "")
         b.para(
-            f"开展“{survey.get('title', '')}”意愿调查，涉及农户 {count_text(survey.get('households'))} 户，"
+            f"开展“{title}”{'' if title.endswith('调查') else '意愿调查'}，"
+            f"涉及农户 {count_text(survey.get('households'))} 户，"
             f"已答复 {count_text(survey.get('responded'))} 户，答复率 {percent_text(survey.get('response_rate'))}；"
             f"持反对意见的农户 {count_text(survey.get('objecting_households'))} 户。"
         )
         for q in survey.get("questions") or []:
+            answered = f"“{q.get('text', '')}”：答复 {count_text(q.get('answered'))} 户"
+            if q.get("agree_share") is None:  # a choice, number or text question: no 同意/反对
+                b.para(f"{answered}。")
+                continue
             b.para(
-                f"“{q.get('text', '')}”：答复 {count_text(q.get('answered'))} 户，"
-                f"同意 {count_text(q.get('agree'))} 户，"
+                f"{answered}，同意 {count_text(q.get('agree'))} 户，"
                 f"反对 {count_text(q.get('object'))} 户，同意比例 {percent_text(q.get('agree_share'))}。"
             )
         if survey.get("villages"):
@@ -220,10 +225,40 @@ def safeguards(b: Builder, ctx: PlanContext) -> None:
     b.placeholder("资金监管、实施监督与后期管护措施")
 
 
-def annex(b: Builder, findings: Sequence[Mapping[str, Any]], maps: Mapping[str, Path], used: set[str]) -> None:
+def attachments(ctx: PlanContext) -> list[str]:
+    """The 附件 the project's records stand for: each village meeting's 决议 (date, motion, counts,
+    result, signed record) and the adopted reallocation's household confirmations."""
+    out: list[str] = []
+    for m in ctx.votes:
+        name = m.get("village_name") or ctx.place(m.get("village_code"))
+        kind = MEETING_KINDS.get(str(m.get("kind")), str(m.get("kind") or ""))
+        record = f"，会议记录“{m['attachment']}”" if m.get("attachment") else "，会议记录未上传"
+        out.append(
+            f"{name}{kind}决议（{m.get('held_on', DASH)}）：表决事项“{m.get('motion', '')}”，"
+            f"应到 {count_text(m.get('eligible'))} 人，实到 {count_text(m.get('present'))} 人，"
+            f"赞成 {count_text(m.get('for'))} 人，{'表决通过' if m.get('passed') else '未通过'}{record}。"
+        )
+    r = ctx.realloc
+    if r:
+        out.append(
+            f"权属调整方案第 {count_text(r.get('version'))} 版“{r.get('name', '')}”及农户签字确认书"
+            f"（{r.get('adopted_on', DASH)} 采纳）：涉及农户 {count_text(r.get('households'))} 户，"
+            f"已签字确认 {count_text(r.get('confirmed'))} 户，未签字已作说明 {count_text(r.get('explained'))} 户。"
+        )
+    return out
+
+
+def annex(
+    b: Builder, findings: Sequence[Mapping[str, Any]], maps: Mapping[str, Path], used: set[str], ctx: PlanContext
+) -> None:
+    """附表与附图: the rule findings, the maps not yet shown, and the 附件 of the project's records."""
     b.chapter_heading("附表与附图")
     b.table(findings_table(findings), "规则检查结果")
     for key in maps:
         if key not in used:
             figure(b, maps, key, used)
-    b.placeholder("村民会议决议、权属调整协议等附件材料")
+    for n, line in enumerate(attachments(ctx), start=1):
+        b.para(f"附件{n} {line}")
+    missing = [what for what, held in (("村民会议决议", ctx.votes), ("权属调整协议", ctx.realloc)) if not held]
+    if missing:
+        b.placeholder("、".join(missing) + "等附件材料")

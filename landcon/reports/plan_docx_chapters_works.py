@@ -1,10 +1,11 @@
 """实施方案 chapters 整治任务与子项目, 土地利用结构调整, 永久基本农田布局优化调整, 实施计划与时序,
 投资估算与资金筹措 and 效益分析.
 
-The 子项目安排表 lists plan.yaml's sub-projects with the village names, the 规模 (the sub-project
-record's 土地平整 area), the 建设内容 (type and works) and the 新增耕地 the engine computed; the
-工程量 table lists the planned quantities of the sub-project records (``engine.supervision.QUANTITIES``).
-The investment structure (工程施工费 / 其他费用 / 不可预见费) is plan.yaml's ``costs`` of each sub-project.
+The 子项目安排表 lists plan.yaml's sub-projects with the village names, the 规模 (土地平整 area), the
+建设内容 (type and works) and the 新增耕地 the engine computed; the 工程量 table lists the planned
+quantities (``engine.supervision.QUANTITIES``) of the sub-project records, or, before any is
+registered, plan.yaml's ``quantities`` of each sub-project. The investment structure (工程施工费 /
+其他费用 / 不可预见费) is plan.yaml's ``costs`` of each sub-project.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from landcon.engine.indicators.registry import label
+from landcon.engine.plan import COST_ITEMS
 from landcon.engine.supervision import QUANTITIES
 from landcon.reports.plan_docx_builder import Builder, area_text, count_text, wan_text
 from landcon.reports.plan_docx_context import PlanContext
@@ -37,8 +39,6 @@ MAP_CAPTIONS: Mapping[str, str] = {
     "linkage": "增减挂钩拆旧建新图",
 }
 
-#: The cost items of a sub-project's investment (plan.yaml ``sub_projects[].costs``, 万元).
-COST_ITEMS: tuple[str, ...] = ("工程施工费", "其他费用", "不可预见费")
 LEVELLING = "land_levelling"
 
 
@@ -67,9 +67,17 @@ def _years(sp: Mapping[str, Any]) -> str:
     return f"{start}–{end}" if start is not None else str(end)
 
 
-def _works(record: Mapping[str, Any] | None) -> list[str]:
-    quantities = (record or {}).get("quantities") or {}
+def _works(quantities: Mapping[str, Any]) -> list[str]:
     return [QUANTITIES[k].label for k in QUANTITIES if float(quantities.get(k) or 0.0) > 0]
+
+
+def planned_quantities(plan: Mapping[str, Any], ctx: PlanContext) -> tuple[dict[str, Mapping[str, Any]], bool]:
+    """Planned 工程量 by sub-project code and whether they are the sub-project records' (True) or, when
+    none is registered yet, plan.yaml's ``sub_projects[].quantities`` (False)."""
+    if ctx.subprojects:
+        return {str(r.get("code")): r.get("quantities") or {} for r in ctx.subprojects}, True
+    planned = {str(sp.get("code")): sp.get("quantities") for sp in plan.get("sub_projects") or []}
+    return {c: q for c, q in planned.items() if isinstance(q, Mapping) and q}, False
 
 
 def subproject_table(plan: Mapping[str, Any], ind: Mapping[str, Any], ctx: PlanContext) -> Table:
@@ -89,13 +97,13 @@ def subproject_table(plan: Mapping[str, Any], ind: Mapping[str, Any], ctx: PlanC
             TableColumn("亩", MU, "新增耕地"),
         ],
     )
-    records = {str(r.get("code")): r for r in ctx.subprojects}
+    planned, _ = planned_quantities(plan, ctx)
     by_sp: Mapping[str, Any] | None = indicator(ind, "cultivated.new_by_subproject_m2")
     for i, sp in enumerate(plan.get("sub_projects") or [], start=1):
         code = str(sp.get("code"))
-        record = records.get(code)
-        levelling = ((record or {}).get("quantities") or {}).get(LEVELLING)
-        works = _works(record)
+        quantities = planned.get(code) or {}
+        levelling = quantities.get(LEVELLING)
+        works = _works(quantities)
         content = _text(sp.get("type")) + ("：" + "、".join(works) if works else "")
         new = None if by_sp is None else float(by_sp.get(code, 0.0))
         t.add(
@@ -112,17 +120,13 @@ def subproject_table(plan: Mapping[str, Any], ind: Mapping[str, Any], ctx: PlanC
     return t
 
 
-def quantities_table(plan: Mapping[str, Any], ctx: PlanContext) -> Table:
-    """工程量表: planned quantities of each sub-project record (rows) by work (columns)."""
-    used = [
-        q for k, q in QUANTITIES.items() if any(float((r.get("quantities") or {}).get(k) or 0) for r in ctx.subprojects)
-    ]
+def quantities_table(planned: Mapping[str, Mapping[str, Any]], plan: Mapping[str, Any]) -> Table:
+    """工程量表: planned quantities of each sub-project (rows, plan order) by work (columns)."""
+    used = [q for k, q in QUANTITIES.items() if any(float(p.get(k) or 0) for p in planned.values())]
     t = Table(None, [TableColumn("子项目编号"), *(TableColumn(f"{q.label}（{q.unit}）", "0.00") for q in used)])
     order = [str(sp.get("code")) for sp in plan.get("sub_projects") or []]
-    records = sorted(ctx.subprojects, key=lambda r: order.index(str(r["code"])) if r["code"] in order else len(order))
-    for r in records:
-        quantities = r.get("quantities") or {}
-        t.add(str(r["code"]), *(round(float(quantities.get(q.key) or 0.0), 2) for q in used))
+    for code in sorted(planned, key=lambda c: order.index(c) if c in order else len(order)):
+        t.add(code, *(round(float(planned[code].get(q.key) or 0.0), 2) for q in used))
     return t
 
 
@@ -145,12 +149,15 @@ def subprojects(
     b.para(f"本方案安排子项目 {len(subs)} 个" + (f"，其中{kinds}" if kinds else "") + "。")
     b.table(subproject_table(plan, ind, ctx), "子项目安排表")
     b.section_heading("工程量")
-    if ctx.subprojects:
-        b.para("各子项目计划工程量如下表（子项目记录），规模为土地平整面积。")
-        b.table(quantities_table(plan, ctx), "子项目工程量表")
+    planned, registered = planned_quantities(plan, ctx)
+    if planned:
+        source = "子项目记录" if registered else "方案"
+        b.para(f"各子项目计划工程量如下表（{source}），规模为土地平整面积。")
+        b.table(quantities_table(planned, plan), "子项目工程量表")
     else:
         b.para(
-            "尚未建立子项目记录，规模与工程量无法列出（landcon supervise subproject from-plan 按批准方案建立子项目，"
+            "方案未列计划工程量，且尚未建立子项目记录，规模与工程量无法列出（在 plan.yaml 各子项目下填写 "
+            "quantities，或方案批准后以 landcon supervise subproject from-plan 建立子项目、"
             "landcon supervise subproject edit 填写计划工程量）。"
         )
     tables = new_farmland_tables(plan, ind)

@@ -8,7 +8,9 @@ class, sub-project, 等别 (ZHGDDB, else ``DEFAULT_GRADE``), slope grade (ZHPDJB
 asbuilt.yaml with 工程量 and 决算. With ``seed``:
 
 * the parcels of sub-project ``short`` (default: of the sub-projects whose 耕地 parcels are built and
-  not drawn to fail, the one with the largest 耕地 parcel area)
+  not drawn to fail, the one with the largest 耕地 parcel area — counting first the parcels that
+  carry the plan's slope grade ZHPDJB, i.e. new 耕地 on land without a survey grade, whose shortfall
+  lowers 新增耕地; a levelled field keeps its survey grade and adds none)
   are built on their western ``SHORT_SHARE`` only, and its 决算 is ``SHORT_SHARE`` of its investment;
   every other sub-project's 决算 is 95–100% of its investment, split over the plan's funding sources
   in the plan's proportions;
@@ -89,6 +91,7 @@ def _rows(plan: Plan) -> list[dict[str, Any]]:
                     "XMQBH": area[k] if layer == ZJGGTB else "",
                     "GGLX": kind[k],
                     "STXFLX": eco[k],
+                    "_ZHPDJB": slope[k],
                     "geometry": geom,
                 }
             )
@@ -125,6 +128,7 @@ def generate_asbuilt(
     rows = _rows(plan)
     if not rows:
         raise ValueError("方案没有变化图斑 / the plan has no change parcels")
+    slopes = [bool(r.pop("_ZHPDJB")) for r in rows]
     cult_rows = _cultivated_rows(rows)
     left_out: list[int] = []
     if vintage is not None:
@@ -138,8 +142,10 @@ def generate_asbuilt(
     if vintage is not None:
         left_out = sorted(order[fail:])
     if short is None:
+        built = sorted(set(cult_rows) - set(failing) - set(left_out))
+        graded = [k for k in built if slopes[k]]
         by_sub: dict[str, float] = {}
-        for k in sorted(set(cult_rows) - set(failing) - set(left_out)):
+        for k in graded or built:
             by_sub[rows[k]["ZXMBH"]] = by_sub.get(rows[k]["ZXMBH"], 0.0) + shapely.area(rows[k]["geometry"])
         named = sorted(s for s in by_sub if s)
         short = max(named, key=lambda s: by_sub[s]) if named else ""

@@ -6,14 +6,16 @@ then lays out, on copies (or unions, or clips) of the base DLTB polygons:
 
 * ``CZGHTB`` change parcels: 即可恢复 / 工程恢复 former farmland back to 耕地, levelled terraces
   (小田并大田: same class merged into one field; the 田坎系数 stays the county table's, so levelling
-  adds no farmland unless a field's coefficient was above the table), ecological restoration inside
+  adds no farmland unless a field's coefficient was above the table; enough groups that the zone ends
+  with ``MERGE_AIM`` fewer fields than before, so 田块归并度 is positive), ecological restoration inside
   the 生态保护红线, and, when short of the target, 宜耕后备资源 (0404 / 1206 next to farmland) reclaimed.
   New 耕地 carries its slope grade (ZHPDJB, from the neighbouring farmland's GDPDJB) and type
   (ZHGDLX), and its ZHKCXS is the table value (``engine.tiankan.DEFAULT_TABLE``, the pack default);
 * ``ZJGGTB`` one 增减挂钩 项目区: idle land (1201) and some homesteads (0702) demolished and reclaimed,
   and a smaller 建新 parcel on non-cultivated land near the township seat;
 * ``YJJBNTTZTB`` 永久基本农田 adjustment: small steep plots out, flatter (or newly restored) land in;
-* the ``plan.yaml`` dict: sub-projects, investment and a funding table that balances.
+* the ``plan.yaml`` dict (``synth.plan_meta``): sub-projects with investment, its cost structure and
+  planned 工程量, and a funding table that balances, 指标收益 among its sources.
 
 The ``compliant`` variant meets the rules of the ``yunnan`` pack with a margin (新增耕地 ≈ 8 % of
 the net 耕地 — or less where the zone has too little land to restore, see ``_farmland`` —, 调出 ≈ 2–3 %
@@ -40,8 +42,9 @@ from landcon.engine import codes
 from landcon.engine.fragmentation import shared_boundaries
 from landcon.engine.layers import CJDCQ, CZKFBJ, DLTB, STBHHX, XZQ, YJJBNTBHTB
 from landcon.engine.overlay import clip, zone_shares
-from landcon.engine.plan import CZGHTB, FUNDING_SOURCES, PLAN_FIELDS, YJJBNTTZTB, ZJGGTB, ZZQY
+from landcon.engine.plan import CZGHTB, PLAN_FIELDS, YJJBNTTZTB, ZJGGTB, ZZQY
 from landcon.engine.tiankan import DEFAULT_TABLE, coefficients
+from landcon.synth.plan_meta import CORE_ROLES, EXTRA_ROLES, Site, plan_meta
 
 Variant = Literal["compliant", "violating"]
 ObjArray = npt.NDArray[np.object_]
@@ -49,9 +52,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
 
-
-BASE_YEAR = 2023
-START_YEAR = 2025
 
 # Synthetic targets (fractions). Compliant plans aim above the rule thresholds, violating ones below.
 NEW_FARMLAND_TARGET: Mapping[str, float] = {"compliant": 0.08, "violating": 0.025}
@@ -62,20 +62,10 @@ IN_OVER_OUT = 1.15
 """调入 aimed at, as a multiple of 调出."""
 NEW_OVER_DEMOLISHED: Mapping[str, tuple[float, float]] = {"compliant": (0.6, 0.75), "violating": (1.3, 1.6)}
 """增减挂钩 建新 area as a multiple of 拆旧 area."""
-
-# Sub-project roles: (name suffix, type, department). The first five are always present.
-_ROLES: Mapping[str, tuple[str, str, str]] = {
-    "restore": ("耕地恢复与宜耕后备资源开发", "农用地整理", "自然资源局"),
-    "level": ("高标准农田建设（小田并大田）", "农用地整理", "农业农村局"),
-    "linkage": ("城乡建设用地增减挂钩", "建设用地整理", "自然资源局"),
-    "ecology": ("生态保护修复", "生态保护修复", "林业和草原局"),
-    "living": ("人居环境整治", "人居环境整治", "住房和城乡建设局"),
-    "industry": ("特色产业配套设施", "产业配套", "农业农村局"),
-    "heritage": ("传统村落保护利用", "历史文化保护", "文化和旅游局"),
-    "water": ("农田水利设施配套", "其他", "水务局"),
-}
-_CORE_ROLES = ("restore", "level", "linkage", "ecology", "living")
-_EXTRA_ROLES = ("industry", "heritage", "water")
+MERGE_AIM = 0.08
+"""田块归并度 aimed at by the compliant plan's levelling (share of the fields before), where the land allows."""
+LEVEL_GROUP_SIZE = (4, 10)
+"""Fields merged into one by a levelling group: drawn from [low, high) (fewer where neighbours run out)."""
 
 # Ecological restoration inside the red line: base class → (planned class, STXFLX).
 _ECO_TARGETS: Mapping[str, tuple[str, str]] = {
@@ -169,15 +159,6 @@ def _short_name(name: str) -> str:
         if name.endswith(suffix):
             return name[: -len(suffix)]
     return name
-
-
-def _split_integer(total: int, weights: FloatArray) -> list[int]:
-    """Integers ≥ 0 proportional to ``weights`` that add up to ``total`` exactly (largest remainder)."""
-    raw = total * weights / weights.sum()
-    out = np.floor(raw).astype(np.int64)
-    rest = int(total - out.sum())
-    out[np.argsort(-(raw - out), kind="stable")[:rest]] += 1
-    return [int(v) for v in out]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,8 +347,8 @@ class _PlanBuilder:
     # -- sub-projects --------------------------------------------------------------------------
 
     def _roles(self) -> None:
-        extras = [r for r in _EXTRA_ROLES if self.rng.random() < 0.5]
-        roles = [*_CORE_ROLES, *extras]
+        extras = [r for r in EXTRA_ROLES if self.rng.random() < 0.5]
+        roles = [*CORE_ROLES, *extras]
         self.role_code = {role: f"ZXM{i + 1:02d}" for i, role in enumerate(roles)}
         for role in roles:
             self.role_members[role] = []
@@ -696,31 +677,51 @@ class _PlanBuilder:
         return int(np.clip(round(base) + int(self.rng.integers(0, 2)), codes.GDDB_MIN, codes.GDDB_MAX))
 
     def _farmland(self) -> None:
-        """New 耕地 up to the target: restoration of 即可恢复 / 工程恢复 land, then 宜耕后备资源.
+        """New 耕地 up to the target: restoration of 即可恢复 / 工程恢复 land, then 宜耕后备资源; then
+        levelling (小田并大田) until the 整治区域 has fewer fields than before.
 
-        Levelling (小田并大田) merges fields but adds no farmland on land whose 田坎系数 is already the
-        table's, so it is laid out for its own sake and never counted on for the target. Where the
-        zone runs out of land to restore the compliant plan stays below its 8 % aim (the 5 % rule is
-        checked by the engine, not assumed here)."""
+        Every restored or reclaimed plot is a field of its own, so levelling merges adjacent fields
+        until the fields it removes exceed those new ones by ``MERGE_AIM`` of the fields before
+        (or the candidates run out): 田块归并度 = (before − after) / before is then positive. It adds
+        no farmland on land whose 田坎系数 is already the table's, so it is never counted on for the
+        target. Where the zone runs out of land to restore the compliant plan stays below its 8 %
+        aim (the 5 % rule is checked by the engine, not assumed here)."""
         target = NEW_FARMLAND_TARGET[self.variant] * self.net_before
         gain = self._gain_so_far()
         if self.violating:  # only a few conversions, capped below the target
             self._restore("JKHF", target, cap=True, start=gain)
             return
-        gain += self._level(("2", "3"), min_size=2, max_groups=int(self.rng.integers(8, 16)))
         gain = self._restore("GCHF", gain + 0.4 * target, cap=False, start=gain)
         gain = self._restore("JKHF", target, cap=False, start=gain)
         if gain < target:
             gain = self._restore("GCHF", target, cap=False, start=gain)
         if gain < target:
             self._reclaim(target, start=gain)
+        fields_before = int(self.cultivated.sum())
+        self._level(("2", "3"), min_size=2, merge=self._new_fields() + math.ceil(MERGE_AIM * fields_before))
 
-    def _level(self, grades: tuple[str, ...], *, min_size: int, max_groups: int, below_table: bool = False) -> float:
-        """Level up to ``max_groups`` groups of adjacent terraces of one class (小田并大田), one parcel each.
+    def _new_fields(self) -> int:
+        """Fields the plan adds: change parcels that turn land other than 耕地 into 耕地 (one field each)."""
+        rows = [r for r in self.czghtb if r["GHDLBM"] in codes.CULTIVATED_CODES]
+        restored = sum(1 for r in rows if not self.cultivated[r["_members"]].any())
+        reclaimed = sum(1 for r in self.zjggtb if r["GGLX"] == "拆旧" and r["FKDLBM"] in codes.CULTIVATED_CODES)
+        return restored + reclaimed
 
-        ZHKCXS is the table's (the largest over the group's slope grades and types) — or, with
-        ``below_table`` (the violating variant), 0.05 under it. Returns the 新增耕地 (the 田坎 above
-        the table that the levelling removes)."""
+    def _level(
+        self,
+        grades: tuple[str, ...],
+        *,
+        min_size: int,
+        max_groups: int | None = None,
+        merge: int | None = None,
+        below_table: bool = False,
+    ) -> float:
+        """Level groups of adjacent fields of one class (小田并大田), one parcel each, until ``max_groups``
+        groups are laid out or the groups have removed ``merge`` fields (group size − 1 each).
+
+        Group sizes are drawn from ``LEVEL_GROUP_SIZE``. ZHKCXS is the table's (the largest over the
+        group's slope grades and types) — or, with ``below_table`` (the violating variant), 0.05 under
+        it. Returns the 新增耕地 (the 田坎 above the table that the levelling removes)."""
         rng = self.rng
         cand = self.cultivated & ~self.used & ~self.reserved & (self.red == 0.0) & (self.kcxs > 0)
         cand &= np.isin(self.grade, grades)
@@ -728,13 +729,13 @@ class _PlanBuilder:
             cand &= self.gdlx == codes.TERRACE
         free = cand.copy()
         gain = 0.0
-        groups = 0
+        groups = merged = 0
         for s in rng.permutation(np.flatnonzero(cand)).tolist():
-            if groups >= max_groups:
+            if (max_groups is not None and groups >= max_groups) or (merge is not None and merged >= merge):
                 break
             if not free[s]:
                 continue
-            size = int(rng.integers(3, 7))
+            size = int(rng.integers(*LEVEL_GROUP_SIZE))
             group, frontier = [s], [s]
             free[s] = False
             while frontier and len(group) < size:
@@ -762,6 +763,7 @@ class _PlanBuilder:
             self._add_change(members.tolist(), geom, self.dlbm[s], "level", zhkcxs=max(zh, 0.0), zhgddb=grade)
             gain += float(np.sum(self.tbmj[members] * np.maximum(self.kcxs[members] - table, 0.0)))
             groups += 1
+            merged += len(members) - 1
         return gain
 
     def _new_field(self, k: int, ghdlbm: str, role: str, *, slope: str | None = None) -> float:
@@ -899,74 +901,9 @@ class _PlanBuilder:
         return self.villages[fallback % len(self.villages)]
 
     def _yaml(self) -> dict[str, Any]:
-        rng = self.rng
-        start = START_YEAR
-        end = start + (5 if self.violating else 2)
-        mu = {role: area / codes.SQM_PER_MU for role, area in self.role_area.items()}
-        unit_cost = {  # 万元 per 亩 of parcel area, plus a fixed part: synthetic defaults
-            "restore": (rng.uniform(0.25, 0.40), 30),
-            "level": (rng.uniform(0.30, 0.45), 30),
-            "linkage": (rng.uniform(4.0, 8.0), 50),
-            "ecology": (rng.uniform(0.15, 0.30), 40),
-        }
-        fixed = {"living": (300, 900), "industry": (400, 1500), "heritage": (200, 600), "water": (300, 1000)}
-        sub_projects: list[dict[str, Any]] = []
-        for i, (role, code) in enumerate(self.role_code.items()):
-            suffix, kind, department = _ROLES[role]
-            if role in unit_cost:
-                per_mu, base = unit_cost[role]
-                investment = max(20, round(mu.get(role, 0.0) * per_mu + base))
-            else:
-                lo, hi = fixed[role]
-                investment = int(rng.integers(lo, hi))
-            sp_start = int(rng.integers(start, min(start + 1, end) + 1))
-            sp_end = int(rng.integers(sp_start, end + 1))
-            sub_projects.append(
-                {
-                    "code": code,
-                    "name": f"{self.town_name}{suffix}项目",
-                    "type": kind,
-                    "village": self._role_village(role, i),
-                    "department": department,
-                    "start_year": sp_start,
-                    "end_year": sp_end,
-                    "investment": investment,
-                }
-            )
-        total = sum(int(sp["investment"]) for sp in sub_projects)
-        n_sources = int(rng.integers(4, 7))
-        required = ("县级财政", "整合涉农资金")
-        others = [s for s in FUNDING_SOURCES if s not in required]
-        picked = {str(s) for s in rng.choice(np.asarray(others, dtype=object), n_sources - 2, replace=False)}
-        sources = [s for s in FUNDING_SOURCES if s in required or s in picked]
-        funded = round(total * rng.uniform(0.80, 0.88)) if self.violating else total
-        amounts = _split_integer(funded, rng.dirichlet(np.full(len(sources), 3.0)))
-        funding: list[dict[str, Any]] = []
-        for source, amount in zip(sources, amounts, strict=True):
-            item: dict[str, Any] = {"source": source, "amount": amount}
-            if source == "整合涉农资金":
-                item = {"source": source, "department": "农业农村", "amount": amount}
-            funding.append(item)
-        households = int(sum(int(rng.integers(200, 600)) for _ in self.villages))
-        return {
-            "name": f"{self.county_name}{self.town_name}全域土地综合整治实施方案",
-            "county": self.county,
-            "townships": [self.township],
-            "base_dataset": self.dataset,
-            "base_year": BASE_YEAR,
-            "start_year": start,
-            "end_year": end,
-            "rule_pack": "yunnan",
-            "households_benefited": households,
-            "responsible_units": [
-                f"{self.county_name}人民政府",
-                f"{self.town_name}人民政府",
-                f"{self.county_name}自然资源局",
-                f"{self.county_name}农业农村局",
-            ],
-            "funding": funding,
-            "sub_projects": sub_projects,
-        }
+        site = Site(self.dataset, self.county, self.county_name, self.township, self.town_name, tuple(self.villages))
+        roles = {role: (code, self._role_village(role, i)) for i, (role, code) in enumerate(self.role_code.items())}
+        return plan_meta(site, self.rng, roles, self.role_area, violating=self.violating)
 
 
 def _steeper(a: str, b: str) -> str:
