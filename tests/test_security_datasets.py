@@ -157,3 +157,39 @@ def test_a_project_cannot_be_based_on_another_countys_dataset(client):
         projects.create_project(records.actor("wh_author"), "WH-01", "五华区整治", county="530102", dataset="grid")
     author = records.actor("fm_author")
     assert projects.create_project(author, "FM-01", "款庄镇整治", county="530124", dataset="grid")["dataset"] == "grid"
+
+
+def test_every_survey_run_is_audited_with_the_dataset_version_and_the_acting_user(client, tmp_path):
+    """The command line (system administrator or ``--as``), the web job and the province batch all
+    write one ``survey.run`` row per dataset surveyed; the audit chain still verifies."""
+    import getpass
+
+    from cli_fixtures import ok, run
+
+    grid = datasets.manifest("grid")
+    ok("survey", "run", "grid", "--no-maps", "--unit", "county", "--out", str(tmp_path / "sv"))
+    ok("survey", "run", "grid", "--no-maps", "--unit", "county", user="fm_author")
+    refused = run("survey", "run", "grid", "--no-maps", user="wh_author")  # another county's author
+    assert refused.exit_code == 2 and "数据集 grid 不存在或不在 五华区 的管辖范围内" in refused.output
+    sign_in(client, "fm_author")
+    token = csrf_of(client)
+    assert client.post("/api/v1/survey/grid", headers={"X-CSRF-Token": token}).status_code == 200
+    assert jobs.run_one()
+    ok("survey", "batch", "grid", "--workers", "1", "--unit", "county", "--out", str(tmp_path / "sb"), user="fm_admin")
+    rows = [e for e in _audit("survey.run") if e.object_id == "grid"]
+    assert [(e.actor, e.object_type) for e in rows] == [
+        (f"system:{getpass.getuser()}", "datasets"),
+        ("fm_author", "datasets"),
+        ("fm_author", "datasets"),
+        ("fm_admin", "datasets"),
+    ]
+    changes = [json.loads(e.changes) for e in rows]
+    assert [(c["version"], c["sha256"], c["unit"]) for c in changes] == [
+        (grid["version"], grid["source"]["sha256"], "county"),
+        (grid["version"], grid["source"]["sha256"], "county"),
+        (grid["version"], grid["source"]["sha256"], "village"),
+        (grid["version"], grid["source"]["sha256"], "county"),
+    ]
+    assert changes[0]["out"] == str((tmp_path / "sv").resolve())
+    verified = ok("audit", "verify")
+    assert verified["ok"] is True, verified

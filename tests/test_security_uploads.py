@@ -7,20 +7,16 @@ and records how much of the body the server took and how much it had written to 
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from upload_fixtures import MiB, left_behind, raw_post
 from web_fixtures import csrf_of, project_in_plan_stage, sign_in
 
 from landcon import config
-from landcon.web.app import COOKIE, create_app
-
-MiB = 1 << 20
-BOUNDARY = "landconboundary7d3"
+from landcon.web.app import create_app
 
 
 @pytest.fixture
@@ -32,88 +28,11 @@ def client(records_world, tmp_path, monkeypatch):
         yield c
 
 
-def _disk_bytes(*folders: Path) -> int:
-    return sum(f.stat().st_size for d in folders if d.exists() for f in d.rglob("*") if f.is_file())
-
-
-def raw_post(
-    client: TestClient,
-    path: str,
-    *,
-    body_mib: int,
-    csrf: str | None = None,
-    fields: dict[str, str] | None = None,
-    filename: str = "big.zip",
-    declare_length: bool = False,
-) -> dict[str, Any]:
-    """POST a multipart body of ``body_mib`` MiB of zeros in 1 MiB messages straight to the ASGI app.
-
-    Returns the status, how many body bytes the app consumed, and the most bytes it held on disk
-    (upload staging + temp dir) while it was consuming them."""
-    head = "".join(
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in (fields or {}).items()
-    )
-    head += f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-    head += "Content-Type: application/octet-stream\r\n\r\n"
-    tail = f"\r\n--{BOUNDARY}--\r\n".encode()
-    chunks = [head.encode()] + [b"\0" * MiB] * body_mib + [tail]
-    total = sum(len(c) for c in chunks)
-    watched = (config.data_dir() / "uploads", Path(tempfile.gettempdir()))
-    seen = {"consumed": 0, "disk": 0, "i": 0}
-
-    async def receive() -> dict[str, Any]:
-        seen["disk"] = max(seen["disk"], _disk_bytes(*watched))
-        i = seen["i"]
-        if i >= len(chunks):
-            await asyncio.sleep(0)
-            return {"type": "http.disconnect"}
-        seen["i"] = i + 1
-        seen["consumed"] += len(chunks[i])
-        return {"type": "http.request", "body": chunks[i], "more_body": i + 1 < len(chunks)}
-
-    status: list[int] = []
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            status.append(message["status"])
-
-    headers = [(b"content-type", f"multipart/form-data; boundary={BOUNDARY}".encode()), (b"host", b"testserver")]
-    if declare_length:
-        headers.append((b"content-length", str(total).encode()))
-    cookie = client.cookies.get(COOKIE)
-    if cookie:
-        headers.append((b"cookie", f"{COOKIE}={cookie}".encode()))
-    if csrf:
-        headers.append((b"x-csrf-token", csrf.encode()))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-        "state": {},
-    }
-    asyncio.run(client.app(scope, receive, send))  # type: ignore[arg-type]
-    return {"status": status[0], "consumed": seen["consumed"], "disk": seen["disk"], "total": total}
-
-
-def _left_behind() -> list[Path]:
-    roots = (config.data_dir() / "uploads", Path(tempfile.gettempdir()))
-    return [f for r in roots if r.exists() for f in r.rglob("*") if f.is_file()]
-
-
 def test_unauthenticated_upload_is_refused_before_the_body_is_read(client):
     r = raw_post(client, "/api/v1/uploads", body_mib=48)
     assert r["status"] == 401
     assert r["consumed"] == 0 and r["disk"] == 0
-    assert _left_behind() == []
+    assert left_behind() == []
 
 
 def test_upload_limit_is_enforced_while_streaming_and_the_partial_file_removed(client, monkeypatch):
@@ -124,14 +43,14 @@ def test_upload_limit_is_enforced_while_streaming_and_the_partial_file_removed(c
     assert r["status"] == 413
     assert r["consumed"] <= 7 * MiB  # stopped at the limit (+ the chunk that crossed it), not 48 MiB
     assert r["disk"] <= 5 * MiB + 1024  # the data up to the limit and the uploader record (owner.json)
-    assert _left_behind() == []
+    assert left_behind() == []
 
 
 def test_forged_upload_without_csrf_writes_nothing(client):
     sign_in(client, "fm_author")
     r = raw_post(client, "/api/v1/uploads", body_mib=8, csrf="wrong")
     assert r["status"] == 403
-    assert r["disk"] == 0 and _left_behind() == []
+    assert r["disk"] == 0 and left_behind() == []
 
 
 def test_reporter_cannot_upload_and_the_body_is_not_read(client):
@@ -156,7 +75,7 @@ def test_plan_upload_is_streamed_with_the_limit(client, tmp_path, monkeypatch):
     token = csrf_of(client)
     r = raw_post(client, "/projects/FM-WEB-01/plan", body_mib=48, fields={"csrf_token": token})
     assert r["status"] == 413 and r["consumed"] <= 7 * MiB and r["disk"] <= 5 * MiB
-    assert _left_behind() == []
+    assert left_behind() == []
 
 
 def test_request_size_cap_refuses_a_declared_large_body_unread(client, monkeypatch):
@@ -165,7 +84,7 @@ def test_request_size_cap_refuses_a_declared_large_body_unread(client, monkeypat
     assert r["status"] == 413 and r["consumed"] == 0
     r = raw_post(client, "/login", body_mib=32)  # an ordinary form: LANDCON_REQUEST_MAX_MB (16)
     assert r["status"] == 413 and r["consumed"] <= 17 * MiB and r["disk"] <= 16 * MiB
-    assert _left_behind() == []
+    assert left_behind() == []
 
 
 def test_plan_and_dataset_uploads_still_work_through_the_pages(client, tmp_path):
@@ -200,7 +119,7 @@ def test_plan_and_dataset_uploads_still_work_through_the_pages(client, tmp_path)
         "/projects/FM-WEB-01/plan", data={"csrf_token": "forged"}, files={"file": ("plan.zip", buf.getvalue())}
     )
     assert r.status_code == 403
-    assert _left_behind() == []
+    assert left_behind() == []
 
 
 # Zip bombs and broken zips: one check (store.zipsafe) for the web and the command line -------------
@@ -273,7 +192,7 @@ def test_zip_bomb_of_8192_one_mib_entries_is_refused_before_extracting(client):
     sign_in(client, "fm_author")
     r = post_zip(client, "bomb.zip", payload)
     assert r.status_code == 400 and "压缩炸弹" in r.json()["error"]
-    assert _left_behind() == []
+    assert left_behind() == []
 
 
 def test_zip_bomb_within_the_old_total_is_refused_by_the_ratio_of_every_entry(client, monkeypatch):
@@ -281,7 +200,7 @@ def test_zip_bomb_within_the_old_total_is_refused_by_the_ratio_of_every_entry(cl
     sign_in(client, "fm_author")
     r = post_zip(client, "bomb.zip", bomb_zip(200))
     assert r.status_code == 400 and "压缩比异常" in r.json()["error"]
-    assert _left_behind() == []
+    assert left_behind() == []
 
 
 def test_declared_total_and_entry_count_are_checked(tmp_path):
@@ -303,7 +222,7 @@ def test_broken_zip_is_a_clear_error_on_the_web(client, method):
     sign_in(client, "fm_author")
     r = post_zip(client, "broken.zip", corrupt_zip(zipfile.ZIP_STORED if method == 0 else zipfile.ZIP_DEFLATED))
     assert r.status_code == 400 and "压缩包已损坏" in r.json()["error"], r.text
-    assert _left_behind() == []
+    assert left_behind() == []
 
 
 @pytest.mark.parametrize("method", [0, 8], ids=["bad-crc", "broken-deflate"])

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from landcon.cli._common import JsonOpt, console, print_json, progress_bar, run_service
-from landcon.services import survey
+from landcon.cli._common import AsOpt, JsonOpt, acting, console, print_json, progress_bar, run_service
+from landcon.services import survey, survey_province
 from landcon.services.datasets import to_hectare, to_mu
 
 app = typer.Typer(no_args_is_help=True)
@@ -68,6 +68,7 @@ def run(
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="输出文件夹 / output folder")] = None,
     maps: Annotated[bool, typer.Option("--maps/--no-maps", help="输出专题图 PNG / render maps")] = True,
+    as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """对数据集开展摸底调查，输出 survey.json、survey.xlsx、潜力图层和专题图 / survey a dataset."""
@@ -75,6 +76,7 @@ def run(
         result = run_service(
             lambda: survey.run_survey(
                 dataset,
+                who=acting(as_user),
                 unit=unit,
                 area=area,
                 bridge_width_m=bridge_width,
@@ -111,13 +113,21 @@ def batch(
     unit: Annotated[str, typer.Option("--unit", help="最细统计单元 village | township | county")] = "village",
     workers: Annotated[int | None, typer.Option("--workers", help="本地工作进程数 / local workers")] = None,
     maps: Annotated[bool, typer.Option("--maps/--no-maps", help="每县输出专题图 / maps per county")] = False,
+    as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """多县并行摸底调查（Dask 分布式），输出全省汇总 / survey many counties in parallel."""
     with progress_bar(not as_json) as progress:
         result = run_service(
-            lambda: survey.survey_batch(
-                datasets, scheduler=scheduler, out=out, unit=unit, maps=maps, workers=workers, progress=progress
+            lambda: survey_province.survey_batch(
+                datasets,
+                scheduler=scheduler,
+                out=out,
+                unit=unit,
+                maps=maps,
+                workers=workers,
+                progress=progress,
+                who=acting(as_user),
             ),
             as_json=as_json,
         )

@@ -74,7 +74,7 @@ def result_key(kind: str, params: dict[str, Any]) -> str:
 def _survey(params: dict[str, Any], out: Path, progress: Progress) -> dict[str, Any]:
     from landcon.services.survey import run_survey
 
-    run = run_survey(str(params["dataset"]), out=out, progress=progress)
+    run = run_survey(str(params["dataset"]), out=out, progress=progress, who=records.actor(str(params["user"])))
     return {"out": str(run.result_dir), "dataset": params["dataset"], "files": run.files}
 
 

@@ -8,7 +8,12 @@ Every run also lands in the dataset's standard result folder (``result_dir``:
 DATA_DIR/results/survey/DATASET), the one the web reads: without ``out`` the results are written
 there; with ``out`` they are written to ``out`` and the same files are published there too. So the
 CLI and the web always show the same, latest survey of a dataset.
-``survey_batch`` runs many counties in parallel on Dask distributed.
+``survey_province.survey_batch`` runs many counties in parallel on Dask distributed.
+
+Every run that writes results needs ``dataset.survey`` over the dataset's owner and is audited
+(``survey.run`` on the dataset, with its version and checksum) as the acting user: the command
+line's system administrator or ``--as`` user, or the user who submitted the web job. The row is
+written before the results are published, so no published result lacks its audit row.
 """
 
 from __future__ import annotations
@@ -37,12 +42,12 @@ from landcon.engine.schema import DLTB_COLUMNS
 from landcon.engine.survey import LEVELS, ZONE_LAYERS, AreaUnit, SurveyOptions, SurveyResult, compute_survey
 from landcon.errors import CRSError, DatasetNotFound, InputReadError, LandconError, NotFound
 from landcon.reports.survey_maps import render_landuse_map, render_patch_map, render_potential_map
-from landcon.reports.survey_xlsx import write_province_xlsx, write_survey_xlsx
-from landcon.services import datasets
-from landcon.services.cluster import run_tasks
+from landcon.reports.survey_xlsx import write_survey_xlsx
+from landcon.services import dataset_access, datasets, records
 from landcon.services.jobs import results_dir
 from landcon.services.profile import get_profile
 from landcon.services.records import Actor
+from landcon.store import audit as store_audit
 from landcon.store.datasets import DatasetStore
 from landcon.store.layers import read_any_layer, read_stored_columns, stored_columns, write_layers
 from landcon.store.staging import staged_folder
@@ -232,14 +237,47 @@ def run_survey(
     write: bool = True,
     data_dir: str | Path | None = None,
     progress: Progress | ProgressCallback | None = None,
+    who: Actor | None = None,
 ) -> SurveyRun:
-    """Survey ``dataset`` (an imported dataset's name) and write the results to ``out`` and to the
-    dataset's standard folder ``result_dir(dataset)`` (only there when ``out`` is None).
+    """Survey ``dataset`` (an imported dataset's name) as ``who`` (``None``: the command line's system
+    administrator) and write the results to ``out`` and to the dataset's standard folder
+    ``result_dir(dataset)`` (only there when ``out`` is None); the run is audited (``audit_run``).
 
     ``unit`` is the finest attribute level reported (village, township or county); ``area`` a
     polygon file of consolidation areas; ``bridge_width_m`` turns on bridging of narrow linear
     land for the patch metrics; ``idle_homesteads`` a table of BSM. ``write=False`` only computes.
     """
+    return run_as(
+        who or records.system_actor(),
+        dataset,
+        unit=unit,
+        out=out,
+        maps=maps,
+        write=write,
+        data_dir=data_dir,
+        area=area,
+        bridge_width_m=bridge_width_m,
+        idle_homesteads=idle_homesteads,
+        progress=progress,
+    )
+
+
+def run_as(
+    who: Actor | None,
+    dataset: str,
+    *,
+    unit: str,
+    out: str | Path | None,
+    maps: bool,
+    data_dir: str | Path | None,
+    write: bool = True,
+    area: str | Path | None = None,
+    bridge_width_m: float | None = None,
+    idle_homesteads: str | Path | None = None,
+    progress: Progress | ProgressCallback | None = None,
+) -> SurveyRun:
+    """``run_survey`` as ``who``; ``who=None`` (a batch's county on a worker, ``survey_province``)
+    neither checks nor audits: the batch does both in the process that started it."""
     progress = as_progress(progress)
     if unit not in LEVELS:
         raise LandconError(f"--unit 应为 village、township 或 county / unknown unit level: {unit}")
@@ -249,6 +287,8 @@ def run_survey(
     if not store.exists(dataset):
         raise DatasetNotFound(f"数据集不存在 / no such dataset: {dataset}")
     manifest = store.manifest(dataset)
+    if who is not None:
+        dataset_access.require_write(who, "dataset.survey", dataset, manifest)
     layers = list(manifest.get("layers", {}))
     epsg = int(str(manifest["crs"][DLTB]).split(":")[-1])
     for layer in ZONE_LAYERS:
@@ -323,59 +363,31 @@ def run_survey(
         for copy in staged[1:]:
             shutil.copytree(staged[0], copy, copy_function=_link_or_copy, dirs_exist_ok=True)
         progress.report("写出结果 / writing", 1.0)  # the last check: a cancelled run publishes nothing
+        if who is not None:
+            audit_run(who, [(dataset, manifest)], unit=unit, out=target)
     return run
 
 
-# ---------------------------------------------------------------------------------------------
-# Province batch on Dask distributed
-# ---------------------------------------------------------------------------------------------
-
-
-def _county_task(dataset: str, data_dir: str, out: str, unit: str, maps: bool) -> dict[str, Any]:
-    """One county on a Dask worker: the full survey written under ``out``; returns its county row."""
-    run = run_survey(dataset, unit=unit, out=out, maps=maps, data_dir=data_dir)
-    county = next(u for u in run.data["units"] if u["level"] == "county")
-    return {"dataset": dataset, **county}
-
-
-def survey_batch(
-    datasets: Sequence[str],
-    *,
-    scheduler: str | None = None,
-    out: str | Path | None = None,
-    unit: str = "village",
-    maps: bool = False,
-    workers: int | None = None,
-    progress: Progress | ProgressCallback | None = None,
-) -> SurveyRun:
-    """Survey many county datasets in parallel on Dask distributed and write a province summary.
-
-    A ``LocalCluster`` of worker processes by default; ``scheduler`` ("tcp://host:8786") uses
-    an existing cluster whose workers see the same data directory. Each county's results go to
-    ``out/DATASET/``; ``province.json`` and ``province.xlsx`` hold one row per county.
-    """
-    progress = as_progress(progress)
-    if not datasets:
-        raise LandconError("未指定数据集 / no dataset given")
-    store = _store(None)
-    for name in datasets:
-        if not store.exists(name):
-            raise DatasetNotFound(f"数据集不存在 / no such dataset: {name}")
-    target = (Path(out) if out is not None else Path.cwd() / "survey-province").resolve()
-    data_dir = str(config.data_dir().resolve())
-    with staged_folder(target) as tmp:
-        tasks = [(f"survey-{name}", _county_task, (name, data_dir, str(tmp / name), unit, maps)) for name in datasets]
-        ordered = run_tasks(
-            tasks, scheduler=scheduler, workers=workers, progress=progress, stage="全省汇总 / province batch"
-        )
-        province = {
-            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "datasets": list(datasets),
-            "counties": ordered,
+def audit_run(who: Actor, surveyed: Sequence[tuple[str, dict[str, Any]]], *, unit: str, out: Path) -> None:
+    """One ``survey.run`` audit row per dataset surveyed (its version and checksum, the unit level and
+    the output folder), in one transaction as ``who``."""
+    rows = [
+        {
+            "actor": who.username,
+            "action": "survey.run",
+            "object_type": "datasets",
+            "object_id": name,
+            "changes": {
+                "version": manifest.get("version"),
+                "sha256": (manifest.get("source") or {}).get("sha256"),
+                "unit": unit,
+                "out": str(out),
+            },
         }
-        (tmp / "province.json").write_text(json.dumps(province, ensure_ascii=False, indent=1), encoding="utf-8")
-        write_province_xlsx(ordered, tmp / "province.xlsx")
-    return SurveyRun(target, province, ["province.json", "province.xlsx", *datasets])
+        for name, manifest in surveyed
+    ]
+    with records.write(who, "survey.run") as session:
+        store_audit.append(session, rows)
 
 
 # The latest result for an entry point that answers "not found" when there is none ----------------

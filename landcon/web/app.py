@@ -147,7 +147,7 @@ def create_app(*, worker: bool = True) -> FastAPI:
         redoc_url=None,
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, cookie=COOKIE)
     app.add_middleware(errors.RefuseNul)
     app.add_middleware(SecurityHeaders)
 

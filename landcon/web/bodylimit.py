@@ -1,9 +1,13 @@
 """Request bodies that cannot fill the disk or the memory.
 
-- ``BodyLimit``: ASGI middleware capping every request body: a ``Content-Length`` above the cap is
-  answered 413 before a byte is read; a body streamed without (or beyond) its declared length is
-  stopped with 413 at the cap. Upload routes get ``LANDCON_UPLOAD_MAX_MB`` + 1 MiB of multipart
-  overhead, every other route ``LANDCON_REQUEST_MAX_MB``.
+- ``takes_files(kind)``: declares, on the route itself, that it receives files and which limit applies:
+  ``"upload"`` (datasets, plans, as-built data: ``LANDCON_UPLOAD_MAX_MB``) or ``"attachment"`` (photos,
+  signed records, tables: ``LANDCON_ATTACHMENT_MAX_MB``, all files of one request together).
+- ``BodyLimit``: ASGI middleware capping every request body at ``cap_for(kind)``: the declared limit
+  + 1 MiB of multipart overhead on a route that takes files, ``LANDCON_REQUEST_MAX_MB`` elsewhere. A
+  ``Content-Length`` above the cap is answered 413 before a byte is read; a body streamed without (or
+  beyond) its declared length is stopped with 413 at the cap. A route that takes files answers a
+  request without a valid session (401, or a redirect to the login page) before reading its body.
 - ``stream_form``: reads a multipart form after the route has authenticated and authorised the
   user, checks the CSRF token before the file part, and hands the file's bytes to a sink as they
   arrive (nothing is spooled to /tmp, nothing is held whole in memory).
@@ -12,12 +16,12 @@
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable
-from typing import Any, Protocol
-from urllib.parse import parse_qsl
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Literal, Protocol, TypeVar
+from urllib.parse import parse_qsl, quote
 
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
@@ -27,36 +31,97 @@ from landcon.services import webauth
 
 SLACK = 1 << 20  # multipart boundaries and small fields around the file
 FIELD_MAX = 64 * 1024
-UPLOAD_PATHS = re.compile(r"^(/api/v1/uploads|/data/upload|/projects/[^/]+/plan)/?$")
+Kind = Literal["upload", "attachment"]
+#: The limit of each kind of file route and the setting it comes from (docs/security.md).
+LIMITS: dict[str, tuple[Callable[[], int], str]] = {
+    "upload": (config.upload_max_bytes, "LANDCON_UPLOAD_MAX_MB"),
+    "attachment": (config.attachment_max_bytes, "LANDCON_ATTACHMENT_MAX_MB"),
+}
+KIND_ATTR = "landcon_body_kind"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def takes_files(kind: Kind) -> Callable[[Endpoint], Endpoint]:
+    """Declare that a route receives files of ``kind``; put it directly above the endpoint function,
+    under the ``@router.post`` that registers it."""
+    if kind not in LIMITS:
+        raise ValueError(f"unknown body kind {kind!r}")
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, KIND_ATTR, kind)
+        return endpoint
+
+    return mark
+
+
+def kind_of(endpoint: Any) -> str | None:
+    """The file kind a route's endpoint declared with ``takes_files`` (``None``: it takes no files)."""
+    return getattr(endpoint, KIND_ATTR, None)
+
+
+def cap_for(kind: str | None) -> int:
+    """Largest request body of a route of ``kind``: its limit + ``SLACK``, or ``LANDCON_REQUEST_MAX_MB``."""
+    if kind is None:
+        return config.request_max_bytes()
+    return LIMITS[kind][0]() + SLACK
+
+
+def all_routes(routes: Iterable[Any]) -> Iterator[Any]:
+    """Every route of an application's ``routes``, those of included routers too (as FastAPI sees them:
+    ``path`` with its prefix, ``path_regex``, ``methods``, ``endpoint``)."""
+    for route in routes:
+        if hasattr(route, "effective_candidates"):  # an included router
+            yield from all_routes(route.effective_candidates())
+        else:
+            yield route
+
+
+def file_routes(app: Any) -> list[tuple[Any, str]]:
+    """The application's routes that declared a file kind, with the kind."""
+    found = []
+    for route in all_routes(getattr(app, "routes", ())):
+        kind = kind_of(getattr(route, "endpoint", None))
+        if kind is not None:
+            found.append((route, kind))
+    return found
+
+
+def route_kind(app: Any, scope: Any) -> str | None:
+    """The file kind of the route ``scope`` (method and path) goes to, ``None`` for any other route."""
+    for route, kind in file_routes(app):
+        if scope["method"] in route.methods and route.path_regex.match(scope["path"]):
+            return kind
+    return None
 
 
 class BodyTooLarge(HTTPException):
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            413, f"请求体超过上限 {limit / 2**20:g} MB，已拒绝（LANDCON_UPLOAD_MAX_MB / LANDCON_REQUEST_MAX_MB）"
-        )
-
-
-def cap_for(path: str) -> int:
-    if UPLOAD_PATHS.match(path):
-        return config.upload_max_bytes() + SLACK
-    return config.request_max_bytes()
+    def __init__(self, limit: int, kind: str | None = None) -> None:
+        setting = LIMITS[kind][1] if kind is not None else "LANDCON_REQUEST_MAX_MB"
+        super().__init__(413, f"请求体超过上限 {limit / 2**20:g} MB，已拒绝（{setting}）")
 
 
 class BodyLimit:
-    """Pure ASGI middleware: 413 on a declared or streamed body above ``cap_for(path)``."""
+    """Pure ASGI middleware: 413 on a declared or streamed body above its route's cap; a route that
+    takes files refuses a request without a valid session before its body is read.
 
-    def __init__(self, app: Any) -> None:
+    ``cookie`` is the session cookie's name (``web.common.COOKIE``)."""
+
+    def __init__(self, app: Any, cookie: str) -> None:
         self.app = app
+        self.cookie = cookie
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cap = cap_for(scope["path"])
+        kind = route_kind(scope.get("app"), scope) if scope.get("method") == "POST" else None
+        cap = cap_for(kind)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > cap):
-            await _refuse(send, cap)
+            await _refuse(send, cap, kind)
+            return
+        if kind is not None and not await self._signed_in(scope):
+            await _need_login(scope, send)
             return
         seen = 0
         started = False
@@ -67,7 +132,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > cap:
-                    raise BodyTooLarge(cap)
+                    raise BodyTooLarge(cap, kind)
             return message
 
         async def tracked(message: Any) -> None:
@@ -79,17 +144,36 @@ class BodyLimit:
             await self.app(scope, counted, tracked)
         except BodyTooLarge:
             if not started:
-                await _refuse(send, cap)
+                await _refuse(send, cap, kind)
+
+    async def _signed_in(self, scope: Any) -> bool:
+        token = Request(scope).cookies.get(self.cookie)
+        return token is not None and await run_in_threadpool(webauth.resolve, token) is not None
 
 
-async def _refuse(send: Any, cap: int) -> None:
-    body = json.dumps({"error": BodyTooLarge(cap).detail}, ensure_ascii=False).encode()
+async def _refuse(send: Any, cap: int, kind: str | None) -> None:
+    await _answer(send, 413, {"error": BodyTooLarge(cap, kind).detail})
+
+
+async def _need_login(scope: Any, send: Any) -> None:
+    """What the application answers ``NeedLogin`` with: 401 for the API and HTMX, else the login page."""
+    path = scope["path"]
+    if path.startswith("/api/") or b"hx-request" in dict(scope.get("headers") or []):
+        await _answer(send, 401, {"error": "请先登录"}, [(b"hx-redirect", b"/login")])
+        return
+    await _answer(send, 303, None, [(b"location", f"/login?next={quote(path)}".encode("ascii"))])
+
+
+async def _answer(send: Any, status: int, payload: Any, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    """A complete response sent without reading the request body (the connection is closed after it)."""
+    body = json.dumps(payload, ensure_ascii=False).encode() if payload is not None else b""
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"),
+        *(extra or []),
     ]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

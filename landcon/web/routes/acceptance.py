@@ -11,8 +11,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from landcon import config
 from landcon.services import acceptance_outputs, acceptance_views, ledger, uploads, webauth
-from landcon.web.bodylimit import stream_form
+from landcon.web.bodylimit import stream_form, takes_files
 from landcon.web.common import Csrf, Discard, User, page
 from landcon.web.errors import RecordId
 
@@ -20,17 +21,19 @@ router = APIRouter()
 
 
 class _File:
-    """An attachment streamed to a temporary file, refused past the upload limit."""
+    """An attachment streamed to a temporary file, refused past the attachment limit."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True)
-        self.path, self.size, self.limit = path, 0, uploads.max_bytes()
+        self.path, self.size, self.limit = path, 0, config.attachment_max_bytes()
         self._out = open(path, "wb")
 
     def write(self, data: bytes) -> None:
         self.size += len(data)
         if self.size > self.limit:
-            raise uploads.TooLarge(f"附件超过上传上限 {self.limit / 2**20:g} MB", path=self.path.name)
+            raise uploads.TooLarge(
+                f"附件超过大小上限 {self.limit / 2**20:g} MB（LANDCON_ATTACHMENT_MAX_MB）", path=self.path.name
+            )
         self._out.write(data)
 
     def close(self) -> None:
@@ -55,6 +58,7 @@ async def acceptance_output(code: str, name: str, cur: webauth.Current = User) -
 
 
 @router.post("/projects/{code}/acceptance/check", include_in_schema=False)
+@takes_files("upload")
 async def acceptance_check(request: Request, code: str, cur: webauth.Current = User) -> Response:
     """The as-built zip is streamed to a staging file (size-limited; the CSRF token is checked by
     ``stream_form``), unpacked safely and checked by a job."""
@@ -80,6 +84,7 @@ async def acceptance_check(request: Request, code: str, cur: webauth.Current = U
 
 
 @router.post("/projects/{code}/acceptance/record", include_in_schema=False)
+@takes_files("attachment")
 async def acceptance_record(request: Request, code: str, cur: webauth.Current = User) -> Response:
     """The record form with its attachments (multipart, streamed; CSRF checked by ``stream_form``)."""
     with tempfile.TemporaryDirectory(prefix="landcon-acceptance-") as tmp:

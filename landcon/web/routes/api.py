@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from landcon.services import datasets, jobs, ledger, overview, projects, survey, tasks, uploads, webauth
+from landcon.web.bodylimit import takes_files
 from landcon.web.common import UPLOAD_BODY, Csrf, User, receive_upload
 from landcon.web.errors import OptionalId, RecordId
 
@@ -73,6 +74,7 @@ def api_job(job_id: RecordId, cur: webauth.Current = User) -> Any:
 
 
 @router.post("/uploads", openapi_extra=UPLOAD_BODY)
+@takes_files("upload")
 async def api_upload(request: Request, cur: webauth.Current = User) -> Any:
     """Upload a dataset (.zip of a .gdb / shapefiles / GeoPackage, or a .gpkg) as multipart field
     ``file`` with the ``X-CSRF-Token`` header: validation report."""

@@ -13,6 +13,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from landcon.services import aftercare, aftercare_inspections, aftercare_views, webauth
+from landcon.web.bodylimit import takes_files
 from landcon.web.common import Csrf, User, page
 from landcon.web.errors import RecordId
 
@@ -72,6 +73,7 @@ def add_agreement(
 
 
 @router.post("/projects/{code}/care/inspect", include_in_schema=False, dependencies=[Csrf])
+@takes_files("attachment")
 async def inspect(
     code: str,
     agreement: str = Form(...),

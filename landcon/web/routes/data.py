@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from landcon.services import datasets, uploads, webauth
+from landcon.web.bodylimit import takes_files
 from landcon.web.common import Csrf, User, page, receive_upload
 
 router = APIRouter()
@@ -17,6 +18,7 @@ def data_page(request: Request, cur: webauth.Current = User) -> Response:
 
 
 @router.post("/data/upload", response_class=HTMLResponse, include_in_schema=False)
+@takes_files("upload")
 async def data_upload(request: Request, cur: webauth.Current = User) -> Response:
     result = await receive_upload(request, cur)
     return page(request, "upload_report.html", cur, result=result)

@@ -19,7 +19,7 @@ from landcon.services import (
     uploads,
     webauth,
 )
-from landcon.web.bodylimit import stream_form
+from landcon.web.bodylimit import stream_form, takes_files
 from landcon.web.common import Csrf, Discard, User, page
 from landcon.web.errors import QueryId, RecordId
 
@@ -63,6 +63,7 @@ def project_page(request: Request, code: str, cur: webauth.Current = User) -> Re
 
 
 @router.post("/projects/{code}/plan", include_in_schema=False)
+@takes_files("upload")
 async def project_plan(request: Request, code: str, cur: webauth.Current = User) -> Response:
     """The plan zip is streamed to a staging file (size-limited) after the permission check."""
     await run_in_threadpool(uploads.authorise_plan, cur.actor, code)

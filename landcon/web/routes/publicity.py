@@ -14,6 +14,7 @@ from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
 from landcon.services import publicity, publicity_notice, publicity_views, webauth
+from landcon.web.bodylimit import takes_files
 from landcon.web.common import Csrf, User, page
 from landcon.web.errors import RecordId
 
@@ -28,6 +29,7 @@ def publicity_page(request: Request, code: str, saved: str = "", cur: webauth.Cu
 
 
 @router.post("/projects/{code}/publicity", include_in_schema=False, dependencies=[Csrf])
+@takes_files("attachment")
 async def publish(
     code: str,
     kind: str = Form(...),

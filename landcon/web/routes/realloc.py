@@ -7,6 +7,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from landcon.services import realloc_adoption, realloc_notice, realloc_views, webauth
+from landcon.web.bodylimit import takes_files
 from landcon.web.common import Csrf, User, page
 from landcon.web.errors import RecordId
 
@@ -27,6 +28,7 @@ def version(request: Request, code: str, number: RecordId, q: str = "", cur: web
 
 
 @router.post("/projects/{code}/realloc/{number}/confirm", include_in_schema=False, dependencies=[Csrf])
+@takes_files("attachment")
 async def confirm(
     code: str,
     number: RecordId,

@@ -13,6 +13,7 @@ from starlette.background import BackgroundTask
 
 from landcon.services import supervision_map, supervision_photos, supervision_views, webauth
 from landcon.services.supervision import QUANTITY_FIELDS, SOURCE_FIELDS
+from landcon.web.bodylimit import takes_files
 from landcon.web.common import Csrf, User, page
 from landcon.web.errors import RecordId
 
@@ -67,6 +68,7 @@ def report_form(request: Request, code: str, sub: str, cur: webauth.Current = Us
 
 
 @router.post("/projects/{code}/supervision/{sub}/report", include_in_schema=False, dependencies=[Csrf])
+@takes_files("attachment")
 async def report_post(
     request: Request,
     code: str,

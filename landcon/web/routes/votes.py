@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from landcon.services import village_votes_views as views
 from landcon.services import webauth
+from landcon.web.bodylimit import takes_files
 from landcon.web.common import Csrf, User, page
 from landcon.web.errors import RecordId
 
@@ -41,6 +42,7 @@ async def _with_record(upload: UploadFile | None, save: Callable[[Path | None, s
 
 
 @router.post("/projects/{code}/votes/meeting", include_in_schema=False, dependencies=[Csrf])
+@takes_files("attachment")
 async def add_meeting(
     code: str,
     village: str = Form(...),
@@ -77,6 +79,7 @@ async def add_meeting(
 
 
 @router.post("/projects/{code}/votes/consent", include_in_schema=False, dependencies=[Csrf])
+@takes_files("attachment")
 async def add_consent(
     code: str,
     kind: str = Form(...),

@@ -12,8 +12,10 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from landcon import config
 from landcon.errors import InvalidRecord
 from landcon.services import webauth, willingness, willingness_households, willingness_import, willingness_views
+from landcon.web.bodylimit import takes_files
 from landcon.web.common import Csrf, User, page
 from landcon.web.errors import RecordId
 
@@ -21,7 +23,6 @@ router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CHUNK = 1 << 16
-MAX_IMPORT = 20 << 20
 
 
 def _base(code: str) -> str:
@@ -89,17 +90,18 @@ async def _stored(upload: UploadFile, folder: Path) -> Path:
     if suffix not in (".xlsx", ".csv"):
         raise InvalidRecord("请上传 .xlsx 或 .csv 文件", field="file")
     target = folder / f"upload{suffix}"
-    size = 0
+    size, limit = 0, config.attachment_max_bytes()  # the limit the route's body is capped at (takes_files)
     with open(target, "wb") as out:
         while chunk := await upload.read(CHUNK):
             size += len(chunk)
-            if size > MAX_IMPORT:
-                raise InvalidRecord(f"文件超过 {MAX_IMPORT >> 20} MB", field="file")
+            if size > limit:
+                raise InvalidRecord(f"文件超过 {limit / 2**20:g} MB（LANDCON_ATTACHMENT_MAX_MB）", field="file")
             out.write(chunk)
     return target
 
 
 @router.post("/projects/{code}/willingness/import", include_in_schema=False, dependencies=[Csrf])
+@takes_files("attachment")
 async def import_post(
     code: str, kind: str = Form(...), file: UploadFile = File(...), cur: webauth.Current = User
 ) -> Response:
