@@ -71,7 +71,7 @@ def test_labels_and_values_by_key() -> None:
     assert label("cultivated.new_rate") == "新增耕地率"
     assert short_label("cultivated.new_m2") == "新增耕地"
     assert short_label("cultivated.new_rate") == "新增耕地率"
-    assert value(stored, "cultivated.new_m2") == 73071.21
+    assert value(stored, "cultivated.new_m2") == 76819.78
     assert value({"cultivated.new_m2": 1.0}, "cultivated.new_m2") == 1.0
     assert value(stored, "permanent_farmland.out.count") == stored["permanent_farmland"]["out"]["count"]
     assert value({}, "cultivated.new_m2") is None
