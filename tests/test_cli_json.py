@@ -79,9 +79,9 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
     found = ("--findings", "沟渠淤堵", "--photo", w["photo"])
     visit = ("--date", "2027-06-01", "--inspector", "李四")
     town, village = "demo_township", "530124100202"  # a village the demo plan covers
-    vote = ("--village", village, "--kind", "村民代表会议", "--date", "2027-03-01", "--motion", "权属调整方案")
+    vote = ("--village", village, "--kind", "村民代表会议", "--date", "2026-03-01", "--motion", "权属调整方案")
     vote += ("--motion-kind", "tenure_scheme", "--eligible", "30", "--present", "30")
-    household = ("--date", "2027-03-02", "--village", village, "--household-name", "张*", "--parcel", "ZJGGTB:16")
+    household = ("--date", "2026-03-02", "--village", village, "--household-name", "张*", "--parcel", "ZJGGTB:16")
     household += ("--kind",)
     gs = ("--start", "2027-01-01", "--end", "2027-01-10")  # a 公示 period
 

@@ -87,7 +87,9 @@ def add_consent(
     if len(code) > 40 or len(name) > 100:
         raise InvalidRecord("承包方编码不超过 40 字，户主姓名不超过 100 字", field="household")
     keys = VV.parcel_keys(parcels)
-    day = parse_date(given_on, "given_on", "同意日期")
+    day = VV.not_after_today(
+        parse_date(given_on, "given_on", "同意日期"), "given_on", "同意日期", "尚未作出的同意不能记录"
+    )
     if meeting is None:
         if not (code or name):
             raise InvalidRecord("农户同意须填写承包方编码或户主姓名（或指明村民会议表决）", field="household")

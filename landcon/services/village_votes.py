@@ -24,6 +24,7 @@ from landcon.engine import org
 from landcon.engine import votes as V
 from landcon.errors import InvalidRecord, NotFound, PermissionDenied
 from landcon.services import attachments, records
+from landcon.services.clock import today
 from landcon.services.project_access import get_project
 from landcon.services.records import Actor
 from landcon.services.tasks import parse_date
@@ -114,6 +115,14 @@ def meeting_dict(v: VillageVote) -> dict[str, Any]:
     }
 
 
+def not_after_today(day: dt.date, field: str, what: str, why: str) -> dt.date:
+    """``day`` unless it is after today (``services.clock.today``): what has happened is never future-dated."""
+    now = today()
+    if day > now:
+        raise InvalidRecord(f"{what} {day.isoformat()} 晚于今天（{now.isoformat()}）：{why}", field=field)
+    return day
+
+
 def _count(value: object, field: str, what: str) -> int:
     if isinstance(value, bool):
         raise V.VoteCountError(f"{what}应为非负整数，不是 {value!r}", field=field)
@@ -173,7 +182,7 @@ def add_meeting(
     names = [str(n).strip() for n in roster if str(n).strip()]
     if names and len(names) != counts["eligible"]:
         raise V.VoteCountError(f"名册有 {len(names)} 人，与应到人数 {counts['eligible']} 不符", field="roster")
-    day = parse_date(held_on, "held_on", "会议日期")
+    day = not_after_today(parse_date(held_on, "held_on", "会议日期"), "held_on", "会议日期", "尚未召开的会议不能记录")
     keys = parcel_keys(parcels)
     with records.write(who, "vote.record") as session:
         project = get_project(session, who, project_code)
