@@ -144,3 +144,45 @@ def test_market_entry_needs_a_passed_vote_of_a_village_that_keeps_its_votes(
     with pytest.raises(InvalidRecord, match="通过的入市表决不包括宗地 530124100201JA00002"):
         _market("530124100201JA00002")
     assert _market()["contract_no"] == "富民入市〔2027〕1号"
+
+
+def test_market_entry_refused_without_a_village_or_a_decision(records_world: RecordsDB, tmp_path: Path) -> None:
+    project_to(tmp_path, "plan")
+    with pytest.raises(InvalidRecord) as refused:
+        ledger.market_add(
+            records.actor("fm_author"), "530124", "富民入市〔2027〕9号", parcel_code="530124100201JA00001",
+            collective="测试村股份经济合作社", mode="出让", land_use="工业", area_m2=6000, term_years=50,
+            price_yuan=3_000_000,
+        )  # fmt: skip
+    assert "入市须写明宗地所在村（村代码）：没有所在村无法检查村民会议或村民代表会议的入市决议" in str(refused.value)
+    # A village without any record is no longer let through.
+    with pytest.raises(
+        InvalidRecord, match="测试村（530124100201）没有集体经营性建设用地入市的村民会议表决记录或会议同意记录"
+    ):
+        _market()
+    assert ledger.market_list(records.actor("yn_sup"), "530124") == []
+
+
+def test_market_entry_reads_meeting_consents_of_kind_market(records_world: RecordsDB, tmp_path: Path) -> None:
+    project_to(tmp_path, "plan")
+    town = records.actor("fm_town")
+    consent.add_consent(
+        town, CODE, kind="market", given_on="2026-02-01", village="测试村", household_code="530124100201010001",
+        household_name="张*", parcels=["530124100201JA00001"],
+    )  # fmt: skip
+    with pytest.raises(InvalidRecord, match="该村有 1 条农户入市同意记录，农户同意不能代替村集体的决议"):
+        _market()
+    # A meeting on another matter that passes by its own rule (过半数) but not by 入市's 2/3 does not count.
+    short = _meeting(V.OTHER, 16)
+    assert short["passed"] is True
+    consent.add_consent(town, CODE, kind="market", given_on="2026-03-01", meeting=int(short["id"]))
+    with pytest.raises(InvalidRecord, match="没有集体经营性建设用地入市的村民会议表决记录或会议同意记录"):
+        _market()
+    # A meeting with 2/3 of those present for, whose consent names the parcel, lets that parcel enter.
+    enough = _meeting(V.OTHER, 20, held_on="2026-03-02")
+    consent.add_consent(
+        town, CODE, kind="market", given_on="2026-03-02", meeting=int(enough["id"]), parcels=["530124100201JA00001"]
+    )
+    with pytest.raises(InvalidRecord, match="没有集体经营性建设用地入市的村民会议表决记录或会议同意记录"):
+        _market("530124100201JA00002", "富民入市〔2027〕2号")
+    assert _market()["contract_no"] == "富民入市〔2027〕1号"

@@ -4,6 +4,8 @@ project), of a kind (demolition / reallocation / market), over plan parcels (``L
 
 ``consent_set`` turns a project's records into the ``engine.consent.ConsentSet`` the plan check's
 DEMOLITION_NEEDS_CONSENT reads (a meeting's consent counts only while its computed result is passed);
+records of kind ``market`` are read by the 入市 check (``village_votes.require_market_entry``: a meeting's
+only) and of kind ``reallocation`` by the tenure adoption (``realloc_adoption.consents``: a household's);
 ``coverage`` re-checks a saved plan version against today's records; ``import_cmty`` makes household
 records from the plan's CMTY field (the only use CMTY keeps for a project). Recorded by townships and
 villages (``vote.record``), read by whoever reads the project; every write is audited.

@@ -23,11 +23,13 @@ from sqlalchemy import select
 
 from landcon.engine import publicity as P
 from landcon.engine import votes as V
+from landcon.errors import NotFound, PermissionDenied
 from landcon.services import attachments, consent, records
 from landcon.services import village_votes as VV
+from landcon.services.clock import today
 from landcon.services.demo_publicity import back_dated_period
 from landcon.services.project_access import get_project
-from landcon.store.models import ReallocFile, ReallocVersion
+from landcon.store.models import Project, ReallocFile, ReallocVersion, User
 
 TOWNSHIP_USER = "demo_township"
 VOTE_LEAD_DAYS, CONSENT_LEAD_DAYS = 10, 6
@@ -115,3 +117,60 @@ def seed_votes(who: records.Actor, code: str) -> dict[str, Any]:
         "consents": made,
         "DEMOLITION_NEEDS_CONSENT": finding["status"],
     }
+
+
+MARKET_LEAD_DAYS = 20
+"""Days before today on which the demo's 入市 表决 is held."""
+
+
+def _town_village(town: records.Actor, county: str) -> tuple[str, str] | None:
+    """(project code, village code): the first project of ``county`` the township reporter reads, and its
+    first village; None when there is none."""
+    with records.read() as session:
+        rows = session.scalars(select(Project).order_by(Project.id))
+        for project in rows:
+            if project.county.code != county:
+                continue
+            try:
+                readable = get_project(session, town, project.code)
+            except (NotFound, PermissionDenied):
+                continue
+            own = VV.villages(session, readable)
+            if own:
+                return readable.code, own[0].code
+    return None
+
+
+def seed_market_vote(county: str) -> str | None:
+    """The demo's passed 集体经营性建设用地入市 表决 (村民代表会议, whole village), which the demo's 入市 deal
+    in ``county`` names (``services.ledger.market_add`` checks it): recorded by the demo township's reporter
+    ``MARKET_LEAD_DAYS`` before today in the first village of the first project of the county it reads
+    (the 入市 check reads a village's votes of any project). Returns the village code; None without a
+    reporter or such a project. Idempotent: a village whose latest 入市 表决 passed keeps it."""
+    with records.read() as session:
+        exists = session.scalars(select(User.id).where(User.username == TOWNSHIP_USER)).first() is not None
+    if not exists:
+        return None
+    town = records.actor(TOWNSHIP_USER)
+    found = _town_village(town, county)
+    if found is None:
+        return None
+    code, village = found
+    done = [m for m in VV.list_meetings(town, code, motion_kind=V.MARKET_ENTRY) if m["village_code"] == village]
+    if done and done[-1]["passed"]:
+        return village
+    VV.add_meeting(
+        town,
+        code,
+        village=village,
+        kind=V.REPRESENTATIVES,
+        held_on=today() - dt.timedelta(days=MARKET_LEAD_DAYS),
+        motion="集体经营性建设用地入市（示例村）",
+        motion_kind=V.MARKET_ENTRY,
+        eligible=30,
+        present=26,
+        votes_for=22,
+        against=3,
+        abstain=1,
+    )
+    return village
