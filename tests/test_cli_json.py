@@ -75,13 +75,14 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
     use = ("use", "--kind", "bcgd", "--paddy-mu", "0", "--grade", "8", "--as", sup)
     transfer = ("--kind", "bcgd", "--from", COUNTY, "--to", "530102", "--price", "200000", "--as", sup)
     deal = ("--collective", "测试村股份经济合作社", "--use", "工业", "--term", "50", "--as", author)
+    deal += ("--village", "530124100201")  # the paper tenure instance's village: its 入市 表决 passed (world)
     period = ("--start", "2027-01-01", "--end", "2029-12-31")
     found = ("--findings", "沟渠淤堵", "--photo", w["photo"])
     visit = ("--date", "2027-06-01", "--inspector", "李四")
     town, village = "demo_township", "530124100202"  # a village the demo plan covers
-    vote = ("--village", village, "--kind", "村民代表会议", "--date", "2027-03-01", "--motion", "权属调整方案")
+    vote = ("--village", village, "--kind", "村民代表会议", "--date", "2026-03-01", "--motion", "权属调整方案")
     vote += ("--motion-kind", "tenure_scheme", "--eligible", "30", "--present", "30")
-    household = ("--date", "2027-03-02", "--village", village, "--household-name", "张*", "--parcel", "ZJGGTB:16")
+    household = ("--date", "2026-03-02", "--village", village, "--household-name", "张*", "--parcel", "ZJGGTB:16")
     household += ("--kind",)
     gs = ("--start", "2027-01-01", "--end", "2027-01-10")  # a 公示 period
 
@@ -388,6 +389,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         head = _ok("db", "upgrade")
         _ok("admin", "seed-demo", "demo", "--plan", str(plan))
         _cover(PROJECT, REALLOC_HOUSEHOLDS[0][:12])  # the paper tenure instance's village
+        entry = ("--kind", "村民代表会议", "--date", "2026-03-01", "--motion", "入市", "--motion-kind", "market_entry")
+        _ok("vote", "meeting", "add", PROJECT, "--village", REALLOC_HOUSEHOLDS[0][:12], *entry, "--eligible", "30",
+            "--present", "30", "--for", "20", "--as", "demo_township")  # the village's 入市 decision  # fmt: skip
         asbuilt = root / "data" / "results" / "asbuilt" / ACCEPTED  # a 复核 for ``ledger correct``
         add_review(ACCEPTED, without_smallest_new_farmland(ACCEPTED, asbuilt, root / "asbuilt-review"))
         seeded = _ok("alert", "list", "--project", IMPLEMENTING, "--state", "open", "--as", "demo_supervisor")

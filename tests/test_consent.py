@@ -32,7 +32,7 @@ def _meeting(motion_kind: str, votes_for: int, **kw: object) -> dict[str, object
         CODE,
         village=VILLAGE_CODE,
         kind=V.VILLAGERS,
-        held_on=kw.pop("held_on", "2027-03-01"),
+        held_on=kw.pop("held_on", "2026-03-01"),
         motion=f"表决 {motion_kind}",
         motion_kind=motion_kind,
         eligible=40,
@@ -59,7 +59,7 @@ def test_a_project_check_reads_records_not_cmty(records_world: RecordsDB, tmp_pa
         town,
         CODE,
         kind="demolition",
-        given_on="2027-02-01",
+        given_on="2026-02-01",
         village="测试村",
         household_code="530124100201010001",
         household_name="张*",
@@ -79,10 +79,10 @@ def test_a_meeting_consent_counts_while_the_meeting_passes(records_world: Record
     project_to(tmp_path, "plan")
     town = records.actor("fm_town")
     failed = _meeting(V.DEMOLITION, 19)  # 19 < 20 = 2/3 of 30 present
-    passed = _meeting(V.DEMOLITION, 20, held_on="2027-03-02")
-    consent.add_consent(town, CODE, kind="demolition", given_on="2027-03-01", meeting=int(failed["id"]))
+    passed = _meeting(V.DEMOLITION, 20, held_on="2026-03-02")
+    consent.add_consent(town, CODE, kind="demolition", given_on="2026-03-01", meeting=int(failed["id"]))
     assert consent.coverage(town, CODE)["finding"]["status"] == "fail"
-    whole = consent.add_consent(town, CODE, kind="demolition", given_on="2027-03-02", meeting=int(passed["id"]))
+    whole = consent.add_consent(town, CODE, kind="demolition", given_on="2026-03-02", meeting=int(passed["id"]))
     assert (whole["whole_village"], whole["counts"], whole["household_name"]) == (True, True, "")
     assert consent.coverage(town, CODE)["finding"]["status"] == "pass"
     listed = consent.list_consents(records.actor("fm_sup"), CODE)
@@ -97,15 +97,15 @@ def test_consent_records_are_checked_and_recorded_by_townships(records_world: Re
     town = records.actor("fm_town")
     with pytest.raises(InvalidRecord, match="农户同意须列出所涉地块"):
         consent.add_consent(
-            town, CODE, kind="demolition", given_on="2027-02-01", village="测试村", household_name="张*"
+            town, CODE, kind="demolition", given_on="2026-02-01", village="测试村", household_name="张*"
         )
     with pytest.raises(InvalidRecord, match="农户同意须填写承包方编码或户主姓名"):
-        consent.add_consent(town, CODE, kind="demolition", given_on="2027-02-01", village="测试村", parcels=["4"])
+        consent.add_consent(town, CODE, kind="demolition", given_on="2026-02-01", village="测试村", parcels=["4"])
     with pytest.raises(InvalidRecord, match="同意类型应为 demolition、reallocation、market，不是 '拆房'"):
-        consent.add_consent(town, CODE, kind="拆房", given_on="2027-02-01", village="测试村", parcels=["4"])
+        consent.add_consent(town, CODE, kind="拆房", given_on="2026-02-01", village="测试村", parcels=["4"])
     with pytest.raises(PermissionDenied, match="县级及以上只能查看"):
         consent.add_consent(
-            records.actor("fm_author"), CODE, kind="demolition", given_on="2027-02-01", village="测试村",
+            records.actor("fm_author"), CODE, kind="demolition", given_on="2026-02-01", village="测试村",
             household_name="张*", parcels=["4"],
         )  # fmt: skip
     assert consent.list_consents(records.actor("fm_author"), CODE) == []
@@ -137,10 +137,52 @@ def test_market_entry_needs_a_passed_vote_of_a_village_that_keeps_its_votes(
     _meeting(V.TENURE_SCHEME, 25)  # the village now keeps its votes here
     with pytest.raises(InvalidRecord, match="测试村（530124100201）没有集体经营性建设用地入市的村民会议表决记录"):
         _market()
-    _meeting(V.MARKET_ENTRY, 19, held_on="2027-04-01")
-    with pytest.raises(InvalidRecord, match="测试村 2027-04-01 的入市表决未通过（表决未通过：应到 40 人，到会 30 人"):
+    _meeting(V.MARKET_ENTRY, 19, held_on="2026-04-01")
+    with pytest.raises(InvalidRecord, match="测试村 2026-04-01 的入市表决未通过（表决未通过：应到 40 人，到会 30 人"):
         _market()
-    _meeting(V.MARKET_ENTRY, 20, held_on="2027-05-01", parcels=["530124100201JA00001"])
+    _meeting(V.MARKET_ENTRY, 20, held_on="2026-05-01", parcels=["530124100201JA00001"])
     with pytest.raises(InvalidRecord, match="通过的入市表决不包括宗地 530124100201JA00002"):
         _market("530124100201JA00002")
+    assert _market()["contract_no"] == "富民入市〔2027〕1号"
+
+
+def test_market_entry_refused_without_a_village_or_a_decision(records_world: RecordsDB, tmp_path: Path) -> None:
+    project_to(tmp_path, "plan")
+    with pytest.raises(InvalidRecord) as refused:
+        ledger.market_add(
+            records.actor("fm_author"), "530124", "富民入市〔2027〕9号", parcel_code="530124100201JA00001",
+            collective="测试村股份经济合作社", mode="出让", land_use="工业", area_m2=6000, term_years=50,
+            price_yuan=3_000_000,
+        )  # fmt: skip
+    assert "入市须写明宗地所在村（村代码）：没有所在村无法检查村民会议或村民代表会议的入市决议" in str(refused.value)
+    # A village without any record is no longer let through.
+    with pytest.raises(
+        InvalidRecord, match="测试村（530124100201）没有集体经营性建设用地入市的村民会议表决记录或会议同意记录"
+    ):
+        _market()
+    assert ledger.market_list(records.actor("yn_sup"), "530124") == []
+
+
+def test_market_entry_reads_meeting_consents_of_kind_market(records_world: RecordsDB, tmp_path: Path) -> None:
+    project_to(tmp_path, "plan")
+    town = records.actor("fm_town")
+    consent.add_consent(
+        town, CODE, kind="market", given_on="2026-02-01", village="测试村", household_code="530124100201010001",
+        household_name="张*", parcels=["530124100201JA00001"],
+    )  # fmt: skip
+    with pytest.raises(InvalidRecord, match="该村有 1 条农户入市同意记录，农户同意不能代替村集体的决议"):
+        _market()
+    # A meeting on another matter that passes by its own rule (过半数) but not by 入市's 2/3 does not count.
+    short = _meeting(V.OTHER, 16)
+    assert short["passed"] is True
+    consent.add_consent(town, CODE, kind="market", given_on="2026-03-01", meeting=int(short["id"]))
+    with pytest.raises(InvalidRecord, match="没有集体经营性建设用地入市的村民会议表决记录或会议同意记录"):
+        _market()
+    # A meeting with 2/3 of those present for, whose consent names the parcel, lets that parcel enter.
+    enough = _meeting(V.OTHER, 20, held_on="2026-03-02")
+    consent.add_consent(
+        town, CODE, kind="market", given_on="2026-03-02", meeting=int(enough["id"]), parcels=["530124100201JA00001"]
+    )
+    with pytest.raises(InvalidRecord, match="没有集体经营性建设用地入市的村民会议表决记录或会议同意记录"):
+        _market("530124100201JA00002", "富民入市〔2027〕2号")
     assert _market()["contract_no"] == "富民入市〔2027〕1号"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from ledger_fixtures import AREA, CODE, project_to
+from market_fixtures import village_decides
 from records_fixtures import RecordsDB
 from sqlalchemy import text
 from typer.testing import CliRunner, Result
@@ -78,10 +79,11 @@ def story(records_world_once: RecordsDB, tmp_path_factory: pytest.TempPathFactor
     steps["bad_date"] = run("ledger", "post", "zz-issue", "--project", CODE, "--project-area", AREA, "--area-mu", "1",
                             "--doc", "云周〔2027〕2号", "--on", "2027-3-1", user="yn_sup")  # fmt: skip
     steps["revolving"] = run("ledger", "revolving", "--json", user="yn_sup")
+    village_decides(CODE)  # 入市 needs 测试村's decision
     steps["market_add"] = run(
         "ledger", "market", "add", "--contract", "富民入市1", "--parcel", "530124100201JA00001",
-        "--collective", "测试村股份经济合作社", "--use", "工业", "--term", "50", "--price", "3000000",
-        "--area-mu", "9", "--rate", "0.2", "--json", user="fm_author",
+        "--village", "530124100201", "--collective", "测试村股份经济合作社", "--use", "工业", "--term", "50",
+        "--price", "3000000", "--area-mu", "9", "--rate", "0.2", "--json", user="fm_author",
     )  # fmt: skip
     steps["market_list"] = run("ledger", "market", "list", "--json", user="yn_sup")
     steps["check_by_county"] = run("ledger", "check", user="fm_sup")

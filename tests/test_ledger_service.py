@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from ledger_fixtures import AREA, CODE, FARMLAND_M2, GRAIN_KG, project_to
+from market_fixtures import village_decides
 from sqlalchemy import func, select, text
 
 from landcon.errors import InvalidRecord, NotFound, PermissionDenied
@@ -238,6 +239,7 @@ def test_revolving_quota_reclamation_and_the_village_reservation(records_world, 
 
 def test_market_deal_levy_and_shares(records_world):
     fm = who("fm_author")
+    village_decides()  # 入市 needs 测试村's decision
     d = ledger.market_add(
         fm, COUNTY, "富民入市〔2027〕1号", parcel_code="530124100201JA00001", collective="测试村股份经济合作社",
         mode="出让", land_use="工业", area_m2=6000, term_years=50, price_yuan=3_000_000, cost_yuan=1_000_000,

@@ -18,7 +18,7 @@ from web_fixtures import csrf_of, sign_in
 
 from landcon.cli.main import app
 from landcon.errors import InvalidRecord, PermissionDenied
-from landcon.services import publicity, realloc_adoption, realloc_views, records, village_votes
+from landcon.services import consent, publicity, realloc_adoption, realloc_views, records, village_votes
 from landcon.services.clock import today
 from landcon.web.app import create_app
 
@@ -27,8 +27,8 @@ def _cli(*args: str):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(app, ["realloc", *args])
 
 
-def _meeting(votes_for: int) -> None:
-    village_votes.add_meeting(
+def _meeting(votes_for: int) -> dict[str, object]:
+    return village_votes.add_meeting(
         records.actor("fm_town"), CODE, village=VILLAGE_CODE, kind="村民会议", held_on=today() - dt.timedelta(days=30),
         motion="测试村权属调整方案", motion_kind="tenure_scheme", eligible=40, present=30, votes_for=votes_for,
         against=30 - votes_for, abstain=0,
@@ -110,6 +110,7 @@ def test_refusal_lists_every_reason_then_adoption(records_world, tmp_path):
         "settlement_received_yuan": 0.0,
         "confirmed": 3,
         "explained": 1,
+        "consented": 0,
     }
     assert summary["adopted_on"] == dt.datetime.now(dt.UTC).date().isoformat()
     with pytest.raises(InvalidRecord):  # an adopted version's confirmations are final
@@ -152,3 +153,38 @@ def test_web_confirmation_form_and_adoption_blockers(records_world, tmp_path):
         assert "3 户既未签字确认也未说明原因" in page and "采用此版本" not in page  # a reporter cannot adopt
         sign_in(client, "fm_author")
         assert "采用此版本</button>" in client.get(f"/projects/{CODE}/realloc/1").text
+
+
+def test_a_households_reallocation_consent_stands_in_for_its_confirmation(records_world, tmp_path):
+    stored_version(tmp_path)
+    town, author = records.actor("fm_town"), records.actor("fm_author")
+    meeting = _meeting(votes_for=20)
+    _publish(objection=False)  # over, without objection
+    for h in HOUSEHOLDS[:2]:
+        realloc_adoption.confirm(town, CODE, 1, h, signed_on=today())
+
+    def agree(household: str, on: dt.date) -> None:
+        consent.add_consent(
+            town, CODE, kind="reallocation", given_on=on, village=VILLAGE_CODE, household_code=household,
+            household_name="王*", parcels=["5301241002010000001"],
+        )  # fmt: skip
+
+    agree(HOUSEHOLDS[2], today())
+    agree(HOUSEHOLDS[3], today() - dt.timedelta(days=1))  # before the version was saved: not this scheme's
+    consent.add_consent(town, CODE, kind="reallocation", given_on=today(), meeting=int(str(meeting["id"])))
+    consent.add_consent(  # another kind does not count
+        town, CODE, kind="demolition", given_on=today(), village=VILLAGE_CODE, household_code=HOUSEHOLDS[3],
+        parcels=["5301241002010000001"],
+    )  # fmt: skip
+    state = realloc_adoption.confirmations(author, CODE, 1)
+    assert [(r["status"], r["consent"] is not None) for r in state["households"]] == [
+        ("已签字", False), ("已签字", False), ("已同意", True), ("未确认", False),
+    ]  # fmt: skip
+    assert (state["signed"], state["explained"], state["consented"], state["missing"]) == (2, 0, 1, 1)
+    assert realloc_adoption.adoption_state(author, CODE, 1)["blockers"] == [
+        f"1 户既未签字确认也未说明原因：{HOUSEHOLDS[3]}"
+    ]  # the meeting's consent stands in for no household
+    agree(HOUSEHOLDS[3], today())
+    assert realloc_adoption.adopt(author, CODE, 1)["created"] is True
+    summary = realloc_adoption.adopted_summary(town, CODE)
+    assert summary is not None and (summary["confirmed"], summary["explained"], summary["consented"]) == (2, 0, 2)

@@ -60,6 +60,36 @@ def test_notice_rows_and_balance(records_world, tmp_path):
     assert "张三" not in text + json.dumps(rows, ensure_ascii=False)  # names are masked
 
 
+def test_notice_takes_place_deadline_and_contact_from_the_versions_publicity(records_world, tmp_path):
+    import datetime as dt
+
+    from records_fixtures import VILLAGE_CODE
+
+    from landcon.services import publicity, realloc_notice
+    from landcon.services.clock import today
+
+    stored_version(tmp_path)
+    start, end = today() - dt.timedelta(days=3), today() + dt.timedelta(days=4)
+    town = records.actor("fm_town")
+    publicity.publish(
+        town, CODE, kind="realloc", ref="1", place="村务公开栏", place_unit=VILLAGE_CODE, start=start, end=end,
+        contact="测试村村民委员会办公室（电话 0871-1234567）",
+    )  # fmt: skip
+    publicity.publish(  # a later 公示 of another subject is not the version's
+        town, CODE, kind="other", place="乡镇公示栏", start=start, end=end + dt.timedelta(days=5), contact="乡镇",
+    )  # fmt: skip
+    out = tmp_path / "公示表.docx"
+    done = realloc_notice.notice(town, CODE, 1, out, place="乡镇大院", until="2030-01-01")  # typed: not used
+    assert done["publicity"] == 1
+    text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    assert (
+        f"异议受理：本方案于测试村村务公开栏公示，公示期 {start.isoformat()} 至 {end.isoformat()}。"
+        f"对本方案有异议的，请于 {end.isoformat()} 前（含当日）以书面或口头方式"
+        "向测试村村民委员会办公室（电话 0871-1234567）提出，登记后予以答复。"
+    ) in text.splitlines()
+    assert "乡镇大院" not in text and "2030-01-01" not in text and "乡镇公示栏" not in text
+
+
 @pytest.mark.parametrize("user, status", [("fm_town", 200), ("wh_author", 404)])
 def test_notice_download(records_world, tmp_path, user, status):
     from fastapi.testclient import TestClient

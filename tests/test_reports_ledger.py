@@ -21,6 +21,7 @@ from typing import Any
 import openpyxl
 import pytest
 from ledger_fixtures import CODE, project_to
+from market_fixtures import village_decides
 from openpyxl.worksheet.worksheet import Worksheet
 
 from landcon.errors import NotFound, PermissionDenied
@@ -73,6 +74,7 @@ def build_ledger(tmp_path: Path) -> dict[str, int]:
         cost_yuan=400_000,
         rate=0.3,
         signed_on=date(2027, 3, 1),
+        village=village_decides(CODE),  # 入市 needs 测试村's decision
     )
     return ids
 

@@ -3,6 +3,7 @@ computed on save and on read, the latest meeting on a motion kind is what other 
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ def _meeting(who: str = "fm_town", **kw: object) -> dict[str, object]:
     values: dict[str, object] = {
         "village": VILLAGE_CODE,
         "kind": V.REPRESENTATIVES,
-        "held_on": "2027-03-01",
+        "held_on": "2026-03-01",
         "motion": "测试村土地权属调整方案",
         "motion_kind": V.TENURE_SCHEME,
         "eligible": 30,
@@ -60,11 +61,11 @@ def test_township_records_and_the_result_is_computed(records_world: RecordsDB, t
         "赞成 14 人，土地承包经营权调整/权属调整方案须到会人员2/3以上赞成（至少 14 人）"
     )
     assert m["attachment"] == "会议记录.pdf"
-    later = _meeting(held_on="2027-04-01", present=19, votes_for=19, against=0, abstain=0)
+    later = _meeting(held_on="2026-04-01", present=19, votes_for=19, against=0, abstain=0)
     assert (later["valid"], later["passed"]) == (False, False)
     # The county reads; the latest meeting on the motion kind is the one that counts.
     listed = VV.list_meetings(records.actor("fm_author"), CODE)
-    assert [(x["held_on"], x["passed"]) for x in listed] == [("2027-03-01", True), ("2027-04-01", False)]
+    assert [(x["held_on"], x["passed"]) for x in listed] == [("2026-03-01", True), ("2026-04-01", False)]
     with records.read() as session:
         project = get_project(session, records.actor("fm_sup"), CODE)
         latest = VV.motion_result(session, project, V.TENURE_SCHEME)
@@ -111,3 +112,24 @@ def test_impossible_counts_and_villages_are_named(records_world: RecordsDB) -> N
     with pytest.raises(InvalidRecord, match="会议日期 '2027-13-01' 无效"):
         _meeting(held_on="2027-13-01")
     assert VV.list_meetings(records.actor("fm_town"), CODE) == []
+
+
+def test_a_meeting_or_a_consent_dated_after_today_is_refused(records_world: RecordsDB) -> None:
+    from landcon.services import consent
+    from landcon.services.clock import today
+
+    _project()
+    now = today()
+    later = (now + dt.timedelta(days=1)).isoformat()
+    with pytest.raises(InvalidRecord) as refused:
+        _meeting(held_on=later)
+    assert str(refused.value) == f"字段 held_on：会议日期 {later} 晚于今天（{now.isoformat()}）：尚未召开的会议不能记录"
+    held = _meeting(held_on=now.isoformat())  # today is allowed
+    assert held["held_on"] == now.isoformat()
+    with pytest.raises(InvalidRecord) as refused:
+        consent.add_consent(records.actor("fm_town"), CODE, kind="demolition", given_on=later, meeting=int(held["id"]))
+    assert (
+        str(refused.value) == f"字段 given_on：同意日期 {later} 晚于今天（{now.isoformat()}）：尚未作出的同意不能记录"
+    )
+    assert [m["held_on"] for m in VV.list_meetings(records.actor("fm_author"), CODE)] == [now.isoformat()]
+    assert consent.list_consents(records.actor("fm_author"), CODE) == []

@@ -25,7 +25,7 @@ def _run(*args: str) -> tuple[int, str]:
 @pytest.mark.parametrize("records_world", ["sqlite"], indirect=True)
 def test_vote_and_consent_commands(records_world: RecordsDB, tmp_path: Path) -> None:
     project_to(tmp_path, "plan")
-    meeting = ("vote", "meeting", "add", CODE, "--village", VILLAGE_CODE, "--kind", "村民会议", "--date", "2027-03-01")
+    meeting = ("vote", "meeting", "add", CODE, "--village", VILLAGE_CODE, "--kind", "村民会议", "--date", "2026-03-01")
     meeting += ("--motion", "测试村宅基地拆旧", "--motion-kind", "demolition", "--eligible", "40", "--present", "21")
     code, out = _run(*meeting, "--for", "14", "--against", "7", "--as", "fm_town", "--json")
     assert code == 0, out
@@ -42,7 +42,7 @@ def test_vote_and_consent_commands(records_world: RecordsDB, tmp_path: Path) -> 
     assert code == 0, out
     assert "不通过" in out and "ZJGGTB 1（1.0000 公顷）" in out
     code, out = _run(
-        "vote", "consent", "add", CODE, "--kind", "demolition", "--date", "2027-03-02", "--meeting", str(m["id"]),
+        "vote", "consent", "add", CODE, "--kind", "demolition", "--date", "2026-03-02", "--meeting", str(m["id"]),
         "--as", "fm_town",
     )  # fmt: skip
     assert code == 0, out
@@ -54,5 +54,5 @@ def test_vote_and_consent_commands(records_world: RecordsDB, tmp_path: Path) -> 
     code, out = _run("vote", "consent", "import", CODE, "--as", "fm_town")
     assert (code, out.strip()) == (0, "从 CMTY 导入 1 条同意记录")
     code, out = _run("vote", "consent", "list", CODE, "--as", "fm_sup", "--json")
-    # By date: the CMTY record is dated the day it was imported, before the meeting's consent.
-    assert [(c["source"], c["parcels"]) for c in json.loads(out)] == [("CMTY", ["ZJGGTB:1"]), ("record", [])]
+    # By date: the meeting's consent (2026-03-02) before the CMTY record, dated the day it was imported.
+    assert [(c["source"], c["parcels"]) for c in json.loads(out)] == [("record", []), ("CMTY", ["ZJGGTB:1"])]

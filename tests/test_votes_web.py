@@ -32,7 +32,7 @@ def test_township_records_a_vote_and_a_consent(client: TestClient, tmp_path: Pat
     assert page.status_code == 200 and "尚无村民会议表决记录" in page.text
     assert f'<option value="{VILLAGE_CODE}">测试村</option>' in page.text
     token = csrf_of(client)
-    data = {"csrf_token": token, "village": VILLAGE_CODE, "kind": "村民代表会议", "held_on": "2027-03-01"}
+    data = {"csrf_token": token, "village": VILLAGE_CODE, "kind": "村民代表会议", "held_on": "2026-03-01"}
     data |= {"motion": "测试村宅基地拆旧", "motion_kind": "demolition", "eligible": "30", "present": "20"}
     data |= {"votes_for": "14", "against": "4", "abstain": "2"}
     with open(tmp_path / "记录.pdf", "wb") as f:
@@ -52,7 +52,7 @@ def test_township_records_a_vote_and_a_consent(client: TestClient, tmp_path: Pat
     assert bad.status_code == 400 and "赞成 15、反对 4、弃权 2 合计 21 超过到会人数 20" in bad.text
     r = client.post(
         f"/projects/{CODE}/votes/consent",
-        data={"csrf_token": token, "kind": "demolition", "given_on": "2027-03-02", "meeting": str(m["id"])},
+        data={"csrf_token": token, "kind": "demolition", "given_on": "2026-03-02", "meeting": str(m["id"])},
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text[:300]
@@ -66,7 +66,7 @@ def test_township_records_a_vote_and_a_consent(client: TestClient, tmp_path: Pat
 
 def test_county_reads_without_forms_and_another_county_sees_nothing(client: TestClient) -> None:
     VV.add_meeting(
-        records.actor("fm_town"), CODE, village=VILLAGE_CODE, kind="村民会议", held_on="2027-03-01", motion="方案",
+        records.actor("fm_town"), CODE, village=VILLAGE_CODE, kind="村民会议", held_on="2026-03-01", motion="方案",
         motion_kind="plan", eligible=40, present=20, votes_for=20, against=0, abstain=0,
     )  # fmt: skip
     sign_in(client, "fm_author")

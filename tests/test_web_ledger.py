@@ -14,6 +14,7 @@ from browser_fixtures import ARTIFACTS, browser, server  # noqa: F401 - fixtures
 from browser_fixtures import sign_in as browser_sign_in
 from fastapi.testclient import TestClient
 from ledger_fixtures import CODE, project_to
+from market_fixtures import village_decides
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 from web_fixtures import sign_in
@@ -38,6 +39,7 @@ def issued(records_world, tmp_path) -> None:
     """15 亩 of 补充耕地指标 in 530124 from the accepted project."""
     project_to(tmp_path, "aftercare")
     ledger.issue_farmland(records.actor("yn_sup"), CODE, ISSUE_DOC)
+    village_decides(CODE)  # the 入市 form's deal needs 测试村's decision
 
 
 def avail_mu(unit: str, kind: str = "bcgd") -> float:
@@ -173,6 +175,7 @@ def test_forms_follow_the_roles(client, issued):
             "csrf_token": csrf_of(client),
             "contract_no": "富入市〔2027〕1号",
             "parcel_code": "530124100201JC00001",
+            "village": "530124100201",
             "collective": "测试村股份经济合作社",
             "mode": "出让",
             "land_use": "工业用地",

@@ -378,7 +378,7 @@ def market_add(
     area_m2: AreaM2Opt = None,
     cost: Annotated[float, typer.Option("--cost", help="土地取得和开发成本（元）")] = 0.0,
     rate: Annotated[float | None, typer.Option("--rate", help="调节金比例，如 0.3（规则范围内）")] = None,
-    village: Annotated[str | None, typer.Option("--village", help="村代码（12 位）")] = None,
+    village: Annotated[str | None, typer.Option("--village", help="宗地所在村代码（必填）")] = None,
     on: OnOpt = None,
     as_user: AsOpt = None,
     as_json: JsonOpt = False,

@@ -224,8 +224,12 @@ def notice(
     project: Annotated[str, typer.Argument(help="项目编号")],
     version: Annotated[int, typer.Option("--version", help="权属调整版本号")],
     out: Annotated[Path, typer.Option("--out", help="输出的公示表 .docx")],
-    place: Annotated[str | None, typer.Option("--place", help="异议受理地点（默认 村务公开栏）")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="异议受理截止日期（默认 公示期满）")] = None,
+    place: Annotated[
+        str | None, typer.Option("--place", help="异议受理地点：版本尚无公示时使用（默认 村务公开栏）")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="异议受理截止日期：版本尚无公示时使用（默认 公示期满）")
+    ] = None,
     as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

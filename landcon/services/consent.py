@@ -4,6 +4,8 @@ project), of a kind (demolition / reallocation / market), over plan parcels (``L
 
 ``consent_set`` turns a project's records into the ``engine.consent.ConsentSet`` the plan check's
 DEMOLITION_NEEDS_CONSENT reads (a meeting's consent counts only while its computed result is passed);
+records of kind ``market`` are read by the 入市 check (``village_votes.require_market_entry``: a meeting's
+only) and of kind ``reallocation`` by the tenure adoption (``realloc_adoption.consents``: a household's);
 ``coverage`` re-checks a saved plan version against today's records; ``import_cmty`` makes household
 records from the plan's CMTY field (the only use CMTY keeps for a project). Recorded by townships and
 villages (``vote.record``), read by whoever reads the project; every write is audited.
@@ -87,7 +89,9 @@ def add_consent(
     if len(code) > 40 or len(name) > 100:
         raise InvalidRecord("承包方编码不超过 40 字，户主姓名不超过 100 字", field="household")
     keys = VV.parcel_keys(parcels)
-    day = parse_date(given_on, "given_on", "同意日期")
+    day = VV.not_after_today(
+        parse_date(given_on, "given_on", "同意日期"), "given_on", "同意日期", "尚未作出的同意不能记录"
+    )
     if meeting is None:
         if not (code or name):
             raise InvalidRecord("农户同意须填写承包方编码或户主姓名（或指明村民会议表决）", field="household")

@@ -26,6 +26,7 @@ from landcon.engine import workflow as wf
 from landcon.errors import InvalidRecord
 from landcon.services import acceptance, acceptance_records, clock, ledger, monitor, org, projects, records
 from landcon.services.demo_aftercare import seed_aftercare
+from landcon.services.demo_votes import seed_market_vote
 from landcon.store.models import Project, User
 
 
@@ -129,11 +130,13 @@ def _accept(code: str, folder: Path) -> dict[str, Any]:
         sup, "bcgd", f"云指标调剂〔{today.year}〕1号", **quarter,
         price_yuan_per_mu=200_000, seller=county, buyer=_neighbour(county), received_yuan=0,
     )  # fmt: skip
-    ledger.market_add(
-        actor("demo_author"), county, f"{county}入市〔{today.year}〕1号", parcel_code=f"{county}001001JA00001",
-        collective="示例村股份经济合作社", mode="出让", land_use="工业", area_m2=6666.67, term_years=50,
-        price_yuan=2_400_000, cost_yuan=600_000, rate=0.2,
-    )  # fmt: skip
+    village = seed_market_vote(county)  # 入市 needs the village's decision (土地管理法 第63条)
+    if village is not None:
+        ledger.market_add(
+            actor("demo_author"), county, f"{county}入市〔{today.year}〕1号", parcel_code=f"{village}JA00001",
+            collective="示例村股份经济合作社", mode="出让", land_use="工业", area_m2=6666.67, term_years=50,
+            price_yuan=2_400_000, cost_yuan=600_000, rate=0.2, village=village,
+        )  # fmt: skip
     return {
         "accepted": True,
         "record": row["id"],

@@ -5,26 +5,41 @@ a 村民代表会议 of the demo village — the village of the households of th
 version (the most frequent 承包方编码 prefix), else the project's first village — that passes the
 tenure scheme (30 representatives, 26 present, 22 for), and one household consent per plan parcel that
 removes 宅基地 without one, so the project's DEMOLITION_NEEDS_CONSENT passes from records
-(``consent.coverage``). Idempotent: a project that already has a tenure-scheme vote keeps its records.
+(``consent.coverage``). The meeting and the consents are dated by the demo's timeline, before the
+tenure scheme's back-dated 公示 (``demo_publicity.back_dated_period``, ending yesterday) and the adoption
+(today): the meeting ``VOTE_LEAD_DAYS`` before the 公示 starts, the consents ``CONSENT_LEAD_DAYS`` before.
+Idempotent: a project that already has a tenure-scheme vote keeps its records.
 """
 
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from landcon.engine import publicity as P
 from landcon.engine import votes as V
+from landcon.errors import NotFound, PermissionDenied
 from landcon.services import attachments, consent, records
 from landcon.services import village_votes as VV
+from landcon.services.clock import today
+from landcon.services.demo_publicity import back_dated_period
 from landcon.services.project_access import get_project
-from landcon.store.models import ReallocFile, ReallocVersion
+from landcon.store.models import Project, ReallocFile, ReallocVersion, User
 
 TOWNSHIP_USER = "demo_township"
-HELD_ON, GIVEN_ON = "2027-03-01", "2027-03-05"
+VOTE_LEAD_DAYS, CONSENT_LEAD_DAYS = 10, 6
+"""Days before the tenure scheme's 公示 starts on which the demo meeting is held and the consents are given."""
+
+
+def demo_dates() -> tuple[dt.date, dt.date]:
+    """(meeting date, consent date) of the demo: before the 公示 of the tenure scheme and thus before today."""
+    start, _ = back_dated_period(P.REALLOC)
+    return start - dt.timedelta(days=VOTE_LEAD_DAYS), start - dt.timedelta(days=CONSENT_LEAD_DAYS)
 
 
 def _realloc_village(who: records.Actor, code: str) -> str | None:
@@ -63,12 +78,13 @@ def seed_votes(who: records.Actor, code: str) -> dict[str, Any]:
     done = [m for m in VV.list_meetings(town, code, motion_kind=V.TENURE_SCHEME) if m["village_code"] == village]
     if done:
         return {"meetings": len(done), "created": False, "passed": done[-1]["passed"]}
+    held_on, given_on = demo_dates()
     meeting = VV.add_meeting(
         town,
         code,
         village=village,
         kind=V.REPRESENTATIVES,
-        held_on=HELD_ON,
+        held_on=held_on,
         motion="土地权属调整方案（示例村权属调整）",
         motion_kind=V.TENURE_SCHEME,
         eligible=30,
@@ -84,7 +100,7 @@ def seed_votes(who: records.Actor, code: str) -> dict[str, Any]:
             town,
             code,
             kind="demolition",
-            given_on=GIVEN_ON,
+            given_on=given_on,
             village=home,
             household_code=f"{home}{n:06d}"[:18],
             household_name=f"拆旧户{n}",
@@ -101,3 +117,60 @@ def seed_votes(who: records.Actor, code: str) -> dict[str, Any]:
         "consents": made,
         "DEMOLITION_NEEDS_CONSENT": finding["status"],
     }
+
+
+MARKET_LEAD_DAYS = 20
+"""Days before today on which the demo's 入市 表决 is held."""
+
+
+def _town_village(town: records.Actor, county: str) -> tuple[str, str] | None:
+    """(project code, village code): the first project of ``county`` the township reporter reads, and its
+    first village; None when there is none."""
+    with records.read() as session:
+        rows = session.scalars(select(Project).order_by(Project.id))
+        for project in rows:
+            if project.county.code != county:
+                continue
+            try:
+                readable = get_project(session, town, project.code)
+            except (NotFound, PermissionDenied):
+                continue
+            own = VV.villages(session, readable)
+            if own:
+                return readable.code, own[0].code
+    return None
+
+
+def seed_market_vote(county: str) -> str | None:
+    """The demo's passed 集体经营性建设用地入市 表决 (村民代表会议, whole village), which the demo's 入市 deal
+    in ``county`` names (``services.ledger.market_add`` checks it): recorded by the demo township's reporter
+    ``MARKET_LEAD_DAYS`` before today in the first village of the first project of the county it reads
+    (the 入市 check reads a village's votes of any project). Returns the village code; None without a
+    reporter or such a project. Idempotent: a village whose latest 入市 表决 passed keeps it."""
+    with records.read() as session:
+        exists = session.scalars(select(User.id).where(User.username == TOWNSHIP_USER)).first() is not None
+    if not exists:
+        return None
+    town = records.actor(TOWNSHIP_USER)
+    found = _town_village(town, county)
+    if found is None:
+        return None
+    code, village = found
+    done = [m for m in VV.list_meetings(town, code, motion_kind=V.MARKET_ENTRY) if m["village_code"] == village]
+    if done and done[-1]["passed"]:
+        return village
+    VV.add_meeting(
+        town,
+        code,
+        village=village,
+        kind=V.REPRESENTATIVES,
+        held_on=today() - dt.timedelta(days=MARKET_LEAD_DAYS),
+        motion="集体经营性建设用地入市（示例村）",
+        motion_kind=V.MARKET_ENTRY,
+        eligible=30,
+        present=26,
+        votes_for=22,
+        against=3,
+        abstain=1,
+    )
+    return village

@@ -8,7 +8,11 @@ household and version (``ReallocConfirmation``); recording again replaces it. A 
 (b) the village meeting of every village whose households it concerns passed the tenure scheme
     (``services.village_votes.motion_result(…, "tenure_scheme", village)``; the village is the first 12
     digits of the 承包方编码: 发包方编码 = village code + group);
-(c) every household confirmed or its absence is explained.
+(c) every household confirmed or its absence is explained. A household without either whose 村民同意
+    record of kind ``reallocation`` (``services.consent``: a household's record, 承包方编码 = the
+    household, given on or after the version was saved) exists counts as confirmed by that record. A
+    meeting's ``reallocation`` consent does not stand in for (b): the tenure scheme's own 表决 (2/3 rule,
+    农村土地承包法 第28条) is what (b) reads.
 
 A refusal lists every reason. ``adopted_summary`` is what the plan document's 权属调整 chapter reads.
 """
@@ -19,10 +23,13 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from landcon import config
+from landcon.engine.consent import REALLOCATION
 from landcon.engine.org import may
 from landcon.engine.publicity import REALLOC
 from landcon.errors import InvalidRecord, TransitionRefused
@@ -31,12 +38,14 @@ from landcon.services.clock import today
 from landcon.services.project_access import get_project
 from landcon.services.realloc_views import find_version, household_codes, version_data
 from landcon.services.records import Actor
-from landcon.store.models import Project, ReallocConfirmation, ReallocVersion, utcnow
+from landcon.store.models import ConsentRecord, Project, ReallocConfirmation, ReallocVersion, utcnow
 
 TENURE_MOTION = "tenure_scheme"
 VILLAGE_DIGITS = 12
 SHOWN = 10
 """Households named in a refusal (then the count)."""
+CONSENTED = "已同意"
+"""Status of a household confirmed by its ``reallocation`` consent record."""
 
 
 class AdoptionRefused(TransitionRefused):
@@ -65,6 +74,25 @@ def _confirmation_dict(c: ReallocConfirmation) -> dict[str, Any]:
 def _rows(session: Session, version: ReallocVersion) -> dict[str, ReallocConfirmation]:
     q = select(ReallocConfirmation).where(ReallocConfirmation.version_id == version.id)
     return {c.household: c for c in session.scalars(q)}
+
+
+def saved_on(version: ReallocVersion) -> dt.date:
+    """The local date (``LANDCON_TIMEZONE``, as ``services.clock.today``) the version was saved on
+    (``created_at`` is naive UTC)."""
+    return version.created_at.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(config.timezone())).date()
+
+
+def consents(session: Session, project: Project, version: ReallocVersion) -> dict[str, ConsentRecord]:
+    """Households' consent records of kind ``reallocation`` (not a meeting's) given on or after the
+    version was saved, by 承包方编码 (the latest of a household's)."""
+    q = select(ConsentRecord).where(
+        ConsentRecord.project_id == project.id,
+        ConsentRecord.kind == REALLOCATION,
+        ConsentRecord.vote_id.is_(None),
+        ConsentRecord.given_on >= saved_on(version),
+    )
+    rows = session.scalars(q.order_by(ConsentRecord.given_on, ConsentRecord.id))
+    return {c.household_code: c for c in rows if c.household_code}
 
 
 def confirm(
@@ -112,21 +140,36 @@ def confirm(
 
 
 def confirmations(who: Actor, code: str, number: int) -> dict[str, Any]:
-    """Every household of the version with its confirmation (``status``: 已签字 / 已说明 / 未确认)."""
+    """Every household of the version with its confirmation (``status``: 已签字 / 已说明 / 已同意 — a
+    ``reallocation`` consent record stands in, ``consent``: its id and date — / 未确认)."""
     with records.read() as session:
-        _, version = find_version(session, who, code, number)
+        project, version = find_version(session, who, code, number)
         rows = _rows(session, version)
+        agreed = consents(session, project, version)
         codes = household_codes(version_data(version))
         out = []
         for h in codes:
             c = rows.get(h)
-            item = _confirmation_dict(c) if c is not None else {"household": h, "signed_on": None, "absence": ""}
-            item["status"] = "已签字" if item["signed_on"] else "已说明" if item["absence"] else "未确认"
+            item: dict[str, Any] = (
+                _confirmation_dict(c) if c is not None else {"household": h, "signed_on": None, "absence": ""}
+            )
+            record = agreed.get(h) if c is None else None
+            item["consent"] = None if record is None else {"id": record.id, "given_on": record.given_on.isoformat()}
+            item["status"] = (
+                "已签字"
+                if item["signed_on"]
+                else "已说明"
+                if item["absence"]
+                else CONSENTED
+                if record is not None
+                else "未确认"
+            )
             out.append(item)
     return {
         "households": out,
         "signed": sum(1 for r in out if r["status"] == "已签字"),
         "explained": sum(1 for r in out if r["status"] == "已说明"),
+        "consented": sum(1 for r in out if r["status"] == CONSENTED),
         "missing": sum(1 for r in out if r["status"] == "未确认"),
     }
 
@@ -153,9 +196,11 @@ def meeting_blockers(session: Session, project: Project, codes: Sequence[str]) -
     return out
 
 
-def confirmation_blockers(codes: Sequence[str], rows: dict[str, ReallocConfirmation]) -> list[str]:
-    """(c) Households neither confirmed nor explained."""
-    missing = [h for h in codes if h not in rows]
+def confirmation_blockers(
+    codes: Sequence[str], rows: dict[str, ReallocConfirmation], agreed: dict[str, ConsentRecord] | None = None
+) -> list[str]:
+    """(c) Households neither confirmed nor explained, nor with a ``reallocation`` consent record."""
+    missing = [h for h in codes if h not in rows and h not in (agreed or {})]
     if not missing:
         return []
     shown = "、".join(missing[:SHOWN]) + ("等" if len(missing) > SHOWN else "")
@@ -167,7 +212,7 @@ def blockers(session: Session, project: Project, version: ReallocVersion) -> lis
     return (
         publicity_blockers(session, project, version.number)
         + meeting_blockers(session, project, codes)
-        + confirmation_blockers(codes, _rows(session, version))
+        + confirmation_blockers(codes, _rows(session, version), consents(session, project, version))
     )
 
 
@@ -208,7 +253,7 @@ def adopt(who: Actor, code: str, number: int) -> dict[str, Any]:
 def adopted_summary(who: Actor, code: str) -> dict[str, Any] | None:
     """The project's adopted version for the plan document, or None: version, name, adopted_on, households,
     parcels_before, pieces_after, area_m2 (after), mean pieces before/after, settlement paid/received (元),
-    confirmed and explained household counts."""
+    confirmed and explained household counts, and ``consented``: households confirmed by a consent record."""
     with records.read() as session:
         project = get_project(session, who, code)
         version = session.scalars(
@@ -219,6 +264,8 @@ def adopted_summary(who: Actor, code: str) -> dict[str, Any] | None:
         if version is None or version.adopted_at is None:
             return None
         rows = _rows(session, version)
+        codes = set(household_codes(version_data(version)))
+        agreed = [h for h in consents(session, project, version) if h in codes and h not in rows]
         ind = dict(version.indicators or {})
         return {
             "version": version.number,
@@ -234,4 +281,5 @@ def adopted_summary(who: Actor, code: str) -> dict[str, Any] | None:
             "settlement_received_yuan": ind.get("settlement_received"),
             "confirmed": sum(1 for r in rows.values() if r.signed_on is not None),
             "explained": sum(1 for r in rows.values() if r.signed_on is None and r.absence),
+            "consented": len(agreed),
         }

@@ -1,6 +1,11 @@
 """The 权属调整方案公示表 of a stored version (``landcon realloc notice``, the version page's download):
 gathers the households' parcels before and after with 四至 and sketches, masks codes and names, and
-renders ``reports.realloc_notice_docx`` (docs/realloc_village.md)."""
+renders ``reports.realloc_notice_docx`` (docs/realloc_village.md).
+
+Where and until when objections are received come from the version's 公示 (``services.publicity``,
+subject ``realloc`` / the version number; the latest when it was re-published): its place (with the
+place unit), its end date and its contact. Typed ``place`` / ``until`` are used only when the version
+has no 公示 yet (the table printed to be posted)."""
 
 from __future__ import annotations
 
@@ -11,14 +16,15 @@ from typing import Any
 import shapely
 from sqlalchemy.orm import Session
 
+from landcon.engine.publicity import REALLOC
 from landcon.engine.realloc.indices import mask_code, mask_name
 from landcon.reports.realloc_notice_docx import NewParcel, Notice, NoticeHousehold, OldParcel, write_notice_docx
 from landcon.reports.realloc_sketch import MARGIN, sketch_png
-from landcon.services import records, village_votes
+from landcon.services import publicity, records, village_votes
 from landcon.services.clock import today
 from landcon.services.realloc_views import VersionData, find_version, household, household_codes, version_data
 from landcon.services.records import Actor
-from landcon.store.models import Project
+from landcon.store.models import Project, Publicity
 
 DEFAULT_PLACE = "村务公开栏"
 
@@ -61,6 +67,31 @@ def meeting_text(session: Session, project: Project, codes: list[str]) -> str:
     return "；".join(parts) or "未记录"
 
 
+def version_publicity(session: Session, project: Project, number: int) -> Publicity | None:
+    """The latest 公示 of the tenure scheme's version ``number``, or None."""
+    found = [
+        p
+        for p in publicity.project_publicities(session, project)
+        if p.subject_kind == REALLOC and p.subject_ref == str(number)
+    ]
+    return found[-1] if found else None
+
+
+def objections_text(p: Publicity | None, place: str | None, until: str | None) -> str:
+    """Where and until when objections are received: from the 公示 ``p``, else the typed values."""
+    if p is None:
+        return (
+            f"对本方案有异议的，请于{until or '公示期满'}前以书面或口头方式向{place or DEFAULT_PLACE}"
+            "所在村民委员会提出，村民委员会登记并答复。"
+        )
+    where = f"{p.place_unit.name if p.place_unit else ''}{p.place}"
+    to = p.contact or f"{p.unit.name}"
+    return (
+        f"本方案于{where}公示，公示期 {p.start_date.isoformat()} 至 {p.end_date.isoformat()}。对本方案有异议的，"
+        f"请于 {p.end_date.isoformat()} 前（含当日）以书面或口头方式向{to}提出，登记后予以答复。"
+    )
+
+
 def notice(
     who: Actor,
     code: str,
@@ -70,18 +101,18 @@ def notice(
     place: str | None = None,
     until: str | None = None,
 ) -> dict[str, Any]:
-    """Write the 公示表 of version ``number`` to ``out``; ``place``/``until``: where and until when
-    objections are received (default: the village notice board, "公示期满")."""
+    """Write the 公示表 of version ``number`` to ``out``. Where and until when objections are received
+    come from the version's 公示; without one, from ``place``/``until`` (default: the village notice
+    board, "公示期满")."""
     with records.read() as session:
         project, version = find_version(session, who, code, number)
         title = f"{version.name or project.name}权属调整方案公示表（第 {version.number} 版）"
         indicators = dict(version.indicators or {})
         data = version_data(version)
         meeting = meeting_text(session, project, household_codes(data))
-    objections = (
-        f"对本方案有异议的，请于{until or '公示期满'}前以书面或口头方式向{place or DEFAULT_PLACE}所在村民委员会提出，"
-        "村民委员会登记并答复。"
-    )
+        record = version_publicity(session, project, version.number)
+        objections = objections_text(record, place, until)
+        source = None if record is None else record.number
     notes = [
         f"公共设施扣除率 {float(indicators.get('deduction') or 0.0) * 100:.2f}%：新建道路、沟渠等按各户入池地块价值"
         "同比例分摊。",
@@ -106,4 +137,5 @@ def notice(
         "area_before": round(doc.area_before, 2),
         "area_after": round(doc.area_after, 2),
         "area_taken": doc.area_taken,
+        "publicity": source,
     }

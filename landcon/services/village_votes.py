@@ -7,7 +7,8 @@ roster (count, optional names), attendance, votes and the signed record as an at
 The county and everyone who may read the project read the meetings. Every write is audited.
 
 ``motion_result`` (the latest meeting on a motion kind) and ``plan_summary`` (all meetings) are what
-the tenure adjustment gate, 入市 and the plan document read.
+the tenure adjustment gate and the plan document read; ``require_market_entry`` is the 入市 check (votes
+and meetings' ``market`` consents).
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from sqlalchemy.orm import Session
 
 from landcon.engine import org
 from landcon.engine import votes as V
+from landcon.engine.consent import MARKET as MARKET_CONSENT
 from landcon.errors import InvalidRecord, NotFound, PermissionDenied
 from landcon.services import attachments, records
+from landcon.services.clock import today
 from landcon.services.project_access import get_project
 from landcon.services.records import Actor
 from landcon.services.tasks import parse_date
-from landcon.store.models import Project, ProjectUnit, Unit, VillageVote
+from landcon.store.models import ConsentRecord, Project, ProjectUnit, Unit, VillageVote
 
 RECORDING_LEVELS = (org.TOWNSHIP, org.VILLAGE)
 
@@ -114,6 +117,14 @@ def meeting_dict(v: VillageVote) -> dict[str, Any]:
     }
 
 
+def not_after_today(day: dt.date, field: str, what: str, why: str) -> dt.date:
+    """``day`` unless it is after today (``services.clock.today``): what has happened is never future-dated."""
+    now = today()
+    if day > now:
+        raise InvalidRecord(f"{what} {day.isoformat()} 晚于今天（{now.isoformat()}）：{why}", field=field)
+    return day
+
+
 def _count(value: object, field: str, what: str) -> int:
     if isinstance(value, bool):
         raise V.VoteCountError(f"{what}应为非负整数，不是 {value!r}", field=field)
@@ -173,7 +184,7 @@ def add_meeting(
     names = [str(n).strip() for n in roster if str(n).strip()]
     if names and len(names) != counts["eligible"]:
         raise V.VoteCountError(f"名册有 {len(names)} 人，与应到人数 {counts['eligible']} 不符", field="roster")
-    day = parse_date(held_on, "held_on", "会议日期")
+    day = not_after_today(parse_date(held_on, "held_on", "会议日期"), "held_on", "会议日期", "尚未召开的会议不能记录")
     keys = parcel_keys(parcels)
     with records.write(who, "vote.record") as session:
         project = get_project(session, who, project_code)
@@ -252,40 +263,81 @@ def attachment_of(who: Actor, project_code: str, meeting_id: int) -> tuple[str, 
         return row.blob_sha, row.attachment_name
 
 
-def require_market_entry(session: Session, village: Unit, parcel_code: str) -> None:
-    """入市 of a parcel of ``village`` needs the latest 集体经营性建设用地入市 表决 of that village (any project)
-    to have passed and to cover the parcel (its parcels name it, or it names none: the whole village).
-    Applies to villages that keep their votes here (at least one meeting recorded); a village without
-    any is not checked (its decision is kept on paper outside landcon)."""
-    rows = list(
-        session.scalars(
-            select(VillageVote).where(VillageVote.unit_id == village.id).order_by(VillageVote.held_on, VillageVote.id)
-        )
-    )
-    if not rows:
-        return
+def _covers(parcels: Sequence[str], parcel_code: str) -> bool:
+    """A decision over ``parcels`` covers ``parcel_code`` when it names it or names none (the whole village)."""
+    return not parcels or parcel_code in parcels
+
+
+def _market_consents(session: Session, village: Unit) -> list[ConsentRecord]:
+    q = select(ConsentRecord).where(ConsentRecord.unit_id == village.id, ConsentRecord.kind == MARKET_CONSENT)
+    return list(session.scalars(q.order_by(ConsentRecord.given_on, ConsentRecord.id)))
+
+
+def require_market_entry(session: Session, village: Unit | None, parcel_code: str) -> None:
+    """入市 of parcel ``parcel_code`` of ``village`` needs the village's collective decision (土地管理法
+    第63条: 2/3 of the 村民会议 members or of the 村民代表), from the records of any project:
+
+    - its latest 集体经营性建设用地入市 表决 passed and covers the parcel, or
+    - a meeting's consent of kind ``market`` (``services.consent``) covers the parcel and its meeting
+      passes under the 入市 rule (``engine.votes``, whatever the meeting's own motion kind).
+
+    A decision covers the parcel when its parcels name it or it names none (the whole village); a
+    meeting's consent without parcels takes its meeting's. A household's consent of kind ``market`` is
+    not the collective's decision: it is named in the refusal but does not allow 入市. Without a village
+    the decision cannot be checked and 入市 is refused."""
     citation = V.VOTE_MAJORITY[V.MARKET_ENTRY]["citation"]
-    entry = [v for v in rows if v.motion_kind == V.MARKET_ENTRY]
-    if not entry:
+    if village is None:
         raise InvalidRecord(
-            f"{village.name}（{village.code}）没有集体经营性建设用地入市的村民会议表决记录；入市须经村民会议"
-            f"三分之二以上成员或者三分之二以上村民代表同意（{citation}）",
+            f"入市须写明宗地所在村（村代码）：没有所在村无法检查村民会议或村民代表会议的入市决议（{citation}），不能登记",
             field="village",
             feature=parcel_code,
         )
-    latest = entry[-1]
+    entry = list(
+        session.scalars(
+            select(VillageVote)
+            .where(VillageVote.unit_id == village.id, VillageVote.motion_kind == V.MARKET_ENTRY)
+            .order_by(VillageVote.held_on, VillageVote.id)
+        )
+    )
+    latest = entry[-1] if entry else None
+    if latest is not None and result_of(latest).passed and _covers(latest.parcels, parcel_code):
+        return
+    consents = _market_consents(session, village)
+    for c in consents:
+        if c.vote is None:
+            continue
+        meeting = c.vote
+        as_entry = V.vote_result(
+            meeting.kind,
+            V.MARKET_ENTRY,
+            eligible=meeting.eligible,
+            present=meeting.present,
+            in_favour=meeting.votes_for,
+            against=meeting.votes_against,
+            abstain=meeting.votes_abstain,
+        )
+        if as_entry.passed and _covers(list(c.parcels) or list(meeting.parcels), parcel_code):
+            return
+    households = sum(1 for c in consents if c.vote is None)
+    aside = f"；该村有 {households} 条农户入市同意记录，农户同意不能代替村集体的决议" if households else ""
+    if latest is None:
+        raise InvalidRecord(
+            f"{village.name}（{village.code}）没有集体经营性建设用地入市的村民会议表决记录或会议同意记录；入市须经"
+            f"村民会议三分之二以上成员或者三分之二以上村民代表同意（{citation}）{aside}",
+            field="village",
+            feature=parcel_code,
+        )
     result = result_of(latest)
     if not result.passed:
         raise InvalidRecord(
             f"{village.name} {latest.held_on.isoformat()} 的入市表决未通过（{result.reason}），"
-            f"不能登记入市（{citation}）",
+            f"不能登记入市（{citation}）{aside}",
             field="village",
             feature=parcel_code,
         )
-    if latest.parcels and parcel_code not in latest.parcels:
-        raise InvalidRecord(
-            f"{village.name} {latest.held_on.isoformat()} 通过的入市表决不包括宗地 {parcel_code}"
-            f"（表决所涉：{'、'.join(str(p) for p in latest.parcels)}）",
-            field="parcel_code",
-            feature=parcel_code,
-        )
+    raise InvalidRecord(
+        f"{village.name} {latest.held_on.isoformat()} 通过的入市表决不包括宗地 {parcel_code}"
+        f"（表决所涉：{'、'.join(str(p) for p in latest.parcels)}）{aside}",
+        field="parcel_code",
+        feature=parcel_code,
+    )

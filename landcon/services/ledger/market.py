@@ -60,16 +60,16 @@ def market_add(
         unit = _holder(session, who, county, "ledger.market")
         if unit.level != COUNTY:
             raise InvalidRecord("入市记录属于县级单位", feature=county)
-        village_id = None
+        existing = session.scalars(select(MarketDeal).where(MarketDeal.contract_no == contract_no)).first()
+        if existing is not None:
+            raise L.LedgerRefused(f"入市合同 {contract_no} 已登记（{existing.signed_on.isoformat()}），不能重复登记")
+        v = None
         if village:
             v = _unit(session, village)
             if not v.path.startswith(unit.path):
                 raise InvalidRecord(f"{v.name}（{village}）不在 {unit.name} 内", feature=village)
-            village_id = v.id
-            require_market_entry(session, v, parcel_code.strip())  # 土地管理法 第63条: the village's vote
-        existing = session.scalars(select(MarketDeal).where(MarketDeal.contract_no == contract_no)).first()
-        if existing is not None:
-            raise L.LedgerRefused(f"入市合同 {contract_no} 已登记（{existing.signed_on.isoformat()}），不能重复登记")
+        require_market_entry(session, v, parcel_code.strip())  # 土地管理法 第63条: the village's decision
+        village_id = None if v is None else v.id
         deal = MarketDeal(
             unit_id=unit.id,
             village_id=village_id,
