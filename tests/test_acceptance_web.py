@@ -56,7 +56,7 @@ def test_the_page_shows_the_computation_figures(client: TestClient) -> None:
         ["JGTB A2", "CZGHTB 2", "Z1", "竣工少于方案", "9500.0", "4750.0", "4750.0"]
     ]
     records = _cells(html, "acceptance-records")
-    assert records[0][:3] == ["整体验收", "同意", "2027-11-15"]
+    assert records[0][:3] == ["整体验收", "整改后同意", "2027-11-15"]
 
     geo = client.get(f"/projects/{CODE}/acceptance/asbuilt.geojson").json()
     status = {f["properties"]["parcel"]: f["properties"]["status"] for f in geo["features"]}

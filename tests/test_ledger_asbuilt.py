@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from acceptance_fixtures import passing_opinion
 from ledger_fixtures import AREA, CODE, DEMOLISHED_M2, FARMLAND_M2, GRAIN_KG, accept_as_planned, project_to
 from sqlalchemy import select, text
 
@@ -56,7 +57,7 @@ def test_farmland_quota_is_the_accepted_as_built_figure(records_world, tmp_path)
         posting = session.scalars(select(LedgerPosting).where(LedgerPosting.doc_no == DOC)).one()
         assert (posting.basis, posting.memo) == (
             "asbuilt",
-            "按验收记录 1（2027-11-15 同意）的竣工成果核定；方案 15.00 亩（10,000.00 m²），粮食产能 10,575 公斤，"
+            "按验收记录 1（2027-11-15 整改后同意）的竣工成果核定；方案 15.00 亩（10,000.00 m²），粮食产能 10,575 公斤，"
             "竣工较方案核减 7.12 亩（4,750.00 m²），粮食产能 4,987 公斤",
         )
     assert (r["basis"], r["basis_name"]) == ("asbuilt", "按验收竣工成果核定")
@@ -84,7 +85,7 @@ def test_a_review_acceptance_is_brought_in_by_correction(records_world, tmp_path
     yn = who("yn_sup")
     r = ledger.issue_farmland(yn, CODE, DOC)
     assert lines(r)[1] == ("avail", FARMLAND_M2, 0.0, GRAIN_KG)
-    with pytest.raises(L.LedgerRefused, match="与验收记录 1（2027-11-15 同意）的竣工成果一致，无需核减"):
+    with pytest.raises(L.LedgerRefused, match="与验收记录 1（2027-11-15 整改后同意）的竣工成果一致，无需核减"):
         ledger.correct_farmland(yn, CODE, "云自然资减〔2028〕1号")
     # A 复核 finds A2 built on half its cell: a later passing acceptance with that computation.
     run = acceptance.compute(who("fm_sup"), CODE, _half_folder(tmp_path))
@@ -168,10 +169,10 @@ def test_reclaim_of_a_smaller_as_built_demolition(records_world, tmp_path):
         who("km_sup"),
         CODE,
         level="project",
-        opinion="同意",
         accepted_on="2027-11-15",
         members=["验收组长"],
         computation=run.out_dir / "acceptance.json",
+        **passing_opinion(run.data),
     )
     projects.advance(who("km_sup"), CODE)
     yn = who("yn_sup")
@@ -206,10 +207,10 @@ def test_farmland_quota_leaves_out_what_the_vintage_does_not_verify(records_worl
         who("km_sup"),
         CODE,
         level="project",
-        opinion="同意",
         accepted_on="2027-11-15",
         members=["验收组长"],
         computation=run.out_dir / "acceptance.json",
+        **passing_opinion(run.data),
     )
     projects.advance(who("km_sup"), CODE)
     r = ledger.issue_farmland(who("yn_sup"), CODE, DOC)
@@ -218,7 +219,7 @@ def test_farmland_quota_leaves_out_what_the_vintage_does_not_verify(records_worl
     with records.read() as session:
         memo = session.scalars(select(LedgerPosting.memo).where(LedgerPosting.doc_no == DOC)).one()
     assert memo == (
-        "按验收记录 1（2027-11-15 同意）的竣工成果核定，其中变更调查核实非耕地核减 14.25 亩（9,500.00 m²），"
+        "按验收记录 1（2027-11-15 整改后同意）的竣工成果核定，其中变更调查核实非耕地核减 14.25 亩（9,500.00 m²），"
         "粮食产能 9,975 公斤；与方案一致"
     )
     assert ledger.check(who("yn_sup"))["ok"] is True

@@ -10,7 +10,10 @@ opinion is 同意 or 整改后同意.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from landcon.engine.acceptance_rules import PASS, STATUS_NAMES
 
 SUB_PROJECT, PROJECT = "sub_project", "project"
 LEVELS: Mapping[str, str] = {SUB_PROJECT: "子项目验收", PROJECT: "整体验收"}
@@ -27,6 +30,28 @@ def check_opinion(opinion: str, conditions: tuple[str, ...]) -> str:
         return f"验收意见应为 {'、'.join(OPINIONS)} 之一，不是 {opinion}"
     if opinion == AGREE_AFTER_RECTIFICATION and not conditions:
         return "“整改后同意”须写明整改条件"
+    return ""
+
+
+def check_rules(opinion: str, conditions: tuple[str, ...], rules: Sequence[Mapping[str, Any]]) -> str:
+    """Why an opinion is refused by the computation's acceptance rules ("" when it is fine; docs/acceptance.md,
+    "Acceptance records"): 同意 needs every rule ``pass``; 整改后同意 needs one condition per rule that fails
+    or cannot be checked (``fail`` / ``unknown``); 不同意 is always allowed. ``rules`` are the ``rules``
+    of acceptance.json (id, title, status)."""
+    open_rules = [r for r in rules if r.get("status") != PASS]
+    if opinion == DISAGREE or not open_rules:
+        return ""
+    named = "、".join(
+        f"{r.get('id')}（{r.get('title', '')}，{STATUS_NAMES.get(str(r.get('status')), r.get('status'))}）"
+        for r in open_rules
+    )
+    if opinion == AGREE:
+        return f"验收规则未全部通过，不能“同意”：{named}；可记“整改后同意”（每条未通过的规则一项整改条件）或“不同意”"
+    if opinion == AGREE_AFTER_RECTIFICATION and len(conditions) < len(open_rules):
+        return (
+            f"“整改后同意”须对每条未通过的验收规则写明一项整改条件：{len(open_rules)} 条未通过（{named}），"
+            f"只写了 {len(conditions)} 项"
+        )
     return ""
 
 

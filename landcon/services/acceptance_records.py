@@ -49,6 +49,14 @@ def _computation(path: str | Path, code: str) -> dict[str, Any]:
     return data
 
 
+def _rules(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The computation's acceptance rule results; a computation without them cannot be checked."""
+    rules = data.get("rules")
+    if not isinstance(rules, list) or not rules or not all(isinstance(r, dict) for r in rules):
+        return [{"id": "rules", "title": "验收核算结果没有验收规则", "status": "unknown"}]
+    return rules
+
+
 def _sub_project(session: Session, project: Project, code: str) -> SubProject:
     sub = session.scalars(
         select(SubProject).where(SubProject.project_id == project.id, SubProject.code == code)
@@ -115,6 +123,10 @@ def record(
         data = _computation(computation, project.code) if computation is not None else None
         if level == AR.PROJECT and data is None:
             raise InvalidRecord("整体验收须附验收核算结果（accept check 的 acceptance.json）", field="computation")
+        if data is not None:
+            problem = AR.check_rules(opinion, cleaned, _rules(data))
+            if problem:
+                raise InvalidRecord(problem, field="opinion")
         task_unit = sub.unit.code if sub is not None and sub.unit is not None else project.county.code
         opened = [
             tasks.new_task(

@@ -89,11 +89,12 @@ def _accept(code: str, folder: Path) -> dict[str, Any]:
     actor, today = records.actor, projects.today()
     province, sup, city = actor("demo_province"), actor("demo_supervisor"), actor("demo_city_supervisor")
     run = acceptance.compute(sup, code, folder)
-    # A rule that did not pass is a condition of the acceptance (整改后同意), each opening a task.
+    # A rule that failed or could not be checked is a condition of the acceptance (整改后同意, as
+    # ``accept record`` requires), each opening a task.
     conditions = [
         f"{r['title']}：{r['message']}" if r.get("message") else str(r["title"])
         for r in run.data["rules"]
-        if r["status"] == AR_RULES.FAIL
+        if r["status"] != AR_RULES.PASS
     ]
     row = acceptance_records.record(
         city,
