@@ -144,3 +144,34 @@ def test_the_rules_decide_the_opinion_at_the_80_percent_boundary(records_world, 
     full = acceptance.compute(records.actor("fm_sup"), CODE, write_asbuilt(tmp_path / "b", data=meta(800.0)))
     assert {r["status"] for r in full.data["rules"]} == {"pass"}
     assert _record("km_sup", computation=full.out_dir / "acceptance.json")["passing"] is True
+
+
+def test_a_sub_project_is_accepted_by_its_responsible_department_or_the_coordinator(records_world, tmp_path) -> None:
+    from records_fixtures import COUNTY, PASSWORD
+
+    from landcon.services import org
+
+    project_to(tmp_path, "implementation")
+    fm_sup = records.actor("fm_sup")
+    supervision.create_from_plan(fm_sup, CODE)
+    supervision.update_subproject(fm_sup, CODE, "Z1", department="富民县农业农村局")
+    admin = records.system_actor()
+    for name, kind in (("fm_sup_nync", "nync"), ("fm_sup_lc", "lc")):
+        org.add_user(admin, name, password=PASSWORD, unit=COUNTY, roles=("supervisor",), department=kind)
+    with pytest.raises(
+        PermissionDenied, match="子项目 Z1 的验收由其责任部门（富民县农业农村局）或县自然资源主管部门记录"
+    ):
+        _record("fm_sup_lc", level="sub_project", sub_project="Z1")
+    with pytest.raises(PermissionDenied, match="子项目 Z2 的验收由其责任部门（未填写）"):
+        _record("fm_sup_nync", level="sub_project", sub_project="Z2")
+    assert _record("fm_sup_nync", level="sub_project", sub_project="Z1")["sub_project"] == "Z1"
+    assert _record("fm_sup", level="sub_project", sub_project="Z2")["sub_project"] == "Z2"  # the coordinator
+
+
+def test_department_names_of_sub_projects() -> None:
+    from landcon.engine.acceptance_records import may_accept_sub_project, responsible_kinds
+
+    assert responsible_kinds("林业和草原局") == {"lc"} and responsible_kinds("水务局") == {"sl"}
+    assert responsible_kinds("住房和城乡建设局") == {"zjj"} and responsible_kinds("") == frozenset()
+    assert may_accept_sub_project("nync", "农业农村局") and may_accept_sub_project("zrzy", "水务局")
+    assert not may_accept_sub_project("lc", "农业农村局") and not may_accept_sub_project(None, "农业农村局")

@@ -9,8 +9,6 @@ equals it exactly and differs from the plan."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from acceptance_fixtures import passing_opinion
 from ledger_fixtures import AREA, CODE, DEMOLISHED_M2, FARMLAND_M2, GRAIN_KG, accept_as_planned, project_to
@@ -18,6 +16,7 @@ from sqlalchemy import select, text
 
 from landcon.engine import ledger as L
 from landcon.engine.indicators import registry
+from landcon.errors import InvalidRecord, PermissionDenied, TransitionRefused
 from landcon.services import acceptance, ledger, projects, records
 from landcon.services.ledger.rules import load_rules
 from landcon.store.models import Acceptance, LedgerPosting, Project
@@ -88,27 +87,29 @@ def test_a_review_acceptance_is_brought_in_by_correction(records_world, tmp_path
     with pytest.raises(L.LedgerRefused, match="与验收记录 1（2027-11-15 整改后同意）的竣工成果一致，无需核减"):
         ledger.correct_farmland(yn, CODE, "云自然资减〔2028〕1号")
     # A 复核 finds A2 built on half its cell: a later passing acceptance with that computation.
-    run = acceptance.compute(who("fm_sup"), CODE, _half_folder(tmp_path))
-    import json
+    from landcon.services import acceptance_records
 
-    data = json.loads((run.out_dir / "acceptance.json").read_text(encoding="utf-8"))
-    with records.write(who("km_sup"), "acceptance.record") as session:
-        project = session.scalars(select(Project).where(Project.code == CODE)).one()
-        first = session.scalars(select(Acceptance).where(Acceptance.project_id == project.id)).one()
-        session.add(
-            Acceptance(
-                project_id=project.id,
-                level="project",
-                unit_id=first.unit_id,
-                opinion="同意",
-                conditions=[],
-                task_ids=[],
-                accepted_on=dt.date(2028, 3, 1),
-                members=["复核组"],
-                computation=data,
-                created_by="km_sup",
-            )
-        )
+    run = acceptance.compute(who("fm_sup"), CODE, _half_folder(tmp_path))
+    with pytest.raises(TransitionRefused, match="通过验收后的复核请记为复核"):
+        acceptance_records.record(
+            who("km_sup"), CODE, level="project", accepted_on="2028-03-01", members=["复核组"],
+            computation=run.out_dir / "acceptance.json", **passing_opinion(run.data, "2028-06-30"),
+        )  # fmt: skip
+    with pytest.raises(PermissionDenied, match="州/市或以上"):
+        acceptance_records.record(
+            who("fm_sup"), CODE, level="project", accepted_on="2028-03-01", members=["复核组"],
+            computation=run.out_dir / "acceptance.json", review=True, **passing_opinion(run.data, "2028-06-30"),
+        )  # fmt: skip
+    review = acceptance_records.record(
+        who("km_sup"), CODE, level="project", accepted_on="2028-03-01", members=["复核组"],
+        computation=run.out_dir / "acceptance.json", review=True, **passing_opinion(run.data, "2028-06-30"),
+    )  # fmt: skip
+    assert (review["level_name"], review["review"], review["opinion"]) == ("整体验收（复核）", True, "整改后同意")
+    with pytest.raises(InvalidRecord, match="复核须依据新的竣工核实核算结果"):
+        acceptance_records.record(
+            who("km_sup"), CODE, level="project", accepted_on="2028-03-02", members=["复核组"],
+            computation=run.out_dir / "acceptance.json", review=True, opinion="不同意",
+        )  # fmt: skip
     result = ledger.check(yn)
     assert [f["code"] for f in result["findings"]] == ["ISSUE_WITHOUT_SOURCE"]
     assert "验收成果为 7.88 亩（5,250.00 m²）" in result["findings"][0]["message"]
@@ -116,7 +117,9 @@ def test_a_review_acceptance_is_brought_in_by_correction(records_world, tmp_path
     assert lines(fix) == [("avail", -4_750.0, 0.0, -4_987), ("source", 4_750.0, 0.0, 4_987)]
     with records.read() as session:
         memo = session.scalars(select(LedgerPosting.memo).where(LedgerPosting.id == fix["id"])).one()
-    assert memo == "按验收记录 2（2028-03-01 同意）复核核减（竣工成果 7.88 亩（5,250.00 m²），粮食产能 5,588 公斤）"
+    assert (
+        memo == "按验收记录 2（2028-03-01 整改后同意）复核核减（竣工成果 7.88 亩（5,250.00 m²），粮食产能 5,588 公斤）"
+    )
     assert ledger.check(yn)["ok"] is True
 
 

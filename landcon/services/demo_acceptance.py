@@ -1,7 +1,9 @@
-"""The demo's acceptance (验收) of the project waiting at its chain's acceptance stage, on as-built data,
-and what acceptance unlocks: 拆旧复垦验收 (节余指标), the 补充耕地指标 issued from the verified as-built
-figures (its memo names the 核减 of the parcel the latest vintage does not show as 耕地), a use, a
-transfer, an 入市 deal and the aftercare (``services.demo_aftercare``).
+"""The demo's acceptance (验收) of the project waiting at its chain's acceptance stage, on as-built data
+(a 子项目验收 of one sub-project without 核减 by the county's natural-resources bureau, then the
+整体验收: 整改后同意 with a condition per rule not passed), and what acceptance unlocks:
+拆旧复垦验收 (节余指标), the 补充耕地指标 issued from the verified as-built figures (its memo names
+the 核减 of the parcel the latest vintage does not show as 耕地), a use, a transfer, an 入市 deal
+and the aftercare (``services.demo_aftercare``).
 
 ``admin seed-demo`` calls ``accept_demo`` at once (as-built data synthesised from the plan, nothing to
 verify against) unless it is given the accepted project's own plan; then ``make run`` makes the later
@@ -24,7 +26,7 @@ from landcon.engine import acceptance_records as AR
 from landcon.engine import acceptance_rules as AR_RULES
 from landcon.engine import workflow as wf
 from landcon.errors import InvalidRecord
-from landcon.services import acceptance, acceptance_records, ledger, monitor, org, projects, records
+from landcon.services import acceptance, acceptance_records, ledger, monitor, org, projects, records, supervision
 from landcon.services.demo_aftercare import seed_aftercare
 from landcon.store.models import Project, User
 
@@ -96,6 +98,7 @@ def _accept(code: str, folder: Path) -> dict[str, Any]:
         for r in run.data["rules"]
         if r["status"] != AR_RULES.PASS
     ]
+    sub_row = _accept_sub_project(code, run.data, today)
     row = acceptance_records.record(
         city,
         code,
@@ -138,6 +141,7 @@ def _accept(code: str, folder: Path) -> dict[str, Any]:
     return {
         "accepted": True,
         "record": row["id"],
+        "sub_project_record": sub_row["id"] if sub_row else None,
         "asbuilt": str(folder),
         "computation": run.data,
         "quota": {
@@ -149,6 +153,28 @@ def _accept(code: str, folder: Path) -> dict[str, Any]:
             "used": quarter,
         },
     }
+
+
+def _accept_sub_project(code: str, data: dict[str, Any], today: dt.date) -> dict[str, Any] | None:
+    """The sub-projects registered from the approved plan (when none are), and a 同意 子项目验收 of the
+    first one without a 核减 row, recorded by the county supervisor (the natural-resources bureau, the
+    coordinator who may record any sub-project's acceptance); None when every sub-project has a 核减."""
+    author, sup = records.actor("demo_author"), records.actor("demo_supervisor")
+    if not supervision.list_subprojects(sup, code):
+        supervision.create_from_plan(author, code)
+    cut = {str(c.get("subproject") or "") for c in data.get("cuts") or []}
+    clean = sorted(s["code"] for s in supervision.list_subprojects(sup, code) if s["code"] not in cut)
+    if not clean:
+        return None
+    return acceptance_records.record(
+        sup,
+        code,
+        level=AR.SUB_PROJECT,
+        sub_project=clean[0],
+        opinion=AR.AGREE,
+        accepted_on=today,
+        members=["子项目验收组长", "县自然资源局"],
+    )
 
 
 def _neighbour(county: str) -> str:
