@@ -1,9 +1,9 @@
 """The demo's acceptance (验收) of the project waiting at its chain's acceptance stage, on as-built data
-(a 子项目验收 of one sub-project without 核减 by the county's natural-resources bureau, then the
-整体验收: 整改后同意 with a condition per rule not passed), and what acceptance unlocks:
-拆旧复垦验收 (节余指标), the 补充耕地指标 issued from the verified as-built figures (its memo names
-the 核减 of the parcel the latest vintage does not show as 耕地), a use, a transfer, an 入市 deal
-and the aftercare (``services.demo_aftercare``).
+(on given as-built data, a 子项目验收 of one sub-project without 核减 by the county's
+natural-resources bureau; then the 整体验收: 整改后同意 with a condition per rule not passed), and
+what acceptance unlocks: 拆旧复垦验收 (节余指标), the 补充耕地指标 issued from the verified as-built
+figures (its memo names the 核减 of the parcel the latest vintage does not show as 耕地), a use, a
+transfer, an 入市 deal and the aftercare (``services.demo_aftercare``).
 
 ``admin seed-demo`` calls ``accept_demo`` at once (as-built data synthesised from the plan, nothing to
 verify against) unless it is given the accepted project's own plan; then ``make run`` makes the later
@@ -79,7 +79,10 @@ def accept_demo(code: str, asbuilt_dir: str | Path | None = None) -> dict[str, A
     if not chain.reached(stage, wf.ACCEPTED):
         if stage != chain.milestones.accepted:
             raise InvalidRecord(f"示例项目 {code} 当前不在验收阶段（{stage}）", feature=code)
-        result.update(_accept(code, Path(asbuilt_dir) if asbuilt_dir is not None else synthesised_asbuilt(code)))
+        if asbuilt_dir is not None:
+            result.update(_accept(code, Path(asbuilt_dir), sub_project=True))
+        else:
+            result.update(_accept(code, synthesised_asbuilt(code)))
     else:
         stored = acceptance_records.latest_passing_computation(records.actor("demo_supervisor"), code)
         result["computation"] = stored["computation"] if stored is not None else None
@@ -87,7 +90,7 @@ def accept_demo(code: str, asbuilt_dir: str | Path | None = None) -> dict[str, A
     return result
 
 
-def _accept(code: str, folder: Path) -> dict[str, Any]:
+def _accept(code: str, folder: Path, *, sub_project: bool = False) -> dict[str, Any]:
     actor, today = records.actor, projects.today()
     province, sup, city = actor("demo_province"), actor("demo_supervisor"), actor("demo_city_supervisor")
     run = acceptance.compute(sup, code, folder)
@@ -98,7 +101,8 @@ def _accept(code: str, folder: Path) -> dict[str, Any]:
         for r in run.data["rules"]
         if r["status"] != AR_RULES.PASS
     ]
-    sub_row = _accept_sub_project(code, run.data, today)
+    # On given as-built data (``admin seed-acceptance``, ``make run``): a 子项目验收 first.
+    sub_row = _accept_sub_project(code, run.data, today) if sub_project else None
     row = acceptance_records.record(
         city,
         code,
