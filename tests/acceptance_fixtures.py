@@ -114,9 +114,26 @@ def write_asbuilt(
     return folder
 
 
+def passing_opinion(computation: Path | dict[str, Any], deadline: str = "2027-12-31") -> dict[str, Any]:
+    """The passing opinion a computation allows (``accept record``): 同意 when every acceptance rule
+    passes, else 整改后同意 with one condition per rule that fails or cannot be checked, due ``deadline``."""
+    import json
+
+    data = computation if isinstance(computation, dict) else json.loads(Path(computation).read_text(encoding="utf-8"))
+    open_rules = [r for r in data["rules"] if r["status"] != "pass"]
+    if not open_rules:
+        return {"opinion": "同意"}
+    return {
+        "opinion": "整改后同意",
+        "conditions": [f"整改：{r['title']}" for r in open_rules],
+        "deadline": deadline,
+    }
+
+
 def accept_project(code: str, folder: Path, recorder: str = "km_sup") -> dict[str, Any]:
     """Compute the project's acceptance on the hand-made as-built data and record a passing whole-project
-    acceptance by ``recorder`` (a 州/市 supervisor), so the project may reach the ``accepted`` milestone."""
+    acceptance by ``recorder`` (a 州/市 supervisor; ``passing_opinion``), so the project may reach the
+    ``accepted`` milestone."""
     from landcon.services import acceptance, acceptance_records, records
 
     run = acceptance.compute(records.actor("fm_sup"), code, write_asbuilt(folder / "asbuilt", data=meta(project=code)))
@@ -124,10 +141,10 @@ def accept_project(code: str, folder: Path, recorder: str = "km_sup") -> dict[st
         records.actor(recorder),
         code,
         level="project",
-        opinion="同意",
         accepted_on="2027-11-15",
         members=["验收组长"],
         computation=run.out_dir / "acceptance.json",
+        **passing_opinion(run.data),
     )
 
 

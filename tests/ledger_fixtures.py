@@ -23,7 +23,7 @@ import geopandas as gpd
 import psycopg
 import pytest
 import yaml
-from acceptance_fixtures import meta, write_asbuilt
+from acceptance_fixtures import meta, passing_opinion, write_asbuilt
 from acceptance_fixtures import rows as asbuilt_rows
 from conftest import cell
 from plan_fixtures import GOOD, META, box
@@ -122,10 +122,10 @@ def accept_as_planned(code: str, tmp_path: Path, *, a2_width: float = 1.0) -> di
         records.actor("km_sup"),
         code,
         level="project",
-        opinion="同意",
         accepted_on="2027-11-15",
         members=["验收组长"],
         computation=run.out_dir / "acceptance.json",
+        **passing_opinion(run.data),
     )
 
 

@@ -1,6 +1,6 @@
 """A 复核: a later passing whole-project acceptance of an accepted project, on smaller as-built data
-(what ``ledger correct`` brings the issued 补充耕地指标 down to). The record is written directly, as
-``accept record`` only records the whole project at the acceptance stage."""
+(what ``ledger correct`` brings the issued 补充耕地指标 down to), recorded through ``accept record
+--review`` (``acceptance_records.record(review=True)``) by the user who recorded the acceptance."""
 
 from __future__ import annotations
 
@@ -12,25 +12,29 @@ from pathlib import Path
 import geopandas as gpd
 from sqlalchemy import select
 
-from landcon.services import acceptance, records
+from landcon.services import acceptance, acceptance_records, records
 from landcon.store.models import Acceptance, Project
 
 
 def add_review(code: str, asbuilt: Path, *, on: dt.date = dt.date(2028, 3, 1)) -> dict:
     """Compute ``code``'s acceptance on ``asbuilt`` (as a county supervisor of the project's county)
-    and keep it as a passing whole-project record of the first record's unit, dated ``on``."""
+    and record it as a passing 复核 by the recorder of the first whole-project record, dated ``on``
+    (同意, or 整改后同意 with a condition per rule not passed: ``acceptance_fixtures.passing_opinion``)."""
+    from acceptance_fixtures import passing_opinion
+
     run = acceptance.compute(records.actor(_supervisor(code)), code, asbuilt)
     data = json.loads((run.out_dir / "acceptance.json").read_text(encoding="utf-8"))
-    with records.write(records.system_actor(), "acceptance.record") as session:
+    with records.read() as session:
         project = session.scalars(select(Project).where(Project.code == code)).one()
-        first = session.scalars(select(Acceptance).where(Acceptance.project_id == project.id)).first()
+        first = session.scalars(
+            select(Acceptance).where(Acceptance.project_id == project.id, Acceptance.level == "project")
+        ).first()
         assert first is not None
-        session.add(
-            Acceptance(
-                project_id=project.id, level="project", unit_id=first.unit_id, opinion="同意", conditions=[],
-                task_ids=[], accepted_on=on, members=["复核组"], computation=data, created_by=first.created_by,
-            )
-        )  # fmt: skip
+        recorder = first.created_by
+    acceptance_records.record(
+        records.actor(recorder), code, level="project", accepted_on=on, members=["复核组"],
+        computation=run.out_dir / "acceptance.json", review=True, **passing_opinion(data, "2028-06-30"),
+    )  # fmt: skip
     return data
 
 

@@ -47,20 +47,23 @@ def test_prefecture_supervisor_records_the_acceptance(records_world, server, bro
     page.goto(f"{server}/projects/{CODE}/acceptance")
     page.wait_for_selector("#record-form")
     page.select_option("#record-form select[name=level]", "project")
-    page.select_option("#record-form select[name=opinion]", "同意")
+    # No later vintage: verification cannot be checked, so 同意 is refused; 整改后同意 with a condition.
+    page.select_option("#record-form select[name=opinion]", "整改后同意")
     page.fill("#record-form input[name=accepted_on]", "2027-11-20")
     page.fill("#record-form textarea[name=members]", "验收组长\n验收组成员")
+    page.fill("#record-form textarea[name=conditions]", "补做变更调查核实")
+    page.fill("#record-form input[name=deadline]", "2028-03-01")
     page.screenshot(path=str(ARTIFACTS / "acceptance-record-form.png"), full_page=True)
     page.click("#record-form button[type=submit]")
     page.wait_for_url(f"{server}/projects/{CODE}/acceptance?saved=1")
     assert "已记录验收" in page.content()
     cells = page.locator("#acceptance-records tbody tr td").all_inner_texts()
-    assert cells[:4] == ["整体验收", "同意", "2027-11-20", "验收组长、验收组成员"]
+    assert cells[:4] == ["整体验收", "整改后同意", "2027-11-20", "验收组长、验收组成员"]
     page.screenshot(path=str(ARTIFACTS / "acceptance-recorded.png"), full_page=True)
     [kept] = acceptance_records.list_records(records.actor("km_sup"), CODE)
     assert (kept["level"], kept["opinion"], kept["passing"], kept["totals"]["cut_m2"]) == (
         "project",
-        "同意",
+        "整改后同意",
         True,
         4750.0,
     )

@@ -217,3 +217,17 @@ def test_the_verified_state_is_the_built_one_when_nothing_fails() -> None:
     failing = accept(asbuilt())
     assert failing.verified["cultivated"]["new_m2"] == 5250.0 == failing.built["cultivated"]["new_m2"] - 10000.0
     assert failing.verified["cultivated"]["supplementary_m2"] == failing.built["cultivated"]["supplementary_m2"]
+
+
+def test_an_opinion_against_the_rule_results() -> None:
+    from landcon.engine.acceptance_records import check_rules
+
+    rules = [{"id": "A", "title": "甲", "status": "pass"}, {"id": "B", "title": "乙", "status": "fail"}]
+    unknown = [*rules, {"id": "C", "title": "丙", "status": "unknown"}]
+    assert check_rules("同意", (), rules[:1]) == ""
+    assert check_rules("同意", (), rules).startswith("验收规则未全部通过，不能“同意”：B（乙，不通过）")
+    assert "C（丙，无法检查）" in check_rules("同意", (), unknown)
+    assert check_rules("整改后同意", ("x",), rules) == ""
+    assert "2 条未通过" in check_rules("整改后同意", ("x",), unknown)
+    assert check_rules("整改后同意", ("x", "y"), unknown) == ""
+    assert check_rules("不同意", (), unknown) == ""

@@ -11,7 +11,7 @@ import json
 import numpy as np
 import openpyxl
 import pytest
-from acceptance_fixtures import rows, vintage, write_asbuilt
+from acceptance_fixtures import passing_opinion, rows, vintage, write_asbuilt
 from ledger_fixtures import CODE, project_to
 from typer.testing import CliRunner
 
@@ -48,10 +48,10 @@ def _accept(run) -> None:
             records.actor("km_sup"),
             CODE,
             level="project",
-            opinion="同意",
             accepted_on="2027-11-15",
             members=["验收组长"],
             computation=run.out_dir / "acceptance.json",
+            **passing_opinion(run.data),
         )
 
 
@@ -205,7 +205,7 @@ def test_the_report_numbers_are_the_json_and_computation_numbers(world, tmp_path
     assert rules == {
         r["title"]: {"pass": "通过", "fail": "不通过", "unknown": "无法检查"}[r["status"]] for r in data["rules"]
     }
-    assert [r[3] for r in tables["验收记录"][1:]] == ["同意"]
+    assert [r[3] for r in tables["验收记录"][1:]] == ["整改后同意"]  # verification fails here
     subs = {r[0]: r[3:] for r in tables["子项目建设情况"][1:]}
     assert subs["Z1"] == ["10000.00", "5250.00", "600.00", "800.00"]
 

@@ -56,7 +56,7 @@ def test_the_page_shows_the_computation_figures(client: TestClient) -> None:
         ["JGTB A2", "CZGHTB 2", "Z1", "竣工少于方案", "9500.0", "4750.0", "4750.0"]
     ]
     records = _cells(html, "acceptance-records")
-    assert records[0][:3] == ["整体验收", "同意", "2027-11-15"]
+    assert records[0][:3] == ["整体验收", "整改后同意", "2027-11-15"]
 
     geo = client.get(f"/projects/{CODE}/acceptance/asbuilt.geojson").json()
     status = {f["properties"]["parcel"]: f["properties"]["status"] for f in geo["features"]}
@@ -163,3 +163,37 @@ def test_the_supervisor_records_with_the_form(at_acceptance: TestClient) -> None
     assert last[4].startswith("补齐田间道路 任务") and last[5] == "工程复核报告.pdf"
     link = re.findall(rf'href="(/projects/{CODE}/acceptance/\d+/files/[0-9a-f]+)"', html)[-1]
     assert client.get(link).content == b"%PDF-1.4 test"
+
+
+def test_a_review_is_recorded_with_the_form_after_acceptance(at_acceptance: TestClient, tmp_path: Path) -> None:
+    from acceptance_fixtures import passing_opinion, rows
+
+    from landcon.services import acceptance_records, projects
+
+    client = at_acceptance
+    first = json.loads((acceptance.result_dir(CODE) / "acceptance.json").read_text(encoding="utf-8"))
+    acceptance_records.record(
+        records.actor("km_sup"), CODE, level="project", accepted_on="2027-12-01", members=["组长"],
+        computation=acceptance.result_dir(CODE) / "acceptance.json", **passing_opinion(first),
+    )  # fmt: skip
+    projects.advance(records.actor("km_sup"), CODE)
+    # The 复核's computation: A2 built on a quarter of its cell.
+    run = acceptance.compute(records.actor("fm_sup"), CODE, write_asbuilt(tmp_path / "rv", rows(0.25), meta()))
+    opinion = passing_opinion(run.data, "2028-06-30")
+    sign_in(client, "km_sup")
+    fields = {
+        "csrf_token": csrf_of(client),
+        "level": "project",
+        "opinion": opinion["opinion"],
+        "accepted_on": "2028-03-01",
+        "members": "复核组",
+        "conditions": "\n".join(opinion.get("conditions", [])),
+        "deadline": opinion.get("deadline", ""),
+    }
+    refused = client.post(f"/projects/{CODE}/acceptance/record", data=fields, follow_redirects=False)
+    assert refused.status_code == 409 and "通过验收后的复核请记为复核" in refused.text
+    r = client.post(f"/projects/{CODE}/acceptance/record", data=fields | {"review": "1"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    last = _cells(client.get(f"/projects/{CODE}/acceptance").text, "acceptance-records")[-1]
+    assert last[:3] == ["整体验收（复核）", opinion["opinion"], "2028-03-01"]
+    assert acceptance_records.list_records(records.actor("fm_sup"), CODE)[-1]["review"] is True

@@ -2,8 +2,9 @@
 inspections with photos, the rectification task, scope and audit.
 
 The project is ``ledger_fixtures.project_to(…, "aftercare")`` (past the ``accepted`` milestone). Its
-plan's new farmland (planned DLBM 耕地): CZGHTB 1 = cell (0,0), CZGHTB 2 = cell (2,0) (both ZXMBH Z1)
-and the 拆旧 parcel ZJGGTB 1 = cell (3,0) (复垦为 0103); the 建新 ZJGGTB 2 is not farmland.
+accepted new farmland (as-built parcels with verified new 耕地): JGTB:A1 = cell (0,0), 500 m²
+verified (it was 耕地 before), JGTB:A2 = cell (2,0), 9,500 m² (both ZXMBH Z1), and the 拆旧 plot
+JGTB:A3 = cell (3,0) (复垦为 0103, Z2), 10,000 m²; the 建新 A4 adds no 耕地.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _add(who: str = "fm_sup", code: str = "GH-1", **kw: object) -> dict[str, obj
         "end": "2029-12-31",
         "funds_per_year": 1.5,
         "funds_source": "县级财政",
-        "parcels": ["CZGHTB:1", "2"],
+        "parcels": ["JGTB:A1", "A2"],
         **kw,
     }
     return aftercare.add_agreement(records.actor(who), CODE, code, **values)  # type: ignore[arg-type]
@@ -53,24 +54,24 @@ def test_agreements_by_id_subproject_and_polygon(records_world: RecordsDB, tmp_p
     project_to(tmp_path, "aftercare")
     a = _add()
     assert (a["parcels"], a["unit"], a["caretaker_kind"], a["funds_per_year"]) == (
-        ["CZGHTB:1", "CZGHTB:2"],
+        ["JGTB:A1", "JGTB:A2"],
         VILLAGE_CODE,
         "村集体",
         1.5,
     )
-    # Two separate cells on the central meridian: ellipsoid area = plane area to 0.01 m².
-    assert a["area_m2"] == 2 * CELL_AREA_M2
+    # The verified new 耕地 of the two parcels, not their outline (A1 was mostly 耕地 before).
+    assert a["area_m2"] == 500.0 + 9_500.0
     b = _add(code="GH-2", parcels=[], subprojects=["Z1"], unit=None, caretaker_kind="合作社")
-    assert (b["parcels"], b["unit"]) == (["CZGHTB:1", "CZGHTB:2"], None)
+    assert (b["parcels"], b["unit"]) == (["JGTB:A1", "JGTB:A2"], None)
     polygon = tmp_path / "range.gpkg"
     gpd.GeoDataFrame(geometry=[cell(3, 0).buffer(-10)], crs="EPSG:4543").to_file(polygon, engine="pyogrio")
     c = _add(code="GH-3", parcels=[], polygon=polygon, caretaker_kind="农户")
-    assert c["parcels"] == ["ZJGGTB:1"]
+    assert (c["parcels"], c["area_m2"]) == (["JGTB:A3"], CELL_AREA_M2)
     assert [x["code"] for x in aftercare.list_agreements(records.actor("fm_town"), CODE)] == ["GH-1", "GH-2", "GH-3"]
-    with pytest.raises(InvalidRecord, match="地块 1 对应 2 个地块，请写成“图层:编号”"):
-        _add(code="GH-4", parcels=["1"])
-    with pytest.raises(InvalidRecord, match="地块 ZJGGTB:2 不是方案的新增耕地地块"):
-        _add(code="GH-4", parcels=["ZJGGTB:2"])
+    with pytest.raises(InvalidRecord, match="地块 CZGHTB:1 不是已验收的新增耕地地块"):
+        _add(code="GH-4", parcels=["CZGHTB:1"])  # a plan parcel, not an accepted as-built one
+    with pytest.raises(InvalidRecord, match="地块 A4 不是已验收的新增耕地地块"):
+        _add(code="GH-4", parcels=["A4"])  # the 建新 plot: no verified new 耕地
     with pytest.raises(InvalidRecord, match="管护协议 GH-1 已登记"):
         _add()
     with pytest.raises(InvalidRecord, match="管护主体类型 '公司' 无效"):

@@ -27,16 +27,16 @@ def test_care_commands(records_world: RecordsDB, tmp_path: Path) -> None:
     project_to(tmp_path, "aftercare")
     add = ("care", "agreement", "add", CODE, "GH-1", "--kind", "村集体", "--caretaker", "测试村股份经济合作社")
     add += ("--start", "2027-01-01", "--end", "2029-12-31", "--unit", VILLAGE_CODE, "--funds", "1.5")
-    code, out = _run(*add, "--parcel", "CZGHTB:1", "--parcel", "CZGHTB:2", "--as", "fm_sup", "--json")
+    code, out = _run(*add, "--parcel", "JGTB:A1", "--parcel", "JGTB:A2", "--as", "fm_sup", "--json")
     assert code == 0, out
     a = json.loads(out)
-    assert (a["parcels"], a["area_m2"], a["funds_per_year"]) == (["CZGHTB:1", "CZGHTB:2"], 20000.0, 1.5)
+    assert (a["parcels"], a["area_m2"], a["funds_per_year"]) == (["JGTB:A1", "JGTB:A2"], 10000.0, 1.5)
     code, out = _run(*add, "--all", "--as", "wh_sup")
     assert code != 0
     assert out.strip().splitlines() == [f"错误：项目 {CODE} 不存在或不在 五华区 的管辖范围内"]
     code, out = _run("care", "agreement", "list", CODE, "--as", "fm_town")
     assert code == 0, out
-    assert "GH-1" in out and "测试村股份经济合作社" in out and "20,000.00" in out
+    assert "GH-1" in out and "测试村股份经济合作社" in out and "10,000.00" in out
     photo = jpeg(tmp_path / "far.jpg", lonlat(250, 600))
     visit = ("care", "inspect", CODE, "GH-1", "--date", "2027-09-01", "--inspector", "李四")
     code, out = _run(*visit, "--result", "需整改", "--findings", "排水沟淤堵", "--photo", str(photo), "--as", "fm_town")

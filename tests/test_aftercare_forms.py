@@ -51,11 +51,11 @@ def test_a_supervisor_adds_agreements_by_sub_project_and_by_parcel(client: TestC
     assert r.status_code == 303, r.text[:300]
     assert r.headers["location"] == f"/projects/{CODE}/care?added=GH-1"
     assert "管护协议 GH-1 已登记" in client.get(r.headers["location"]).text
-    r = post(client, {"csrf_token": token, "agreement": "GH-2", **FORM, "parcels": "CZGHTB:1"}, follow_redirects=False)
+    r = post(client, {"csrf_token": token, "agreement": "GH-2", **FORM, "parcels": "JGTB:A1"}, follow_redirects=False)
     assert r.status_code == 303, r.text[:300]
     saved = {a["code"]: a for a in aftercare.list_agreements(records.actor("fm_sup"), CODE)}
-    assert saved["GH-1"]["parcels"] == ["CZGHTB:1", "CZGHTB:2"] and saved["GH-1"]["area_m2"] == 20000.0
-    assert saved["GH-2"]["parcels"] == ["CZGHTB:1"]
+    assert saved["GH-1"]["parcels"] == ["JGTB:A1", "JGTB:A2"] and saved["GH-1"]["area_m2"] == 10000.0
+    assert saved["GH-2"]["parcels"] == ["JGTB:A1"]
     one = saved["GH-1"]
     assert (one["caretaker_kind"], one["caretaker"], one["unit"], one["duties"]) == (
         "合作社",

@@ -40,7 +40,7 @@ def test_township_reporter_records_an_inspection_from_the_phone_form(client: Tes
     sign_in(client, "fm_town")
     page = client.get(f"/projects/{CODE}/care")
     assert page.status_code == 200
-    assert "款庄镇农机专业合作社" in page.text and "CZGHTB:1、CZGHTB:2" in page.text and "20,000.00" in page.text
+    assert "款庄镇农机专业合作社" in page.text and "JGTB:A1、JGTB:A2" in page.text and "10,000.00" in page.text
     assert 'accept="image/jpeg" capture="environment"' in page.text
     assert '<option value="GH-1">GH-1</option>' in page.text
     token = csrf_of(client)

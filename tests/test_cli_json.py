@@ -269,6 +269,18 @@ def cases(w: dict[str, str]) -> dict[str, Case]:
         "accept record": c(
             (ACCEPTED, "--level", "sub_project", "--sub-project", "JSONZ9", *acceptance, "同意", "--as", sup),
             (ACCEPTED, "--level", "sub_project", *acceptance, "好", "--as", sup),
+            (
+                ACCEPTED,
+                "--level",
+                "sub_project",
+                "--sub-project",
+                "JSONZ9",
+                *acceptance,
+                "同意",
+                "--review",
+                "--as",
+                sup,
+            ),
         ),
         "accept list": c((ACCEPTED, "--as", sup), (NOPE, "--as", sup)),
         "accept export": c((ACCEPTED, "--out", f"{tmp}/zzys", "--as", sup), (NOPE, "--out", f"{tmp}/zz", "--as", sup)),

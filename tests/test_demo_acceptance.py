@@ -60,6 +60,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
             "check": _ok("ledger", "check", "--as", "demo_province"),
             "shown": _ok("project", "show", ACCEPTED, "--as", "demo_supervisor"),
             "care": _ok("care", "agreement", "list", ACCEPTED, "--as", "demo_supervisor"),
+            "records": _ok("accept", "list", ACCEPTED, "--as", "demo_supervisor"),
         }
 
 
@@ -94,6 +95,17 @@ def test_the_acceptance_verifies_against_the_vintage_and_cuts_the_failing_parcel
     assert totals["not_verified_m2"] == pytest.approx(failing[0]["cut_m2"], abs=0.01)
     assert totals["verified_new_m2"] == pytest.approx(totals["built_new_m2"] - totals["not_verified_m2"], abs=0.01)
     assert totals["cut_m2"] == pytest.approx(sum(c["cut_m2"] for c in acc["cuts"]), abs=0.01)
+
+
+def test_only_the_failing_parcel_fails_a_rule_and_the_records_follow_the_rules(world) -> None:
+    acc = world["accepted"]
+    # The short sub-project does not lower the quality: only verification fails.
+    assert [r["id"] for r in acc["rules"] if r["status"] != "pass"] == ["NEW_FARMLAND_VERIFIED"]
+    sub, whole = world["records"]
+    assert (sub["level"], sub["opinion"], sub["unit"]) == ("sub_project", "同意", "530124")
+    assert sub["sub_project"] not in {c["subproject"] for c in acc["cuts"]}
+    assert (whole["level"], whole["opinion"], len(whole["conditions"])) == ("project", "整改后同意", 1)
+    assert whole["conditions"][0].startswith("新增耕地经最新变更调查核实为耕地：")
 
 
 def test_the_quota_is_the_verified_as_built_figure_and_names_the_cut(world) -> None:

@@ -9,14 +9,14 @@ equals it exactly and differs from the plan."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
+from acceptance_fixtures import passing_opinion
 from ledger_fixtures import AREA, CODE, DEMOLISHED_M2, FARMLAND_M2, GRAIN_KG, accept_as_planned, project_to
 from sqlalchemy import select, text
 
 from landcon.engine import ledger as L
 from landcon.engine.indicators import registry
+from landcon.errors import InvalidRecord, PermissionDenied, TransitionRefused
 from landcon.services import acceptance, ledger, projects, records
 from landcon.services.ledger.rules import load_rules
 from landcon.store.models import Acceptance, LedgerPosting, Project
@@ -56,7 +56,7 @@ def test_farmland_quota_is_the_accepted_as_built_figure(records_world, tmp_path)
         posting = session.scalars(select(LedgerPosting).where(LedgerPosting.doc_no == DOC)).one()
         assert (posting.basis, posting.memo) == (
             "asbuilt",
-            "按验收记录 1（2027-11-15 同意）的竣工成果核定；方案 15.00 亩（10,000.00 m²），粮食产能 10,575 公斤，"
+            "按验收记录 1（2027-11-15 整改后同意）的竣工成果核定；方案 15.00 亩（10,000.00 m²），粮食产能 10,575 公斤，"
             "竣工较方案核减 7.12 亩（4,750.00 m²），粮食产能 4,987 公斤",
         )
     assert (r["basis"], r["basis_name"]) == ("asbuilt", "按验收竣工成果核定")
@@ -84,30 +84,32 @@ def test_a_review_acceptance_is_brought_in_by_correction(records_world, tmp_path
     yn = who("yn_sup")
     r = ledger.issue_farmland(yn, CODE, DOC)
     assert lines(r)[1] == ("avail", FARMLAND_M2, 0.0, GRAIN_KG)
-    with pytest.raises(L.LedgerRefused, match="与验收记录 1（2027-11-15 同意）的竣工成果一致，无需核减"):
+    with pytest.raises(L.LedgerRefused, match="与验收记录 1（2027-11-15 整改后同意）的竣工成果一致，无需核减"):
         ledger.correct_farmland(yn, CODE, "云自然资减〔2028〕1号")
     # A 复核 finds A2 built on half its cell: a later passing acceptance with that computation.
-    run = acceptance.compute(who("fm_sup"), CODE, _half_folder(tmp_path))
-    import json
+    from landcon.services import acceptance_records
 
-    data = json.loads((run.out_dir / "acceptance.json").read_text(encoding="utf-8"))
-    with records.write(who("km_sup"), "acceptance.record") as session:
-        project = session.scalars(select(Project).where(Project.code == CODE)).one()
-        first = session.scalars(select(Acceptance).where(Acceptance.project_id == project.id)).one()
-        session.add(
-            Acceptance(
-                project_id=project.id,
-                level="project",
-                unit_id=first.unit_id,
-                opinion="同意",
-                conditions=[],
-                task_ids=[],
-                accepted_on=dt.date(2028, 3, 1),
-                members=["复核组"],
-                computation=data,
-                created_by="km_sup",
-            )
-        )
+    run = acceptance.compute(who("fm_sup"), CODE, _half_folder(tmp_path))
+    with pytest.raises(TransitionRefused, match="通过验收后的复核请记为复核"):
+        acceptance_records.record(
+            who("km_sup"), CODE, level="project", accepted_on="2028-03-01", members=["复核组"],
+            computation=run.out_dir / "acceptance.json", **passing_opinion(run.data, "2028-06-30"),
+        )  # fmt: skip
+    with pytest.raises(PermissionDenied, match="州/市或以上"):
+        acceptance_records.record(
+            who("fm_sup"), CODE, level="project", accepted_on="2028-03-01", members=["复核组"],
+            computation=run.out_dir / "acceptance.json", review=True, **passing_opinion(run.data, "2028-06-30"),
+        )  # fmt: skip
+    review = acceptance_records.record(
+        who("km_sup"), CODE, level="project", accepted_on="2028-03-01", members=["复核组"],
+        computation=run.out_dir / "acceptance.json", review=True, **passing_opinion(run.data, "2028-06-30"),
+    )  # fmt: skip
+    assert (review["level_name"], review["review"], review["opinion"]) == ("整体验收（复核）", True, "整改后同意")
+    with pytest.raises(InvalidRecord, match="复核须依据新的竣工核实核算结果"):
+        acceptance_records.record(
+            who("km_sup"), CODE, level="project", accepted_on="2028-03-02", members=["复核组"],
+            computation=run.out_dir / "acceptance.json", review=True, opinion="不同意",
+        )  # fmt: skip
     result = ledger.check(yn)
     assert [f["code"] for f in result["findings"]] == ["ISSUE_WITHOUT_SOURCE"]
     assert "验收成果为 7.88 亩（5,250.00 m²）" in result["findings"][0]["message"]
@@ -115,7 +117,9 @@ def test_a_review_acceptance_is_brought_in_by_correction(records_world, tmp_path
     assert lines(fix) == [("avail", -4_750.0, 0.0, -4_987), ("source", 4_750.0, 0.0, 4_987)]
     with records.read() as session:
         memo = session.scalars(select(LedgerPosting.memo).where(LedgerPosting.id == fix["id"])).one()
-    assert memo == "按验收记录 2（2028-03-01 同意）复核核减（竣工成果 7.88 亩（5,250.00 m²），粮食产能 5,588 公斤）"
+    assert (
+        memo == "按验收记录 2（2028-03-01 整改后同意）复核核减（竣工成果 7.88 亩（5,250.00 m²），粮食产能 5,588 公斤）"
+    )
     assert ledger.check(yn)["ok"] is True
 
 
@@ -168,10 +172,10 @@ def test_reclaim_of_a_smaller_as_built_demolition(records_world, tmp_path):
         who("km_sup"),
         CODE,
         level="project",
-        opinion="同意",
         accepted_on="2027-11-15",
         members=["验收组长"],
         computation=run.out_dir / "acceptance.json",
+        **passing_opinion(run.data),
     )
     projects.advance(who("km_sup"), CODE)
     yn = who("yn_sup")
@@ -206,10 +210,10 @@ def test_farmland_quota_leaves_out_what_the_vintage_does_not_verify(records_worl
         who("km_sup"),
         CODE,
         level="project",
-        opinion="同意",
         accepted_on="2027-11-15",
         members=["验收组长"],
         computation=run.out_dir / "acceptance.json",
+        **passing_opinion(run.data),
     )
     projects.advance(who("km_sup"), CODE)
     r = ledger.issue_farmland(who("yn_sup"), CODE, DOC)
@@ -218,7 +222,7 @@ def test_farmland_quota_leaves_out_what_the_vintage_does_not_verify(records_worl
     with records.read() as session:
         memo = session.scalars(select(LedgerPosting.memo).where(LedgerPosting.doc_no == DOC)).one()
     assert memo == (
-        "按验收记录 1（2027-11-15 同意）的竣工成果核定，其中变更调查核实非耕地核减 14.25 亩（9,500.00 m²），"
+        "按验收记录 1（2027-11-15 整改后同意）的竣工成果核定，其中变更调查核实非耕地核减 14.25 亩（9,500.00 m²），"
         "粮食产能 9,975 公斤；与方案一致"
     )
     assert ledger.check(who("yn_sup"))["ok"] is True

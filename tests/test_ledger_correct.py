@@ -56,7 +56,7 @@ def test_ledger_correct_from_the_command_line(records_world, tmp_path) -> None:
     with records.read() as session:
         memo = session.scalars(select(LedgerPosting.memo).where(LedgerPosting.id == posting["id"])).one()
     assert memo == (
-        "按验收记录 2（2028-03-01 同意）复核核减（竣工成果 7.88 亩（5,250.00 m²），粮食产能 5,588 公斤）"
+        "按验收记录 2（2028-03-01 整改后同意）复核核减（竣工成果 7.88 亩（5,250.00 m²），粮食产能 5,588 公斤）"
         "：复核发现未按方案完成"
     )
     check = CliRunner().invoke(app, ["ledger", "check", "--as", "yn_sup", "--json"])

@@ -86,10 +86,13 @@ def record(
         Path | None, typer.Option("--computation", help="验收核算结果 acceptance.json（整体验收必填）")
     ] = None,
     file: Annotated[list[Path] | None, typer.Option("--file", help="附件：工程复核报告、竣工图等（可多次）")] = None,
+    review: Annotated[
+        bool, typer.Option("--review", help="复核：通过验收后依据新的竣工核实核算结果再次整体验收")
+    ] = False,
     as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """记录子项目或整体验收意见；整改条件转为责任清单任务 / record an acceptance."""
+    """记录子项目或整体验收意见（--review 为验收后的复核）；整改条件转为责任清单任务 / record an acceptance."""
     from landcon.services import acceptance_records
 
     result = run_service(
@@ -105,6 +108,7 @@ def record(
             deadline=deadline,
             computation=computation,
             files=file or [],
+            review=review,
         ),
         as_json=as_json,
     )

@@ -27,13 +27,16 @@ def agreement_add(
     start: Annotated[str, typer.Option("--start", help="管护开始日期 YYYY-MM-DD")],
     end: Annotated[str, typer.Option("--end", help="管护结束日期 YYYY-MM-DD")],
     parcel: Annotated[
-        list[str] | None, typer.Option("--parcel", help="新增耕地地块编号（图层:编号），可重复 / plan parcel id")
+        list[str] | None,
+        typer.Option("--parcel", help="已验收新增耕地地块编号（JGTB:编号），可重复 / accepted as-built parcel id"),
     ] = None,
     sub_project: Annotated[
         list[str] | None, typer.Option("--sub-project", help="子项目编号 ZXMBH，可重复 / its new farmland")
     ] = None,
     polygon: Annotated[Path | None, typer.Option("--polygon", help="范围面文件 / polygon file")] = None,
-    every: Annotated[bool, typer.Option("--all", help="方案的全部新增耕地地块 / every new-farmland parcel")] = False,
+    every: Annotated[
+        bool, typer.Option("--all", help="全部已验收新增耕地地块 / every accepted new-farmland parcel")
+    ] = False,
     unit: Annotated[str | None, typer.Option("--unit", help="管护单位（乡镇或村）代码 / caretaker's unit")] = None,
     contact: Annotated[str, typer.Option("--contact", help="联系方式 / contact")] = "",
     duties: Annotated[str, typer.Option("--duties", help="管护责任 / duties")] = "",

@@ -1,10 +1,11 @@
 """后期管护 (aftercare) of an accepted project: code tables and checks of agreements and inspections, and
-which of the plan's parcels are the new farmland under care.
+which parcels are the new farmland under care.
 
 - Caretaker kinds: 村集体, 合作社, 农户, 其他; inspection results: 正常, 需整改 (a 需整改 result opens a
   责任清单 task).
-- New farmland under care: the plan's change parcels (``indicators.states.plan_parcels``: CZGHTB, then
-  ZJGGTB) whose planned DLBM is 耕地 (0101–0103), named ``LAYER:id`` (``engine.plan.feature_id``).
+- New farmland under care: the accepted as-built parcels (``asbuilt_parcels`` of the latest passing
+  whole-project acceptance) whose verified new 耕地 is more than 0, named ``JGTB:BSM``, with that
+  verified area (``accepted_farmland``).
 - An inspection photo is checked like a site photo (``engine.photos.position_check``) against the
   agreement's parcels with the profile's ``supervision.photo_buffer_m``.
 """
@@ -67,13 +68,44 @@ def check_funds(value: object) -> float:
     return number
 
 
-def parcel_key(parcel: Parcel) -> str:
+ASBUILT_LAYER = "JGTB"
+"""Layer name of the accepted as-built parcels in their keys (``engine.asbuilt_schema.JGTB``)."""
+
+
+@dataclass(frozen=True)
+class CaredParcel:
+    """An accepted as-built parcel with verified new 耕地: its id (BSM), sub-project, outline (in the
+    dataset's CRS) and verified new-耕地 area (m², 0.01; ``asbuilt_parcels[].verified_m2`` of the
+    acceptance computation)."""
+
+    id: str
+    subproject: str
+    geometry: object
+    verified_m2: float
+    layer: str = ASBUILT_LAYER
+
+
+def parcel_key(parcel: Parcel | CaredParcel) -> str:
     return f"{parcel.layer}:{parcel.id}"
 
 
 def new_farmland(parcels: Iterable[Parcel]) -> list[Parcel]:
-    """The change parcels whose planned DLBM is 耕地: the new farmland put under care."""
+    """The change parcels whose planned DLBM is 耕地 (the plan's new farmland)."""
     return [p for p in parcels if p.after in codes.CULTIVATED_CODES]
+
+
+def accepted_farmland(asbuilt_parcels: Iterable[Mapping[str, object]]) -> list[CaredParcel]:
+    """The new farmland put under care: the accepted computation's as-built parcels whose verified new
+    耕地 is more than 0 (what acceptance accepted; a parcel cut entirely by 核减 is not), in their order."""
+    import shapely.geometry
+
+    out = []
+    for row in asbuilt_parcels:
+        verified = float(row.get("verified_m2") or 0.0)  # type: ignore[arg-type]
+        if verified > 0 and row.get("geometry"):
+            geom = shapely.geometry.shape(row["geometry"])
+            out.append(CaredParcel(str(row["parcel"]), str(row.get("subproject") or ""), geom, round(verified, 2)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -81,30 +113,30 @@ class Selection:
     """The parcels an agreement covers (keys in plan order) and how they were chosen."""
 
     keys: tuple[str, ...]
-    parcels: tuple[Parcel, ...]
+    parcels: tuple[CaredParcel, ...]
 
 
 def select_parcels(
-    farmland: Sequence[Parcel],
+    farmland: Sequence[CaredParcel],
     *,
     ids: Sequence[str] = (),
     subprojects: Sequence[str] = (),
     polygon: object | None = None,
     every: bool = False,
 ) -> Selection:
-    """New-farmland parcels by plan parcel id (``id`` or ``LAYER:id``), by ZXMBH, meeting ``polygon``
+    """Accepted new-farmland parcels by as-built parcel id (``id`` or ``JGTB:id``), by ZXMBH, meeting ``polygon``
     (a shapely geometry in the plan's CRS; parcels whose interior it overlaps), or ``every`` one.
 
     An id that names no new-farmland parcel, or several, and a ZXMBH without one are refused.
     """
     import shapely
 
-    chosen: dict[str, Parcel] = {}
+    chosen: dict[str, CaredParcel] = {}
     for given in ids:
         given = str(given).strip()
         found = [p for p in farmland if given in (p.id, parcel_key(p))]
         if len(found) != 1:
-            why = "不是方案的新增耕地地块" if not found else f"对应 {len(found)} 个地块，请写成“图层:编号”"
+            why = "不是已验收的新增耕地地块" if not found else f"对应 {len(found)} 个地块，请写成“图层:编号”"
             raise InvalidRecord(f"地块 {given} {why}", field="parcels", feature=given)
         chosen[parcel_key(found[0])] = found[0]
     for code in subprojects:
@@ -115,12 +147,12 @@ def select_parcels(
     if polygon is not None:
         found = [p for p in farmland if shapely.area(shapely.intersection(p.geometry, polygon)) > 0]
         if not found:
-            raise InvalidRecord("范围文件内没有方案的新增耕地地块", field="polygon")
+            raise InvalidRecord("范围文件内没有已验收的新增耕地地块", field="polygon")
         chosen.update({parcel_key(p): p for p in found})
     if every:
         chosen.update({parcel_key(p): p for p in farmland})
     if not chosen:
-        why = "方案没有新增耕地地块" if every else "未选择管护地块：请给出地块编号、子项目编号或范围文件"
+        why = "验收没有核定的新增耕地地块" if every else "未选择管护地块：请给出地块编号、子项目编号或范围文件"
         raise InvalidRecord(why, field="parcels")
     order = {parcel_key(p): i for i, p in enumerate(farmland)}
     keys = tuple(sorted(chosen, key=order.__getitem__))

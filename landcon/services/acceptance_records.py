@@ -1,13 +1,17 @@
 """Acceptance records (验收记录) in a project's lifecycle (docs/acceptance.md, "Acceptance records").
 
-``record`` keeps one acceptance: of a sub-project (by a county-level user of the project's county, the
-responsible department) or of the whole project (by a user at or above the level of the chain's
-acceptance stage: 州/市 in the Yunnan chain, the province where the chain says so), with 验收意见,
-conditions (each opened as a 责任清单 task through ``services.tasks.new_task``), date, members,
-attachments (``services.attachments``) and the computation it was based on (acceptance.json of
-``accept check``, required for the whole project). The user needs ``acceptance.record`` over the
-project's county. ``require_passing`` is what ``services.projects`` asks before a project reaches the
-chain's ``accepted`` milestone.
+``record`` keeps one acceptance: of a sub-project (by a county-level user of the project's county in
+the sub-project's responsible department or the natural-resources bureau as coordinator,
+``engine.acceptance_records.may_accept_sub_project``) or of the whole project (by a user at or above
+the level of the chain's acceptance stage: 州/市 in the Yunnan chain, the province where the chain
+says so; a 复核 ``review`` by the same users once the project has passed the ``accepted``
+milestone, on a new computation: the latest passing record is what the 补充耕地指标 and its 核减
+follow), with 验收意见 (checked against the computation's rules, ``check_rules``), conditions (each
+opened as a 责任清单 task through ``services.tasks.new_task``), date, members, attachments
+(``services.attachments``) and the computation it was based on (acceptance.json of ``accept
+check``, required for the whole project). The user needs ``acceptance.record`` over the project's
+county. ``require_passing`` is what ``services.projects`` asks before a project reaches the chain's
+``accepted`` milestone.
 """
 
 from __future__ import annotations
@@ -49,6 +53,23 @@ def _computation(path: str | Path, code: str) -> dict[str, Any]:
     return data
 
 
+def _rules(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The computation's acceptance rule results; a computation without them cannot be checked."""
+    rules = data.get("rules")
+    if not isinstance(rules, list) or not rules or not all(isinstance(r, dict) for r in rules):
+        return [{"id": "rules", "title": "验收核算结果没有验收规则", "status": "unknown"}]
+    return rules
+
+
+def _check_new(session: Session, project: Project, data: dict[str, Any]) -> None:
+    """A 复核 rests on a computation no earlier whole-project record of the project holds."""
+    earlier = session.scalars(
+        select(Acceptance.computation).where(Acceptance.project_id == project.id, Acceptance.level == AR.PROJECT)
+    ).all()
+    if any(c == data for c in earlier if c):
+        raise InvalidRecord("复核须依据新的竣工核实核算结果：该核算结果已用于此前的验收记录", field="computation")
+
+
 def _sub_project(session: Session, project: Project, code: str) -> SubProject:
     sub = session.scalars(
         select(SubProject).where(SubProject.project_id == project.id, SubProject.code == code)
@@ -58,14 +79,25 @@ def _sub_project(session: Session, project: Project, code: str) -> SubProject:
     return sub
 
 
-def _check_level(who: Actor, project: Project, chain: wf.Chain, level: str) -> None:
-    """Whole project: at the chain's acceptance stage, by a user at or above its level; sub-project:
-    once the plan is approved, by a county-level user."""
+def _check_level(who: Actor, project: Project, chain: wf.Chain, level: str, review: bool = False) -> None:
+    """Whole project: at the chain's acceptance stage (a 复核 ``review``: once the project has passed the
+    ``accepted`` milestone), by a user at or above that stage's level; sub-project: once the plan is
+    approved, by a county-level user."""
     accepted = chain.milestones.accepted
+    if review and level != AR.PROJECT:
+        raise InvalidRecord("复核只对整体验收记录", field="review")
     if level == AR.PROJECT:
-        if accepted is None or project.stage != accepted:
-            raise TransitionRefused(f"项目 {project.code} 当前处于“{project.stage_name}”阶段：整体验收在验收阶段进行")
-        required = chain.stage(accepted).level
+        if review:
+            if accepted is None or not chain.reached(project.stage, wf.ACCEPTED):
+                raise TransitionRefused(
+                    f"项目 {project.code} 当前处于“{project.stage_name}”阶段：通过验收后才能记录复核"
+                )
+        elif accepted is None or project.stage != accepted:
+            hint = "；通过验收后的复核请记为复核（--review）" if chain.reached(project.stage, wf.ACCEPTED) else ""
+            raise TransitionRefused(
+                f"项目 {project.code} 当前处于“{project.stage_name}”阶段：整体验收在验收阶段进行{hint}"
+            )
+        required = chain.stage(accepted).level if accepted is not None else None
         if not _at_or_above(who.unit_level, required):
             raise PermissionDenied(f"整体验收须由{LEVEL_NAMES.get(required or '', '')}或以上单位记录")
     elif level == AR.SUB_PROJECT:
@@ -90,8 +122,10 @@ def record(
     deadline: dt.date | str | None = None,
     computation: str | Path | None = None,
     files: Sequence[str | Path] = (),
+    review: bool = False,
 ) -> dict[str, Any]:
-    """Keep one acceptance record (module docstring); conditions open tasks due ``deadline``."""
+    """Keep one acceptance record (module docstring); conditions open tasks due ``deadline``. ``review``:
+    a 复核 of the whole project after the ``accepted`` milestone, on a new computation."""
     cleaned = tuple(c.strip() for c in conditions if c.strip())
     problem = AR.check_opinion(opinion, cleaned)
     if problem:
@@ -106,15 +140,27 @@ def record(
         project = get_project(session, who, project_code)
         records.require(who, "acceptance.record", project.county)
         chain = wf.Chain.from_dict(project.chain)
-        _check_level(who, project, chain, level)
+        _check_level(who, project, chain, level, review)
         sub = None
         if level == AR.SUB_PROJECT:
             if not sub_project:
                 raise InvalidRecord("子项目验收须指明子项目编号", field="sub_project")
             sub = _sub_project(session, project, sub_project)
+            if not AR.may_accept_sub_project(who.department_kind, sub.department):
+                named = sub.department.strip() or "未填写"
+                raise PermissionDenied(
+                    f"子项目 {sub.code} 的验收由其责任部门（{named}）或县自然资源主管部门记录，"
+                    f"{who.label()} 不属于这些部门"
+                )
         data = _computation(computation, project.code) if computation is not None else None
         if level == AR.PROJECT and data is None:
             raise InvalidRecord("整体验收须附验收核算结果（accept check 的 acceptance.json）", field="computation")
+        if review and data is not None:
+            _check_new(session, project, data)
+        if data is not None:
+            problem = AR.check_rules(opinion, cleaned, _rules(data))
+            if problem:
+                raise InvalidRecord(problem, field="opinion")
         task_unit = sub.unit.code if sub is not None and sub.unit is not None else project.county.code
         opened = [
             tasks.new_task(
@@ -132,6 +178,7 @@ def record(
             project_id=project.id,
             sub_project_id=sub.id if sub is not None else None,
             level=level,
+            review=review,
             unit_id=who.unit_id,
             opinion=opinion,
             conditions=list(cleaned),
@@ -157,7 +204,8 @@ def _as_dict(row: Acceptance, project: str, sub: str | None) -> dict[str, Any]:
         "id": row.id,
         "project": project,
         "level": row.level,
-        "level_name": AR.LEVELS[row.level],
+        "level_name": AR.LEVELS[row.level] + ("（复核）" if row.review else ""),
+        "review": bool(row.review),
         "sub_project": sub,
         "unit": row.unit.code if row.unit is not None else None,
         "opinion": row.opinion,

@@ -161,8 +161,10 @@ def record_from_form(
     conditions: str = "",
     deadline: str = "",
     files: Sequence[Path] = (),
+    review: str = "",
 ) -> dict[str, Any]:
-    """A record from the page's form (one member / condition per line) on the folder's computation."""
+    """A record from the page's form (one member / condition per line) on the folder's computation;
+    ``review`` non-empty: a 复核 (``acceptance_records.record``)."""
     computation = acceptance.result_dir(code) / "acceptance.json"
     return acceptance_records.record(
         who,
@@ -176,6 +178,7 @@ def record_from_form(
         deadline=deadline.strip() or None,
         computation=computation if computation.is_file() else None,
         files=files,
+        review=bool(review.strip()),
     )
 
 

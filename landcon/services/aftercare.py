@@ -1,8 +1,9 @@
 """后期管护 use cases: agreements over an accepted project's new farmland.
 
 An agreement (``care.manage``: the county's authors and supervisors) is registered once the project
-has passed its chain's ``accepted`` milestone, over new-farmland parcels of the approved plan version
-(``engine.aftercare``: chosen by plan parcel id, ZXMBH, a polygon file or all); it names the caretaker
+has passed its chain's ``accepted`` milestone, over the accepted new farmland: the as-built parcels
+with verified new 耕地 of the latest passing whole-project acceptance (``engine.aftercare``: chosen
+by as-built parcel id, ZXMBH, a polygon file or all), its area their verified area; it names the caretaker
 (村集体/合作社/农户/其他, name, contact, its village or township), duties, period and funds per year.
 Inspections are ``services.aftercare_inspections``. Every write is audited (``records.write``).
 """
@@ -10,12 +11,10 @@ Inspections are ``services.aftercare_inspections``. Every write is audited (``re
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import shapely
 import shapely.geometry
 from sqlalchemy import select
@@ -24,53 +23,57 @@ from sqlalchemy.orm import Session
 from landcon.engine import aftercare as C
 from landcon.engine import org
 from landcon.engine import workflow as wf
-from landcon.engine.area import ellipsoid_area
 from landcon.engine.crs import check_crs
-from landcon.engine.indicators.states import Parcel, plan_parcels
 from landcon.errors import InvalidRecord, NotFound
 from landcon.services import records
 from landcon.services.org import unit_by_code
 from landcon.services.project_access import get_project
 from landcon.services.records import Actor
 from landcon.services.tasks import parse_date
-from landcon.store.models import CareAgreement, CareInspection, PlanVersion, Project, Unit
+from landcon.store.models import CareAgreement, CareInspection, Project, Unit
 
 
 def accepted(project: Project) -> bool:
     return wf.Chain.from_dict(project.chain).reached(project.stage, wf.ACCEPTED)
 
 
-def _accepted_version(session: Session, project: Project) -> int:
-    """The approved plan version's number (the latest submitted), once the project is accepted."""
+def _require_accepted(project: Project) -> None:
     if not accepted(project):
         raise InvalidRecord(
             f"项目 {project.code} 当前处于“{project.stage_name}”阶段：通过验收后才能登记管护协议", feature=project.code
         )
-    number = session.scalars(
-        select(PlanVersion.number)
-        .where(PlanVersion.project_id == project.id, PlanVersion.status == "submitted")
-        .order_by(PlanVersion.number.desc())
-        .limit(1)
-    ).first()
-    if number is None:
-        raise NotFound(f"项目 {project.code} 没有已提交的实施方案版本", feature=project.code)
-    return int(number)
 
 
-def farmland(who: Actor, project_code: str, number: int) -> tuple[list[Parcel], int]:
-    """The new-farmland parcels of plan version ``number`` and the plan's EPSG code."""
-    from landcon.services.plan import read_plan
-    from landcon.services.projects import export_plan
+def _epsg(data: dict[str, Any]) -> int:
+    """EPSG code of the dataset version the acceptance computation ran on (its parcels' CRS)."""
+    from landcon import config
+    from landcon.store.datasets import DatasetStore
 
-    with tempfile.TemporaryDirectory(prefix="landcon-care-") as tmp:
-        plan = read_plan(export_plan(who, project_code, number, Path(tmp) / "plan"))
-    frames = [f for f in plan.layers.values() if len(f) and f.crs is not None]
-    if not frames:
-        raise InvalidRecord(f"项目 {project_code} 的实施方案没有图层", feature=project_code)
-    epsg = check_crs(frames[0].crs).epsg
-    if epsg is None:
-        raise InvalidRecord(f"项目 {project_code} 的实施方案坐标系无法识别", feature=project_code)
-    return C.new_farmland(plan_parcels(plan)), epsg
+    try:
+        manifest = DatasetStore(config.data_dir()).manifest(str(data["dataset"]), int(data["before_version"]))
+        return int(str(manifest["crs"]["DLTB"]).split(":")[-1])
+    except (KeyError, TypeError, ValueError, OSError) as exc:
+        raise InvalidRecord(f"验收核算结果的数据集坐标系无法确定：{exc}", feature=str(data.get("project"))) from exc
+
+
+def farmland(who: Actor, project_code: str) -> tuple[list[C.CaredParcel], int, dict[str, Any]]:
+    """The new farmland under care: the as-built parcels with verified new 耕地 of the latest passing
+    whole-project acceptance (``engine.aftercare.accepted_farmland``), their EPSG code, and that
+    record's ``record`` id, ``dataset`` and ``vintage_version`` (the vintage it was verified against)."""
+    from landcon.services.acceptance_records import latest_passing_computation
+
+    found = latest_passing_computation(who, project_code)
+    if found is None:
+        raise InvalidRecord(
+            f"项目 {project_code} 没有附竣工地块的通过验收记录：管护地块取自验收核定的新增耕地", feature=project_code
+        )
+    data = found["computation"]
+    about = {
+        "record": found["record"]["id"],
+        "dataset": data.get("dataset"),
+        "vintage_version": data.get("vintage_version"),
+    }
+    return C.accepted_farmland(data.get("asbuilt_parcels") or []), _epsg(data), about
 
 
 def _polygon(path: str | Path, epsg: int) -> object:
@@ -80,7 +83,7 @@ def _polygon(path: str | Path, epsg: int) -> object:
     crs = check_crs(layer.frame.crs)
     if crs.epsg != epsg:
         raise InvalidRecord(
-            f"范围文件的坐标系（EPSG:{crs.epsg}）与实施方案（EPSG:{epsg}）不一致",
+            f"范围文件的坐标系（EPSG:{crs.epsg}）与验收竣工地块（EPSG:{epsg}）不一致",
             path=layer.path,
             layer=layer.source_name,
         )
@@ -145,9 +148,10 @@ def add_agreement(
     polygon: str | Path | None = None,
     every: bool = False,
 ) -> dict[str, Any]:
-    """Register one 管护协议 of an accepted project over new-farmland parcels chosen by plan parcel id,
-    ZXMBH, a polygon file or all of them (``engine.aftercare.select_parcels``); its outline is their union and its
-    area their ellipsoid area (m², 0.01)."""
+    """Register one 管护协议 of an accepted project over accepted new-farmland parcels (``farmland``)
+    chosen by as-built parcel id, ZXMBH, a polygon file or all of them
+    (``engine.aftercare.select_parcels``); its outline is their union and its area the sum of their
+    verified new-耕地 areas (m², 0.01)."""
     records.require(who, "care.manage")
     code, caretaker = (code or "").strip(), (caretaker or "").strip()
     if not code or len(code) > 40:
@@ -161,8 +165,8 @@ def add_agreement(
     with records.read() as session:
         project = get_project(session, who, project_code)
         records.require(who, "care.manage", project.county)
-        number = _accepted_version(session, project)
-    cared, epsg = farmland(who, project_code, number)
+        _require_accepted(project)
+    cared, epsg, _ = farmland(who, project_code)
     chosen = C.select_parcels(
         cared,
         ids=list(parcels),
@@ -171,7 +175,7 @@ def add_agreement(
         every=every,
     )
     outline = shapely.union_all([p.geometry for p in chosen.parcels])
-    area = round(float(ellipsoid_area(np.asarray([outline], dtype=object), epsg)[0]), 2)
+    area = round(sum(p.verified_m2 for p in chosen.parcels), 2)
     with records.write(who, "care.manage") as session:
         project = get_project(session, who, project_code)
         records.require(who, "care.manage", project.county)

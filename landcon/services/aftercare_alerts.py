@@ -1,11 +1,13 @@
 """What the aftercare alerts read of one accepted project: its 管护协议 and their latest inspections,
-and its new farmland in the dataset's latest vintage.
+and its accepted new farmland (the as-built parcels with verified new 耕地 of its latest passing
+acceptance) in the dataset's latest vintage.
 
 Reads only (no permission checks: ``services.alerts.scan`` checks them before it calls here). The
 vintage check (``engine.aftercare.in_vintage``) runs once per new dataset version: its result is kept
-in DATA_DIR/results/aftercare/PROJECT/vintage.json with the plan and dataset versions it was computed
-from, and reused while both are the same. A vintage is a dataset version later than the one the
-approved plan was checked against; before one is imported the farmland is not checked.
+in DATA_DIR/results/aftercare/PROJECT/vintage.json with the acceptance record and dataset version it
+was computed from, and reused while both are the same. A vintage is a dataset version later than both
+the one the approved plan was checked against and the one the acceptance verified the new farmland
+against; before one is imported the farmland is not checked.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from landcon import config
+from landcon.engine import acceptance_records as AR
 from landcon.engine import aftercare as C
 from landcon.engine import alerts as A
 from landcon.engine import care_alerts as CA
@@ -31,7 +34,7 @@ from landcon.services.jobs import results_dir
 from landcon.services.plan import pinned_dataset_version
 from landcon.services.profile import get_profile
 from landcon.store.datasets import DatasetStore
-from landcon.store.models import CareAgreement, CareInspection, PlanVersion, Project
+from landcon.store.models import Acceptance, CareAgreement, CareInspection, PlanVersion, Project
 
 DLTB = "DLTB"
 log = logging.getLogger(__name__)
@@ -78,7 +81,7 @@ def _current(dataset: str, before: int | None) -> int | None:
     return None if before is not None and current <= before else current
 
 
-def _kept(project_code: str, plan_number: int, current: int) -> dict[str, Any] | None:
+def _kept(project_code: str, record: int, current: int) -> dict[str, Any] | None:
     path = results_dir("aftercare", project_code) / "vintage.json"
     if not path.is_file():
         return None
@@ -88,32 +91,41 @@ def _kept(project_code: str, plan_number: int, current: int) -> dict[str, Any] |
         return None
     if not isinstance(kept, dict):
         return None
-    if kept.get("dataset_version") == current and kept.get("plan_version") == plan_number:
+    if kept.get("dataset_version") == current and kept.get("acceptance_record") == record:
         return dict(kept)
     return None
 
 
-def vintage_check(project_code: str, dataset: str, plan_number: int, before: int | None) -> dict[str, Any] | None:
-    """The new farmland of the project in its dataset's current version (``vintage.json``, computed
-    when missing or older), or None while the current version is the one the plan was checked against.
-    Opens its own sessions: call it outside any."""
+def vintage_check(project_code: str, dataset: str, record: int, before: int | None) -> dict[str, Any] | None:
+    """The accepted new farmland of the project (``services.aftercare.farmland``, of acceptance record
+    ``record``) in its dataset's current version (``vintage.json``, computed when missing or older),
+    or None while the current version is not later than ``before`` (``_baseline``). A parcel's areas
+    are capped at its verified new-耕地 area. Opens its own sessions: call it outside any."""
     current = _current(dataset, before)
     if current is None:
         return None
-    kept = _kept(project_code, plan_number, current)
+    kept = _kept(project_code, record, current)
     if kept is not None:
         return kept
-    parcels, epsg = farmland(records.system_actor(), project_code, plan_number)
+    parcels, epsg, _ = farmland(records.system_actor(), project_code)
+    verified = {C.parcel_key(p): p.verified_m2 for p in parcels}
     frame = DatasetStore(config.data_dir()).read_layer(dataset, DLTB, version=current)
     frame = frame[[c for c in VINTAGE_COLUMNS if c in frame.columns] + [frame.geometry.name]]
     found = C.in_vintage(frame, [(C.parcel_key(p), p.geometry) for p in parcels], epsg)
     data = {
         "project": project_code,
         "dataset": dataset,
-        "plan_version": plan_number,
+        "acceptance_record": record,
         "before_version": before,
         "dataset_version": current,
-        "parcels": [f.to_dict() for f in found],
+        "parcels": [
+            f.to_dict()
+            | {
+                "not_cultivated_m2": min(f.not_cultivated_m2, verified[f.key]),
+                "abandoned_m2": min(f.abandoned_m2, verified[f.key]),
+            }
+            for f in found
+        ],
     }
     path = results_dir("aftercare", project_code) / "vintage.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,16 +135,40 @@ def vintage_check(project_code: str, dataset: str, plan_number: int, before: int
     return data
 
 
+def _baseline(session: Session, project: Project) -> tuple[int, int | None] | None:
+    """(acceptance record id, the dataset version a new vintage must be later than) of an accepted
+    project: the later of the version the approved plan was checked against and the vintage its latest
+    passing acceptance verified the new farmland against (a vintage already used there is not new);
+    None without an approved plan, a dataset or such an acceptance."""
+    version = _plan_version(session, project)
+    if version is None or not project.dataset:
+        return None
+    rows = session.scalars(
+        select(Acceptance)
+        .where(Acceptance.project_id == project.id, Acceptance.level == AR.PROJECT)
+        .order_by(Acceptance.id.desc())
+    )
+    row = next(
+        (r for r in rows if AR.is_passing(r.level, r.opinion) and "asbuilt_parcels" in (r.computation or {})), None
+    )
+    if row is None:
+        return None
+    before = pinned_dataset_version(str(project.dataset), version.dataset_version)
+    verified_on = (row.computation or {}).get("vintage_version")
+    if isinstance(verified_on, int) and (before is None or verified_on > before):
+        before = verified_on
+    return row.id, before
+
+
 def prepare(project_ids: list[int]) -> None:
     """Run the vintage check of the accepted projects among ``project_ids`` whose dataset has a new
     vintage (before a scan opens its session; ``candidates`` then reads the kept result)."""
     with records.read() as session:
         todo = []
         for project in session.scalars(select(Project).where(Project.id.in_(project_ids))):
-            version = _plan_version(session, project) if accepted(project) and project.dataset else None
-            if version is not None:
-                before = pinned_dataset_version(str(project.dataset), version.dataset_version)
-                todo.append((project.code, str(project.dataset), version.number, before))
+            base = _baseline(session, project) if accepted(project) else None
+            if base is not None:
+                todo.append((project.code, str(project.dataset), *base))
     for args in todo:
         try:
             vintage_check(*args)
@@ -146,12 +182,12 @@ def candidates(session: Session, project: Project, on: dt.date) -> list[A.Candid
         return []
     states = agreements(session, project)
     out = CA.care_agreements(states, on, get_profile().supervision.aftercare_inspection_days)
-    version = _plan_version(session, project)
-    if version is None or not project.dataset:
+    base = _baseline(session, project)
+    if base is None:
         return out
-    before = pinned_dataset_version(project.dataset, version.dataset_version)
-    current = _current(project.dataset, before)
-    data = _kept(project.code, version.number, current) if current is not None else None
+    record, before = base
+    current = _current(str(project.dataset), before)
+    data = _kept(project.code, record, current) if current is not None else None
     if data is None:
         return out
     items = data["parcels"]

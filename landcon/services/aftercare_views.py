@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from landcon.engine import acceptance_records as AR
 from landcon.engine import aftercare as C
 from landcon.engine.org import may
 from landcon.services import clock, records
@@ -16,7 +17,7 @@ from landcon.services.aftercare import accepted, list_agreements
 from landcon.services.aftercare_inspections import list_inspections
 from landcon.services.project_access import get_project
 from landcon.services.records import Actor
-from landcon.store.models import CareAgreement, PlanVersion, Project
+from landcon.store.models import Acceptance, CareAgreement, Project
 
 
 def care_page(who: Actor, code: str) -> dict[str, Any]:
@@ -50,12 +51,15 @@ def care_page(who: Actor, code: str) -> dict[str, Any]:
 
 
 def _new_farmland_subprojects(session: Session, project: Project) -> list[str]:
-    """Sub-projects (ZXMBH) with new 耕地 in the approved plan version's indicators, for the agreement form."""
-    version = session.scalars(
-        select(PlanVersion)
-        .where(PlanVersion.project_id == project.id, PlanVersion.status == "submitted")
-        .order_by(PlanVersion.number.desc())
-        .limit(1)
-    ).first()
-    by_sub = ((version.indicators or {}).get("cultivated") or {}).get("new_by_subproject_m2") or {} if version else {}
-    return sorted(str(s) for s, m2 in by_sub.items() if s and float(m2 or 0) > 0)
+    """Sub-projects (ZXMBH) with accepted new farmland (``engine.aftercare.accepted_farmland`` of the
+    latest passing whole-project acceptance with as-built parcels), for the agreement form."""
+    rows = session.scalars(
+        select(Acceptance)
+        .where(Acceptance.project_id == project.id, Acceptance.level == AR.PROJECT)
+        .order_by(Acceptance.id.desc())
+    )
+    for row in rows:
+        data = row.computation or {}
+        if AR.is_passing(row.level, row.opinion) and "asbuilt_parcels" in data:
+            return sorted({p.subproject for p in C.accepted_farmland(data["asbuilt_parcels"]) if p.subproject})
+    return []

@@ -1,5 +1,7 @@
-"""The demo's acceptance (验收) of the project waiting at its chain's acceptance stage, on as-built data,
-and what acceptance unlocks: 拆旧复垦验收 (节余指标), the 补充耕地指标 issued from the verified as-built
+"""The demo's acceptance (验收) of the project waiting at its chain's acceptance stage, on as-built data
+(on given as-built data, a 子项目验收 of one sub-project without 核减 by the county's
+natural-resources bureau; then the 整体验收: 整改后同意 with a condition per rule not passed), and
+what acceptance unlocks: 拆旧复垦验收 (节余指标), the 补充耕地指标 issued from the verified as-built
 figures (its memo names the 核减 of the parcel the latest vintage does not show as 耕地), a use, a
 transfer, an 入市 deal and the aftercare (``services.demo_aftercare``).
 
@@ -24,7 +26,7 @@ from landcon.engine import acceptance_records as AR
 from landcon.engine import acceptance_rules as AR_RULES
 from landcon.engine import workflow as wf
 from landcon.errors import InvalidRecord
-from landcon.services import acceptance, acceptance_records, clock, ledger, monitor, org, projects, records
+from landcon.services import acceptance, acceptance_records, clock, ledger, monitor, org, projects, records, supervision
 from landcon.services.demo_aftercare import seed_aftercare
 from landcon.services.demo_votes import seed_market_vote
 from landcon.store.models import Project, User
@@ -78,7 +80,10 @@ def accept_demo(code: str, asbuilt_dir: str | Path | None = None) -> dict[str, A
     if not chain.reached(stage, wf.ACCEPTED):
         if stage != chain.milestones.accepted:
             raise InvalidRecord(f"示例项目 {code} 当前不在验收阶段（{stage}）", feature=code)
-        result.update(_accept(code, Path(asbuilt_dir) if asbuilt_dir is not None else synthesised_asbuilt(code)))
+        if asbuilt_dir is not None:
+            result.update(_accept(code, Path(asbuilt_dir), sub_project=True))
+        else:
+            result.update(_accept(code, synthesised_asbuilt(code)))
     else:
         stored = acceptance_records.latest_passing_computation(records.actor("demo_supervisor"), code)
         result["computation"] = stored["computation"] if stored is not None else None
@@ -86,16 +91,19 @@ def accept_demo(code: str, asbuilt_dir: str | Path | None = None) -> dict[str, A
     return result
 
 
-def _accept(code: str, folder: Path) -> dict[str, Any]:
+def _accept(code: str, folder: Path, *, sub_project: bool = False) -> dict[str, Any]:
     actor, today = records.actor, clock.today()
     province, sup, city = actor("demo_province"), actor("demo_supervisor"), actor("demo_city_supervisor")
     run = acceptance.compute(sup, code, folder)
-    # A rule that did not pass is a condition of the acceptance (整改后同意), each opening a task.
+    # A rule that failed or could not be checked is a condition of the acceptance (整改后同意, as
+    # ``accept record`` requires), each opening a task.
     conditions = [
         f"{r['title']}：{r['message']}" if r.get("message") else str(r["title"])
         for r in run.data["rules"]
-        if r["status"] == AR_RULES.FAIL
+        if r["status"] != AR_RULES.PASS
     ]
+    # On given as-built data (``admin seed-acceptance``, ``make run``): a 子项目验收 first.
+    sub_row = _accept_sub_project(code, run.data, today) if sub_project else None
     row = acceptance_records.record(
         city,
         code,
@@ -140,6 +148,7 @@ def _accept(code: str, folder: Path) -> dict[str, Any]:
     return {
         "accepted": True,
         "record": row["id"],
+        "sub_project_record": sub_row["id"] if sub_row else None,
         "asbuilt": str(folder),
         "computation": run.data,
         "quota": {
@@ -151,6 +160,28 @@ def _accept(code: str, folder: Path) -> dict[str, Any]:
             "used": quarter,
         },
     }
+
+
+def _accept_sub_project(code: str, data: dict[str, Any], today: dt.date) -> dict[str, Any] | None:
+    """The sub-projects registered from the approved plan (when none are), and a 同意 子项目验收 of the
+    first one without a 核减 row, recorded by the county supervisor (the natural-resources bureau, the
+    coordinator who may record any sub-project's acceptance); None when every sub-project has a 核减."""
+    author, sup = records.actor("demo_author"), records.actor("demo_supervisor")
+    if not supervision.list_subprojects(sup, code):
+        supervision.create_from_plan(author, code)
+    cut = {str(c.get("subproject") or "") for c in data.get("cuts") or []}
+    clean = sorted(s["code"] for s in supervision.list_subprojects(sup, code) if s["code"] not in cut)
+    if not clean:
+        return None
+    return acceptance_records.record(
+        sup,
+        code,
+        level=AR.SUB_PROJECT,
+        sub_project=clean[0],
+        opinion=AR.AGREE,
+        accepted_on=today,
+        members=["子项目验收组长", "县自然资源局"],
+    )
 
 
 def _neighbour(county: str) -> str:

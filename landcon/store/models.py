@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -597,6 +598,8 @@ class Acceptance(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), nullable=False, index=True)
     sub_project_id: Mapped[int | None] = mapped_column(ForeignKey("sub_projects.id"), nullable=True)
     level: Mapped[str] = mapped_column(String(16), nullable=False)  # engine.acceptance_records.LEVELS
+    #: 复核: a whole-project record made after the ``accepted`` milestone on a new computation.
+    review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)  # the accepting unit
     opinion: Mapped[str] = mapped_column(String(16), nullable=False)  # 同意 / 整改后同意 / 不同意
     conditions: Mapped[list[Any]] = mapped_column(JSON, nullable=False)

@@ -10,8 +10,9 @@ asbuilt.yaml with 工程量 and 决算. With ``seed``:
 * the parcels of sub-project ``short`` (default: of the sub-projects whose 耕地 parcels are built and
   not drawn to fail, the one with the largest 耕地 parcel area — counting first the parcels that
   carry the plan's slope grade ZHPDJB, i.e. new 耕地 on land without a survey grade, whose shortfall
-  lowers 新增耕地; a levelled field keeps its survey grade and adds none)
-  are built on their western ``SHORT_SHARE`` only, and its 决算 is ``SHORT_SHARE`` of its investment;
+  lowers 新增耕地; a levelled field keeps its survey grade and adds none) are built on their western
+  ``SHORT_SHARE`` only, but for its 耕地 parcels graded better than the plan's mean (``_shortened``:
+  building less must not lower the quality), and its 决算 is ``SHORT_SHARE`` of its investment;
   every other sub-project's 决算 is 95–100% of its investment, split over the plan's funding sources
   in the plan's proportions;
 * ``fail`` parcels that turn other land into 耕地 are claimed as 耕地 although the survey will not
@@ -113,6 +114,27 @@ def _cultivated_rows(rows: list[dict[str, Any]]) -> list[int]:
     return [k for k, r in enumerate(rows) if r["DLBM"] in codes.CULTIVATED_CODES]
 
 
+def _shortened(rows: list[dict[str, Any]], kept: list[int], short: str, failing: list[int]) -> list[int]:
+    """Rows of sub-project ``short`` built on part of their extent: its rows not drawn to fail, less its
+    耕地 rows whose 等别 is better (a smaller number) than the plan's area-weighted mean 等别 of new 耕地
+    rounded up to a whole grade, so that building less does not make the as-built mean grade worse than
+    the plan's (the acceptance's QUALITY_NOT_LOWER); all of them when none is that poor."""
+    graded = [r for r in rows if r["DLBM"] in codes.CULTIVATED_CODES and r["GDDB"] is not None]
+    areas = np.asarray([shapely.area(r["geometry"]) for r in graded], dtype=np.float64)
+    mean = (
+        float((np.asarray([r["GDDB"] for r in graded], dtype=np.float64) * areas).sum() / areas.sum())
+        if (len(graded) and areas.sum() > 0)
+        else 0.0
+    )
+    mine = [k for k in kept if rows[k]["ZXMBH"] == short and k not in failing]
+    poor = [
+        k
+        for k in mine
+        if rows[k]["DLBM"] not in codes.CULTIVATED_CODES or rows[k]["GDDB"] is None or rows[k]["GDDB"] >= np.ceil(mean)
+    ]
+    return poor if any(rows[k]["DLBM"] in codes.CULTIVATED_CODES for k in poor) else mine
+
+
 def generate_asbuilt(
     plan: Plan,
     *,
@@ -150,9 +172,8 @@ def generate_asbuilt(
         named = sorted(s for s in by_sub if s)
         short = max(named, key=lambda s: by_sub[s]) if named else ""
     kept = [k for k in range(len(rows)) if k not in set(left_out)]
-    for k in kept:
-        if rows[k]["ZXMBH"] == short and k not in failing:
-            rows[k]["geometry"] = _west_part(rows[k]["geometry"], SHORT_SHARE)
+    for k in _shortened(rows, kept, short, failing):
+        rows[k]["geometry"] = _west_part(rows[k]["geometry"], SHORT_SHARE)
     frame = gpd.GeoDataFrame([rows[k] for k in kept], geometry="geometry", crs=plan.layers[next(iter(plan.layers))].crs)
     frame.insert(0, "BSM", [f"JG{n + 1:04d}" for n in range(len(frame))])
     meta = _meta(plan, rng, short, project, frame)

@@ -114,6 +114,7 @@ async def acceptance_record(request: Request, code: str, cur: webauth.Current = 
             conditions=fields.get("conditions", ""),
             deadline=fields.get("deadline", ""),
             files=files,
+            review=fields.get("review", ""),
         )
     return RedirectResponse(f"/projects/{code}/acceptance?saved=1", status_code=303)
 
