@@ -129,10 +129,11 @@ def test_synthetic_as_built_data_has_a_short_subproject_and_a_failing_parcel() -
         rules=AcceptanceRules(),
         ledger_rules=LedgerRules(),
     )
-    # Z1 built on the western 90 %: (0,0) 500 → 450, (2,0) 9,500 → 8,550; the 拆旧 plot fails.
+    # Z1 built on the western 90 % where its grade is no better than the plan's mean rounded up:
+    # (0,0) 500 → 450; (2,0), graded better, is built in full (building less must not lower the
+    # quality); the 拆旧 plot fails.
     assert [(c.plan_parcel, c.reason, c.cut_m2) for c in result.cuts] == [
         ("CZGHTB 1", SHORT, 50.0),
-        ("CZGHTB 2", SHORT, 950.0),
         ("ZJGGTB 1", NOT_VERIFIED, 10000.0),
     ]
     invest = next(r for r in result.rules if r.id == "INVESTMENT_MIN_RATIO")

@@ -141,7 +141,7 @@ def test_cli_json_and_the_accepted_project(world, tmp_path) -> None:
     sup = records.actor("fm_sup")
     aftercare.add_agreement(
         sup, CODE, "GH-1", caretaker_kind="村集体", caretaker="测试村", unit=VILLAGE_CODE,
-        start="2027-01-01", end="2029-12-31", parcels=["CZGHTB:1"],
+        start="2027-01-01", end="2029-12-31", parcels=["JGTB:A1"],
     )  # fmt: skip
     report = tmp_path / "Z1工程复核报告.pdf"
     report.write_bytes(b"%PDF-1.4\n%%EOF\n")
