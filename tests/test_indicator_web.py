@@ -27,8 +27,8 @@ def test_plan_figures_are_labelled_from_the_registry() -> None:
     for text in ("整治区域面积", "整治前耕地", "整治后耕地", "新增耕地率 ", "永农调出", "永农调入", "永农净增"):
         assert text in html, text
     assert "建设用地变化" in html and "总投资" in html
-    # 73 071.21 m² of new farmland is 109.61 亩.
-    assert "109.61" in html
+    # 76 819.78 m² of new farmland is 115.23 亩.
+    assert "115.23" in html
 
 
 def test_without_permanent_farmland_layer() -> None:

@@ -5,10 +5,10 @@ and counts 验收 as accepted issues quota earlier, and its overview counts 新�
 from __future__ import annotations
 
 import yaml
-from ledger_fixtures import AREA, CODE, FARMLAND_M2, project_to
+from ledger_fixtures import AREA, CODE, FARMLAND_M2, accept_as_planned, project_to
 
 from landcon.engine import workflow as wf
-from landcon.services import acceptance_records, ledger, overview, profile, records
+from landcon.services import acceptance_records, ledger, overview, profile, projects, records, tasks
 
 
 def _early_profile(tmp_path, monkeypatch) -> None:
@@ -29,7 +29,12 @@ def test_quota_follows_the_milestones_of_the_projects_chain(records_world, tmp_p
     assert profile.get_profile().chain.name == "yunnan-early"
     issued = ledger.issue_revolving(yn, CODE, AREA, 4000, "云周〔2027〕1号")  # Yunnan: refused here
     assert (issued["doc_no"], issued["duplicate"]) == ("云周〔2027〕1号", False)
-    project_to(tmp_path, "acceptance")
+    project_to(tmp_path, "implementation")
+    # accepted at the early chain's acceptance stage (实施), whose advance needs the project's tasks
+    # closed: the county carries out the 整改 conditions first
+    for task_id in accept_as_planned(CODE, tmp_path)["tasks"]:
+        tasks.complete_task(records.actor("fm_sup"), task_id, note="已整改")
+    projects.advance(records.actor("fm_sup"), CODE)
     issued = ledger.issue_farmland(yn, CODE, "云自然资核〔2027〕1号")  # Yunnan: only past 验收
     assert [(ln["bucket"], ln["area_m2"]) for ln in issued["lines"]] == [
         ("source", -FARMLAND_M2),
