@@ -61,6 +61,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
             "shown": _ok("project", "show", ACCEPTED, "--as", "demo_supervisor"),
             "care": _ok("care", "agreement", "list", ACCEPTED, "--as", "demo_supervisor"),
             "records": _ok("accept", "list", ACCEPTED, "--as", "demo_supervisor"),
+            "scan": _ok("alert", "scan", "--as", "demo_supervisor"),
+            "alerts": _ok("alert", "list", "--project", ACCEPTED, "--state", "open", "--as", "demo_supervisor"),
         }
 
 
@@ -130,6 +132,13 @@ def test_seed_acceptance_is_idempotent_and_seeds_the_aftercare(world) -> None:
     again = world["again"]
     assert not again["accepted"] and again["totals"] == world["accepted"]["totals"]
     assert [a["code"] for a in world["care"]] == ["GH-001"]
+
+
+def test_an_accepted_project_raises_no_schedule_alerts(world) -> None:
+    # its sub-projects are registered (for the sub-project acceptance) without progress reports; past
+    # acceptance their progress is final, so neither 进度滞后 nor 低于计划 is raised for them
+    kinds = {a["kind"] for a in world["alerts"]}
+    assert not kinds & {"behind_schedule", "below_plan"}, world["alerts"]
 
 
 def test_a_township_rank_beyond_the_county_is_refused(world) -> None:

@@ -52,9 +52,11 @@ def _candidates(
 ) -> list[A.Candidate]:
     s = get_profile().supervision
     subs, _ = alert_inputs.sub_projects(session, project)
+    # Progress is final once the project has passed acceptance: no schedule or milestone alerts then.
+    building = not wf.Chain.from_dict(project.chain).reached(project.stage, wf.ACCEPTED)
     return [
-        *A.behind_schedule(subs, on, s.schedule_tolerance),
-        *A.below_plan(subs, on, s.milestones, s.milestone_ratio),
+        *(A.behind_schedule(subs, on, s.schedule_tolerance) if building else []),
+        *(A.below_plan(subs, on, s.milestones, s.milestone_ratio) if building else []),
         *A.overspent(subs),
         *A.intrusion(project.code, project.county.code, alert_inputs.monitor_result(project.code)),
         *A.photo_off_site(alert_inputs.photos(session, project)),
