@@ -61,6 +61,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
             "shown": _ok("project", "show", ACCEPTED, "--as", "demo_supervisor"),
             "care": _ok("care", "agreement", "list", ACCEPTED, "--as", "demo_supervisor"),
             "records": _ok("accept", "list", ACCEPTED, "--as", "demo_supervisor"),
+            "funds": _ok("supervise", "funds", ACCEPTED, "--as", "demo_supervisor"),
             "scan": _ok("alert", "scan", "--as", "demo_supervisor"),
             "alerts": _ok("alert", "list", "--project", ACCEPTED, "--state", "open", "--as", "demo_supervisor"),
         }
@@ -139,6 +140,17 @@ def test_an_accepted_project_raises_no_schedule_alerts(world) -> None:
     # acceptance their progress is final, so neither 进度滞后 nor 低于计划 is raised for them
     kinds = {a["kind"] for a in world["alerts"]}
     assert not kinds & {"behind_schedule", "below_plan"}, world["alerts"]
+
+
+def test_the_accepted_projects_funds_reconcile_with_its_plan_and_final_accounts(world) -> None:
+    stored = json.loads((world["root"] / "data" / "results" / "acceptance" / ACCEPTED / "acceptance.json").read_text())
+    rows = world["funds"]["sources"]
+    # every source of the plan's 资金筹措 is arranged to the sub-projects registered at acceptance
+    assert {r["source"]: r["planned"] for r in rows} == stored["investment"]["planned_by_source_wan"]
+    assert all(r["unallocated"] == pytest.approx(0.0, abs=1e-6) for r in rows)
+    # and disbursed as the 决算 (each sub-project's budget × 决算 / 计划, rounded to 0.01 万元 per line)
+    lines = sum(1 for r in rows if r["disbursed"])
+    assert sum(r["disbursed"] for r in rows) == pytest.approx(stored["investment"]["final_wan"], abs=0.01 * lines * 8)
 
 
 def test_a_township_rank_beyond_the_county_is_refused(world) -> None:

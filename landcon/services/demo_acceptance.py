@@ -162,13 +162,39 @@ def _accept(code: str, folder: Path, *, sub_project: bool = False) -> dict[str, 
     }
 
 
+def _fund(
+    sup: records.Actor, code: str, registered: list[dict[str, Any]], data: dict[str, Any], today: dt.date
+) -> None:
+    """Budgets by source for the sub-projects registered at acceptance (the plan's 资金筹措 split in plan
+    order, ``demo_supervision.allocate``) and one closing progress report each: 100 % done, disbursed
+    its budget × 决算 / 计划投资 of the sub-project, so the dashboard's funds reconcile with the plan and
+    the final accounts."""
+    from landcon.services.demo_supervision import allocate
+
+    inv = data.get("investment") or {}
+    planned = {str(k): float(v) for k, v in (inv.get("planned_by_source_wan") or {}).items()}
+    plan_sub = {str(k): float(v) for k, v in (inv.get("planned_by_subproject_wan") or {}).items()}
+    final_sub = {str(k): float(v) for k, v in (inv.get("final_by_subproject_wan") or {}).items()}
+    if not planned:
+        return
+    budgets = allocate(planned, {}, [(s["code"], float(s["investment"] or 0.0)) for s in registered])
+    for s in registered:
+        sub = s["code"]
+        supervision.update_subproject(sup, code, sub, budget=budgets[sub])
+        share = final_sub.get(sub, 0.0) / plan_sub[sub] if plan_sub.get(sub) else 0.0
+        supervision.add_report(
+            sup, code, sub, period=f"{today.year}-{today.month:02d}", reported_on=today, percent=100,
+            disbursed={src: round(amount * share, 2) for src, amount in budgets[sub].items()},
+        )  # fmt: skip
+
+
 def _accept_sub_project(code: str, data: dict[str, Any], today: dt.date) -> dict[str, Any] | None:
     """The sub-projects registered from the approved plan (when none are), and a 同意 子项目验收 of the
     first one without a 核减 row, recorded by the county supervisor (the natural-resources bureau, the
     coordinator who may record any sub-project's acceptance); None when every sub-project has a 核减."""
     author, sup = records.actor("demo_author"), records.actor("demo_supervisor")
     if not supervision.list_subprojects(sup, code):
-        supervision.create_from_plan(author, code)
+        _fund(sup, code, supervision.create_from_plan(author, code), data, today)
     cut = {str(c.get("subproject") or "") for c in data.get("cuts") or []}
     clean = sorted(s["code"] for s in supervision.list_subprojects(sup, code) if s["code"] not in cut)
     if not clean:
