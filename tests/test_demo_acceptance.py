@@ -64,6 +64,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
             "funds": _ok("supervise", "funds", ACCEPTED, "--as", "demo_supervisor"),
             "scan": _ok("alert", "scan", "--as", "demo_supervisor"),
             "alerts": _ok("alert", "list", "--project", ACCEPTED, "--state", "open", "--as", "demo_supervisor"),
+            "all_alerts": _ok("alert", "list", "--project", ACCEPTED, "--as", "demo_supervisor"),
         }
 
 
@@ -140,6 +141,9 @@ def test_an_accepted_project_raises_no_schedule_alerts(world) -> None:
     # acceptance their progress is final, so neither 进度滞后 nor 低于计划 is raised for them
     kinds = {a["kind"] for a in world["alerts"]}
     assert not kinds & {"behind_schedule", "below_plan"}, world["alerts"]
+    # nor were any raised and cleared while its closing reports were recorded
+    every = {a["kind"] for a in world["all_alerts"]}
+    assert not every & {"behind_schedule", "below_plan"}, world["all_alerts"]
 
 
 def test_the_accepted_projects_funds_reconcile_with_its_plan_and_final_accounts(world) -> None:

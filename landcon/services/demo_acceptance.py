@@ -184,8 +184,9 @@ def _fund(
         share = final_sub.get(sub, 0.0) / plan_sub[sub] if plan_sub.get(sub) else 0.0
         supervision.add_report(
             sup, code, sub, period=f"{today.year}-{today.month:02d}", reported_on=today, percent=100,
-            disbursed={src: round(amount * share, 2) for src, amount in budgets[sub].items()},
+            disbursed={src: round(amount * share, 2) for src, amount in budgets[sub].items()}, refresh=False,
         )  # fmt: skip
+    supervision.refresh_alerts(sup, code)  # once, on the closed reports
 
 
 def _accept_sub_project(code: str, data: dict[str, Any], today: dt.date) -> dict[str, Any] | None:

@@ -348,8 +348,11 @@ def add_report(
     quantities: Mapping[str, object] | None = None,
     disbursed: Mapping[str, object] | None = None,
     issues: str = "",
+    refresh: bool = True,
 ) -> dict[str, Any]:
-    """Record one progress report (percent 0–100, 工程量 done by key, funds disbursed by source)."""
+    """Record one progress report (percent 0–100, 工程量 done by key, funds disbursed by source).
+    ``refresh=False`` leaves the alert rescan to the caller recording several reports at once (one
+    ``refresh_alerts`` after the last), so no alert is raised on the state between them."""
     records.require(who, "supervision.report")
     values = checked_report(period, reported_on, percent, quantities, disbursed, issues)
     with records.write(who, "supervision.report") as session:
@@ -358,7 +361,8 @@ def add_report(
         session.add(report)
         session.flush()
         saved = report_dict(report, sub.code)
-    refresh_alerts(who, project_code)
+    if refresh:
+        refresh_alerts(who, project_code)
     return saved
 
 
