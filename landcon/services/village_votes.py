@@ -74,10 +74,11 @@ def require_recorder(who: Actor, unit: Unit) -> None:
         )
 
 
-def result_of(v: VillageVote) -> V.VoteResult:
+def result_of(v: VillageVote, motion_kind: str | None = None) -> V.VoteResult:
+    """The meeting's computed result for its own motion, or under the rule of ``motion_kind``."""
     return V.vote_result(
         v.kind,
-        v.motion_kind,
+        motion_kind or v.motion_kind,
         eligible=v.eligible,
         present=v.present,
         in_favour=v.votes_for,
@@ -307,15 +308,7 @@ def require_market_entry(session: Session, village: Unit | None, parcel_code: st
         if c.vote is None:
             continue
         meeting = c.vote
-        as_entry = V.vote_result(
-            meeting.kind,
-            V.MARKET_ENTRY,
-            eligible=meeting.eligible,
-            present=meeting.present,
-            in_favour=meeting.votes_for,
-            against=meeting.votes_against,
-            abstain=meeting.votes_abstain,
-        )
+        as_entry = result_of(meeting, V.MARKET_ENTRY)
         if as_entry.passed and _covers(list(c.parcels) or list(meeting.parcels), parcel_code):
             return
     households = sum(1 for c in consents if c.vote is None)
